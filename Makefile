@@ -1,0 +1,45 @@
+# The two commands of the README: `make run` and `make test`. Everything else is theirs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt pyproject.toml | sha256sum | cut -c1-12)
+export ARCHIVE_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: run test bench lint format system-deps test-system-deps venv clean
+
+run: system-deps venv
+	$(BIN)/archive init
+	$(BIN)/archive serve
+
+test: test-system-deps venv
+	CI=$${CI:-} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: system-deps venv
+	$(BIN)/python -m bench.run_all
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+system-deps:
+	scripts/install-system-deps.sh
+
+test-system-deps:
+	scripts/install-system-deps.sh test
+
+venv: $(STAMP)
+
+$(STAMP):
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip==25.3
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --no-build-isolation --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

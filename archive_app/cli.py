@@ -1,0 +1,16 @@
+"""`archive`: the command line. A thin click layer over the same services the web uses."""
+
+from __future__ import annotations
+
+import click
+
+from archive_app.commands import admin, ingest, run
+
+
+@click.group()
+def main():
+    """Election-records archive: ingest, search and keep KPU election forms."""
+
+
+for _module in (run, admin, ingest):
+    _module.register(main)

@@ -1,0 +1,1 @@
+"""CLI command groups, each registered on the `archive` click group."""

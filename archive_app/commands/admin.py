@@ -1,0 +1,157 @@
+"""`archive users ...`, `archive tokens ...`, `archive reindex`, `archive retry`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from archive_app.commands.context import cli_actor, pass_ctx
+from archive_app.domain.roles import Role
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+def _account_call(fn, *args, **kwargs):
+    from archive_app.accounts import AccountError
+
+    try:
+        return fn(*args, **kwargs)
+    except (AccountError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+def users():
+    """Manage user accounts and roles."""
+
+
+@users.command("create")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_ctx
+def create_user(ctx, name, role, password_stdin):
+    """Create a user NAME with ROLE."""
+    from archive_app import accounts
+
+    password = _read_password(password_stdin)
+    user = _account_call(accounts.create_user, ctx.services, name, password, role, cli_actor())
+    click.echo(f"Created {user.username} ({user.role.value})")
+
+
+@users.command("list")
+@pass_ctx
+def list_users(ctx):
+    """List users, their roles and whether they are active."""
+    for user in ctx.services.metadata.users.list():
+        state = "active" if user.active else "disabled"
+        click.echo(f"{user.username}\t{user.role.value}\t{state}")
+
+
+@users.command("set-role")
+@click.argument("name")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+@pass_ctx
+def set_role(ctx, name, role):
+    """Give user NAME the role ROLE."""
+    from archive_app import accounts
+
+    _account_call(accounts.update_user, ctx.services, name, cli_actor(), role=role)
+    click.echo(f"{name} is now {role}")
+
+
+@users.command("disable")
+@click.argument("name")
+@pass_ctx
+def disable(ctx, name):
+    """Stop user NAME from logging in (their history stays)."""
+    from archive_app import accounts
+
+    _account_call(accounts.update_user, ctx.services, name, cli_actor(), active=False)
+    click.echo(f"{name} disabled")
+
+
+@users.command("enable")
+@click.argument("name")
+@pass_ctx
+def enable(ctx, name):
+    """Let a disabled user NAME log in again."""
+    from archive_app import accounts
+
+    _account_call(accounts.update_user, ctx.services, name, cli_actor(), active=True)
+    click.echo(f"{name} enabled")
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_ctx
+def passwd(ctx, name, password_stdin):
+    """Set a new password for user NAME."""
+    from archive_app import accounts
+
+    password = _read_password(password_stdin)
+    _account_call(accounts.update_user, ctx.services, name, cli_actor(), password=password)
+    click.echo(f"Password of {name} changed")
+
+
+@click.group()
+def tokens():
+    """API tokens."""
+
+
+@tokens.command("create")
+@click.argument("name")
+@click.option("--label", default="cli", help="What the token is for.")
+@pass_ctx
+def create_token(ctx, name, label):
+    """Create an API token for user NAME and print it (only its hash is kept)."""
+    from archive_app import accounts
+
+    click.echo(_account_call(accounts.create_token, ctx.services, name, label, cli_actor()))
+
+
+@click.command()
+@pass_ctx
+def reindex(ctx):
+    """Rebuild the search index from the metadata database (searches keep working)."""
+    from tqdm import tqdm
+
+    from archive_app import audit, indexing
+
+    services = ctx.services
+    services.metadata.migrate()
+    total = services.metadata.documents.count(status="ready")
+    with tqdm(total=total, unit="record", desc="reindex", file=sys.stderr) as bar:
+        done = indexing.reindex(services, progress=bar.update)
+    audit.record(services, cli_actor(), "index.rebuild", "", records=done)
+    click.echo(f"Indexed {done} record(s)")
+
+
+@click.command()
+@click.argument("doc_ids", nargs=-1, required=True)
+@pass_ctx
+def retry(ctx, doc_ids):
+    """Queue failed records DOC_IDS for processing again."""
+    from archive_app import uploads
+
+    failed = 0
+    for doc_id in doc_ids:
+        if uploads.retry(ctx.services, doc_id, cli_actor()):
+            click.echo(f"{doc_id}\tqueued")
+        else:
+            click.echo(f"{doc_id}\tnot failed (nothing to retry)", err=True)
+            failed += 1
+    sys.exit(1 if failed else 0)
+
+
+def register(group) -> None:
+    for command in (users, tokens, reindex, retry):
+        group.add_command(command)

@@ -1,0 +1,37 @@
+"""What every command shares: settings and services, built once, only when needed."""
+
+from __future__ import annotations
+
+import getpass
+
+import click
+
+from config.settings import SettingsError, load_settings
+
+
+class Context:
+    def __init__(self):
+        self._services = None
+
+    @property
+    def settings(self):
+        return self.services.settings
+
+    @property
+    def services(self):
+        if self._services is None:
+            from archive_app.services import build_services
+
+            try:
+                self._services = build_services(load_settings())
+            except SettingsError as exc:
+                raise click.ClickException(str(exc)) from None
+        return self._services
+
+
+pass_ctx = click.make_pass_decorator(Context, ensure=True)
+
+
+def cli_actor() -> str:
+    """Audit name for work done at the command line."""
+    return f"cli:{getpass.getuser()}"

@@ -1,0 +1,99 @@
+"""`archive init`, `archive serve`, `archive worker`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+
+import click
+
+from archive_app.commands.context import cli_actor, pass_ctx
+
+
+def ensure_ready(services) -> None:
+    """Create the data folder and bring the database schema up to date."""
+    services.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    services.metadata.migrate()
+
+
+def ensure_admin(services) -> None:
+    from archive_app import accounts
+    from archive_app.domain.roles import Role
+
+    if services.metadata.users.count():
+        return
+    password = os.environ.get("ARCHIVE_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+    accounts.create_user(services, "admin", password, Role.ADMIN, cli_actor())
+    click.echo("Created the first administrator account.")
+    click.echo("  user name: admin")
+    if os.environ.get("ARCHIVE_ADMIN_PASSWORD"):
+        click.echo("  password:  the value of ARCHIVE_ADMIN_PASSWORD")
+    else:
+        click.echo(
+            f"  password:  {password}   (shown once; change it with `archive users passwd admin`)"
+        )
+
+
+@click.command()
+@pass_ctx
+def init(ctx):
+    """Create the data folder, migrate the database and the first admin."""
+    ensure_ready(ctx.services)
+    ensure_admin(ctx.services)
+    click.echo(f"Archive ready in {ctx.settings.data_dir}")
+
+
+@click.command()
+@click.option("--host", default=None, help="Interface to listen on (default ARCHIVE_HOST).")
+@click.option("--port", default=None, type=int, help="Port (default ARCHIVE_PORT).")
+@click.option(
+    "--workers", default=None, type=int, help="Task workers to run beside the web server."
+)
+@pass_ctx
+def serve(ctx, host, port, workers):
+    """Serve the web UI and API with gunicorn, plus task workers."""
+    from archive_app.wsgi_server import run_gunicorn
+
+    services = ctx.services
+    ensure_ready(services)
+    ensure_admin(services)
+    settings = services.settings
+    host, port = host or settings.host, port or settings.port
+    command = [sys.executable, "-m", "archive_app", "worker"]
+    if workers:
+        command += ["--workers", str(workers)]
+    worker = subprocess.Popen(command)
+    click.echo(
+        f"Serving on http://{host}:{port}  (task worker pid {worker.pid}; Ctrl-C stops both)"
+    )
+    try:
+        run_gunicorn(host, port, settings.web_workers)
+    finally:
+        worker.send_signal(signal.SIGINT)  # graceful: finish the current page, then stop
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+@click.command()
+@click.option("--workers", default=None, type=int, help="Worker threads (default: CPU cores).")
+@pass_ctx
+def worker(ctx, workers):
+    """Run task workers only (processing and index catch-up)."""
+    settings = ctx.services.settings
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(processName)s %(levelname)s %(message)s"
+    )
+    count = workers or settings.worker_count
+    click.echo(f"Task worker: {count} thread(s) on the {settings.queue_backend} queue")
+    ctx.services.queue.run_worker(count)
+
+
+def register(group) -> None:
+    for command in (init, serve, worker):
+        group.add_command(command)

@@ -1,0 +1,122 @@
+"""Users and their API tokens."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from archive_app.db.models import ApiTokenRow, UserRow
+from archive_app.db.session import Sessions
+from archive_app.domain.clock import utcnow
+from archive_app.domain.entities import ApiToken, User
+from archive_app.domain.roles import Role
+
+
+def _user(row: UserRow) -> User:
+    return User(
+        id=row.id,
+        username=row.username,
+        role=Role(row.role),
+        active=row.active,
+        password_hash=row.password_hash,
+        created_at=row.created_at,
+        last_login_at=row.last_login_at,
+    )
+
+
+def _token(row: ApiTokenRow) -> ApiToken:
+    return ApiToken(
+        id=row.id,
+        user_id=row.user_id,
+        name=row.name,
+        created_at=row.created_at,
+        last_used_at=row.last_used_at,
+        revoked=row.revoked_at is not None,
+    )
+
+
+class SqlUserRepository:
+    def __init__(self, sessions: Sessions):
+        self._s = sessions
+
+    def create(self, username: str, password_hash: str, role: Role) -> User:
+        with self._s.write() as s:
+            row = UserRow(
+                username=username.lower(),
+                password_hash=password_hash,
+                role=Role(role).value,
+                active=True,
+                created_at=utcnow(),
+            )
+            s.add(row)
+            s.flush()
+            return _user(row)
+
+    def get(self, user_id: int) -> User | None:
+        with self._s.read() as s:
+            row = s.get(UserRow, user_id)
+            return _user(row) if row else None
+
+    def by_name(self, username: str) -> User | None:
+        with self._s.read() as s:
+            row = s.scalar(select(UserRow).where(UserRow.username == username.lower()))
+            return _user(row) if row else None
+
+    def list(self) -> list[User]:
+        with self._s.read() as s:
+            return [_user(r) for r in s.scalars(select(UserRow).order_by(UserRow.username))]
+
+    def count(self) -> int:
+        with self._s.read() as s:
+            return s.scalar(select(func.count()).select_from(UserRow)) or 0
+
+    def update(self, username: str, **changes) -> User:
+        allowed = {"role", "active", "password_hash"}
+        if set(changes) - allowed:
+            raise ValueError(f"cannot change {sorted(set(changes) - allowed)}")
+        with self._s.write() as s:
+            row = s.scalar(select(UserRow).where(UserRow.username == username.lower()))
+            if row is None:
+                raise LookupError(f"no user {username!r}")
+            if "role" in changes:
+                changes["role"] = Role(changes["role"]).value
+            for key, value in changes.items():
+                setattr(row, key, value)
+            s.flush()
+            return _user(row)
+
+    def record_login(self, user_id: int) -> None:
+        with self._s.write() as s:
+            row = s.get(UserRow, user_id)
+            if row:
+                row.last_login_at = utcnow()
+
+    def create_token(self, user_id: int, name: str, token_hash: str) -> ApiToken:
+        with self._s.write() as s:
+            row = ApiTokenRow(
+                user_id=user_id, name=name, token_hash=token_hash, created_at=utcnow()
+            )
+            s.add(row)
+            s.flush()
+            return _token(row)
+
+    def user_for_token(self, token_hash: str) -> User | None:
+        with self._s.read() as s:
+            row = s.execute(
+                select(UserRow, ApiTokenRow.id)
+                .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
+                .where(ApiTokenRow.token_hash == token_hash, ApiTokenRow.revoked_at.is_(None))
+            ).first()
+            return _user(row[0]) if row else None
+
+    def tokens(self, user_id: int) -> list[ApiToken]:
+        with self._s.read() as s:
+            rows = s.scalars(select(ApiTokenRow).where(ApiTokenRow.user_id == user_id))
+            return [_token(r) for r in rows]
+
+    def revoke_token(self, user_id: int, token_id: int) -> bool:
+        with self._s.write() as s:
+            row = s.get(ApiTokenRow, token_id)
+            if row is None or row.user_id != user_id or row.revoked_at is not None:
+                return False
+            row.revoked_at = utcnow()
+            return True

@@ -1,0 +1,1 @@
+"""The archive's rules in plain Python: standard library only, no I/O (a test enforces it)."""

@@ -1,0 +1,135 @@
+"""What a record says about itself: election, form, place and polling station.
+
+Validation lives here so the web form, the JSON API and the CLI accept and refuse
+exactly the same things, with the same messages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any, Protocol
+
+PLACE_FIELDS = ("province", "regency", "district", "village")
+REQUIRED_FIELDS = ("election", "form_type", "year", *PLACE_FIELDS, "tps")
+OPTIONAL_FIELDS = ("region_code", "title", "notes")
+ALL_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
+FIRST_YEAR = 1955  # Indonesia's first general election
+TPS_MAX = 999
+_REGION_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+_TPS = re.compile(r"^(?:TPS)?\s*[:.\-]?\s*0*(\d{1,3})$", re.IGNORECASE)
+
+
+class MetadataError(ValueError):
+    """Metadata was refused; ``fields`` maps each bad field to a message."""
+
+    def __init__(self, fields: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
+        self.fields = fields
+
+
+class TermLookup(Protocol):
+    def election(self, value: str) -> Any: ...
+    def form_type(self, value: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class RecordMetadata:
+    election: str
+    form_type: str
+    year: int
+    province: str
+    regency: str
+    district: str
+    village: str
+    tps: int
+    region_code: str = ""
+    title: str = ""
+    notes: str = ""
+
+    @property
+    def tps_label(self) -> str:
+        return format_tps(self.tps)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def format_tps(number: int) -> str:
+    return f"TPS {number:03d}"
+
+
+def parse_tps(value: Any) -> int | None:
+    """Accept 5, "5", "005", "TPS 005", "TPS: 5"; None when it is not a TPS number."""
+    match = _TPS.match(str(value).strip()) if value is not None else None
+    if not match:
+        return None
+    number = int(match.group(1))
+    return number if 1 <= number <= TPS_MAX else None
+
+
+def normalize_place(value: str) -> str:
+    """Collapse whitespace; fix ALL-CAPS or all-lower typing so facets group one name once."""
+    text = " ".join(str(value).split())
+    if text.isupper() or text.islower():
+        text = text.title()
+    return text
+
+
+def validate_metadata(raw: Mapping[str, Any], vocabulary: TermLookup) -> RecordMetadata:
+    """Check and normalise raw input (strings from a form, JSON or CLI) into metadata."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    get = lambda name: str(raw.get(name) or "").strip()  # noqa: E731
+
+    for name in REQUIRED_FIELDS:
+        if not get(name):
+            errors[name] = "This field is required."
+
+    if get("election") and "election" not in errors:
+        term = vocabulary.election(get("election"))
+        if term is None:
+            errors["election"] = f"Unknown election code {get('election')!r}."
+        else:
+            values["election"] = term.code
+    if get("form_type"):
+        term = vocabulary.form_type(get("form_type"))
+        if term is None:
+            errors["form_type"] = f"Unknown form type {get('form_type')!r}."
+        else:
+            values["form_type"] = term.code
+    if get("year"):
+        year = int(get("year")) if get("year").isdigit() else None
+        if year is None or not FIRST_YEAR <= year <= date.today().year + 1:
+            errors["year"] = f"Year must be between {FIRST_YEAR} and {date.today().year + 1}."
+        else:
+            values["year"] = year
+    for name in PLACE_FIELDS:
+        if get(name):
+            if len(get(name)) > 100:
+                errors[name] = "At most 100 characters."
+            else:
+                values[name] = normalize_place(get(name))
+    if get("tps"):
+        tps = parse_tps(get("tps"))
+        if tps is None:
+            errors["tps"] = f"TPS must be a number from 1 to {TPS_MAX}."
+        else:
+            values["tps"] = tps
+    _validate_optional(get, values, errors)
+    if errors:
+        raise MetadataError(errors)
+    return RecordMetadata(**values)
+
+
+def _validate_optional(get, values: dict, errors: dict) -> None:
+    code = get("region_code")
+    if code and not _REGION_CODE.match(code):
+        errors["region_code"] = "Use the Kemendagri code form 33, 33.13, 33.13.05 or 33.13.05.2001."
+    values["region_code"] = code
+    for name, limit in (("title", 200), ("notes", 2000)):
+        if len(get(name)) > limit:
+            errors[name] = f"At most {limit} characters."
+        values[name] = get(name)

@@ -1,0 +1,45 @@
+"""A record's life: the statuses it passes through and the keys of its stored files."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    UPLOADING = "uploading"  # internal: the original is being written; never shown as a record
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class IndexState(StrEnum):
+    PENDING = "pending"  # the search index has not caught up with this record yet
+    INDEXED = "indexed"
+
+
+class FileRole(StrEnum):
+    ORIGINAL = "original"
+    PDF = "pdf"
+    TEXT = "text"
+    VIEW = "view"
+    THUMB = "thumb"
+    METADATA = "metadata"
+
+
+def record_prefix(record_id: str) -> str:
+    """Records are spread over 256 folders so no directory or listing grows without bound."""
+    return f"records/{record_id[:2]}/{record_id}/"
+
+
+def object_key(record_id: str, role: FileRole, *, page: int = 0, extension: str = "") -> str:
+    prefix = record_prefix(record_id)
+    if role is FileRole.ORIGINAL:
+        return f"{prefix}original.{extension}"
+    if role is FileRole.PDF:
+        return f"{prefix}searchable.pdf"
+    if role is FileRole.TEXT:
+        return f"{prefix}text.txt"
+    if role is FileRole.METADATA:
+        return f"{prefix}metadata.json"
+    return f"{prefix}pages/{page:04d}.{role.value}.jpg"

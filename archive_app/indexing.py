@@ -1,0 +1,74 @@
+"""Keeping the search index in step with the system of record.
+
+The index is derived: a record is safe once its row says "ready", whether or not the
+index took it. Records the index has not confirmed stay "pending" and are caught up by
+the periodic sweep or rebuilt wholesale by `archive reindex`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+
+from archive_app.domain.clock import utcnow
+from archive_app.domain.entities import Document, Page
+from archive_app.domain.records import Status
+from search.interfaces import IndexDocument
+
+log = logging.getLogger(__name__)
+
+
+def to_index_document(doc: Document, pages: list[Page]) -> IndexDocument:
+    return IndexDocument(
+        id=doc.id,
+        metadata=doc.metadata.as_dict(),
+        pages=tuple(p.text for p in pages),
+        created_at=doc.created_at,
+    )
+
+
+def index_documents(services, doc_ids: list[str]) -> bool:
+    """Index these records now; False (and they stay pending) if the index is unavailable."""
+    docs = services.metadata.documents
+    read_at = utcnow()
+    found = docs.by_ids(doc_ids)
+    batch = [
+        to_index_document(doc, docs.pages(doc.id))
+        for doc in found.values()
+        if doc.status is Status.READY
+    ]
+    try:
+        services.index.index(batch)
+    except Exception:
+        log.warning("indexing %d record(s) failed; left pending", len(batch), exc_info=True)
+        return False
+    docs.mark_indexed([d.id for d in batch], read_at)
+    return True
+
+
+def catch_up(services, batch_size: int = 200) -> int:
+    """Index every pending record; returns how many were indexed."""
+    done = 0
+    seen: set[str] = set()
+    while True:
+        ids = [i for i in services.metadata.documents.pending_index(batch_size) if i not in seen]
+        if not ids or not index_documents(services, ids):
+            return done
+        seen.update(ids)
+        done += len(ids)
+
+
+def reindex(services, progress: Callable[[int], None] | None = None, batch_size: int = 500) -> int:
+    """Rebuild the whole index from the metadata store; searches keep working meanwhile."""
+    started = utcnow()
+
+    def batches() -> Iterator[list[IndexDocument]]:
+        for batch in services.metadata.documents.iter_ready(batch_size):
+            yield [to_index_document(doc, pages) for doc, pages in batch]
+            if progress:
+                progress(len(batch))
+
+    total = services.index.rebuild(batches())
+    services.metadata.documents.mark_all_indexed(started)
+    catch_up(services)
+    return total

@@ -1,0 +1,1 @@
+"""The task queue port: background processing of uploaded records."""

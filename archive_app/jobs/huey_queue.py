@@ -1,0 +1,158 @@
+"""HueyTaskQueue: the TaskQueue port on Huey, with SQLite storage (embedded) or Redis.
+
+Workers are threads. The heavy work (Tesseract) runs in its own processes anyway, and a
+forked worker process would inherit SQLite's in-process lock bookkeeping of the parent's
+open connections and can then wait forever for a lock nobody holds. To use more cores
+or machines, run more `archive worker` processes. Periodic tasks re-enqueue lost jobs
+and catch up the search index every minute.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+
+from huey import RedisHuey, SqliteHuey, crontab
+
+from archive_app import indexing, sweeping
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 15
+
+
+def make_huey(settings):
+    if settings.queue_backend == "redis":
+        return RedisHuey("archive", url=settings.redis_url, results=False)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("archive", filename=str(settings.queue_path), results=False, fsync=True)
+
+
+class HueyTaskQueue:
+    def __init__(self, settings, runtime_factory: Callable):
+        """``runtime_factory(settings)`` builds the Services a worker process uses."""
+        self.settings = settings
+        self.huey = make_huey(settings)
+        self._factory = runtime_factory
+        self._runtime = None
+        self._runtime_pid = None
+        self._register_tasks()
+
+    @classmethod
+    def from_settings(cls, settings, runtime_factory) -> HueyTaskQueue:
+        return cls(settings, runtime_factory)
+
+    def runtime(self):
+        """This process's Services, built on first use after start or fork."""
+        if self._runtime is None or self._runtime_pid != os.getpid():
+            self._runtime, self._runtime_pid = self._factory(self.settings), os.getpid()
+        return self._runtime
+
+    def _register_tasks(self) -> None:
+        huey = self.huey
+
+        @huey.task(name="process_document", retries=3, retry_delay=10)
+        def process_document(doc_id: str) -> None:
+            from archive_app import processing  # OCR stack: loaded only where tasks run
+
+            processing.process(self.runtime(), doc_id)
+
+        @huey.task(name="index_pending")
+        def index_pending() -> None:
+            indexing.catch_up(self.runtime())
+
+        @huey.periodic_task(crontab(minute="*"), name="sweep")
+        def sweep() -> None:
+            sweeping.sweep(self.runtime())
+            indexing.catch_up(self.runtime())
+
+        self._process_task = process_document
+        self._index_task = index_pending
+
+    def enqueue_process(self, doc_id: str) -> None:
+        self._process_task(doc_id)
+
+    def enqueue_index(self) -> None:
+        self._index_task()
+
+    def pending(self) -> int:
+        return self.huey.pending_count()
+
+    def health(self) -> dict:
+        return {"backend": self.settings.queue_backend, "ok": True, "pending": self.pending()}
+
+    def run_worker(self, workers: int) -> None:
+        runtime = self.runtime()
+        sweeping.recover_on_start(runtime)
+        beat = _Heartbeat(runtime)
+        beat.start()
+        try:
+            consumer = self.huey.create_consumer(
+                workers=workers,
+                worker_type="thread",
+                periodic=True,
+                initial_delay=0.1,
+                max_delay=1.0,
+            )
+            consumer.run()
+        finally:
+            beat.stop()
+
+    def start_local(self, workers: int) -> _LocalConsumer:
+        runtime = self.runtime()
+        sweeping.recover_on_start(runtime)
+        return _LocalConsumer(self.huey, runtime, workers)
+
+
+class _Heartbeat:
+    """Tells the registry this worker is alive, so `archive ingest` knows work will happen."""
+
+    def __init__(self, runtime):
+        self.runtime = runtime
+        self.worker_id = runtime.worker_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="heartbeat")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.runtime.metadata.workers.beat(self.worker_id, *self.runtime.host_pid)
+            except Exception:  # the next beat retries; a dead DB shows in /healthz
+                log.exception("worker heartbeat failed")
+            self._stop.wait(HEARTBEAT_SECONDS)
+
+    def stop(self) -> None:
+        self._stop.set()
+        try:
+            self.runtime.metadata.workers.remove(self.worker_id)
+        except Exception:
+            log.exception("could not deregister worker")
+
+
+class _LocalConsumer:
+    """Worker threads inside the calling process (for `archive ingest` and tests)."""
+
+    def __init__(self, huey, runtime, workers: int):
+        self._consumer = huey.create_consumer(
+            workers=workers,
+            worker_type="thread",
+            periodic=True,
+            initial_delay=0.05,
+            max_delay=0.5,
+        )
+        saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+        self._consumer.start()
+        for sig, handler in saved.items():  # keep the caller's Ctrl-C behaviour
+            signal.signal(sig, handler)
+        self._beat = _Heartbeat(runtime)
+        self._beat.start()
+
+    def stop(self) -> None:
+        self._beat.stop()
+        self._consumer.stop(graceful=True)

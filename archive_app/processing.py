@@ -1,0 +1,162 @@
+"""Processing one record: OCR, derivatives, checksums, then make it searchable.
+
+The worker claims the record with a lease and renews it while it works. Derivatives are
+written under fixed keys, so a retry after a crash overwrites what the dead attempt left;
+the row only turns "ready" (with pages and file checksums) in a single transaction once
+every object is stored. Indexing comes after and may fail without failing the record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+from sqlalchemy.exc import OperationalError
+
+from archive_app import audit, indexing, sidecar
+from archive_app.domain.entities import Page, StoredFile
+from archive_app.domain.records import FileRole, Status, object_key
+from archive_app.storage.interfaces import CHUNK, ChecksumMismatch, StoreUnavailable
+from ingest.models import FileKind, ProcessedDocument, RejectedFile
+from ingest.pipeline import process_file
+
+log = logging.getLogger(__name__)
+
+# Errors that say "a backend is away", not "this file is bad": retried without limit.
+TRANSIENT = (StoreUnavailable, OperationalError, ConnectionError, TimeoutError)
+
+
+class Lease:
+    """Renews the record's lease in the background while the work runs."""
+
+    def __init__(self, docs, doc_id: str, owner: str, seconds: int):
+        self.docs, self.doc_id, self.owner, self.seconds = docs, doc_id, owner, seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"lease-{doc_id}")
+
+    def _run(self) -> None:
+        while not self._stop.wait(max(self.seconds / 3, 1)):
+            try:
+                self.docs.heartbeat(self.doc_id, self.owner, self.seconds)
+            except Exception:
+                log.warning("lease renewal for %s failed", self.doc_id, exc_info=True)
+
+    def __enter__(self) -> Lease:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def process(services, doc_id: str) -> None:
+    settings = services.settings
+    docs = services.metadata.documents
+    owner = services.new_owner()
+    doc = docs.claim(doc_id, owner, settings.job_lease_seconds)
+    if doc is None:
+        return  # done already, or another worker holds a live lease
+    if doc.attempts > settings.job_max_attempts:
+        message = f"Processing stopped after {settings.job_max_attempts} attempts."
+        docs.fail(doc_id, owner, message, final=True)
+        audit.record(services, "system", "process.failed", f"document:{doc_id}", error=message)
+        return
+    workdir = Path(tempfile.mkdtemp(dir=settings.tmp_dir, prefix=f"job-{doc_id}-"))
+    try:
+        with Lease(docs, doc_id, owner, settings.job_lease_seconds):
+            _run(services, doc, owner, workdir)
+    except RejectedFile as exc:
+        _fail(services, doc_id, owner, exc.message, final=True)
+        return
+    except TRANSIENT as exc:
+        docs.fail(doc_id, owner, f"Waiting for a backend: {exc}", final=False, count_attempt=False)
+        raise  # the queue retries with a delay; the sweep re-enqueues after that
+    except Exception as exc:
+        final = doc.attempts >= settings.job_max_attempts
+        _fail(services, doc_id, owner, f"{type(exc).__name__}: {exc}", final=final)
+        if not final:
+            raise
+        return
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    audit.record(services, "system", "process.ready", f"document:{doc_id}")
+    indexing.index_documents(services, [doc_id])
+
+
+def _fail(services, doc_id: str, owner: str, message: str, *, final: bool) -> None:
+    log.warning("processing %s failed (final=%s): %s", doc_id, final, message)
+    services.metadata.documents.fail(doc_id, owner, message, final=final)
+    if final:
+        audit.record(services, "system", "process.failed", f"document:{doc_id}", error=message)
+
+
+def _run(services, doc, owner: str, workdir: Path) -> None:
+    docs = services.metadata.documents
+    kind = FileKind(doc.kind)
+    original = workdir / f"original.{kind.extension}"
+    original_key = object_key(doc.id, FileRole.ORIGINAL, extension=kind.extension)
+    _fetch_verified(services.objects, original_key, original, doc.sha256)
+    out = workdir / "out"
+    out.mkdir()
+    result = process_file(
+        original,
+        kind,
+        out,
+        services.ocr,
+        on_page=lambda done, total: docs.progress(doc.id, done, total),
+    )
+    files = _store_derivatives(services.objects, doc.id, result)
+    files.append(StoredFile(FileRole.ORIGINAL.value, original_key, doc.sha256, doc.size, kind.mime))
+    pages = [
+        Page(
+            number=p.number,
+            source=p.source,
+            text=p.text,
+            confidence=p.confidence,
+            words=p.words,
+            rotation=p.rotation,
+            width_px=p.width_px,
+            height_px=p.height_px,
+        )
+        for p in result.pages
+    ]
+    meta_key = sidecar.sidecar_key(doc.id)
+    body = sidecar.build(doc, files, pages, Status.READY.value)
+    meta = services.objects.put_bytes(meta_key, body, content_type="application/json")
+    derived = [f for f in files if f.role != FileRole.ORIGINAL.value]
+    derived.append(
+        StoredFile(FileRole.METADATA.value, meta_key, meta.sha256, meta.size, "application/json")
+    )
+    docs.finish(doc.id, owner, pages, derived, result.confidence)
+
+
+def _fetch_verified(objects, key: str, target: Path, sha256: str) -> None:
+    """Copy the original out of the store, checking it is still the uploaded bytes."""
+    digest = hashlib.sha256()
+    with objects.open(key) as src, open(target, "wb") as out:
+        while chunk := src.read(CHUNK):
+            digest.update(chunk)
+            out.write(chunk)
+    if digest.hexdigest() != sha256:
+        raise ChecksumMismatch(f"stored original {key} does not match its recorded SHA-256")
+
+
+def _store_derivatives(objects, doc_id: str, result: ProcessedDocument) -> list[StoredFile]:
+    files = []
+
+    def put(role: FileRole, path: Path, content_type: str, page: int = 0) -> None:
+        key = object_key(doc_id, role, page=page)
+        info = objects.put_file(key, path, content_type=content_type)
+        files.append(StoredFile(role.value, key, info.sha256, info.size, content_type, page))
+
+    put(FileRole.PDF, result.pdf_path, "application/pdf")
+    put(FileRole.TEXT, result.text_path, "text/plain; charset=utf-8")
+    for page in result.pages:
+        put(FileRole.VIEW, page.view_path, "image/jpeg", page.number)
+        put(FileRole.THUMB, page.thumb_path, "image/jpeg", page.number)
+    return files

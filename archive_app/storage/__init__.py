@@ -1,0 +1,1 @@
+"""The ObjectStore port and its adapters."""

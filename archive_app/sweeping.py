@@ -1,0 +1,64 @@
+"""Finding work that fell through the cracks: lost jobs and abandoned uploads."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import timedelta
+
+from archive_app.domain.clock import utcnow
+from archive_app.domain.records import record_prefix
+
+log = logging.getLogger(__name__)
+
+ABANDONED_UPLOAD = timedelta(hours=1)
+
+
+def sweep(services) -> dict:
+    """Re-enqueue lost jobs and remove uploads whose process died before committing."""
+    now = utcnow()
+    docs = services.metadata.documents
+    lease = timedelta(seconds=services.settings.job_lease_seconds)
+    # A queued record whose message was lost is only re-sent when the queue is empty:
+    # a long backlog is not a loss, and re-sending it all would flood the queue.
+    queued_before = now - lease if services.queue.pending() == 0 else None
+    requeued = docs.reclaimable(now, queued_before)
+    for doc_id in requeued:
+        services.queue.enqueue_process(doc_id)
+    removed = docs.stale_uploads(now - ABANDONED_UPLOAD)
+    for doc_id in removed:
+        for key in list(services.objects.list(record_prefix(doc_id))):
+            services.objects.delete(key)
+        docs.abandon_upload(doc_id)
+    if requeued or removed:
+        log.info("sweep: re-enqueued %d, removed %d abandoned uploads", len(requeued), len(removed))
+    return {"requeued": requeued, "removed": removed}
+
+
+def recover_on_start(services) -> dict:
+    """Free leases held by dead processes of this host, so their jobs restart at once."""
+    host = socket.gethostname()
+    docs = services.metadata.documents
+    for doc_id, owner in docs.leases():
+        owner_host, _, rest = owner.partition(":")
+        pid = rest.partition(":")[0]
+        if owner_host == host and pid.isdigit() and not _alive(int(pid)):
+            docs.expire_lease(doc_id, owner)
+    return sweep(services)
+
+
+def _alive(pid: int) -> bool:
+    """True while the process runs; a zombie (killed, not yet reaped) counts as dead."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            state = fh.read().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in {"Z", "X"}

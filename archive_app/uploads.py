@@ -1,0 +1,159 @@
+"""Receiving a scan: validate, store the original, record it, queue it.
+
+A crash at any point leaves either the whole record (original + sidecar in the store,
+row queued) or nothing: the row is reserved first in an "uploading" state that no one
+sees, the objects are written, and one transaction flips the row to "queued". If
+anything fails the objects and the reservation are removed; if the process dies, the
+sweep removes reservations older than an hour together with their objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from archive_app import audit, sidecar
+from archive_app.db.interfaces import DuplicateDocument
+from archive_app.domain.entities import NewDocument, StoredFile
+from archive_app.domain.metadata import validate_metadata
+from archive_app.domain.records import FileRole, Status, object_key
+from archive_app.storage.interfaces import CHUNK
+from ingest.models import RejectedFile
+from ingest.sniff import inspect
+
+log = logging.getLogger(__name__)
+
+# HTTP status for each refusal code, shared by the API and the web form.
+REJECTION_STATUS = {
+    "empty": 400,
+    "unsupported_type": 415,
+    "damaged": 422,
+    "too_large": 413,
+    "too_many_pages": 413,
+}
+
+
+@dataclass(frozen=True)
+class Accepted:
+    id: str
+    sha256: str
+    status: str = Status.QUEUED.value
+
+
+def receive(
+    services, stream: BinaryIO, filename: str, raw_metadata: Mapping, actor: str, ip: str = ""
+) -> Accepted:
+    """Archive one uploaded file. Raises MetadataError, RejectedFile or DuplicateDocument."""
+    metadata = validate_metadata(raw_metadata, services.settings.vocabulary)
+    spool = _spool(services, stream)
+    try:
+        sha256, size = spool.sha256, spool.size
+        info = inspect(spool.path, services.limits)
+        existing = services.metadata.documents.by_sha256(sha256)
+        if existing is not None:
+            raise DuplicateDocument(existing.id)
+        new = NewDocument(
+            id=uuid.uuid4().hex,
+            sha256=sha256,
+            metadata=metadata,
+            kind=info.kind.value,
+            original_name=os.path.basename(filename or "")[:255],
+            size=size,
+            page_count=info.page_count,
+            created_by=actor,
+        )
+        _store(services, new, spool.path, info.kind)
+    finally:
+        spool.path.unlink(missing_ok=True)
+    audit.record(
+        services,
+        actor,
+        "upload",
+        f"document:{new.id}",
+        ip,
+        sha256=sha256,
+        name=new.original_name,
+        size=size,
+    )
+    try:
+        services.queue.enqueue_process(new.id)
+    except Exception:  # the record is safe; the sweep enqueues it again
+        log.exception("could not enqueue %s; the sweep will retry", new.id)
+    return Accepted(id=new.id, sha256=sha256)
+
+
+def _store(services, new: NewDocument, path: Path, kind) -> None:
+    docs, objects = services.metadata.documents, services.objects
+    doc = docs.begin_upload(new)
+    keys: list[str] = []
+    try:
+        key = object_key(new.id, FileRole.ORIGINAL, extension=kind.extension)
+        keys.append(key)
+        info = objects.put_file(key, path, content_type=kind.mime, sha256=new.sha256)
+        original = StoredFile(FileRole.ORIGINAL.value, key, info.sha256, info.size, kind.mime)
+        meta_key = sidecar.sidecar_key(new.id)
+        keys.append(meta_key)
+        body = sidecar.build(doc, [original], [], Status.QUEUED.value)
+        meta = objects.put_bytes(meta_key, body, content_type="application/json")
+        meta_file = StoredFile(
+            FileRole.METADATA.value, meta_key, meta.sha256, meta.size, "application/json"
+        )
+        docs.complete_upload(new.id, [original, meta_file])
+    except BaseException:
+        for key in keys:
+            _quietly(objects.delete, key)
+        _quietly(docs.abandon_upload, new.id)
+        raise
+
+
+def _quietly(fn, *args) -> None:
+    try:
+        fn(*args)
+    except Exception:
+        log.exception("cleanup step %s failed", getattr(fn, "__name__", fn))
+
+
+@dataclass(frozen=True)
+class _Spool:
+    path: Path
+    sha256: str
+    size: int
+
+
+def _spool(services, stream: BinaryIO) -> _Spool:
+    """Copy the upload to a private temp file, hashing as it streams, within the size cap."""
+    limit = services.settings.max_upload_mb * 1024 * 1024
+    digest = hashlib.sha256()
+    size = 0
+    fd, name = tempfile.mkstemp(dir=services.settings.tmp_dir, prefix="upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise RejectedFile(
+                        "too_large",
+                        f"The file is larger than {services.settings.max_upload_mb} MB.",
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return _Spool(Path(name), digest.hexdigest(), size)
+
+
+def retry(services, doc_id: str, actor: str, ip: str = "") -> bool:
+    """Queue a failed record again (after its cause was fixed, e.g. a missing language)."""
+    if not services.metadata.documents.requeue(doc_id):
+        return False
+    audit.record(services, actor, "process.retry", f"document:{doc_id}", ip)
+    services.queue.enqueue_process(doc_id)
+    return True

@@ -1,0 +1,145 @@
+"""The archive's pages: search, upload, record lists and the record page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from archive_app import accounts, audit, searching, uploads
+from archive_app.db.interfaces import DuplicateDocument
+from archive_app.domain.metadata import ALL_FIELDS, MetadataError
+from archive_app.domain.roles import Permission
+from archive_app.web.security import actor, client_ip, requires, services
+from ingest.models import RejectedFile
+from search.interfaces import FILTER_FIELDS
+from search.query import QueryError, parse_search
+
+bp = Blueprint("web", __name__)
+
+FIELD_LABELS = {
+    "election": "Pemilihan",
+    "form_type": "Jenis formulir",
+    "year": "Tahun",
+    "province": "Provinsi",
+    "regency": "Kabupaten/Kota",
+    "district": "Kecamatan",
+    "village": "Kelurahan/Desa",
+    "tps": "TPS",
+    "region_code": "Kode wilayah (Kemendagri)",
+    "title": "Judul",
+    "notes": "Catatan",
+}
+
+
+@bp.app_context_processor
+def labels():
+    return {"FIELD_LABELS": FIELD_LABELS, "vocabulary": services().settings.vocabulary}
+
+
+@bp.get("/")
+@requires(Permission.READ)
+def search():
+    args = {k: v for k, v in request.args.items() if v}
+    found, error = None, None
+    try:
+        query = parse_search(args)
+        found = searching.run(services(), query)
+    except QueryError as exc:
+        error, query = str(exc), None
+    return render_template(
+        "search.html",
+        args=args,
+        found=found,
+        query=query,
+        error=error,
+        filter_fields=FILTER_FIELDS,
+        facet_url=lambda field, value: url_for("web.search", **{**args, field: value, "page": 1}),
+        page_url=lambda page: url_for("web.search") + "?" + urlencode({**args, "page": page}),
+    )
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@requires(Permission.UPLOAD)
+def upload():
+    values = {name: request.form.get(name, "") for name in ALL_FIELDS}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        file = request.files.get("file")
+        if file is None or not file.filename:
+            errors["file"] = "Pilih berkas hasil pindaian."
+        else:
+            try:
+                accepted = uploads.receive(
+                    services(), file.stream, file.filename, values, actor(), client_ip()
+                )
+                flash("Berkas diterima dan masuk antrean pemrosesan.", "success")
+                return redirect(url_for("web.document", doc_id=accepted.id))
+            except MetadataError as exc:
+                errors.update(exc.fields)
+            except RejectedFile as exc:
+                errors["file"] = exc.message
+            except DuplicateDocument as exc:
+                flash("Berkas ini sudah ada di arsip.", "error")
+                return redirect(url_for("web.document", doc_id=exc.existing_id))
+    status = 400 if errors else 200
+    return render_template("upload.html", values=values, errors=errors), status
+
+
+@bp.get("/documents")
+@requires(Permission.READ)
+def documents():
+    status = request.args.get("status") or None
+    raw_page = request.args.get("page", "1")
+    page = max(int(raw_page), 1) if raw_page.isdigit() else 1
+    docs = services().metadata.documents
+    items = docs.list(status=status, limit=50, offset=(page - 1) * 50)
+    total = docs.count(status=status)
+    return render_template(
+        "documents.html", items=items, status=status, page=page, total=total, per_page=50
+    )
+
+
+@bp.get("/documents/<doc_id>")
+@requires(Permission.READ)
+def document(doc_id: str):
+    doc = services().metadata.documents.get(doc_id) if len(doc_id) == 32 else None
+    if doc is None:
+        abort(404)
+    pages = services().metadata.documents.pages(doc_id)
+    return render_template("document.html", doc=doc, pages=pages)
+
+
+@bp.post("/documents/<doc_id>/retry")
+@requires(Permission.UPLOAD)
+def retry(doc_id: str):
+    if uploads.retry(services(), doc_id, actor(), client_ip()):
+        flash("Dokumen dimasukkan kembali ke antrean.", "success")
+    else:
+        flash("Hanya dokumen yang gagal yang dapat diproses ulang.", "error")
+    return redirect(url_for("web.document", doc_id=doc_id))
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@requires(Permission.READ)
+def tokens():
+    new_token = None
+    if request.method == "POST":
+        name = request.form.get("name", "").strip()[:100] or "token"
+        new_token = accounts.create_token(
+            services(), current_user.username, name, actor(), client_ip()
+        )
+    listed = services().metadata.users.tokens(current_user.user.id)
+    return render_template("tokens.html", tokens=listed, new_token=new_token)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@requires(Permission.READ)
+def revoke_token(token_id: int):
+    if services().metadata.users.revoke_token(current_user.user.id, token_id):
+        audit.record(
+            services(), actor(), "token.revoke", f"user:{actor()}", client_ip(), token_id=token_id
+        )
+        flash("Token dicabut.", "success")
+    return redirect(url_for("web.tokens"))

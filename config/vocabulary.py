@@ -1,0 +1,64 @@
+"""Election codes and form types, loaded from TOML so an office can extend them without code."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_FILE = Path(__file__).with_name("vocabulary.toml")
+
+
+@dataclass(frozen=True)
+class Term:
+    code: str
+    label: str
+    aliases: tuple[str, ...] = ()
+    date: date | None = None
+
+
+def _key(value: str) -> str:
+    """Compare codes ignoring case, spaces, dashes and underscores ("C.Hasil" == "c. hasil")."""
+    return re.sub(r"[\s_\-]+", "", value).upper()
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    elections: tuple[Term, ...]
+    form_types: tuple[Term, ...]
+
+    def election(self, value: str) -> Term | None:
+        return _lookup(self.elections, value)
+
+    def form_type(self, value: str) -> Term | None:
+        return _lookup(self.form_types, value)
+
+
+def _lookup(terms: tuple[Term, ...], value: str) -> Term | None:
+    wanted = _key(value or "")
+    for term in terms:
+        if wanted == _key(term.code) or wanted in {_key(a) for a in term.aliases}:
+            return term
+    return None
+
+
+def _terms(rows: list[dict]) -> tuple[Term, ...]:
+    return tuple(
+        Term(
+            code=row["code"],
+            label=row.get("label", row["code"]),
+            aliases=tuple(row.get("aliases", ())),
+            date=date.fromisoformat(row["date"]) if row.get("date") else None,
+        )
+        for row in rows
+    )
+
+
+@lru_cache(maxsize=8)
+def load_vocabulary(path: Path | None = None) -> Vocabulary:
+    with open(path or DEFAULT_FILE, "rb") as fh:
+        data = tomllib.load(fh)
+    return Vocabulary(_terms(data["elections"]), _terms(data["form_types"]))

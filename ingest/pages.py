@@ -1,0 +1,191 @@
+"""Turn an accepted upload into pages, one at a time, each ready for Tesseract or kept as text.
+
+Pages are produced lazily so that only one page image is in memory at a time: a 2,000-page TIFF
+or an 81-megapixel PDF page must not multiply. When the upload itself is a file Tesseract reads
+well (PNG, upright JPEG) it is handed over untouched: re-encoding costs time and, for JPEG,
+quality. Anything else is written once into the scratch directory (see images.save_for_ocr).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pymupdf
+from PIL import Image
+
+from ingest import images
+from ingest.models import FileKind, OcrSettings
+
+MIN_TEXT_CHARS = 20  # fewer word characters than this is a stamp or stray label, not a text layer
+
+
+@dataclass
+class ImagePage:
+    """A page to OCR: ``path`` is what Tesseract reads, ``preview`` feeds the derivatives."""
+
+    number: int
+    path: Path
+    dpi: int
+    size: tuple[int, int]
+    preview: Image.Image  # as scanned (before any orientation fix), long side <= view_max_px
+    load: Callable[[int], Image.Image]  # the page image reduced by an integer factor
+    photo: bool  # photographic source: rewrite as JPEG, not PNG
+
+
+@dataclass
+class TextPage:
+    """A PDF page with its own text layer: kept as it is, never OCR'd."""
+
+    number: int
+    index: int
+    source: pymupdf.Document
+    text: str
+    size: tuple[int, int]
+    preview: Image.Image
+
+
+def iter_pages(
+    path: Path, kind: FileKind, scratch: Path, settings: OcrSettings
+) -> Iterator[ImagePage | TextPage]:
+    """Yield the pages of an upload that sniff.inspect accepted, in order."""
+    if kind is FileKind.PDF:
+        yield from _pdf_pages(path, scratch, settings)
+    elif kind is FileKind.TIFF:
+        yield from _tiff_pages(path, scratch, settings)
+    else:
+        yield _single_image_page(path, kind, scratch, settings)
+
+
+def page_count(path: Path, kind: FileKind) -> int:
+    if kind is FileKind.PDF:
+        with pymupdf.open(path, filetype="pdf") as doc:
+            return doc.page_count
+    if kind is FileKind.TIFF:
+        with images.open_image(path, "TIFF") as tiff:
+            return tiff.n_frames
+    return 1
+
+
+def has_text_layer(text: str) -> bool:
+    return len(re.findall(r"\w", text)) >= MIN_TEXT_CHARS
+
+
+def page_zoom(page: pymupdf.Page, settings: OcrSettings) -> float:
+    """Render scale for OCR: settings.dpi, reduced so the page stays within max_page_pixels."""
+    zoom = settings.dpi / 72
+    pixels = page.rect.width * zoom * page.rect.height * zoom
+    if pixels > settings.max_page_pixels:
+        zoom *= math.sqrt(settings.max_page_pixels / pixels)
+    return zoom
+
+
+def _pdf_pages(path: Path, scratch: Path, settings: OcrSettings) -> Iterator[ImagePage | TextPage]:
+    with pymupdf.open(path, filetype="pdf") as doc:
+        for index, page in enumerate(doc):
+            zoom = page_zoom(page, settings)
+            text = page.get_text()
+            if not has_text_layer(text):
+                yield _rendered_page(page, index + 1, zoom, scratch, settings)
+                continue
+            size = (round(page.rect.width * zoom), round(page.rect.height * zoom))
+            view_zoom = min(zoom, settings.view_max_px / max(page.rect.width, page.rect.height))
+            preview = render(page, view_zoom, gray=False)
+            yield TextPage(index + 1, index, doc, text, size, preview)
+
+
+def render(page: pymupdf.Page, zoom: float, *, gray: bool) -> Image.Image:
+    """Render a PDF page (MuPDF applies /Rotate) as an 8-bit gray or RGB PIL image."""
+    space = pymupdf.csGRAY if gray else pymupdf.csRGB
+    pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), colorspace=space, alpha=False)
+    mode = "L" if gray else "RGB"
+    return Image.frombytes(mode, (pix.width, pix.height), pix.samples_mv, "raw", mode, pix.stride)
+
+
+def _image_traits(page: pymupdf.Page, zoom: float) -> tuple[bool, bool, bool]:
+    """(gray, bilevel, photographic) judged from the page's embedded images, without decoding.
+
+    Gray is judged by component count, not colourspace name: PyMuPDF and many scanners wrap
+    gray images in an ICC profile. A 1-bit scan stays 1-bit (stored as G4, ~6x smaller than
+    gray) only when rendered at about its own resolution or above; thresholding a downscaled
+    render would lose strokes.
+    """
+    found = page.get_image_info()
+    if not found:
+        return False, False, False
+    gray = all(info["colorspace"] == 1 for info in found)
+    bilevel = all(
+        info["bpc"] == 1 and (info["bbox"][2] - info["bbox"][0]) * zoom >= 0.8 * info["width"]
+        for info in found
+    )
+    photo = any(image[8] in ("DCTDecode", "JPXDecode") for image in page.get_images(full=True))
+    return gray, bilevel, photo
+
+
+def _rendered_page(
+    page: pymupdf.Page, number: int, zoom: float, scratch: Path, settings: OcrSettings
+) -> ImagePage:
+    """Render an image-only PDF page at OCR resolution, stored like its source: bilevel scans
+    as G4, JPEG-compressed scans as JPEG, everything else losslessly (PNG)."""
+    gray, bilevel, photo = _image_traits(page, zoom)
+    image = render(page, zoom, gray=gray)
+    preview = images.preview(image, settings.view_max_px)
+    if bilevel:
+        image = image.convert("1", dither=Image.Dither.NONE)
+    path = images.save_for_ocr(image, scratch / f"page-{number:04d}", photo=photo)
+    size = image.size
+    del image
+
+    def load(factor: int) -> Image.Image:
+        loaded = render(page, zoom / factor, gray=gray)
+        if bilevel and factor == 1:
+            return loaded.convert("1", dither=Image.Dither.NONE)
+        return loaded
+
+    return ImagePage(number, path, round(zoom * 72), size, preview, load, photo)
+
+
+def _single_image_page(
+    path: Path, kind: FileKind, scratch: Path, settings: OcrSettings
+) -> ImagePage:
+    with images.open_image(path) as image:
+        dpi = images.usable_dpi(image)
+        photo = kind is FileKind.JPEG
+        if images.needs_rewrite(image, settings.max_page_pixels):
+            upright = images.exif_upright(image) if photo else image
+            return _written_page(upright, 1, dpi, photo, scratch, settings)
+        size = image.size
+        preview = images.preview(image, settings.view_max_px)
+    return ImagePage(1, path, dpi, size, preview, _file_loader(path), photo)
+
+
+def _tiff_pages(path: Path, scratch: Path, settings: OcrSettings) -> Iterator[ImagePage]:
+    """Every frame is written out: Tesseract would read only the first frame of the file."""
+    with images.open_image(path, "TIFF") as tiff:
+        for index in range(tiff.n_frames):
+            tiff.seek(index)
+            photo = tiff.info.get("compression") in ("jpeg", "tiff_jpeg")
+            dpi = images.usable_dpi(tiff)
+            frame = tiff.copy()  # decodes this frame only
+            yield _written_page(frame, index + 1, dpi, photo, scratch, settings)
+
+
+def _written_page(
+    image: Image.Image, number: int, dpi: int, photo: bool, scratch: Path, settings: OcrSettings
+) -> ImagePage:
+    image, dpi = images.fit_pixels(image, dpi, settings.max_page_pixels)
+    image = images.normalise(image)
+    path = images.save_for_ocr(image, scratch / f"page-{number:04d}", photo=photo)
+    preview = images.preview(image, settings.view_max_px)
+    return ImagePage(number, path, dpi, image.size, preview, _file_loader(path), photo)
+
+
+def _file_loader(path: Path) -> Callable[[int], Image.Image]:
+    def load(factor: int) -> Image.Image:
+        with images.open_image(path) as stored:
+            return images.reduced(stored, factor)
+
+    return load

@@ -1,0 +1,171 @@
+"""Ingest one accepted upload: pages -> OCR (with orientation fix) -> views -> PDF and text.
+
+The archive calls ``process_file`` on a file ``sniff.inspect`` accepted; everything is written
+into the caller's work directory and returned as paths, so this runs without any backend. The
+document-level work is an ordered list of small steps sharing one ``Job``; each step may
+register cleanup on the job's ExitStack, which runs whether the pipeline succeeds or fails.
+Per-page work happens inside ``ocr_pages`` so only one page image is in memory at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest import derivatives, images, ocr, orientation
+from ingest.models import FileKind, OcrSettings, PageResult, ProcessedDocument
+from ingest.pages import ImagePage, TextPage, iter_pages, page_count
+
+OnPage = Callable[[int, int], None]
+
+
+@dataclass
+class Job:
+    """State shared by the steps of one run; ``timings`` and ``decisions`` land in ``extra``."""
+
+    path: Path
+    kind: FileKind
+    workdir: Path
+    settings: OcrSettings
+    on_page: OnPage | None
+    cleanup: contextlib.ExitStack
+    scratch: Path = Path()
+    total: int = 0
+    pdf: derivatives.PdfAssembler | None = None
+    pages: list[PageResult] = field(default_factory=list)
+    timings: Counter = field(default_factory=Counter)
+    decisions: list[str] = field(default_factory=list)
+
+    @property
+    def pdf_path(self) -> Path:
+        return self.workdir / "document.pdf"
+
+    @property
+    def text_path(self) -> Path:
+        return self.workdir / "document.txt"
+
+
+def prepare(job: Job) -> None:
+    """Scratch space for page images and Tesseract output, removed when the run ends."""
+    job.scratch = job.workdir / "scratch"
+    job.scratch.mkdir()
+    job.cleanup.callback(shutil.rmtree, job.scratch, ignore_errors=True)
+    (job.workdir / "pages").mkdir()
+    job.total = page_count(job.path, job.kind)
+    job.pdf = derivatives.PdfAssembler()
+    job.cleanup.callback(job.pdf.close)
+
+
+def ocr_pages(job: Job) -> None:
+    """One page at a time: produce it, OCR or keep it, write its views, add it to the PDF."""
+    started = time.perf_counter()
+    pages = contextlib.closing(iter_pages(job.path, job.kind, job.scratch, job.settings))
+    for page in job.cleanup.enter_context(pages):
+        job.timings["pages"] += time.perf_counter() - started
+        if isinstance(page, TextPage):
+            job.pages.append(keep_text_page(page, job))
+        else:
+            job.pages.append(ocr_page(page, job))
+        _clear(job.scratch)
+        if job.on_page:
+            job.on_page(len(job.pages), job.total)
+        started = time.perf_counter()
+
+
+def write_pdf(job: Job) -> None:
+    with _timed(job, "pdf"):
+        job.pdf.save(job.pdf_path)
+
+
+def write_text(job: Job) -> None:
+    job.text_path.write_text("\f".join(p.text for p in job.pages), encoding="utf-8")
+
+
+STEPS: tuple[Callable[[Job], None], ...] = (prepare, ocr_pages, write_pdf, write_text)
+
+
+def process_file(
+    path: Path,
+    kind: FileKind,
+    workdir: Path,
+    settings: OcrSettings,
+    on_page: OnPage | None = None,
+) -> ProcessedDocument:
+    """OCR an accepted upload into ``workdir``; raises ocr.OcrError if Tesseract fails."""
+    with contextlib.ExitStack() as cleanup:
+        job = Job(Path(path), kind, Path(workdir), settings, on_page, cleanup)
+        for step in STEPS:
+            step(job)
+    extra = {"timings": dict(job.timings), "orientation": job.decisions}
+    return ProcessedDocument(job.pages, job.pdf_path, job.text_path, extra)
+
+
+def ocr_page(page: ImagePage, job: Job) -> PageResult:
+    """First pass, orientation check, re-OCR if turned, then views and the PDF page."""
+    base = job.scratch / f"ocr-{page.number:04d}"
+    with _timed(job, "ocr"):
+        result = ocr.recognize(page.path, base, job.settings, page.dpi)
+    with _timed(job, "orientation"):
+        rotation, how = orientation.choose_rotation(page, result, job.settings, job.scratch)
+        if rotation:
+            rotation, result = _turned(page, rotation, result, job)
+    job.decisions.append(f"page {page.number}: {rotation} ({how})")
+    view, thumb = _preview_paths(job, page.number)
+    with _timed(job, "derivatives"):
+        derivatives.write_previews(page.preview, rotation, view, thumb, job.settings.thumb_max_px)
+    with _timed(job, "pdf"):
+        job.pdf.add_ocr_page(result.pdf_path)
+    width, height = page.size if rotation % 180 == 0 else page.size[::-1]
+    return PageResult(
+        page.number, "ocr", result.text, result.confidence, result.words, rotation,
+        width, height, view, thumb,
+    )  # fmt: skip
+
+
+def _turned(
+    page: ImagePage, rotation: int, first: ocr.OcrResult, job: Job
+) -> tuple[int, ocr.OcrResult]:
+    """OCR the page turned by ``rotation``; keep whichever pass read more confident text."""
+    turned = images.rotate(page.load(1), rotation)
+    path = images.save_for_ocr(turned, job.scratch / f"turned-{page.number:04d}", photo=page.photo)
+    del turned
+    second = ocr.recognize(path, job.scratch / f"ocr-{page.number:04d}-r", job.settings, page.dpi)
+    return (rotation, second) if second.score > first.score else (0, first)
+
+
+def keep_text_page(page: TextPage, job: Job) -> PageResult:
+    view, thumb = _preview_paths(job, page.number)
+    with _timed(job, "derivatives"):
+        derivatives.write_previews(page.preview, 0, view, thumb, job.settings.thumb_max_px)
+    with _timed(job, "pdf"):
+        job.pdf.add_source_page(page.source, page.index)
+    text = page.text.strip()
+    width, height = page.size
+    return PageResult(
+        page.number, "text", text, None, len(text.split()), 0, width, height, view, thumb
+    )
+
+
+def _preview_paths(job: Job, number: int) -> tuple[Path, Path]:
+    pages = job.workdir / "pages"
+    return pages / f"{number:04d}-view.jpg", pages / f"{number:04d}-thumb.jpg"
+
+
+def _clear(scratch: Path) -> None:
+    """Drop a finished page's files: a long TIFF must not fill the disk with page images."""
+    for leftover in scratch.iterdir():
+        leftover.unlink()
+
+
+@contextlib.contextmanager
+def _timed(job: Job, name: str):
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        job.timings[name] += time.perf_counter() - started

@@ -1,0 +1,1 @@
+"""The SearchIndex port, the query model and its adapters (Tantivy, Elasticsearch)."""

@@ -1,0 +1,82 @@
+"""SearchIndex: full-text and metadata search over the archive's records.
+
+The index is derived data: everything in it can be rebuilt from the metadata store and
+the object store (``archive reindex``), so adapters may drop and rebuild it at will.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+FILTER_FIELDS = (
+    "election",
+    "form_type",
+    "year",
+    "province",
+    "regency",
+    "district",
+    "village",
+    "tps",
+)
+FACET_FIELDS = FILTER_FIELDS
+MAX_PER_PAGE = 100
+
+
+class IndexUnavailable(IOError):
+    """The search engine cannot be reached or is busy; the caller may retry later."""
+
+
+@dataclass(frozen=True)
+class IndexDocument:
+    """What the index needs to know about one record."""
+
+    id: str
+    metadata: dict  # RecordMetadata.as_dict()
+    pages: tuple[str, ...]  # text of each page, in order
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    terms: tuple[str, ...] = ()  # normalised words that must all match
+    phrases: tuple[tuple[str, ...], ...] = ()  # quoted phrases, as normalised words
+    filters: dict = field(default_factory=dict)  # field -> normalised value (str or int)
+    page: int = 1
+    per_page: int = 20
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.terms and not self.phrases
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    id: str
+    score: float
+    highlights: tuple[str, ...] = ()  # HTML-escaped text, matches wrapped in <mark>
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    total: int
+    hits: list[SearchHit]
+    facets: dict[str, dict[str, int]]
+
+
+class SearchIndex(Protocol):
+    def index(self, docs: Iterable[IndexDocument]) -> None:
+        """Add or replace these records (idempotent) and make them searchable."""
+
+    def delete(self, ids: Iterable[str]) -> None: ...
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Hits ordered by relevance (newest first when there are no words), with facets."""
+
+    def rebuild(self, batches: Iterable[list[IndexDocument]]) -> int:
+        """Replace the whole index with these records; searches keep working meanwhile."""
+
+    def count(self) -> int: ...
+    def health(self) -> dict: ...

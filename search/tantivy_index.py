@@ -1,0 +1,275 @@
+"""TantivyIndex: the embedded search engine, in-process, no server.
+
+Tantivy allows one writer per index. Every process that writes (several workers, the CLI)
+first takes an exclusive file lock next to the index, waiting up to a deadline, so
+writers queue instead of failing. Readers in other processes notice commits by the
+change of ``meta.json`` and reload before searching.
+
+``rebuild`` writes a fresh index in a new folder and then flips the ``CURRENT`` pointer
+file, so searches keep answering from the old index until the new one is complete.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import tantivy
+from tantivy import Document, Filter, Index, Occur, Query, TextAnalyzerBuilder, Tokenizer
+
+from search.interfaces import (
+    FACET_FIELDS,
+    IndexDocument,
+    IndexUnavailable,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+)
+from search.query import metadata_words
+from search.snippets import snippet_html
+
+TEXT_FIELDS = ("election", "form_type", "province", "regency", "district", "village")
+INT_FIELDS = ("year", "tps")
+WRITER_HEAP = 64_000_000
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, tokenizer_name="raw")
+    sb.add_text_field("text", stored=True, tokenizer_name="folded")
+    sb.add_text_field("meta", tokenizer_name="folded")
+    for name in TEXT_FIELDS:
+        sb.add_text_field(name, fast=True, tokenizer_name="raw")  # display value, for facets
+        sb.add_text_field(f"{name}_lc", tokenizer_name="raw")  # lowercased, for filters
+    for name in INT_FIELDS:
+        sb.add_integer_field(name, indexed=True, fast=True)
+    sb.add_integer_field("created", fast=True)
+    return sb.build()
+
+
+def _analyzer():
+    return (
+        TextAnalyzerBuilder(Tokenizer.simple())
+        .filter(Filter.remove_long(60))
+        .filter(Filter.lowercase())
+        .filter(Filter.ascii_fold())
+        .build()
+    )
+
+
+class TantivyIndex:
+    def __init__(self, root: Path, lock_timeout: float = 30.0):
+        self.root = Path(root)
+        self.lock_timeout = lock_timeout
+        self.schema = _schema()
+        self._index: Index | None = None
+        self._open_dir: str = ""
+        self._meta_stamp = None
+
+    @classmethod
+    def from_settings(cls, settings) -> TantivyIndex:
+        return cls(settings.index_dir, settings.index_lock_timeout)
+
+    # -- opening and locking ------------------------------------------------------------
+    def _current_dir(self) -> str:
+        """Name of the live index folder; the first process to need one creates it."""
+        pointer = self.root / "CURRENT"
+        try:
+            return pointer.read_text().strip()
+        except FileNotFoundError:
+            pass
+        name = f"v-{uuid.uuid4().hex[:12]}"
+        self._open(name)
+        tmp = self.root / f".CURRENT.{os.getpid()}.{uuid.uuid4().hex[:6]}"
+        tmp.write_text(name)
+        try:
+            os.link(tmp, pointer)  # atomic create: exactly one process wins
+        except FileExistsError:
+            shutil.rmtree(self.root / name, ignore_errors=True)
+        finally:
+            tmp.unlink()
+        return pointer.read_text().strip()
+
+    def _open(self, name: str) -> Index:
+        path = self.root / name
+        path.mkdir(parents=True, exist_ok=True)
+        index = Index(self.schema, path=str(path), reuse=True)
+        index.register_tokenizer("folded", _analyzer())
+        return index
+
+    def _reader(self) -> Index:
+        """The current index, reloaded when another process committed or swapped it."""
+        name = self._current_dir()
+        if self._index is None or name != self._open_dir:
+            self._index, self._open_dir, self._meta_stamp = self._open(name), name, None
+        try:
+            st = (self.root / name / "meta.json").stat()
+            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)  # meta.json is replaced per commit
+        except FileNotFoundError:
+            stamp = None
+        if stamp != self._meta_stamp:
+            self._index.reload()
+            self._meta_stamp = stamp
+        return self._index
+
+    def _point_to(self, name: str) -> None:
+        tmp = self.root / f".CURRENT.{os.getpid()}"
+        tmp.write_text(name)
+        os.replace(tmp, self.root / "CURRENT")
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "write.lock", "a+") as fh:
+            deadline = time.monotonic() + self.lock_timeout
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise IndexUnavailable("the search index is busy; try again") from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    # -- writing ------------------------------------------------------------------------
+    def _document(self, doc: IndexDocument) -> Document:
+        meta = doc.metadata
+        fields = {"id": doc.id, "text": "\n".join(doc.pages), "meta": metadata_words(meta)}
+        for name in TEXT_FIELDS:
+            value = str(meta.get(name, ""))
+            fields[name] = value
+            fields[f"{name}_lc"] = " ".join(value.split()).lower()
+        for name in INT_FIELDS:
+            fields[name] = int(meta.get(name) or 0)
+        fields["created"] = int(doc.created_at.timestamp())
+        return Document(**fields)
+
+    def index(self, docs: Iterable[IndexDocument]) -> None:
+        docs = list(docs)
+        if not docs:
+            return
+        with self._locked():
+            index = self._reader()
+            writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
+            for doc in docs:
+                writer.delete_documents_by_term("id", doc.id)
+                writer.add_document(self._document(doc))
+            writer.commit()
+            writer.wait_merging_threads()
+            index.reload()
+
+    def delete(self, ids: Iterable[str]) -> None:
+        with self._locked():
+            index = self._reader()
+            writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
+            for doc_id in ids:
+                writer.delete_documents_by_term("id", doc_id)
+            writer.commit()
+            writer.wait_merging_threads()
+            index.reload()
+
+    def rebuild(self, batches: Iterable[list[IndexDocument]]) -> int:
+        """Build a new index folder under the write lock, then flip CURRENT to it.
+
+        Holding the lock throughout means no worker writes into the old index meanwhile
+        (they wait, or leave their record pending for the catch-up), so nothing indexed
+        during the rebuild is lost by the swap. Searches keep using the old folder.
+        """
+        with self._locked():
+            old = self._current_dir()
+            name = f"v-{uuid.uuid4().hex[:12]}"
+            writer = self._open(name).writer(heap_size=256_000_000, num_threads=2)
+            total = 0
+            try:
+                for batch in batches:
+                    for doc in batch:
+                        writer.add_document(self._document(doc))
+                    total += len(batch)
+                writer.commit()
+                writer.wait_merging_threads()
+            except BaseException:
+                shutil.rmtree(self.root / name, ignore_errors=True)
+                raise
+            self._point_to(name)
+            shutil.rmtree(self.root / old, ignore_errors=True)
+        return total
+
+    # -- reading ------------------------------------------------------------------------
+    def _query(self, query: SearchQuery) -> tuple[Query, Query | None]:
+        """(full query, the text-only part used for snippets)."""
+        schema = self.schema
+        text_parts = []
+        for term in query.terms:
+            either = [Query.term_query(schema, f, term) for f in ("text", "meta")]
+            text_parts.append(Query.boolean_query([(Occur.Should, q) for q in either]))
+        for phrase in query.phrases:
+            if len(phrase) == 1:
+                text_parts.append(Query.term_query(schema, "text", phrase[0]))
+            else:
+                text_parts.append(Query.phrase_query(schema, "text", list(phrase)))
+        clauses = [(Occur.Must, q) for q in text_parts]
+        for name, value in query.filters.items():
+            field = name if name in INT_FIELDS else f"{name}_lc"
+            clauses.append((Occur.Must, Query.term_query(schema, field, value)))
+        if not clauses:
+            return Query.all_query(), None
+        full = Query.boolean_query(clauses)
+        text_only = Query.boolean_query([(Occur.Should, q) for q in text_parts])
+        return full, (text_only if text_parts else None)
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        searcher = self._reader().searcher()
+        full, text_only = self._query(query)
+        offset = (query.page - 1) * query.per_page
+        if query.is_empty:
+            found = searcher.search(full, query.per_page, offset=offset, order_by_field="created")
+        else:
+            found = searcher.search(full, query.per_page, offset=offset)
+        snippets = None
+        if text_only is not None:
+            snippets = tantivy.SnippetGenerator.create(searcher, text_only, self.schema, "text")
+            snippets.set_max_num_chars(240)
+        hits = []
+        for score, address in found.hits:
+            doc = searcher.doc(address)
+            highlights = ()
+            if snippets is not None:
+                snippet = snippets.snippet_from_doc(doc)
+                ranges = [(r.start, r.end) for r in snippet.highlighted()]
+                html = snippet_html(snippet.fragment(), ranges)
+                highlights = (html,) if html else ()
+            hits.append(SearchHit(id=doc["id"][0], score=float(score), highlights=highlights))
+        return SearchResult(total=found.count, hits=hits, facets=self._facets(searcher, full))
+
+    def _facets(self, searcher, query: Query) -> dict[str, dict[str, int]]:
+        aggs = {name: {"terms": {"field": name, "size": 50}} for name in FACET_FIELDS}
+        result = searcher.aggregate(query, aggs)
+        facets = {}
+        for name in FACET_FIELDS:
+            buckets = result.get(name, {}).get("buckets", [])
+            facets[name] = {_facet_key(name, b["key"]): b["doc_count"] for b in buckets}
+        return facets
+
+    def count(self) -> int:
+        return self._reader().searcher().num_docs
+
+    def health(self) -> dict:
+        return {"backend": "tantivy", "ok": True, "documents": self.count()}
+
+
+def _facet_key(name: str, key) -> str:
+    if name == "tps":
+        return f"{int(key):03d}"
+    if isinstance(key, float) and key.is_integer():
+        return str(int(key))
+    return str(key)

@@ -1,0 +1,84 @@
+"""ObjectStore contract: every adapter stores, streams, verifies and deletes the same way."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+
+import pytest
+
+from archive_app.storage.interfaces import ChecksumMismatch, ObjectNotFound
+
+
+def _read(store, key) -> bytes:
+    with store.open(key) as fh:
+        return fh.read()
+
+
+def test_put_file_streams_and_reports_the_sha256(object_store, tmp_path):
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    src = tmp_path / "scan.bin"
+    src.write_bytes(data)
+    info = object_store.put_file("records/ab/x1/original.pdf", src)
+    assert info.sha256 == hashlib.sha256(data).hexdigest()
+    assert info.size == len(data)
+    assert _read(object_store, "records/ab/x1/original.pdf") == data
+    assert object_store.stat("records/ab/x1/original.pdf").size == len(data)
+
+
+def test_a_wrong_expected_checksum_keeps_nothing(object_store, tmp_path):
+    src = tmp_path / "scan.bin"
+    src.write_bytes(b"scan bytes")
+    with pytest.raises(ChecksumMismatch):
+        object_store.put_file("records/ab/x2/original.pdf", src, sha256="0" * 64)
+    assert not object_store.exists("records/ab/x2/original.pdf")
+
+
+def test_overwrite_replaces_the_whole_object(object_store):
+    object_store.put_bytes("records/ab/x3/text.txt", b"first version, longer")
+    object_store.put_bytes("records/ab/x3/text.txt", b"second")
+    assert _read(object_store, "records/ab/x3/text.txt") == b"second"
+
+
+def test_missing_objects_raise_object_not_found(object_store):
+    with pytest.raises(ObjectNotFound):
+        object_store.open("records/zz/none/original.pdf")
+    with pytest.raises(ObjectNotFound):
+        object_store.stat("records/zz/none/original.pdf")
+    assert not object_store.exists("records/zz/none/original.pdf")
+    object_store.delete("records/zz/none/original.pdf")  # deleting nothing is fine
+
+
+def test_list_by_prefix_and_delete(object_store):
+    for key in ("records/ab/r1/a.txt", "records/ab/r1/pages/0001.view.jpg", "records/ab/r2/a.txt"):
+        object_store.put_bytes(key, b"x")
+    assert sorted(object_store.list("records/ab/r1/")) == [
+        "records/ab/r1/a.txt",
+        "records/ab/r1/pages/0001.view.jpg",
+    ]
+    object_store.delete("records/ab/r1/a.txt")
+    assert sorted(object_store.list("records/ab/r1/")) == ["records/ab/r1/pages/0001.view.jpg"]
+
+
+@pytest.mark.parametrize("key", ["../etc/passwd", "/abs", "a//b", "a/../b", "sp ace", ""])
+def test_unsafe_keys_are_refused(object_store, key):
+    with pytest.raises(ValueError):
+        object_store.put_bytes(key, b"x")
+
+
+def test_concurrent_writers_of_one_key_never_leave_a_mixed_object(object_store):
+    blobs = [bytes([i]) * (512 * 1024) for i in range(6)]
+    threads = [
+        threading.Thread(target=object_store.put_bytes, args=("records/cc/c1/original.pdf", b))
+        for b in blobs
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert _read(object_store, "records/cc/c1/original.pdf") in blobs
+
+
+def test_health_reports_ok(object_store):
+    assert object_store.health()["ok"] is True

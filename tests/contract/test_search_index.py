@@ -1,0 +1,141 @@
+"""SearchIndex contract: the same queries give the same hits, order, facets and snippets on
+every engine."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+
+from search.interfaces import IndexDocument
+from search.query import parse_search
+
+BASE = datetime(2024, 2, 15, 8, 0, 0)
+
+
+def doc(n, text, village="Papahan", tps=1, form="C.HASIL", district="Jaten", year=2024):
+    return IndexDocument(
+        id=f"{n:032x}",
+        metadata={
+            "election": "PPWP",
+            "form_type": form,
+            "year": year,
+            "province": "Jawa Tengah",
+            "regency": "Karanganyar",
+            "district": district,
+            "village": village,
+            "tps": tps,
+        },
+        pages=tuple(text.split("|")),
+        created_at=BASE + timedelta(minutes=n),
+    )
+
+
+CORPUS = [
+    doc(1, "Jumlah suara sah 230|suara tidak sah 4", tps=5),
+    doc(2, "Berita acara kejadian khusus: kotak suara rusak", tps=5, form="C.KEJADIAN"),
+    doc(3, "Jumlah suara sah 198 Désa Papahan", tps=6),
+    doc(4, "Rekapitulasi kecamatan Jaten", village="Suruh", tps=1, form="D.HASIL.KECAMATAN"),
+    doc(5, "suara sah suara sah suara sah", village="Jaten", district="Jaten", tps=12),
+]
+
+
+@pytest.fixture
+def loaded(search_index):
+    search_index.index(CORPUS)
+    return search_index
+
+
+def ids(result):
+    return [h.id[-1] for h in result.hits]
+
+
+def test_all_words_must_match_in_text_or_metadata(loaded):
+    assert sorted(ids(loaded.search(parse_search({"q": "suara sah"})))) == ["1", "3", "5"]
+    assert ids(loaded.search(parse_search({"q": "kejadian papahan"}))) == ["2"]
+
+
+def test_more_relevant_records_rank_first(loaded):
+    assert ids(loaded.search(parse_search({"q": "suara sah"})))[0] == "5"
+
+
+def test_accents_and_case_do_not_matter(loaded):
+    assert ids(loaded.search(parse_search({"q": "DESA"}))) == ["3"]
+
+
+def test_tps_lookup_matches_padded_and_plain(loaded):
+    for q in ({"tps": "005"}, {"tps": "5"}, {"q": "TPS 005"}):
+        assert sorted(ids(loaded.search(parse_search(q)))) == ["1", "2"]
+
+
+def test_filters_are_exact_and_case_insensitive(loaded):
+    found = loaded.search(parse_search({"village": "papahan", "form_type": "c.hasil"}))
+    assert sorted(ids(found)) == ["1", "3"]
+    assert loaded.search(parse_search({"village": "Papa"})).total == 0
+
+
+def test_phrases_match_words_in_order(loaded):
+    assert sorted(ids(loaded.search(parse_search({"q": '"suara tidak sah"'})))) == ["1"]
+
+
+def test_facets_count_the_matching_records(loaded):
+    facets = loaded.search(parse_search({"q": "suara"})).facets
+    assert facets["tps"] == {"005": 2, "006": 1, "012": 1}
+    assert facets["form_type"] == {"C.HASIL": 3, "C.KEJADIAN": 1}
+    assert facets["year"] == {"2024": 4}
+
+
+def test_highlights_mark_the_matched_words_and_escape_html(search_index):
+    search_index.index([doc(9, "<script>alert(1)</script> suara sah di TPS")])
+    hit = search_index.search(parse_search({"q": "suara"})).hits[0]
+    assert "<mark>suara</mark>" in hit.highlights[0]
+    assert "<script>" not in hit.highlights[0] and "&lt;script&gt;" in hit.highlights[0]
+
+
+def test_no_words_lists_newest_first_and_pages_through(loaded):
+    first = loaded.search(parse_search({"per_page": "2"}))
+    second = loaded.search(parse_search({"per_page": "2", "page": "2"}))
+    assert first.total == 5 and ids(first) == ["5", "4"] and ids(second) == ["3", "2"]
+
+
+def test_reindexing_a_record_replaces_it(loaded):
+    loaded.index([doc(1, "diganti sepenuhnya", tps=5)])
+    assert loaded.search(parse_search({"q": "diganti"})).total == 1
+    assert sorted(ids(loaded.search(parse_search({"q": "suara sah"})))) == ["3", "5"]
+    assert loaded.count() == 5
+
+
+def test_delete_and_rebuild(loaded):
+    loaded.delete([f"{2:032x}"])
+    assert loaded.search(parse_search({"q": "kejadian"})).total == 0
+    assert loaded.rebuild([CORPUS[:2], CORPUS[2:3]]) == 3
+    assert loaded.count() == 3 and loaded.search(parse_search({"q": "kejadian"})).total == 1
+
+
+def test_concurrent_writers_all_land(search_index):
+    def write(n):
+        search_index.index([doc(100 + n, f"penulis {n}")])
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert search_index.search(parse_search({"q": "penulis"})).total == 6
+
+
+def test_a_second_handle_sees_commits_of_the_first(search_index, tmp_path):
+    from archive_app.services import build_index
+
+    other = build_index(search_index_settings(search_index))
+    search_index.index([doc(7, "terlihat oleh pembaca lain")])
+    assert other.search(parse_search({"q": "terlihat"})).total == 1
+
+
+def search_index_settings(index):
+    from tests.conftest import make_settings
+
+    if hasattr(index, "root"):
+        return make_settings(index.root.parent)
+    return index.settings

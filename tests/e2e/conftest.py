@@ -1,0 +1,135 @@
+"""A real archive served by `archive serve` (gunicorn + task workers) and a real headless
+Chromium driven by Playwright: the journeys are tested as a person uses them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PASSWORDS = {
+    "admin": "admin password 1",
+    "arsiparis": "arsiparis pass 1",
+    "pemeriksa": "pemeriksa pass 1",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _archive(env, *args, stdin=None):
+    return subprocess.run(
+        [sys.executable, "-m", "archive_app", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("e2e") / "data"
+    port = _free_port()
+    env = {
+        **os.environ,
+        "ARCHIVE_DATA_DIR": str(data),
+        "ARCHIVE_PORT": str(port),
+        "ARCHIVE_ADMIN_PASSWORD": PASSWORDS["admin"],
+        "ARCHIVE_WORKERS": "2",
+        "ARCHIVE_WEB_WORKERS": "2",
+    }
+    _archive(env, "init")
+    _archive(
+        env,
+        "users",
+        "create",
+        "arsiparis",
+        "--role",
+        "archivist",
+        "--password-stdin",
+        stdin=PASSWORDS["arsiparis"] + "\n",
+    )
+    _archive(
+        env,
+        "users",
+        "create",
+        "pemeriksa",
+        "--role",
+        "auditor",
+        "--password-stdin",
+        stdin=PASSWORDS["pemeriksa"] + "\n",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "archive_app", "serve"],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2):
+                break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("archive serve did not start") from None
+            time.sleep(0.3)
+    yield base
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(base_url=server, accept_downloads=True, locale="id-ID")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
+
+
+def log_in(page, username: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi").fill(PASSWORDS[username])
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_url("**/")

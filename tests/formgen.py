@@ -1,0 +1,230 @@
+"""Synthetic scanned KPU tally forms (C.HASIL) for tests and benchmarks.
+
+Real forms cannot be committed (personal data, licences), so tests draw a look-alike: an A4 page
+at 300 dpi with the KPU header, the region labels, a candidate table with printed counts and the
+totals. ``unique_word`` is printed in the notes line so a test can look for a word that only OCR
+could have read. Output is deterministic for a given ``seed``.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+
+import pymupdf
+from PIL import Image, ImageDraw, ImageFont
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+PAGE_PX = (2480, 3508)  # A4 at 300 dpi
+DPI = 300
+LEFT, RIGHT = 200, 2280
+
+ELECTION_TITLES = {
+    "PPWP": "PRESIDEN DAN WAKIL PRESIDEN",
+    "DPR": "ANGGOTA DEWAN PERWAKILAN RAKYAT",
+    "DPD": "ANGGOTA DEWAN PERWAKILAN DAERAH",
+    "DPRD PROV": "ANGGOTA DPRD PROVINSI",
+    "DPRD KAB/KOTA": "ANGGOTA DPRD KABUPATEN/KOTA",
+}
+# Fictional names: the forms must look real to OCR, not name real people.
+CANDIDATES = [
+    "BUDI SANTOSO - SITI RAHAYU",
+    "AHMAD HIDAYAT - DEWI LESTARI",
+    "SURYA WIBOWO - RINA KARTIKA",
+    "HENDRA GUNAWAN - MAYA SARI",
+    "AGUS PRASETYO - NURUL HASANAH",
+]
+
+
+def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    return ImageFont.truetype(str(FONT_DIR / name), size)
+
+
+def _centered(draw: ImageDraw.ImageDraw, y: int, text: str, font) -> None:
+    x = (PAGE_PX[0] - draw.textlength(text, font=font)) / 2
+    draw.text((x, y), text, font=font, fill=0)
+
+
+def _header(draw: ImageDraw.ImageDraw, election: str, form_type: str, year: int) -> int:
+    model = f"MODEL {form_type}-{election}"
+    font = _font(44, bold=True)
+    width = draw.textlength(model, font=font)
+    draw.rectangle((RIGHT - width - 40, 150, RIGHT, 240), outline=0, width=4)
+    draw.text((RIGHT - width - 20, 170), model, font=font, fill=0)
+    title = ELECTION_TITLES.get(election, election)
+    _centered(draw, 330, "SERTIFIKAT HASIL PENGHITUNGAN PEROLEHAN SUARA", _font(50, bold=True))
+    _centered(draw, 410, f"PEMILIHAN UMUM {title} TAHUN {year}", _font(46, bold=True))
+    _centered(draw, 490, "DI TEMPAT PEMUNGUTAN SUARA", _font(46))
+    draw.line((LEFT, 580, RIGHT, 580), fill=0, width=5)
+    return 660
+
+
+def _regions(draw: ImageDraw.ImageDraw, y: int, values: list[tuple[str, str]]) -> int:
+    font = _font(48)
+    for label, value in values:
+        draw.text((LEFT + 50, y), label, font=font, fill=0)
+        draw.text((LEFT + 650, y), ":", font=font, fill=0)
+        draw.text((LEFT + 700, y), value, font=font, fill=0)
+        y += 90
+    return y + 60
+
+
+def _row(draw, y: int, cells: list[str], xs: list[int], font, height: int = 110) -> int:
+    draw.rectangle((LEFT, y, RIGHT, y + height), outline=0, width=3)
+    for x in xs[1:]:
+        draw.line((x, y, x, y + height), fill=0, width=3)
+    for text, x in zip(cells, xs, strict=True):
+        draw.text((x + 25, y + (height - font.size) // 2 - 4), text, font=font, fill=0)
+    return y + height
+
+
+def _table(draw: ImageDraw.ImageDraw, y: int, votes: tuple[int, ...], invalid: int) -> int:
+    xs = [LEFT, LEFT + 260, LEFT + 1500]
+    bold, font = _font(40, bold=True), _font(46)
+    draw.text((LEFT, y), "I. PEROLEHAN SUARA PASANGAN CALON", font=_font(48, bold=True), fill=0)
+    y = _row(draw, y + 90, ["NO. URUT", "NAMA PASANGAN CALON", "PEROLEHAN SUARA"], xs, bold)
+    for number, count in enumerate(votes, start=1):
+        name = CANDIDATES[(number - 1) % len(CANDIDATES)]
+        y = _row(draw, y, [str(number), name, str(count)], xs, font)
+    y += 90
+    draw.text((LEFT, y), "II. JUMLAH SUARA", font=_font(48, bold=True), fill=0)
+    y += 90
+    valid = sum(votes)
+    totals = [
+        ("A", "JUMLAH SELURUH SUARA SAH", valid),
+        ("B", "JUMLAH SUARA TIDAK SAH", invalid),
+        ("C", "JUMLAH SUARA SAH DAN TIDAK SAH", valid + invalid),
+    ]
+    for letter, label, value in totals:
+        y = _row(draw, y, [letter, label, str(value)], xs, font)
+    return y + 100
+
+
+def _footer(draw, y: int, unique_word: str | None, number: int, total: int) -> None:
+    font = _font(46)
+    draw.text((LEFT, y), f"CATATAN : {unique_word or '-'}", font=font, fill=0)
+    y += 200
+    for x, role in ((LEFT + 80, "KETUA KPPS"), (LEFT + 1300, "SAKSI")):
+        draw.text((x, y), role, font=font, fill=0)
+        draw.line((x, y + 260, x + 700, y + 260), fill=0, width=3)
+    _centered(draw, PAGE_PX[1] - 200, f"Halaman {number} dari {total}", _font(40))
+
+
+def _speckle(image: Image.Image, noise: float, rng: random.Random) -> None:
+    """Scanner dust: ``noise`` 1.0 puts one speck in roughly every 1,000 pixels."""
+    draw = ImageDraw.Draw(image)
+    width, height = image.size
+    for _ in range(int(noise * width * height / 1000)):
+        x, y = rng.randrange(width), rng.randrange(height)
+        r = rng.choice((0, 0, 1, 1, 2))
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=rng.randrange(0, 120))
+
+
+def _rotate(image: Image.Image, degrees: int) -> Image.Image:
+    """Rotate clockwise as the scanner saw it; right angles stay lossless."""
+    right_angles = {
+        90: Image.Transpose.ROTATE_270,
+        180: Image.Transpose.ROTATE_180,
+        270: Image.Transpose.ROTATE_90,
+    }
+    degrees %= 360
+    if degrees == 0:
+        return image
+    if degrees in right_angles:
+        return image.transpose(right_angles[degrees])
+    return image.rotate(-degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+
+
+def draw_page(number: int = 1, total: int = 1, *, noise: float = 0.0, seed: int = 0, **fields):
+    """One form page as a grayscale PIL image; ``fields`` are make_form's keyword arguments."""
+    image = Image.new("L", PAGE_PX, 255)
+    draw = ImageDraw.Draw(image)
+    y = _header(draw, fields["election"], fields["form_type"], fields["year"])
+    regions = [
+        ("PROVINSI", fields["province"]),
+        ("KABUPATEN/KOTA", fields["regency"]),
+        ("KECAMATAN", fields["district"]),
+        ("KELURAHAN/DESA", fields["village"]),
+        ("TPS", f"{fields['tps']:03d}"),
+    ]
+    y = _regions(draw, y, regions)
+    y = _table(draw, y, tuple(fields["votes"]), fields["invalid"])
+    _footer(draw, y, fields["unique_word"], number, total)
+    if noise:
+        _speckle(image, noise, random.Random(f"{seed}-{number}"))
+    return image
+
+
+def make_form(
+    path: Path,
+    *,
+    election: str = "PPWP",
+    form_type: str = "C.HASIL",
+    year: int = 2024,
+    province: str = "Jawa Tengah",
+    regency: str = "Karanganyar",
+    district: str = "Jaten",
+    village: str = "Papahan",
+    tps: int = 5,
+    votes: tuple[int, ...] = (123, 45, 67),
+    invalid: int = 3,
+    unique_word: str | None = None,
+    rotate: int = 0,
+    fmt: str = "png",
+    pages: int = 1,
+    noise: float = 0.0,
+    seed: int = 0,
+) -> Path:
+    """Write a scanned-looking form to ``path`` and return it.
+
+    Page ``i`` (0-based) of a multi-page file shows TPS ``tps + i`` so tests can tell pages apart.
+    ``rotate`` is the clockwise angle the page was scanned at (any angle; 90/180/270 lossless).
+    """
+    fields = dict(election=election, form_type=form_type, year=year, province=province)
+    fields |= dict(regency=regency, district=district, village=village, votes=votes)
+    fields |= dict(invalid=invalid, unique_word=unique_word)
+    images = [
+        _rotate(draw_page(i + 1, pages, noise=noise, seed=seed, tps=tps + i, **fields), rotate)
+        for i in range(pages)
+    ]
+    path = Path(path)
+    if fmt == "png":
+        images[0].save(path, "PNG", dpi=(DPI, DPI))
+    elif fmt == "jpeg":
+        images[0].save(path, "JPEG", quality=85, dpi=(DPI, DPI))
+    elif fmt == "tiff":
+        images[0].save(
+            path, "TIFF", dpi=(DPI, DPI), compression="tiff_lzw", save_all=True,
+            append_images=images[1:],
+        )  # fmt: skip
+    elif fmt == "pdf":
+        _image_pdf(path, images)
+    else:
+        raise ValueError(f"unknown fmt {fmt!r}")
+    return path
+
+
+def _image_pdf(path: Path, images: list[Image.Image]) -> None:
+    """Image-only PDF, as a scanner would write it: one page-filling image per page."""
+    doc = pymupdf.open()
+    for image in images:
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG")
+        width, height = (72 * px / DPI for px in image.size)
+        page = doc.new_page(width=width, height=height)
+        page.insert_image(page.rect, stream=buffer.getvalue())
+    doc.save(path, deflate=True, no_new_id=True)  # no random /ID: same seed, same bytes
+    doc.close()
+
+
+def make_text_pdf(path: Path, text: str) -> Path:
+    """A born-digital PDF with a real text layer; ``\\f`` in ``text`` starts a new page."""
+    doc = pymupdf.open()
+    for page_text in text.split("\f"):
+        page = doc.new_page(width=595, height=842)
+        page.insert_textbox(pymupdf.Rect(72, 72, 523, 770), page_text, fontsize=12)
+    doc.save(path, no_new_id=True)
+    doc.close()
+    return Path(path)

@@ -1,0 +1,273 @@
+"""The JSON API end to end on real backends, real workers and real Tesseract:
+upload → queued → ready → searchable → downloadable, and every refusal path."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import struct
+import time
+import zlib
+from datetime import datetime
+
+import pymupdf
+import pytest
+
+from tests.conftest import bearer
+from tests.formgen import make_form, make_text_pdf
+
+FIELDS = {
+    "election": "PPWP",
+    "form_type": "C.HASIL",
+    "year": "2024",
+    "province": "Jawa Tengah",
+    "regency": "Karanganyar",
+    "district": "Jaten",
+    "village": "Papahan",
+    "tps": "005",
+}
+
+
+def upload(client, token, path, **overrides):
+    data = {**FIELDS, **overrides}
+    with open(path, "rb") as fh:
+        data["file"] = (io.BytesIO(fh.read()), path.name)
+    return client.post(
+        "/api/v1/documents", data=data, headers=bearer(token), content_type="multipart/form-data"
+    )
+
+
+def wait_settled(client, token, doc_id, timeout=180):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get(f"/api/v1/documents/{doc_id}", headers=bearer(token)).get_json()
+        if body["status"] in {"ready", "failed"}:
+            return body
+        time.sleep(0.3)
+    raise AssertionError(f"{doc_id} did not settle: {body}")
+
+
+def wait_searchable(client, token, params, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get("/api/v1/search", query_string=params, headers=bearer(token)).get_json()
+        if body["total"]:
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"nothing found for {params}")
+
+
+def leftovers(services) -> dict:
+    """Everything a failed upload could have left behind."""
+    return {
+        "rows": services.metadata.documents.count(),
+        "uploading": services.metadata.documents.stale_uploads(datetime(2100, 1, 1)),
+        "objects": list(services.objects.list("records/")),
+        "tmp": [p.name for p in services.settings.tmp_dir.iterdir()],
+    }
+
+
+@pytest.fixture
+def form(tmp_path):
+    return make_form(tmp_path / "c-hasil-tps005.png", tps=5, unique_word="Kelapamuda")
+
+
+def test_archivist_uploads_and_auditor_finds_reads_and_downloads(client, tokens, worker, form):
+    """GIVEN an archivist's scan WHEN uploaded THEN it is queued, processed, searchable by TPS
+    and by a word only OCR knows, and every download matches what was stored."""
+    response = upload(client, tokens["archivist"], form)
+    assert response.status_code == 202, response.get_json()
+    body = response.get_json()
+    assert body["status"] == "queued"
+    assert body["sha256"] == hashlib.sha256(form.read_bytes()).hexdigest()
+
+    doc = wait_settled(client, tokens["auditor"], body["id"])
+    assert doc["status"] == "ready", doc["error"]
+    assert doc["pages"] == 1 and doc["ocr_confidence"] > 70
+    assert doc["metadata"]["tps"] == 5 and doc["metadata"]["tps_label"] == "TPS 005"
+    assert doc["created_by"] == "archivist"
+    assert doc["page_details"][0]["source"] == "ocr"
+
+    auditor = tokens["auditor"]
+    found = wait_searchable(client, auditor, {"q": "kelapamuda"})
+    assert [h["id"] for h in found["hits"]] == [body["id"]]
+    assert "<mark>" in found["hits"][0]["highlights"][0]
+    assert "text" not in found["hits"][0]
+    for params in ({"tps": "5"}, {"tps": "005", "village": "PAPAHAN"}, {"q": "TPS 005 Papahan"}):
+        result = client.get("/api/v1/search", query_string=params, headers=bearer(auditor))
+        assert [h["id"] for h in result.get_json()["hits"]] == [body["id"]], params
+    assert found["facets"]["village"] == {"Papahan": 1}
+
+    original = client.get(f"/api/v1/documents/{body['id']}/original", headers=bearer(auditor))
+    assert original.status_code == 200 and original.data == form.read_bytes()
+    pdf = client.get(f"/api/v1/documents/{body['id']}/pdf", headers=bearer(auditor))
+    assert pdf.mimetype == "application/pdf"
+    with pymupdf.open(stream=pdf.data, filetype="pdf") as searchable:
+        assert "Kelapamuda" in searchable[0].get_text()
+    text = client.get(f"/api/v1/documents/{body['id']}/text", headers=bearer(auditor))
+    assert "Kelapamuda" in text.get_data(as_text=True)
+    thumb = client.get(doc["page_details"][0]["thumb"], headers=bearer(auditor))
+    assert thumb.mimetype == "image/jpeg" and thumb.data[:3] == b"\xff\xd8\xff"
+
+
+def test_every_stored_file_has_its_checksum_and_a_sidecar_describes_the_record(
+    client, services, tokens, worker, form
+):
+    doc_id = upload(client, tokens["archivist"], form).get_json()["id"]
+    wait_settled(client, tokens["archivist"], doc_id)
+    files = services.metadata.documents.files(doc_id)
+    assert {f.role for f in files} == {"original", "pdf", "text", "view", "thumb", "metadata"}
+    for f in files:
+        with services.objects.open(f.key) as fh:
+            assert hashlib.sha256(fh.read()).hexdigest() == f.sha256, f.key
+    import json
+
+    sidecar = next(f for f in files if f.role == "metadata")
+    with services.objects.open(sidecar.key) as fh:
+        described = json.load(fh)
+    assert described["id"] == doc_id and described["status"] == "ready"
+    assert described["metadata"]["village"] == "Papahan"
+    assert {f["key"] for f in described["files"]} == {f.key for f in files if f.role != "metadata"}
+
+
+def test_the_same_bytes_again_is_409_with_the_existing_id(client, tokens, form):
+    first = upload(client, tokens["archivist"], form).get_json()
+    again = upload(client, tokens["archivist"], form, tps="7")
+    assert again.status_code == 409 and again.get_json()["id"] == first["id"]
+
+
+def test_invalid_metadata_is_400_naming_the_fields_and_stores_nothing(
+    client, services, tokens, form
+):
+    response = upload(client, tokens["archivist"], form, tps="1000", election="PEMILU", year="")
+    assert response.status_code == 400
+    assert set(response.get_json()["fields"]) == {"tps", "election", "year"}
+    assert leftovers(services) == {"rows": 0, "uploading": [], "objects": [], "tmp": []}
+
+
+def _png_header(width: int, height: int) -> bytes:
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + ihdr
+    return (
+        b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(ihdr)) + chunk
+        + struct.pack(">I", zlib.crc32(chunk)) + b"\x00" * 64
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name,content,status",
+    [
+        ("empty.pdf", lambda p: b"", 400),
+        ("notes.pdf", lambda p: b"Ini hanya teks biasa, bukan PDF.\n" * 20, 415),
+        ("truncated.pdf", lambda p: p.read_bytes()[: len(p.read_bytes()) // 2], 422),
+        ("bomb.png", lambda p: _png_header(100_000, 100_000), 413),
+    ],
+)
+def test_bad_files_get_a_clear_4xx_and_leave_nothing_behind(
+    client, services, tokens, tmp_path, name, content, status
+):
+    real_pdf = make_form(tmp_path / "real.pdf", fmt="pdf")
+    bad = tmp_path / name
+    bad.write_bytes(content(real_pdf))
+    response = upload(client, tokens["archivist"], bad)
+    assert response.status_code == status
+    assert response.get_json()["error"]
+    assert leftovers(services) == {"rows": 0, "uploading": [], "objects": [], "tmp": []}
+
+
+def test_a_pdf_with_a_text_layer_keeps_it_without_ocr(client, tokens, worker, tmp_path):
+    pdf = make_text_pdf(
+        tmp_path / "born-digital.pdf",
+        "Rekapitulasi hasil penghitungan suara Kecamatan Jaten\f"
+        "Halaman kedua: daftar saksi dan tanda tangan penyelenggara",
+    )
+    doc_id = upload(client, tokens["archivist"], pdf).get_json()["id"]
+    doc = wait_settled(client, tokens["archivist"], doc_id)
+    assert doc["status"] == "ready" and doc["pages"] == 2
+    assert [p["source"] for p in doc["page_details"]] == ["text", "text"]
+    assert doc["ocr_confidence"] is None
+
+
+def test_a_failed_record_shows_its_error_and_a_retry_completes_it(
+    client, services, tokens, form, settings
+):
+    """GIVEN processing that fails (an OCR language that is not installed) WHEN the cause is
+    fixed and the record retried THEN it completes."""
+    from archive_app.services import build_services
+
+    broken = build_services(settings.with_overrides(ocr_languages="xxx", job_max_attempts=1))
+    doc_id = upload(client, tokens["archivist"], form).get_json()["id"]
+    local = broken.queue.start_local(1)
+    try:
+        doc = wait_settled(client, tokens["archivist"], doc_id)
+    finally:
+        local.stop()
+    assert doc["status"] == "failed" and "xxx" in doc["error"]
+    assert (
+        client.post(
+            f"/api/v1/documents/{doc_id}/retry", headers=bearer(tokens["auditor"])
+        ).status_code
+        == 403
+    )
+    retried = client.post(f"/api/v1/documents/{doc_id}/retry", headers=bearer(tokens["archivist"]))
+    assert retried.status_code == 202
+    local = services.queue.start_local(1)
+    try:
+        assert wait_settled(client, tokens["archivist"], doc_id)["status"] == "ready"
+    finally:
+        local.stop()
+
+
+def test_an_index_outage_is_not_an_ingest_failure(client, services, tokens, form):
+    """GIVEN the index cannot be written (another writer holds it) WHEN a record is processed
+    THEN it is ready and safe, marked pending, and caught up once the index is free."""
+    from archive_app import indexing
+
+    services.settings.tmp_dir.mkdir(exist_ok=True)
+    blocked = services.settings.with_overrides(index_lock_timeout=0.5)
+    from archive_app.services import build_services
+
+    impatient = build_services(blocked)
+    doc_id = upload(client, tokens["archivist"], form).get_json()["id"]
+    with services.index._locked():  # a real writer lock held by someone else
+        local = impatient.queue.start_local(1)
+        try:
+            doc = wait_settled(client, tokens["archivist"], doc_id)
+        finally:
+            local.stop()
+        assert doc["status"] == "ready" and doc["indexed"] is False
+    assert indexing.catch_up(services) == 1
+    found = client.get(
+        "/api/v1/search", query_string={"q": "kelapamuda"}, headers=bearer(tokens["auditor"])
+    ).get_json()
+    assert [h["id"] for h in found["hits"]] == [doc_id]
+
+
+def test_search_parameters_are_checked(client, tokens):
+    bad = client.get("/api/v1/search", query_string={"tps": "x"}, headers=bearer(tokens["auditor"]))
+    assert bad.status_code == 400 and "tps" in bad.get_json()["fields"]
+    weird = client.get(
+        "/api/v1/search", query_string={"q": 'AND OR ( " : *'}, headers=bearer(tokens["auditor"])
+    )
+    assert weird.status_code == 200
+
+
+def test_healthz_reports_every_backend(client):
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok"
+    assert set(body["backends"]) == {"metadata", "objects", "index", "queue"}
+
+
+@pytest.mark.parametrize(
+    "name,word",
+    [("linn.png", "polyphonic"), ("c02-22.pdf", "kitchen"), ("skew.pdf", "polyphonic")],
+)
+def test_real_scans_become_searchable_by_words_only_ocr_could_know(
+    client, tokens, worker, real_scans, name, word
+):
+    """GIVEN real scanned pages (no text layer) WHEN archived THEN their words are found."""
+    doc_id = upload(client, tokens["archivist"], real_scans / name, tps="9").get_json()["id"]
+    doc = wait_settled(client, tokens["archivist"], doc_id)
+    assert doc["status"] == "ready", doc["error"]
+    found = wait_searchable(client, tokens["auditor"], {"q": word, "tps": "9"})
+    assert [h["id"] for h in found["hits"]] == [doc_id]

@@ -1,0 +1,173 @@
+"""The archive as an operator runs it: the `archive` command in real processes, and a worker
+killed in the middle of a job."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from archive_app import uploads
+from archive_app.domain.records import Status
+from tests.formgen import make_form
+
+META = [
+    "--election",
+    "PPWP",
+    "--form-type",
+    "C.HASIL",
+    "--year",
+    "2024",
+    "--province",
+    "Jawa Tengah",
+    "--regency",
+    "Karanganyar",
+    "--district",
+    "Jaten",
+    "--village",
+    "Papahan",
+    "--tps",
+    "5",
+]
+
+
+def archive(env, *args, stdin=None, timeout=300):
+    return subprocess.run(
+        [sys.executable, "-m", "archive_app", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def env(settings):
+    return {
+        **os.environ,
+        "ARCHIVE_DATA_DIR": str(settings.data_dir),
+        "ARCHIVE_JOB_LEASE_SECONDS": "6",
+        "ARCHIVE_WORKERS": "1",
+        "ARCHIVE_ADMIN_PASSWORD": "an admin password",
+    }
+
+
+def test_init_users_tokens_and_ingest_from_the_command_line(env, tmp_path):
+    init = archive(env, "init")
+    assert init.returncode == 0 and "admin" in init.stdout
+    created = archive(
+        env,
+        "users",
+        "create",
+        "ani",
+        "--role",
+        "archivist",
+        "--password-stdin",
+        stdin="a long password\n",
+    )
+    assert created.returncode == 0, created.stderr
+    assert "ani\tarchivist\tactive" in archive(env, "users", "list").stdout
+    token = archive(env, "tokens", "create", "ani").stdout.strip()
+    assert token.startswith("arc_")
+
+    form = make_form(tmp_path / "tps5.png", unique_word="Sawomatang")
+    first = archive(env, "ingest", str(form), *META)
+    assert first.returncode == 0, first.stderr
+    doc_id, status, name = first.stdout.strip().split("\t")[:3]
+    assert status == "ready" and name == str(form) and len(doc_id) == 32
+
+    again = archive(env, "ingest", str(form), *META)
+    assert again.returncode == 0 and again.stdout.startswith(doc_id)
+    assert "already archived" in again.stderr
+
+    reindex = archive(env, "reindex")
+    assert reindex.returncode == 0 and "Indexed 1 record" in reindex.stdout
+
+
+def test_cli_refusals_exit_non_zero_with_a_message(env, tmp_path):
+    archive(env, "init")
+    form = make_form(tmp_path / "f.png")
+    bad_meta = archive(env, "ingest", str(form), *META[:-1], "1000")
+    assert bad_meta.returncode == 2 and "--tps" in bad_meta.stderr
+    notes = tmp_path / "notes.pdf"
+    notes.write_text("not a pdf at all")
+    rejected = archive(env, "ingest", str(notes), *META)
+    assert rejected.returncode == 1 and "rejected" in rejected.stderr
+    weak = archive(
+        env, "users", "create", "bob", "--role", "auditor", "--password-stdin", stdin="short\n"
+    )
+    assert weak.returncode == 1 and "at least" in weak.stderr
+    assert (
+        archive(
+            env,
+            "users",
+            "create",
+            "x",
+            "--role",
+            "king",
+            "--password-stdin",
+            stdin="a long password\n",
+        ).returncode
+        == 2
+    )
+
+
+def _worker(env):
+    return subprocess.Popen(
+        [sys.executable, "-m", "archive_app", "worker", "--workers", "1"],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _wait(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_worker_killed_mid_job_is_restarted_and_finishes_the_record(services, env, tmp_path):
+    """GIVEN a worker processing a 4-page scan WHEN it is killed (SIGKILL) mid-job and a worker
+    starts again THEN the record is completed, with every page and every checksum right."""
+    scan = make_form(tmp_path / "four.tiff", fmt="tiff", pages=4)
+    meta = dict(zip([m[2:].replace("-", "_") for m in META[::2]], META[1::2], strict=True))
+    with open(scan, "rb") as fh:
+        doc_id = uploads.receive(services, fh, scan.name, meta, "test").id
+    docs = services.metadata.documents
+
+    first = _worker(env)
+    try:
+        _wait(
+            lambda: (d := docs.get(doc_id)) and d.status is Status.PROCESSING and d.pages_done,
+            120,
+            "processing to start",
+        )
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+    assert docs.get(doc_id).status is Status.PROCESSING  # the dead worker still "holds" it
+
+    second = _worker(env)
+    try:
+        _wait(lambda: docs.get(doc_id).status is Status.READY, 180, "the record to be ready")
+    finally:
+        os.killpg(second.pid, signal.SIGINT)
+        second.wait(timeout=60)
+    doc = docs.get(doc_id)
+    assert doc.page_count == 4 and doc.attempts == 2
+    assert [p.number for p in docs.pages(doc_id)] == [1, 2, 3, 4]
+    for f in docs.files(doc_id):
+        with services.objects.open(f.key) as fh:
+            assert hashlib.sha256(fh.read()).hexdigest() == f.sha256

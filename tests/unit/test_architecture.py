@@ -1,0 +1,63 @@
+"""Guards on the architecture and the docs: the domain stays pure, settings stay documented."""
+
+import ast
+import sys
+from pathlib import Path
+
+from config.settings import documented_variables
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_the_domain_imports_only_the_standard_library_and_itself():
+    for path in (ROOT / "archive_app" / "domain").glob("*.py"):
+        for name in _imports(path):
+            top = name.split(".")[0]
+            assert top in sys.stdlib_module_names or name.startswith("archive_app.domain"), (
+                f"{path.name} imports {name}"
+            )
+
+
+def test_every_setting_is_documented_in_the_example_env():
+    example = (ROOT / "config" / "example.env").read_text()
+    missing = [v for v in sorted(documented_variables()) if v not in example]
+    assert not missing, f"undocumented settings: {missing}"
+
+
+def test_every_cli_command_is_documented_in_the_readme():
+    from archive_app.cli import main
+
+    readme = (ROOT / "README.md").read_text()
+    missing = []
+    for name, command in main.commands.items():
+        subcommands = getattr(command, "commands", {}) or {"": command}
+        for sub in subcommands:
+            usage = f"archive {name} {sub}".strip()
+            if usage not in readme:
+                missing.append(usage)
+    assert not missing, f"commands missing from README.md: {missing}"
+
+
+def test_no_module_builds_anything_at_import_time():
+    """Importing the app's modules must not open databases, sockets or create files."""
+    import importlib
+    import pkgutil
+
+    import archive_app
+
+    before = set(Path.cwd().iterdir())
+    for module in pkgutil.walk_packages(archive_app.__path__, "archive_app."):
+        if ".migrations" in module.name:
+            continue
+        importlib.import_module(module.name)
+    assert set(Path.cwd().iterdir()) == before

@@ -1,0 +1,193 @@
+"""The ingest pipeline end to end, with real Tesseract: what an archivist gets for an upload.
+
+Expensive runs happen once per module (fixtures) and several tests read their results. The two
+real-scan tests are marked slow: cardinal.pdf is dense brochure text at four orientations and
+multipage.pdf has an 81-megapixel page.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pymupdf
+import pytest
+from PIL import Image
+
+from ingest.models import FileKind, OcrSettings, ProcessedDocument
+from ingest.pipeline import process_file
+from tests.formgen import PAGE_PX, make_form, make_text_pdf
+
+WORD = "Kelapagading"  # printed only in the form's notes line: only OCR can know it
+
+
+def run(source: Path, kind: FileKind, workdir: Path, settings=None, calls=None):
+    out = workdir / "out"
+    out.mkdir()
+    on_page = None if calls is None else (lambda done, total: calls.append((done, total)))
+    return process_file(source, kind, out, settings or OcrSettings(), on_page=on_page)
+
+
+def pdf_pages_text(path: Path) -> list[str]:
+    with pymupdf.open(path) as doc:
+        return [page.get_text() for page in doc]
+
+
+def assert_previews_bounded(doc: ProcessedDocument, settings: OcrSettings) -> None:
+    for page in doc.pages:
+        with Image.open(page.view_path) as view, Image.open(page.thumb_path) as thumb:
+            assert view.format == thumb.format == "JPEG"
+            assert max(view.size) <= settings.view_max_px
+            assert max(thumb.size) <= settings.thumb_max_px
+
+
+@pytest.fixture(scope="module")
+def upright(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("upright")
+    source = make_form(workdir / "form.png", unique_word=WORD, tps=5, village="Papahan")
+    calls: list[tuple[int, int]] = []
+    return run(source, FileKind.PNG, workdir, calls=calls), calls
+
+
+def test_given_an_upright_form_when_processed_then_region_tps_and_unique_word_are_read(upright):
+    doc, _ = upright
+    text = doc.pages[0].text
+    assert "Papahan" in text
+    assert re.search(r"TPS\s*:?\s*005", text)
+    assert WORD in text
+    assert doc.text_path.read_text(encoding="utf-8") == text
+
+
+def test_given_an_upright_form_when_processed_then_it_is_confident_and_not_turned(upright):
+    doc, calls = upright
+    page = doc.pages[0]
+    assert (page.source, page.rotation) == ("ocr", 0)
+    assert page.confidence > 85 and page.words > 50
+    assert (page.width_px, page.height_px) == PAGE_PX
+    assert calls == [(1, 1)]
+
+
+def test_given_an_upright_form_when_processed_then_the_pdf_is_searchable_and_a4(upright):
+    doc, _ = upright
+    with pymupdf.open(doc.pdf_path) as pdf:
+        assert pdf.page_count == 1
+        assert WORD in pdf[0].get_text() and "Papahan" in pdf[0].get_text()
+        assert pdf[0].rect.width == pytest.approx(595, abs=2)  # 2480 px at 300 dpi
+
+
+def test_given_any_document_when_processed_then_view_and_thumbnail_are_bounded(upright):
+    assert_previews_bounded(upright[0], OcrSettings())
+
+
+@pytest.mark.parametrize("scanned_at", [90, 180])
+def test_given_a_form_scanned_turned_when_processed_then_it_is_read_upright(tmp_path, scanned_at):
+    source = make_form(tmp_path / "turned.png", unique_word=WORD, rotate=scanned_at, noise=0.2)
+    doc = run(source, FileKind.PNG, tmp_path)
+    page = doc.pages[0]
+    assert page.rotation == (360 - scanned_at) % 360
+    assert WORD in page.text and "Papahan" in page.text
+    assert (page.width_px, page.height_px) == PAGE_PX
+    with Image.open(page.view_path) as view:
+        assert view.height > view.width, "the view is upright (portrait) too"
+
+
+def test_given_a_two_page_tiff_when_processed_then_both_pages_are_read_in_order(tmp_path):
+    source = make_form(tmp_path / "batch.tif", fmt="tiff", pages=2, tps=5, unique_word=WORD)
+    calls: list[tuple[int, int]] = []
+    doc = run(source, FileKind.TIFF, tmp_path, calls=calls)
+    assert [p.number for p in doc.pages] == [1, 2]
+    assert "005" in doc.pages[0].text and "006" in doc.pages[1].text
+    in_pdf = pdf_pages_text(doc.pdf_path)
+    assert len(in_pdf) == 2 and "005" in in_pdf[0] and "006" in in_pdf[1]
+    assert doc.text_path.read_text(encoding="utf-8").split("\f") == [p.text for p in doc.pages]
+    assert calls == [(1, 2), (2, 2)]
+
+
+def test_given_a_pdf_with_a_text_page_and_a_scan_when_processed_then_only_the_scan_is_ocrd(
+    tmp_path,
+):
+    text_pdf = make_text_pdf(tmp_path / "typed.pdf", "BERITA ACARA rekapitulasi suara Papahan")
+    scan_pdf = make_form(tmp_path / "scan.pdf", fmt="pdf", unique_word=WORD)
+    with pymupdf.open(text_pdf) as doc, pymupdf.open(scan_pdf) as scan:
+        doc.insert_pdf(scan)
+        doc.save(tmp_path / "mixed.pdf")
+    doc = run(tmp_path / "mixed.pdf", FileKind.PDF, tmp_path)
+    typed, scanned = doc.pages
+    assert (typed.source, typed.confidence, typed.rotation) == ("text", None, 0)
+    assert typed.text == "BERITA ACARA rekapitulasi suara Papahan"
+    assert scanned.source == "ocr" and WORD in scanned.text
+    assert doc.extra["orientation"] == ["page 2: 0 (first pass)"], "page 1 never went to OCR"
+    in_pdf = pdf_pages_text(doc.pdf_path)
+    assert "BERITA ACARA" in in_pdf[0] and WORD in in_pdf[1]
+
+
+def test_given_a_phone_jpeg_with_an_exif_rotation_when_processed_then_exif_is_applied(tmp_path):
+    sideways = make_form(tmp_path / "sideways.png", unique_word=WORD, rotate=270)
+    with Image.open(sideways) as image:
+        exif = image.getexif()
+        exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
+        image.save(tmp_path / "phone.jpg", "JPEG", quality=90, exif=exif)
+    page = run(tmp_path / "phone.jpg", FileKind.JPEG, tmp_path).pages[0]
+    assert page.rotation == 0, "EXIF, not the orientation search, turned it"
+    assert (page.width_px, page.height_px) == PAGE_PX
+    assert WORD in page.text
+
+
+def test_given_a_transparent_png_when_processed_then_it_is_read_on_white(tmp_path):
+    """Transparent pixels stored as black would make Tesseract see a black page."""
+    form = make_form(tmp_path / "form.png", unique_word=WORD)
+    with Image.open(form) as gray:
+        ink = Image.new("LA", gray.size, 0)
+        ink.putalpha(gray.point(lambda v: 255 - v))
+        ink.save(tmp_path / "transparent.png")
+    page = run(tmp_path / "transparent.png", FileKind.PNG, tmp_path).pages[0]
+    assert WORD in page.text and page.confidence > 85
+
+
+def test_given_a_blank_page_without_dpi_when_processed_then_nothing_is_turned_and_it_is_a4(
+    tmp_path,
+):
+    Image.new("L", PAGE_PX, 255).save(tmp_path / "blank.png")  # no dpi tag
+    doc = run(tmp_path / "blank.png", FileKind.PNG, tmp_path)
+    assert (doc.pages[0].words, doc.pages[0].rotation) == (0, 0)
+    assert doc.extra["orientation"] == ["page 1: 0 (first pass)"]
+    with pymupdf.open(doc.pdf_path) as pdf:
+        assert pdf[0].rect.height == pytest.approx(842, rel=0.02), "A4 assumed, not 70 dpi"
+
+
+def _reference_words(path: Path) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z]{5,}", path.read_text(encoding="utf-8"))}
+
+
+@pytest.mark.slow
+def test_given_the_same_page_at_four_orientations_then_all_come_out_upright(tmp_path, real_scans):
+    """cardinal.pdf: linn.png at 0, 90, 180 and 270 degrees. Run at 150 dpi to keep the test
+    short: at 300 dpi the sideways brochure page costs Tesseract ~30 s before the fix."""
+    settings = OcrSettings(dpi=150)
+    doc = run(real_scans / "cardinal.pdf", FileKind.PDF, tmp_path, settings)
+    assert [p.rotation for p in doc.pages] == [0, 270, 180, 90]
+    expected = _reference_words(real_scans / "linn.txt")
+    for page in doc.pages:
+        found = {w.lower() for w in re.findall(r"[A-Za-z]{5,}", page.text)}
+        assert len(expected & found) >= 0.8 * len(expected), f"page {page.number} unreadable"
+        assert (page.width_px, page.height_px) == (1275, 1650)
+    assert len(pdf_pages_text(doc.pdf_path)) == 4
+
+
+@pytest.mark.slow
+def test_given_a_mixed_real_pdf_with_an_81_megapixel_page_then_every_page_is_archived(
+    tmp_path, real_scans
+):
+    settings = OcrSettings()
+    doc = run(real_scans / "multipage.pdf", FileKind.PDF, tmp_path, settings)
+    assert [p.source for p in doc.pages] == ["ocr", "ocr", "ocr", "text", "ocr", "ocr"]
+    assert (doc.pages[1].width_px, doc.pages[1].height_px) == (9000, 9000)
+    assert "megapixels" in doc.pages[1].text
+    assert all(p.rotation == 0 for p in doc.pages)
+    with pymupdf.open(real_scans / "multipage.pdf") as original:
+        own_text = original[3].get_text().strip()
+    assert doc.pages[3].text == own_text
+    in_pdf = pdf_pages_text(doc.pdf_path)
+    assert len(in_pdf) == 6 and in_pdf[3].strip() == own_text
+    assert "throne of England" in in_pdf[4]
+    assert_previews_bounded(doc, settings)
