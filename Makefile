@@ -5,13 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt pyproject.toml | sha256sum | cut -c1-12)
 export ARCHIVE_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test bench lint format system-deps test-system-deps venv clean
+.PHONY: run test bench lint format system-deps test-system-deps test-services venv clean
 
 run: system-deps venv
 	$(BIN)/archive init
 	$(BIN)/archive serve
 
-test: test-system-deps venv
+test: test-system-deps venv test-services
 	CI=$${CI:-} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: system-deps venv
@@ -30,6 +30,10 @@ system-deps:
 
 test-system-deps:
 	scripts/install-system-deps.sh test
+
+# Real MinIO, Elasticsearch 8, PostgreSQL and Redis for the tests (built once, then cached).
+test-services:
+	scripts/install-test-services.sh
 
 venv: $(STAMP)
 

@@ -31,7 +31,7 @@ from archive_app import accounts
 from archive_app.db.models import DocumentRow
 from archive_app.domain.roles import Role
 from archive_app.services import build_services
-from bench.synthetic import WORDS, Places, records
+from bench.synthetic import Places, records, vocabulary
 from config.settings import load_settings
 from search.query import parse_search
 

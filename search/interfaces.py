@@ -20,8 +20,10 @@ FILTER_FIELDS = (
     "district",
     "village",
     "tps",
+    "retention",
 )
 FACET_FIELDS = FILTER_FIELDS
+RETENTION_STATES = ("active", "inactive", "due", "on_hold", "disposed", "transferred")
 MAX_PER_PAGE = 100
 
 
@@ -46,6 +48,7 @@ class SearchQuery:
     filters: dict = field(default_factory=dict)  # field -> normalised value (str or int)
     page: int = 1
     per_page: int = 20
+    cursor: str = ""  # opaque: continue after the previous page (from SearchResult.next_cursor)
 
     @property
     def is_empty(self) -> bool:
@@ -57,6 +60,7 @@ class SearchHit:
     id: str
     score: float
     highlights: tuple[str, ...] = ()  # HTML-escaped text, matches wrapped in <mark>
+    page: int | None = None  # the page (from 1) the highlights come from; None: no text matched
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class SearchResult:
     total: int
     hits: list[SearchHit]
     facets: dict[str, dict[str, int]]
+    next_cursor: str = ""  # empty on the last page
 
 
 class SearchIndex(Protocol):
@@ -73,7 +78,11 @@ class SearchIndex(Protocol):
     def delete(self, ids: Iterable[str]) -> None: ...
 
     def search(self, query: SearchQuery) -> SearchResult:
-        """Hits ordered by relevance (newest first when there are no words), with facets."""
+        """Hits ordered by relevance (newest first when there are no words), with facets.
+
+        ``page`` may be any depth; ``cursor`` (when given, instead of ``page``) continues
+        after the page that returned it, which stays cheap at any depth on every engine.
+        """
 
     def rebuild(self, batches: Iterable[list[IndexDocument]]) -> int:
         """Replace the whole index with these records; searches keep working meanwhile."""

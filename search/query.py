@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Mapping
 
 from archive_app.domain.metadata import normalize_place, parse_tps
-from search.interfaces import FILTER_FIELDS, MAX_PER_PAGE, SearchQuery
+from search.interfaces import FILTER_FIELDS, MAX_PER_PAGE, RETENTION_STATES, SearchQuery
 
 _WORD = re.compile(r"[^\W_]+")
 _PHRASE = re.compile(r'"([^"]*)"')
@@ -49,6 +49,8 @@ def normalize_filter(name: str, value: str) -> str | int:
         if not value.isdigit():
             raise QueryError("year", "year must be a number")
         return int(value)
+    if name == "retention" and value.lower() not in RETENTION_STATES:
+        raise QueryError("retention", f"retention must be one of {', '.join(RETENTION_STATES)}")
     return " ".join(value.split()).lower()
 
 
@@ -69,9 +71,16 @@ def parse_search(params: Mapping[str, str]) -> SearchQuery:
         terms=terms,
         phrases=phrases,
         filters=filters,
-        page=_positive(params, "page", 1, 10_000),
+        page=_positive(params, "page", 1, 1_000_000),
         per_page=_positive(params, "per_page", 20, MAX_PER_PAGE),
+        cursor=_cursor(params.get("cursor") or ""),
     )
+
+
+def _cursor(raw: str) -> str:
+    if len(raw) > 2000 or not re.fullmatch(r"[A-Za-z0-9_\-=]*", raw):
+        raise QueryError("cursor", "cursor is not one this server gave out")
+    return raw
 
 
 def _positive(params: Mapping[str, str], name: str, default: int, limit: int) -> int:
@@ -81,6 +90,23 @@ def _positive(params: Mapping[str, str], name: str, default: int, limit: int) ->
     if not str(raw).isdigit() or not 1 <= int(raw) <= limit:
         raise QueryError(name, f"{name} must be a whole number from 1 to {limit}")
     return int(raw)
+
+
+ALWAYS_FACETED = ("election", "form_type", "year", "province", "retention")
+PLACE_LEVELS = ("province", "regency", "district", "village", "tps")
+
+
+def facet_fields(query: SearchQuery) -> tuple[str, ...]:
+    """Facets worth counting: the broad ones, plus one place level below each chosen one.
+
+    Counting villages or polling stations across a whole country is expensive and shows
+    nobody anything useful; once a regency is chosen, its districts are (drill-down).
+    """
+    fields = list(ALWAYS_FACETED)
+    for parent, child in zip(PLACE_LEVELS, PLACE_LEVELS[1:], strict=False):
+        if parent in query.filters and child not in fields:
+            fields.append(child)
+    return tuple(fields)
 
 
 def metadata_words(metadata: Mapping) -> str:
@@ -97,3 +123,22 @@ def metadata_words(metadata: Mapping) -> str:
         metadata.get("title", ""),
     ]
     return " ".join(p for p in parts if p)
+
+
+def record_matches(query: SearchQuery, metadata: Mapping, text: str) -> bool:
+    """Does one record match the query? The same rules the engines apply, in plain Python,
+    for records the index has not seen yet (e.g. a hold on every future matching record)."""
+    for name, wanted in query.filters.items():
+        value = metadata.get(name)
+        if isinstance(wanted, int):
+            if value != wanted:
+                return False
+        elif " ".join(str(value or "").split()).lower() != wanted:
+            return False
+    text_words = words(text)
+    meta_words = set(words(metadata_words(metadata)))
+    present = set(text_words) | meta_words
+    if any(term not in present for term in query.terms):
+        return False
+    joined = " " + " ".join(text_words) + " "
+    return all(" " + " ".join(p) + " " in joined for p in query.phrases)

@@ -11,6 +11,7 @@ file, so searches keep answering from the old index until the new one is complet
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import os
 import shutil
@@ -24,19 +25,19 @@ import tantivy
 from tantivy import Document, Filter, Index, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
 from search.interfaces import (
-    FACET_FIELDS,
     IndexDocument,
     IndexUnavailable,
     SearchHit,
     SearchQuery,
     SearchResult,
 )
-from search.query import metadata_words
+from search.query import QueryError, facet_fields, metadata_words
 from search.snippets import snippet_html
 
-TEXT_FIELDS = ("election", "form_type", "province", "regency", "district", "village")
+TEXT_FIELDS = ("election", "form_type", "province", "regency", "district", "village", "retention")
 INT_FIELDS = ("year", "tps")
 WRITER_HEAP = 64_000_000
+PAGE_BREAK = "\f"
 
 
 def _schema() -> tantivy.Schema:
@@ -144,7 +145,8 @@ class TantivyIndex:
     # -- writing ------------------------------------------------------------------------
     def _document(self, doc: IndexDocument) -> Document:
         meta = doc.metadata
-        fields = {"id": doc.id, "text": "\n".join(doc.pages), "meta": metadata_words(meta)}
+        # pages joined by a form feed (as the text derivative): _page_of finds the page again
+        fields = {"id": doc.id, "text": PAGE_BREAK.join(doc.pages), "meta": metadata_words(meta)}
         for name in TEXT_FIELDS:
             value = str(meta.get(name, ""))
             fields[name] = value
@@ -231,6 +233,8 @@ class TantivyIndex:
         searcher = self._reader().searcher()
         full, text_only = self._query(query)
         offset = (query.page - 1) * query.per_page
+        if query.cursor:
+            offset = _decode_offset(query.cursor)
         if query.is_empty:
             found = searcher.search(full, query.per_page, offset=offset, order_by_field="created")
         else:
@@ -242,22 +246,33 @@ class TantivyIndex:
         hits = []
         for score, address in found.hits:
             doc = searcher.doc(address)
-            highlights = ()
+            highlights, page = (), None
             if snippets is not None:
                 snippet = snippets.snippet_from_doc(doc)
                 ranges = [(r.start, r.end) for r in snippet.highlighted()]
-                html = snippet_html(snippet.fragment(), ranges)
+                fragment = snippet.fragment()
+                html = snippet_html(fragment.replace(PAGE_BREAK, "\n"), ranges)
                 highlights = (html,) if html else ()
-            hits.append(SearchHit(id=doc["id"][0], score=float(score), highlights=highlights))
-        return SearchResult(total=found.count, hits=hits, facets=self._facets(searcher, full))
+                page = _page_of(doc["text"][0], fragment, ranges) if html else None
+            hit = SearchHit(doc["id"][0], float(score), highlights=highlights, page=page)
+            hits.append(hit)
+        more = offset + len(hits) < found.count
+        return SearchResult(
+            total=found.count,
+            hits=hits,
+            facets=self._facets(searcher, full, facet_fields(query)),
+            next_cursor=_encode_offset(offset + len(hits)) if more else "",
+        )
 
-    def _facets(self, searcher, query: Query) -> dict[str, dict[str, int]]:
-        aggs = {name: {"terms": {"field": name, "size": 50}} for name in FACET_FIELDS}
+    def _facets(self, searcher, query: Query, fields) -> dict[str, dict[str, int]]:
+        aggs = {name: {"terms": {"field": name, "size": 50}} for name in fields}
         result = searcher.aggregate(query, aggs)
         facets = {}
-        for name in FACET_FIELDS:
+        for name in fields:
             buckets = result.get(name, {}).get("buckets", [])
-            facets[name] = {_facet_key(name, b["key"]): b["doc_count"] for b in buckets}
+            facets[name] = {
+                _facet_key(name, b["key"]): b["doc_count"] for b in buckets if b["key"] != ""
+            }
         return facets
 
     def count(self) -> int:
@@ -265,6 +280,27 @@ class TantivyIndex:
 
     def health(self) -> dict:
         return {"backend": "tantivy", "ok": True, "documents": self.count()}
+
+
+def _page_of(text: str, fragment: str, ranges) -> int:
+    """The page (from 1) of the first highlighted word; ranges are UTF-8 byte offsets."""
+    first = min(ranges)[0] if ranges else 0
+    at = text.find(fragment) + len(fragment.encode()[:first].decode("utf-8", "ignore"))
+    return text.count(PAGE_BREAK, 0, max(at, 0)) + 1
+
+
+def _encode_offset(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+
+
+def _decode_offset(cursor: str) -> int:
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind == "o" and value.isdigit():
+            return int(value)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise QueryError("cursor", "cursor is not one this server gave out")
 
 
 def _facet_key(name: str, key) -> str:

@@ -81,9 +81,18 @@ def test_phrases_match_words_in_order(loaded):
 
 def test_facets_count_the_matching_records(loaded):
     facets = loaded.search(parse_search({"q": "suara"})).facets
-    assert facets["tps"] == {"005": 2, "006": 1, "012": 1}
     assert facets["form_type"] == {"C.HASIL": 3, "C.KEJADIAN": 1}
     assert facets["year"] == {"2024": 4}
+    assert facets["province"] == {"Jawa Tengah": 4}
+
+
+def test_place_facets_drill_down_one_level_below_each_chosen_place(loaded):
+    broad = loaded.search(parse_search({"q": "suara"})).facets
+    assert set(broad) == {"election", "form_type", "year", "province", "retention"}
+    narrow = loaded.search(parse_search({"q": "suara", "district": "jaten"})).facets
+    assert narrow["village"] == {"Papahan": 3, "Jaten": 1}
+    village = loaded.search(parse_search({"q": "suara", "village": "papahan"})).facets
+    assert village["tps"] == {"005": 2, "006": 1}
 
 
 def test_highlights_mark_the_matched_words_and_escape_html(search_index):
@@ -139,3 +148,75 @@ def search_index_settings(index):
     if hasattr(index, "root"):
         return make_settings(index.root.parent)
     return index.settings
+
+
+def test_a_cursor_walks_every_hit_once(loaded):
+    seen, cursor = [], ""
+    while True:
+        params = {"per_page": "2", **({"cursor": cursor} if cursor else {})}
+        result = loaded.search(parse_search(params))
+        seen += ids(result)
+        cursor = result.next_cursor
+        if not cursor:
+            break
+    assert seen == ["5", "4", "3", "2", "1"]
+
+
+def test_a_forged_cursor_is_a_query_error(loaded):
+    from search.query import QueryError
+
+    with pytest.raises(QueryError):
+        loaded.search(parse_search({"cursor": "bm90LWEtY3Vyc29y"}))
+
+
+def test_a_hit_says_which_page_its_snippet_comes_from(search_index):
+    """GIVEN a three-page record WHEN a word of page 2 (or 3) is searched THEN the hit names
+    that page; a record found by its metadata alone names none."""
+    search_index.index([doc(11, "sampul depan|rincian perolehan suara|tanda tangan saksi")])
+    hit = search_index.search(parse_search({"q": "perolehan"})).hits[0]
+    assert hit.page == 2 and "<mark>perolehan</mark>" in hit.highlights[0]
+    assert search_index.search(parse_search({"q": '"tangan saksi"'})).hits[0].page == 3
+    by_metadata = search_index.search(parse_search({"q": "papahan"})).hits[0]
+    assert by_metadata.page is None and by_metadata.highlights == ()
+
+
+def test_a_phrase_may_run_on_from_one_page_to_the_next(search_index):
+    """GIVEN a record whose page 1 ends with "jumlah suara" and page 2 starts with "sah"
+    WHEN "suara sah" is searched as a phrase THEN the record is found, as on paper."""
+    search_index.index([doc(12, "rincian jumlah suara|sah dan tidak sah")])
+    assert ids(search_index.search(parse_search({"q": '"suara sah"'}))) == ["c"]
+    assert search_index.search(parse_search({"q": '"suara dan"'})).total == 0
+
+
+DEEP = 10_050  # past Elasticsearch's default max_result_window of 10,000
+
+
+def test_pages_and_cursors_reach_past_10000_hits(search_index):
+    """GIVEN 10,050 records WHEN paging past the 10,000th hit by page number and by cursor,
+    with and without words THEN both reach the oldest records, the same way."""
+    search_index.index(doc(n, "kata umum") for n in range(1, DEEP + 1))
+    newest_first = [f"{n:032x}" for n in range(DEEP, 0, -1)]
+
+    last = search_index.search(parse_search({"per_page": "100", "page": "101"}))
+    assert last.total == DEEP and [h.id for h in last.hits] == newest_first[10_000:]
+    assert last.next_cursor == ""
+    beyond = search_index.search(parse_search({"per_page": "100", "page": "102"}))
+    assert beyond.total == DEEP and beyond.hits == [] and beyond.next_cursor == ""
+
+    seen, cursor = [], ""
+    while True:
+        params = {"per_page": "100", **({"cursor": cursor} if cursor else {})}
+        result = search_index.search(parse_search(params))
+        seen += [h.id for h in result.hits]
+        cursor = result.next_cursor
+        if not cursor:
+            break
+    assert seen == newest_first
+
+    words = {"q": "kata", "per_page": "100"}
+    page_100 = search_index.search(parse_search({**words, "page": "100"}))
+    page_101 = search_index.search(parse_search({**words, "page": "101"}))
+    after_100 = search_index.search(parse_search({**words, "cursor": page_100.next_cursor}))
+    assert len(page_100.hits) == 100 and len(page_101.hits) == 50 and page_101.total == DEEP
+    assert [h.id for h in after_100.hits] == [h.id for h in page_101.hits]
+    assert not {h.id for h in page_100.hits} & {h.id for h in page_101.hits}

@@ -4,72 +4,30 @@ upload → queued → ready → searchable → downloadable, and every refusal p
 from __future__ import annotations
 
 import hashlib
-import io
 import struct
-import time
 import zlib
-from datetime import datetime
 
 import pymupdf
 import pytest
 
-from tests.conftest import bearer
+from tests.conftest import bearer, make_settings
 from tests.formgen import make_form, make_text_pdf
-
-FIELDS = {
-    "election": "PPWP",
-    "form_type": "C.HASIL",
-    "year": "2024",
-    "province": "Jawa Tengah",
-    "regency": "Karanganyar",
-    "district": "Jaten",
-    "village": "Papahan",
-    "tps": "005",
-}
+from tests.integration.api_helpers import (
+    leftovers,
+    upload,
+    wait_searchable,
+    wait_settled,
+)
 
 
-def upload(client, token, path, **overrides):
-    data = {**FIELDS, **overrides}
-    with open(path, "rb") as fh:
-        data["file"] = (io.BytesIO(fh.read()), path.name)
-    return client.post(
-        "/api/v1/documents", data=data, headers=bearer(token), content_type="multipart/form-data"
-    )
-
-
-def wait_settled(client, token, doc_id, timeout=180):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = client.get(f"/api/v1/documents/{doc_id}", headers=bearer(token)).get_json()
-        if body["status"] in {"ready", "failed"}:
-            return body
-        time.sleep(0.3)
-    raise AssertionError(f"{doc_id} did not settle: {body}")
-
-
-def wait_searchable(client, token, params, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = client.get("/api/v1/search", query_string=params, headers=bearer(token)).get_json()
-        if body["total"]:
-            return body
-        time.sleep(0.2)
-    raise AssertionError(f"nothing found for {params}")
-
-
-def leftovers(services) -> dict:
-    """Everything a failed upload could have left behind."""
-    return {
-        "rows": services.metadata.documents.count(),
-        "uploading": services.metadata.documents.stale_uploads(datetime(2100, 1, 1)),
-        "objects": list(services.objects.list("records/")),
-        "tmp": [p.name for p in services.settings.tmp_dir.iterdir()],
-    }
-
-
-@pytest.fixture
-def form(tmp_path):
-    return make_form(tmp_path / "c-hasil-tps005.png", tps=5, unique_word="Kelapamuda")
+@pytest.fixture(params=["embedded", "scaleout"])
+def settings(request, tmp_path):
+    """Every test here runs twice: on the embedded adapters and on the scale-out ones."""
+    extra = {}
+    if request.param == "scaleout":
+        for name in ("s3_settings", "es_settings", "pg_settings", "redis_settings"):
+            extra.update(request.getfixturevalue(name))
+    return make_settings(tmp_path / "data", **extra)
 
 
 def test_archivist_uploads_and_auditor_finds_reads_and_downloads(client, tokens, worker, form):
@@ -96,7 +54,13 @@ def test_archivist_uploads_and_auditor_finds_reads_and_downloads(client, tokens,
     for params in ({"tps": "5"}, {"tps": "005", "village": "PAPAHAN"}, {"q": "TPS 005 Papahan"}):
         result = client.get("/api/v1/search", query_string=params, headers=bearer(auditor))
         assert [h["id"] for h in result.get_json()["hits"]] == [body["id"]], params
-    assert found["facets"]["village"] == {"Papahan": 1}
+    assert found["facets"]["province"] == {"Jawa Tengah": 1}
+    drill = client.get(
+        "/api/v1/search",
+        query_string={"q": "kelapamuda", "district": "jaten"},
+        headers=bearer(auditor),
+    ).get_json()
+    assert drill["facets"]["village"] == {"Papahan": 1}
 
     original = client.get(f"/api/v1/documents/{body['id']}/original", headers=bearer(auditor))
     assert original.status_code == 200 and original.data == form.read_bytes()
@@ -216,31 +180,6 @@ def test_a_failed_record_shows_its_error_and_a_retry_completes_it(
         assert wait_settled(client, tokens["archivist"], doc_id)["status"] == "ready"
     finally:
         local.stop()
-
-
-def test_an_index_outage_is_not_an_ingest_failure(client, services, tokens, form):
-    """GIVEN the index cannot be written (another writer holds it) WHEN a record is processed
-    THEN it is ready and safe, marked pending, and caught up once the index is free."""
-    from archive_app import indexing
-
-    services.settings.tmp_dir.mkdir(exist_ok=True)
-    blocked = services.settings.with_overrides(index_lock_timeout=0.5)
-    from archive_app.services import build_services
-
-    impatient = build_services(blocked)
-    doc_id = upload(client, tokens["archivist"], form).get_json()["id"]
-    with services.index._locked():  # a real writer lock held by someone else
-        local = impatient.queue.start_local(1)
-        try:
-            doc = wait_settled(client, tokens["archivist"], doc_id)
-        finally:
-            local.stop()
-        assert doc["status"] == "ready" and doc["indexed"] is False
-    assert indexing.catch_up(services) == 1
-    found = client.get(
-        "/api/v1/search", query_string={"q": "kelapamuda"}, headers=bearer(tokens["auditor"])
-    ).get_json()
-    assert [h["id"] for h in found["hits"]] == [doc_id]
 
 
 def test_search_parameters_are_checked(client, tokens):

@@ -1,0 +1,142 @@
+"""`archive doctor`: is this installation configured and can it reach everything it needs?
+
+Each check answers in plain words what is wrong and what to do, because the person running
+it is often a regency office's operator, not the developer who set it up.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import timedelta
+
+from archive_app.domain.clock import utcnow
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def _explain(exc: Exception, what: str, where: str) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    lowered = text.lower()
+    if "refused" in lowered or "connection" in lowered or "timeout" in lowered:
+        return (
+            f"cannot reach {what} at {where}: is the server running and the address right? "
+            f"({text[:200]})"
+        )
+    if "auth" in lowered or "password" in lowered or "access denied" in lowered or "403" in lowered:
+        return f"{what} refused the credentials: check the user name and password ({text[:200]})"
+    return text[:300]
+
+
+def run_checks(services) -> list[Check]:
+    s = services.settings
+    checks = [_data_dir(s), *_tesseract(s)]
+    checks.append(
+        _backend(
+            "metadata database",
+            s.effective_database_url.split("@")[-1],
+            lambda: _metadata(services),
+        )
+    )
+    where = s.s3_endpoint if s.object_store == "s3" else str(s.objects_dir)
+    checks.append(_backend(f"object store ({s.object_store})", where, services.objects.health))
+    where = (
+        s.elasticsearch_url.split("@")[-1]
+        if s.search_backend == "elasticsearch"
+        else str(s.index_dir)
+    )
+    checks.append(_backend(f"search index ({s.search_backend})", where, services.index.health))
+    where = s.redis_url.split("@")[-1] if s.queue_backend == "redis" else str(s.queue_path)
+    checks.append(_backend(f"task queue ({s.queue_backend})", where, services.queue.health))
+    checks.append(_workers(services))
+    return checks
+
+
+def _data_dir(settings) -> Check:
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=settings.data_dir):
+            pass
+        free = shutil.disk_usage(settings.data_dir).free / 1e9
+        return Check("data folder", True, f"{settings.data_dir} is writable, {free:.1f} GB free")
+    except OSError as exc:
+        return Check("data folder", False, f"cannot write to {settings.data_dir}: {exc}")
+
+
+def _tesseract(settings) -> list[Check]:
+    import pytesseract
+
+    if not shutil.which("tesseract"):
+        return [
+            Check(
+                "tesseract",
+                False,
+                "Tesseract is not installed: run `make run` or "
+                "apt-get install tesseract-ocr tesseract-ocr-ind tesseract-ocr-eng "
+                "tesseract-ocr-osd",
+            )
+        ]
+    installed = set(pytesseract.get_languages(config=""))
+    wanted = set(settings.ocr_languages.split("+")) | {"osd"}
+    missing = sorted(wanted - installed)
+    version = pytesseract.get_tesseract_version()
+    if missing:
+        return [
+            Check(
+                "tesseract",
+                False,
+                f"Tesseract {version} lacks language data {missing}: "
+                f"install tesseract-ocr-{missing[0]} (or change ARCHIVE_OCR_LANGUAGES)",
+            )
+        ]
+    threads = os.environ.get("OMP_THREAD_LIMIT", "set per page by the archive")
+    return [
+        Check(
+            "tesseract",
+            True,
+            f"Tesseract {version}, languages {settings.ocr_languages} "
+            f"+ osd, OMP_THREAD_LIMIT={threads}",
+        )
+    ]
+
+
+def _metadata(services) -> dict:
+    health = services.metadata.health()
+    if not services.metadata.is_current():
+        raise RuntimeError("the database schema is not up to date: run `archive init`")
+    return health
+
+
+def _backend(name: str, where: str, probe) -> Check:
+    try:
+        state = probe()
+    except Exception as exc:
+        return Check(name, False, _explain(exc, name, where))
+    if not state.get("ok", False):
+        return Check(name, False, f"{where}: {state}")
+    extra = ", ".join(f"{k}={v}" for k, v in state.items() if k not in {"ok", "backend"})
+    return Check(name, True, f"{where}" + (f" ({extra})" if extra else ""))
+
+
+def _workers(services) -> Check:
+    try:
+        alive = services.metadata.workers.alive(utcnow() - timedelta(seconds=45))
+    except Exception as exc:
+        return Check("task workers", False, _explain(exc, "metadata database", ""))
+    if not alive:
+        return Check(
+            "task workers",
+            False,
+            "no task worker is running: uploads will wait in "
+            "the queue until `archive worker` (or `archive serve`) runs",
+        )
+    return Check(
+        "task workers", True, f"{len(alive)} running: " + ", ".join(w["id"] for w in alive)
+    )

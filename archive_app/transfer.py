@@ -1,0 +1,147 @@
+"""Moving a running archive onto other backends (a regency PC joining the provincial cluster).
+
+Every object is streamed out of the source, checked against the SHA-256 recorded at ingest
+(a corrupted source object stops the transfer instead of being copied), written to the
+target and verified there. A record's row is inserted in the target only after all its
+objects are in place, so an interrupted transfer never leaves a target row pointing at
+nothing; running it again skips the records already there and finishes the rest. Users
+keep their password hashes and API tokens. Audit entries are appended to the target's own
+chain in batches, each batch with a marker entry in the same transaction, which is how a
+resumed transfer knows where it stopped. The target's index is rebuilt at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive_app import indexing
+from archive_app.domain.audit import AuditEntry
+from archive_app.domain.clock import utcnow
+from archive_app.domain.entities import StoredFile
+from archive_app.domain.records import Status
+from archive_app.storage.interfaces import CHUNK
+
+AUDIT_BATCH = 500
+MARKER = "transfer.audit"
+
+
+class TransferError(RuntimeError):
+    """The transfer stopped; what was copied so far is complete and will be skipped next time."""
+
+
+@dataclass
+class TransferReport:
+    users: int = 0
+    records: int = 0
+    already_there: int = 0
+    objects: int = 0
+    bytes: int = 0
+    audit_entries: int = 0
+    indexed: int = 0
+    complete: bool = False
+    queued: list[str] = field(default_factory=list)
+
+
+def source_id(source) -> str:
+    """A stable name for the source archive, used to find where a resumed transfer stopped."""
+    s = source.settings
+    return hashlib.sha256(f"{s.effective_database_url}|{s.data_dir}".encode()).hexdigest()[:16]
+
+
+def transfer(
+    source, target, *, limit: int | None = None, progress: Callable[[int], None] | None = None
+) -> TransferReport:
+    """Copy everything from ``source`` services to ``target`` services; see the module doc."""
+    report = TransferReport()
+    target.metadata.migrate()
+    report.users = _users(source, target)
+    scratch = Path(tempfile.mkdtemp(dir=target.settings.tmp_dir, prefix="transfer-"))
+    try:
+        for batch in source.metadata.documents.iter_records(100):
+            for doc, pages, files in batch:
+                if limit is not None and report.records >= limit:
+                    return report
+                if target.metadata.documents.by_ids([doc.id]):
+                    report.already_there += 1
+                    continue
+                for f in files:
+                    report.bytes += _copy(source.objects, target.objects, f, scratch)
+                    report.objects += 1
+                target.metadata.documents.import_record(doc, pages, files)
+                report.records += 1
+                if progress:
+                    progress(1)
+    finally:
+        for leftover in scratch.iterdir():
+            leftover.unlink()
+        scratch.rmdir()
+    report.audit_entries = _audit(source, target)
+    report.indexed = indexing.reindex(target)
+    # Records that arrived unprocessed (in this run or an earlier, interrupted one) are
+    # handed to the target's workers.
+    for batch in target.metadata.documents.iter_records(500, statuses=(Status.QUEUED,)):
+        for doc, _, _ in batch:
+            target.queue.enqueue_process(doc.id)
+            report.queued.append(doc.id)
+    report.complete = True
+    return report
+
+
+def _users(source, target) -> int:
+    copied = 0
+    for user in source.metadata.users.list():
+        tokens = source.metadata.users.token_hashes(user.id)
+        copied += target.metadata.users.import_user(user, tokens)
+    return copied
+
+
+def _copy(src_store, dst_store, f: StoredFile, scratch: Path) -> int:
+    fd, name = tempfile.mkstemp(dir=scratch)
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with src_store.open(f.key) as src, os.fdopen(fd, "wb") as out:
+            while chunk := src.read(CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+                size += len(chunk)
+        if digest.hexdigest() != f.sha256:
+            raise TransferError(
+                f"source object {f.key} does not match its recorded SHA-256: it was changed "
+                "or damaged after ingest; run a fixity check and restore it before transferring"
+            )
+        dst_store.put_file(f.key, Path(name), content_type=f.content_type, sha256=f.sha256)
+    finally:
+        Path(name).unlink(missing_ok=True)
+    return size
+
+
+def _audit(source, target) -> int:
+    origin = source_id(source)
+    done_through = _last_marker(target, origin)
+    copied = 0
+    while True:
+        rows = source.metadata.audit.entries_after(done_through, AUDIT_BATCH)
+        if not rows:
+            return copied
+        entries = [
+            AuditEntry(e.at, e.actor, e.action, e.target, e.ip,
+                       {**e.details, "transferred_from": origin, "source_entry": entry_id})
+            for entry_id, e in rows
+        ]  # fmt: skip
+        done_through = rows[-1][0]
+        marker = AuditEntry(utcnow(), "system", MARKER, f"archive:{origin}", "",
+                            {"source": origin, "through": done_through})  # fmt: skip
+        target.metadata.audit.append_many([*entries, marker])
+        copied += len(entries)
+
+
+def _last_marker(target, origin: str) -> int:
+    for entry in target.metadata.audit.list(action=MARKER, target=f"archive:{origin}", limit=1):
+        return int(entry["details"]["through"])
+    return 0

@@ -1,0 +1,357 @@
+"""ElasticsearchIndex: the scale-out search engine, Elasticsearch 8 over HTTP.
+
+Everything goes through an alias (``ARCHIVE_ELASTICSEARCH_INDEX``) in front of a versioned
+index ``<alias>-<UTC timestamp>``. ``rebuild`` loads a new index and then swaps the alias in
+one atomic ``update_aliases`` call, so searches keep answering from the old index until the
+new one is complete; the old index is deleted afterwards.
+
+While a rebuild runs, its index also carries the alias ``<alias>-building`` and every
+``index``/``delete`` call writes there too, so a record a worker indexes meanwhile is not
+lost by the swap. The rebuild itself only *creates* documents: where a worker already
+wrote a record, the worker's copy (read from the database later) wins over the rebuild's.
+(The embedded engine gets these guarantees by making writers wait for its write lock.)
+Known gap: a record deleted during a rebuild that had already read it comes back; the
+archive deletes no records today. A rebuild that died half way (process killed) leaves
+its index behind; the next rebuild finds and deletes it before starting. Two rebuilds at
+once: the later one wins.
+
+Every write is refreshed before it returns (read-after-write, as the app expects). Errors
+that only say the cluster is away, slow or overloaded (connection, timeout, 429, 5xx)
+become ``IndexUnavailable``, which the web layer answers with 503 and the indexing code
+leaves pending.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
+
+from search import elasticsearch_mapping as m
+from search.interfaces import IndexDocument, IndexUnavailable, SearchHit, SearchQuery, SearchResult
+
+MAX_WINDOW = 10_000  # index.max_result_window: from + size beyond it is refused
+PIT_KEEP_ALIVE = "2m"  # how long a deep cursor stays cheap after its last use
+CHUNK_BYTES = 5_000_000  # characters of text per bulk request while rebuilding
+CHUNK_DOCS = 1_000
+
+
+@contextmanager
+def _guard() -> Iterator[None]:
+    """Turn "the cluster is away or overloaded" into IndexUnavailable; let real bugs through."""
+    try:
+        yield
+    except TransportError as exc:  # connection refused/reset, timeout
+        raise IndexUnavailable(f"Elasticsearch unreachable: {exc}") from exc
+    except ApiError as exc:
+        if exc.meta.status == 429 or exc.meta.status >= 500:
+            raise IndexUnavailable(f"Elasticsearch unavailable: {exc}") from exc
+        raise
+    except helpers.BulkIndexError as exc:
+        statuses = {next(iter(item.values())).get("status", 500) for item in exc.errors}
+        if any(s == 429 or s >= 500 for s in statuses):
+            raise IndexUnavailable(f"Elasticsearch refused writes: {exc}") from exc
+        raise
+
+
+class ElasticsearchIndex:
+    def __init__(
+        self,
+        url: str,
+        alias: str,
+        *,
+        request_timeout: float = 10.0,
+        bulk_threads: int = 2,
+        settings=None,
+    ):
+        self.alias = alias
+        self.building = f"{alias}-building"
+        self.settings = settings
+        self.bulk_threads = bulk_threads
+        self.client = Elasticsearch(
+            url, request_timeout=request_timeout, max_retries=2, retry_on_timeout=True
+        )
+        self._versioned = re.compile(re.escape(alias) + r"-(initial|\d{20})")
+        self._ready = False
+
+    @classmethod
+    def from_settings(cls, settings) -> ElasticsearchIndex:
+        return cls(settings.elasticsearch_url, settings.elasticsearch_index, settings=settings)
+
+    # -- indices and aliases -----------------------------------------------------------------
+    def _ensure_alias(self) -> None:
+        """Create the first index behind the alias; a fixed name makes racing writers agree."""
+        if self._ready:
+            return
+        if not self.client.indices.exists_alias(name=self.alias):
+            try:
+                self._create(f"{self.alias}-initial", self.alias, m.SETTINGS)
+            except ApiError as exc:
+                if exc.error != "resource_already_exists_exception":
+                    raise
+        # Another process may have just created it: its primary shard may not be started
+        # yet, and a search or write before that fails with "no shard available".
+        self.client.cluster.health(index=self.alias, wait_for_status="yellow", timeout="30s")
+        self._ready = True
+
+    def _create(self, name: str, alias: str, settings: dict) -> None:
+        self.client.indices.create(
+            index=name, settings=settings, mappings=m.MAPPINGS, aliases={alias: {}}
+        )
+
+    def _versions(self) -> dict[str, set[str]]:
+        """This alias's versioned indices -> the aliases each carries."""
+        found = self.client.indices.get_alias(index=f"{self.alias}-*", ignore_unavailable=True)
+        return {
+            name: set(info.get("aliases", {}))
+            for name, info in found.items()
+            if self._versioned.fullmatch(name)
+        }
+
+    def _versions_behind(self, alias: str) -> list[str]:
+        return [name for name, aliases in self._versions().items() if alias in aliases]
+
+    def _delete_indices(self, names: Iterable[str]) -> None:
+        names = sorted(names)
+        if names:
+            self.client.indices.delete(index=",".join(names), ignore_unavailable=True)
+
+    def drop(self) -> None:
+        """Delete every index behind this alias, including half-built ones (tests, uninstall)."""
+        with _guard():
+            self._delete_indices(self._versions())
+        self._ready = False
+
+    # -- writing -----------------------------------------------------------------------------
+    def _targets(self) -> list[str]:
+        """The alias, plus the index a running rebuild is loading (so it misses nothing)."""
+        self._ensure_alias()
+        building = self.client.indices.exists_alias(name=self.building)
+        return [self.alias, self.building] if building else [self.alias]
+
+    def _bulk(self, actions: Iterable[dict], target: str, ignore: tuple[int, ...] = ()) -> None:
+        if target == self.building:
+            ignore = (*ignore, 404)  # the rebuild finished (or died) meanwhile: nothing to do
+        try:
+            helpers.bulk(
+                self.client, actions, index=target, require_alias=True, max_retries=3,
+                initial_backoff=0.5, ignore_status=ignore, chunk_size=500,
+            )  # fmt: skip
+        except helpers.BulkIndexError as exc:
+            if any(next(iter(e.values())).get("status") == 404 for e in exc.errors):
+                self._ready = False  # someone removed the alias: recreate it next time
+                raise IndexUnavailable(f"no index behind alias {target}") from exc
+            raise
+
+    def index(self, docs: Iterable[IndexDocument]) -> None:
+        bodies = [(doc.id, m.source(doc)) for doc in docs]
+        if not bodies:
+            return
+        with _guard():
+            for target in self._targets():
+                self._bulk(({"_id": i, "_source": body} for i, body in bodies), target)
+            self.client.indices.refresh(index=self.alias)
+
+    def delete(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        if not ids:
+            return
+        with _guard():
+            for target in self._targets():
+                actions = ({"_op_type": "delete", "_id": i} for i in ids)
+                self._bulk(actions, target, ignore=(404,))
+            self.client.indices.refresh(index=self.alias)
+
+    def rebuild(self, batches: Iterable[list[IndexDocument]]) -> int:
+        """Load a new versioned index in bounded parallel bulk requests, then swap the alias.
+
+        Memory stays flat: at most ``bulk_threads + 1`` requests' worth of documents exist at
+        once, whatever the number of records.
+        """
+        with _guard():
+            versions = self._versions()
+            live = {name for name, aliases in versions.items() if self.alias in aliases}
+            self._delete_indices(set(versions) - live)  # left over by a rebuild that died
+            name = f"{self.alias}-{datetime.now(UTC):%Y%m%d%H%M%S%f}"
+            self._create(name, self.building, {**m.SETTINGS, **m.LOAD_SETTINGS})
+            try:
+                total = self._load(batches)
+                self.client.indices.put_settings(index=name, settings=m.SERVE_SETTINGS)
+                self.client.indices.refresh(index=name)
+                self.client.indices.flush(index=name)
+                live = set(self._versions_behind(self.alias))  # a first writer may have made one
+                swap = [{"remove": {"index": old, "alias": self.alias}} for old in sorted(live)]
+                swap += [
+                    {"add": {"index": name, "alias": self.alias}},
+                    {"remove": {"index": name, "alias": self.building}},
+                ]
+                self.client.indices.update_aliases(actions=swap)
+            except BaseException:
+                self._delete_indices([name])
+                raise
+            self._delete_indices(live)
+            self._ready = True
+        return total
+
+    def _load(self, batches: Iterable[list[IndexDocument]]) -> int:
+        total = 0
+        pending: set = set()
+        loader = self.client.options(request_timeout=120)
+
+        def send(chunk: list[dict]) -> None:
+            helpers.bulk(
+                loader, chunk, index=self.building, require_alias=True, max_retries=5,
+                initial_backoff=1, chunk_size=CHUNK_DOCS, max_chunk_bytes=2 * CHUNK_BYTES,
+                ignore_status=(409,),  # a worker wrote that record meanwhile: its copy is newer
+            )  # fmt: skip
+
+        with ThreadPoolExecutor(self.bulk_threads, thread_name_prefix="es-bulk") as pool:
+            try:
+                for chunk in m.bulk_chunks(batches, CHUNK_BYTES, CHUNK_DOCS):
+                    if len(pending) >= self.bulk_threads:
+                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                        for future in done:
+                            future.result()
+                    pending.add(pool.submit(send, chunk))
+                    total += len(chunk)
+                for future in pending:
+                    future.result()
+            except BaseException:
+                for future in pending:
+                    future.cancel()
+                raise
+        return total
+
+    # -- reading -----------------------------------------------------------------------------
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Search, retrying briefly while a shard is still starting or moving: a search that
+        reaches it in that instant fails with "no shard available", a passing state."""
+        for attempt in range(5):
+            try:
+                return self._search(query)
+            except IndexUnavailable as exc:
+                if "no_shard_available" not in str(exc) or attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _search(self, query: SearchQuery) -> SearchResult:
+        """From/size within the first 10,000 hits; past them, search_after in a point in time.
+
+        Within the first 10,000 hits a cursor is an offset, as in the embedded engine. A
+        page past them is reached by walking there inside a point in time, in steps of
+        10,000 hits that fetch only sort values: one extra request per 10,000 hits skipped,
+        each about as costly as a page at depth 10,000, so a deep ``page`` costs time
+        linear in its depth. The cursor it gives out carries the point in time and the
+        last hit's sort values, so following cursors stays cheap at any depth; once the
+        point in time has expired (``PIT_KEEP_ALIVE`` after its last use), the next page
+        walks again from the cursor's offset.
+        """
+        body = {
+            "query": m.query_clause(query),
+            "sort": m.sort_clause(query),
+            "size": query.per_page + 1,  # one more tells whether there is a next page
+            "track_total_hits": True,
+            "_source": False,
+        }
+        cursor = m.decode_cursor(query.cursor) if query.cursor else None
+        offset = cursor.offset if cursor else (query.page - 1) * query.per_page
+        with _guard():
+            try:
+                if offset + query.per_page + 1 <= MAX_WINDOW:
+                    response = self._with_facets(query, {**body, "from": offset})
+                else:
+                    response = self._deep(query, offset, body, cursor)
+                return self._result(response, query, offset)
+            except NotFoundError:  # nothing indexed yet
+                return SearchResult(total=0, hits=[], facets=m.facets({}, query))
+
+    def _with_facets(self, query: SearchQuery, body: dict) -> dict:
+        """Hits and facets in one round trip, as two searches: counting facets in a search
+        that does not score is several times cheaper than alongside the sorted hits."""
+        facets = {"query": body["query"], "size": 0, "aggs": m.aggregations(query)}
+        found = self.client.msearch(index=self.alias, searches=[{}, body, {}, facets])
+        hits, counts = found["responses"]
+        for part in (hits, counts):
+            if "error" in part:
+                status, error = part.get("status", 500), part["error"]
+                if status == 404:
+                    raise NotFoundError(str(error), found.meta, error)
+                if status == 429 or status >= 500:
+                    raise IndexUnavailable(f"Elasticsearch unavailable: {error}")
+                raise RuntimeError(f"Elasticsearch refused a search: {error}")
+        return {**hits, "aggregations": counts.get("aggregations", {})}
+
+    def _deep(self, query: SearchQuery, offset: int, body: dict, cursor) -> dict:
+        body = {**body, "aggs": m.aggregations(query)}
+        if cursor and cursor.pit:
+            pit = {"id": cursor.pit, "keep_alive": PIT_KEEP_ALIVE}
+            try:
+                return self.client.search(pit=pit, search_after=list(cursor.after), **body).body
+            except ApiError as exc:
+                if exc.meta.status == 429 or exc.meta.status >= 500:
+                    raise
+                # expired (or not ours): walk there again
+        opened = self.client.open_point_in_time(index=self.alias, keep_alive=PIT_KEEP_ALIVE)
+        pit = {"id": opened["id"], "keep_alive": PIT_KEEP_ALIVE}
+        after, skipped = None, 0
+        while skipped < offset:
+            step = min(MAX_WINDOW, offset - skipped)
+            # the first step sends back only its last hit; search_after forbids `from`
+            where = {"search_after": after, "size": step} if after else {"from_": step - 1}
+            found = self.client.search(
+                pit=pit, query=body["query"], sort=body["sort"], track_total_hits=False,
+                _source=False, filter_path="hits.hits.sort", **{"size": 1, **where},
+            ).body.get("hits", {}).get("hits", [])  # fmt: skip
+            if len(found) < (step if after else 1):  # fewer hits than the page starts at
+                return self.client.search(pit=pit, **{**body, "size": 0}).body
+            after, skipped = found[-1]["sort"], skipped + step
+        return self.client.search(pit=pit, search_after=after, **body).body
+
+    def _result(self, response: dict, query: SearchQuery, offset: int) -> SearchResult:
+        per_page, raw = query.per_page, response["hits"]["hits"]
+        pages = self._best_pages(query, [hit["_id"] for hit in raw[:per_page]])
+        hits = [
+            SearchHit(hit["_id"], hit.get("_score") or 0.0, *pages.get(hit["_id"], ((), None)))
+            for hit in raw[:per_page]
+        ]
+        cursor = ""
+        if len(raw) > per_page:
+            last, pit = raw[per_page - 1], response.get("pit_id", "")
+            after = tuple(last["sort"]) if pit else ()
+            cursor = m.encode_cursor(m.Cursor(offset + per_page, pit, after))
+        return SearchResult(
+            total=response["hits"]["total"]["value"],
+            hits=hits,
+            facets=m.facets(response, query),
+            next_cursor=cursor,
+        )
+
+    def _best_pages(self, query: SearchQuery, ids: list[str]) -> dict:
+        """id -> (highlights, page) of the hits shown: a second, small request."""
+        if query.is_empty or not ids:
+            return {}
+        found = self.client.search(index=self.alias, **m.best_pages_request(query, ids))
+        return {hit["_id"]: m.best_page(hit) for hit in found["hits"]["hits"]}
+
+    def count(self) -> int:
+        with _guard():
+            try:
+                return self.client.count(index=self.alias)["count"]
+            except NotFoundError:
+                return 0
+
+    def health(self) -> dict:
+        state = {"backend": "elasticsearch", "index": self.alias}
+        try:
+            with _guard():
+                status = self.client.options(request_timeout=3).cluster.health()["status"]
+            documents = self.count()
+        except IndexUnavailable as exc:
+            return {**state, "ok": False, "status": "unreachable", "error": str(exc)[:300]}
+        return {**state, "ok": status != "red", "status": status, "documents": documents}

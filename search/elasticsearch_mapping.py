@@ -1,0 +1,278 @@
+"""What the Elasticsearch adapter stores and asks: index settings, mapping, document bodies,
+search requests and cursors. Pure data in, data out: no client here.
+
+Matching is the embedded engine's, exactly: every normalised word must occur in the OCR
+text or in the metadata words, phrases must occur in the text, filters are exact and
+case-insensitive. So the text is split on every non-letter, non-digit character and then
+lowercased and accent-folded (``archive_folded``), as ``search/query.py`` and Tantivy do,
+and queries are ``term``/``match_phrase`` on already-normalised words.
+
+The pages are indexed twice. ``text`` holds them as one multi-valued field of the record:
+matching and ranking run there, as cheaply as on any flat field (with no position gap
+between pages, so a phrase may run from one page into the next, as in the embedded
+engine, which indexes the pages joined by a form feed). ``pages`` holds them as
+nested objects, indexed without positions, and is only asked about the hits being shown:
+which page matches the words best, and its highlighted snippet (``inner_hits``). Scoring a
+nested join for every matching record would cost ~1 ms per 1,000 matches.
+
+The Indonesian analyzer (stemming, stop words) indexes the text once more
+(``text.stem``); it only adds to the score, so "penghitungan" ranks records that say
+"hitung" higher without changing what matches.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from search.interfaces import IndexDocument, SearchQuery
+from search.query import ALWAYS_FACETED, QueryError, facet_fields, metadata_words
+
+KEYWORD_FIELDS = (
+    "election", "form_type", "province", "regency", "district", "village", "retention",
+)  # fmt: skip
+INT_FIELDS = ("year", "tps")
+FACET_SIZE = 50
+SNIPPET_CHARS = 240
+BEST_PAGE = "best_page"
+
+SETTINGS = {
+    "auto_expand_replicas": "0-1",
+    "analysis": {
+        "tokenizer": {
+            # letters and digits make words; everything else separates them (as search/query.py)
+            "archive_words": {"type": "pattern", "pattern": r"[^\p{L}\p{N}]+"},
+        },
+        "analyzer": {
+            "archive_folded": {
+                "type": "custom",
+                "tokenizer": "archive_words",
+                "filter": ["lowercase", "asciifolding"],
+            },
+        },
+    },
+}
+
+# While a rebuild loads: no replicas, no periodic refresh, no fsync per bulk request.
+LOAD_SETTINGS = {
+    "auto_expand_replicas": False,
+    "number_of_replicas": 0,
+    "refresh_interval": "-1",
+    "translog.durability": "async",
+}
+SERVE_SETTINGS = {
+    "auto_expand_replicas": SETTINGS["auto_expand_replicas"],
+    "refresh_interval": None,  # back to the cluster default
+    "translog.durability": "request",
+}
+
+MAPPINGS = {
+    "dynamic": "strict",
+    "_source": {"excludes": ["text"]},  # the pages are in the source once, under "pages"
+    "properties": {
+        "id": {"type": "keyword"},
+        "created": {"type": "date", "format": "epoch_millis"},
+        "meta": {"type": "text", "analyzer": "archive_folded", "index_options": "freqs"},
+        "text": {
+            "type": "text",
+            "analyzer": "archive_folded",
+            "position_increment_gap": 0,
+            "fields": {"stem": {"type": "text", "analyzer": "indonesian"}},
+        },
+        "pages": {
+            "type": "nested",
+            "properties": {
+                "text": {"type": "text", "analyzer": "archive_folded", "index_options": "freqs"},
+            },
+        },
+        # display values (facets; not searchable) and normalised values (exact filters)
+        **{
+            name: {
+                "type": "keyword",
+                "index": False,
+                "eager_global_ordinals": name in ALWAYS_FACETED,
+            }
+            for name in KEYWORD_FIELDS
+        },
+        **{f"{name}_lc": {"type": "keyword", "doc_values": False} for name in KEYWORD_FIELDS},
+        **{name: {"type": "integer"} for name in INT_FIELDS},
+    },
+}
+
+
+def source(doc: IndexDocument) -> dict:
+    meta = doc.metadata
+    body = {
+        "id": doc.id,
+        "created": int(doc.created_at.timestamp() * 1000),
+        "meta": metadata_words(meta),
+        "text": list(doc.pages),
+        "pages": [{"text": text} for text in doc.pages],
+    }
+    for name in KEYWORD_FIELDS:
+        value = str(meta.get(name, ""))
+        body[name] = value
+        body[f"{name}_lc"] = " ".join(value.split()).lower()
+    for name in INT_FIELDS:
+        body[name] = int(meta.get(name) or 0)
+    return body
+
+
+def bulk_chunks(
+    batches: Iterable[list[IndexDocument]], max_chars: int, max_docs: int
+) -> Iterator[list[dict]]:
+    """Bulk "create" actions in chunks of bounded size, whatever the caller's batch sizes."""
+    chunk, size = [], 0
+    for batch in batches:
+        for doc in batch:
+            chunk.append({"_op_type": "create", "_id": doc.id, "_source": source(doc)})
+            size += sum(len(p) for p in doc.pages) + 500
+            if size >= max_chars or len(chunk) >= max_docs:
+                yield chunk
+                chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+# -- searching ----------------------------------------------------------------------------
+
+
+def _phrase(words: tuple[str, ...]) -> dict:
+    if len(words) == 1:
+        return {"term": {"text": words[0]}}
+    return {"match_phrase": {"text": " ".join(words)}}
+
+
+def _words(query: SearchQuery) -> list[str]:
+    return [*query.terms, *(w for p in query.phrases for w in p)]
+
+
+def query_clause(query: SearchQuery) -> dict:
+    """Every word in the text or the metadata words, phrases in the text, exact filters."""
+    must = [
+        {"bool": {"should": [{"term": {"text": t}}, {"term": {"meta": t}}]}} for t in query.terms
+    ]
+    must += [_phrase(p) for p in query.phrases]
+    filters = [
+        {"term": {name if name in INT_FIELDS else f"{name}_lc": value}}
+        for name, value in query.filters.items()
+    ]
+    if not must and not filters:
+        return {"match_all": {}}
+    clause = {"bool": {"must": must, "filter": filters}}
+    if must:  # optional: only adds to the score
+        clause["bool"]["should"] = [{"match": {"text.stem": " ".join(_words(query))}}]
+    return clause
+
+
+def best_pages_request(query: SearchQuery, ids: list[str]) -> dict:
+    """For these hits: the page that matches the most words best, and its snippet.
+
+    A phrase's words count one by one here, as in the embedded engine's snippets.
+    """
+    on_page = [{"term": {"pages.text": w}} for w in dict.fromkeys(_words(query))]
+    highlight = {
+        "fields": {"pages.text": {}},
+        "pre_tags": ["<mark>"],
+        "post_tags": ["</mark>"],
+        "encoder": "html",
+        "fragment_size": SNIPPET_CHARS,
+        "number_of_fragments": 1,
+    }
+    pages = {
+        "path": "pages",
+        "query": {"bool": {"should": on_page}},
+        "score_mode": "max",
+        "inner_hits": {"name": BEST_PAGE, "size": 1, "_source": False, "highlight": highlight},
+    }
+    return {
+        "query": {"bool": {"filter": [{"ids": {"values": ids}}], "should": [{"nested": pages}]}},
+        "size": len(ids),
+        "_source": False,
+    }
+
+
+def sort_clause(query: SearchQuery) -> list:
+    """Newest first without words, else relevance; equal ones in index order.
+
+    No tiebreak field on purpose: equal scores are common (similar forms, quantised length
+    norms), and a tiebreak is then read for every match: a number doubles the cost of a
+    common word at 200,000 matches, "newest first" or the id (a keyword) triple it. Index
+    order is what a point in time's ``_shard_doc`` follows, so pages past the first
+    10,000 hits (walked in a point in time) continue the same order.
+    """
+    return [{"created": "desc"}] if query.is_empty else ["_score"]
+
+
+def aggregations(query: SearchQuery) -> dict:
+    return {name: {"terms": {"field": name, "size": FACET_SIZE}} for name in facet_fields(query)}
+
+
+def facets(response: dict, query: SearchQuery) -> dict[str, dict[str, int]]:
+    aggs = response.get("aggregations") or {}
+    found = {}
+    for name in facet_fields(query):
+        buckets = aggs.get(name, {}).get("buckets", [])
+        found[name] = {
+            _facet_key(name, b["key"]): b["doc_count"] for b in buckets if b["key"] != ""
+        }
+    return found
+
+
+def _facet_key(name: str, key) -> str:
+    if name == "tps":
+        return f"{int(key):03d}"
+    return str(key)
+
+
+def best_page(hit: dict) -> tuple[tuple[str, ...], int | None]:
+    """(highlighted snippets, page number from 1) of a hit, from its inner hit."""
+    pages = hit.get("inner_hits", {}).get(BEST_PAGE, {}).get("hits", {}).get("hits", [])
+    if not pages:
+        return (), None
+    page = pages[0]
+    snippets = page.get("highlight", {}).get("pages.text", [])
+    html = snippets[0].strip() if snippets else ""
+    return ((html,) if html else ()), page["_nested"]["offset"] + 1
+
+
+# -- cursors ------------------------------------------------------------------------------
+# A cursor is where the next page starts: its offset, and past the first 10,000 hits also
+# the point in time it was read in and the sort values of the last hit (search_after).
+
+
+@dataclass(frozen=True)
+class Cursor:
+    offset: int
+    pit: str = ""
+    after: tuple = ()
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    raw = json.dumps(["c", cursor.offset, cursor.pit, list(cursor.after)], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(text: str) -> Cursor:
+    """A cursor this adapter gave out (a forged point in time only costs a fresh walk)."""
+    try:
+        kind, offset, pit, after = json.loads(base64.urlsafe_b64decode(text.encode()))
+    except (ValueError, TypeError, UnicodeDecodeError):
+        kind = None
+    if (
+        kind == "c"
+        and _is_int(offset)
+        and offset >= 0
+        and isinstance(pit, str)
+        and isinstance(after, list)
+        and all(_is_int(v) or isinstance(v, float) for v in after)
+        and (not pit or after)
+    ):
+        return Cursor(offset, pit, tuple(after))
+    raise QueryError("cursor", "cursor is not one this server gave out")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

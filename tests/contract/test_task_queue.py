@@ -1,0 +1,66 @@
+"""TaskQueue contract: on SQLite and on Redis, jobs are delivered, counted, and a job whose
+message was lost is found again by the sweep."""
+
+from __future__ import annotations
+
+import time
+
+from archive_app import sweeping, uploads
+from archive_app.domain.records import Status
+from tests.formgen import make_form
+
+META = {
+    "election": "PPWP",
+    "form_type": "C.HASIL",
+    "year": "2024",
+    "province": "Jawa Tengah",
+    "regency": "Karanganyar",
+    "district": "Jaten",
+    "village": "Papahan",
+    "tps": "3",
+}
+
+
+def receive(services, path):
+    with open(path, "rb") as fh:
+        return uploads.receive(services, fh, path.name, META, "test").id
+
+
+def wait_ready(services, doc_id, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        doc = services.metadata.documents.get(doc_id)
+        if doc.status in (Status.READY, Status.FAILED):
+            return doc
+        time.sleep(0.2)
+    raise AssertionError("not processed in time")
+
+
+def test_an_enqueued_job_is_counted_then_processed_by_a_worker(queue_services, tmp_path):
+    doc_id = receive(queue_services, make_form(tmp_path / "a.png"))
+    assert queue_services.queue.pending() == 1
+    local = queue_services.queue.start_local(1)
+    try:
+        assert wait_ready(queue_services, doc_id).status is Status.READY
+    finally:
+        local.stop()
+    assert queue_services.queue.pending() == 0
+
+
+def test_a_lost_message_is_found_again_by_the_sweep(queue_services, tmp_path):
+    doc_id = receive(queue_services, make_form(tmp_path / "b.png"))
+    queue_services.queue.huey.flush()  # the message is gone, as after a broker crash
+    assert queue_services.queue.pending() == 0
+    queue_services.metadata.documents.claim(doc_id, "dead-host:1:x", 0)  # a dead worker's lease
+    time.sleep(0.05)
+    assert doc_id in sweeping.sweep(queue_services)["requeued"]
+    local = queue_services.queue.start_local(1)
+    try:
+        assert wait_ready(queue_services, doc_id).status is Status.READY
+    finally:
+        local.stop()
+
+
+def test_health_reports_the_backend(queue_services):
+    health = queue_services.queue.health()
+    assert health["ok"] is True and health["backend"] == queue_services.settings.queue_backend

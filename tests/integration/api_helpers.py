@@ -1,0 +1,60 @@
+"""Calls the API tests share: upload a scan, wait for processing or search, find leftovers."""
+
+from __future__ import annotations
+
+import io
+import time
+from datetime import datetime
+
+from tests.conftest import bearer
+
+FIELDS = {
+    "election": "PPWP",
+    "form_type": "C.HASIL",
+    "year": "2024",
+    "province": "Jawa Tengah",
+    "regency": "Karanganyar",
+    "district": "Jaten",
+    "village": "Papahan",
+    "tps": "005",
+}
+
+
+def upload(client, token, path, **overrides):
+    data = {**FIELDS, **overrides}
+    with open(path, "rb") as fh:
+        data["file"] = (io.BytesIO(fh.read()), path.name)
+    return client.post(
+        "/api/v1/documents", data=data, headers=bearer(token), content_type="multipart/form-data"
+    )
+
+
+def wait_settled(client, token, doc_id, timeout=180):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get(f"/api/v1/documents/{doc_id}", headers=bearer(token)).get_json()
+        if body["status"] in {"ready", "failed"}:
+            return body
+        time.sleep(0.3)
+    raise AssertionError(f"{doc_id} did not settle: {body}")
+
+
+def wait_searchable(client, token, params, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get("/api/v1/search", query_string=params, headers=bearer(token)).get_json()
+        assert "total" in body, body
+        if body["total"]:
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"nothing found for {params}")
+
+
+def leftovers(services) -> dict:
+    """Everything a failed upload could have left behind."""
+    return {
+        "rows": services.metadata.documents.count(),
+        "uploading": services.metadata.documents.stale_uploads(datetime(2100, 1, 1)),
+        "objects": list(services.objects.list("records/")),
+        "tmp": [p.name for p in services.settings.tmp_dir.iterdir()],
+    }

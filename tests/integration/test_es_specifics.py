@@ -1,0 +1,178 @@
+"""What only the Elasticsearch adapter has to get right, on the real test server: the alias
+swap of `archive reindex`, writes that land during a rebuild, leftovers of a rebuild that
+died, the explicit mapping, and a server that goes away. The behaviour both engines share
+is in tests/contract/test_search_index.py."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+
+from search.interfaces import IndexUnavailable
+from search.query import parse_search
+from tests.conftest import make_settings
+from tests.contract.test_search_index import CORPUS, doc
+
+pytestmark = pytest.mark.scaleout
+
+
+@pytest.fixture
+def es_index(es_settings, tmp_path):
+    from archive_app.services import build_index
+
+    index = build_index(make_settings(tmp_path / "data", **es_settings))
+    yield index
+    index.drop()
+
+
+def behind(index, alias: str) -> list[str]:
+    """The indices this alias points at."""
+    from elasticsearch import NotFoundError
+
+    try:
+        return sorted(index.client.indices.get_alias(name=alias))
+    except NotFoundError:
+        return []
+
+
+def found(index, q: str) -> int:
+    return index.search(parse_search({"q": q})).total
+
+
+def test_rebuild_swaps_the_alias_while_searches_keep_answering(es_index):
+    """GIVEN an index with 5 records WHEN it is rebuilt with 3 THEN every search during the
+    rebuild answers from the old index, and afterwards the alias points at one new
+    versioned index and the old one is gone."""
+    es_index.index(CORPUS)
+    (old,) = behind(es_index, es_index.alias)
+    answers, errors, done = [], [], threading.Event()
+
+    def keep_searching():
+        while not done.is_set():
+            try:
+                answers.append(found(es_index, "suara"))
+            except Exception as exc:  # any failure is what this test is about
+                errors.append(exc)
+
+    def batches():
+        yield CORPUS[:2]
+        during = es_index.search(parse_search({}))
+        assert during.total == 5 and behind(es_index, es_index.alias) == [old]
+        assert len(behind(es_index, es_index.building)) == 1
+        yield CORPUS[2:3]
+
+    searcher = threading.Thread(target=keep_searching)
+    searcher.start()
+    try:
+        assert es_index.rebuild(batches()) == 3
+    finally:
+        done.set()
+        searcher.join()
+    assert not errors and answers and set(answers) <= {4, 3}  # old: 4 say "suara"; new: 3
+    (new,) = behind(es_index, es_index.alias)
+    assert new != old and re.fullmatch(re.escape(es_index.alias) + r"-\d{20}", new)
+    assert not es_index.client.indices.exists(index=old)
+    assert behind(es_index, es_index.building) == []
+    assert es_index.count() == 3 and found(es_index, "suara") == 3
+
+
+def test_writes_during_a_rebuild_land_in_the_new_index(es_index):
+    """GIVEN a rebuild that has read three records WHEN a worker then indexes a new record
+    and a newer version of one of the three THEN after the swap both are searchable, and
+    the rebuild's older copy did not overwrite the worker's newer one."""
+    es_index.index(CORPUS)
+
+    def batches():
+        yield CORPUS[:3]
+        es_index.index([doc(8, "datang saat pembangunan ulang"), doc(1, "diganti", tps=5)])
+        assert found(es_index, "diganti") == 1  # the old index answers meanwhile
+
+    es_index.rebuild(batches())
+    assert found(es_index, "pembangunan") == 1 and found(es_index, "diganti") == 1
+    assert found(es_index, "230") == 0  # the text record 1 had when the rebuild read it
+    assert es_index.count() == 4
+
+
+def test_a_failed_rebuild_leaves_the_old_index_serving(es_index):
+    """GIVEN an index WHEN the records feeding a rebuild fail half way THEN the error comes
+    out, the half-built index is deleted and the old one still answers."""
+    es_index.index(CORPUS)
+    (old,) = behind(es_index, es_index.alias)
+
+    def batches():
+        yield CORPUS[:2]
+        raise RuntimeError("metadata database went away")
+
+    with pytest.raises(RuntimeError):
+        es_index.rebuild(batches())
+    assert behind(es_index, es_index.alias) == [old] and es_index.count() == 5
+    assert list(es_index._versions()) == [old]
+
+
+def test_the_leftover_of_a_killed_rebuild_is_removed_by_the_next_one(es_index):
+    """GIVEN the half-built index of a rebuild whose process was killed WHEN reindexing
+    again THEN the leftover is deleted and the new index alone serves."""
+    from search import elasticsearch_mapping as m
+
+    es_index.index(CORPUS)
+    leftover = f"{es_index.alias}-20000101000000000000"
+    es_index.client.indices.create(
+        index=leftover, settings=m.SETTINGS, mappings=m.MAPPINGS, aliases={es_index.building: {}}
+    )
+    es_index.index([doc(9, "ditulis saat pembangunan mati")])  # also lands in the leftover
+    assert es_index.rebuild([CORPUS[:2]]) == 2
+    assert not es_index.client.indices.exists(index=leftover)
+    assert len(es_index._versions()) == 1 and es_index.count() == 2
+
+
+def test_the_explicit_mapping_is_in_place(es_index):
+    """GIVEN a fresh index THEN its mapping is the archive's (strict, nested pages, folded and
+    Indonesian text, keyword metadata) and the analyzers split and fold like search/query.py."""
+    es_index.index(CORPUS[:1])
+    (name,) = behind(es_index, es_index.alias)
+    mapping = es_index.client.indices.get_mapping(index=name)[name]["mappings"]
+    props = mapping["properties"]
+    assert mapping["dynamic"] == "strict"
+    assert props["text"]["analyzer"] == "archive_folded"
+    assert props["text"]["fields"]["stem"]["analyzer"] == "indonesian"
+    assert props["pages"]["type"] == "nested"
+    assert props["pages"]["properties"]["text"]["analyzer"] == "archive_folded"
+    assert props["village"]["type"] == props["village_lc"]["type"] == "keyword"
+    assert props["tps"]["type"] == "integer" and props["created"]["type"] == "date"
+
+    def tokens(field, text):
+        found = es_index.client.indices.analyze(index=es_index.alias, field=field, text=text)
+        return [t["token"] for t in found["tokens"]]
+
+    assert tokens("text", "Form C.HASIL_2024 Désa") == ["form", "c", "hasil", "2024", "desa"]
+    assert tokens("text.stem", "penghitungan suara") == ["hitung", "suara"]
+
+
+def test_searches_and_writes_say_unavailable_while_the_server_is_down(es_index, es_server):
+    """GIVEN a working index WHEN the Elasticsearch server stops THEN searches, writes and
+    counts raise IndexUnavailable and health says not ok; once it is back, all works."""
+    es_index.index(CORPUS)
+    es_server.stop()
+    try:
+        with pytest.raises(IndexUnavailable):
+            es_index.search(parse_search({"q": "suara"}))
+        with pytest.raises(IndexUnavailable):
+            es_index.index([doc(8, "tidak sampai")])
+        with pytest.raises(IndexUnavailable):
+            es_index.count()
+        health = es_index.health()
+        assert health["ok"] is False and health["status"] == "unreachable"
+    finally:
+        es_server.start()
+    assert found(es_index, "suara") == 4
+    health = es_index.health()
+    assert health["ok"] and health["status"] in {"green", "yellow"} and health["documents"] == 5
+
+
+def test_an_empty_archive_searches_and_counts_nothing(es_index):
+    """GIVEN no index created yet WHEN searching THEN no hits and zero counts, not an error."""
+    assert es_index.count() == 0
+    result = es_index.search(parse_search({"q": "suara"}))
+    assert result.total == 0 and result.hits == [] and result.facets["year"] == {}

@@ -1,0 +1,127 @@
+"""Each scale-out engine stopped in the middle of work: the API answers 503 with a clear
+message, nothing is half-written, and the work completes once the server is back."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+
+import pytest
+
+from archive_app import indexing, sweeping
+from tests.conftest import bearer, make_settings
+from tests.integration.api_helpers import leftovers, upload, wait_settled
+
+pytestmark = pytest.mark.scaleout
+
+
+@pytest.fixture
+def settings(tmp_path, s3_settings, es_settings, pg_settings, redis_settings):
+    return make_settings(
+        tmp_path / "data", **s3_settings, **es_settings, **pg_settings, **redis_settings
+    )
+
+
+@contextmanager
+def stopped(server):
+    """Stop a (session-wide) server for the block; it is always started again."""
+    server.stop()
+    try:
+        yield
+    finally:
+        server.start()
+
+
+def until(predicate, timeout=90, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_object_store_down_during_upload_is_503_and_leaves_nothing(
+    client, services, tokens, worker, form, minio_server
+):
+    with stopped(minio_server):
+        response = upload(client, tokens["archivist"], form)
+        assert response.status_code == 503
+        assert "object store is unavailable" in response.get_json()["error"]
+    assert leftovers(services) == {"rows": 0, "uploading": [], "objects": [], "tmp": []}
+    again = upload(client, tokens["archivist"], form)
+    assert again.status_code == 202
+    assert wait_settled(client, tokens["auditor"], again.get_json()["id"])["status"] == "ready"
+
+
+def test_object_store_down_during_processing_is_retried_when_it_returns(
+    client, services, tokens, form, minio_server
+):
+    doc_id = upload(client, tokens["archivist"], form).get_json()["id"]
+    with stopped(minio_server):
+        local = services.queue.start_local(1)
+        try:
+            until(lambda: "Waiting for a backend" in services.metadata.documents.get(doc_id).error,
+                  what="the job to wait for the store")  # fmt: skip
+            assert services.metadata.documents.get(doc_id).status.value == "queued"
+            files = services.metadata.documents.files(doc_id)
+            assert {f.role for f in files} == {"original", "metadata"}  # no half derivatives
+        finally:
+            local.stop()
+    local = services.queue.start_local(1)
+    try:
+        until(lambda: sweeping.sweep(services) is not None and
+              services.metadata.documents.get(doc_id).status.value == "ready",
+              timeout=120, what="the record to complete")  # fmt: skip
+    finally:
+        local.stop()
+
+
+def test_search_engine_down_is_503_and_ingest_still_completes(
+    client, services, tokens, worker, form, es_server
+):
+    with stopped(es_server):
+        response = client.get("/api/v1/search", query_string={"q": "kelapamuda"},
+                              headers=bearer(tokens["auditor"]))  # fmt: skip
+        assert response.status_code == 503
+        assert "search index is unavailable" in response.get_json()["error"]
+        doc_id = upload(client, tokens["archivist"], form).get_json()["id"]
+        doc = wait_settled(client, tokens["auditor"], doc_id)
+        assert doc["status"] == "ready" and doc["indexed"] is False
+    until(lambda: indexing.catch_up(services) >= 0 and
+          services.metadata.documents.get(doc_id).index_state.value == "indexed",
+          what="the index to catch up")  # fmt: skip
+    found = client.get("/api/v1/search", query_string={"q": "kelapamuda"},
+                       headers=bearer(tokens["auditor"])).get_json()  # fmt: skip
+    assert [h["id"] for h in found["hits"]] == [doc_id]
+
+
+def test_database_down_is_503_and_nothing_reaches_the_store(
+    client, services, tokens, worker, form, pg_server
+):
+    with stopped(pg_server):
+        response = upload(client, tokens["archivist"], form)
+        assert response.status_code in (401, 503)  # the token check itself needs the database
+        if response.status_code == 503:
+            assert "database is unavailable" in response.get_json()["error"]
+        assert list(services.objects.list("records/")) == []
+    response = upload(client, tokens["archivist"], form)
+    assert response.status_code == 202
+    assert wait_settled(client, tokens["auditor"], response.get_json()["id"])["status"] == "ready"
+
+
+def test_queue_down_keeps_the_record_and_the_sweep_sends_it_when_back(
+    client, services, tokens, form, redis_server
+):
+    with stopped(redis_server):
+        response = upload(client, tokens["archivist"], form)
+        assert response.status_code == 202  # the record is safe; only the wake-up call failed
+        doc_id = response.get_json()["id"]
+        assert services.metadata.documents.get(doc_id).status.value == "queued"
+    time.sleep(services.settings.job_lease_seconds + 1)  # "queued too long" for the sweep
+    assert doc_id in sweeping.sweep(services)["requeued"]
+    local = services.queue.start_local(1)
+    try:
+        assert wait_settled(client, tokens["auditor"], doc_id)["status"] == "ready"
+    finally:
+        local.stop()

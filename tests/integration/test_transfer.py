@@ -1,0 +1,114 @@
+"""`archive transfer`: an embedded archive moves onto the scale-out backends, resumably, with
+every object re-verified by checksum."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from archive_app import accounts, processing, uploads
+from archive_app.domain.audit import GENESIS, entry_hash
+from archive_app.domain.records import Status
+from archive_app.services import build_services
+from archive_app.transfer import TransferError, transfer
+from search.query import parse_search
+from tests.conftest import make_settings
+from tests.formgen import make_form
+
+META = {
+    "election": "PPWP",
+    "form_type": "C.HASIL",
+    "year": "2024",
+    "province": "Jawa Tengah",
+    "regency": "Karanganyar",
+    "district": "Jaten",
+    "village": "Papahan",
+}
+
+
+@pytest.fixture
+def source(services, tmp_path):
+    """An embedded archive with two processed records, one still queued, and a user."""
+    accounts.create_user(services, "ani", "a long password", "archivist", "test")
+    token = accounts.create_token(services, "ani", "scanner", "test")
+    ids = []
+    for n, word in enumerate(["Sawahrejo", "Kebonagung", "Tegalsari"], start=1):
+        path = make_form(tmp_path / f"f{n}.png", tps=n, unique_word=word, seed=n)
+        with open(path, "rb") as fh:
+            ids.append(uploads.receive(services, fh, path.name, {**META, "tps": str(n)}, "ani").id)
+    for doc_id in ids[:2]:
+        processing.process(services, doc_id)
+    services.token = token
+    services.ids = ids
+    return services
+
+
+@pytest.fixture
+def target(tmp_path, request):
+    extra = {}
+    for name in ("pg_settings", "redis_settings"):
+        extra.update(request.getfixturevalue(name))
+    target = build_services(make_settings(tmp_path / "target", **extra))
+    yield target
+    target.close()
+
+
+def test_an_interrupted_transfer_resumes_and_ends_with_everything_verified(source, target):
+    first = transfer(source, target, limit=1)
+    assert not first.complete and first.records == 1
+    assert len(target.metadata.documents.list()) == 1
+
+    second = transfer(source, target)
+    assert second.complete and second.records == 2 and second.already_there == 1
+    assert {d.id for d in target.metadata.documents.list()} == set(source.ids)
+    for doc_id in source.ids:
+        theirs = source.metadata.documents.get(doc_id)
+        ours = target.metadata.documents.get(doc_id)
+        assert (ours.sha256, ours.metadata, ours.created_at) == (
+            theirs.sha256,
+            theirs.metadata,
+            theirs.created_at,
+        )
+        assert ours.status is (Status.QUEUED if doc_id == source.ids[2] else Status.READY)
+        files = target.metadata.documents.files(doc_id)
+        assert files == source.metadata.documents.files(doc_id)
+        for f in files:
+            with target.objects.open(f.key) as fh:
+                assert hashlib.sha256(fh.read()).hexdigest() == f.sha256
+
+    found = target.index.search(parse_search({"q": "kebonagung"}))
+    assert [h.id for h in found.hits] == [source.ids[1]]
+    assert accounts.user_for_token(target, source.token).username == "ani"
+    assert accounts.authenticate(target, "ani", "a long password") is not None
+    assert target.queue.pending() >= 1  # the queued record waits for the target's workers
+
+    third = transfer(source, target)
+    assert third.records == 0 and third.already_there == 3 and third.audit_entries == 0
+
+
+def test_the_target_audit_chain_holds_every_source_entry_and_still_verifies(source, target):
+    transfer(source, target)
+    source_count = len(source.metadata.audit.list(limit=10_000))
+    rows = target.metadata.audit.entries_after(0, 10_000)
+    transferred = [e for _, e in rows if "transferred_from" in e.details]
+    assert len(transferred) == source_count
+    from sqlalchemy import select
+
+    from archive_app.db.models import AuditRow
+
+    with target.metadata.engines.read.connect() as conn:
+        stored = conn.execute(select(AuditRow).order_by(AuditRow.id)).all()
+    prev = GENESIS
+    for (_, entry), row in zip(rows, stored, strict=True):
+        assert row.prev_hash == prev and row.hash == entry_hash(entry, prev)
+        prev = row.hash
+
+
+def test_a_damaged_source_object_stops_the_transfer_and_names_it(source, target):
+    victim = source.metadata.documents.files(source.ids[0])[0]
+    path = source.settings.objects_dir / victim.key
+    path.write_bytes(path.read_bytes() + b"tampered")
+    with pytest.raises(TransferError, match=victim.key):
+        transfer(source, target)
+    assert not target.metadata.documents.by_ids([source.ids[0]])
