@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 def to_index_document(doc: Document, pages: list[Page]) -> IndexDocument:
     return IndexDocument(
         id=doc.id,
-        metadata=doc.metadata.as_dict(),
+        metadata={**doc.metadata.as_dict(), "retention": doc.retention_state},
         pages=tuple(p.text for p in pages),
         created_at=doc.created_at,
     )
@@ -70,5 +70,10 @@ def reindex(services, progress: Callable[[int], None] | None = None, batch_size:
 
     total = services.index.rebuild(batches())
     services.metadata.documents.mark_all_indexed(started)
+    # A record destroyed while the rebuild was reading may have been copied into the new
+    # index after its entry was deleted from the old one: delete such entries again.
+    destroyed = services.metadata.lifecycle.finalized_since(started, "disposed")
+    if destroyed:
+        services.index.delete(destroyed)
     catch_up(services)
     return total

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
-from archive_app import audit, indexing, sidecar
+from archive_app import audit, holds, indexing, retention, sidecar
 from archive_app.domain.entities import Page, StoredFile
 from archive_app.domain.records import FileRole, Status, object_key
 from archive_app.storage.interfaces import CHUNK, ChecksumMismatch, StoreUnavailable
@@ -85,6 +85,8 @@ def process(services, doc_id: str) -> None:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     audit.record(services, "system", "process.ready", f"document:{doc_id}")
+    holds.apply_query_holds(services, doc_id)  # now that its text is known
+    retention.refresh(services, ids=[doc_id])
     indexing.index_documents(services, [doc_id])
 
 

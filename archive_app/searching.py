@@ -18,10 +18,13 @@ class Found:
     total: int
     hits: list[tuple[Document, SearchHit]]
     facets: dict[str, dict[str, int]]
+    next_cursor: str = ""
 
 
 def run(services, query: SearchQuery) -> Found:
     result = services.index.search(query)
     docs = services.metadata.documents.by_ids(h.id for h in result.hits)
     hits = [(docs[h.id], h) for h in result.hits if h.id in docs]
-    return Found(total=result.total, hits=hits, facets=result.facets)
+    return Found(
+        total=result.total, hits=hits, facets=result.facets, next_cursor=result.next_cursor
+    )

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from archive_app import audit, sidecar
+from archive_app import audit, holds, retention, sidecar
 from archive_app.db.interfaces import DuplicateDocument
 from archive_app.domain.entities import NewDocument, StoredFile
 from archive_app.domain.metadata import validate_metadata
@@ -82,6 +82,8 @@ def receive(
         name=new.original_name,
         size=size,
     )
+    holds.apply_query_holds(services, new.id)
+    retention.refresh(services, ids=[new.id])
     try:
         services.queue.enqueue_process(new.id)
     except Exception:  # the record is safe; the sweep enqueues it again

@@ -17,7 +17,11 @@ class Term:
     code: str
     label: str
     aliases: tuple[str, ...] = ()
-    date: date | None = None
+    dates: tuple[tuple[int, date], ...] = ()  # (year, voting day) of each election held
+
+    def day_in(self, year: int) -> date | None:
+        """Voting day of this election in ``year``: the default retention trigger."""
+        return dict(self.dates).get(year)
 
 
 def _key(value: str) -> str:
@@ -36,6 +40,10 @@ class Vocabulary:
     def form_type(self, value: str) -> Term | None:
         return _lookup(self.form_types, value)
 
+    def election_day(self, code: str, year: int) -> date | None:
+        term = self.election(code)
+        return term.day_in(year) if term else None
+
 
 def _lookup(terms: tuple[Term, ...], value: str) -> Term | None:
     wanted = _key(value or "")
@@ -51,7 +59,12 @@ def _terms(rows: list[dict]) -> tuple[Term, ...]:
             code=row["code"],
             label=row.get("label", row["code"]),
             aliases=tuple(row.get("aliases", ())),
-            date=date.fromisoformat(row["date"]) if row.get("date") else None,
+            dates=tuple(
+                sorted(
+                    (int(year), date.fromisoformat(day))
+                    for year, day in row.get("dates", {}).items()
+                )
+            ),
         )
         for row in rows
     )

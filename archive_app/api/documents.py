@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request, send_file
 
-from archive_app import audit, downloads, uploads
+from archive_app import audit, downloads, retention, uploads
 from archive_app.api.representations import document_json
 from archive_app.db.interfaces import DuplicateDocument
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
 from archive_app.web.security import actor, client_ip, requires, services
+from archive_app.web.trail import note_view
 from ingest.models import RejectedFile
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -64,7 +65,9 @@ def _document_or_404(doc_id: str):
 @requires(Permission.READ)
 def get_document(doc_id: str):
     doc = _document_or_404(doc_id)
-    return jsonify(document_json(doc, services().metadata.documents.pages(doc_id)))
+    note_view(doc_id, via="api")
+    pages = services().metadata.documents.pages(doc_id)
+    return jsonify(document_json(doc, pages, retention.state_of(services(), doc)))
 
 
 @bp.get("/documents/<doc_id>/<any(original, pdf, text):what>")

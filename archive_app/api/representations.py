@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import url_for
 
-from archive_app.domain.entities import Document, Page
+from archive_app.domain.entities import DispositionList, Document, Hold, Page
 from archive_app.domain.metadata import format_tps
+from archive_app.domain.retention import Retention
 
 
 def metadata_json(doc: Document) -> dict:
@@ -18,7 +19,13 @@ def _iso(value) -> str | None:
     return value.isoformat() + "Z" if value else None
 
 
-def document_json(doc: Document, pages: list[Page] | None = None) -> dict:
+def _day(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def document_json(
+    doc: Document, pages: list[Page] | None = None, retention: Retention | None = None
+) -> dict:
     body = {
         "id": doc.id,
         "status": doc.status.value,
@@ -54,7 +61,65 @@ def document_json(doc: Document, pages: list[Page] | None = None) -> dict:
             }
             for p in pages
         ]
+    if retention is not None:
+        body["retention"] = retention_json(retention)
     return body
+
+
+def retention_json(r: Retention) -> dict:
+    """Part of the public contract: state, action, changes_at and holds keep their names."""
+    return {
+        "state": r.state.value,
+        "action": r.action,
+        "changes_at": _day(r.changes_at),
+        "holds": [{"id": h.id, "reason": h.reason, "case_ref": h.case_ref} for h in r.holds],
+        "series": r.series or None,
+        "active_until": _day(r.active_until),
+        "inactive_until": _day(r.inactive_until),
+    }
+
+
+def hold_json(h: Hold) -> dict:
+    return {
+        "id": h.id,
+        "reason": h.reason,
+        "case_ref": h.case_ref,
+        "query": h.query,
+        "records": h.records,
+        "active": h.active,
+        "created_at": _iso(h.created_at),
+        "created_by": h.created_by,
+        "released_at": _iso(h.released_at),
+        "released_by": h.released_by or None,
+        "release_reason": h.release_reason or None,
+    }
+
+
+def disposition_json(d: DispositionList, items=None) -> dict:
+    body = {
+        "id": d.id,
+        "action": d.action,
+        "status": d.status,
+        "comment": d.comment,
+        "records": d.items,
+        "proposed_by": d.proposed_by,
+        "proposed_at": _iso(d.proposed_at),
+        "decided_by": d.decided_by or None,
+        "decided_at": _iso(d.decided_at),
+        "decision_comment": d.decision_comment or None,
+        "executed_by": d.executed_by or None,
+        "executed_at": _iso(d.executed_at),
+        "report": url_for("api.disposition_report", list_id=d.id) if d.report_key else None,
+        "report_sha256": d.report_sha256 or None,
+        "packages": d.packages,
+    }
+    if items is not None:
+        body["items"] = [{"id": i, "state": state, "note": note} for i, state, note in items]
+    return body
+
+
+def audit_json(entry: dict) -> dict:
+    return {**entry, "at": _iso(entry["at"])}
 
 
 def hit_json(doc: Document, score: float, highlights) -> dict:

@@ -9,6 +9,7 @@ from archive_app.api.documents import bp
 from archive_app.api.representations import hit_json
 from archive_app.domain.roles import Permission
 from archive_app.web.security import requires, services
+from archive_app.web.trail import note_search
 from search.query import QueryError, parse_search
 
 
@@ -17,13 +18,15 @@ from search.query import QueryError, parse_search
 def search():
     try:
         query = parse_search(request.args)
+        found = searching.run(services(), query)
     except QueryError as exc:
         return jsonify(error=str(exc), fields={exc.field: str(exc)}), 400
-    found = searching.run(services(), query)
+    note_search(request.args, found.total, via="api")
     return jsonify(
         total=found.total,
         page=query.page,
         per_page=query.per_page,
         hits=[hit_json(doc, hit.score, hit.highlights) for doc, hit in found.hits],
         facets=found.facets,
+        next_cursor=found.next_cursor or None,
     )

@@ -153,5 +153,55 @@ def retry(ctx, doc_ids):
 
 
 def register(group) -> None:
-    for command in (users, tokens, reindex, retry):
+    for command in (users, tokens, reindex, retry, transfer):
         group.add_command(command)
+
+
+@click.command()
+@click.option(
+    "--to",
+    "target_env",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="An env file with the target's ARCHIVE_* settings (see config/example.env).",
+)
+@click.option("--limit", type=int, default=None, help="Copy at most this many records this run.")
+@pass_ctx
+def transfer(ctx, target_env, limit):
+    """Move this archive onto other backends (e.g. the provincial cluster); resumable."""
+    from dotenv import dotenv_values
+    from tqdm import tqdm
+
+    from archive_app import audit
+    from archive_app.services import build_services
+    from archive_app.transfer import TransferError
+    from archive_app.transfer import transfer as run_transfer
+    from config.settings import SettingsError, load_settings
+
+    source = ctx.services
+    source.metadata.migrate()
+    try:
+        target = build_services(load_settings(env=dotenv_values(target_env)))
+    except SettingsError as exc:
+        raise click.ClickException(f"{target_env}: {exc}") from None
+    total = source.metadata.documents.count()
+    with tqdm(total=total, unit="record", desc="transfer", file=sys.stderr) as bar:
+        try:
+            report = run_transfer(source, target, limit=limit, progress=bar.update)
+        except TransferError as exc:
+            raise click.ClickException(str(exc)) from None
+    audit.record(
+        source,
+        cli_actor(),
+        "transfer",
+        f"to:{target_env}",
+        **{k: v for k, v in vars(report).items() if k != "queued"},
+    )
+    click.echo(
+        f"records copied {report.records}, already there {report.already_there}, objects "
+        f"{report.objects} ({report.bytes / 1e6:.1f} MB, each verified by SHA-256), users "
+        f"{report.users}, audit entries {report.audit_entries}, indexed {report.indexed}"
+    )
+    if not report.complete:
+        click.echo("Stopped at the limit: run the same command again to continue.")
+        sys.exit(3)

@@ -15,9 +15,13 @@ from archive_app.commands.context import cli_actor, pass_ctx
 
 
 def ensure_ready(services) -> None:
-    """Create the data folder and bring the database schema up to date."""
+    """Create the data folder, bring the database schema up to date, load the example
+    retention schedule on first start."""
+    from archive_app import retention
+
     services.settings.data_dir.mkdir(parents=True, exist_ok=True)
     services.metadata.migrate()
+    retention.ensure_schedule(services, cli_actor())
 
 
 def ensure_admin(services) -> None:
@@ -51,8 +55,9 @@ def init(ctx):
 @click.option("--host", default=None, help="Interface to listen on (default ARCHIVE_HOST).")
 @click.option("--port", default=None, type=int, help="Port (default ARCHIVE_PORT).")
 @click.option(
-    "--workers", default=None, type=int, help="Task workers to run beside the web server."
-)
+    "--workers", default=None, type=int,
+    help="Task worker threads beside the web server (0: none, e.g. when workers run elsewhere).",
+)  # fmt: skip
 @pass_ctx
 def serve(ctx, host, port, workers):
     """Serve the web UI and API with gunicorn, plus task workers."""
@@ -63,21 +68,23 @@ def serve(ctx, host, port, workers):
     ensure_admin(services)
     settings = services.settings
     host, port = host or settings.host, port or settings.port
-    command = [sys.executable, "-m", "archive_app", "worker"]
-    if workers:
-        command += ["--workers", str(workers)]
-    worker = subprocess.Popen(command)
-    click.echo(
-        f"Serving on http://{host}:{port}  (task worker pid {worker.pid}; Ctrl-C stops both)"
-    )
+    worker = None
+    if workers != 0:
+        command = [sys.executable, "-m", "archive_app", "worker"]
+        if workers:
+            command += ["--workers", str(workers)]
+        worker = subprocess.Popen(command)
+    note = f"task worker pid {worker.pid}" if worker else "no task worker"
+    click.echo(f"Serving on http://{host}:{port}  ({note}; Ctrl-C stops)")
     try:
         run_gunicorn(host, port, settings.web_workers)
     finally:
-        worker.send_signal(signal.SIGINT)  # graceful: finish the current page, then stop
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        if worker:
+            worker.send_signal(signal.SIGINT)  # graceful: let the current page finish
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
 
 
 @click.command()
@@ -95,5 +102,18 @@ def worker(ctx, workers):
 
 
 def register(group) -> None:
-    for command in (init, serve, worker):
+    for command in (init, serve, worker, doctor):
         group.add_command(command)
+
+
+@click.command()
+@pass_ctx
+def doctor(ctx):
+    """Check the configuration and every backend; explain what is wrong."""
+    from archive_app.doctor import run_checks
+
+    checks = run_checks(ctx.services)
+    for check in checks:
+        mark = "ok  " if check.ok else "FAIL"
+        click.echo(f"[{mark}] {check.name}: {check.detail}")
+    sys.exit(0 if all(c.ok for c in checks) else 1)

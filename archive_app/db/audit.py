@@ -19,6 +19,13 @@ class SqlAuditLog:
         self._s = sessions
 
     def append(self, entry: AuditEntry) -> int:
+        return self._append(entry)[0]
+
+    def append_many(self, entries: list[AuditEntry]) -> None:
+        if entries:
+            self._append(*entries)
+
+    def _append(self, *entries: AuditEntry) -> list[int]:
         """Append under a lock so two writers never link to the same previous entry."""
         with self._s.write() as s:
             if s.get_bind().dialect.name == "postgresql":
@@ -26,19 +33,34 @@ class SqlAuditLog:
             # SQLite: the write transaction began IMMEDIATE, so it already holds the lock.
             prev = s.scalar(select(AuditRow.hash).order_by(AuditRow.id.desc()).limit(1))
             prev = prev or GENESIS
-            row = AuditRow(
-                at=entry.at,
-                actor=entry.actor,
-                action=entry.action,
-                target=entry.target,
-                ip=entry.ip,
-                details=json.dumps(entry.details, sort_keys=True, ensure_ascii=False),
-                prev_hash=prev,
-                hash=entry_hash(entry, prev),
-            )
-            s.add(row)
+            rows = []
+            for entry in entries:
+                row = AuditRow(
+                    at=entry.at,
+                    actor=entry.actor,
+                    action=entry.action,
+                    target=entry.target,
+                    ip=entry.ip,
+                    details=json.dumps(entry.details, sort_keys=True, ensure_ascii=False),
+                    prev_hash=prev,
+                    hash=entry_hash(entry, prev),
+                )
+                s.add(row)
+                rows.append(row)
+                prev = row.hash
             s.flush()
-            return row.id
+            return [r.id for r in rows]
+
+    def entries_after(self, entry_id: int, limit: int) -> list[tuple[int, AuditEntry]]:
+        query = select(AuditRow).where(AuditRow.id > entry_id).order_by(AuditRow.id).limit(limit)
+        with self._s.read() as s:
+            return [
+                (
+                    r.id,
+                    AuditEntry(r.at, r.actor, r.action, r.target, r.ip, json.loads(r.details)),
+                )
+                for r in s.scalars(query)
+            ]
 
     def list(
         self,
@@ -70,3 +92,19 @@ class SqlAuditLog:
                 }
                 for r in s.scalars(query)
             ]
+
+    def chain(self, batch_size: int = 5000):
+        """Every entry with its stored links, oldest first, in bounded batches."""
+        last = 0
+        while True:
+            query = (
+                select(AuditRow).where(AuditRow.id > last).order_by(AuditRow.id).limit(batch_size)
+            )
+            with self._s.read() as s:
+                rows = list(s.scalars(query))
+            if not rows:
+                return
+            last = rows[-1].id
+            for r in rows:
+                entry = AuditEntry(r.at, r.actor, r.action, r.target, r.ip, json.loads(r.details))
+                yield r.id, entry, r.prev_hash, r.hash

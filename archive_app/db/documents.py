@@ -29,6 +29,8 @@ def _document(row: DocumentRow) -> Document:
         status=Status(row.status),
         index_state=IndexState(row.index_state),
         metadata=RecordMetadata(**{f: getattr(row, f) for f in ALL_FIELDS}),
+        final_state=row.final_state,
+        retention_state=row.retention_state,
         kind=row.kind,
         original_name=row.original_name,
         size=row.size,
@@ -84,6 +86,11 @@ def _file_row(doc_id: str, f: StoredFile, now: datetime) -> StoredFileRow:
 VISIBLE = (Status.QUEUED, Status.PROCESSING, Status.READY, Status.FAILED)
 
 
+def _columns(metadata: RecordMetadata) -> dict:
+    """Metadata as column values (the date as a date, not text)."""
+    return {f: getattr(metadata, f) for f in ALL_FIELDS}
+
+
 class SqlDocumentRepository:
     def __init__(self, sessions: Sessions):
         self._s = sessions
@@ -107,7 +114,7 @@ class SqlDocumentRepository:
             created_at=now,
             created_by=new.created_by,
             updated_at=now,
-            **new.metadata.as_dict(),
+            **_columns(new.metadata),
         )
         try:
             with self._s.write() as s:
@@ -361,7 +368,7 @@ class SqlDocumentRepository:
                 update(DocumentRow)
                 .where(DocumentRow.id == doc_id)
                 .values(
-                    **metadata.as_dict(), index_state=IndexState.PENDING.value, updated_at=utcnow()
+                    **_columns(metadata), index_state=IndexState.PENDING.value, updated_at=utcnow()
                 )
             )
 
@@ -406,27 +413,74 @@ class SqlDocumentRepository:
 
     def iter_ready(self, batch_size: int) -> Iterator[list[tuple[Document, list[Page]]]]:
         """Ready records with their pages, in id order, one bounded batch at a time."""
-        last = ""
+        for batch in self.iter_records(batch_size, statuses=(Status.READY,)):
+            yield [(doc, pages) for doc, pages, _ in batch]
+
+    def iter_records(
+        self, batch_size: int, statuses=VISIBLE, after: str = "", unindexed: bool = False
+    ) -> Iterator[list[tuple[Document, list[Page], list[StoredFile]]]]:
+        """Records with their pages and files, in id order, one bounded batch at a time
+        (``unindexed``: only those the search index has not confirmed)."""
+        last = after
+        base = select(DocumentRow).where(DocumentRow.status.in_([st.value for st in statuses]))
+        if unindexed:
+            base = base.where(
+                or_(
+                    DocumentRow.index_state == IndexState.PENDING.value,
+                    DocumentRow.status != Status.READY.value,
+                )
+            )
         while True:
             with self._s.read() as s:
                 rows = list(
                     s.scalars(
-                        select(DocumentRow)
-                        .where(DocumentRow.status == Status.READY.value, DocumentRow.id > last)
-                        .order_by(DocumentRow.id)
-                        .limit(batch_size)
+                        base.where(DocumentRow.id > last).order_by(DocumentRow.id).limit(batch_size)
                     )
                 )
                 if not rows:
                     return
                 ids = [r.id for r in rows]
                 pages: dict[str, list[Page]] = {i: [] for i in ids}
+                files: dict[str, list[StoredFile]] = {i: [] for i in ids}
                 for p in s.scalars(
                     select(PageRow)
                     .where(PageRow.document_id.in_(ids))
                     .order_by(PageRow.document_id, PageRow.number)
                 ):
                     pages[p.document_id].append(_page(p))
-                batch = [(_document(r), pages[r.id]) for r in rows]
+                for f in s.scalars(
+                    select(StoredFileRow)
+                    .where(StoredFileRow.document_id.in_(ids))
+                    .order_by(StoredFileRow.document_id, StoredFileRow.id)
+                ):
+                    files[f.document_id].append(_file(f))
+                batch = [(_document(r), pages[r.id], files[r.id]) for r in rows]
             last = ids[-1]
             yield batch
+
+    def import_record(self, doc: Document, pages: list[Page], files: list[StoredFile]) -> bool:
+        """Insert a record copied from another archive, as it was; False if already here.
+
+        A record caught mid-processing arrives queued, so this archive's workers finish it.
+        """
+        status = Status.QUEUED if doc.status is Status.PROCESSING else doc.status
+        row = DocumentRow(
+            id=doc.id, sha256=doc.sha256, status=status.value,
+            index_state=IndexState.PENDING.value, kind=doc.kind,
+            original_name=doc.original_name, size=doc.size, page_count=doc.page_count,
+            pages_done=doc.pages_done, ocr_confidence=doc.ocr_confidence, error=doc.error,
+            attempts=0, lease_owner="", created_at=doc.created_at, created_by=doc.created_by,
+            updated_at=doc.updated_at, processed_at=doc.processed_at, **_columns(doc.metadata),
+            final_state=doc.final_state,
+        )  # fmt: skip
+        try:
+            with self._s.write() as s:
+                if s.get(DocumentRow, doc.id) is not None:
+                    return False
+                s.add(row)
+                s.flush()
+                s.add_all(PageRow(document_id=doc.id, **vars(p)) for p in pages)
+                s.add_all(_file_row(doc.id, f, doc.updated_at) for f in files)
+        except IntegrityError:
+            return False
+        return True

@@ -34,6 +34,11 @@ class UserRepository(Protocol):
     def user_for_token(self, token_hash: str) -> User | None: ...
     def tokens(self, user_id: int) -> list[ApiToken]: ...
     def revoke_token(self, user_id: int, token_id: int) -> bool: ...
+    def import_user(self, user: User, token_hashes: list[tuple[str, str]]) -> bool:
+        """Copy a user (password hash, role, state) and its live API tokens; False if present."""
+
+    def token_hashes(self, user_id: int) -> list[tuple[str, str]]:
+        """(name, hash) of the user's live tokens: what a transfer needs to keep them working."""
 
 
 class DocumentRepository(Protocol):
@@ -85,10 +90,21 @@ class DocumentRepository(Protocol):
     def pages(self, doc_id: str) -> list[Page]: ...
     def files(self, doc_id: str) -> list[StoredFile]: ...
     def iter_ready(self, batch_size: int) -> Iterator[list[tuple[Document, list[Page]]]]: ...
+    def iter_records(
+        self, batch_size: int, statuses=..., after: str = ""
+    ) -> Iterator[list[tuple[Document, list[Page], list[StoredFile]]]]: ...
+    def import_record(self, doc: Document, pages: list[Page], files: list[StoredFile]) -> bool:
+        """Insert a record copied from another archive as it was; False if already present."""
 
 
 class AuditLog(Protocol):
     def append(self, entry: AuditEntry) -> int: ...
+    def append_many(self, entries: list[AuditEntry]) -> None:
+        """Append in order, in one transaction (all or none)."""
+
+    def entries_after(self, entry_id: int, limit: int) -> list[tuple[int, AuditEntry]]:
+        """Stored entries with their ids, oldest first, for export and transfer."""
+
     def list(
         self,
         *,

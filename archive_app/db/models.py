@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -75,6 +76,17 @@ class DocumentRow(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Records management: the date printed on the form (a retention trigger when the schedule
+    # says so), the cached retention state (recomputed from the schedule, never typed in),
+    # and the final disposition once executed.
+    record_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    retention_series: Mapped[str] = mapped_column(String(32), default="")
+    retention_state: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    retention_action: Mapped[str] = mapped_column(String(16), default="")
+    retention_changes_at: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    retention_due_at: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    final_state: Mapped[str] = mapped_column(String(16), default="")
+    final_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     __table_args__ = (
         Index("ix_documents_place", "province", "regency", "district", "village", "tps"),
@@ -109,6 +121,10 @@ class StoredFileRow(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     content_type: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_checked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    last_check_ok: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # Set when an approved destruction removed the object: the row stays as its checksum record.
+    destroyed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class AuditRow(Base):
@@ -131,3 +147,66 @@ class WorkerRow(Base):
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(DateTime)
     last_seen: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class ScheduleRow(Base):
+    """Every version of the retention schedule; the newest is in force."""
+
+    __tablename__ = "retention_schedules"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    body: Mapped[str] = mapped_column(Text)  # JSON list of series
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class HoldRow(Base):
+    __tablename__ = "holds"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    case_ref: Mapped[str] = mapped_column(String(200))
+    query: Mapped[str] = mapped_column(Text, default="")  # JSON search parameters, or ""
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    released_by: Mapped[str] = mapped_column(String(64), default="")
+    release_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class HoldRecordRow(Base):
+    __tablename__ = "hold_records"
+    hold_id: Mapped[int] = mapped_column(ForeignKey("holds.id"), primary_key=True)
+    document_id: Mapped[str] = mapped_column(
+        ForeignKey("documents.id"), primary_key=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DispositionListRow(Base):
+    __tablename__ = "disposition_lists"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action: Mapped[str] = mapped_column(String(16))  # destroy | transfer
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    proposed_by: Mapped[str] = mapped_column(String(64))
+    proposed_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_by: Mapped[str] = mapped_column(String(64), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    decision_comment: Mapped[str] = mapped_column(Text, default="")
+    executed_by: Mapped[str] = mapped_column(String(64), default="")
+    executed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    report_key: Mapped[str] = mapped_column(String(255), default="")
+    report_sha256: Mapped[str] = mapped_column(String(64), default="")
+    packages: Mapped[str] = mapped_column(Text, default="[]")  # JSON: BagIt packages written
+
+
+class DispositionItemRow(Base):
+    __tablename__ = "disposition_items"
+    list_id: Mapped[int] = mapped_column(ForeignKey("disposition_lists.id"), primary_key=True)
+    document_id: Mapped[str] = mapped_column(
+        ForeignKey("documents.id"), primary_key=True, index=True
+    )
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|done|skipped
+    note: Mapped[str] = mapped_column(Text, default="")
+    done_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

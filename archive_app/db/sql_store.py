@@ -8,6 +8,12 @@ from archive_app.db import migrate
 from archive_app.db.audit import SqlAuditLog
 from archive_app.db.documents import SqlDocumentRepository
 from archive_app.db.engine import make_engines
+from archive_app.db.lifecycle import SqlLifecycleRepository
+from archive_app.db.records_management import (
+    SqlDispositionRepository,
+    SqlHoldRepository,
+    SqlScheduleRepository,
+)
 from archive_app.db.session import Sessions
 from archive_app.db.users import SqlUserRepository
 from archive_app.db.workers import SqlWorkerRegistry
@@ -22,6 +28,10 @@ class SqlMetadataStore:
         self.documents = SqlDocumentRepository(sessions)
         self.audit = SqlAuditLog(sessions)
         self.workers = SqlWorkerRegistry(sessions)
+        self.schedules = SqlScheduleRepository(sessions)
+        self.holds = SqlHoldRepository(sessions)
+        self.dispositions = SqlDispositionRepository(sessions)
+        self.lifecycle = SqlLifecycleRepository(sessions)
 
     @classmethod
     def from_settings(cls, settings) -> SqlMetadataStore:

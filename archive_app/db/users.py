@@ -90,6 +90,32 @@ class SqlUserRepository:
             if row:
                 row.last_login_at = utcnow()
 
+    def import_user(self, user: User, token_hashes: list[tuple[str, str]]) -> bool:
+        with self._s.write() as s:
+            if s.scalar(select(UserRow).where(UserRow.username == user.username)) is not None:
+                return False
+            row = UserRow(
+                username=user.username, password_hash=user.password_hash, role=user.role.value,
+                active=user.active, created_at=user.created_at or utcnow(),
+                last_login_at=user.last_login_at,
+            )  # fmt: skip
+            s.add(row)
+            s.flush()
+            s.add_all(
+                ApiTokenRow(user_id=row.id, name=name, token_hash=h, created_at=utcnow())
+                for name, h in token_hashes
+            )
+            return True
+
+    def token_hashes(self, user_id: int) -> list[tuple[str, str]]:
+        with self._s.read() as s:
+            rows = s.scalars(
+                select(ApiTokenRow).where(
+                    ApiTokenRow.user_id == user_id, ApiTokenRow.revoked_at.is_(None)
+                )
+            )
+            return [(r.name, r.token_hash) for r in rows]
+
     def create_token(self, user_id: int, name: str, token_hash: str) -> ApiToken:
         with self._s.write() as s:
             row = ApiTokenRow(

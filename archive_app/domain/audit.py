@@ -47,3 +47,19 @@ def canonical_time(at: datetime) -> str:
     if at.tzinfo is not None:
         at = at.astimezone(UTC).replace(tzinfo=None)
     return at.isoformat(timespec="microseconds")
+
+
+def first_broken(entries) -> tuple[int, str] | None:
+    """Walk stored entries (id, entry, prev_hash, hash) in id order; return the first id whose
+    link or hash does not hold, with the reason, or None when the whole chain is intact."""
+    prev = GENESIS
+    for entry_id, entry, prev_hash, stored_hash in entries:
+        if prev_hash != prev:
+            return (
+                entry_id,
+                "its link to the previous entry is broken (an entry was removed or inserted)",
+            )
+        if entry_hash(entry, prev_hash) != stored_hash:
+            return entry_id, "its content does not match its hash (the entry was changed)"
+        prev = stored_hash
+    return None

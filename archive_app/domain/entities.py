@@ -76,6 +76,8 @@ class Document:
     created_by: str
     updated_at: datetime
     processed_at: datetime | None = None
+    final_state: str = ""  # "disposed" or "transferred" once a disposition was executed
+    retention_state: str = "active"  # cached; the live value comes from retention.state_of
 
 
 @dataclass(frozen=True)
@@ -88,3 +90,49 @@ class NewDocument:
     size: int
     page_count: int
     created_by: str
+
+
+@dataclass(frozen=True)
+class ScheduleVersion:
+    version: int
+    rows: list
+    comment: str
+    created_at: datetime
+    created_by: str
+
+
+@dataclass(frozen=True)
+class Hold:
+    id: int
+    reason: str
+    case_ref: str
+    query: dict | None  # search parameters of a query-scoped hold; None for chosen records
+    created_at: datetime
+    created_by: str
+    released_at: datetime | None = None
+    released_by: str = ""
+    release_reason: str = ""
+    records: int = 0
+
+    @property
+    def active(self) -> bool:
+        return self.released_at is None
+
+
+@dataclass(frozen=True)
+class DispositionList:
+    id: int
+    action: str  # destroy | transfer
+    status: str  # proposed | approved | rejected | executing | executed
+    comment: str
+    proposed_by: str
+    proposed_at: datetime
+    decided_by: str = ""
+    decided_at: datetime | None = None
+    decision_comment: str = ""
+    executed_by: str = ""
+    executed_at: datetime | None = None
+    report_key: str = ""
+    report_sha256: str = ""
+    packages: list = field(default_factory=list)
+    items: int = 0

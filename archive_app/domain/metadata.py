@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 PLACE_FIELDS = ("province", "regency", "district", "village")
 REQUIRED_FIELDS = ("election", "form_type", "year", *PLACE_FIELDS, "tps")
-OPTIONAL_FIELDS = ("region_code", "title", "notes")
+OPTIONAL_FIELDS = ("region_code", "title", "notes", "record_date")
 ALL_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
 FIRST_YEAR = 1955  # Indonesia's first general election
 TPS_MAX = 999
@@ -48,13 +48,17 @@ class RecordMetadata:
     region_code: str = ""
     title: str = ""
     notes: str = ""
+    record_date: date | None = None  # the date on the form, when the schedule counts from it
 
     @property
     def tps_label(self) -> str:
         return format_tps(self.tps)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain JSON-ready values (the date as ISO text)."""
+        values = asdict(self)
+        values["record_date"] = self.record_date.isoformat() if self.record_date else ""
+        return values
 
 
 def format_tps(number: int) -> str:
@@ -133,3 +137,9 @@ def _validate_optional(get, values: dict, errors: dict) -> None:
         if len(get(name)) > limit:
             errors[name] = f"At most {limit} characters."
         values[name] = get(name)
+    values["record_date"] = None
+    if get("record_date"):
+        try:
+            values["record_date"] = date.fromisoformat(get("record_date"))
+        except ValueError:
+            errors["record_date"] = "Use the form YYYY-MM-DD."

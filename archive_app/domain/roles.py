@@ -10,6 +10,7 @@ class Role(StrEnum):
     ARCHIVIST = "archivist"
     AUDITOR = "auditor"
     RECORDS_OFFICER = "records_officer"
+    APPROVER = "approver"
 
     @property
     def label(self) -> str:
@@ -21,6 +22,9 @@ class Permission(StrEnum):
     UPLOAD = "upload"  # add records, retry failed processing
     MANAGE_USERS = "manage_users"
     MAINTAIN = "maintain"  # reindex and other operator work
+    READ_AUDIT = "read_audit"  # the audit trail and fixity results
+    MANAGE_RETENTION = "manage_retention"  # schedules, holds, proposing and executing lists
+    APPROVE_DISPOSITION = "approve_disposition"  # never a list one proposed (four eyes)
 
 
 ROLE_LABELS = {
@@ -28,13 +32,24 @@ ROLE_LABELS = {
     Role.ARCHIVIST: "Arsiparis / Operator",
     Role.AUDITOR: "Auditor / Pemeriksa",
     Role.RECORDS_OFFICER: "Pengelola Arsip",
+    Role.APPROVER: "Pejabat Berwenang",
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.ARCHIVIST: frozenset({Permission.READ, Permission.UPLOAD}),
-    Role.AUDITOR: frozenset({Permission.READ}),
-    Role.RECORDS_OFFICER: frozenset({Permission.READ}),
+    Role.AUDITOR: frozenset({Permission.READ, Permission.READ_AUDIT}),
+    Role.RECORDS_OFFICER: frozenset(
+        {
+            Permission.READ,
+            Permission.READ_AUDIT,
+            Permission.MANAGE_RETENTION,
+            Permission.APPROVE_DISPOSITION,
+        }
+    ),  # fmt: skip
+    Role.APPROVER: frozenset(
+        {Permission.READ, Permission.READ_AUDIT, Permission.APPROVE_DISPOSITION}
+    ),
 }
 
 

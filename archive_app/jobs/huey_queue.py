@@ -69,6 +69,14 @@ class HueyTaskQueue:
             sweeping.sweep(self.runtime())
             indexing.catch_up(self.runtime())
 
+        @huey.periodic_task(crontab(minute="17", hour="1"), name="daily")
+        def daily() -> None:
+            """Nightly: retention states whose dates came, then a slice of fixity checks."""
+            from archive_app import fixity, retention
+
+            retention.daily(self.runtime())
+            fixity.scheduled(self.runtime())
+
         self._process_task = process_document
         self._index_task = index_pending
 

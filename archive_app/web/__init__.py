@@ -27,18 +27,20 @@ UNAVAILABLE = {
 
 def init_web(app) -> None:
     from archive_app import health
+    from archive_app.api import dispositions as _api_dispositions  # noqa: F401  (routes on api bp)
     from archive_app.api import documents as api_documents
-    from archive_app.api import search as _api_search  # noqa: F401  (registers routes on api bp)
-    from archive_app.web import admin, auth, views
+    from archive_app.api import records as _api_records  # noqa: F401  (routes on api bp)
+    from archive_app.api import search as _api_search  # noqa: F401  (routes on api bp)
+    from archive_app.web import admin, audit, auth, dispositions, holds, retention, schedule, views
+    from archive_app.web.labels import JINJA_GLOBALS
 
     init_security(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(views.bp)
-    app.register_blueprint(admin.bp)
+    for module in (auth, views, admin, retention, schedule, holds, dispositions, audit):
+        app.register_blueprint(module.bp)
     app.register_blueprint(api_documents.bp)
     app.register_blueprint(health.bp)
     app.jinja_env.globals.update(
-        Permission=Permission, STATUS_LABELS=STATUS_LABELS, format_tps=format_tps
+        Permission=Permission, STATUS_LABELS=STATUS_LABELS, format_tps=format_tps, **JINJA_GLOBALS
     )
     _error_pages(app)
 

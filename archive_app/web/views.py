@@ -7,16 +7,20 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from archive_app import accounts, audit, searching, uploads
+from archive_app import accounts, audit, auditing, retention, searching, uploads
 from archive_app.db.interfaces import DuplicateDocument
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
 from archive_app.web.security import actor, client_ip, requires, services
+from archive_app.web.trail import note_search, note_view
 from ingest.models import RejectedFile
 from search.interfaces import FILTER_FIELDS
 from search.query import QueryError, parse_search
 
 bp = Blueprint("web", __name__)
+
+# What a search-scoped hold can name (a hold on a retention state would drift as dates pass).
+HOLD_FIELDS = ("q", *(f for f in FILTER_FIELDS if f != "retention"))
 
 FIELD_LABELS = {
     "election": "Pemilihan",
@@ -30,6 +34,7 @@ FIELD_LABELS = {
     "region_code": "Kode wilayah (Kemendagri)",
     "title": "Judul",
     "notes": "Catatan",
+    "retention": "Retensi",
 }
 
 
@@ -48,6 +53,8 @@ def search():
         found = searching.run(services(), query)
     except QueryError as exc:
         error, query = str(exc), None
+    if found is not None and args:  # the bare landing page is browsing, not a search
+        note_search(args, found.total, via="web")
     return render_template(
         "search.html",
         args=args,
@@ -56,6 +63,7 @@ def search():
         error=error,
         filter_fields=FILTER_FIELDS,
         facet_url=lambda field, value: url_for("web.search", **{**args, field: value, "page": 1}),
+        hold_url=url_for("holds.new", **{k: v for k, v in args.items() if k in HOLD_FIELDS}),
         page_url=lambda page: url_for("web.search") + "?" + urlencode({**args, "page": page}),
     )
 
@@ -107,8 +115,18 @@ def document(doc_id: str):
     doc = services().metadata.documents.get(doc_id) if len(doc_id) == 32 else None
     if doc is None:
         abort(404)
-    pages = services().metadata.documents.pages(doc_id)
-    return render_template("document.html", doc=doc, pages=pages)
+    note_view(doc_id, via="web")
+    svc = services()
+    audited = current_user.can(Permission.READ_AUDIT)
+    return render_template(
+        "document.html",
+        doc=doc,
+        pages=svc.metadata.documents.pages(doc_id),
+        retention=retention.state_of(svc, doc),
+        fixity=svc.metadata.lifecycle.fixity_of(doc_id) if audited else None,
+        lists=svc.metadata.dispositions.lists_for_document(doc_id),
+        timeline=auditing.timeline(svc, doc_id, limit=100) if audited else None,
+    )
 
 
 @bp.post("/documents/<doc_id>/retry")

@@ -28,6 +28,14 @@ PASSWORDS = {
     "admin": "admin password 1",
     "arsiparis": "arsiparis pass 1",
     "pemeriksa": "pemeriksa pass 1",
+    "petugas": "petugas arsip pass 1",
+    "pejabat": "pejabat berwenang pass 1",
+}
+E2E_USERS = {
+    "arsiparis": "archivist",
+    "pemeriksa": "auditor",
+    "petugas": "records_officer",
+    "pejabat": "approver",
 }
 
 
@@ -50,38 +58,31 @@ def _archive(env, *args, stdin=None):
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
+def archive_env(tmp_path_factory) -> dict:
+    """The environment of the served archive, for tests that also use its CLI (e.g. ingest)."""
     data = tmp_path_factory.mktemp("e2e") / "data"
-    port = _free_port()
     env = {
         **os.environ,
         "ARCHIVE_DATA_DIR": str(data),
-        "ARCHIVE_PORT": str(port),
+        "ARCHIVE_PORT": str(_free_port()),
         "ARCHIVE_ADMIN_PASSWORD": PASSWORDS["admin"],
         "ARCHIVE_WORKERS": "2",
         "ARCHIVE_WEB_WORKERS": "2",
     }
     _archive(env, "init")
-    _archive(
-        env,
-        "users",
-        "create",
-        "arsiparis",
-        "--role",
-        "archivist",
-        "--password-stdin",
-        stdin=PASSWORDS["arsiparis"] + "\n",
-    )
-    _archive(
-        env,
-        "users",
-        "create",
-        "pemeriksa",
-        "--role",
-        "auditor",
-        "--password-stdin",
-        stdin=PASSWORDS["pemeriksa"] + "\n",
-    )
+    for name, role in E2E_USERS.items():
+        _archive(env, "users", "create", name, "--role", role, "--password-stdin",
+                 stdin=PASSWORDS[name] + "\n")  # fmt: skip
+    return env
+
+
+def archive_cli(env, *args) -> str:
+    return _archive(env, *args).stdout
+
+
+@pytest.fixture(scope="session")
+def server(archive_env):
+    env, port = archive_env, archive_env["ARCHIVE_PORT"]
     process = subprocess.Popen(
         [sys.executable, "-m", "archive_app", "serve"],
         env=env,

@@ -55,7 +55,10 @@ def test_auditor_searches_opens_and_downloads(page, scan):
     hit = page.locator("article.hit").first
     expect(hit.locator("mark")).to_have_text(re.compile("Jambuklutuk", re.I))
     expect(hit.locator("img.thumb")).to_be_visible()
-    expect(page.locator("a[data-facet=village]")).to_have_text("Papahan")
+    page.locator("a[data-facet=province]").click()  # drill down: the regencies appear
+    expect(page.locator("a[data-facet=regency]")).to_have_text("Karanganyar")
+    expect(page.locator("#total")).to_have_text("1 dokumen ditemukan")
+    hit = page.locator("article.hit").first
 
     hit.get_by_role("link").last.click()
     expect(page.locator("h1")).to_contain_text("TPS 007")

@@ -19,6 +19,8 @@ VALUES = {
     "size": "thumb",
     "what": "original",
     "token_id": 999,
+    "hold_id": 999,
+    "list_id": 999,
     "username": "auditor",
 }
 

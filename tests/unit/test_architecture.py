@@ -61,3 +61,37 @@ def test_no_module_builds_anything_at_import_time():
             continue
         importlib.import_module(module.name)
     assert set(Path.cwd().iterdir()) == before
+
+
+def test_docker_compose_uses_only_settings_the_archive_knows():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    known = documented_variables() | {"ARCHIVE_ADMIN_PASSWORD"}
+    used = set()
+    for service in compose["services"].values():
+        used.update(k for k in (service.get("environment") or {}) if k.startswith("ARCHIVE_"))
+    assert used, "compose sets no ARCHIVE_* variable"
+    assert used <= known, f"unknown settings in docker-compose.yml: {sorted(used - known)}"
+    for name in ("postgres", "redis", "minio", "elasticsearch", "web", "worker"):
+        assert name in compose["services"]
+    for backend in ("postgres", "redis", "minio", "elasticsearch"):
+        assert "healthcheck" in compose["services"][backend], backend
+
+
+def test_the_compose_elasticsearch_is_on_the_tested_major_version():
+    import elasticsearch
+    import yaml
+
+    image = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["elasticsearch"][
+        "image"
+    ]
+    assert image.rsplit(":", 1)[1].split(".")[0] == str(elasticsearch.__version__[0])
+
+
+def test_every_env_example_variable_is_used_by_compose():
+    compose = (ROOT / "docker-compose.yml").read_text()
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name = line.split("=", 1)[0]
+            assert "${" + name in compose, f"{name} in .env.example is not used"

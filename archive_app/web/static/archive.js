@@ -38,3 +38,36 @@
     });
   });
 })();
+
+// Records management forms: add a series row to the schedule editor, and tick or untick
+// every record on a disposition proposal. Both forms work without this script.
+(function () {
+  "use strict";
+
+  function addRow(form) {
+    var counter = form.querySelector("[data-row-count]");
+    var template = form.querySelector("template[data-row-template]");
+    var rows = form.querySelector("[data-rows]");
+    var n = parseInt(counter.value, 10);
+    var html = template.innerHTML.replace(/__n__/g, String(n));
+    rows.insertAdjacentHTML("beforeend", html);
+    counter.value = String(n + 1);
+    var first = rows.lastElementChild && rows.lastElementChild.querySelector("input");
+    if (first) { first.focus(); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-add-row]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { addRow(button.form); });
+    });
+    document.querySelectorAll("[data-check-all]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var boxes = button.form.querySelectorAll('input[type=checkbox][name="' + button.dataset.checkAll + '"]');
+        var anyOff = Array.prototype.some.call(boxes, function (b) { return !b.checked; });
+        boxes.forEach(function (b) { b.checked = anyOff; });
+      });
+    });
+  });
+})();

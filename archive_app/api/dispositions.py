@@ -1,0 +1,115 @@
+"""Disposition lists over JSON: propose, decide (four eyes), execute, fetch the minutes.
+
+The service decides every rule; these views only turn its refusals into statuses: 404 for
+an unknown list, 403 when the proposer tries to decide, 409 when the list is in the wrong
+state, 400 for anything else wrong with the request.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, request, send_file
+
+from archive_app import audit, disposition
+from archive_app.api.documents import bp
+from archive_app.api.records import json_body
+from archive_app.api.representations import disposition_json
+from archive_app.disposition import DispositionError
+from archive_app.domain.roles import Permission
+from archive_app.web.security import actor, client_ip, requires, services
+
+
+def _missing():
+    return jsonify(error="No such disposition list."), 404
+
+
+@bp.get("/dispositions")
+@requires(Permission.READ_AUDIT)
+def list_dispositions():
+    lists = services().metadata.dispositions.lists(request.args.get("status") or None)
+    return jsonify(dispositions=[disposition_json(d) for d in lists])
+
+
+@bp.post("/dispositions")
+@requires(Permission.MANAGE_RETENTION)
+def propose_disposition():
+    body = json_body()
+    ids = body.get("document_ids")
+    if not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
+        return jsonify(error="document_ids must be a list of record ids"), 400
+    try:
+        list_id = disposition.propose(
+            services(), str(body.get("action") or ""), ids, str(body.get("comment") or ""),
+            actor(), client_ip(),
+        )  # fmt: skip
+    except DispositionError as exc:
+        return jsonify(error=str(exc), problems=exc.problems), 400
+    return jsonify(id=list_id, status="proposed"), 201
+
+
+@bp.get("/dispositions/<int:list_id>")
+@requires(Permission.READ_AUDIT)
+def get_disposition(list_id: int):
+    current = services().metadata.dispositions.get(list_id)
+    if current is None:
+        return _missing()
+    return jsonify(disposition_json(current, services().metadata.dispositions.items(list_id)))
+
+
+@bp.post("/dispositions/<int:list_id>/decision")
+@requires(Permission.APPROVE_DISPOSITION)
+def decide_disposition(list_id: int):
+    current = services().metadata.dispositions.get(list_id)
+    if current is None:
+        return _missing()
+    body = json_body()
+    if not isinstance(body.get("approve"), bool):
+        return jsonify(error="approve must be true or false"), 400
+    try:
+        status = disposition.decide(
+            services(), list_id, body["approve"], str(body.get("comment") or ""), actor(),
+            client_ip(),
+        )  # fmt: skip
+    except DispositionError as exc:
+        if current.proposed_by == actor():
+            code = 403
+        elif current.status != "proposed":
+            code = 409
+        else:
+            code = 400
+        return jsonify(error=str(exc)), code
+    return jsonify(id=list_id, status=status)
+
+
+@bp.post("/dispositions/<int:list_id>/execute")
+@requires(Permission.MANAGE_RETENTION)
+def execute_disposition(list_id: int):
+    if services().metadata.dispositions.get(list_id) is None:
+        return _missing()
+    try:
+        summary = disposition.execute(services(), list_id, actor(), client_ip())
+    except DispositionError as exc:
+        return jsonify(error=str(exc)), 409
+    current = services().metadata.dispositions.get(list_id)
+    return jsonify({**disposition_json(current), **summary})
+
+
+@bp.get("/dispositions/<int:list_id>/report")
+@requires(Permission.READ_AUDIT)
+def disposition_report(list_id: int):
+    """The stored minutes (berita acara), served from the object store as written."""
+    current = services().metadata.dispositions.get(list_id)
+    if current is None:
+        return _missing()
+    if not current.report_key:
+        return jsonify(error="This list has no minutes yet: it has not been executed."), 404
+    audit.record(services(), actor(), "download", f"disposition:{list_id}", client_ip(),
+                 file="berita-acara", sha256=current.report_sha256)  # fmt: skip
+    kind = "pemusnahan" if current.action == "destroy" else "penyerahan"
+    return send_file(
+        services().objects.open(current.report_key),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"berita-acara-{kind}-daftar-{list_id}.pdf",
+        conditional=False,
+        max_age=0,
+    )

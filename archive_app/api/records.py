@@ -1,0 +1,123 @@
+"""Records management over JSON: legal holds, the retention summary, the audit trail.
+
+Routes hang on the API blueprint (/api/v1). Bodies are JSON; every refusal is
+``{"error": ...}`` with a status that says which kind of refusal it is.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from archive_app import holds, retention
+from archive_app.api.documents import bp
+from archive_app.api.representations import audit_json, hold_json
+from archive_app.domain.roles import Permission
+from archive_app.holds import HoldError
+from archive_app.web.security import actor, client_ip, requires, services
+from search.interfaces import FILTER_FIELDS
+from search.query import QueryError
+
+HOLD_QUERY_KEYS = ("q", *(f for f in FILTER_FIELDS if f != "retention"))
+
+
+def json_body() -> dict:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
+@bp.get("/holds")
+@requires(Permission.READ_AUDIT)
+def list_holds():
+    active = {"true": True, "false": False}.get(request.args.get("active", "").lower())
+    return jsonify(holds=[hold_json(h) for h in services().metadata.holds.list(active=active)])
+
+
+@bp.post("/holds")
+@requires(Permission.MANAGE_RETENTION)
+def place_hold():
+    """``{"document_ids": [...]}`` or ``{"query": {search parameters}}``, with reason and
+    case_ref; a query hold also covers matching records archived later."""
+    body = json_body()
+    ids, query = body.get("document_ids"), body.get("query")
+    if ids is not None and not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
+        return jsonify(error="document_ids must be a list of record ids"), 400
+    if query is not None:
+        unknown = sorted(set(query) - set(HOLD_QUERY_KEYS)) if isinstance(query, dict) else ["?"]
+        if unknown:
+            return jsonify(error=f"query takes only {', '.join(HOLD_QUERY_KEYS)}"), 400
+    try:
+        hold_id = holds.place(
+            services(), reason=str(body.get("reason") or ""),
+            case_ref=str(body.get("case_ref") or ""), document_ids=ids or None,
+            query=query or None, actor=actor(), ip=client_ip(),
+        )  # fmt: skip
+    except HoldError as exc:
+        return jsonify(error=str(exc)), 400
+    except QueryError as exc:
+        return jsonify(error=str(exc), fields={exc.field: str(exc)}), 400
+    return jsonify(id=hold_id, records=services().metadata.holds.get(hold_id).records), 201
+
+
+@bp.get("/holds/<int:hold_id>")
+@requires(Permission.READ_AUDIT)
+def get_hold(hold_id: int):
+    hold = services().metadata.holds.get(hold_id)
+    if hold is None:
+        return jsonify(error="No such hold."), 404
+    return jsonify(
+        {**hold_json(hold), "document_ids": services().metadata.holds.document_ids(hold_id)}
+    )
+
+
+@bp.delete("/holds/<int:hold_id>")
+@requires(Permission.MANAGE_RETENTION)
+def release_hold(hold_id: int):
+    """Release with ``{"reason": ...}`` (or ?reason= for clients that drop DELETE bodies)."""
+    hold = services().metadata.holds.get(hold_id)
+    if hold is None:
+        return jsonify(error="No such hold."), 404
+    if not hold.active:
+        return jsonify(error=f"Hold {hold_id} was already released."), 409
+    reason = str(json_body().get("reason") or request.args.get("reason") or "")
+    try:
+        released = holds.release(services(), hold_id, reason, actor(), client_ip())
+    except HoldError as exc:
+        return jsonify(error=str(exc)), 400
+    if not released:
+        return jsonify(error=f"Hold {hold_id} was already released."), 409
+    return jsonify(hold_json(services().metadata.holds.get(hold_id)))
+
+
+@bp.get("/retention/summary")
+@requires(Permission.READ_AUDIT)
+def retention_summary():
+    counts = retention.dashboard(services())
+
+    def nested(pairs: dict) -> dict:
+        out: dict = {}
+        for (value, state), n in sorted(pairs.items()):
+            out.setdefault(value, {})[state] = n
+        return out
+
+    return jsonify(
+        by_state=counts["by_state"],
+        by_election=nested(counts["by_election"]),
+        by_province=nested(counts["by_province"]),
+        by_regency=nested(counts["by_regency"]),
+        due_within_year=counts["due_within_year"],
+        schedule_version=retention.schedule(services()).version,
+    )
+
+
+@bp.get("/audit")
+@requires(Permission.READ_AUDIT)
+def audit_trail():
+    args = request.args
+    limit, offset = args.get("limit", "100"), args.get("offset", "0")
+    if not (limit.isdigit() and 1 <= int(limit) <= 1000) or not offset.isdigit():
+        return jsonify(error="limit must be 1 to 1000 and offset a whole number"), 400
+    entries = services().metadata.audit.list(
+        actor=args.get("actor") or None, action=args.get("action") or None,
+        target=args.get("target") or None, limit=int(limit), offset=int(offset),
+    )  # fmt: skip
+    return jsonify(entries=[audit_json(e) for e in entries], limit=int(limit), offset=int(offset))

@@ -1,0 +1,161 @@
+"""Records management at the command line: fixity, the audit chain, retention, holds and
+executing approved disposition lists (proposing and approving happen in the UI or API,
+where every user is known, so the four-eyes rule can hold)."""
+
+from __future__ import annotations
+
+import csv
+import sys
+
+import click
+
+from archive_app.commands.context import cli_actor, pass_ctx
+
+
+@click.command()
+@click.option("--sample", type=int, default=None, help="Check this many files chosen at random.")
+@click.option("--older-than", "older_than", type=int, default=None,
+              help="Only files not checked for this many days.")  # fmt: skip
+@pass_ctx
+def verify(ctx, sample, older_than):
+    """Re-read stored objects and compare their SHA-256 with the recorded one."""
+    from tqdm import tqdm
+
+    from archive_app import fixity
+
+    with tqdm(unit="file", desc="verify", file=sys.stderr) as bar:
+        report = fixity.verify(ctx.services, sample=sample, older_than_days=older_than,
+                               actor=cli_actor(), progress=bar.update)  # fmt: skip
+    for doc_id, key in report.missing:
+        click.echo(f"MISSING\t{doc_id}\t{key}")
+    for doc_id, key in report.changed:
+        click.echo(f"CHANGED\t{doc_id}\t{key}")
+    click.echo(
+        f"checked {report.checked} file(s), {report.bytes / 1e6:.1f} MB in {report.seconds:.1f} s "
+        f"({report.mb_per_second:.1f} MB/s): {len(report.missing)} missing, "
+        f"{len(report.changed)} changed"
+    )
+    sys.exit(0 if report.ok else 1)
+
+
+@click.group("audit")
+def audit_group():
+    """The audit trail."""
+
+
+@audit_group.command("verify")
+@pass_ctx
+def audit_verify(ctx):
+    """Recompute the hash chain; name the first broken entry."""
+    from archive_app.domain.audit import first_broken
+
+    count = 0
+
+    def counted():
+        nonlocal count
+        for item in ctx.services.metadata.audit.chain():
+            count += 1
+            yield item
+
+    broken = first_broken(counted())
+    if broken:
+        click.echo(f"BROKEN at entry {broken[0]}: {broken[1]}")
+        sys.exit(1)
+    click.echo(f"audit chain intact: {count} entries")
+
+
+@audit_group.command("export")
+@click.option("--actor", default=None)
+@click.option("--action", default=None)
+@click.option("--target", default=None)
+@pass_ctx
+def audit_export(ctx, actor, action, target):
+    """Write the trail (optionally filtered) as CSV to standard output."""
+    from archive_app.auditing import write_csv
+
+    write_csv(ctx.services, sys.stdout, actor=actor, action=action, target=target)
+
+
+@click.group()
+def retention():
+    """Retention schedule and states."""
+
+
+@retention.command("refresh")
+@pass_ctx
+def retention_refresh(ctx):
+    """Recompute every record's retention state now."""
+    from archive_app import retention as service
+
+    click.echo(f"{service.refresh(ctx.services)} record(s) changed state")
+
+
+@retention.command("show")
+@pass_ctx
+def retention_show(ctx):
+    """Print the schedule in force and the counts by state."""
+    from archive_app import retention as service
+
+    current = service.schedule(ctx.services)
+    click.echo(f"schedule version {current.version}")
+    for s in current.series:
+        elections = ",".join(s.elections) or "any"
+        years = f"{s.active_years}+{s.inactive_years} years"
+        forms = ",".join(s.form_types)
+        click.echo(f"  {s.code}\t{forms}\t{elections}\t{years}\t{s.disposition}\t{s.trigger}")
+    for state, count in sorted(ctx.services.metadata.lifecycle.retention_counts().items()):
+        click.echo(f"  {state}: {count}")
+
+
+@click.group()
+def disposition():
+    """Disposition lists (penyusutan)."""
+
+
+@disposition.command("list")
+@pass_ctx
+def disposition_list(ctx):
+    """List disposition lists and their status."""
+    for d in ctx.services.metadata.dispositions.lists():
+        click.echo(f"{d.id}\t{d.action}\t{d.status}\t{d.items} record(s)\t"
+                   f"proposed by {d.proposed_by}\tdecided by {d.decided_by or '-'}")  # fmt: skip
+
+
+@disposition.command("execute")
+@click.argument("list_id", type=int)
+@pass_ctx
+def disposition_execute(ctx, list_id):
+    """Carry out an APPROVED list (or finish an interrupted run)."""
+    from tqdm import tqdm
+
+    from archive_app import disposition as service
+
+    current = ctx.services.metadata.dispositions.get(list_id)
+    total = current.items if current else 0
+    with tqdm(total=total, unit="record", desc="execute", file=sys.stderr) as bar:
+        try:
+            summary = service.execute(ctx.services, list_id, cli_actor(), progress=bar.update)
+        except service.DispositionError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"done {summary['done']}, skipped (on hold) {summary['skipped']}, "
+               f"report {summary['report']}")  # fmt: skip
+
+
+@click.group()
+def holds():
+    """Legal holds."""
+
+
+@holds.command("list")
+@pass_ctx
+def holds_list(ctx):
+    """List active and released holds."""
+    writer = csv.writer(sys.stdout, delimiter="\t")
+    for h in ctx.services.metadata.holds.list():
+        state = "active" if h.active else f"released {h.released_at:%Y-%m-%d} by {h.released_by}"
+        writer.writerow([h.id, h.case_ref, h.reason, h.records, state])
+
+
+def register(group) -> None:
+    for command in (verify, audit_group, retention, disposition, holds):
+        group.add_command(command)

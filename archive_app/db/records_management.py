@@ -1,0 +1,270 @@
+"""Retention schedule versions, legal holds and disposition lists."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from sqlalchemy import func, select, update
+
+from archive_app.db.models import (
+    DispositionItemRow,
+    DispositionListRow,
+    HoldRecordRow,
+    HoldRow,
+    ScheduleRow,
+)
+from archive_app.db.session import Sessions
+from archive_app.domain.clock import utcnow
+from archive_app.domain.entities import DispositionList, Hold, ScheduleVersion
+
+
+class SqlScheduleRepository:
+    def __init__(self, sessions: Sessions):
+        self._s = sessions
+
+    @staticmethod
+    def _entity(row: ScheduleRow) -> ScheduleVersion:
+        return ScheduleVersion(
+            row.version, json.loads(row.body), row.comment, row.created_at, row.created_by
+        )
+
+    def current(self) -> ScheduleVersion | None:
+        with self._s.read() as s:
+            row = s.scalar(select(ScheduleRow).order_by(ScheduleRow.version.desc()).limit(1))
+            return self._entity(row) if row else None
+
+    def history(self, limit: int = 50) -> list[ScheduleVersion]:
+        with self._s.read() as s:
+            rows = s.scalars(select(ScheduleRow).order_by(ScheduleRow.version.desc()).limit(limit))
+            return [self._entity(r) for r in rows]
+
+    def save(self, rows: list[dict], comment: str, actor: str) -> ScheduleVersion:
+        """A new version on top of the newest; versions are never edited or removed."""
+        with self._s.write() as s:
+            last = s.scalar(select(func.max(ScheduleRow.version))) or 0
+            row = ScheduleRow(
+                version=last + 1, body=json.dumps(rows, ensure_ascii=False), comment=comment,
+                created_at=utcnow(), created_by=actor,
+            )  # fmt: skip
+            s.add(row)
+            s.flush()
+            return self._entity(row)
+
+
+def _hold(row: HoldRow, records: int = 0) -> Hold:
+    return Hold(
+        id=row.id, reason=row.reason, case_ref=row.case_ref,
+        query=json.loads(row.query) if row.query else None, created_at=row.created_at,
+        created_by=row.created_by, released_at=row.released_at, released_by=row.released_by,
+        release_reason=row.release_reason, records=records,
+    )  # fmt: skip
+
+
+class SqlHoldRepository:
+    def __init__(self, sessions: Sessions):
+        self._s = sessions
+
+    def place(
+        self, reason: str, case_ref: str, query: dict | None, doc_ids: Iterable[str], actor: str
+    ) -> int:
+        now = utcnow()
+        with self._s.write() as s:
+            row = HoldRow(
+                reason=reason, case_ref=case_ref, query=json.dumps(query) if query else "",
+                created_at=now, created_by=actor,
+            )  # fmt: skip
+            s.add(row)
+            s.flush()
+            s.add_all(
+                HoldRecordRow(hold_id=row.id, document_id=d, added_at=now) for d in set(doc_ids)
+            )
+            return row.id
+
+    def add_records(self, hold_id: int, doc_ids: Iterable[str]) -> int:
+        """Add records to a hold (idempotent); returns how many were new."""
+        now, added = utcnow(), 0
+        with self._s.write() as s:
+            have = set(
+                s.scalars(select(HoldRecordRow.document_id).where(HoldRecordRow.hold_id == hold_id))
+            )
+            for doc_id in set(doc_ids) - have:
+                s.add(HoldRecordRow(hold_id=hold_id, document_id=doc_id, added_at=now))
+                added += 1
+        return added
+
+    def release(self, hold_id: int, reason: str, actor: str) -> bool:
+        with self._s.write() as s:
+            result = s.execute(
+                update(HoldRow)
+                .where(HoldRow.id == hold_id, HoldRow.released_at.is_(None))
+                .values(released_at=utcnow(), released_by=actor, release_reason=reason)
+            )
+            return result.rowcount == 1
+
+    def get(self, hold_id: int) -> Hold | None:
+        with self._s.read() as s:
+            row = s.get(HoldRow, hold_id)
+            if row is None:
+                return None
+            count = s.scalar(
+                select(func.count())
+                .select_from(HoldRecordRow)
+                .where(HoldRecordRow.hold_id == hold_id)
+            )
+            return _hold(row, count or 0)
+
+    def list(self, *, active: bool | None = None) -> list[Hold]:
+        counts = (
+            select(HoldRecordRow.hold_id, func.count().label("n"))
+            .group_by(HoldRecordRow.hold_id)
+            .subquery()
+        )
+        query = select(HoldRow, counts.c.n).outerjoin(counts, counts.c.hold_id == HoldRow.id)
+        if active is True:
+            query = query.where(HoldRow.released_at.is_(None))
+        elif active is False:
+            query = query.where(HoldRow.released_at.is_not(None))
+        with self._s.read() as s:
+            return [_hold(r, n or 0) for r, n in s.execute(query.order_by(HoldRow.id.desc()))]
+
+    def for_document(self, doc_id: str) -> list[Hold]:
+        """Active holds on a record."""
+        with self._s.read() as s:
+            rows = s.scalars(
+                select(HoldRow)
+                .join(HoldRecordRow, HoldRecordRow.hold_id == HoldRow.id)
+                .where(HoldRecordRow.document_id == doc_id, HoldRow.released_at.is_(None))
+                .order_by(HoldRow.id)
+            )
+            return [_hold(r) for r in rows]
+
+    def held(self, doc_ids: Iterable[str]) -> set[str]:
+        """Which of these records are under at least one active hold."""
+        ids = list(doc_ids)
+        held: set[str] = set()
+        with self._s.read() as s:
+            for start in range(0, len(ids), 500):
+                held.update(
+                    s.scalars(
+                        select(HoldRecordRow.document_id)
+                        .join(HoldRow, HoldRow.id == HoldRecordRow.hold_id)
+                        .where(
+                            HoldRecordRow.document_id.in_(ids[start : start + 500]),
+                            HoldRow.released_at.is_(None),
+                        )
+                    )
+                )
+        return held
+
+    def document_ids(self, hold_id: int) -> list[str]:
+        with self._s.read() as s:
+            return list(
+                s.scalars(select(HoldRecordRow.document_id).where(HoldRecordRow.hold_id == hold_id))
+            )
+
+
+def _list(row: DispositionListRow, items: int = 0) -> DispositionList:
+    return DispositionList(
+        id=row.id, action=row.action, status=row.status, comment=row.comment,
+        proposed_by=row.proposed_by, proposed_at=row.proposed_at, decided_by=row.decided_by,
+        decided_at=row.decided_at, decision_comment=row.decision_comment,
+        executed_by=row.executed_by, executed_at=row.executed_at, report_key=row.report_key,
+        report_sha256=row.report_sha256, packages=json.loads(row.packages or "[]"), items=items,
+    )  # fmt: skip
+
+
+class SqlDispositionRepository:
+    def __init__(self, sessions: Sessions):
+        self._s = sessions
+
+    def propose(self, action: str, doc_ids: list[str], comment: str, actor: str) -> int:
+        with self._s.write() as s:
+            row = DispositionListRow(
+                action=action, status="proposed", comment=comment, proposed_by=actor,
+                proposed_at=utcnow(),
+            )  # fmt: skip
+            s.add(row)
+            s.flush()
+            s.add_all(DispositionItemRow(list_id=row.id, document_id=d) for d in doc_ids)
+            return row.id
+
+    def get(self, list_id: int) -> DispositionList | None:
+        with self._s.read() as s:
+            row = s.get(DispositionListRow, list_id)
+            if row is None:
+                return None
+            n = s.scalar(
+                select(func.count())
+                .select_from(DispositionItemRow)
+                .where(DispositionItemRow.list_id == list_id)
+            )
+            return _list(row, n or 0)
+
+    def lists(self, status: str | None = None) -> list[DispositionList]:
+        counts = (
+            select(DispositionItemRow.list_id, func.count().label("n"))
+            .group_by(DispositionItemRow.list_id)
+            .subquery()
+        )
+        query = select(DispositionListRow, counts.c.n).outerjoin(
+            counts, counts.c.list_id == DispositionListRow.id
+        )
+        if status:
+            query = query.where(DispositionListRow.status == status)
+        with self._s.read() as s:
+            rows = s.execute(query.order_by(DispositionListRow.id.desc()))
+            return [_list(r, n or 0) for r, n in rows]
+
+    def items(self, list_id: int, state: str | None = None) -> list[tuple[str, str, str]]:
+        """(record id, state, note) of the list's items, in record id order."""
+        query = select(DispositionItemRow).where(DispositionItemRow.list_id == list_id)
+        if state:
+            query = query.where(DispositionItemRow.state == state)
+        with self._s.read() as s:
+            rows = s.scalars(query.order_by(DispositionItemRow.document_id))
+            return [(r.document_id, r.state, r.note) for r in rows]
+
+    def lists_for_document(self, doc_id: str) -> list[tuple[int, str, str]]:
+        """(list id, list status, item state) for every list that names the record."""
+        with self._s.read() as s:
+            rows = s.execute(
+                select(DispositionListRow.id, DispositionListRow.status, DispositionItemRow.state)
+                .join(DispositionItemRow, DispositionItemRow.list_id == DispositionListRow.id)
+                .where(DispositionItemRow.document_id == doc_id)
+            )
+            return [tuple(r) for r in rows]
+
+    def transition(self, list_id: int, expected: str, new: str, **values) -> bool:
+        """Move the list from ``expected`` to ``new`` status; False if someone moved it first."""
+        with self._s.write() as s:
+            result = s.execute(
+                update(DispositionListRow)
+                .where(DispositionListRow.id == list_id, DispositionListRow.status == expected)
+                .values(status=new, **values)
+            )
+            return result.rowcount == 1
+
+    def mark_item(self, list_id: int, doc_id: str, state: str, note: str = "") -> None:
+        with self._s.write() as s:
+            s.execute(
+                update(DispositionItemRow)
+                .where(
+                    DispositionItemRow.list_id == list_id,
+                    DispositionItemRow.document_id == doc_id,
+                )
+                .values(state=state, note=note, done_at=utcnow())
+            )
+
+    def set_outputs(
+        self, list_id: int, *, report_key: str = "", report_sha256: str = "", packages=None
+    ) -> None:
+        values = {}
+        if report_key:
+            values.update(report_key=report_key, report_sha256=report_sha256)
+        if packages is not None:
+            values["packages"] = json.dumps(packages)
+        with self._s.write() as s:
+            s.execute(
+                update(DispositionListRow).where(DispositionListRow.id == list_id).values(**values)
+            )

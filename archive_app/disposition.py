@@ -1,0 +1,196 @@
+"""Disposition (penyusutan) with four-eyes approval.
+
+A records officer proposes a list of records that are due (none on hold); a different user
+with approval rights approves or rejects it, with a comment. Only an approved list can be
+executed, and execution only ever touches the records on it: each record is checked for a
+hold again at that moment (a held record is skipped, never deleted), processed, and marked
+done, so an interrupted run, started again, finishes the rest and repeats nothing harmful.
+
+destroy:  every stored object of the record (every version) and its index entry are
+          deleted; a tombstone row (metadata, checksums, approval trail) and a tombstone
+          sidecar in the store remain; a destruction report (berita acara pemusnahan) PDF
+          listing the records is stored in the archive itself.
+transfer: records are packed into BagIt packages (originals, searchable PDFs, text,
+          metadata, checksums), each validated after writing, then marked transferred.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+from archive_app import audit, reports
+from archive_app.domain.records import record_prefix
+
+log = logging.getLogger(__name__)
+
+OPEN = ("proposed", "approved", "executing")
+ACTIONS = ("destroy", "transfer")
+
+
+class DispositionError(ValueError):
+    """The request breaks a disposition rule; ``problems`` maps record ids to reasons."""
+
+    def __init__(self, message: str, problems: dict | None = None):
+        super().__init__(message)
+        self.problems = problems or {}
+
+
+def propose(services, action: str, doc_ids: list[str], comment: str, actor: str,
+            ip: str = "") -> int:  # fmt: skip
+    from archive_app import retention
+
+    if action not in ACTIONS:
+        raise DispositionError("The action must be destroy or transfer.")
+    ids = list(dict.fromkeys(doc_ids))
+    if not ids:
+        raise DispositionError("A disposition list needs at least one record.")
+    docs = services.metadata.documents.by_ids(ids)
+    problems = {}
+    for doc_id in ids:
+        doc = docs.get(doc_id)
+        if doc is None:
+            problems[doc_id] = "no such record"
+            continue
+        state = retention.state_of(services, doc)
+        if state.state.value != "due":
+            problems[doc_id] = f"not due (state {state.state.value})"
+        elif state.action != action:
+            problems[doc_id] = f"due for {state.action}, not {action}"
+        elif any(status in OPEN for _, status, _ in
+                 services.metadata.dispositions.lists_for_document(doc_id)):  # fmt: skip
+            problems[doc_id] = "already on an open disposition list"
+    if problems:
+        shown = "; ".join(f"{k}: {v}" for k, v in list(problems.items())[:3])
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise DispositionError(f"Some records cannot be proposed: {shown}{more}.", problems)
+    list_id = services.metadata.dispositions.propose(action, ids, comment.strip(), actor)
+    audit.record(services, actor, "disposition.propose", f"disposition:{list_id}", ip,
+                 kind=action, records=len(ids), comment=comment.strip())  # fmt: skip
+    return list_id
+
+
+def decide(services, list_id: int, approve: bool, comment: str, actor: str, ip: str = "") -> str:
+    """Approve or reject; the proposer can never decide on their own list."""
+    current = services.metadata.dispositions.get(list_id)
+    if current is None:
+        raise DispositionError("No such disposition list.")
+    if current.proposed_by == actor:
+        raise DispositionError("The proposer cannot approve or reject their own list.")
+    if not (comment or "").strip():
+        raise DispositionError("A decision needs a comment.")
+    new = "approved" if approve else "rejected"
+    from archive_app.domain.clock import utcnow
+
+    moved = services.metadata.dispositions.transition(
+        list_id, "proposed", new, decided_by=actor, decided_at=utcnow(),
+        decision_comment=comment.strip(),
+    )  # fmt: skip
+    if not moved:
+        raise DispositionError(f"The list is {current.status}; only a proposed list is decided.")
+    audit.record(services, actor, f"disposition.{'approve' if approve else 'reject'}",
+                 f"disposition:{list_id}", ip, comment=comment.strip())  # fmt: skip
+    return new
+
+
+def execute(services, list_id: int, actor: str, ip: str = "", progress=None) -> dict:
+    """Carry out an approved list (or finish an interrupted run); returns a summary."""
+    from archive_app.domain.clock import utcnow
+
+    dispositions = services.metadata.dispositions
+    current = dispositions.get(list_id)
+    if current is None or current.status not in ("approved", "executing"):
+        status = current.status if current else "missing"
+        raise DispositionError(f"Only an approved list can be executed (this one is {status}).")
+    if current.status == "approved":
+        if not dispositions.transition(list_id, "approved", "executing", executed_by=actor):
+            raise DispositionError("Another run started executing this list.")
+        audit.record(services, actor, "disposition.execute", f"disposition:{list_id}", ip)
+    pending = [doc_id for doc_id, _, _ in dispositions.items(list_id, state="pending")]
+    held = services.metadata.holds.held(pending)
+    for doc_id in held:
+        dispositions.mark_item(list_id, doc_id, "skipped", "on legal hold at execution")
+        audit.record(services, actor, "disposition.skip", f"document:{doc_id}", ip,
+                     list=list_id, reason="on hold")  # fmt: skip
+    todo = [d for d in pending if d not in held]
+    if current.action == "destroy":
+        for doc_id in todo:
+            _destroy(services, current, doc_id, actor, ip)
+            if progress:
+                progress(1)
+    else:
+        _transfer(services, current, todo, actor, ip, progress)
+    report = reports.store_disposition_report(services, dispositions.get(list_id))
+    dispositions.set_outputs(list_id, report_key=report.key, report_sha256=report.sha256)
+    dispositions.transition(list_id, "executing", "executed", executed_at=utcnow())
+    items = dispositions.items(list_id)
+    summary = {
+        "done": sum(1 for _, s, _ in items if s == "done"),
+        "skipped": sum(1 for _, s, _ in items if s == "skipped"),
+        "report": report.key,
+    }
+    audit.record(services, actor, "disposition.executed", f"disposition:{list_id}", ip, **summary)
+    return summary
+
+
+def _destroy(services, current, doc_id: str, actor: str, ip: str) -> None:
+    """Idempotent: a run killed half-way through a record repeats it harmlessly."""
+    docs = services.metadata.documents
+    doc = docs.get(doc_id)
+    files = docs.files(doc_id)
+    tombstone = {
+        "schema": "election-archive/tombstone/1", "id": doc_id,
+        "sha256": doc.sha256 if doc else "", "metadata": doc.metadata.as_dict() if doc else {},
+        "files": [vars(f) for f in files], "disposition_list": current.id,
+        "proposed_by": current.proposed_by, "approved_by": current.decided_by,
+        "approval_comment": current.decision_comment,
+    }  # fmt: skip
+    keys = {f.key for f in files} | set(services.objects.list(record_prefix(doc_id)))
+    for key in sorted(keys):
+        _delete_everything(services.objects, key)
+    services.objects.put_bytes(
+        record_prefix(doc_id) + "tombstone.json",
+        json.dumps(tombstone, indent=2, ensure_ascii=False, sort_keys=True).encode(),
+        content_type="application/json",
+    )
+    services.index.delete([doc_id])
+    services.metadata.lifecycle.tombstone(doc_id)
+    services.metadata.dispositions.mark_item(current.id, doc_id, "done")
+    audit.record(services, actor, "disposition.destroyed", f"document:{doc_id}", ip,
+                 list=current.id, sha256=tombstone["sha256"], files=len(files))  # fmt: skip
+
+
+def _delete_everything(objects, key: str) -> None:
+    remover = getattr(objects, "delete_all_versions", None)
+    (remover or objects.delete)(key)
+
+
+def _transfer(services, current, todo: list[str], actor: str, ip: str, progress) -> None:
+    """One BagIt package per batch; records are marked only after their bag validated."""
+    from archive_app import bags
+
+    out = services.settings.data_dir / "exports" / f"disposition-{current.id}"
+    out.mkdir(parents=True, exist_ok=True)
+    packages = list(current.packages)
+    for start in range(0, len(todo), bags.BATCH):
+        batch = todo[start : start + bags.BATCH]
+        target = out / f"bag-{len(packages) + 1:03d}"
+        if target.exists():
+            shutil.rmtree(target)  # an interrupted, never-validated attempt
+        info = bags.write(services, batch, target, current)
+        packages.append(info)
+        services.metadata.dispositions.set_outputs(current.id, packages=packages)
+        for doc_id in batch:
+            services.metadata.lifecycle.mark_transferred(doc_id)
+            services.metadata.dispositions.mark_item(current.id, doc_id, "done")
+            audit.record(services, actor, "disposition.transferred", f"document:{doc_id}", ip,
+                         list=current.id, package=info["path"])  # fmt: skip
+            if progress:
+                progress(1)
+    _note_exports(out)
+
+
+def _note_exports(out: Path) -> None:
+    log.info("transfer packages written under %s", out)

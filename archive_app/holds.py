@@ -1,0 +1,118 @@
+"""Legal holds: records in dispute (e.g. a Constitutional Court case) must not be disposed of.
+
+A hold names its records, or a search whose matches it covers now and later: every record
+processed afterwards is checked against the active query-scoped holds. A held record is
+refused by every disposition path, and where the object store supports S3 Object Lock legal
+holds, the hold is mirrored onto the record's objects so the store itself refuses deletion.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from archive_app import audit, retention
+from search.query import parse_search, record_matches
+
+log = logging.getLogger(__name__)
+
+
+class HoldError(ValueError):
+    """The hold request is incomplete or names unknown records."""
+
+
+def place(
+    services, *, reason: str, case_ref: str, document_ids=None, query: dict | None = None,
+    actor: str, ip: str = "",
+) -> int:  # fmt: skip
+    reason, case_ref = (reason or "").strip(), (case_ref or "").strip()
+    if not reason or not case_ref:
+        raise HoldError("A hold needs a reason and a case reference.")
+    if bool(document_ids) == bool(query):
+        raise HoldError("Give either document_ids or a query, not both or neither.")
+    if document_ids:
+        ids = list(dict.fromkeys(document_ids))
+        found = services.metadata.documents.by_ids(ids)
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise HoldError(f"Unknown records: {', '.join(missing[:10])}")
+    else:
+        query = {k: str(v) for k, v in query.items() if v not in (None, "")}
+        parsed = parse_search(query)  # QueryError for bad parameters
+        if parsed.is_empty and not parsed.filters:
+            raise HoldError("A query-scoped hold needs at least one search term or filter.")
+        ids = matching_ids(services, query)
+    hold_id = services.metadata.holds.place(reason, case_ref, query, ids, actor)
+    retention.refresh(services, ids=ids)
+    _mirror(services, ids, on=True)
+    audit.record(services, actor, "hold.place", f"hold:{hold_id}", ip, reason=reason,
+                 case_ref=case_ref, query=query, records=len(ids))  # fmt: skip
+    return hold_id
+
+
+def release(services, hold_id: int, reason: str, actor: str, ip: str = "") -> bool:
+    if not (reason or "").strip():
+        raise HoldError("Releasing a hold needs a reason.")
+    ids = services.metadata.holds.document_ids(hold_id)
+    if not services.metadata.holds.release(hold_id, reason.strip(), actor):
+        return False
+    retention.refresh(services, ids=ids)
+    still_held = services.metadata.holds.held(ids)
+    _mirror(services, [i for i in ids if i not in still_held], on=False)
+    audit.record(services, actor, "hold.release", f"hold:{hold_id}", ip, reason=reason.strip(),
+                 records=len(ids))  # fmt: skip
+    return True
+
+
+def matching_ids(services, params: dict) -> list[str]:
+    """Every record matching the search now: the index's hits, plus records it has not
+    indexed yet, checked one by one."""
+    ids: list[str] = []
+    cursor = ""
+    while True:
+        page = {**params, "per_page": "100", **({"cursor": cursor} if cursor else {})}
+        result = services.index.search(parse_search(page))
+        ids.extend(h.id for h in result.hits)
+        cursor = result.next_cursor
+        if not cursor:
+            break
+    query = parse_search(params)
+    docs = services.metadata.documents
+    for batch in docs.iter_records(200, unindexed=True):
+        for doc, pages, _ in batch:
+            text = "\n".join(p.text for p in pages)
+            if record_matches(query, doc.metadata.as_dict(), text):
+                ids.append(doc.id)
+    return list(dict.fromkeys(ids))
+
+
+def apply_query_holds(services, doc_id: str) -> list[int]:
+    """Called when a record's text or metadata becomes known: join matching query holds."""
+    doc = services.metadata.documents.get(doc_id)
+    if doc is None:
+        return []
+    text = "\n".join(p.text for p in services.metadata.documents.pages(doc_id))
+    joined = []
+    metadata = doc.metadata.as_dict()
+    for hold in services.metadata.holds.list(active=True):
+        if not hold.query or not record_matches(parse_search(hold.query), metadata, text):
+            continue
+        if services.metadata.holds.add_records(hold.id, [doc_id]):
+            joined.append(hold.id)
+            audit.record(services, "system", "hold.extend", f"hold:{hold.id}", document=doc_id)
+    if joined:
+        retention.refresh(services, ids=[doc_id])
+        _mirror(services, [doc_id], on=True)
+    return joined
+
+
+def _mirror(services, doc_ids: list[str], *, on: bool) -> None:
+    """Object Lock legal hold on every object of the records, where the store supports it."""
+    setter = getattr(services.objects, "set_legal_hold", None)
+    if setter is None:
+        return
+    for doc_id in doc_ids:
+        for f in services.metadata.documents.files(doc_id):
+            try:
+                setter(f.key, on)
+            except Exception:  # the database hold is authoritative; the mirror is extra
+                log.warning("could not set the object-lock hold on %s", f.key, exc_info=True)

@@ -1,0 +1,136 @@
+"""Retention as the archive applies it: the schedule in force and each record's state.
+
+The state shown on a record page is computed live from the schedule, the dates and the
+holds. Lists, counts and the search filter use a cached copy in the records table, which
+is recomputed whenever something it depends on changes: a record is added or corrected,
+a hold is placed or released, the schedule changes (every record), and every day for the
+records whose next change date has come (a periodic task).
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from datetime import date, timedelta
+from pathlib import Path
+
+from archive_app import audit
+from archive_app.db.lifecycle import RetentionUpdate
+from archive_app.domain.entities import Document
+from archive_app.domain.retention import (
+    Retention,
+    Schedule,
+    compute,
+    parse_schedule,
+    schedule_rows,
+)
+
+log = logging.getLogger(__name__)
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "retention.toml"
+
+
+def load_example() -> list[dict]:
+    with open(EXAMPLE, "rb") as fh:
+        return tomllib.load(fh)["series"]
+
+
+def schedule(services) -> Schedule:
+    current = services.metadata.schedules.current()
+    if current is None:
+        return Schedule(())
+    return parse_schedule(current.rows, current.version)
+
+
+def ensure_schedule(services, actor: str) -> None:
+    """First start: the shipped example becomes version 1 (clearly labelled as an example)."""
+    if services.metadata.schedules.current() is None:
+        rows = parse_schedule(load_example())  # validates the shipped file
+        version = services.metadata.schedules.save(
+            schedule_rows(rows), "contoh jadwal retensi (config/retention.toml)", actor
+        )
+        audit.record(services, actor, "retention.schedule", f"schedule:{version.version}",
+                     comment=version.comment)  # fmt: skip
+
+
+def save_schedule(services, rows: list[dict], comment: str, actor: str, ip: str = "") -> int:
+    """Validate and store a new version, then recompute every record against it."""
+    parsed = parse_schedule(rows)  # raises ScheduleError naming the bad series
+    previous = services.metadata.schedules.current()
+    version = services.metadata.schedules.save(schedule_rows(parsed), comment, actor)
+    audit.record(
+        services, actor, "retention.schedule", f"schedule:{version.version}", ip,
+        comment=comment, previous=previous.version if previous else None,
+        series=[r["code"] for r in version.rows],
+    )  # fmt: skip
+    refresh(services)
+    return version.version
+
+
+def state_of(services, doc: Document, today: date | None = None) -> Retention:
+    """The record's retention right now, with its active holds."""
+    holds = services.metadata.holds.for_document(doc.id)
+    vocabulary = services.settings.vocabulary
+    result = compute(
+        schedule(services),
+        form_type=doc.metadata.form_type,
+        election=doc.metadata.election,
+        election_day=vocabulary.election_day(doc.metadata.election, doc.metadata.year),
+        record_date=doc.metadata.record_date,
+        today=today or date.today(),
+        on_hold=bool(holds),
+        final=doc.final_state,
+    )
+    return Retention(**{**vars(result), "holds": tuple(holds)})
+
+
+def refresh(
+    services, *, ids=None, changes_by: date | None = None, today: date | None = None
+) -> int:
+    """Recompute the cached state of these records (default: all); returns how many changed."""
+    today = today or date.today()
+    current = schedule(services)
+    vocabulary = services.settings.vocabulary
+    lifecycle = services.metadata.lifecycle
+    changed = 0
+    for batch in lifecycle.retention_inputs(500, ids=ids, changes_by=changes_by):
+        updates = []
+        for rec in batch:
+            r = compute(
+                current, form_type=rec.form_type, election=rec.election,
+                election_day=vocabulary.election_day(rec.election, rec.year),
+                record_date=rec.record_date, today=today, on_hold=rec.held,
+                final=rec.final_state,
+            )  # fmt: skip
+            due_at = r.inactive_until if r.state.value in ("active", "inactive") else None
+            new = (r.state.value, r.series, r.action or "", r.changes_at, due_at)
+            if new != rec.cached:
+                updates.append(RetentionUpdate(rec.id, *new))
+        if updates:
+            lifecycle.save_retention(updates)
+            changed += len(updates)
+    if changed:
+        log.info("retention: %d record(s) changed state", changed)
+    return changed
+
+
+def daily(services) -> int:
+    """Periodic task: move the records whose dates have come to their next state."""
+    changed = refresh(services, changes_by=date.today())
+    if changed:
+        audit.record(services, "system", "retention.refresh", "", changed=changed)
+    return changed
+
+
+def dashboard(services, today: date | None = None) -> dict:
+    today = today or date.today()
+    lifecycle = services.metadata.lifecycle
+    return {
+        "by_state": lifecycle.retention_counts(),
+        "by_election": lifecycle.retention_counts("election"),
+        "by_province": lifecycle.retention_counts("province"),
+        "by_regency": lifecycle.retention_counts("regency"),
+        "due_within_year": len(
+            lifecycle.retention_ids(due_by=today + timedelta(days=365), limit=1_000_000)
+        ),
+    }

@@ -1,0 +1,156 @@
+"""Disposition lists (penyusutan) with four eyes: propose, approve or reject, execute.
+
+The pages only offer what the rules allow (no approve button for the proposer, no execute
+button before approval), but the service is what refuses: a forged form gets its error.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from archive_app import disposition
+from archive_app.disposition import OPEN, DispositionError
+from archive_app.domain.roles import Permission
+from archive_app.web.security import actor, client_ip, requires, services
+
+bp = Blueprint("dispositions", __name__, url_prefix="/dispositions")
+
+FILTERS = ("election", "form_type", "year", "province", "regency", "district")
+SHOWN = 500  # records listed for picking; "all" covers every match whatever the count
+ITEMS_SHOWN = 1000
+
+
+@bp.get("")
+@requires(Permission.READ_AUDIT)
+def index():
+    return render_template("dispositions.html", lists=services().metadata.dispositions.lists())
+
+
+def _chosen(values) -> tuple[str, dict]:
+    action = values.get("action", "destroy")
+    if action not in disposition.ACTIONS:
+        abort(400, description="action must be destroy or transfer")
+    filters = {name: values.get(name, "").strip() for name in FILTERS}
+    if filters["year"] and not filters["year"].isdigit():
+        abort(400, description="year must be a number")
+    return action, filters
+
+
+def due_ids(action: str, filters: dict) -> list[str]:
+    """Due for this action and not already on an open list (those would be refused)."""
+    lifecycle = services().metadata.lifecycle
+    given = {k: (int(v) if k == "year" else v) for k, v in filters.items() if v}
+    ids = lifecycle.retention_ids(state="due", action=action, filters=given, limit=10_000_000)
+    busy = on_open_lists()
+    return [i for i in ids if i not in busy]
+
+
+def on_open_lists() -> set[str]:
+    """Records on a list still proposed, approved or executing: few lists, one query each."""
+    repo = services().metadata.dispositions
+    return {i for d in repo.lists() if d.status in OPEN for i, _, _ in repo.items(d.id)}
+
+
+@bp.get("/new")
+@requires(Permission.MANAGE_RETENTION)
+def new():
+    action, filters = _chosen(request.args)
+    return _propose_page(action, filters, comment="", error=None, problems={})
+
+
+def _propose_page(action, filters, comment, error, problems, checked=None):
+    ids = due_ids(action, filters)
+    docs = services().metadata.documents.by_ids(ids[:SHOWN])
+    return render_template(
+        "disposition_new.html",
+        action=action,
+        filters=filters,
+        docs=[docs[i] for i in ids[:SHOWN] if i in docs],
+        total=len(ids),
+        comment=comment,
+        error=error,
+        problems=problems,
+        checked=checked,
+    )
+
+
+@bp.post("")
+@requires(Permission.MANAGE_RETENTION)
+def propose():
+    action, filters = _chosen(request.form)
+    comment = request.form.get("comment", "").strip()
+    picked = request.form.getlist("doc_id")
+    ids = due_ids(action, filters) if request.form.get("scope") == "all" else picked
+    try:
+        list_id = disposition.propose(services(), action, ids, comment, actor(), client_ip())
+    except DispositionError as exc:
+        page = _propose_page(action, filters, comment, str(exc), exc.problems, set(picked))
+        return page, 400
+    flash(f"Daftar usul #{list_id} ({len(ids)} arsip) menunggu persetujuan pejabat.", "success")
+    return redirect(url_for("dispositions.detail", list_id=list_id))
+
+
+@bp.get("/<int:list_id>")
+@requires(Permission.READ_AUDIT)
+def detail(list_id: int):
+    current = services().metadata.dispositions.get(list_id)
+    if current is None:
+        abort(404)
+    items = services().metadata.dispositions.items(list_id)
+    docs = services().metadata.documents.by_ids(i for i, _, _ in items[:ITEMS_SHOWN])
+    me = current_user.username
+    return render_template(
+        "disposition.html",
+        d=current,
+        items=items[:ITEMS_SHOWN],
+        docs=docs,
+        may_decide=current_user.can(Permission.APPROVE_DISPOSITION)
+        and current.status == "proposed"
+        and current.proposed_by != me,
+        is_proposer=current.proposed_by == me,
+        may_execute=current_user.can(Permission.MANAGE_RETENTION)
+        and current.status in ("approved", "executing"),
+    )
+
+
+@bp.post("/<int:list_id>/decision")
+@requires(Permission.APPROVE_DISPOSITION)
+def decide(list_id: int):
+    if services().metadata.dispositions.get(list_id) is None:
+        abort(404)
+    approve = request.form.get("decision") == "approve"
+    try:
+        new = disposition.decide(services(), list_id, approve, request.form.get("comment", ""),
+                                 actor(), client_ip())  # fmt: skip
+    except DispositionError as exc:
+        flash(_indonesian(str(exc)), "error")
+    else:
+        flash(f"Daftar #{list_id} {'disetujui' if new == 'approved' else 'ditolak'}.", "success")
+    return redirect(url_for("dispositions.detail", list_id=list_id))
+
+
+@bp.post("/<int:list_id>/execute")
+@requires(Permission.MANAGE_RETENTION)
+def execute(list_id: int):
+    if services().metadata.dispositions.get(list_id) is None:
+        abort(404)
+    try:
+        summary = disposition.execute(services(), list_id, actor(), client_ip())
+    except DispositionError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Daftar #{list_id} dilaksanakan: {summary['done']} arsip, "
+              f"{summary['skipped']} dikecualikan karena ditahan.", "success")  # fmt: skip
+    return redirect(url_for("dispositions.detail", list_id=list_id))
+
+
+MESSAGES = {
+    "The proposer cannot approve or reject their own list.":
+        "Pengusul tidak boleh menyetujui atau menolak daftarnya sendiri (prinsip empat mata).",
+    "A decision needs a comment.": "Keputusan memerlukan catatan.",
+}  # fmt: skip
+
+
+def _indonesian(message: str) -> str:
+    return MESSAGES.get(message, message)

@@ -1,0 +1,162 @@
+"""Retention dashboard and record lists: where the archive's records stand, and what is due.
+
+Counts and lists come from the cached state in the records table (kept current by the
+retention service); the state and dates shown per record are computed live.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+
+from archive_app import audit, retention
+from archive_app.domain.roles import Permission
+from archive_app.web.labels import retention_label
+from archive_app.web.security import actor, client_ip, requires, services
+from search.interfaces import RETENTION_STATES
+
+bp = Blueprint("retention", __name__, url_prefix="/retention")
+
+PLACE_FILTERS = ("election", "form_type", "province", "regency", "district")
+DUE_ACTIONS = ("destroy", "transfer", "review")
+PER_PAGE = 100
+COUNT_CAP = 10_000  # beyond this the page says "more than", the CSV still has them all
+BATCH = 500
+CSV_COLUMNS = (
+    "id", "form_type", "election", "year", "province", "regency", "district", "village", "tps",
+    "state", "state_label", "action", "series", "active_until", "inactive_until", "changes_at",
+    "holds",
+)  # fmt: skip
+
+
+@bp.get("")
+@requires(Permission.READ_AUDIT)
+def dashboard():
+    counts = retention.dashboard(services())
+    return render_template(
+        "retention_dashboard.html",
+        counts=counts,
+        states=RETENTION_STATES,
+        by_election=_pivot(counts["by_election"]),
+        by_province=_pivot(counts["by_province"]),
+        by_regency=_pivot(counts["by_regency"]),
+        schedule=retention.schedule(services()),
+    )
+
+
+def _pivot(counts: dict) -> list[tuple[str, dict, int]]:
+    """{(value, state): n} as table rows: (value, {state: n}, total), by value."""
+    rows: dict[str, dict] = {}
+    for (value, state), n in counts.items():
+        rows.setdefault(value, {})[state] = n
+    return [(value, by_state, sum(by_state.values())) for value, by_state in sorted(rows.items())]
+
+
+def list_filters(args) -> dict:
+    """The list's filters from the query string; anything unknown is refused, not ignored,
+    so an export never silently covers more records than the person asked for."""
+    state = args.get("state", "")
+    action = args.get("action", "")
+    within = args.get("due_within", "")
+    if state and state not in RETENTION_STATES:
+        abort(400, description=f"state must be one of {', '.join(RETENTION_STATES)}")
+    if action and action not in DUE_ACTIONS:
+        abort(400, description=f"action must be one of {', '.join(DUE_ACTIONS)}")
+    if within and not (within.isdigit() and 0 < int(within) <= 36500):
+        abort(400, description="due_within must be a number of days")
+    return {
+        "state": state,
+        "action": action,
+        "due_within": within,
+        **{name: args.get(name, "").strip() for name in PLACE_FILTERS},
+    }
+
+
+def matching_ids(svc, chosen: dict, limit: int, offset: int = 0) -> list[str]:
+    within = chosen["due_within"]
+    return svc.metadata.lifecycle.retention_ids(
+        state=chosen["state"] or None,
+        action=chosen["action"] or None,
+        due_by=date.today() + timedelta(days=int(within)) if within else None,
+        filters={name: chosen[name] for name in PLACE_FILTERS if chosen[name]},
+        limit=limit,
+        offset=offset,
+    )
+
+
+@bp.get("/records")
+@requires(Permission.READ_AUDIT)
+def records():
+    chosen = list_filters(request.args)
+    raw_page = request.args.get("page", "1")
+    page = max(int(raw_page), 1) if raw_page.isdigit() else 1
+    shown = matching_ids(services(), chosen, PER_PAGE, (page - 1) * PER_PAGE)
+    total = len(matching_ids(services(), chosen, COUNT_CAP + 1))  # there may be millions
+    docs = services().metadata.documents.by_ids(shown)
+    rows = [(docs[i], retention.state_of(services(), docs[i])) for i in shown if i in docs]
+    query = {k: v for k, v in chosen.items() if v}
+    return render_template(
+        "retention_records.html",
+        rows=rows,
+        total=min(total, COUNT_CAP),
+        capped=total > COUNT_CAP,
+        page=page,
+        per_page=PER_PAGE,
+        chosen=chosen,
+        states=RETENTION_STATES,
+        due_actions=DUE_ACTIONS,
+        export_url=url_for("retention.export") + ("?" + urlencode(query) if query else ""),
+        page_url=lambda n: url_for("retention.records") + "?" + urlencode({**query, "page": n}),
+    )
+
+
+@bp.get("/records.csv")
+@requires(Permission.READ_AUDIT)
+def export():
+    chosen = list_filters(request.args)
+    svc = services()
+    audit.record(svc, actor(), "retention.export", "", client_ip(),
+                 filters={k: v for k, v in chosen.items() if v})  # fmt: skip
+    return Response(
+        _csv_rows(svc, _batches(svc, chosen)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=retensi.csv"},
+    )
+
+
+def _batches(svc, chosen: dict):
+    """Needs no request context: the response is streamed after the view has returned."""
+    offset = 0
+    while ids := matching_ids(svc, chosen, BATCH, offset):
+        yield ids
+        offset += len(ids)
+
+
+def _csv_rows(svc, batches):
+    """Streamed batch by batch: an export of a whole province must not sit in memory."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    yield out.getvalue()
+    for ids in batches:
+        out.seek(0)
+        out.truncate()
+        docs = svc.metadata.documents.by_ids(ids)
+        for doc in (docs[i] for i in ids if i in docs):
+            r = retention.state_of(svc, doc)
+            m = doc.metadata
+            writer.writerow([
+                doc.id, m.form_type, m.election, m.year, m.province, m.regency, m.district,
+                m.village, m.tps, r.state.value, retention_label(r.state.value, r.action),
+                r.action or "", r.series, _day(r.active_until), _day(r.inactive_until),
+                _day(r.changes_at), "; ".join(h.case_ref for h in r.holds),
+            ])  # fmt: skip
+        yield out.getvalue()
+
+
+def _day(value) -> str:
+    return value.isoformat() if value else ""
