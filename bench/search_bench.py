@@ -65,16 +65,20 @@ def load(services, count: int) -> None:
 
 
 def query_sets(n: int, seed: int = 11) -> dict[str, list[dict]]:
+    """Full text: two handwritten words from the more frequent part of the vocabulary; TPS
+    lookup: a village's polling station; facet: a word within a regency (facets drill down to
+    its districts); common term: a printed word every record has, counted in full."""
     rng = random.Random(seed)
     villages = Places(7).villages
+    words = vocabulary()[:2000]
     sets = {"full-text": [], "tps lookup": [], "facet": [], "common term": []}
     for _ in range(n):
         province, regency, district, village = rng.choice(villages)
-        sets["full-text"].append({"q": f"{rng.choice(WORDS)} {rng.choice(WORDS)}"})
+        sets["full-text"].append({"q": f"{rng.choice(words)} {rng.choice(words)}"})
         sets["tps lookup"].append(
             {"village": village, "district": district, "tps": str(rng.randint(1, 30))}
         )
-        sets["facet"].append({"q": rng.choice(WORDS), "district": district})
+        sets["facet"].append({"q": rng.choice(words), "regency": regency})
         sets["common term"].append({"q": "suara"})
     return sets
 

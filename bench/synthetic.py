@@ -79,11 +79,12 @@ SYLLABLES = [
     "bu",
 ]
 # Printed on every form of the template: these words are in every record.
-TEMPLATE = (
+PRINTED = (
     "model c hasil sertifikat hasil penghitungan perolehan suara pemilihan umum tahun di tempat "
     "pemungutan suara provinsi kabupaten kota kecamatan kelurahan desa tps data pemilih jumlah "
     "suara sah tidak sah ketua anggota kpps saksi tanda tangan"
-).split()
+)
+TEMPLATE = PRINTED.split()
 VOCABULARY_SIZE = 20_000  # handwritten names, notes and remarks: a long Zipf tail
 BASE = datetime(2024, 2, 14, 8, 0, 0)
 
