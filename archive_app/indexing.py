@@ -21,7 +21,11 @@ log = logging.getLogger(__name__)
 def to_index_document(doc: Document, pages: list[Page]) -> IndexDocument:
     return IndexDocument(
         id=doc.id,
-        metadata={**doc.metadata.as_dict(), "retention": doc.retention_state},
+        metadata={
+            **doc.metadata.as_dict(),
+            "retention": doc.retention_state,
+            "flags": list(doc.flags),
+        },  # fmt: skip
         pages=tuple(p.text for p in pages),
         created_at=doc.created_at,
     )

@@ -8,6 +8,7 @@ every object is stored. Indexing comes after and may fail without failing the re
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import shutil
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
-from archive_app import audit, holds, indexing, retention, sidecar
+from archive_app import audit, holds, indexing, readings, retention, sidecar
 from archive_app.domain.entities import Page, StoredFile
 from archive_app.domain.records import FileRole, Status, object_key
 from archive_app.storage.interfaces import CHUNK, ChecksumMismatch, StoreUnavailable
@@ -111,7 +112,10 @@ def _run(services, doc, owner: str, workdir: Path) -> None:
         out,
         services.ocr,
         on_page=lambda done, total: docs.progress(doc.id, done, total),
+        readers=readings.page_readers(services),
     )
+    settled = readings.reconcile(services, doc, docs.readings(doc.id)["given"], result)
+    doc = dataclasses.replace(doc, metadata=settled.metadata)
     files = _store_derivatives(services.objects, doc.id, result)
     files.append(StoredFile(FileRole.ORIGINAL.value, original_key, doc.sha256, doc.size, kind.mime))
     pages = [
@@ -128,13 +132,13 @@ def _run(services, doc, owner: str, workdir: Path) -> None:
         for p in result.pages
     ]
     meta_key = sidecar.sidecar_key(doc.id)
-    body = sidecar.build(doc, files, pages, Status.READY.value)
+    body = sidecar.build(doc, files, pages, Status.READY.value, settled)
     meta = services.objects.put_bytes(meta_key, body, content_type="application/json")
     derived = [f for f in files if f.role != FileRole.ORIGINAL.value]
     derived.append(
         StoredFile(FileRole.METADATA.value, meta_key, meta.sha256, meta.size, "application/json")
     )
-    docs.finish(doc.id, owner, pages, derived, result.confidence)
+    docs.finish(doc.id, owner, pages, derived, result.confidence, settled)
 
 
 def _fetch_verified(objects, key: str, target: Path, sha256: str) -> None:

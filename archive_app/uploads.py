@@ -48,10 +48,16 @@ class Accepted:
 
 
 def receive(
-    services, stream: BinaryIO, filename: str, raw_metadata: Mapping, actor: str, ip: str = ""
-) -> Accepted:
-    """Archive one uploaded file. Raises MetadataError, RejectedFile or DuplicateDocument."""
-    metadata = validate_metadata(raw_metadata, services.settings.vocabulary)
+    services, stream: BinaryIO, filename: str, raw_metadata: Mapping, actor: str, ip: str = "",
+    *, batch_id: int | None = None,
+) -> Accepted:  # fmt: skip
+    """Archive one uploaded file. Raises MetadataError, RejectedFile or DuplicateDocument.
+
+    Metadata the page itself shows may be left out: it is read from the page during
+    processing, and a field neither given nor read sends the record to review.
+    """
+    metadata = validate_metadata(raw_metadata, services.settings.vocabulary, partial=True)
+    given = {k: v for k, v in metadata.as_dict().items() if str(raw_metadata.get(k) or "").strip()}
     spool = _spool(services, stream)
     try:
         sha256, size = spool.sha256, spool.size
@@ -68,6 +74,8 @@ def receive(
             size=size,
             page_count=info.page_count,
             created_by=actor,
+            batch_id=batch_id,
+            given=given,
         )
         _store(services, new, spool.path, info.kind)
     finally:

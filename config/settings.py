@@ -48,6 +48,9 @@ class Settings:
     max_upload_mb: int = 1024
     max_image_pixels: int = 150_000_000
     max_pages: int = 2000
+    max_zip_files: int = 20_000
+    max_zip_mb: int = 20_480
+    max_tps_voters: int = 300  # a TPS had at most 300 voters in 2024
     vocabulary_file: Path | None = None
     s3_endpoint: str = ""
     s3_access_key: str = field(default="", repr=False)

@@ -86,6 +86,20 @@ class PageResult:
     height_px: int
     view_path: Path
     thumb_path: Path
+    readings: dict = field(default_factory=dict)  # name of a page reader -> what it read
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a page reader sees: the page image Tesseract read (already upright) and its word
+    table, while they still exist. Readers run once per OCR'd page, inside the pipeline."""
+
+    number: int
+    image_path: Path
+    dpi: int
+    rotation: int
+    text: str
+    tsv_path: Path  # Tesseract TSV: word boxes in ``image_path`` pixels, with confidences
 
 
 @dataclass
@@ -103,3 +117,41 @@ class ProcessedDocument:
         if not words:
             return None
         return sum(c * w for c, w in scored) / words
+
+
+@dataclass(frozen=True)
+class FieldReading:
+    """One metadata field as the machine read it from the page."""
+
+    value: str | int
+    confidence: float  # 0.0-1.0: how sure the reader is
+    source: str  # "qr" (a code printed on the form) or "header" (the printed header's text)
+
+
+@dataclass(frozen=True)
+class TallyRow:
+    label: str  # candidate / party as printed
+    votes: int | None  # None when unreadable
+    confidence: float  # 0.0-1.0
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Vote counts read from a result form, with the arithmetic checks on them.
+
+    ``consistent`` is True when every check that could be made holds, False when one fails,
+    None when too few numbers were read to check anything. Readings are never "corrected".
+    """
+
+    rows: tuple[TallyRow, ...]
+    valid: int | None
+    invalid: int | None
+    ballots_used: int | None
+    confidences: dict  # {"valid": c, "invalid": c, "ballots_used": c}
+    consistent: bool | None
+    problems: tuple[str, ...] = ()  # plain sentences, e.g. "candidates sum to 235, valid is 236"
+
+    @property
+    def min_confidence(self) -> float | None:
+        values = [r.confidence for r in self.rows] + list(self.confidences.values())
+        return min(values) if values else None

@@ -34,6 +34,8 @@ class OcrResult:
     words: int
     score: float  # sum of confidences of words >= CONFIDENT: how much readable text was found
     pdf_path: Path | None = None
+    image_path: Path | None = None  # the image this result was read from
+    tsv_path: Path | None = None
 
 
 def _run(args: list[str], settings: OcrSettings) -> subprocess.CompletedProcess:
@@ -70,7 +72,7 @@ def recognize(image: Path, out_base: Path, settings: OcrSettings, dpi: int) -> O
         raise OcrError(f"Tesseract failed on {image.name}: {_stderr_tail(done)}")
     confidence, words, score = parse_tsv(tsv.read_text(encoding="utf-8"))
     text = txt.read_text(encoding="utf-8").strip()
-    return OcrResult(text, confidence, words, score, pdf)
+    return OcrResult(text, confidence, words, score, pdf, image, tsv)
 
 
 def measure(image: Path, out_base: Path, settings: OcrSettings, dpi: int) -> OcrResult:

@@ -10,6 +10,7 @@ Per-page work happens inside ``ocr_pages`` so only one page image is in memory a
 from __future__ import annotations
 
 import contextlib
+import logging
 import shutil
 import time
 from collections import Counter
@@ -18,10 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest import derivatives, images, ocr, orientation
-from ingest.models import FileKind, OcrSettings, PageResult, ProcessedDocument
+from ingest.models import FileKind, OcrSettings, PageContext, PageResult, ProcessedDocument
 from ingest.pages import ImagePage, TextPage, iter_pages, page_count
 
+log = logging.getLogger(__name__)
+
 OnPage = Callable[[int, int], None]
+PageReader = Callable[[PageContext], object]  # e.g. QR codes, a tally table
 
 
 @dataclass
@@ -34,6 +38,7 @@ class Job:
     settings: OcrSettings
     on_page: OnPage | None
     cleanup: contextlib.ExitStack
+    readers: dict[str, PageReader] = field(default_factory=dict)
     scratch: Path = Path()
     total: int = 0
     pdf: derivatives.PdfAssembler | None = None
@@ -95,10 +100,16 @@ def process_file(
     workdir: Path,
     settings: OcrSettings,
     on_page: OnPage | None = None,
+    readers: dict[str, PageReader] | None = None,
 ) -> ProcessedDocument:
-    """OCR an accepted upload into ``workdir``; raises ocr.OcrError if Tesseract fails."""
+    """OCR an accepted upload into ``workdir``; raises ocr.OcrError if Tesseract fails.
+
+    ``readers`` run on every OCR'd page while its image and word table exist; what each
+    returns lands in ``PageResult.readings[name]``. A reader that fails is recorded as
+    ``{"error": ...}`` on that page and never fails the document.
+    """
     with contextlib.ExitStack() as cleanup:
-        job = Job(Path(path), kind, Path(workdir), settings, on_page, cleanup)
+        job = Job(Path(path), kind, Path(workdir), settings, on_page, cleanup, dict(readers or {}))
         for step in STEPS:
             step(job)
     extra = {"timings": dict(job.timings), "orientation": job.decisions}
@@ -121,10 +132,28 @@ def ocr_page(page: ImagePage, job: Job) -> PageResult:
     with _timed(job, "pdf"):
         job.pdf.add_ocr_page(result.pdf_path)
     width, height = page.size if rotation % 180 == 0 else page.size[::-1]
+    readings = _read(job, page, rotation, result)
     return PageResult(
         page.number, "ocr", result.text, result.confidence, result.words, rotation,
-        width, height, view, thumb,
+        width, height, view, thumb, readings,
     )  # fmt: skip
+
+
+def _read(job: Job, page: ImagePage, rotation: int, result: ocr.OcrResult) -> dict:
+    if not job.readers or result.image_path is None or result.tsv_path is None:
+        return {}
+    context = PageContext(
+        page.number, result.image_path, page.dpi, rotation, result.text, result.tsv_path
+    )
+    readings = {}
+    for name, reader in job.readers.items():
+        with _timed(job, f"read:{name}"):
+            try:
+                readings[name] = reader(context)
+            except Exception as exc:  # a reader is an extra, never a reason to lose the page
+                log.warning("page reader %s failed on page %d", name, page.number, exc_info=True)
+                readings[name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+    return readings
 
 
 def _turned(

@@ -98,6 +98,7 @@ MAPPINGS = {
         },
         **{f"{name}_lc": {"type": "keyword", "doc_values": False} for name in KEYWORD_FIELDS},
         **{name: {"type": "integer"} for name in INT_FIELDS},
+        "flags": {"type": "keyword", "doc_values": False},
     },
 }
 
@@ -117,6 +118,7 @@ def source(doc: IndexDocument) -> dict:
         body[f"{name}_lc"] = " ".join(value.split()).lower()
     for name in INT_FIELDS:
         body[name] = int(meta.get(name) or 0)
+    body["flags"] = list(meta.get("flags") or ())
     return body
 
 
@@ -149,16 +151,19 @@ def _words(query: SearchQuery) -> list[str]:
     return [*query.terms, *(w for p in query.phrases for w in p)]
 
 
+def _filter_field(name: str) -> str:
+    if name in INT_FIELDS:
+        return name
+    return "flags" if name == "flag" else f"{name}_lc"
+
+
 def query_clause(query: SearchQuery) -> dict:
     """Every word in the text or the metadata words, phrases in the text, exact filters."""
     must = [
         {"bool": {"should": [{"term": {"text": t}}, {"term": {"meta": t}}]}} for t in query.terms
     ]
     must += [_phrase(p) for p in query.phrases]
-    filters = [
-        {"term": {name if name in INT_FIELDS else f"{name}_lc": value}}
-        for name, value in query.filters.items()
-    ]
+    filters = [{"term": {_filter_field(name): value}} for name, value in query.filters.items()]
     if not must and not filters:
         return {"match_all": {}}
     clause = {"bool": {"must": must, "filter": filters}}

@@ -21,8 +21,10 @@ FILTER_FIELDS = (
     "village",
     "tps",
     "retention",
+    "flag",
 )
-FACET_FIELDS = FILTER_FIELDS
+FACET_FIELDS = FILTER_FIELDS[:-1]  # flags are a filter only
+FLAGS = ("inconsistent", "low_confidence", "review")
 RETENTION_STATES = ("active", "inactive", "due", "on_hold", "disposed", "transferred")
 MAX_PER_PAGE = 100
 

@@ -13,7 +13,13 @@ import unicodedata
 from collections.abc import Mapping
 
 from archive_app.domain.metadata import normalize_place, parse_tps
-from search.interfaces import FILTER_FIELDS, MAX_PER_PAGE, RETENTION_STATES, SearchQuery
+from search.interfaces import (
+    FILTER_FIELDS,
+    FLAGS,
+    MAX_PER_PAGE,
+    RETENTION_STATES,
+    SearchQuery,
+)
 
 _WORD = re.compile(r"[^\W_]+")
 _PHRASE = re.compile(r'"([^"]*)"')
@@ -49,6 +55,8 @@ def normalize_filter(name: str, value: str) -> str | int:
         if not value.isdigit():
             raise QueryError("year", "year must be a number")
         return int(value)
+    if name == "flag" and value.lower() not in FLAGS:
+        raise QueryError("flag", f"flag must be one of {', '.join(FLAGS)}")
     if name == "retention" and value.lower() not in RETENTION_STATES:
         raise QueryError("retention", f"retention must be one of {', '.join(RETENTION_STATES)}")
     return " ".join(value.split()).lower()
@@ -129,6 +137,10 @@ def record_matches(query: SearchQuery, metadata: Mapping, text: str) -> bool:
     """Does one record match the query? The same rules the engines apply, in plain Python,
     for records the index has not seen yet (e.g. a hold on every future matching record)."""
     for name, wanted in query.filters.items():
+        if name == "flag":
+            if wanted not in (metadata.get("flags") or ()):
+                return False
+            continue
         value = metadata.get(name)
         if isinstance(wanted, int):
             if value != wanted:

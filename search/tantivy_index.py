@@ -50,6 +50,7 @@ def _schema() -> tantivy.Schema:
         sb.add_text_field(f"{name}_lc", tokenizer_name="raw")  # lowercased, for filters
     for name in INT_FIELDS:
         sb.add_integer_field(name, indexed=True, fast=True)
+    sb.add_text_field("flags", tokenizer_name="raw")  # why auditors should look: a filter
     sb.add_integer_field("created", fast=True)
     return sb.build()
 
@@ -154,7 +155,10 @@ class TantivyIndex:
         for name in INT_FIELDS:
             fields[name] = int(meta.get(name) or 0)
         fields["created"] = int(doc.created_at.timestamp())
-        return Document(**fields)
+        document = Document(**fields)
+        for flag in meta.get("flags") or ():
+            document.add_text("flags", flag)
+        return document
 
     def index(self, docs: Iterable[IndexDocument]) -> None:
         docs = list(docs)
@@ -221,7 +225,7 @@ class TantivyIndex:
                 text_parts.append(Query.phrase_query(schema, "text", list(phrase)))
         clauses = [(Occur.Must, q) for q in text_parts]
         for name, value in query.filters.items():
-            field = name if name in INT_FIELDS else f"{name}_lc"
+            field = name if name in INT_FIELDS else "flags" if name == "flag" else f"{name}_lc"
             clauses.append((Occur.Must, Query.term_query(schema, field, value)))
         if not clauses:
             return Query.all_query(), None

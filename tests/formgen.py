@@ -4,16 +4,24 @@ Real forms cannot be committed (personal data, licences), so tests draw a look-a
 at 300 dpi with the KPU header, the region labels, a candidate table with printed counts and the
 totals. ``unique_word`` is printed in the notes line so a test can look for a word that only OCR
 could have read. Output is deterministic for a given ``seed``.
+
+``digit_boxes=True`` draws the counts the way real C.Hasil forms carry them: each number written
+into three adjacent per-digit boxes (hundreds, tens, units), right-aligned in the count cell.
+Leading positions hold a written ``0`` by default (``005``; ``leading_zeros=False`` leaves them
+blank, as some officers do). ``handwriting`` (0.0-1.0) imitates a pen in the boxes: per digit
+a DejaVu face, size, rotation, shear, offset, stroke width and ink darkness. ``valid_override``
+and ``ballots_override`` print totals that break the arithmetic, for tests of the tally checks.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import random
 from pathlib import Path
 
 import pymupdf
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 PAGE_PX = (2480, 3508)  # A4 at 300 dpi
@@ -35,10 +43,21 @@ CANDIDATES = [
     "HENDRA GUNAWAN - MAYA SARI",
     "AGUS PRASETYO - NURUL HASANAH",
 ]
+# Pen imitation: faces whose digits differ the way two officers' hands do.
+HAND_FACES = (
+    "DejaVuSans.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSansCondensed-Oblique.ttf",
+    "DejaVuSans-ExtraLight.ttf", "DejaVuSerif-Italic.ttf", "DejaVuSerifCondensed.ttf",
+)  # fmt: skip
+BOX_W, BOX_H, BOXED_ROW = 96, 104, 130  # per-digit box and the taller row that holds it
 
 
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    return ImageFont.truetype(str(FONT_DIR / name), size)
+
+
+@functools.lru_cache(maxsize=64)
+def _face(name: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_DIR / name), size)
 
 
@@ -80,26 +99,79 @@ def _row(draw, y: int, cells: list[str], xs: list[int], font, height: int = 110)
     return y + height
 
 
-def _table(draw: ImageDraw.ImageDraw, y: int, votes: tuple[int, ...], invalid: int) -> int:
+def _table(image: Image.Image, y: int, fields: dict, rng: random.Random) -> int:
+    draw = ImageDraw.Draw(image)
+    votes, invalid = tuple(fields["votes"]), fields["invalid"]
     xs = [LEFT, LEFT + 260, LEFT + 1500]
     bold, font = _font(40, bold=True), _font(46)
+    boxed = fields.get("digit_boxes", False)
+    height = BOXED_ROW if boxed else 110
+
+    def count_row(y: int, first: str, label: str, value: int) -> int:
+        if not boxed:
+            return _row(draw, y, [first, label, str(value)], xs, font)
+        _row(draw, y, [first, label, ""], xs, font, height)
+        _boxes(image, (RIGHT - 80 - 3 * BOX_W, y + (height - BOX_H) // 2), value, fields, rng)
+        return y + height
+
     draw.text((LEFT, y), "I. PEROLEHAN SUARA PASANGAN CALON", font=_font(48, bold=True), fill=0)
     y = _row(draw, y + 90, ["NO. URUT", "NAMA PASANGAN CALON", "PEROLEHAN SUARA"], xs, bold)
     for number, count in enumerate(votes, start=1):
-        name = CANDIDATES[(number - 1) % len(CANDIDATES)]
-        y = _row(draw, y, [str(number), name, str(count)], xs, font)
+        y = count_row(y, str(number), CANDIDATES[(number - 1) % len(CANDIDATES)], count)
     y += 90
     draw.text((LEFT, y), "II. JUMLAH SUARA", font=_font(48, bold=True), fill=0)
     y += 90
-    valid = sum(votes)
+    valid = _given(fields.get("valid_override"), sum(votes))
+    ballots = _given(fields.get("ballots_override"), valid + invalid)
     totals = [
         ("A", "JUMLAH SELURUH SUARA SAH", valid),
         ("B", "JUMLAH SUARA TIDAK SAH", invalid),
-        ("C", "JUMLAH SUARA SAH DAN TIDAK SAH", valid + invalid),
+        ("C", "JUMLAH SUARA SAH DAN TIDAK SAH", ballots),
     ]
     for letter, label, value in totals:
-        y = _row(draw, y, [letter, label, str(value)], xs, font)
+        y = count_row(y, letter, label, value)
     return y + 100
+
+
+def _given(override: int | None, computed: int) -> int:
+    return computed if override is None else override
+
+
+def _boxes(image: Image.Image, origin: tuple[int, int], value: int, fields: dict, rng) -> None:
+    """Three adjacent per-digit boxes (hundreds, tens, units) with a digit written in each."""
+    if not 0 <= value <= 999:
+        raise ValueError(f"{value} does not fit three digit boxes")
+    draw = ImageDraw.Draw(image)
+    x, y = origin
+    draw.rectangle((x, y, x + 3 * BOX_W, y + BOX_H), outline=0, width=3)
+    for i in (1, 2):
+        draw.line((x + i * BOX_W, y, x + i * BOX_W, y + BOX_H), fill=0, width=3)
+    text = f"{value:03d}" if fields.get("leading_zeros", True) else f"{value:>3d}"
+    hand = float(fields.get("handwriting", 0.0))
+    for i, digit in enumerate(text):
+        if digit != " ":
+            _write(image, digit, (x + i * BOX_W + BOX_W // 2, y + BOX_H // 2), hand, rng)
+
+
+def _write(image: Image.Image, digit: str, center: tuple[int, int], hand: float, rng) -> None:
+    """One digit as a pen might write it, darkened onto the page so box lines stay visible."""
+    face = rng.choice(HAND_FACES) if hand else HAND_FACES[0]
+    size = round(80 * (1 + rng.uniform(-0.15, 0.12) * hand))
+    stroke = rng.choice((0, 0, 1, 2)) if hand else 0
+    ink = rng.randrange(0, 80) if hand else 0
+    tile = Image.new("L", (160, 160), 255)
+    ImageDraw.Draw(tile).text(
+        (80, 80), digit, font=_face(face, size), fill=ink, anchor="mm",
+        stroke_width=stroke, stroke_fill=ink,
+    )  # fmt: skip
+    if hand:
+        shear = rng.uniform(-0.25, 0.25) * hand
+        affine = (1, shear, -shear * 80, 0, 1, 0)
+        tile = tile.transform(tile.size, Image.Transform.AFFINE, affine, fillcolor=255)
+        tile = tile.rotate(rng.uniform(-10, 10) * hand, Image.Resampling.BILINEAR, fillcolor=255)
+    dx, dy = (round(rng.uniform(-0.1, 0.1) * hand * side) for side in (BOX_W, BOX_H))
+    box = (center[0] - 80 + dx, center[1] - 80 + dy, center[0] + 80 + dx, center[1] + 80 + dy)
+    image.paste(ImageChops.darker(image.crop(box), tile), box)
 
 
 def _footer(draw, y: int, unique_word: str | None, number: int, total: int) -> None:
@@ -150,7 +222,7 @@ def draw_page(number: int = 1, total: int = 1, *, noise: float = 0.0, seed: int 
         ("TPS", f"{fields['tps']:03d}"),
     ]
     y = _regions(draw, y, regions)
-    y = _table(draw, y, tuple(fields["votes"]), fields["invalid"])
+    y = _table(image, y, fields, random.Random(f"{seed}-{number}-pen"))
     _footer(draw, y, fields["unique_word"], number, total)
     if noise:
         _speckle(image, noise, random.Random(f"{seed}-{number}"))
@@ -176,15 +248,23 @@ def make_form(
     pages: int = 1,
     noise: float = 0.0,
     seed: int = 0,
+    digit_boxes: bool = False,
+    handwriting: float = 0.0,
+    leading_zeros: bool = True,
+    valid_override: int | None = None,
+    ballots_override: int | None = None,
 ) -> Path:
     """Write a scanned-looking form to ``path`` and return it.
 
     Page ``i`` (0-based) of a multi-page file shows TPS ``tps + i`` so tests can tell pages apart.
     ``rotate`` is the clockwise angle the page was scanned at (any angle; 90/180/270 lossless).
+    The count options (``digit_boxes`` ... ``ballots_override``) are described in the module doc.
     """
     fields = dict(election=election, form_type=form_type, year=year, province=province)
     fields |= dict(regency=regency, district=district, village=village, votes=votes)
-    fields |= dict(invalid=invalid, unique_word=unique_word)
+    fields |= dict(invalid=invalid, unique_word=unique_word, digit_boxes=digit_boxes)
+    fields |= dict(handwriting=handwriting, leading_zeros=leading_zeros)
+    fields |= dict(valid_override=valid_override, ballots_override=ballots_override)
     images = [
         _rotate(draw_page(i + 1, pages, noise=noise, seed=seed, tps=tps + i, **fields), rotate)
         for i in range(pages)

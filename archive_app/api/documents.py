@@ -66,8 +66,9 @@ def _document_or_404(doc_id: str):
 def get_document(doc_id: str):
     doc = _document_or_404(doc_id)
     note_view(doc_id, via="api")
-    pages = services().metadata.documents.pages(doc_id)
-    return jsonify(document_json(doc, pages, retention.state_of(services(), doc)))
+    docs = services().metadata.documents
+    state = retention.state_of(services(), doc)
+    return jsonify(document_json(doc, docs.pages(doc_id), state, docs.readings(doc_id)))
 
 
 @bp.get("/documents/<doc_id>/<any(original, pdf, text):what>")

@@ -24,7 +24,10 @@ def _day(value) -> str | None:
 
 
 def document_json(
-    doc: Document, pages: list[Page] | None = None, retention: Retention | None = None
+    doc: Document,
+    pages: list[Page] | None = None,
+    retention: Retention | None = None,
+    readings: dict | None = None,
 ) -> dict:
     body = {
         "id": doc.id,
@@ -63,7 +66,29 @@ def document_json(
         ]
     if retention is not None:
         body["retention"] = retention_json(retention)
+    if readings is not None:
+        body.update(readings_json(doc, readings))
     return body
+
+
+def readings_json(doc: Document, readings: dict) -> dict:
+    """What was read from the pages: metadata fields with confidences, whether a person must
+    confirm them (and why), the vote counts with their checks, and the auditors' flags."""
+    tally = readings.get("tally")
+    return {
+        "extracted": {
+            name: {"value": r["value"], "confidence": r["confidence"], "source": r["source"]}
+            for name, r in (readings.get("extracted") or {}).items()
+        },
+        "review": bool(readings.get("review")),
+        "review_reasons": readings.get("reasons") or [],
+        "tally": None if tally is None else {
+            "rows": tally["rows"], "valid": tally["valid"], "invalid": tally["invalid"],
+            "ballots_used": tally["ballots_used"], "consistent": tally["consistent"],
+            "confidences": tally.get("confidences", {}), "problems": tally.get("problems", []),
+        },
+        "flags": list(doc.flags),
+    }  # fmt: skip
 
 
 def retention_json(r: Retention) -> dict:

@@ -1,7 +1,19 @@
-"""`archive ingest FILE...`: archive scans from the command line and wait for them."""
+"""`archive ingest` and `archive watch`: archive scans from the command line.
+
+    archive ingest FILE|DIR|ZIP... [--manifest manifest.csv] [--election E ...]
+
+Every file (a folder's files, a ZIP's entries) becomes part of one batch. Metadata given as
+options is shared by the batch; a manifest (CSV) gives it per file: a column ``file`` (the
+file's path relative to the manifest or to the folder/ZIP given, or just its name) and any
+of election, form_type, year, province, regency, district, village, tps, region_code,
+title, notes, record_date. Fields neither given nor printed legibly on the form send the
+record to review. Running it again is safe: files already archived are skipped, and ones
+whose processing had failed are queued again.
+"""
 
 from __future__ import annotations
 
+import csv
 import sys
 import time
 from datetime import timedelta
@@ -12,84 +24,116 @@ import click
 from archive_app.commands.context import cli_actor, pass_ctx
 from archive_app.commands.run import ensure_ready
 from archive_app.domain.clock import utcnow
+from archive_app.domain.metadata import ALL_FIELDS
 
 METADATA_OPTIONS = [
-    ("--election", "election", True),
-    ("--form-type", "form_type", True),
-    ("--year", "year", True),
-    ("--province", "province", True),
-    ("--regency", "regency", True),
-    ("--district", "district", True),
-    ("--village", "village", True),
-    ("--tps", "tps", True),
-    ("--region-code", "region_code", False),
-    ("--title", "title", False),
-    ("--notes", "notes", False),
-]
+    ("--election", "election"), ("--form-type", "form_type"), ("--year", "year"),
+    ("--province", "province"), ("--regency", "regency"), ("--district", "district"),
+    ("--village", "village"), ("--tps", "tps"), ("--region-code", "region_code"),
+    ("--title", "title"), ("--notes", "notes"), ("--record-date", "record_date"),
+]  # fmt: skip
 SETTLED = {"ready", "failed"}
 
 
-def _metadata_options(fn):
-    for flag, name, required in reversed(METADATA_OPTIONS):
-        fn = click.option(flag, name, required=required, default="")(fn)
+def metadata_options(fn):
+    for flag, name in reversed(METADATA_OPTIONS):
+        fn = click.option(flag, name, default="", help=f"Shared {name.replace('_', ' ')}.")(fn)
     return fn
 
 
+class Manifest:
+    """Per-file metadata from a CSV, looked up by relative path or by file name."""
+
+    def __init__(self, path: str | None):
+        self.rows: dict[str, dict] = {}
+        if not path:
+            return
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or "file" not in reader.fieldnames:
+                raise click.ClickException(f"{path}: the manifest needs a 'file' column")
+            unknown = set(reader.fieldnames) - {"file", *ALL_FIELDS}
+            if unknown:
+                raise click.ClickException(f"{path}: unknown columns {sorted(unknown)}")
+            for row in reader:
+                key = row.pop("file").strip().replace("\\", "/")
+                self.rows[key] = {k: (v or "").strip() for k, v in row.items()}
+
+    def __call__(self, name: str) -> dict:
+        name = name.replace("\\", "/")
+        return self.rows.get(name) or self.rows.get(Path(name).name) or {}
+
+
+def _files(paths) -> list[tuple[Path, str]]:
+    """(path, name as the manifest knows it) for each file given, folders walked in order."""
+    found = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if not any(part.startswith(".") for part in child.relative_to(path).parts):
+                    found.append((child, child.relative_to(path).as_posix()))
+        else:
+            found.append((path, path.name))
+    return found
+
+
 @click.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@_metadata_options
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "--manifest",
+    type=click.Path(exists=True, dir_okay=False),
+    help="CSV with a 'file' column and metadata columns, one row per file.",
+)
+@metadata_options
+@click.option("--label", default="", help="A name for the batch.")
 @click.option("--wait/--no-wait", default=True, help="Wait until every file is processed.")
 @click.option("--workers", type=int, default=None, help="Local workers if none are running.")
 @pass_ctx
-def ingest(ctx, files, wait, workers, **metadata):
-    """Archive FILES (PDF, TIFF, JPEG, PNG) with the given metadata; print their record ids."""
+def ingest(ctx, paths, manifest, label, wait, workers, **shared):  # noqa: PLR0913
+    """Archive files, folders or ZIPs (PDF, TIFF, JPEG, PNG) and print their record ids."""
+    from archive_app import batches
+    from archive_app.domain.metadata import MetadataError, validate_metadata
+
     services = ctx.services
     ensure_ready(services)
-    accepted, problems = _receive_all(services, files, metadata)
-    if wait and accepted:
-        _wait(services, accepted, workers)
-    failed = problems
-    for path, doc_id in accepted:
-        doc = services.metadata.documents.get(doc_id)
-        status = doc.status.value if doc else "missing"
-        line = f"{doc_id}\t{status}\t{path}"
+    try:
+        validate_metadata(shared, services.settings.vocabulary, partial=True)
+    except MetadataError as exc:
+        for field, message in exc.fields.items():
+            click.echo(f"error: --{field.replace('_', '-')}: {message}", err=True)
+        sys.exit(2)
+    lookup = Manifest(manifest)
+    batch_id = batches.start(services, label or " ".join(paths)[:200], "cli", shared, cli_actor())
+    outcomes = []
+    for path, name in _files(paths):
+        outcomes += batches.add_file(services, batch_id, path, name, cli_actor(),
+                                     overrides=lookup)  # fmt: skip
+    for o in outcomes:
+        if o.outcome != "accepted":
+            click.echo(f"{o.outcome}: {o.name}: {o.message}", err=True)
+    ids = [o.document_id for o in outcomes if o.document_id]
+    if wait and ids:
+        _wait(services, ids, workers)
+    failed = sum(o.outcome == "rejected" for o in outcomes)
+    for o in outcomes:
+        doc = services.metadata.documents.get(o.document_id) if o.document_id else None
+        status = doc.status.value if doc else o.outcome
+        line = f"{o.document_id or '-'}\t{status}\t{o.name}"
         if doc and doc.error:
             line += f"\t{doc.error}"
+        elif doc and "review" in doc.flags:
+            line += "\tneeds review"
         click.echo(line)
         failed += status == "failed"
+    click.echo(f"batch {batch_id}: {len(outcomes)} file(s)", err=True)
     sys.exit(1 if failed else 0)
 
 
-def _receive_all(services, files, metadata) -> tuple[list[tuple[str, str]], int]:
-    from archive_app import uploads
-    from archive_app.db.interfaces import DuplicateDocument
-    from archive_app.domain.metadata import MetadataError
-    from ingest.models import RejectedFile
-
-    accepted, problems = [], 0
-    for path in files:
-        try:
-            with open(path, "rb") as fh:
-                result = uploads.receive(services, fh, Path(path).name, metadata, cli_actor())
-            accepted.append((path, result.id))
-        except MetadataError as exc:
-            for field, message in exc.fields.items():
-                click.echo(f"error: --{field.replace('_', '-')}: {message}", err=True)
-            sys.exit(2)
-        except RejectedFile as exc:
-            click.echo(f"rejected: {path}: {exc.message}", err=True)
-            problems += 1
-        except DuplicateDocument as exc:
-            click.echo(f"{path}: already archived as {exc.existing_id}", err=True)
-            accepted.append((path, exc.existing_id))
-    return accepted, problems
-
-
-def _wait(services, accepted, workers) -> None:
+def _wait(services, ids, workers) -> None:
     from tqdm import tqdm
 
     docs = services.metadata.documents
-    ids = [doc_id for _, doc_id in accepted]
     alive = services.metadata.workers.alive(utcnow() - timedelta(seconds=45))
     local = None
     if not alive:
@@ -111,5 +155,46 @@ def _wait(services, accepted, workers) -> None:
             local.stop()
 
 
+@click.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False))
+@metadata_options
+@click.option("--interval", type=float, default=2.0, help="Seconds between looks.")
+@click.option(
+    "--settle",
+    type=float,
+    default=5.0,
+    help="A file is complete once its size and time stay unchanged this long.",
+)
+@click.option("--once", is_flag=True, help="Take what is complete now, then stop.")
+@pass_ctx
+def watch(ctx, folder, manifest, interval, settle, once, **shared):
+    """Hot folder: archive what a scanner drops into FOLDER, then move it to done/ or failed/."""
+    from archive_app import batches
+    from archive_app.hotfolder import HotFolder
+
+    services = ctx.services
+    ensure_ready(services)
+    lookup = Manifest(manifest)
+    label = f"hot folder {folder} {utcnow():%Y-%m-%d %H:%M}"
+    batch_id = batches.start(services, label, "watch", shared, cli_actor())
+    hot = HotFolder(Path(folder), settle)
+    click.echo(f"watching {folder} (batch {batch_id}); Ctrl-C stops", err=True)
+    try:
+        while True:
+            for path in hot.complete_files():
+                outcomes = batches.add_file(services, batch_id, path, path.name, cli_actor(),
+                                            overrides=lookup)  # fmt: skip
+                moved = hot.file_away(path, outcomes)
+                for o in outcomes:
+                    click.echo(f"{o.document_id or '-'}\t{o.outcome}\t{o.name}\t{moved}")
+            if once and not hot.pending():
+                return
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+
+
 def register(group) -> None:
     group.add_command(ingest)
+    group.add_command(watch)

@@ -7,7 +7,9 @@ again. The queue only carries wake-up calls; the row is the truth.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
@@ -31,6 +33,8 @@ def _document(row: DocumentRow) -> Document:
         metadata=RecordMetadata(**{f: getattr(row, f) for f in ALL_FIELDS}),
         final_state=row.final_state,
         retention_state=row.retention_state,
+        flags=tuple(_flags(row)),
+        batch_id=row.batch_id,
         kind=row.kind,
         original_name=row.original_name,
         size=row.size,
@@ -44,6 +48,18 @@ def _document(row: DocumentRow) -> Document:
         updated_at=row.updated_at,
         processed_at=row.processed_at,
     )
+
+
+def _flags(row: DocumentRow) -> list[str]:
+    """Why auditors should look at the record: the search API's ``flag`` values."""
+    flags = []
+    if row.tally_consistent is False:
+        flags.append("inconsistent")
+    if row.tally_low_confidence:
+        flags.append("low_confidence")
+    if row.needs_review:
+        flags.append("review")
+    return flags
 
 
 def _page(row: PageRow) -> Page:
@@ -86,6 +102,29 @@ def _file_row(doc_id: str, f: StoredFile, now: datetime) -> StoredFileRow:
 VISIBLE = (Status.QUEUED, Status.PROCESSING, Status.READY, Status.FAILED)
 
 
+@dataclass(frozen=True)
+class PageReadings:
+    """What processing read from the pages, and the metadata it settled on."""
+
+    metadata: RecordMetadata
+    extracted: dict  # field -> {"value", "confidence", "source"}
+    review_reasons: list
+    tally: dict | None  # the Tally as JSON-ready data, None when no tally was read
+    tally_consistent: bool | None = None
+    tally_low_confidence: bool = False
+
+
+def _apply_readings(row: DocumentRow, r: PageReadings) -> None:
+    for name, value in _columns(r.metadata).items():
+        setattr(row, name, value)
+    row.extracted = json.dumps(r.extracted, ensure_ascii=False)
+    row.needs_review = bool(r.review_reasons)
+    row.review_reasons = json.dumps(r.review_reasons, ensure_ascii=False)
+    row.tally = json.dumps(r.tally, ensure_ascii=False) if r.tally is not None else ""
+    row.tally_consistent = r.tally_consistent
+    row.tally_low_confidence = r.tally_low_confidence
+
+
 def _columns(metadata: RecordMetadata) -> dict:
     """Metadata as column values (the date as a date, not text)."""
     return {f: getattr(metadata, f) for f in ALL_FIELDS}
@@ -114,6 +153,8 @@ class SqlDocumentRepository:
             created_at=now,
             created_by=new.created_by,
             updated_at=now,
+            batch_id=new.batch_id,
+            uploader_metadata=json.dumps(new.given, ensure_ascii=False),
             **_columns(new.metadata),
         )
         try:
@@ -277,8 +318,10 @@ class SqlDocumentRepository:
         pages: list[Page],
         files: list[StoredFile],
         confidence: float | None,
+        readings: PageReadings | None = None,
     ) -> None:
-        """Swap in the pages and derivative files and mark ready, all in one transaction."""
+        """Swap in the pages and derivative files, what was read from the pages, and mark
+        ready, all in one transaction."""
         now = utcnow()
         with self._s.write() as s:
             row = s.get(DocumentRow, doc_id)
@@ -304,6 +347,8 @@ class SqlDocumentRepository:
             row.lease_until = None
             row.updated_at = now
             row.processed_at = now
+            if readings is not None:
+                _apply_readings(row, readings)
 
     def fail(
         self, doc_id: str, owner: str, error: str, *, final: bool, count_attempt: bool = True
@@ -371,6 +416,93 @@ class SqlDocumentRepository:
                     **_columns(metadata), index_state=IndexState.PENDING.value, updated_at=utcnow()
                 )
             )
+
+    def readings(self, doc_id: str) -> dict:
+        """What processing read: {"given", "extracted", "review", "reasons", "tally"}."""
+        with self._s.read() as s:
+            row = s.get(DocumentRow, doc_id)
+            if row is None:
+                return {}
+            return {
+                "given": json.loads(row.uploader_metadata or "{}"),
+                "extracted": json.loads(row.extracted or "{}"),
+                "review": row.needs_review,
+                "reasons": json.loads(row.review_reasons or "[]"),
+                "tally": json.loads(row.tally) if row.tally else None,
+            }
+
+    def review_queue(self, limit: int = 100, offset: int = 0) -> list[Document]:
+        with self._s.read() as s:
+            rows = s.scalars(
+                select(DocumentRow)
+                .where(DocumentRow.needs_review.is_(True), DocumentRow.status == Status.READY.value)
+                .order_by(DocumentRow.created_at)
+                .limit(limit)
+                .offset(offset)
+            )
+            return [_document(r) for r in rows]
+
+    def review_count(self) -> int:
+        with self._s.read() as s:
+            query = (
+                select(func.count())
+                .select_from(DocumentRow)
+                .where(DocumentRow.needs_review.is_(True), DocumentRow.status == Status.READY.value)
+            )
+            return s.scalar(query) or 0
+
+    def confirm_metadata(self, doc_id: str, metadata: RecordMetadata) -> None:
+        """A person confirmed (or corrected) the metadata: it leaves the review queue."""
+        with self._s.write() as s:
+            s.execute(
+                update(DocumentRow)
+                .where(DocumentRow.id == doc_id)
+                .values(
+                    **_columns(metadata),
+                    needs_review=False,
+                    review_reasons="[]",
+                    index_state=IndexState.PENDING.value,
+                    updated_at=utcnow(),
+                )  # fmt: skip
+            )
+
+    def replace_file(self, doc_id: str, key: str, sha256: str, size: int) -> None:
+        """A stored file was rewritten (the sidecar after a correction): new checksum."""
+        with self._s.write() as s:
+            s.execute(
+                update(StoredFileRow)
+                .where(StoredFileRow.document_id == doc_id, StoredFileRow.key == key)
+                .values(sha256=sha256, size=size, last_checked_at=None, last_check_ok=None)
+            )
+
+    def iter_tallies(self, filters: dict, batch_size: int = 500):
+        """(Document, tally data) of records with vote counts, matching exact filters."""
+        query = select(DocumentRow).where(DocumentRow.tally != "")
+        for name, value in filters.items():
+            column = getattr(DocumentRow, name)
+            query = query.where(
+                func.lower(column) == value.lower() if isinstance(value, str) else column == value
+            )
+        last = ""
+        while True:
+            with self._s.read() as s:
+                rows = list(
+                    s.scalars(
+                        query.where(DocumentRow.id > last)
+                        .order_by(DocumentRow.id)
+                        .limit(batch_size)
+                    )  # fmt: skip
+                )
+            if not rows:
+                return
+            last = rows[-1].id
+            for row in rows:
+                yield _document(row), json.loads(row.tally)
+
+    def flags(self, doc_id: str) -> list[str]:
+        with self._s.read() as s:
+            row = s.get(DocumentRow, doc_id)
+            return _flags(row) if row else []
 
     # -- search index bookkeeping -------------------------------------------------------
     def mark_indexed(self, doc_ids: Iterable[str], at_or_before: datetime) -> None:

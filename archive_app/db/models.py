@@ -87,6 +87,19 @@ class DocumentRow(Base):
     retention_due_at: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
     final_state: Mapped[str] = mapped_column(String(16), default="")
     final_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Bulk ingest and what the machine read from the page: the batch a record came in,
+    # what the uploader typed, what was read (field -> value, confidence, source), whether a
+    # person must confirm the metadata and why, and the vote counts with their checks.
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("batches.id"), nullable=True, index=True
+    )
+    uploader_metadata: Mapped[str] = mapped_column(Text, default="{}")
+    extracted: Mapped[str] = mapped_column(Text, default="{}")
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    review_reasons: Mapped[str] = mapped_column(Text, default="[]")
+    tally: Mapped[str] = mapped_column(Text, default="")
+    tally_consistent: Mapped[bool | None] = mapped_column(Boolean, nullable=True, index=True)
+    tally_low_confidence: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 
     __table_args__ = (
         Index("ix_documents_place", "province", "regency", "district", "village", "tps"),
@@ -210,3 +223,28 @@ class DispositionItemRow(Base):
     state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|done|skipped
     note: Mapped[str] = mapped_column(Text, default="")
     done_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class BatchRow(Base):
+    """A set of files ingested together (a browser selection, a ZIP, a folder, a manifest)."""
+
+    __tablename__ = "batches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(String(16))  # web | api | cli | zip | watch
+    metadata_json: Mapped[str] = mapped_column(Text, default="{}")  # shared by every file
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class BatchItemRow(Base):
+    """One file of a batch and what became of it when it was received."""
+
+    __tablename__ = "batch_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    name: Mapped[str] = mapped_column(String(500))
+    document_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # accepted | duplicate | rejected
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)

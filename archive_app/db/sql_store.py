@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from archive_app.db import migrate
 from archive_app.db.audit import SqlAuditLog
+from archive_app.db.batches import SqlBatchRepository
 from archive_app.db.documents import SqlDocumentRepository
 from archive_app.db.engine import make_engines
 from archive_app.db.lifecycle import SqlLifecycleRepository
@@ -32,6 +33,7 @@ class SqlMetadataStore:
         self.holds = SqlHoldRepository(sessions)
         self.dispositions = SqlDispositionRepository(sessions)
         self.lifecycle = SqlLifecycleRepository(sessions)
+        self.batches = SqlBatchRepository(sessions)
 
     @classmethod
     def from_settings(cls, settings) -> SqlMetadataStore:

@@ -78,6 +78,8 @@ class Document:
     processed_at: datetime | None = None
     final_state: str = ""  # "disposed" or "transferred" once a disposition was executed
     retention_state: str = "active"  # cached; the live value comes from retention.state_of
+    flags: tuple[str, ...] = ()  # inconsistent | low_confidence | review
+    batch_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ class NewDocument:
     size: int
     page_count: int
     created_by: str
+    batch_id: int | None = None
+    given: dict = field(default_factory=dict)  # the metadata fields the uploader typed
 
 
 @dataclass(frozen=True)
@@ -136,3 +140,26 @@ class DispositionList:
     report_sha256: str = ""
     packages: list = field(default_factory=list)
     items: int = 0
+
+
+@dataclass(frozen=True)
+class Batch:
+    id: int
+    label: str
+    source: str
+    metadata: dict
+    created_by: str
+    created_at: datetime
+    counts: dict = field(default_factory=dict)  # outcome/status -> number of files
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    name: str
+    outcome: str  # accepted | duplicate | rejected
+    message: str
+    document_id: str | None
+    status: str = ""  # the record's processing status, when there is a record
+    pages_done: int = 0
+    page_count: int = 0
+    needs_review: bool = False

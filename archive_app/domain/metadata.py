@@ -54,6 +54,10 @@ class RecordMetadata:
     def tps_label(self) -> str:
         return format_tps(self.tps)
 
+    def missing(self) -> list[str]:
+        """Required fields still unknown (blank text, year or TPS 0)."""
+        return [name for name in REQUIRED_FIELDS if not getattr(self, name)]
+
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (the date as ISO text)."""
         values = asdict(self)
@@ -62,7 +66,7 @@ class RecordMetadata:
 
 
 def format_tps(number: int) -> str:
-    return f"TPS {number:03d}"
+    return f"TPS {number:03d}" if number else "TPS ?"
 
 
 def parse_tps(value: Any) -> int | None:
@@ -82,15 +86,27 @@ def normalize_place(value: str) -> str:
     return text
 
 
-def validate_metadata(raw: Mapping[str, Any], vocabulary: TermLookup) -> RecordMetadata:
-    """Check and normalise raw input (strings from a form, JSON or CLI) into metadata."""
+UNKNOWN = {"year": 0, "tps": 0}  # how a required field not known yet is stored
+
+
+def validate_metadata(
+    raw: Mapping[str, Any], vocabulary: TermLookup, *, partial: bool = False
+) -> RecordMetadata:
+    """Check and normalise raw input (strings from a form, JSON or CLI) into metadata.
+
+    ``partial``: required fields may be left out (an upload whose metadata will be read from
+    the page); what is given must still be valid.
+    """
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     get = lambda name: str(raw.get(name) or "").strip()  # noqa: E731
 
     for name in REQUIRED_FIELDS:
         if not get(name):
-            errors[name] = "This field is required."
+            if partial:
+                values[name] = UNKNOWN.get(name, "")
+            else:
+                errors[name] = "This field is required."
 
     if get("election") and "election" not in errors:
         term = vocabulary.election(get("election"))

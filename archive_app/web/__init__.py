@@ -27,15 +27,29 @@ UNAVAILABLE = {
 
 def init_web(app) -> None:
     from archive_app import health
+    from archive_app.api import batches as _api_batches  # noqa: F401  (routes on api bp)
     from archive_app.api import dispositions as _api_dispositions  # noqa: F401  (routes on api bp)
     from archive_app.api import documents as api_documents
     from archive_app.api import records as _api_records  # noqa: F401  (routes on api bp)
     from archive_app.api import search as _api_search  # noqa: F401  (routes on api bp)
-    from archive_app.web import admin, audit, auth, dispositions, holds, retention, schedule, views
+    from archive_app.web import (
+        admin,
+        audit,
+        auth,
+        batches,
+        dispositions,
+        holds,
+        retention,
+        review,
+        schedule,
+        views,
+    )
     from archive_app.web.labels import JINJA_GLOBALS
 
     init_security(app)
-    for module in (auth, views, admin, retention, schedule, holds, dispositions, audit):
+    for module in (
+        auth, views, admin, retention, schedule, holds, dispositions, audit, batches, review,
+    ):  # fmt: skip
         app.register_blueprint(module.bp)
     app.register_blueprint(api_documents.bp)
     app.register_blueprint(health.bp)

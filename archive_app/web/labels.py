@@ -45,7 +45,26 @@ def retention_label(state: str, action: str | None = None) -> str:
     return label
 
 
+# Outcome of a file in a batch, and the record's state after it.
+BATCH_LABELS = {
+    "accepted": "diterima",
+    "duplicate": "sudah ada",
+    "rejected": "ditolak",
+    "queued": "dalam antrean",
+    "processing": "sedang diproses",
+    "ready": "siap",
+    "failed": "gagal",
+    "review": "perlu ditinjau",
+}
+FLAG_LABELS = {
+    "inconsistent": "hitungan tidak cocok",
+    "low_confidence": "angka meragukan",
+    "review": "perlu ditinjau",
+}
+
 JINJA_GLOBALS = {
+    "BATCH_LABELS": BATCH_LABELS,
+    "FLAG_LABELS": FLAG_LABELS,
     "RETENTION_LABELS": RETENTION_LABELS,
     "DUE_ACTION_LABELS": DUE_ACTION_LABELS,
     "DISPOSITION_LABELS": DISPOSITION_LABELS,

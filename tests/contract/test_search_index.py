@@ -220,3 +220,19 @@ def test_pages_and_cursors_reach_past_10000_hits(search_index):
     assert len(page_100.hits) == 100 and len(page_101.hits) == 50 and page_101.total == DEEP
     assert [h.id for h in after_100.hits] == [h.id for h in page_101.hits]
     assert not {h.id for h in page_100.hits} & {h.id for h in page_101.hits}
+
+
+def test_flags_filter_records_auditors_should_look_at(search_index):
+    flagged = doc(21, "suara sah 300 perlu diperiksa")
+    flagged = IndexDocument(
+        flagged.id,
+        {**flagged.metadata, "flags": ["inconsistent", "review"]},
+        flagged.pages,
+        flagged.created_at,
+    )
+    search_index.index([flagged, doc(22, "suara sah 120 wajar")])
+    found = search_index.search(parse_search({"flag": "inconsistent"}))
+    assert [h.id for h in found.hits] == [flagged.id]
+    found = search_index.search(parse_search({"q": "suara", "flag": "review"}))
+    assert [h.id for h in found.hits] == [flagged.id]
+    assert search_index.search(parse_search({"flag": "low_confidence"})).total == 0

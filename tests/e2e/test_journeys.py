@@ -25,7 +25,7 @@ def scan(tmp_path_factory):
 
 def test_archivist_uploads_and_watches_it_become_ready(page, scan):
     log_in(page, "arsiparis")
-    page.get_by_role("link", name="Unggah").click()
+    page.get_by_role("link", name="Unggah", exact=True).click()
     page.get_by_label("Berkas *").set_input_files(str(scan))
     page.get_by_label("Pemilihan *").select_option("PPWP")
     page.get_by_label("Jenis formulir *").select_option("C.HASIL")
@@ -35,7 +35,7 @@ def test_archivist_uploads_and_watches_it_become_ready(page, scan):
     page.get_by_label("Kecamatan *").fill("Jaten")
     page.get_by_label("Kelurahan/Desa").fill("Papahan")
     page.get_by_label("TPS *", exact=True).fill("007")
-    page.get_by_role("button", name="Unggah").click()
+    page.get_by_role("button", name="Unggah", exact=True).click()
 
     expect(page.get_by_text("Berkas diterima dan masuk antrean")).to_be_visible()
     expect(page.locator(".status")).to_contain_text(

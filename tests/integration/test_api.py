@@ -103,7 +103,7 @@ def test_the_same_bytes_again_is_409_with_the_existing_id(client, tokens, form):
 def test_invalid_metadata_is_400_naming_the_fields_and_stores_nothing(
     client, services, tokens, form
 ):
-    response = upload(client, tokens["archivist"], form, tps="1000", election="PEMILU", year="")
+    response = upload(client, tokens["archivist"], form, tps="1000", election="PEMILU", year="20x4")
     assert response.status_code == 400
     assert set(response.get_json()["fields"]) == {"tps", "election", "year"}
     assert leftovers(services) == {"rows": 0, "uploading": [], "objects": [], "tmp": []}

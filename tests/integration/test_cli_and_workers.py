@@ -80,7 +80,7 @@ def test_init_users_tokens_and_ingest_from_the_command_line(env, tmp_path):
     first = archive(env, "ingest", str(form), *META)
     assert first.returncode == 0, first.stderr
     doc_id, status, name = first.stdout.strip().split("\t")[:3]
-    assert status == "ready" and name == str(form) and len(doc_id) == 32
+    assert status == "ready" and name == form.name and len(doc_id) == 32
 
     again = archive(env, "ingest", str(form), *META)
     assert again.returncode == 0 and again.stdout.startswith(doc_id)

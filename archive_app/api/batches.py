@@ -1,0 +1,179 @@
+"""Bulk ingest over the API: resumable uploads (tus 1.0) and batches of files."""
+
+from __future__ import annotations
+
+import base64
+
+from flask import jsonify, make_response, request, url_for
+
+from archive_app import batches, resumable
+from archive_app.api.documents import bp
+from archive_app.domain.metadata import ALL_FIELDS
+from archive_app.domain.roles import Permission
+from archive_app.web.security import actor, client_ip, requires, services
+
+TUS = {"Tus-Resumable": "1.0.0"}
+
+
+def _tus(response, status: int, **headers):
+    response = make_response(response, status)
+    response.headers.update({**TUS, **{k.replace("_", "-"): str(v) for k, v in headers.items()}})
+    return response
+
+
+def _metadata_header(value: str) -> dict[str, str]:
+    """tus Upload-Metadata: ``key base64value,key2 base64value2``."""
+    found = {}
+    for pair in filter(None, (p.strip() for p in value.split(","))):
+        key, _, encoded = pair.partition(" ")
+        try:
+            found[key] = base64.b64decode(encoded).decode("utf-8") if encoded else ""
+        except (ValueError, UnicodeDecodeError):
+            continue
+    return found
+
+
+@bp.errorhandler(resumable.UploadError)
+def upload_error(exc: resumable.UploadError):
+    return _tus(jsonify(error=exc.message), exc.status)
+
+
+@bp.post("/uploads")
+@requires(Permission.UPLOAD)
+def create_upload():
+    length = request.headers.get("Upload-Length", "")
+    if not length.isdigit():
+        raise resumable.UploadError(400, "Send the file size in Upload-Length.")
+    name = _metadata_header(request.headers.get("Upload-Metadata", "")).get("filename", "")
+    upload = resumable.create(services().settings, actor(), int(length), name)
+    location = url_for("api.upload_state", upload_id=upload.id)
+    return _tus("", 201, Location=location, Upload_Offset=0)
+
+
+@bp.route("/uploads/<upload_id>", methods=["HEAD"])
+@requires(Permission.UPLOAD)
+def upload_state(upload_id: str):
+    upload = resumable.get(services().settings, upload_id, actor())
+    return _tus("", 200, Upload_Offset=upload.offset, Upload_Length=upload.length,
+                Cache_Control="no-store")  # fmt: skip
+
+
+@bp.route("/uploads/<upload_id>", methods=["PATCH"])
+@requires(Permission.UPLOAD)
+def upload_chunk(upload_id: str):
+    if request.mimetype != "application/offset+octet-stream":
+        raise resumable.UploadError(415, "Send chunks as application/offset+octet-stream.")
+    offset = request.headers.get("Upload-Offset", "")
+    if not offset.isdigit():
+        raise resumable.UploadError(400, "Send the chunk's position in Upload-Offset.")
+    upload = resumable.append(services().settings, upload_id, actor(), int(offset),
+                              request.stream)  # fmt: skip
+    return _tus("", 204, Upload_Offset=upload.offset)
+
+
+@bp.route("/uploads/<upload_id>", methods=["DELETE"])
+@requires(Permission.UPLOAD)
+def cancel_upload(upload_id: str):
+    resumable.get(services().settings, upload_id, actor())
+    resumable.remove(services().settings, upload_id)
+    return _tus("", 204)
+
+
+@bp.post("/batches")
+@requires(Permission.UPLOAD)
+def create_batch():
+    body = request.get_json(silent=True) or {}
+    metadata = body.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        return jsonify(error="metadata must be an object of field names to values"), 400
+    batch_id = batches.start(services(), str(body.get("label", "")), "api", metadata, actor(),
+                             client_ip())  # fmt: skip
+    return jsonify(id=batch_id), 201
+
+
+@bp.get("/batches")
+@requires(Permission.READ)
+def list_batches():
+    return jsonify(batches=[_batch_json(b) for b in services().metadata.batches.list()])
+
+
+@bp.get("/batches/<int:batch_id>")
+@requires(Permission.READ)
+def get_batch(batch_id: int):
+    batch = services().metadata.batches.get(batch_id)
+    if batch is None:
+        return jsonify(error="No such batch."), 404
+    items = services().metadata.batches.items(batch_id)
+    return jsonify({**_batch_json(batch), "items": [_item_json(i) for i in items]})
+
+
+@bp.post("/batches/<int:batch_id>/files")
+@requires(Permission.UPLOAD)
+def add_batch_file(batch_id: int):
+    """One file: multipart ``file`` (+ per-file metadata fields), or JSON ``{"upload_id"}``
+    of a finished resumable upload. A ZIP adds one outcome per entry."""
+    svc = services()
+    if svc.metadata.batches.get(batch_id) is None:
+        return jsonify(error="No such batch."), 404
+    if request.is_json:
+        body = request.get_json(silent=True) or {}
+        upload = resumable.get(svc.settings, str(body.get("upload_id", "")), actor())
+        if not upload.complete:
+            return jsonify(error=f"Upload incomplete: {upload.offset}/{upload.length} bytes."), 409
+        overrides = {k: v for k, v in (body.get("metadata") or {}).items() if k in ALL_FIELDS}
+        path = resumable.data_path(svc.settings, upload.id)
+        try:
+            outcomes = batches.add_file(svc, batch_id, path, body.get("name") or upload.name,
+                                        actor(), client_ip(), overrides)  # fmt: skip
+        finally:
+            resumable.remove(svc.settings, upload.id)
+        return jsonify(outcomes=[vars(o) for o in outcomes])
+    file = request.files.get("file")
+    if file is None:
+        return jsonify(error="Attach the scan as the multipart field 'file'."), 400
+    overrides = {k: request.form.get(k, "") for k in ALL_FIELDS}
+    outcomes = batches.add_stream(svc, batch_id, file.stream, file.filename or "file", actor(),
+                                  client_ip(), overrides)  # fmt: skip
+    return jsonify(outcomes=[vars(o) for o in outcomes])
+
+
+def _batch_json(batch) -> dict:
+    return {
+        "id": batch.id, "label": batch.label, "source": batch.source,
+        "metadata": batch.metadata, "created_by": batch.created_by,
+        "created_at": batch.created_at.isoformat() + "Z", "counts": batch.counts,
+        "links": {"self": url_for("api.get_batch", batch_id=batch.id)},
+    }  # fmt: skip
+
+
+def _item_json(item) -> dict:
+    return {
+        "name": item.name, "outcome": item.outcome, "message": item.message or None,
+        "document_id": item.document_id, "status": item.status or None,
+        "review": item.needs_review,
+        "progress": {"done": item.pages_done, "total": item.page_count},
+    }  # fmt: skip
+
+
+@bp.get("/tally.csv")
+@requires(Permission.READ)
+def tally_csv():
+    """Vote counts read from the result forms of a region (filters as in search)."""
+    from flask import Response, stream_with_context
+
+    from archive_app import audit, tallies
+    from search.query import QueryError, normalize_filter
+
+    filters = {}
+    try:
+        for name in tallies.FILTERS:
+            if request.args.get(name):
+                filters[name] = normalize_filter(name, request.args[name])
+    except QueryError as exc:
+        return jsonify(error=str(exc), fields={exc.field: str(exc)}), 400
+    audit.record(services(), actor(), "tally.export", "", client_ip(), filters=filters)
+    return Response(
+        stream_with_context(tallies.csv_lines(services(), filters)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=hitungan-suara.csv"},
+    )

@@ -1,0 +1,52 @@
+"""The review queue: records whose metadata a person must confirm, with the page in view."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from archive_app import review
+from archive_app.domain.metadata import ALL_FIELDS, MetadataError
+from archive_app.domain.roles import Permission
+from archive_app.web.security import actor, client_ip, requires, services
+
+bp = Blueprint("review", __name__)
+
+
+@bp.get("/review")
+@requires(Permission.UPLOAD)
+def queue():
+    docs = services().metadata.documents
+    items = [(d, docs.readings(d.id)) for d in docs.review_queue(limit=200)]
+    return render_template("review_queue.html", items=items, total=docs.review_count())
+
+
+@bp.route("/review/<doc_id>", methods=["GET", "POST"])
+@requires(Permission.UPLOAD)
+def record(doc_id: str):
+    docs = services().metadata.documents
+    doc = docs.get(doc_id) if len(doc_id) == 32 else None
+    if doc is None:
+        abort(404)
+    values = {k: ("" if v in (None, 0) else v) for k, v in doc.metadata.as_dict().items()}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {k: request.form.get(k, "") for k in ALL_FIELDS}
+        try:
+            review.confirm(services(), doc_id, values, actor(), client_ip())
+        except MetadataError as exc:
+            errors = exc.fields
+        else:
+            flash("Metadata dikonfirmasi.", "success")
+            following = docs.review_queue(limit=1)
+            if following:
+                return redirect(url_for("review.record", doc_id=following[0].id))
+            return redirect(url_for("review.queue"))
+    readings = docs.readings(doc_id)
+    return render_template(
+        "review.html",
+        doc=doc,
+        values=values,
+        errors=errors,
+        readings=readings,
+        pages=docs.pages(doc_id),
+    ), (400 if errors else 200)

@@ -1,0 +1,130 @@
+// Bulk upload: each file goes up resumably (tus), then joins the batch; the page then
+// follows every file's record until it settles. Without JavaScript the form still works
+// (the files are posted with it and received in one request).
+(function () {
+  "use strict";
+  var LABELS = { accepted: "diterima", duplicate: "sudah ada", rejected: "ditolak",
+    queued: "dalam antrean", processing: "sedang diproses", ready: "siap", failed: "gagal",
+    review: "perlu ditinjau" };
+  var CHUNK = 8 * 1024 * 1024;
+  var csrf = function () { return document.querySelector("meta[name=csrf-token]").content; };
+
+  function postJSON(url, body) {
+    return fetch(url, { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify(body) }).then(function (r) {
+      return r.json().then(function (j) { if (!r.ok) { throw new Error(j.error || r.status); } return j; });
+    });
+  }
+
+  function row(name) {
+    var tr = document.createElement("tr");
+    tr.innerHTML = "<td></td><td><progress max='1' value='0'></progress></td><td class='status'>menunggu</td>";
+    tr.children[0].textContent = name;
+    document.getElementById("bulk-files").appendChild(tr);
+    return tr;
+  }
+
+  function setStatus(tr, text, cls) {
+    var cell = tr.children[2];
+    cell.textContent = text;
+    cell.className = "status " + (cls || "");
+  }
+
+  function uploadOne(file, tr, endpoint, batchUrl) {
+    return new Promise(function (resolve) {
+      var upload = new window.tus.Upload(file, {
+        endpoint: endpoint, chunkSize: CHUNK, retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
+        metadata: { filename: file.name }, headers: { "X-CSRFToken": csrf() },
+        removeFingerprintOnSuccess: true,
+        onProgress: function (sent, total) { tr.children[1].firstChild.value = total ? sent / total : 1; },
+        onError: function (err) { setStatus(tr, "gagal diunggah: " + err.message, "failed"); resolve([]); },
+        onSuccess: function () {
+          var id = upload.url.split("/").pop();
+          postJSON(batchUrl, { upload_id: id, name: file.name }).then(function (answer) {
+            var o = answer.outcomes;
+            tr.dataset.docs = o.map(function (x) { return x.document_id || ""; }).join(",");
+            setStatus(tr, o.map(function (x) { return LABELS[x.outcome] + (x.message ? " (" + x.message + ")" : ""); }).join("; "),
+                      o.length === 1 ? o[0].outcome : "");
+            resolve(o);
+          }).catch(function (err) { setStatus(tr, "gagal: " + err.message, "failed"); resolve([]); });
+        }
+      });
+      upload.findPreviousUploads().then(function (previous) {
+        if (previous.length) { upload.resumeFromPreviousUpload(previous[0]); }
+        upload.start();
+      });
+    });
+  }
+
+  function follow(apiUrl, onItems) {
+    fetch(apiUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (batch) {
+      var unsettled = onItems(batch);
+      if (unsettled) { setTimeout(function () { follow(apiUrl, onItems); }, 2000); }
+    }).catch(function () { setTimeout(function () { follow(apiUrl, onItems); }, 5000); });
+  }
+
+  function itemState(item) {
+    if (item.outcome !== "accepted" && !item.status) { return item.outcome; }
+    return item.review && item.status === "ready" ? "review" : item.status;
+  }
+
+  function startBulk(form) {
+    var files = Array.prototype.slice.call(form.querySelector("input[type=file]").files);
+    var metadata = {};
+    ["election", "form_type", "year", "province", "regency", "district", "village", "tps"].forEach(function (k) {
+      var el = form.elements[k];
+      if (el && el.value) { metadata[k] = el.value; }
+    });
+    postJSON(form.dataset.apiBatches, { label: form.elements.label.value, metadata: metadata }).then(function (batch) {
+      var batchUrl = form.dataset.apiBatches + "/" + batch.id + "/files";
+      document.getElementById("bulk-progress").hidden = false;
+      document.getElementById("bulk-batch-link").href = "/batches/" + batch.id;
+      var rows = files.map(function (f) { return row(f.name); });
+      var next = 0;
+      function worker() {  // two uploads at a time
+        if (next >= files.length) { return Promise.resolve(); }
+        var i = next++;
+        return uploadOne(files[i], rows[i], form.dataset.apiUploads, batchUrl).then(worker);
+      }
+      Promise.all([worker(), worker()]);
+      follow(form.dataset.apiBatches + "/" + batch.id, function (b) {
+        var settled = 0;
+        b.items.forEach(function (item) {
+          var s = itemState(item);
+          if (["ready", "failed", "review", "duplicate", "rejected"].indexOf(s) >= 0) { settled++; }
+        });
+        var overall = document.getElementById("bulk-overall");
+        overall.max = Math.max(files.length, b.items.length);
+        overall.value = settled;
+        document.getElementById("bulk-summary").textContent = settled + " / " + overall.max;
+        return settled < overall.max;
+      });
+    }).catch(function (err) { alert("Batch tidak dapat dibuat: " + err.message); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("bulk-form");
+    if (form && window.tus && window.tus.isSupported) {
+      form.addEventListener("submit", function (event) { event.preventDefault(); startBulk(form); });
+    }
+    var page = document.getElementById("batch-page");
+    if (page) {
+      follow(page.dataset.api, function (batch) {
+        var body = document.getElementById("batch-items");
+        var unsettled = false;
+        batch.items.forEach(function (item, i) {
+          var tr = body.children[i];
+          if (!tr) { return; }
+          var s = itemState(item);
+          var cell = tr.children[2];
+          cell.className = "status " + (s || "");
+          cell.textContent = (LABELS[s] || s || "—") +
+            (s === "queued" || s === "processing" ? " " + item.progress.done + "/" + item.progress.total : "");
+          if (s === "queued" || s === "processing") { unsettled = true; }
+        });
+        return unsettled || batch.items.length > body.children.length;
+      });
+    }
+  });
+})();

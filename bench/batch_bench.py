@@ -1,0 +1,125 @@
+"""A batch of scanned pages end to end with 1 and 2 workers, against bare Tesseract.
+
+    python -m bench.batch_bench [--pages 500] [--workers 1,2]
+
+For each worker count N, in one run:
+  bare:      the same page files OCR'd by N parallel `tesseract` processes (ind+eng, psm 4,
+             OMP_THREAD_LIMIT=1) and nothing else: the ceiling for N cores;
+  pipeline:  the pages received into a fresh archive as one batch (hash, sniff, store, row)
+             and processed by `archive worker --workers N` (OCR with orientation check and
+             page readers, searchable PDF, previews, checksums, sidecar, index).
+Prints pages/s for both and their ratio (target >= 0.85), and the worker's resident memory
+at the start, the peak and the end (it should stay flat over the batch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from archive_app import batches
+from archive_app.services import build_services
+from config.settings import load_settings
+from tests.formgen import make_form
+
+SHARED = {"election": "PPWP", "form_type": "C.HASIL", "year": "2024", "province": "Jawa Tengah",
+          "regency": "Karanganyar", "district": "Jaten", "village": "Papahan"}  # fmt: skip
+
+
+def pages(folder: Path, count: int) -> list[Path]:
+    made = []
+    for n in range(count):
+        made.append(make_form(folder / f"p{n:04d}.jpg", fmt="jpeg", tps=1 + n % 999, seed=n,
+                              noise=0.002, votes=(100 + n % 50, 40 + n % 30, 20 + n % 17),
+                              digit_boxes=n % 2 == 1))  # fmt: skip
+    return made
+
+
+def bare(files: list[Path], workers: int) -> float:
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+    def one(path: Path) -> None:
+        subprocess.run(["tesseract", str(path), "-", "-l", "ind+eng", "--psm", "4", "tsv"],
+                       env=env, capture_output=True, check=True)  # fmt: skip
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, files))
+    return time.perf_counter() - started
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return 0.0
+
+
+def pipeline(files: list[Path], workers: int, root: Path) -> tuple[float, list[float]]:
+    data = root / f"archive-{workers}"
+    env = {**os.environ, "ARCHIVE_DATA_DIR": str(data), "ARCHIVE_LOG_LEVEL": "WARNING"}
+    services = build_services(load_settings(env={"ARCHIVE_DATA_DIR": str(data)}))
+    services.metadata.migrate()
+    started = time.perf_counter()
+    batch = batches.start(services, "bench", "cli", SHARED, "bench")
+    for path in files:
+        batches.add_file(services, batch, path, path.name, "bench", overrides={"tps": ""})
+    worker = subprocess.Popen([sys.executable, "-m", "archive_app", "worker", "--workers",
+                               str(workers)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    memory = []
+    try:
+        while services.metadata.documents.count(status="ready") + services.metadata.documents.count(
+            status="failed"
+        ) < len(files):
+            memory.append(rss_mb(worker.pid))
+            time.sleep(1)
+        elapsed = time.perf_counter() - started
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+        services.close()
+    return elapsed, memory
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=500)
+    parser.add_argument("--workers", default="1,2")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        files = pages(root, args.pages)
+        print(
+            f"{args.pages} generated A4 pages (JPEG, 300 dpi; half with handwritten-style "
+            "digit boxes), Tesseract ind+eng psm 4, OMP_THREAD_LIMIT=1"
+        )
+        print(
+            f"{'workers':>7} {'bare pages/s':>13} {'pipeline pages/s':>17} {'ratio':>6} "
+            f"{'worker RSS MB start/peak/end':>30}  target ratio >= 0.85"
+        )
+        for workers in (int(w) for w in args.workers.split(",")):
+            bare_s = bare(files, workers)
+            pipe_s, memory = pipeline(files, workers, root)
+            ratio = bare_s / pipe_s
+            mem = f"{memory[1] if len(memory) > 1 else 0:.0f}/{max(memory or [0]):.0f}/" \
+                  f"{memory[-1] if memory else 0:.0f}"  # fmt: skip
+            print(
+                f"{workers:>7} {len(files) / bare_s:13.2f} {len(files) / pipe_s:17.2f} "
+                f"{ratio:6.2f} {mem:>30}  {'met' if ratio >= 0.85 else 'MISSED'}",
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

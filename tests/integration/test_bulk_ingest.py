@@ -1,0 +1,214 @@
+"""Bulk ingest: batches over the API, resumable uploads, ZIPs that cannot hurt us, the CLI
+with a manifest (idempotent), and the hot folder."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+from PIL import Image
+
+from tests.conftest import bearer
+from tests.formgen import make_form
+
+SHARED = {
+    "election": "PPWP",
+    "form_type": "C.HASIL",
+    "year": "2024",
+    "province": "Jawa Tengah",
+    "regency": "Karanganyar",
+    "district": "Jaten",
+}
+
+
+def png(n: int) -> bytes:
+    image = Image.new("L", (80, 80), 255)
+    image.putpixel((n % 80, n // 80), 0)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def make_zip(path, entries: dict[str, bytes], symlink: str | None = None):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+        if symlink:
+            info = zipfile.ZipInfo(symlink)
+            info.external_attr = 0o120777 << 16
+            z.writestr(info, "/etc/passwd")
+    return path
+
+
+def new_batch(client, token, **metadata) -> int:
+    response = client.post("/api/v1/batches", json={"label": "kotak 3", "metadata": metadata},
+                           headers=bearer(token))  # fmt: skip
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def add(client, token, batch_id, name, data, **fields):
+    response = client.post(
+        f"/api/v1/batches/{batch_id}/files", headers=bearer(token),
+        data={"file": (io.BytesIO(data), name), **fields}, content_type="multipart/form-data",
+    )  # fmt: skip
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["outcomes"]
+
+
+def test_a_zip_is_checked_entry_by_entry_and_bad_entries_are_named(client, tokens, tmp_path):
+    inner = make_zip(tmp_path / "inner.zip", {"a.png": png(1)}).read_bytes()
+    archive = make_zip(tmp_path / "box.zip", {
+        "TPS001.png": png(2), "sub/TPS002.png": png(3), "../../evil.png": png(4),
+        "nested.zip": inner, "catatan.txt": b"bukan pindaian",
+    }, symlink="link.png")  # fmt: skip
+    batch = new_batch(client, tokens["archivist"], **SHARED)
+    outcomes = {
+        o["name"]: o
+        for o in add(
+            client,
+            tokens["archivist"],
+            batch,
+            "box.zip",
+            archive.read_bytes(),
+            village="Papahan",
+            tps="1",
+        )
+    }
+    assert outcomes["box.zip/TPS001.png"]["outcome"] == "accepted"
+    assert outcomes["box.zip/sub/TPS002.png"]["outcome"] == "accepted"
+    assert "zip-slip" in outcomes["box.zip/../../evil.png"]["message"]
+    assert "inside the archive" in outcomes["box.zip/nested.zip"]["message"]
+    assert "symbolic link" in outcomes["box.zip/link.png"]["message"]
+    assert outcomes["box.zip/catatan.txt"]["outcome"] == "rejected"
+    body = client.get(f"/api/v1/batches/{batch}", headers=bearer(tokens["auditor"])).get_json()
+    assert body["counts"]["accepted"] == 2 and body["counts"]["rejected"] == 4
+    assert not any("evil" in p.name for p in tmp_path.parent.rglob("evil.png"))
+
+
+def test_zip_bombs_and_oversized_archives_are_refused_whole(client, services, tokens, tmp_path):
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("zeros.png", b"\0" * (50 * 1024 * 1024))
+    batch = new_batch(client, tokens["archivist"], **SHARED)
+    [outcome] = add(client, tokens["archivist"], batch, "bomb.zip", bomb.read_bytes())
+    assert outcome["outcome"] == "rejected" and "zip bomb" in outcome["message"]
+    many = make_zip(tmp_path / "many.zip", {f"f{i}.png": png(i) for i in range(12)})
+    from archive_app import batches
+
+    small = services.settings.with_overrides(max_zip_files=10)
+    services.settings = small
+    [outcome] = batches.add_file(services, batch, many, "many.zip", "test")
+    assert outcome.outcome == "rejected" and "at most 10" in outcome.message
+
+
+def test_the_same_file_twice_is_a_duplicate_not_an_error(client, tokens):
+    batch = new_batch(client, tokens["archivist"], **SHARED, village="Papahan", tps="2")
+    first = add(client, tokens["archivist"], batch, "a.png", png(7))[0]
+    again = add(client, tokens["archivist"], batch, "a-copy.png", png(7))[0]
+    assert again["outcome"] == "duplicate" and again["document_id"] == first["document_id"]
+
+
+def test_a_resumable_upload_continues_after_a_dropped_connection(client, tokens):
+    token = tokens["archivist"]
+    data = png(9) + b""  # a real PNG
+    create = client.post("/api/v1/uploads", headers={**bearer(token), "Tus-Resumable": "1.0.0",
+                         "Upload-Length": str(len(data)),
+                         "Upload-Metadata": "filename VFBTMDA5LnBuZw=="})  # fmt: skip
+    assert create.status_code == 201
+    url = create.headers["Location"]
+    patch = {**bearer(token), "Tus-Resumable": "1.0.0",
+             "Content-Type": "application/offset+octet-stream"}  # fmt: skip
+    first = client.patch(url, data=data[:40], headers={**patch, "Upload-Offset": "0"})
+    assert first.status_code == 204 and first.headers["Upload-Offset"] == "40"
+    # the connection dropped; the client asks where to continue
+    head = client.head(url, headers={**bearer(token), "Tus-Resumable": "1.0.0"})
+    assert head.headers["Upload-Offset"] == "40"
+    wrong = client.patch(url, data=data[10:], headers={**patch, "Upload-Offset": "10"})
+    assert wrong.status_code == 409
+    rest = client.patch(url, data=data[40:], headers={**patch, "Upload-Offset": "40"})
+    assert rest.headers["Upload-Offset"] == str(len(data))
+    assert client.head(url, headers=bearer(tokens["admin"])).status_code == 404  # not theirs
+    batch = new_batch(client, token, **SHARED, village="Papahan", tps="9")
+    done = client.post(f"/api/v1/batches/{batch}/files", json={"upload_id": url.rsplit("/", 1)[1]},
+                       headers=bearer(token))  # fmt: skip
+    [outcome] = done.get_json()["outcomes"]
+    assert outcome["outcome"] == "accepted" and outcome["name"] == "TPS009.png"
+
+
+def archive_cli(settings, *args, cwd=None):
+    env = {**os.environ, "ARCHIVE_DATA_DIR": str(settings.data_dir), "ARCHIVE_WORKERS": "2"}
+    return subprocess.run([sys.executable, "-m", "archive_app", *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+
+
+def test_cli_ingests_a_folder_with_a_manifest_and_a_second_run_skips_what_is_archived(
+    settings, tmp_path
+):
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    for tps, word in ((1, "Mangga"), (2, "Rambutan")):
+        make_form(folder / f"tps{tps:03d}.png", tps=tps, unique_word=word, seed=tps)
+    (folder / "notes.txt").write_text("bukan formulir")
+    manifest = tmp_path / "manifest.csv"
+    with open(manifest, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["file", "village", "tps"])
+        writer.writerow(["tps001.png", "Papahan", "1"])
+        writer.writerow(["tps002.png", "Suruh", "2"])
+    shared = [f"--{k.replace('_', '-')}={v}" for k, v in SHARED.items()]
+    first = archive_cli(settings, "ingest", str(folder), "--manifest", str(manifest), *shared)
+    assert first.returncode == 1, first.stderr  # notes.txt was refused
+    lines = {line.split("\t")[2]: line.split("\t") for line in first.stdout.splitlines()}
+    assert lines["tps001.png"][1] == "ready" and lines["tps002.png"][1] == "ready"
+    assert lines["notes.txt"][1] == "rejected"
+    (folder / "notes.txt").unlink()
+    second = archive_cli(settings, "ingest", str(folder), "--manifest", str(manifest), *shared)
+    assert second.returncode == 0, second.stderr
+    assert second.stderr.count("duplicate") == 2
+    from archive_app.services import build_services
+
+    services = build_services(settings)
+    villages = {d.metadata.village for d in services.metadata.documents.list()}
+    assert villages == {"Papahan", "Suruh"}
+
+
+def test_the_hot_folder_takes_complete_files_and_files_them_away(settings, tmp_path):
+    hot = tmp_path / "hot"
+    hot.mkdir()
+    (hot / "TPS005.png").write_bytes(png(5))
+    (hot / "rusak.pdf").write_bytes(b"%PDF-1.7 terpotong")
+    (hot / "sedang.pdf.part").write_bytes(b"%PDF- still being written")
+    shared = [f"--{k.replace('_', '-')}={v}" for k, v in SHARED.items()]
+    result = archive_cli(
+        settings,
+        "watch",
+        str(hot),
+        "--once",
+        "--settle",
+        "0.5",
+        "--interval",
+        "0.2",
+        "--village",
+        "Papahan",
+        "--tps",
+        "5",
+        *shared,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (hot / "done" / "TPS005.png").exists()
+    assert (hot / "failed" / "rusak.pdf").exists()
+    assert "damaged" in (hot / "failed" / "rusak.pdf.error.txt").read_text()
+    assert (hot / "sedang.pdf.part").exists()  # still being written: left alone
+
+
+@pytest.mark.parametrize("name", ["../x.png", "/abs/x.png", "C:/x.png", "a/../../x.png"])
+def test_unsafe_zip_names_are_recognised(name):
+    from archive_app.zips import _unsafe_name
+
+    assert _unsafe_name(name)

@@ -1,0 +1,86 @@
+"""Metadata read from the page and tally checks, through the API on real backends (embedded
+and scale-out): fields filled in, disagreements sent to review, counts checked and flagged."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from tests.conftest import bearer, make_settings
+from tests.formgen import make_form
+from tests.integration.api_helpers import upload, wait_searchable, wait_settled
+from tests.qr_forms import make_form_with_qr
+
+NOTHING = {k: "" for k in ("election", "form_type", "year", "province", "regency", "district",
+                           "village", "tps")}  # fmt: skip
+
+
+@pytest.fixture(params=["embedded", "scaleout"])
+def settings(request, tmp_path):
+    extra = {}
+    if request.param == "scaleout":
+        for name in ("s3_settings", "es_settings", "pg_settings", "redis_settings"):
+            extra.update(request.getfixturevalue(name))
+    return make_settings(tmp_path / "data", **extra)
+
+
+def test_metadata_left_out_is_read_from_the_printed_header(client, tokens, worker, tmp_path):
+    form = make_form(tmp_path / "f.png", village="Bolong", district="Karanganyar", tps=17,
+                     unique_word="Srikaya")  # fmt: skip
+    response = upload(client, tokens["archivist"], form, **NOTHING)
+    assert response.status_code == 202, response.get_json()
+    doc = wait_settled(client, tokens["auditor"], response.get_json()["id"])
+    assert doc["status"] == "ready", doc["error"]
+    assert doc["metadata"]["village"] == "Bolong" and doc["metadata"]["tps"] == 17
+    assert doc["metadata"]["election"] == "PPWP" and doc["metadata"]["form_type"] == "C.HASIL"
+    assert doc["extracted"]["tps"]["value"] == 17 and doc["extracted"]["tps"]["confidence"] > 0.5
+    found = wait_searchable(client, tokens["auditor"], {"q": "srikaya", "tps": "17"})
+    assert [h["id"] for h in found["hits"]] == [doc["id"]]
+
+
+def test_a_code_on_the_form_that_contradicts_the_typed_tps_sends_the_record_to_review(
+    client, tokens, worker, tmp_path
+):
+    form = make_form_with_qr(tmp_path / "qr.png", "tps=21;village=Papahan", tps=21,
+                             village="Papahan")  # fmt: skip
+    response = upload(client, tokens["archivist"], form, tps="12")  # the typist swapped digits
+    doc = wait_settled(client, tokens["auditor"], response.get_json()["id"])
+    assert doc["review"] is True and doc["metadata"]["tps"] == 12  # the person's value is kept
+    assert any("tps" in reason for reason in doc["review_reasons"])
+    review = wait_searchable(client, tokens["auditor"], {"flag": "review"})
+    assert [h["id"] for h in review["hits"]] == [doc["id"]]
+
+
+def test_a_page_without_a_header_and_no_metadata_goes_to_review(client, tokens, worker,
+                                                                 real_scans):  # fmt: skip
+    response = upload(client, tokens["archivist"], real_scans / "linn.png", **NOTHING)
+    doc = wait_settled(client, tokens["auditor"], response.get_json()["id"])
+    assert doc["status"] == "ready" and doc["review"] is True
+    assert any("neither given nor read" in r for r in doc["review_reasons"])
+
+
+def test_a_tally_that_does_not_add_up_is_flagged_never_corrected(client, tokens, worker,
+                                                                 tmp_path):  # fmt: skip
+    good = make_form(tmp_path / "good.png", votes=(120, 45, 67), invalid=3, digit_boxes=True,
+                     tps=31, seed=3)  # fmt: skip
+    bad = make_form(tmp_path / "bad.png", votes=(120, 45, 67), invalid=3, digit_boxes=True,
+                    valid_override=250, tps=32, seed=4)  # fmt: skip
+    ids = {}
+    for name, path, tps in (("good", good, "31"), ("bad", bad, "32")):
+        doc_id = upload(client, tokens["archivist"], path, tps=tps).get_json()["id"]
+        ids[name] = wait_settled(client, tokens["auditor"], doc_id)
+    good_tally, bad_tally = ids["good"]["tally"], ids["bad"]["tally"]
+    assert [r["votes"] for r in good_tally["rows"]] == [120, 45, 67]
+    assert good_tally["valid"] == 232 and good_tally["consistent"] is True
+    assert bad_tally["valid"] == 250 and bad_tally["consistent"] is False  # as read
+    assert "inconsistent" in ids["bad"]["flags"]
+    flagged = client.get("/api/v1/search", query_string={"flag": "inconsistent"},
+                         headers=bearer(tokens["auditor"])).get_json()  # fmt: skip
+    assert [h["id"] for h in flagged["hits"]] == [ids["bad"]["id"]]
+    export = client.get("/api/v1/tally.csv", query_string={"village": "papahan"},
+                        headers=bearer(tokens["auditor"]))  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
+    valid = {r["tps"]: r["votes"] for r in rows if r["line"] == "VALID"}
+    assert valid == {"031": "232", "032": "250"}
