@@ -20,6 +20,8 @@ from archive_app.db.documents import PageReadings
 from archive_app.domain.entities import Document
 from archive_app.domain.metadata import REQUIRED_FIELDS, MetadataError, validate_metadata
 from ingest import extract, tally
+from ingest.codes import parse_codes, read_codes
+from ingest.header import parse_header
 from ingest.models import ProcessedDocument, Tally
 
 TALLY_FORMS = ("C.HASIL", "C.HASIL.SALINAN")  # result forms at the TPS carry a vote table
@@ -28,7 +30,7 @@ TALLY_FORMS = ("C.HASIL", "C.HASIL.SALINAN")  # result forms at the TPS carry a 
 def page_readers(services) -> dict:
     """The readers the pipeline runs on every OCR'd page."""
     return {
-        "codes": extract.read_codes,
+        "codes": read_codes,
         "header": extract.header_reader(services.settings.vocabulary),
         "tally": partial(tally.read_tally, max_voters=services.settings.max_tps_voters),
     }
@@ -85,8 +87,8 @@ def _read_fields(result: ProcessedDocument, vocabulary):
     header = next((h for p in result.pages if (h := p.readings.get("header"))
                    and isinstance(h, dict) and "error" not in h), None)  # fmt: skip
     if header is None and result.pages:  # a kept text layer: no word table, just the text
-        header = extract.parse_header(result.pages[0].text, vocabulary)
-    code_fields = extract.parse_codes(codes, vocabulary)
+        header = parse_header(result.pages[0].text, vocabulary)
+    code_fields = parse_codes(codes, vocabulary)
     header = header or {}
     return extract.merge(code_fields, header), extract.conflicts(code_fields, header)
 

@@ -6,7 +6,7 @@ Each form: one of the five 2024 general elections, a form type, 2024 or 2019, a 
 list below (the 17 districts of Kabupaten Karanganyar and eight other regencies/cities), TPS
 1-999, scanner dust 0 / 0.01 / 0.03, ~40% with a QR code or barcode (JSON, key=value or a bare
 region code + TPS), ~20% scanned turned 90/180/270. Each runs through the real pipeline
-(ingest.pipeline.process_file, Tesseract) with the readers ``codes`` (extract.read_codes) and
+(ingest.pipeline.process_file, Tesseract) with the readers ``codes`` (codes.read_codes) and
 ``header`` (extract.header_reader: the header with Tesseract word confidences).
 
 Reported per field: exact (value right, share of all forms), coverage (a value was produced),
@@ -30,6 +30,8 @@ from pathlib import Path
 from archive_app.domain.metadata import normalize_place
 from config.vocabulary import load_vocabulary
 from ingest import extract
+from ingest.codes import parse_codes, read_codes
+from ingest.header import parse_header
 from ingest.models import FileKind, OcrSettings
 from ingest.pipeline import process_file
 from tests.qr_forms import make_form_with_qr
@@ -112,13 +114,13 @@ def run_one(item: dict, folder: Path, index: int, vocabulary) -> dict:
                       **item["form"])  # fmt: skip
     out = folder / f"out{index:03d}"
     out.mkdir()
-    readers = {"codes": extract.read_codes, "header": extract.header_reader(vocabulary)}
+    readers = {"codes": read_codes, "header": extract.header_reader(vocabulary)}
     doc = process_file(source, FileKind.PNG, out, OcrSettings(), readers=readers)
     page = doc.pages[0]
-    codes = extract.parse_codes(page.readings["codes"], vocabulary)
+    codes = parse_codes(page.readings["codes"], vocabulary)
     header = page.readings["header"]
     return {
-        "header": header, "text_only": extract.parse_header(page.text, vocabulary),
+        "header": header, "text_only": parse_header(page.text, vocabulary),
         "merged": extract.merge(codes, header), "has_code": item["payload"] is not None,
         "codes_found": len(page.readings["codes"]), "noise": item["form"]["noise"],
         "timings": doc.extra["timings"], "truth": item["truth"],

@@ -16,9 +16,12 @@ from PIL import Image, ImageDraw
 
 from config.vocabulary import load_vocabulary
 from ingest import extract
+from ingest.codes import parse_codes, read_codes
 from ingest.extract import REVIEW_THRESHOLD
+from ingest.header import parse_header
 from ingest.models import FieldReading, FileKind, OcrSettings, PageContext
 from ingest.pipeline import process_file
+from ingest.terms import CODE_CONFIDENCE, CONFLICT_CONFIDENCE
 from tests.formgen import PAGE_PX, draw_page, make_form
 from tests.qr_forms import make_form_with_qr, place_code
 
@@ -32,7 +35,7 @@ SURABAYA = dict(
 def processed(path: Path, workdir: Path):
     out = workdir / f"out-{path.stem}"
     out.mkdir()
-    readers = {"codes": extract.read_codes, "header": extract.header_reader(VOCABULARY)}
+    readers = {"codes": read_codes, "header": extract.header_reader(VOCABULARY)}
     return process_file(path, FileKind.PNG, out, OcrSettings(), readers=readers).pages[0]
 
 
@@ -86,7 +89,7 @@ def test_given_a_noisy_form_then_the_header_is_still_read_right(noisy):
 
 
 def test_given_a_qr_that_agrees_with_the_header_then_merged_fields_are_surer(clean_with_qr):
-    codes = extract.parse_codes(clean_with_qr.readings["codes"], VOCABULARY)
+    codes = parse_codes(clean_with_qr.readings["codes"], VOCABULARY)
     header = clean_with_qr.readings["header"]
     merged = extract.merge(codes, header)
     assert merged["tps"] == FieldReading(5, merged["tps"].confidence, "qr+header")
@@ -101,7 +104,7 @@ def test_given_a_form_scanned_sideways_then_codes_and_header_are_read_upright(tu
     [code] = turned_with_qr.readings["codes"]
     assert code["format"] == "QRCode" and '"tps": 12' in code["text"]
     assert values(turned_with_qr.readings["header"]) == expected("DPD", "C.HASIL", 12, JATEN)
-    merged = extract.merge(extract.parse_codes([code]), turned_with_qr.readings["header"])
+    merged = extract.merge(parse_codes([code]), turned_with_qr.readings["header"])
     assert {name for name, r in merged.items() if r.source == "qr+header"} == {
         "election", "tps", "district", "year",
     }  # fmt: skip
@@ -110,7 +113,7 @@ def test_given_a_form_scanned_sideways_then_codes_and_header_are_read_upright(tu
 def test_given_a_qr_that_contradicts_the_header_then_the_code_wins_unsure(tmp_path):
     path = make_form_with_qr(tmp_path / "c.png", "tps=7;kelurahan=Ngringo", tps=5, **JATEN)
     page = processed(path, tmp_path)
-    codes, header = extract.parse_codes(page.readings["codes"]), page.readings["header"]
+    codes, header = parse_codes(page.readings["codes"]), page.readings["header"]
     merged = extract.merge(codes, header)
     assert (merged["tps"].value, merged["village"].value) == (7, "Ngringo")
     assert merged["tps"].confidence < REVIEW_THRESHOLD
@@ -153,7 +156,7 @@ def header_with(tps_line: str = "TPS : 005", **lines: str) -> dict[str, FieldRea
     text = HEADER.format(tps_line=tps_line)
     text = text.replace("MODEL C.HASIL-PPWP", lines.get("marker", "MODEL C.HASIL-PPWP"))
     title = "PEMILIHAN UMUM PRESIDEN DAN WAKIL PRESIDEN TAHUN 2024"
-    return extract.parse_header(text.replace(title, lines.get("title", title)), VOCABULARY)
+    return parse_header(text.replace(title, lines.get("title", title)), VOCABULARY)
 
 
 @pytest.mark.parametrize(
@@ -211,7 +214,7 @@ def test_given_a_tps_line_then_the_three_digit_rule_repairs_or_doubts_it(line, t
 )
 def test_given_ocr_noise_on_a_region_line_then_the_value_is_still_read(old, new, field, value):
     text = HEADER.format(tps_line="TPS : 005").replace(old, new)
-    assert extract.parse_header(text, VOCABULARY)[field].value == value
+    assert parse_header(text, VOCABULARY)[field].value == value
 
 
 @pytest.mark.parametrize(
@@ -225,7 +228,7 @@ def test_given_ocr_noise_on_a_region_line_then_the_value_is_still_read(old, new,
 )
 def test_given_a_doubtful_region_value_then_it_is_unsure(line):
     text = HEADER.format(tps_line="TPS : 005").replace("KECAMATAN : Jaten", line)
-    assert extract.parse_header(text, VOCABULARY)["district"].confidence < REVIEW_THRESHOLD
+    assert parse_header(text, VOCABULARY)["district"].confidence < REVIEW_THRESHOLD
 
 
 @pytest.mark.parametrize(
@@ -276,7 +279,7 @@ def test_given_a_year_without_that_election_then_the_year_is_unsure():
     ],
 )
 def test_given_text_without_a_form_header_then_nothing_is_read(text):
-    assert extract.parse_header(text, VOCABULARY) == {}
+    assert parse_header(text, VOCABULARY) == {}
 
 
 # --- code payloads -------------------------------------------------------------------------
@@ -312,16 +315,16 @@ FULL = {
     ],
 )  # fmt: skip
 def test_given_a_code_payload_then_its_fields_are_normalised(payload, fields):
-    read = extract.parse_codes([{"format": "QRCode", "text": payload}], VOCABULARY)
+    read = parse_codes([{"format": "QRCode", "text": payload}], VOCABULARY)
     assert values(read) == fields
-    assert all(r.confidence == extract.CODE_CONFIDENCE and r.source == "qr" for r in read.values())
+    assert all(r.confidence == CODE_CONFIDENCE and r.source == "qr" for r in read.values())
 
 
 def test_given_two_codes_that_disagree_then_the_first_value_is_kept_unsure():
     codes = [{"text": "tps=5;tahun=2024"}, {"text": "33.13.05.2001-TPS006"}]
-    read = extract.parse_codes(codes, VOCABULARY)
-    assert read["tps"] == FieldReading(5, extract.CONFLICT_CONFIDENCE, "qr")
-    assert read["year"].confidence == extract.CODE_CONFIDENCE
+    read = parse_codes(codes, VOCABULARY)
+    assert read["tps"] == FieldReading(5, CONFLICT_CONFIDENCE, "qr")
+    assert read["year"].confidence == CODE_CONFIDENCE
 
 
 def test_given_readings_from_one_source_only_then_merge_keeps_them_as_they_are():
@@ -346,7 +349,7 @@ def saved(page: Image.Image, path: Path) -> PageContext:
 
 
 def read_page(page: Image.Image, path: Path) -> list[dict]:
-    return extract.read_codes(saved(page, path))
+    return read_codes(saved(page, path))
 
 
 @pytest.mark.parametrize(
@@ -385,8 +388,8 @@ def test_given_a_600_dpi_scan_then_codes_are_found_and_placed_in_its_own_pixels(
 
 def test_given_a_page_without_codes_then_reading_is_cheap_and_finds_nothing(blank_form, tmp_path):
     context = saved(blank_form, tmp_path / "page.png")
-    extract.read_codes(context)  # warm up
+    read_codes(context)  # warm up
     started = time.perf_counter()
-    assert extract.read_codes(context) == []
+    assert read_codes(context) == []
     assert time.perf_counter() - started < 0.5  # ~0.05 s measured; the bound only catches a
     # regression to a much slower search (e.g. every format, inverted, at full size: ~0.3 s)
