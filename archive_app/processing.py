@@ -114,7 +114,8 @@ def _run(services, doc, owner: str, workdir: Path) -> None:
         on_page=lambda done, total: docs.progress(doc.id, done, total),
         readers=readings.page_readers(services),
     )
-    settled = readings.reconcile(services, doc, docs.readings(doc.id)["given"], result)
+    given = services.metadata.readings.get(doc.id)["given"]
+    settled = readings.reconcile(services, doc, given, result)
     doc = dataclasses.replace(doc, metadata=settled.metadata)
     files = _store_derivatives(services.objects, doc.id, result)
     files.append(StoredFile(FileRole.ORIGINAL.value, original_key, doc.sha256, doc.size, kind.mime))

@@ -14,10 +14,10 @@ def confirm(services, doc_id: str, raw: dict, actor: str, ip: str = "") -> None:
     if before is None:
         raise LookupError(doc_id)
     metadata = validate_metadata(raw, services.settings.vocabulary)  # MetadataError if not
-    docs.confirm_metadata(doc_id, metadata)
+    readings = services.metadata.readings.get(doc_id)  # the reasons, before confirming clears them
+    services.metadata.readings.confirm(doc_id, metadata)
     old, new = before.metadata.as_dict(), metadata.as_dict()
     changes = {k: {"before": old[k], "after": new[k]} for k in new if old.get(k) != new[k]}
-    readings = docs.readings(doc_id)
     audit.record(services, actor, "metadata.review", f"document:{doc_id}", ip, changes=changes,
                  reasons=readings.get("reasons", []))  # fmt: skip
     sidecar.rewrite(services, doc_id)

@@ -25,7 +25,7 @@ def csv_lines(services, filters: dict) -> Iterator[str]:
 
     writer.writerow(COLUMNS)
     yield flush()
-    for doc, tally in services.metadata.documents.iter_tallies(filters):
+    for doc, tally in services.metadata.readings.iter_tallies(filters):
         m = doc.metadata
         head = [doc.id, m.election, m.form_type, m.year, m.province, m.regency, m.district,
                 m.village, f"{m.tps:03d}"]  # fmt: skip

@@ -1,19 +1,38 @@
-"""`make bench`: every benchmark, one after the other, printing their figures."""
+"""`make bench`: every benchmark, one after the other, printing their figures.
+
+Each one can also be run alone (``python -m bench.<name> --help``); docs/benchmarks.md
+records the figures of the last full run and how to read them.
+"""
 
 from __future__ import annotations
 
 import sys
 
-from bench import objectstore_bench, ocr_bench, search_bench
+from bench import (
+    batch_bench,
+    extract_bench,
+    objectstore_bench,
+    ocr_bench,
+    reindex_bench,
+    search_bench,
+    tally_bench,
+)
+
+RUNS = (
+    ("OCR: bare Tesseract vs the archive pipeline", ocr_bench, []),
+    ("A 500-page batch end to end, 1 and 2 workers", batch_bench, []),
+    ("Metadata read from generated forms with known answers", extract_bench, []),
+    ("Vote counts read from generated C.Hasil forms", tally_bench, []),
+    ("Search at 1,000,000 records (Tantivy): raw engine vs API", search_bench, []),
+    ("Elasticsearch: rebuilding the index from the database", reindex_bench, []),
+    ("Object store: S3ObjectStore vs the raw minio client", objectstore_bench, []),
+)
 
 
 def main() -> int:
-    print("== OCR: bare Tesseract vs the archive pipeline ==", flush=True)
-    ocr_bench.main([])
-    print("\n== Search at 1,000,000 records: raw engine vs API ==", flush=True)
-    search_bench.main(["--records", "1000000"])
-    print("\n== Object store: S3ObjectStore vs the raw minio client ==", flush=True)
-    objectstore_bench.main([])
+    for title, bench, argv in RUNS:
+        print(f"\n== {title} ==", flush=True)
+        bench.main(argv)
     return 0
 
 

@@ -54,6 +54,8 @@ def read_codes(context: PageContext) -> list[dict]:
     with open_image(context.image_path) as image:
         full_factor = _factor(image.width * image.height, FULL_PIXELS)
         page = reduced(image, full_factor)
+        if page.mode not in ("L", "RGB"):  # zxing and reduce() want gray or colour, not 1-bit/P
+            page = page.convert("L")
     small_factor = _factor(page.width * page.height, MATRIX_PIXELS)
     small = page.reduce(small_factor) if small_factor > 1 else page
     found = _decode(small, MATRIX, full_factor * small_factor, errors=True)

@@ -68,7 +68,9 @@ def get_document(doc_id: str):
     note_view(doc_id, via="api")
     docs = services().metadata.documents
     state = retention.state_of(services(), doc)
-    return jsonify(document_json(doc, docs.pages(doc_id), state, docs.readings(doc_id)))
+    return jsonify(
+        document_json(doc, docs.pages(doc_id), state, services().metadata.readings.get(doc_id))
+    )
 
 
 @bp.get("/documents/<doc_id>/<any(original, pdf, text):what>")

@@ -24,7 +24,7 @@ from archive_app.domain.metadata import ALL_FIELDS, RecordMetadata
 from archive_app.domain.records import FileRole, IndexState, Status
 
 
-def _document(row: DocumentRow) -> Document:
+def document_entity(row: DocumentRow) -> Document:
     return Document(
         id=row.id,
         sha256=row.sha256,
@@ -115,7 +115,7 @@ class PageReadings:
 
 
 def _apply_readings(row: DocumentRow, r: PageReadings) -> None:
-    for name, value in _columns(r.metadata).items():
+    for name, value in metadata_columns(r.metadata).items():
         setattr(row, name, value)
     row.extracted = json.dumps(r.extracted, ensure_ascii=False)
     row.needs_review = bool(r.review_reasons)
@@ -125,7 +125,7 @@ def _apply_readings(row: DocumentRow, r: PageReadings) -> None:
     row.tally_low_confidence = r.tally_low_confidence
 
 
-def _columns(metadata: RecordMetadata) -> dict:
+def metadata_columns(metadata: RecordMetadata) -> dict:
     """Metadata as column values (the date as a date, not text)."""
     return {f: getattr(metadata, f) for f in ALL_FIELDS}
 
@@ -155,7 +155,7 @@ class SqlDocumentRepository:
             updated_at=now,
             batch_id=new.batch_id,
             uploader_metadata=json.dumps(new.given, ensure_ascii=False),
-            **_columns(new.metadata),
+            **metadata_columns(new.metadata),
         )
         try:
             with self._s.write() as s:
@@ -165,7 +165,7 @@ class SqlDocumentRepository:
             if existing is None:
                 raise
             raise DuplicateDocument(existing.id) from None
-        return _document(row)
+        return document_entity(row)
 
     def complete_upload(self, doc_id: str, files: Iterable[StoredFile]) -> None:
         now = utcnow()
@@ -201,12 +201,12 @@ class SqlDocumentRepository:
     def get(self, doc_id: str) -> Document | None:
         with self._s.read() as s:
             row = s.get(DocumentRow, doc_id)
-            return _document(row) if row and row.status != Status.UPLOADING.value else None
+            return document_entity(row) if row and row.status != Status.UPLOADING.value else None
 
     def by_sha256(self, sha256: str) -> Document | None:
         with self._s.read() as s:
             row = s.scalar(select(DocumentRow).where(DocumentRow.sha256 == sha256))
-            return _document(row) if row else None
+            return document_entity(row) if row else None
 
     def by_ids(self, ids: Iterable[str]) -> dict[str, Document]:
         ids = list(ids)
@@ -218,7 +218,7 @@ class SqlDocumentRepository:
                     DocumentRow.id.in_(ids), DocumentRow.status != Status.UPLOADING.value
                 )
             )
-            return {r.id: _document(r) for r in rows}
+            return {r.id: document_entity(r) for r in rows}
 
     def list(
         self,
@@ -235,7 +235,7 @@ class SqlDocumentRepository:
             query = query.where(DocumentRow.created_by == created_by)
         query = query.order_by(DocumentRow.created_at.desc(), DocumentRow.id)
         with self._s.read() as s:
-            return [_document(r) for r in s.scalars(query.limit(limit).offset(offset))]
+            return [document_entity(r) for r in s.scalars(query.limit(limit).offset(offset))]
 
     def count(self, *, status: str | None = None) -> int:
         query = select(func.count()).select_from(DocumentRow)
@@ -287,7 +287,7 @@ class SqlDocumentRepository:
             )
             if result.rowcount != 1:
                 return None
-            return _document(s.get(DocumentRow, doc_id))
+            return document_entity(s.get(DocumentRow, doc_id))
 
     def heartbeat(self, doc_id: str, owner: str, lease_seconds: int) -> bool:
         now = utcnow()
@@ -413,57 +413,10 @@ class SqlDocumentRepository:
                 update(DocumentRow)
                 .where(DocumentRow.id == doc_id)
                 .values(
-                    **_columns(metadata), index_state=IndexState.PENDING.value, updated_at=utcnow()
-                )
-            )
-
-    def readings(self, doc_id: str) -> dict:
-        """What processing read: {"given", "extracted", "review", "reasons", "tally"}."""
-        with self._s.read() as s:
-            row = s.get(DocumentRow, doc_id)
-            if row is None:
-                return {}
-            return {
-                "given": json.loads(row.uploader_metadata or "{}"),
-                "extracted": json.loads(row.extracted or "{}"),
-                "review": row.needs_review,
-                "reasons": json.loads(row.review_reasons or "[]"),
-                "tally": json.loads(row.tally) if row.tally else None,
-            }
-
-    def review_queue(self, limit: int = 100, offset: int = 0) -> list[Document]:
-        with self._s.read() as s:
-            rows = s.scalars(
-                select(DocumentRow)
-                .where(DocumentRow.needs_review.is_(True), DocumentRow.status == Status.READY.value)
-                .order_by(DocumentRow.created_at)
-                .limit(limit)
-                .offset(offset)
-            )
-            return [_document(r) for r in rows]
-
-    def review_count(self) -> int:
-        with self._s.read() as s:
-            query = (
-                select(func.count())
-                .select_from(DocumentRow)
-                .where(DocumentRow.needs_review.is_(True), DocumentRow.status == Status.READY.value)
-            )
-            return s.scalar(query) or 0
-
-    def confirm_metadata(self, doc_id: str, metadata: RecordMetadata) -> None:
-        """A person confirmed (or corrected) the metadata: it leaves the review queue."""
-        with self._s.write() as s:
-            s.execute(
-                update(DocumentRow)
-                .where(DocumentRow.id == doc_id)
-                .values(
-                    **_columns(metadata),
-                    needs_review=False,
-                    review_reasons="[]",
+                    **metadata_columns(metadata),
                     index_state=IndexState.PENDING.value,
                     updated_at=utcnow(),
-                )  # fmt: skip
+                )
             )
 
     def replace_file(self, doc_id: str, key: str, sha256: str, size: int) -> None:
@@ -474,30 +427,6 @@ class SqlDocumentRepository:
                 .where(StoredFileRow.document_id == doc_id, StoredFileRow.key == key)
                 .values(sha256=sha256, size=size, last_checked_at=None, last_check_ok=None)
             )
-
-    def iter_tallies(self, filters: dict, batch_size: int = 500):
-        """(Document, tally data) of records with vote counts, matching exact filters."""
-        query = select(DocumentRow).where(DocumentRow.tally != "")
-        for name, value in filters.items():
-            column = getattr(DocumentRow, name)
-            query = query.where(
-                func.lower(column) == value.lower() if isinstance(value, str) else column == value
-            )
-        last = ""
-        while True:
-            with self._s.read() as s:
-                rows = list(
-                    s.scalars(
-                        query.where(DocumentRow.id > last)
-                        .order_by(DocumentRow.id)
-                        .limit(batch_size)
-                    )  # fmt: skip
-                )
-            if not rows:
-                return
-            last = rows[-1].id
-            for row in rows:
-                yield _document(row), json.loads(row.tally)
 
     def flags(self, doc_id: str) -> list[str]:
         with self._s.read() as s:
@@ -586,7 +515,7 @@ class SqlDocumentRepository:
                     .order_by(StoredFileRow.document_id, StoredFileRow.id)
                 ):
                     files[f.document_id].append(_file(f))
-                batch = [(_document(r), pages[r.id], files[r.id]) for r in rows]
+                batch = [(document_entity(r), pages[r.id], files[r.id]) for r in rows]
             last = ids[-1]
             yield batch
 
@@ -602,8 +531,8 @@ class SqlDocumentRepository:
             original_name=doc.original_name, size=doc.size, page_count=doc.page_count,
             pages_done=doc.pages_done, ocr_confidence=doc.ocr_confidence, error=doc.error,
             attempts=0, lease_owner="", created_at=doc.created_at, created_by=doc.created_by,
-            updated_at=doc.updated_at, processed_at=doc.processed_at, **_columns(doc.metadata),
-            final_state=doc.final_state,
+            updated_at=doc.updated_at, processed_at=doc.processed_at,
+            final_state=doc.final_state, **metadata_columns(doc.metadata),
         )  # fmt: skip
         try:
             with self._s.write() as s:

@@ -10,6 +10,7 @@ from archive_app.db.batches import SqlBatchRepository
 from archive_app.db.documents import SqlDocumentRepository
 from archive_app.db.engine import make_engines
 from archive_app.db.lifecycle import SqlLifecycleRepository
+from archive_app.db.readings import SqlReadingsRepository
 from archive_app.db.records_management import (
     SqlDispositionRepository,
     SqlHoldRepository,
@@ -34,6 +35,7 @@ class SqlMetadataStore:
         self.dispositions = SqlDispositionRepository(sessions)
         self.lifecycle = SqlLifecycleRepository(sessions)
         self.batches = SqlBatchRepository(sessions)
+        self.readings = SqlReadingsRepository(sessions)
 
     @classmethod
     def from_settings(cls, settings) -> SqlMetadataStore:

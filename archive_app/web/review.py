@@ -15,9 +15,9 @@ bp = Blueprint("review", __name__)
 @bp.get("/review")
 @requires(Permission.UPLOAD)
 def queue():
-    docs = services().metadata.documents
-    items = [(d, docs.readings(d.id)) for d in docs.review_queue(limit=200)]
-    return render_template("review_queue.html", items=items, total=docs.review_count())
+    readings = services().metadata.readings
+    items = [(d, readings.get(d.id)) for d in readings.queue(limit=200)]
+    return render_template("review_queue.html", items=items, total=readings.queue_count())
 
 
 @bp.route("/review/<doc_id>", methods=["GET", "POST"])
@@ -37,11 +37,11 @@ def record(doc_id: str):
             errors = exc.fields
         else:
             flash("Metadata dikonfirmasi.", "success")
-            following = docs.review_queue(limit=1)
+            following = services().metadata.readings.queue(limit=1)
             if following:
                 return redirect(url_for("review.record", doc_id=following[0].id))
             return redirect(url_for("review.queue"))
-    readings = docs.readings(doc_id)
+    readings = services().metadata.readings.get(doc_id)
     return render_template(
         "review.html",
         doc=doc,

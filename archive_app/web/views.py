@@ -126,7 +126,7 @@ def document(doc_id: str):
         fixity=svc.metadata.lifecycle.fixity_of(doc_id) if audited else None,
         lists=svc.metadata.dispositions.lists_for_document(doc_id),
         timeline=auditing.timeline(svc, doc_id, limit=100) if audited else None,
-        readings=svc.metadata.documents.readings(doc_id),
+        readings=svc.metadata.readings.get(doc_id),
     )
 
 

@@ -61,6 +61,40 @@ def test_a_page_without_a_header_and_no_metadata_goes_to_review(client, tokens, 
     assert any("neither given nor read" in r for r in doc["review_reasons"])
 
 
+def test_an_archivist_confirms_a_record_in_review_and_the_correction_is_audited(
+    client, tokens, worker, real_scans
+):
+    archivist, auditor = bearer(tokens["archivist"]), bearer(tokens["auditor"])
+    response = upload(client, tokens["archivist"], real_scans / "linn.png", **NOTHING)
+    doc = wait_settled(client, tokens["auditor"], response.get_json()["id"])
+    queue = client.get("/review", headers=archivist)
+    assert queue.status_code == 200 and doc["id"] in queue.get_data(as_text=True)
+    page = client.get(f"/review/{doc['id']}", headers=archivist).get_data(as_text=True)
+    assert f"/documents/{doc['id']}/pages/1" in page  # the page image is in view
+    confirmed = {"election": "PPWP", "form_type": "C.HASIL", "year": "2024",
+                 "province": "Jawa Tengah", "regency": "Karanganyar", "district": "Jaten",
+                 "village": "Papahan", "tps": "9"}  # fmt: skip
+    incomplete = client.post(f"/review/{doc['id']}", headers=archivist,
+                             data={**confirmed, "tps": ""})  # fmt: skip
+    assert incomplete.status_code == 400 and doc["id"] in client.get(
+        "/review", headers=archivist
+    ).get_data(as_text=True)
+    assert client.post(f"/review/{doc['id']}", headers=auditor, data=confirmed).status_code == 403
+    done = client.post(f"/review/{doc['id']}", headers=archivist, data=confirmed)
+    assert done.status_code == 302
+    after = client.get(f"/api/v1/documents/{doc['id']}", headers=auditor).get_json()
+    assert after["review"] is False and after["metadata"]["tps"] == 9
+    assert after["metadata"]["village"] == "Papahan"
+    trail = client.get("/api/v1/audit", query_string={"action": "metadata.review"},
+                       headers=bearer(tokens["admin"])).get_json()  # fmt: skip
+    [entry] = [e for e in trail["entries"] if e["target"] == f"document:{doc['id']}"]
+    assert entry["actor"] == "archivist"
+    assert entry["details"]["changes"]["tps"] == {"before": 0, "after": 9}
+    assert any("neither given nor read" in r for r in entry["details"]["reasons"])
+    found = wait_searchable(client, tokens["auditor"], {"tps": "9", "village": "papahan"})
+    assert [h["id"] for h in found["hits"]] == [doc["id"]]
+
+
 def test_a_tally_that_does_not_add_up_is_flagged_never_corrected(client, tokens, worker,
                                                                  tmp_path):  # fmt: skip
     good = make_form(tmp_path / "good.png", votes=(120, 45, 67), invalid=3, digit_boxes=True,
@@ -76,8 +110,7 @@ def test_a_tally_that_does_not_add_up_is_flagged_never_corrected(client, tokens,
     assert good_tally["valid"] == 232 and good_tally["consistent"] is True
     assert bad_tally["valid"] == 250 and bad_tally["consistent"] is False  # as read
     assert "inconsistent" in ids["bad"]["flags"]
-    flagged = client.get("/api/v1/search", query_string={"flag": "inconsistent"},
-                         headers=bearer(tokens["auditor"])).get_json()  # fmt: skip
+    flagged = wait_searchable(client, tokens["auditor"], {"flag": "inconsistent"})
     assert [h["id"] for h in flagged["hits"]] == [ids["bad"]["id"]]
     export = client.get("/api/v1/tally.csv", query_string={"village": "papahan"},
                         headers=bearer(tokens["auditor"]))  # fmt: skip

@@ -376,6 +376,13 @@ def test_given_a_code_printed_on_the_form_then_read_codes_decodes_it_where_it_is
     assert (left < 1240) is (corner == "top-left")
 
 
+@pytest.mark.parametrize("mode", ["1", "P"])
+def test_given_a_bilevel_or_palette_scan_then_its_code_is_read(blank_form, tmp_path, mode):
+    page = place_code(blank_form.copy(), "tps=5", size_px=300).convert(mode)
+    [code] = read_page(page, tmp_path / "scan.png")  # 1-bit scans are common (linn.png is one)
+    assert code["text"] == "tps=5"
+
+
 def test_given_a_600_dpi_scan_then_codes_are_found_and_placed_in_its_own_pixels(
     blank_form, tmp_path
 ):

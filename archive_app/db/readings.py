@@ -1,0 +1,98 @@
+"""What processing read from a record's pages, and the human review of it.
+
+Kept apart from the record rows' life cycle (``documents``): the review queue, the
+confirmation that takes a record out of it, and the vote counts for the region export.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from sqlalchemy import func, select, update
+
+from archive_app.db.documents import document_entity, metadata_columns
+from archive_app.db.models import DocumentRow
+from archive_app.db.session import Sessions
+from archive_app.domain.clock import utcnow
+from archive_app.domain.entities import Document
+from archive_app.domain.metadata import RecordMetadata
+from archive_app.domain.records import IndexState, Status
+
+
+class SqlReadingsRepository:
+    def __init__(self, sessions: Sessions):
+        self._s = sessions
+
+    def get(self, doc_id: str) -> dict:
+        """What processing read: {"given", "extracted", "review", "reasons", "tally"}."""
+        with self._s.read() as s:
+            row = s.get(DocumentRow, doc_id)
+            if row is None:
+                return {}
+            return {
+                "given": json.loads(row.uploader_metadata or "{}"),
+                "extracted": json.loads(row.extracted or "{}"),
+                "review": row.needs_review,
+                "reasons": json.loads(row.review_reasons or "[]"),
+                "tally": json.loads(row.tally) if row.tally else None,
+            }
+
+    def queue(self, limit: int = 100, offset: int = 0) -> list[Document]:
+        with self._s.read() as s:
+            rows = s.scalars(
+                select(DocumentRow)
+                .where(DocumentRow.needs_review.is_(True), DocumentRow.status == Status.READY.value)
+                .order_by(DocumentRow.created_at)
+                .limit(limit)
+                .offset(offset)
+            )
+            return [document_entity(r) for r in rows]
+
+    def queue_count(self) -> int:
+        with self._s.read() as s:
+            query = (
+                select(func.count())
+                .select_from(DocumentRow)
+                .where(DocumentRow.needs_review.is_(True), DocumentRow.status == Status.READY.value)
+            )
+            return s.scalar(query) or 0
+
+    def confirm(self, doc_id: str, metadata: RecordMetadata) -> None:
+        """A person confirmed (or corrected) the metadata: it leaves the review queue."""
+        with self._s.write() as s:
+            s.execute(
+                update(DocumentRow)
+                .where(DocumentRow.id == doc_id)
+                .values(
+                    **metadata_columns(metadata),
+                    needs_review=False,
+                    review_reasons="[]",
+                    index_state=IndexState.PENDING.value,
+                    updated_at=utcnow(),
+                )  # fmt: skip
+            )
+
+    def iter_tallies(self, filters: dict, batch_size: int = 500) -> Iterator[tuple[Document, dict]]:
+        """(Document, tally data) of records with vote counts, matching exact filters."""
+        query = select(DocumentRow).where(DocumentRow.tally != "")
+        for name, value in filters.items():
+            column = getattr(DocumentRow, name)
+            query = query.where(
+                func.lower(column) == value.lower() if isinstance(value, str) else column == value
+            )
+        last = ""
+        while True:
+            with self._s.read() as s:
+                rows = list(
+                    s.scalars(
+                        query.where(DocumentRow.id > last)
+                        .order_by(DocumentRow.id)
+                        .limit(batch_size)
+                    )  # fmt: skip
+                )
+            if not rows:
+                return
+            last = rows[-1].id
+            for row in rows:
+                yield document_entity(row), json.loads(row.tally)
