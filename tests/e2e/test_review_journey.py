@@ -1,0 +1,43 @@
+"""The review queue in a real browser: a form uploaded without metadata, whose page does not
+carry it legibly, waits for an archivist, who fills it in with the page image in view."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_archivist_confirms_a_form_the_machine_could_not_read(page, real_scans):
+    log_in(page, "arsiparis")
+    page.get_by_role("link", name="Unggah", exact=True).click()
+    page.get_by_label("Berkas *").set_input_files(str(real_scans / "linn.png"))
+    page.get_by_role("button", name="Unggah", exact=True).click()  # no metadata typed at all
+
+    expect(page.locator(".status.ready")).to_contain_text("Siap", timeout=120_000)
+    expect(page.get_by_text("Metadata perlu ditinjau")).to_be_visible()
+    page.get_by_role("link", name="Tinjau sekarang").click()
+
+    expect(page.get_by_role("img", name="Halaman 1")).to_be_visible()
+    page.get_by_label("Pemilihan").select_option("PPWP")
+    page.get_by_label("Jenis formulir").select_option("C.HASIL")
+    page.get_by_label("Tahun").fill("2024")
+    page.get_by_label("Provinsi").fill("Jawa Tengah")
+    page.get_by_label("Kabupaten/Kota").fill("Karanganyar")
+    page.get_by_label("Kecamatan").fill("Jaten")
+    page.get_by_label("Kelurahan/Desa").fill("Papahan")
+    page.get_by_label("TPS *", exact=True).fill("")
+    page.get_by_role("button", name="Konfirmasi").click()
+    expect(page.get_by_label("TPS *", exact=True)).to_be_focused()  # the browser asks for it
+
+    page.get_by_label("TPS *", exact=True).fill("23")
+    page.get_by_role("button", name="Konfirmasi").click()
+    expect(page.get_by_text("Metadata dikonfirmasi")).to_be_visible()
+
+    page.get_by_role("link", name="Cari", exact=True).click()
+    page.get_by_role("textbox", name="Cari").fill("TPS 023 papahan")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="C.HASIL · PPWP 2024 · TPS 023 Papahan")).to_be_visible()
