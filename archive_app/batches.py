@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from archive_app import audit, uploads, zips
 from archive_app.db.interfaces import DuplicateDocument
-from archive_app.domain.metadata import ALL_FIELDS, MetadataError
+from archive_app.domain.metadata import ALL_FIELDS, MetadataError, validate_metadata
 from archive_app.domain.records import Status
 from ingest.models import RejectedFile
 
@@ -31,7 +31,10 @@ class Outcome:
 
 
 def start(services, label: str, source: str, metadata: dict, actor: str, ip: str = "") -> int:
+    """A new batch; MetadataError if the shared metadata is wrong in itself (a year of 1200),
+    so a mistake is refused once instead of failing every file of the batch."""
     shared = {k: str(v) for k, v in (metadata or {}).items() if k in ALL_FIELDS and v}
+    validate_metadata(shared, services.settings.vocabulary, partial=True)
     batch_id = services.metadata.batches.create(label or "", source, shared, actor)
     audit.record(services, actor, "batch.start", f"batch:{batch_id}", ip, source=source,
                  label=label, metadata=shared)  # fmt: skip
@@ -109,19 +112,27 @@ def _add_zip(services, batch_id, path: Path, name: str, metadata_for, actor, ip)
         _record(services, batch_id, outcome)
     scratch = Path(tempfile.mkdtemp(dir=settings.tmp_dir, prefix="zip-"))
     try:
-        for info in entries:
-            entry_name = f"{name}/{info.filename}"
-            with zips.extracted(path, info, scratch) as extracted:
-                if isinstance(extracted, zips.Rejected):
-                    outcome = Outcome(entry_name, "rejected", extracted.reason)
-                else:
-                    metadata = metadata_for(info.filename)
-                    with open(extracted, "rb") as fh:
-                        outcome = _receive(services, batch_id, fh, entry_name, metadata, actor, ip)
-            _record(services, batch_id, outcome)
-            outcomes.append(outcome)
+        with zips.opened(path) as archive:
+            outcomes += _add_entries(services, batch_id, archive, entries, name, metadata_for,
+                                     scratch, actor, ip)  # fmt: skip
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    return outcomes
+
+
+def _add_entries(services, batch_id, archive, entries, name, metadata_for, scratch, actor, ip):
+    outcomes = []
+    for info in entries:
+        entry_name = f"{name}/{info.filename}"
+        with zips.extracted(archive, info, scratch) as extracted:
+            if isinstance(extracted, zips.Rejected):
+                outcome = Outcome(entry_name, "rejected", extracted.reason)
+            else:
+                metadata = metadata_for(info.filename)
+                with open(extracted, "rb") as fh:
+                    outcome = _receive(services, batch_id, fh, entry_name, metadata, actor, ip)
+        _record(services, batch_id, outcome)
+        outcomes.append(outcome)
     return outcomes
 
 

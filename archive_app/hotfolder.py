@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 
 IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", "~")
+MAX_TRIES = 3  # unexpected errors on one file before it is moved to failed/
+EMPTY_SETTLE = 60.0  # an empty file may be a scanner's placeholder: wait longer for it
 
 
 class HotFolder:
@@ -25,6 +27,7 @@ class HotFolder:
         self.done.mkdir(exist_ok=True)
         self.failed.mkdir(exist_ok=True)
         self._seen: dict[Path, tuple[int, int, float]] = {}
+        self._tries: dict[Path, int] = {}
 
     def _candidates(self) -> list[Path]:
         return sorted(
@@ -45,8 +48,8 @@ class HotFolder:
             seen = self._seen.get(path)
             if seen is None or seen[:2] != stamp:
                 self._seen[path] = (*stamp, now)
-            elif now - seen[2] >= self.settle and st.st_size > 0:
-                ready.append(path)
+            elif now - seen[2] >= (self.settle if st.st_size else max(self.settle, EMPTY_SETTLE)):
+                ready.append(path)  # an empty one is refused as empty, and filed away
         for gone in set(self._seen) - set(current):
             del self._seen[gone]
         return ready
@@ -54,9 +57,21 @@ class HotFolder:
     def pending(self) -> bool:
         return bool(self._candidates())
 
+    def give_up(self, path: Path, error: str) -> str:
+        """Count an unexpected error on ``path``: "" while it may still pass (it stays for the
+        next look), and where it went once MAX_TRIES moved it to failed/ with the error."""
+        self._tries[path] = self._tries.get(path, 0) + 1
+        if self._tries[path] < MAX_TRIES:
+            return ""
+        return self._move(path, ok=False, reasons=f"{path.name}: {error}")
+
     def file_away(self, path: Path, outcomes) -> str:
         """Move the file to done/ or failed/ (never overwriting); returns where it went."""
         ok = all(o.outcome in ("accepted", "duplicate") for o in outcomes)
+        reasons = "\n".join(f"{o.name}: {o.message}" for o in outcomes if o.outcome == "rejected")
+        return self._move(path, ok=ok, reasons=reasons)
+
+    def _move(self, path: Path, *, ok: bool, reasons: str) -> str:
         target_dir = self.done if ok else self.failed
         target = target_dir / path.name
         n = 1
@@ -65,11 +80,7 @@ class HotFolder:
             n += 1
         shutil.move(str(path), target)
         if not ok:
-            reasons = "\n".join(
-                f"{o.name}: {o.message}" for o in outcomes if o.outcome == "rejected"
-            )
-            target.with_name(target.name + ".error.txt").write_text(
-                reasons + "\n", encoding="utf-8"
-            )
+            target.with_name(target.name + ".error.txt").write_text(reasons + "\n", "utf-8")
         self._seen.pop(path, None)
+        self._tries.pop(path, None)
         return str(target.relative_to(self.root))

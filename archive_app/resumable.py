@@ -93,6 +93,8 @@ def get(settings, upload_id: str, owner: str) -> Upload:
 @contextmanager
 def _locked(settings, upload_id: str):
     """One writer per upload: two PATCHes racing would interleave bytes."""
+    if not _state_path(settings, upload_id).exists():  # no lock files for made-up ids
+        raise UploadError(404, "No such upload (it may have expired).")
     with open(_folder(settings) / f"{upload_id}.lock", "a") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -132,11 +134,13 @@ def remove(settings, upload_id: str) -> None:
 
 
 def sweep(settings) -> int:
-    """Remove uploads nobody touched for a day."""
-    removed = 0
+    """Remove uploads nobody touched for a day: state, data and lock files alike (a lock
+    file keeps its first time; the state is rewritten by every chunk)."""
+    folder = _folder(settings)
     cutoff = time.time() - ABANDONED_SECONDS
-    for state in _folder(settings).glob("*.json"):
-        if state.stat().st_mtime < cutoff:
-            remove(settings, state.stem)
-            removed += 1
-    return removed
+    files = [(p.stem, p.suffix, p.stat().st_mtime) for p in folder.iterdir() if p.is_file()]
+    live = {stem for stem, suffix, mtime in files if suffix == ".json" and mtime >= cutoff}
+    stale = {stem for stem, _, mtime in files if mtime < cutoff} - live
+    for upload_id in stale:
+        remove(settings, upload_id)
+    return len(stale)

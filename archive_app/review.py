@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from archive_app import audit, holds, indexing, retention, sidecar
 from archive_app.domain.metadata import validate_metadata
+from archive_app.domain.records import Status
+
+
+class NotReviewable(Exception):
+    """The record is still being processed (its readings would overwrite the confirmation)
+    or has left the archive."""
 
 
 def confirm(services, doc_id: str, raw: dict, actor: str, ip: str = "") -> None:
@@ -13,6 +19,8 @@ def confirm(services, doc_id: str, raw: dict, actor: str, ip: str = "") -> None:
     before = docs.get(doc_id)
     if before is None:
         raise LookupError(doc_id)
+    if before.status != Status.READY or before.final_state:
+        raise NotReviewable(f"the record is {before.final_state or before.status.value}")
     metadata = validate_metadata(raw, services.settings.vocabulary)  # MetadataError if not
     readings = services.metadata.readings.get(doc_id)  # the reasons, before confirming clears them
     services.metadata.readings.confirm(doc_id, metadata)

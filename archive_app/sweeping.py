@@ -7,6 +7,7 @@ import os
 import socket
 from datetime import timedelta
 
+from archive_app import resumable
 from archive_app.domain.clock import utcnow
 from archive_app.domain.records import record_prefix
 
@@ -31,9 +32,15 @@ def sweep(services) -> dict:
         for key in list(services.objects.list(record_prefix(doc_id))):
             services.objects.delete(key)
         docs.abandon_upload(doc_id)
-    if requeued or removed:
-        log.info("sweep: re-enqueued %d, removed %d abandoned uploads", len(requeued), len(removed))
-    return {"requeued": requeued, "removed": removed}
+    try:
+        chunked = resumable.sweep(services.settings)
+    except OSError:
+        log.warning("sweep: abandoned resumable uploads could not be removed", exc_info=True)
+        chunked = 0
+    if requeued or removed or chunked:
+        log.info("sweep: re-enqueued %d, removed %d abandoned uploads and %d resumable ones",
+                 len(requeued), len(removed), chunked)  # fmt: skip
+    return {"requeued": requeued, "removed": removed, "resumable_removed": chunked}
 
 
 def recover_on_start(services) -> dict:

@@ -27,12 +27,13 @@ def csv_lines(services, filters: dict) -> Iterator[str]:
     yield flush()
     for doc, tally in services.metadata.readings.iter_tallies(filters):
         m = doc.metadata
-        head = [doc.id, m.election, m.form_type, m.year, m.province, m.regency, m.district,
-                m.village, f"{m.tps:03d}"]  # fmt: skip
+        head = [doc.id, m.election, m.form_type, m.year, _text(m.province), _text(m.regency),
+                _text(m.district), _text(m.village), f"{m.tps:03d}"]  # fmt: skip
         tail = ["" if tally["consistent"] is None else str(tally["consistent"]).lower(),
                 " ".join(doc.flags)]  # fmt: skip
         for row in tally["rows"]:
-            writer.writerow([*head, row["label"], _n(row["votes"]), row["confidence"], *tail])
+            label = _text(row["label"])
+            writer.writerow([*head, label, _n(row["votes"]), row["confidence"], *tail])
         for name in ("valid", "invalid", "ballots_used"):
             confidence = tally.get("confidences", {}).get(name, "")
             writer.writerow([*head, name.upper(), _n(tally[name]), confidence, *tail])
@@ -41,3 +42,9 @@ def csv_lines(services, filters: dict) -> Iterator[str]:
 
 def _n(value) -> str:
     return "" if value is None else str(value)
+
+
+def _text(value: str) -> str:
+    """OCR'd or typed text, defused for spreadsheets: a cell starting with = + - @ would be
+    run as a formula when an auditor opens the file (OWASP "CSV injection")."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import stat
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +21,10 @@ NESTED_SUFFIXES = (".zip", ".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz", 
 NESTED_MAGIC = (b"PK\x03\x04", b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b", b"BZh", b"\xfd7zXZ")
 MAX_RATIO = 250  # scans compress a little; a 1000:1 entry is a bomb
 CHUNK = 1024 * 1024
+# What a damaged or exotic entry raises while it is read: a corrupt deflate stream
+# (zlib.error), a method Python cannot unpack such as Deflate64 (NotImplementedError), a
+# CRC mismatch (BadZipFile), a cut-off file (EOFError, OSError).
+UNREADABLE = (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFError, ValueError)
 
 
 class ZipRejected(ValueError):
@@ -46,7 +51,7 @@ def plan(path: Path, *, max_files: int, max_total_bytes: int) -> tuple[list, lis
     """(entries to extract, entries refused with a reason); ZipRejected for the whole file."""
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except UNREADABLE as exc:
         raise ZipRejected(f"The ZIP file is damaged or not a ZIP: {exc}") from None
     with archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
@@ -83,18 +88,27 @@ def _refusal(info: zipfile.ZipInfo) -> str:
 
 
 @contextmanager
-def extracted(path: Path, info: zipfile.ZipInfo, scratch: Path) -> Iterator[Path | Rejected]:
+def opened(path: Path) -> Iterator[zipfile.ZipFile]:
+    """The archive opened once for all its entries (its directory is read only once)."""
+    with zipfile.ZipFile(path) as archive:
+        yield archive
+
+
+@contextmanager
+def extracted(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, scratch: Path
+) -> Iterator[Path | Rejected]:
     """One entry in a temporary file (removed afterwards), or Rejected if it misbehaves."""
     target = scratch / f"entry-{info.header_offset}"
     try:
-        yield _write(path, info, target) or target
+        yield _write(archive, info, target) or target
     finally:
         target.unlink(missing_ok=True)
 
 
-def _write(path: Path, info: zipfile.ZipInfo, target: Path) -> Rejected | None:
+def _write(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> Rejected | None:
     try:
-        with zipfile.ZipFile(path) as archive, archive.open(info) as src, open(target, "wb") as out:
+        with archive.open(info) as src, open(target, "wb") as out:
             head = src.read(8)
             if head.startswith(NESTED_MAGIC):
                 return Rejected(info.filename, "archives inside the archive are not accepted")
@@ -105,6 +119,6 @@ def _write(path: Path, info: zipfile.ZipInfo, target: Path) -> Rejected | None:
                 if written > info.file_size:
                     return Rejected(info.filename, "it unpacks past its declared size; refused")
                 out.write(chunk)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        return Rejected(info.filename, f"it could not be read: {exc}")
+    except UNREADABLE as exc:
+        return Rejected(info.filename, f"it could not be read: {exc or type(exc).__name__}")
     return None

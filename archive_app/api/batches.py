@@ -8,7 +8,7 @@ from flask import jsonify, make_response, request, url_for
 
 from archive_app import batches, resumable
 from archive_app.api.documents import bp
-from archive_app.domain.metadata import ALL_FIELDS
+from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
 from archive_app.web.security import actor, client_ip, requires, services
 
@@ -19,6 +19,20 @@ def _tus(response, status: int, **headers):
     response = make_response(response, status)
     response.headers.update({**TUS, **{k.replace("_", "-"): str(v) for k, v in headers.items()}})
     return response
+
+
+def _whole_number(value: str) -> int | None:
+    """A header's non-negative integer; None for anything else ("", "-1", "²", "1e3")."""
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def _json_object() -> dict:
+    body = request.get_json(silent=True)
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise resumable.UploadError(400, "Send a JSON object.")
+    return body
 
 
 def _metadata_header(value: str) -> dict[str, str]:
@@ -41,11 +55,11 @@ def upload_error(exc: resumable.UploadError):
 @bp.post("/uploads")
 @requires(Permission.UPLOAD)
 def create_upload():
-    length = request.headers.get("Upload-Length", "")
-    if not length.isdigit():
+    length = _whole_number(request.headers.get("Upload-Length", ""))
+    if length is None:
         raise resumable.UploadError(400, "Send the file size in Upload-Length.")
     name = _metadata_header(request.headers.get("Upload-Metadata", "")).get("filename", "")
-    upload = resumable.create(services().settings, actor(), int(length), name)
+    upload = resumable.create(services().settings, actor(), length, name)
     location = url_for("api.upload_state", upload_id=upload.id)
     return _tus("", 201, Location=location, Upload_Offset=0)
 
@@ -63,11 +77,10 @@ def upload_state(upload_id: str):
 def upload_chunk(upload_id: str):
     if request.mimetype != "application/offset+octet-stream":
         raise resumable.UploadError(415, "Send chunks as application/offset+octet-stream.")
-    offset = request.headers.get("Upload-Offset", "")
-    if not offset.isdigit():
+    offset = _whole_number(request.headers.get("Upload-Offset", ""))
+    if offset is None:
         raise resumable.UploadError(400, "Send the chunk's position in Upload-Offset.")
-    upload = resumable.append(services().settings, upload_id, actor(), int(offset),
-                              request.stream)  # fmt: skip
+    upload = resumable.append(services().settings, upload_id, actor(), offset, request.stream)
     return _tus("", 204, Upload_Offset=upload.offset)
 
 
@@ -82,12 +95,15 @@ def cancel_upload(upload_id: str):
 @bp.post("/batches")
 @requires(Permission.UPLOAD)
 def create_batch():
-    body = request.get_json(silent=True) or {}
+    body = _json_object()
     metadata = body.get("metadata") or {}
     if not isinstance(metadata, dict):
         return jsonify(error="metadata must be an object of field names to values"), 400
-    batch_id = batches.start(services(), str(body.get("label", "")), "api", metadata, actor(),
-                             client_ip())  # fmt: skip
+    try:
+        batch_id = batches.start(services(), str(body.get("label", "")), "api", metadata,
+                                 actor(), client_ip())  # fmt: skip
+    except MetadataError as exc:
+        return jsonify(error="Invalid metadata.", fields=exc.fields), 400
     return jsonify(id=batch_id), 201
 
 
@@ -116,17 +132,19 @@ def add_batch_file(batch_id: int):
     if svc.metadata.batches.get(batch_id) is None:
         return jsonify(error="No such batch."), 404
     if request.is_json:
-        body = request.get_json(silent=True) or {}
+        body = _json_object()
         upload = resumable.get(svc.settings, str(body.get("upload_id", "")), actor())
         if not upload.complete:
             return jsonify(error=f"Upload incomplete: {upload.offset}/{upload.length} bytes."), 409
-        overrides = {k: v for k, v in (body.get("metadata") or {}).items() if k in ALL_FIELDS}
+        metadata, name = body.get("metadata") or {}, body.get("name") or upload.name
+        if not isinstance(metadata, dict) or not isinstance(name, str):
+            return jsonify(error="metadata must be an object and name a string"), 400
+        overrides = {k: v for k, v in metadata.items() if k in ALL_FIELDS}
         path = resumable.data_path(svc.settings, upload.id)
-        try:
-            outcomes = batches.add_file(svc, batch_id, path, body.get("name") or upload.name,
-                                        actor(), client_ip(), overrides)  # fmt: skip
-        finally:
-            resumable.remove(svc.settings, upload.id)
+        # A backend failure raises past this line and keeps the upload: finishing it can be
+        # tried again without sending the bytes again. Every outcome (even a refusal) is final.
+        outcomes = batches.add_file(svc, batch_id, path, name, actor(), client_ip(), overrides)
+        resumable.remove(svc.settings, upload.id)
         return jsonify(outcomes=[vars(o) for o in outcomes])
     file = request.files.get("file")
     if file is None:

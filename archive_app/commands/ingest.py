@@ -93,20 +93,16 @@ def _files(paths) -> list[tuple[Path, str]]:
 def ingest(ctx, paths, manifest, label, wait, workers, **shared):  # noqa: PLR0913
     """Archive files, folders or ZIPs (PDF, TIFF, JPEG, PNG) and print their record ids."""
     from archive_app import batches
-    from archive_app.domain.metadata import MetadataError, validate_metadata
 
     services = ctx.services
     ensure_ready(services)
-    try:
-        validate_metadata(shared, services.settings.vocabulary, partial=True)
-    except MetadataError as exc:
-        for field, message in exc.fields.items():
-            click.echo(f"error: --{field.replace('_', '-')}: {message}", err=True)
-        sys.exit(2)
     lookup = Manifest(manifest)
-    batch_id = batches.start(services, label or " ".join(paths)[:200], "cli", shared, cli_actor())
+    batch_id = _start(services, label or " ".join(paths)[:200], "cli", shared)
+    from tqdm import tqdm
+
     outcomes = []
-    for path, name in _files(paths):
+    files = list(_files(paths))
+    for path, name in tqdm(files, unit="file", desc="receiving", file=sys.stderr):
         outcomes += batches.add_file(services, batch_id, path, name, cli_actor(),
                                      overrides=lookup)  # fmt: skip
     for o in outcomes:
@@ -170,29 +166,57 @@ def _wait(services, ids, workers) -> None:
 @pass_ctx
 def watch(ctx, folder, manifest, interval, settle, once, **shared):
     """Hot folder: archive what a scanner drops into FOLDER, then move it to done/ or failed/."""
-    from archive_app import batches
     from archive_app.hotfolder import HotFolder
 
     services = ctx.services
     ensure_ready(services)
     lookup = Manifest(manifest)
     label = f"hot folder {folder} {utcnow():%Y-%m-%d %H:%M}"
-    batch_id = batches.start(services, label, "watch", shared, cli_actor())
+    batch_id = _start(services, label, "watch", shared)
     hot = HotFolder(Path(folder), settle)
     click.echo(f"watching {folder} (batch {batch_id}); Ctrl-C stops", err=True)
     try:
         while True:
             for path in hot.complete_files():
-                outcomes = batches.add_file(services, batch_id, path, path.name, cli_actor(),
-                                            overrides=lookup)  # fmt: skip
-                moved = hot.file_away(path, outcomes)
-                for o in outcomes:
-                    click.echo(f"{o.document_id or '-'}\t{o.outcome}\t{o.name}\t{moved}")
+                _take(services, hot, batch_id, path, lookup)
             if once and not hot.pending():
                 return
             time.sleep(interval)
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
+
+
+def _take(services, hot, batch_id: int, path: Path, lookup) -> None:
+    """One file of the hot folder. An unexpected error (a backend away, most likely) leaves
+    the file where it is for the next look; after ``hot.MAX_TRIES`` it goes to failed/."""
+    from archive_app import batches
+
+    try:
+        outcomes = batches.add_file(services, batch_id, path, path.name, cli_actor(),
+                                    overrides=lookup)  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - one file must never stop the folder
+        error = f"{type(exc).__name__}: {exc}"
+        click.echo(f"error: {path.name}: {error}", err=True)
+        moved = hot.give_up(path, error)
+        if moved:
+            click.echo(f"-\trejected\t{path.name}\t{moved}")
+        return
+    moved = hot.file_away(path, outcomes)
+    for o in outcomes:
+        click.echo(f"{o.document_id or '-'}\t{o.outcome}\t{o.name}\t{moved}")
+
+
+def _start(services, label: str, source: str, shared: dict) -> int:
+    """A new batch, or exit 2 naming each wrong option (checked before any file is read)."""
+    from archive_app import batches
+    from archive_app.domain.metadata import MetadataError
+
+    try:
+        return batches.start(services, label, source, shared, cli_actor())
+    except MetadataError as exc:
+        for field, message in exc.fields.items():
+            click.echo(f"error: --{field.replace('_', '-')}: {message}", err=True)
+        sys.exit(2)
 
 
 def register(group) -> None:

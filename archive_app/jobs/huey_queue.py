@@ -22,6 +22,14 @@ from archive_app import indexing, sweeping
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 15
+BACKOFF_BASE, BACKOFF_CAP = 10, 900
+
+
+def backoff_seconds(attempt: int) -> int:
+    """10 s, 20 s, 40 s ... up to 15 min: a backend that is away is not hammered by every
+    waiting record, and a record resumes at most 15 min after it returns (sooner through
+    the lease sweep, which re-enqueues queued records every minute)."""
+    return min(BACKOFF_BASE * 2 ** max(attempt, 0), BACKOFF_CAP)
 
 
 def make_huey(settings):
@@ -54,11 +62,19 @@ class HueyTaskQueue:
     def _register_tasks(self) -> None:
         huey = self.huey
 
-        @huey.task(name="process_document", retries=3, retry_delay=10)
-        def process_document(doc_id: str) -> None:
+        @huey.task(name="process_document")
+        def process_document(doc_id: str, attempt: int = 0) -> None:
+            """A failure that may pass (``processing`` re-raises only those) is tried again
+            later, each time later; a file that can never work fails alone, at once."""
             from archive_app import processing  # OCR stack: loaded only where tasks run
 
-            processing.process(self.runtime(), doc_id)
+            try:
+                processing.process(self.runtime(), doc_id)
+            except Exception:
+                delay = backoff_seconds(attempt)
+                log.warning("processing %s: retry %d in %d s", doc_id, attempt + 1, delay)
+                process_document.schedule((doc_id, attempt + 1), delay=delay)
+                raise
 
         @huey.task(name="index_pending")
         def index_pending() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from archive_app import batches
-from archive_app.domain.metadata import ALL_FIELDS
+from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
 from archive_app.web.security import actor, client_ip, requires, services
 
@@ -34,8 +34,11 @@ def create():
     if not files:
         flash("Pilih satu atau beberapa berkas (atau ZIP).", "error")
         return render_template("batch_new.html", values=metadata, errors={}), 400
-    batch_id = batches.start(services(), request.form.get("label", ""), "web", metadata, actor(),
-                             client_ip())  # fmt: skip
+    try:
+        batch_id = batches.start(services(), request.form.get("label", ""), "web", metadata,
+                                 actor(), client_ip())  # fmt: skip
+    except MetadataError as exc:
+        return render_template("batch_new.html", values=metadata, errors=exc.fields), 400
     for file in files:
         batches.add_stream(services(), batch_id, file.stream, file.filename, actor(), client_ip())
     return redirect(url_for("batches.show", batch_id=batch_id))

@@ -35,6 +35,8 @@ def record(doc_id: str):
             review.confirm(services(), doc_id, values, actor(), client_ip())
         except MetadataError as exc:
             errors = exc.fields
+        except review.NotReviewable as exc:
+            errors = {"": f"Belum dapat dikonfirmasi: {exc}."}
         else:
             flash("Metadata dikonfirmasi.", "success")
             following = services().metadata.readings.queue(limit=1)
@@ -49,4 +51,4 @@ def record(doc_id: str):
         errors=errors,
         readings=readings,
         pages=docs.pages(doc_id),
-    ), (400 if errors else 200)
+    ), (409 if "" in errors else 400 if errors else 200)

@@ -38,13 +38,17 @@ def test_archivist_uploads_a_batch_and_follows_every_file(page, tmp_path):
 
     rows = page.locator("#bulk-files tr")
     expect(rows).to_have_count(3)
-    expect(page.locator("#bulk-files")).to_contain_text("diterima")
-    expect(page.locator("#bulk-summary")).to_have_text(re.compile(r"^3 / 3$"), timeout=180_000)
+    for n in range(3):  # each file's own state, live, until its record settles
+        expect(rows.nth(n).locator(".status")).to_have_text(
+            re.compile(r"^(siap|perlu ditinjau)$"), timeout=180_000
+        )
+    expect(page.locator("#bulk-summary")).to_have_text(re.compile(r"^3 / 3$"))
 
     page.get_by_role("link", name="Buka halaman batch").click()
     expect(page.locator("h1")).to_contain_text("Desa Jetis kotak 1")
     items = page.locator("#batch-items tr")
     expect(items).to_have_count(3)
     expect(page.locator("#batch-items")).to_contain_text("kotak.zip/tps013.png")
+    expect(page.locator("#batch-settled")).to_have_text("3 / 3 selesai")
     page.get_by_role("link", name="Batch", exact=True).click()
     expect(page.get_by_role("cell", name="Desa Jetis kotak 1")).to_be_visible()

@@ -8,6 +8,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 import zipfile
 
 import pytest
@@ -107,6 +108,45 @@ def test_zip_bombs_and_oversized_archives_are_refused_whole(client, services, to
     assert outcome.outcome == "rejected" and "at most 10" in outcome.message
 
 
+def damaged_zip(path):
+    """A ZIP whose first entry has a corrupt deflate stream, whose second claims Deflate64
+    (method 9, which Python cannot unpack) and whose third is fine."""
+    noise = bytes(range(256)) * 64
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("corrupt.png", png(1) + noise)
+        z.writestr("deflate64.png", png(2), compress_type=zipfile.ZIP_STORED)
+        z.writestr("good.png", png(3))
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        corrupt, deflate64, _ = z.infolist()
+    start = corrupt.header_offset + 30 + len(corrupt.filename) + len(corrupt.extra)
+    data[start + 2 : start + 40] = b"\xff" * 38
+    data[deflate64.header_offset + 8] = 9  # the local header's method field
+    for at in _central_entries(data):  # and the central directory's
+        if data[at + 46 : at + 46 + len(b"deflate64.png")] == b"deflate64.png":
+            data[at + 10] = 9
+    path.write_bytes(data)
+    return path
+
+
+def _central_entries(data: bytearray):
+    at = data.find(b"PK\x01\x02")
+    while at != -1:
+        yield at
+        at = data.find(b"PK\x01\x02", at + 4)
+
+
+def test_a_damaged_zip_entry_is_refused_alone(client, tokens, tmp_path):
+    batch = new_batch(client, tokens["archivist"], **SHARED, village="Papahan", tps="4")
+    archive = damaged_zip(tmp_path / "damaged.zip")
+    outcomes = {o["name"]: o for o in add(client, tokens["archivist"], batch, "damaged.zip",
+                                          archive.read_bytes())}  # fmt: skip
+    assert outcomes["damaged.zip/good.png"]["outcome"] == "accepted"
+    for name in ("corrupt.png", "deflate64.png"):
+        refused = outcomes[f"damaged.zip/{name}"]
+        assert refused["outcome"] == "rejected" and "could not be read" in refused["message"]
+
+
 def test_the_same_file_twice_is_a_duplicate_not_an_error(client, tokens):
     batch = new_batch(client, tokens["archivist"], **SHARED, village="Papahan", tps="2")
     first = add(client, tokens["archivist"], batch, "a.png", png(7))[0]
@@ -139,6 +179,46 @@ def test_a_resumable_upload_continues_after_a_dropped_connection(client, tokens)
                        headers=bearer(token))  # fmt: skip
     [outcome] = done.get_json()["outcomes"]
     assert outcome["outcome"] == "accepted" and outcome["name"] == "TPS009.png"
+
+
+def test_an_abandoned_resumable_upload_is_swept_after_a_day(client, services, tokens):
+    from archive_app import resumable, sweeping
+
+    token = tokens["archivist"]
+    tus = {**bearer(token), "Tus-Resumable": "1.0.0"}
+    url = client.post("/api/v1/uploads", headers={**tus, "Upload-Length": "1000"}).location
+    chunk = {**tus, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
+    client.patch(url, data=b"x" * 100, headers=chunk)
+    upload_id = url.rsplit("/", 1)[1]
+    folder = resumable.data_path(services.settings, upload_id).parent
+    assert {p.suffix for p in folder.glob(f"{upload_id}.*")} == {".bin", ".json", ".lock"}
+    assert sweeping.sweep(services)["resumable_removed"] == 0  # touched just now
+    day_ago = time.time() - resumable.ABANDONED_SECONDS - 60
+    for path in folder.glob(f"{upload_id}.*"):
+        os.utime(path, (day_ago, day_ago))
+    assert sweeping.sweep(services)["resumable_removed"] == 1
+    assert list(folder.glob(f"{upload_id}.*")) == []
+    assert client.head(url, headers=tus).status_code == 404
+    made_up = client.patch("/api/v1/uploads/abc123", data=b"x", headers=chunk)
+    assert made_up.status_code == 404 and not (folder / "abc123.lock").exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "kwargs", "message"),
+    [
+        ("post", "/api/v1/uploads", {"headers": {"Upload-Length": "²"}}, "Upload-Length"),
+        ("post", "/api/v1/batches", {"json": ["not", "an", "object"]}, "JSON object"),
+        ("post", "/api/v1/batches", {"json": {"metadata": {"year": "1200"}}}, "Invalid metadata"),
+        ("post", "/api/v1/batches/{batch}/files", {"json": [1]}, "JSON object"),
+        ("post", "/api/v1/batches/{batch}/files", {"json": {"upload_id": "../etc"}}, "No such"),
+    ],
+)
+def test_bad_bulk_requests_get_a_clear_4xx(client, tokens, method, url, kwargs, message):
+    batch = new_batch(client, tokens["archivist"], **SHARED)
+    headers = {**bearer(tokens["archivist"]), "Tus-Resumable": "1.0.0", **kwargs.pop("headers", {})}
+    response = getattr(client, method)(url.format(batch=batch), headers=headers, **kwargs)
+    assert 400 <= response.status_code < 500, response.get_data(as_text=True)
+    assert message in response.get_json()["error"]
 
 
 def archive_cli(settings, *args, cwd=None):

@@ -66,6 +66,8 @@ def test_object_store_down_during_processing_is_retried_when_it_returns(
             assert services.metadata.documents.get(doc_id).status.value == "queued"
             files = services.metadata.documents.files(doc_id)
             assert {f.role for f in files} == {"original", "metadata"}  # no half derivatives
+            waits = retries_waiting(services, doc_id, attempts=2)
+            assert 20 <= (waits[2] - waits[1]).total_seconds() <= 60  # 20 s after retry 1 ran
         finally:
             local.stop()
     local = services.queue.start_local(1)
@@ -75,6 +77,21 @@ def test_object_store_down_during_processing_is_retried_when_it_returns(
               timeout=120, what="the record to complete")  # fmt: skip
     finally:
         local.stop()
+
+
+def retries_waiting(services, doc_id: str, attempts: int) -> dict:
+    """{attempt: when it is due} of the record's retries, as each one shows up in the
+    queue's schedule (the earlier one has run and failed by the time the next appears)."""
+    due = {}
+
+    def look():
+        for task in services.queue.huey.scheduled():
+            if task.args[0] == doc_id:
+                due.setdefault(task.args[1], task.eta)
+        return len(due) >= attempts
+
+    until(look, timeout=60, what=f"{attempts} retries to be scheduled")
+    return due
 
 
 def test_search_engine_down_is_503_and_ingest_still_completes(

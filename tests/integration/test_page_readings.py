@@ -95,6 +95,16 @@ def test_an_archivist_confirms_a_record_in_review_and_the_correction_is_audited(
     assert [h["id"] for h in found["hits"]] == [doc["id"]]
 
 
+def test_a_record_still_waiting_to_be_read_cannot_be_confirmed(client, tokens, real_scans):
+    """No worker runs here, so the record stays queued: a confirmation now would be
+    overwritten by its readings later, and is refused."""
+    doc_id = upload(client, tokens["archivist"], real_scans / "typewriter.png",
+                    **NOTHING).get_json()["id"]  # fmt: skip
+    busy = client.post(f"/review/{doc_id}", headers=bearer(tokens["archivist"]),
+                       data={"election": "PPWP", "form_type": "C.HASIL", "tps": "3"})  # fmt: skip
+    assert busy.status_code == 409 and "Belum dapat dikonfirmasi" in busy.get_data(as_text=True)
+
+
 def test_a_tally_that_does_not_add_up_is_flagged_never_corrected(client, tokens, worker,
                                                                  tmp_path):  # fmt: skip
     good = make_form(tmp_path / "good.png", votes=(120, 45, 67), invalid=3, digit_boxes=True,

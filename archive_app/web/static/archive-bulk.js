@@ -13,7 +13,13 @@
     return fetch(url, { method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
       body: JSON.stringify(body) }).then(function (r) {
-      return r.json().then(function (j) { if (!r.ok) { throw new Error(j.error || r.status); } return j; });
+      return r.json().then(function (j) {
+        if (!r.ok) {
+          var fields = j.fields ? Object.keys(j.fields).map(function (k) { return k + ": " + j.fields[k]; }) : [];
+          throw new Error([j.error || r.status].concat(fields).join(" "));
+        }
+        return j;
+      });
     });
   }
 
@@ -64,9 +70,39 @@
     }).catch(function () { setTimeout(function () { follow(apiUrl, onItems); }, 5000); });
   }
 
+  var SETTLED = ["ready", "failed", "review", "duplicate", "rejected"];
+  var BUSY = ["accepted", "queued", "processing"];
+
   function itemState(item) {
-    if (item.outcome !== "accepted" && !item.status) { return item.outcome; }
+    if (item.outcome !== "accepted") { return item.outcome; }
+    if (!item.status) { return "accepted"; }
     return item.review && item.status === "ready" ? "review" : item.status;
+  }
+
+  function describe(item) {
+    var s = itemState(item);
+    var text = LABELS[s] || s || "—";
+    if (s === "queued" || s === "processing") { text += " " + item.progress.done + "/" + item.progress.total; }
+    return text;
+  }
+
+  // One uploaded file's items: the file itself, or every entry of a ZIP ("kotak.zip/x.png").
+  function itemsOf(name, items) {
+    return items.filter(function (it) { return it.name === name || it.name.indexOf(name + "/") === 0; });
+  }
+
+  function summarize(items) {
+    if (items.length === 1) { return { text: describe(items[0]), cls: itemState(items[0]) }; }
+    var counts = {};
+    items.forEach(function (it) { var s = itemState(it); counts[s] = (counts[s] || 0) + 1; });
+    var worst = ["failed", "rejected", "review", "processing", "queued", "accepted", "duplicate", "ready"]
+      .filter(function (s) { return counts[s]; })[0];
+    return { text: Object.keys(counts).map(function (s) { return counts[s] + " " + (LABELS[s] || s); }).join(", "),
+             cls: worst };
+  }
+
+  function countSettled(items) {
+    return items.filter(function (it) { return SETTLED.indexOf(itemState(it)) >= 0; }).length;
   }
 
   function startBulk(form) {
@@ -87,18 +123,24 @@
         var i = next++;
         return uploadOne(files[i], rows[i], form.dataset.apiUploads, batchUrl).then(worker);
       }
-      Promise.all([worker(), worker()]);
+      var uploadsDone = false;
+      var warn = function (event) { event.preventDefault(); event.returnValue = ""; };
+      window.addEventListener("beforeunload", warn);  // files not yet sent would stop here
+      Promise.all([worker(), worker()]).then(function () {
+        uploadsDone = true;
+        window.removeEventListener("beforeunload", warn);
+      });
       follow(form.dataset.apiBatches + "/" + batch.id, function (b) {
-        var settled = 0;
-        b.items.forEach(function (item) {
-          var s = itemState(item);
-          if (["ready", "failed", "review", "duplicate", "rejected"].indexOf(s) >= 0) { settled++; }
+        files.forEach(function (f, i) {
+          var mine = itemsOf(f.name, b.items);
+          if (mine.length) { var s = summarize(mine); setStatus(rows[i], s.text, s.cls); }
         });
+        var settled = countSettled(b.items);
         var overall = document.getElementById("bulk-overall");
         overall.max = Math.max(files.length, b.items.length);
         overall.value = settled;
         document.getElementById("bulk-summary").textContent = settled + " / " + overall.max;
-        return settled < overall.max;
+        return !uploadsDone || settled < b.items.length;
       });
     }).catch(function (err) { alert("Batch tidak dapat dibuat: " + err.message); });
   }
@@ -112,18 +154,27 @@
     if (page) {
       follow(page.dataset.api, function (batch) {
         var body = document.getElementById("batch-items");
-        var unsettled = false;
         batch.items.forEach(function (item, i) {
           var tr = body.children[i];
-          if (!tr) { return; }
-          var s = itemState(item);
+          if (!tr) {  // a file that joined the batch after the page was drawn
+            tr = document.createElement("tr");
+            tr.innerHTML = "<td></td><td></td><td class='status'></td><td></td>";
+            tr.children[0].textContent = item.name;
+            tr.children[1].textContent = LABELS[item.outcome] || item.outcome;
+            tr.children[3].textContent = item.message || "";
+            body.appendChild(tr);
+          }
           var cell = tr.children[2];
-          cell.className = "status " + (s || "");
-          cell.textContent = (LABELS[s] || s || "—") +
-            (s === "queued" || s === "processing" ? " " + item.progress.done + "/" + item.progress.total : "");
-          if (s === "queued" || s === "processing") { unsettled = true; }
+          cell.className = "status " + itemState(item);
+          cell.textContent = describe(item);
         });
-        return unsettled || batch.items.length > body.children.length;
+        var settled = countSettled(batch.items);
+        var overall = document.getElementById("batch-overall");
+        overall.max = batch.items.length || 1;
+        overall.value = settled;
+        document.getElementById("batch-settled").textContent =
+          settled + " / " + batch.items.length + " selesai";
+        return batch.items.some(function (it) { return BUSY.indexOf(itemState(it)) >= 0; });
       });
     }
   });
