@@ -36,8 +36,9 @@ class Services:
     def ocr(self) -> OcrSettings:
         s = self.settings
         return OcrSettings(
-            languages=s.ocr_languages, psm=s.ocr_psm, dpi=s.ocr_dpi, timeout_seconds=s.ocr_timeout
-        )
+            languages=s.ocr_languages, psm=s.ocr_psm, dpi=s.ocr_dpi, timeout_seconds=s.ocr_timeout,
+            page_workers=s.page_worker_count,
+        )  # fmt: skip
 
     @property
     def limits(self) -> Limits:

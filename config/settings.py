@@ -38,6 +38,7 @@ class Settings:
     port: int = 5000
     web_workers: int = 2
     workers: int = 0  # 0: one per CPU core
+    page_workers: int = 0  # pages of one document OCR'd at once; 0: one per CPU core
     job_lease_seconds: int = 120
     job_max_attempts: int = 3
     index_lock_timeout: float = 30.0
@@ -90,6 +91,10 @@ class Settings:
     @property
     def worker_count(self) -> int:
         return self.workers or os.cpu_count() or 1
+
+    @property
+    def page_worker_count(self) -> int:
+        return self.page_workers or os.cpu_count() or 1
 
     @property
     def vocabulary(self) -> Vocabulary:

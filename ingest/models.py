@@ -72,6 +72,9 @@ class OcrSettings:
     max_page_pixels: int = 100_000_000
     view_max_px: int = 1600
     thumb_max_px: int = 320
+    # Pages of one document OCR'd at once; Tesseract runs are capped per process anyway
+    # (ocr.SLOTS), so this only lets a long document use the cores other files leave idle.
+    page_workers: int = 1
 
 
 @dataclass

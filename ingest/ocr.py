@@ -14,6 +14,7 @@ import csv
 import os
 import re
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from ingest.models import OcrSettings
 
 # Words below this confidence are mostly noise; rotations are compared on confident words only.
 CONFIDENT = 60.0
+# Tesseract runs at once in this process: one per core. Worker threads and page threads both
+# start runs, and more runs than cores only add memory and switching (each is single-threaded).
+SLOTS = threading.BoundedSemaphore(os.cpu_count() or 1)
 
 
 class OcrError(RuntimeError):
@@ -42,9 +46,11 @@ def _run(args: list[str], settings: OcrSettings) -> subprocess.CompletedProcess:
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     command = [settings.tesseract_cmd, *args]
     try:
-        done = subprocess.run(
-            command, env=env, capture_output=True, timeout=settings.timeout_seconds, check=False
-        )
+        with SLOTS:
+            done = subprocess.run(
+                command, env=env, capture_output=True, timeout=settings.timeout_seconds,
+                check=False,
+            )  # fmt: skip
     except subprocess.TimeoutExpired as exc:
         raise OcrError(f"Tesseract took longer than {settings.timeout_seconds} s") from exc
     except OSError as exc:

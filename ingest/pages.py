@@ -138,14 +138,10 @@ def _rendered_page(
     path = images.save_for_ocr(image, scratch / f"page-{number:04d}", photo=photo)
     size = image.size
     del image
-
-    def load(factor: int) -> Image.Image:
-        loaded = render(page, zoom / factor, gray=gray)
-        if bilevel and factor == 1:
-            return loaded.convert("1", dither=Image.Dither.NONE)
-        return loaded
-
-    return ImagePage(number, path, round(zoom * 72), size, preview, load, photo)
+    # Later looks (orientation probes) read the written file, not the PDF: the page may be
+    # OCR'd on another thread while this one renders the next page, and PyMuPDF objects
+    # must not be used from two threads at once.
+    return ImagePage(number, path, round(zoom * 72), size, preview, _file_loader(path), photo)
 
 
 def _single_image_page(

@@ -4,7 +4,9 @@ The archive calls ``process_file`` on a file ``sniff.inspect`` accepted; everyth
 into the caller's work directory and returned as paths, so this runs without any backend. The
 document-level work is an ordered list of small steps sharing one ``Job``; each step may
 register cleanup on the job's ExitStack, which runs whether the pipeline succeeds or fails.
-Per-page work happens inside ``ocr_pages`` so only one page image is in memory at a time.
+Per-page work happens inside ``ocr_pages``: pages are produced one at a time and OCR'd by up
+to ``settings.page_workers`` threads, so a long document alone still uses every core while
+only that many page images are held at once; results are put together in page order.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
+import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +49,7 @@ class Job:
     pages: list[PageResult] = field(default_factory=list)
     timings: Counter = field(default_factory=Counter)
     decisions: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)  # timings, from page threads
 
     @property
     def pdf_path(self) -> Path:
@@ -67,19 +72,40 @@ def prepare(job: Job) -> None:
 
 
 def ocr_pages(job: Job) -> None:
-    """One page at a time: produce it, OCR or keep it, write its views, add it to the PDF."""
+    """Produce each page, OCR or keep it (in parallel), and add it to the PDF in order."""
+    workers = max(1, job.settings.page_workers)
+    in_flight: deque[tuple[ImagePage | TextPage, Future]] = deque()
     started = time.perf_counter()
     pages = contextlib.closing(iter_pages(job.path, job.kind, job.scratch, job.settings))
-    for page in job.cleanup.enter_context(pages):
-        job.timings["pages"] += time.perf_counter() - started
+    wall = time.perf_counter()
+    with ThreadPoolExecutor(workers, thread_name_prefix="page") as pool:
+        try:
+            for page in job.cleanup.enter_context(pages):
+                _add_time(job, "pages", time.perf_counter() - started)
+                work = keep_text_page if isinstance(page, TextPage) else ocr_page
+                in_flight.append((page, pool.submit(work, page, job)))
+                while len(in_flight) >= workers:
+                    _finish_page(job, *in_flight.popleft())
+                started = time.perf_counter()
+            while in_flight:
+                _finish_page(job, *in_flight.popleft())
+        finally:
+            for _, future in in_flight:  # a failed page: the others are not waited for
+                future.cancel()
+    _add_time(job, "wall", time.perf_counter() - wall)
+
+
+def _finish_page(job: Job, page: ImagePage | TextPage, future: Future) -> None:
+    result, pdf_page = future.result()
+    with _timed(job, "pdf"):
         if isinstance(page, TextPage):
-            job.pages.append(keep_text_page(page, job))
+            job.pdf.add_source_page(page.source, page.index)
         else:
-            job.pages.append(ocr_page(page, job))
-        _clear(job.scratch)
-        if job.on_page:
-            job.on_page(len(job.pages), job.total)
-        started = time.perf_counter()
+            job.pdf.add_ocr_page(pdf_page)
+    job.pages.append(result)
+    _clear(job.scratch, page.number)
+    if job.on_page:
+        job.on_page(len(job.pages), job.total)
 
 
 def write_pdf(job: Job) -> None:
@@ -116,8 +142,8 @@ def process_file(
     return ProcessedDocument(job.pages, job.pdf_path, job.text_path, extra)
 
 
-def ocr_page(page: ImagePage, job: Job) -> PageResult:
-    """First pass, orientation check, re-OCR if turned, then views and the PDF page."""
+def ocr_page(page: ImagePage, job: Job) -> tuple[PageResult, Path]:
+    """First pass, orientation check, re-OCR if turned, then views; and the page's PDF."""
     base = job.scratch / f"ocr-{page.number:04d}"
     with _timed(job, "ocr"):
         result = ocr.recognize(page.path, base, job.settings, page.dpi)
@@ -125,18 +151,17 @@ def ocr_page(page: ImagePage, job: Job) -> PageResult:
         rotation, how = orientation.choose_rotation(page, result, job.settings, job.scratch)
         if rotation:
             rotation, result = _turned(page, rotation, result, job)
-    job.decisions.append(f"page {page.number}: {rotation} ({how})")
+    with job.lock:
+        job.decisions.append(f"page {page.number}: {rotation} ({how})")
     view, thumb = _preview_paths(job, page.number)
     with _timed(job, "derivatives"):
         derivatives.write_previews(page.preview, rotation, view, thumb, job.settings.thumb_max_px)
-    with _timed(job, "pdf"):
-        job.pdf.add_ocr_page(result.pdf_path)
     width, height = page.size if rotation % 180 == 0 else page.size[::-1]
     readings = _read(job, page, rotation, result)
     return PageResult(
         page.number, "ocr", result.text, result.confidence, result.words, rotation,
         width, height, view, thumb, readings,
-    )  # fmt: skip
+    ), result.pdf_path  # fmt: skip
 
 
 def _read(job: Job, page: ImagePage, rotation: int, result: ocr.OcrResult) -> dict:
@@ -167,17 +192,15 @@ def _turned(
     return (rotation, second) if second.score > first.score else (0, first)
 
 
-def keep_text_page(page: TextPage, job: Job) -> PageResult:
+def keep_text_page(page: TextPage, job: Job) -> tuple[PageResult, None]:
     view, thumb = _preview_paths(job, page.number)
     with _timed(job, "derivatives"):
         derivatives.write_previews(page.preview, 0, view, thumb, job.settings.thumb_max_px)
-    with _timed(job, "pdf"):
-        job.pdf.add_source_page(page.source, page.index)
     text = page.text.strip()
     width, height = page.size
     return PageResult(
         page.number, "text", text, None, len(text.split()), 0, width, height, view, thumb
-    )
+    ), None
 
 
 def _preview_paths(job: Job, number: int) -> tuple[Path, Path]:
@@ -185,10 +208,13 @@ def _preview_paths(job: Job, number: int) -> tuple[Path, Path]:
     return pages / f"{number:04d}-view.jpg", pages / f"{number:04d}-thumb.jpg"
 
 
-def _clear(scratch: Path) -> None:
-    """Drop a finished page's files: a long TIFF must not fill the disk with page images."""
+def _clear(scratch: Path, number: int) -> None:
+    """Drop a finished page's files (every scratch name carries its number: page-0007.png,
+    ocr-0007.tsv, probe-0007-90.png): a long TIFF must not fill the disk with page images."""
+    tag = f"-{number:04d}"
     for leftover in scratch.iterdir():
-        leftover.unlink()
+        if tag in leftover.name:
+            leftover.unlink()
 
 
 @contextlib.contextmanager
@@ -197,4 +223,9 @@ def _timed(job: Job, name: str):
     try:
         yield
     finally:
-        job.timings[name] += time.perf_counter() - started
+        _add_time(job, name, time.perf_counter() - started)
+
+
+def _add_time(job: Job, name: str, seconds: float) -> None:
+    with job.lock:
+        job.timings[name] += seconds
