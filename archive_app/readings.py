@@ -32,12 +32,18 @@ NOISE = 0.5
 
 
 def page_readers(services) -> dict:
-    """The readers the pipeline runs on every OCR'd page."""
-    return {
+    """The readers the pipeline runs on every OCR'd page (ARCHIVE_PAGE_READERS picks them)."""
+    settings = services.settings
+    readers = {
         "codes": read_codes,
-        "header": extract.header_reader(services.settings.vocabulary),
-        "tally": partial(tally.read_tally, max_voters=services.settings.max_tps_voters),
+        "header": extract.header_reader(settings.vocabulary),
+        "tally": partial(tally.read_tally, max_voters=settings.max_tps_voters),
     }
+    return {name: readers[name] for name in _enabled(settings)}
+
+
+def _enabled(settings) -> list[str]:
+    return [n.strip() for n in settings.page_readers.split(",") if n.strip()]
 
 
 def _same(a, b) -> bool:
@@ -70,7 +76,11 @@ def reconcile(services, doc: Document, given: dict, result: ProcessedDocument) -
             reasons.append(f"{name}: read {reading.value!r} with low confidence")
     metadata = _valid(values, vocabulary, reasons, doc)
     found = _tally(result) if metadata.form_type in TALLY_FORMS or not metadata.form_type else None
-    if found is None and metadata.form_type in TALLY_FORMS:
+    if (
+        found is None
+        and metadata.form_type in TALLY_FORMS
+        and "tally" in _enabled(services.settings)
+    ):
         found = tally.assemble([], [], services.settings.max_tps_voters)  # nothing read: flagged
     return PageReadings(
         metadata=metadata,

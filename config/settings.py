@@ -52,6 +52,7 @@ class Settings:
     max_zip_files: int = 20_000
     max_zip_mb: int = 20_480
     max_tps_voters: int = 300  # a TPS had at most 300 voters in 2024
+    page_readers: str = "codes,header,tally"  # what is read from each page besides text
     vocabulary_file: Path | None = None
     s3_endpoint: str = ""
     s3_access_key: str = field(default="", repr=False)
@@ -104,6 +105,7 @@ class Settings:
         return replace(self, **changes)
 
 
+PAGE_READERS = {"codes", "header", "tally"}
 _CHOICES = {
     "object_store": {"local", "s3"},
     "search_backend": {"tantivy", "elasticsearch"},
@@ -154,6 +156,12 @@ def _validate(settings: Settings) -> None:
             raise SettingsError(
                 f"{_env_name(name)}={value!r}: choose one of {', '.join(sorted(allowed))}"
             )
+    unknown = {n.strip() for n in settings.page_readers.split(",") if n.strip()} - PAGE_READERS
+    if unknown:
+        raise SettingsError(
+            f"ARCHIVE_PAGE_READERS: unknown {', '.join(sorted(unknown))}; "
+            f"choose from {', '.join(sorted(PAGE_READERS))}"
+        )
     for name in ("port", "job_lease_seconds", "job_max_attempts", "ocr_dpi", "max_upload_mb"):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{_env_name(name)} must be a positive number")

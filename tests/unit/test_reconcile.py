@@ -69,3 +69,14 @@ def test_a_result_form_without_any_vote_table_read_is_flagged_not_passed(service
     assert settled.tally["rows"] == [] and settled.tally_consistent is None
     assert settled.tally_low_confidence is True
     assert "no candidate rows were found" in settled.tally["problems"]
+
+
+def test_without_the_tally_reader_a_result_form_is_not_flagged_for_numbers_never_read(
+    tmp_path,
+):
+    data = str(tmp_path / "data")
+    settings = load_settings(env={"ARCHIVE_DATA_DIR": data, "ARCHIVE_PAGE_READERS": "codes"})
+    services = SimpleNamespace(settings=settings)
+    assert list(readings.page_readers(services)) == ["codes"]
+    settled = settle(services, TYPED, {})
+    assert settled.tally is None and settled.tally_low_confidence is False

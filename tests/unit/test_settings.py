@@ -18,6 +18,7 @@ def test_environment_overrides_defaults_with_typed_values(tmp_path):
         ({"ARCHIVE_PORT": "eighty"}, "ARCHIVE_PORT"),
         ({"ARCHIVE_OBJECT_STORE": "floppy"}, "ARCHIVE_OBJECT_STORE"),
         ({"ARCHIVE_SEARCH_BACKEND": "elasticsearch"}, "ARCHIVE_ELASTICSEARCH_URL"),
+        ({"ARCHIVE_PAGE_READERS": "codes,fingerprints"}, "ARCHIVE_PAGE_READERS: unknown fing"),
     ],
 )
 def test_bad_values_fail_fast_naming_the_variable(tmp_path, env, needle):
