@@ -46,6 +46,7 @@ class Manifest:
 
     def __init__(self, path: str | None):
         self.rows: dict[str, dict] = {}
+        self.used: set[str] = set()
         if not path:
             return
         with open(path, newline="", encoding="utf-8-sig") as fh:
@@ -61,7 +62,15 @@ class Manifest:
 
     def __call__(self, name: str) -> dict:
         name = name.replace("\\", "/")
-        return self.rows.get(name) or self.rows.get(Path(name).name) or {}
+        for key in (name, Path(name).name):
+            if key in self.rows:
+                self.used.add(key)
+                return self.rows[key]
+        return {}
+
+    def unused(self) -> list[str]:
+        """Rows that matched no file: a typo in the manifest would otherwise go unnoticed."""
+        return sorted(set(self.rows) - self.used)
 
 
 def _files(paths) -> list[tuple[Path, str]]:
@@ -108,6 +117,8 @@ def ingest(ctx, paths, manifest, label, wait, workers, **shared):  # noqa: PLR09
     for o in outcomes:
         if o.outcome != "accepted":
             click.echo(f"{o.outcome}: {o.name}: {o.message}", err=True)
+    for name in lookup.unused():
+        click.echo(f"warning: manifest row {name!r} matched no file", err=True)
     ids = [o.document_id for o in outcomes if o.document_id]
     if wait and ids:
         _wait(services, ids, workers)

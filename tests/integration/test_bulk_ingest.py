@@ -241,12 +241,14 @@ def test_cli_ingests_a_folder_with_a_manifest_and_a_second_run_skips_what_is_arc
         writer.writerow(["file", "village", "tps"])
         writer.writerow(["tps001.png", "Papahan", "1"])
         writer.writerow(["tps002.png", "Suruh", "2"])
+        writer.writerow(["tps00three.png", "Suruh", "3"])  # a typo: matches no file
     shared = [f"--{k.replace('_', '-')}={v}" for k, v in SHARED.items()]
     first = archive_cli(settings, "ingest", str(folder), "--manifest", str(manifest), *shared)
     assert first.returncode == 1, first.stderr  # notes.txt was refused
     lines = {line.split("\t")[2]: line.split("\t") for line in first.stdout.splitlines()}
     assert lines["tps001.png"][1] == "ready" and lines["tps002.png"][1] == "ready"
     assert lines["notes.txt"][1] == "rejected"
+    assert "manifest row 'tps00three.png' matched no file" in first.stderr
     (folder / "notes.txt").unlink()
     second = archive_cli(settings, "ingest", str(folder), "--manifest", str(manifest), *shared)
     assert second.returncode == 0, second.stderr
