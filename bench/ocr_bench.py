@@ -1,13 +1,14 @@
 """OCR cost of the archive's pipeline against bare pytesseract on the same pages, one run.
 
-    python -m bench.ocr_bench [--pages 12] [--formats png,jpeg,pdf]
+    python -m bench.ocr_bench [--pages 12] [--formats png,jpeg,pdf] [--readers codes,header,tally]
 
 bare:     pytesseract.image_to_data(path, lang="ind+eng", config="--psm 4") on the page file
 pipeline: the whole archive path for the same page: receive (hash, sniff, store the original,
           database row), then process (OCR with orientation check, searchable PDF, previews,
           checksums, sidecar, index). Runs in this process, one page at a time.
 Both with OMP_THREAD_LIMIT=1, alternating page by page so machine load hits both alike.
-Target: pipeline <= 1.15 x bare per page.
+Target: pipeline <= 1.15 x bare per page. ``--readers`` sets ARCHIVE_PAGE_READERS ("" for
+OCR only): reading QR codes, the header and the vote counts is extra work beyond OCR.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def pipeline(services, path: Path, n: int) -> float:
     return elapsed
 
 
-def run(fmt: str, pages: int, root: Path) -> tuple[list[float], list[float]]:
+def run(fmt: str, pages: int, root: Path, readers: str) -> tuple[list[float], list[float]]:
     folder = root / fmt
     folder.mkdir()
     files = [
@@ -65,7 +66,8 @@ def run(fmt: str, pages: int, root: Path) -> tuple[list[float], list[float]]:
                   votes=(100 + i, 50 + 2 * i, 30 + 3 * i), unique_word=f"Kata{i}")
         for i in range(pages)
     ]  # fmt: skip
-    settings = load_settings(env={"ARCHIVE_DATA_DIR": str(root / f"data-{fmt}")})
+    data = str(root / f"data-{fmt}")
+    settings = load_settings(env={"ARCHIVE_DATA_DIR": data, "ARCHIVE_PAGE_READERS": readers})
     services = build_services(settings)
     services.metadata.migrate()
     bare_times, pipe_times = [], []
@@ -82,11 +84,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=12)
     parser.add_argument("--formats", default="png,jpeg,pdf")
+    parser.add_argument("--readers", default="codes,header,tally", help='"" for OCR only')
     args = parser.parse_args(argv)
     os.environ["OMP_THREAD_LIMIT"] = "1"
     print(
         f"{args.pages} generated A4 forms per format, 300 dpi, Tesseract "
-        f"{pytesseract.get_tesseract_version()}, OMP_THREAD_LIMIT=1; seconds per page"
+        f"{pytesseract.get_tesseract_version()}, OMP_THREAD_LIMIT=1; page readers: "
+        f"{args.readers or 'none'}; seconds per page"
     )
     print(
         f"{'format':<7} {'bare median':>12} {'pipeline median':>16} {'bare total':>11} "
@@ -94,7 +98,7 @@ def main(argv=None) -> int:
     )
     with tempfile.TemporaryDirectory() as tmp:
         for fmt in args.formats.split(","):
-            bare_times, pipe_times = run(fmt, args.pages, Path(tmp))
+            bare_times, pipe_times = run(fmt, args.pages, Path(tmp), args.readers)
             ratio = sum(pipe_times) / sum(bare_times)
             print(
                 f"{fmt:<7} {statistics.median(bare_times):12.2f} "

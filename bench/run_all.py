@@ -19,8 +19,10 @@ from bench import (
 )
 
 RUNS = (
-    ("OCR: bare Tesseract vs the archive pipeline", ocr_bench, []),
-    ("A 500-page batch end to end, 1 and 2 workers", batch_bench, []),
+    ("OCR: bare Tesseract vs the archive pipeline, OCR only", ocr_bench, ["--readers", ""]),
+    ("OCR: bare Tesseract vs the archive pipeline, all page readers", ocr_bench, []),
+    ("A 500-page batch end to end, 1 and 2 workers, OCR only", batch_bench, ["--readers", ""]),
+    ("A 500-page batch end to end, 1 and 2 workers, all page readers", batch_bench, []),
     ("Metadata read from generated forms with known answers", extract_bench, []),
     ("Vote counts read from generated C.Hasil forms", tally_bench, []),
     ("Search at 1,000,000 records (Tantivy): raw engine vs API", search_bench, []),
