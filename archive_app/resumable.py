@@ -136,7 +136,9 @@ def remove(settings, upload_id: str) -> None:
 def sweep(settings) -> int:
     """Remove uploads nobody touched for a day: state, data and lock files alike (a lock
     file keeps its first time; the state is rewritten by every chunk)."""
-    folder = _folder(settings)
+    folder = settings.tmp_dir / "uploads"
+    if not folder.is_dir():
+        return 0
     cutoff = time.time() - ABANDONED_SECONDS
     files = [(p.stem, p.suffix, p.stat().st_mtime) for p in folder.iterdir() if p.is_file()]
     live = {stem for stem, suffix, mtime in files if suffix == ".json" and mtime >= cutoff}

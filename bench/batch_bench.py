@@ -1,6 +1,7 @@
 """A batch of scanned pages end to end with 1 and 2 workers, against bare Tesseract.
 
     python -m bench.batch_bench [--pages 500] [--workers 1,2] [--readers codes,header,tally]
+                                [--backend embedded|scaleout]
 
 For each worker count N, in one run:
   bare:      the same page files OCR'd by N parallel `tesseract` processes (ind+eng, psm 4,
@@ -12,6 +13,9 @@ Prints pages/s for both and their ratio (target >= 0.85), and the worker's resid
 once 10% of the batch is done, its peak and at the end (it should stay flat over the batch).
 ``--readers`` sets ARCHIVE_PAGE_READERS for the worker ("" for OCR only): what reading QR
 codes, the header and the vote counts costs on top of the archive's own work.
+``--backend scaleout`` runs the archive on MinIO, PostgreSQL, Elasticsearch and the Redis
+queue (the test servers of tests/services, started for the run), e.g. with ``--workers 1,2,4``
+to show how workers scale on the shared queue.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 from archive_app import batches
@@ -66,11 +71,30 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def pipeline(files: list[Path], workers: int, root: Path, readers: str) -> tuple[float, list]:
+def scaleout_env(servers: dict, tag: str) -> dict[str, str]:
+    """Settings for a fresh archive on the scale-out servers: its own database, index and
+    bucket, and an empty queue."""
+    import psycopg
+    import redis
+
+    with psycopg.connect(servers["postgres"].dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "bench_{tag}"')
+    redis.Redis.from_url(servers["redis"].url).flushdb()
+    env = {}
+    for server in servers.values():
+        env.update(server.settings_env())
+    base = servers["postgres"].url.rsplit("/", 1)[0]
+    env.update(ARCHIVE_DATABASE_URL=f"{base}/bench_{tag}", ARCHIVE_S3_BUCKET=f"bench-{tag}",
+               ARCHIVE_ELASTICSEARCH_INDEX=f"bench-{tag}")  # fmt: skip
+    return env
+
+
+def pipeline(files: list[Path], workers: int, root: Path, readers: str,
+             extra: dict) -> tuple[float, list]:  # fmt: skip
     data = root / f"archive-{workers}"
-    env = {**os.environ, "ARCHIVE_DATA_DIR": str(data), "ARCHIVE_LOG_LEVEL": "WARNING",
-           "ARCHIVE_PAGE_READERS": readers}  # fmt: skip
-    services = build_services(load_settings(env={"ARCHIVE_DATA_DIR": str(data)}))
+    own = {"ARCHIVE_DATA_DIR": str(data), "ARCHIVE_PAGE_READERS": readers, **extra}
+    env = {**os.environ, **own, "ARCHIVE_LOG_LEVEL": "WARNING"}
+    services = build_services(load_settings(env=own))
     services.metadata.migrate()
     started = time.perf_counter()
     batch = batches.start(services, "bench", "cli", SHARED, "bench")
@@ -99,14 +123,20 @@ def main(argv=None) -> int:
     parser.add_argument("--pages", type=int, default=500)
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--readers", default="codes,header,tally", help='"" for OCR only')
+    parser.add_argument("--backend", default="embedded", choices=["embedded", "scaleout"])
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         root = Path(tmp)
+        servers = {}
+        if args.backend == "scaleout":
+            from tests.services import SERVERS
+
+            servers = {name: stack.enter_context(cls()) for name, cls in SERVERS.items()}
         files = pages(root, args.pages)
         print(
             f"{args.pages} generated A4 pages (JPEG, 300 dpi; half with handwritten-style "
             "digit boxes), Tesseract ind+eng psm 4, OMP_THREAD_LIMIT=1; page readers: "
-            f"{args.readers or 'none'}"
+            f"{args.readers or 'none'}; backends: {args.backend}"
         )
         print(
             f"{'workers':>7} {'bare pages/s':>13} {'pipeline pages/s':>17} {'ratio':>6} "
@@ -114,7 +144,8 @@ def main(argv=None) -> int:
         )
         for workers in (int(w) for w in args.workers.split(",")):
             bare_s = bare(files, workers)
-            pipe_s, memory = pipeline(files, workers, root, args.readers)
+            extra = scaleout_env(servers, str(workers)) if servers else {}
+            pipe_s, memory = pipeline(files, workers, root, args.readers, extra)
             ratio = bare_s / pipe_s
             mem = f"{memory[len(memory) // 10] if memory else 0:.0f}/{max(memory or [0]):.0f}/" \
                   f"{memory[-1] if memory else 0:.0f}"  # fmt: skip

@@ -11,6 +11,7 @@ import sys
 from bench import (
     batch_bench,
     extract_bench,
+    fixity_bench,
     objectstore_bench,
     ocr_bench,
     reindex_bench,
@@ -23,11 +24,23 @@ RUNS = (
     ("OCR: bare Tesseract vs the archive pipeline, all page readers", ocr_bench, []),
     ("A 500-page batch end to end, 1 and 2 workers, OCR only", batch_bench, ["--readers", ""]),
     ("A 500-page batch end to end, 1 and 2 workers, all page readers", batch_bench, []),
+    (
+        "Workers on the Redis queue and scale-out backends: 1, 2, 4",
+        batch_bench,
+        ["--backend", "scaleout", "--workers", "1,2,4", "--pages", "200"],
+    ),
     ("Metadata read from generated forms with known answers", extract_bench, []),
     ("Vote counts read from generated C.Hasil forms", tally_bench, []),
     ("Search at 1,000,000 records (Tantivy): raw engine vs API", search_bench, []),
+    (
+        "Search at 1,000,000 records (Elasticsearch): raw engine vs API",
+        search_bench,
+        ["--backend", "elasticsearch"],
+    ),
     ("Elasticsearch: rebuilding the index from the database", reindex_bench, []),
     ("Object store: S3ObjectStore vs the raw minio client", objectstore_bench, []),
+    ("Fixity: archive verify vs reading and hashing raw, local disk", fixity_bench, []),
+    ("Fixity: archive verify vs reading and hashing raw, MinIO", fixity_bench, ["--backend", "s3"]),
 )
 
 

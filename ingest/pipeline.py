@@ -82,8 +82,14 @@ def ocr_pages(job: Job) -> None:
         try:
             for page in job.cleanup.enter_context(pages):
                 _add_time(job, "pages", time.perf_counter() - started)
-                work = keep_text_page if isinstance(page, TextPage) else ocr_page
-                in_flight.append((page, pool.submit(work, page, job)))
+                if isinstance(page, TextPage):  # cheap, and its PDF is open only until next()
+                    while in_flight:
+                        _finish_page(job, *in_flight.popleft())
+                    done: Future = Future()
+                    done.set_result(keep_text_page(page, job))
+                    _finish_page(job, page, done)
+                else:
+                    in_flight.append((page, pool.submit(ocr_page, page, job)))
                 while len(in_flight) >= workers:
                     _finish_page(job, *in_flight.popleft())
                 started = time.perf_counter()

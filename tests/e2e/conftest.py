@@ -134,3 +134,14 @@ def log_in(page, username: str) -> None:
     page.get_by_label("Kata sandi").fill(PASSWORDS[username])
     page.get_by_role("button", name="Masuk").click()
     page.wait_for_url("**/")
+
+
+def fill_region(page, village: str) -> None:
+    """The metadata a person types for a form from Desa ``village``, Kec. Jaten (not the TPS)."""
+    page.get_by_label("Pemilihan").select_option("PPWP")
+    page.get_by_label("Jenis formulir").select_option("C.HASIL")
+    page.get_by_label("Tahun").fill("2024")
+    page.get_by_label("Provinsi").fill("Jawa Tengah")
+    page.get_by_label("Kabupaten/Kota").fill("Karanganyar")
+    page.get_by_label("Kecamatan").fill("Jaten")
+    page.get_by_label("Kelurahan/Desa").fill(village)

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import fill_region, log_in
 from tests.formgen import make_form
 
 pytestmark = pytest.mark.browser
@@ -27,13 +27,7 @@ def test_archivist_uploads_a_batch_and_follows_every_file(page, tmp_path):
         [*map(str, files), str(tmp_path / "kotak.zip")]
     )
     page.get_by_label("Nama batch").fill("Desa Jetis kotak 1")
-    page.get_by_label("Pemilihan").select_option("PPWP")
-    page.get_by_label("Jenis formulir").select_option("C.HASIL")
-    page.get_by_label("Tahun").fill("2024")
-    page.get_by_label("Provinsi").fill("Jawa Tengah")
-    page.get_by_label("Kabupaten/Kota").fill("Karanganyar")
-    page.get_by_label("Kecamatan").fill("Jaten")
-    page.get_by_label("Kelurahan/Desa").fill("Jetis")
+    fill_region(page, "Jetis")
     page.get_by_role("button", name="Mulai unggah").click()
 
     rows = page.locator("#bulk-files tr")

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import fill_region, log_in
 from tests.formgen import make_form
 
 pytestmark = pytest.mark.browser
@@ -27,13 +27,7 @@ def test_archivist_uploads_and_watches_it_become_ready(page, scan):
     log_in(page, "arsiparis")
     page.get_by_role("link", name="Unggah", exact=True).click()
     page.get_by_label("Berkas *").set_input_files(str(scan))
-    page.get_by_label("Pemilihan").select_option("PPWP")
-    page.get_by_label("Jenis formulir").select_option("C.HASIL")
-    page.get_by_label("Tahun").fill("2024")
-    page.get_by_label("Provinsi").fill("Jawa Tengah")
-    page.get_by_label("Kabupaten/Kota").fill("Karanganyar")
-    page.get_by_label("Kecamatan").fill("Jaten")
-    page.get_by_label("Kelurahan/Desa").fill("Papahan")
+    fill_region(page, "Papahan")
     page.get_by_label("TPS", exact=True).fill("007")
     page.get_by_role("button", name="Unggah", exact=True).click()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import fill_region, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -22,13 +22,7 @@ def test_archivist_confirms_a_form_the_machine_could_not_read(page, real_scans):
     page.get_by_role("link", name="Tinjau sekarang").click()
 
     expect(page.get_by_role("img", name="Halaman 1")).to_be_visible()
-    page.get_by_label("Pemilihan").select_option("PPWP")
-    page.get_by_label("Jenis formulir").select_option("C.HASIL")
-    page.get_by_label("Tahun").fill("2024")
-    page.get_by_label("Provinsi").fill("Jawa Tengah")
-    page.get_by_label("Kabupaten/Kota").fill("Karanganyar")
-    page.get_by_label("Kecamatan").fill("Jaten")
-    page.get_by_label("Kelurahan/Desa").fill("Papahan")
+    fill_region(page, "Papahan")
     page.get_by_label("TPS *", exact=True).fill("")
     page.get_by_role("button", name="Konfirmasi").click()
     expect(page.get_by_label("TPS *", exact=True)).to_be_focused()  # the browser asks for it

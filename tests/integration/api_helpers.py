@@ -6,7 +6,7 @@ import io
 import time
 from datetime import datetime
 
-from tests.conftest import bearer
+from tests.conftest import bearer, make_settings
 
 FIELDS = {
     "election": "PPWP",
@@ -18,6 +18,16 @@ FIELDS = {
     "village": "Papahan",
     "tps": "005",
 }
+
+
+def settings_for(request, tmp_path):
+    """For a ``settings`` fixture with params ["embedded", "scaleout"]: the test runs on the
+    embedded adapters and again on the real scale-out servers."""
+    extra = {}
+    if request.param == "scaleout":
+        for name in ("s3_settings", "es_settings", "pg_settings", "redis_settings"):
+            extra.update(request.getfixturevalue(name))
+    return make_settings(tmp_path / "data", **extra)
 
 
 def upload(client, token, path, **overrides):

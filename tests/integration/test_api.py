@@ -10,10 +10,11 @@ import zlib
 import pymupdf
 import pytest
 
-from tests.conftest import bearer, make_settings
+from tests.conftest import bearer
 from tests.formgen import make_form, make_text_pdf
 from tests.integration.api_helpers import (
     leftovers,
+    settings_for,
     upload,
     wait_searchable,
     wait_settled,
@@ -23,11 +24,7 @@ from tests.integration.api_helpers import (
 @pytest.fixture(params=["embedded", "scaleout"])
 def settings(request, tmp_path):
     """Every test here runs twice: on the embedded adapters and on the scale-out ones."""
-    extra = {}
-    if request.param == "scaleout":
-        for name in ("s3_settings", "es_settings", "pg_settings", "redis_settings"):
-            extra.update(request.getfixturevalue(name))
-    return make_settings(tmp_path / "data", **extra)
+    return settings_for(request, tmp_path)
 
 
 def test_archivist_uploads_and_auditor_finds_reads_and_downloads(client, tokens, worker, form):

@@ -8,9 +8,9 @@ import io
 
 import pytest
 
-from tests.conftest import bearer, make_settings
+from tests.conftest import bearer
 from tests.formgen import make_form
-from tests.integration.api_helpers import upload, wait_searchable, wait_settled
+from tests.integration.api_helpers import settings_for, upload, wait_searchable, wait_settled
 from tests.qr_forms import make_form_with_qr
 
 NOTHING = {k: "" for k in ("election", "form_type", "year", "province", "regency", "district",
@@ -19,11 +19,8 @@ NOTHING = {k: "" for k in ("election", "form_type", "year", "province", "regency
 
 @pytest.fixture(params=["embedded", "scaleout"])
 def settings(request, tmp_path):
-    extra = {}
-    if request.param == "scaleout":
-        for name in ("s3_settings", "es_settings", "pg_settings", "redis_settings"):
-            extra.update(request.getfixturevalue(name))
-    return make_settings(tmp_path / "data", **extra)
+    """Every test here runs twice: on the embedded adapters and on the scale-out ones."""
+    return settings_for(request, tmp_path)
 
 
 def test_metadata_left_out_is_read_from_the_printed_header(client, tokens, worker, tmp_path):

@@ -124,18 +124,22 @@ def test_given_a_pdf_with_a_text_page_and_a_scan_when_processed_then_only_the_sc
     tmp_path,
 ):
     text_pdf = make_text_pdf(tmp_path / "typed.pdf", "BERITA ACARA rekapitulasi suara Papahan")
+    last_pdf = make_text_pdf(tmp_path / "last.pdf", "Lampiran daftar hadir saksi Papahan")
     scan_pdf = make_form(tmp_path / "scan.pdf", fmt="pdf", unique_word=WORD)
     with pymupdf.open(text_pdf) as doc, pymupdf.open(scan_pdf) as scan:
         doc.insert_pdf(scan)
+        with pymupdf.open(last_pdf) as last:  # a text page while the scan is still being read
+            doc.insert_pdf(last)
         doc.save(tmp_path / "mixed.pdf")
-    doc = run(tmp_path / "mixed.pdf", FileKind.PDF, tmp_path)
-    typed, scanned = doc.pages
+    doc = run(tmp_path / "mixed.pdf", FileKind.PDF, tmp_path, OcrSettings(page_workers=2))
+    typed, scanned, appended = doc.pages
     assert (typed.source, typed.confidence, typed.rotation) == ("text", None, 0)
     assert typed.text == "BERITA ACARA rekapitulasi suara Papahan"
     assert scanned.source == "ocr" and WORD in scanned.text
-    assert doc.extra["orientation"] == ["page 2: 0 (first pass)"], "page 1 never went to OCR"
+    assert appended.source == "text" and appended.text.startswith("Lampiran")
+    assert doc.extra["orientation"] == ["page 2: 0 (first pass)"], "pages 1, 3 never went to OCR"
     in_pdf = pdf_pages_text(doc.pdf_path)
-    assert "BERITA ACARA" in in_pdf[0] and WORD in in_pdf[1]
+    assert "BERITA ACARA" in in_pdf[0] and WORD in in_pdf[1] and "Lampiran" in in_pdf[2]
 
 
 def test_given_a_phone_jpeg_with_an_exif_rotation_when_processed_then_exif_is_applied(tmp_path):
