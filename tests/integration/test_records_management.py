@@ -3,7 +3,6 @@ chain and fixity."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -15,38 +14,13 @@ from datetime import date
 import bagit
 import pymupdf
 import pytest
-from PIL import Image
 
-from archive_app import accounts, disposition, holds, retention, uploads
+from archive_app import accounts, disposition, holds, retention
 from archive_app.disposition import DispositionError
 from archive_app.domain.records import record_prefix
 from archive_app.holds import HoldError
 from search.query import parse_search
-
-META = {
-    "election": "PPWP",
-    "form_type": "C.KEJADIAN",
-    "year": "2014",
-    "province": "Jawa Tengah",
-    "regency": "Karanganyar",
-    "district": "Jaten",
-    "village": "Papahan",
-    "tps": "1",
-}
-
-
-def tiny_png(n: int) -> bytes:
-    """A distinct small scan per n (different bytes, so no duplicate refusal)."""
-    image = Image.new("L", (64, 64), 255)
-    image.putpixel((n % 64, (n // 64) % 64), 0)
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def add(services, n: int, **overrides) -> str:
-    meta = {**META, **{k: str(v) for k, v in overrides.items()}}
-    return uploads.receive(services, io.BytesIO(tiny_png(n)), f"s{n}.png", meta, "arsip").id
+from tests.integration.records_helpers import add
 
 
 @pytest.fixture

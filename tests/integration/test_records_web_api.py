@@ -9,35 +9,10 @@ import io
 import time
 
 import pytest
-from PIL import Image
 
 from archive_app import fixity, retention, uploads
 from tests.conftest import bearer
-
-META = {
-    "election": "PPWP",
-    "form_type": "C.KEJADIAN",
-    "year": "2014",
-    "province": "Jawa Tengah",
-    "regency": "Karanganyar",
-    "district": "Jaten",
-    "village": "Papahan",
-    "tps": "1",
-}
-
-
-def tiny_png(n: int) -> bytes:
-    image = Image.new("L", (64, 64), 255)
-    image.putpixel((n % 64, (n // 64) % 64), 0)
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
-
-
-def add(services, n: int, **overrides) -> str:
-    """A record as archived (not yet OCR-processed): C.KEJADIAN PPWP 2014 is due for destroy."""
-    meta = {**META, **{k: str(v) for k, v in overrides.items()}}
-    return uploads.receive(services, io.BytesIO(tiny_png(n)), f"s{n}.png", meta, "archivist").id
+from tests.integration.records_helpers import META, add
 
 
 @pytest.fixture

@@ -1,0 +1,36 @@
+"""Records the records-management tests share: small distinct scans, archived as a form
+whose retention is already due (C.KEJADIAN PPWP 2014 is due for destruction)."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from archive_app import uploads
+
+META = {
+    "election": "PPWP",
+    "form_type": "C.KEJADIAN",
+    "year": "2014",
+    "province": "Jawa Tengah",
+    "regency": "Karanganyar",
+    "district": "Jaten",
+    "village": "Papahan",
+    "tps": "1",
+}
+
+
+def tiny_png(n: int) -> bytes:
+    """A distinct small scan per n (different bytes, so no duplicate refusal)."""
+    image = Image.new("L", (64, 64), 255)
+    image.putpixel((n % 64, (n // 64) % 64), 0)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def add(services, n: int, **overrides) -> str:
+    """A record as archived (not yet OCR-processed)."""
+    meta = {**META, **{k: str(v) for k, v in overrides.items()}}
+    return uploads.receive(services, io.BytesIO(tiny_png(n)), f"s{n}.png", meta, "archivist").id
