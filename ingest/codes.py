@@ -40,6 +40,7 @@ LINEAR = zxingcpp.BarcodeFormats(
 )
 FULL_PIXELS = 10_000_000  # ~A4 at 300 dpi: pages larger than this are reduced first
 MATRIX_PIXELS = 2_500_000  # ~A4 at 150 dpi: enough for 2-D codes with modules >= 0.25 mm
+MARGIN_SHARE = 6  # upright barcodes are looked for in the outer 1/6 of the page on each side
 
 
 def read_codes(context: PageContext) -> list[dict]:
@@ -49,7 +50,8 @@ def read_codes(context: PageContext) -> list[dict]:
     300-dpi page without codes is ~0.05 s (zxing on the full page with every format and
     rotation: ~0.1 s): 2-D codes are searched at ~150 dpi and again at full size only where
     zxing saw a symbol it could not decode; 1-D barcodes need the full width of their
-    narrow bars, so they are always searched at ~300 dpi, where they are cheap.
+    narrow bars, so they are always searched at ~300 dpi: across the whole page, and upright only
+    in the side margins (``_upright_in_margins``).
     """
     with open_image(context.image_path) as image:
         full_factor = _factor(image.width * image.height, FULL_PIXELS)
@@ -61,19 +63,37 @@ def read_codes(context: PageContext) -> list[dict]:
     found = _decode(small, MATRIX, full_factor * small_factor, errors=True)
     if any(not code["valid"] for code in found):
         found = _decode(page, MATRIX, full_factor)
-    found += _decode(page, LINEAR, full_factor)
+    found += _decode(page, LINEAR, full_factor, rotate=False)
+    found += _upright_in_margins(page, full_factor)
     return _unique([code for code in found if code.pop("valid")])
+
+
+def _upright_in_margins(page, factor: int) -> list[dict]:
+    """1-D barcodes printed upright (bars across the page) along the left or right edge.
+
+    Searching the whole page in both directions costs 3-4x searching it across only; forms
+    print barcodes across, or upright along a side margin, so only the margins are turned.
+    """
+    width = page.width // MARGIN_SHARE
+    found = []
+    for left in (0, page.width - width):
+        strip = page.crop((left, 0, left + width, page.height))
+        for code in _decode(strip, LINEAR, factor):  # try_rotate: the bars run across
+            x0, y0, x1, y1 = code["box"]
+            found.append({**code, "box": [x0 + left * factor, y0, x1 + left * factor, y1]})
+    return found
 
 
 def _factor(pixels: int, target: int) -> int:
     return max(1, round((pixels / target) ** 0.5))
 
 
-def _decode(image, formats, factor: int, errors: bool = False) -> list[dict]:
+def _decode(image, formats, factor: int, errors: bool = False, rotate: bool = True) -> list[dict]:
     """Inverted codes are not tried (printed forms) nor downscaling (we chose the scale)."""
     codes = zxingcpp.read_barcodes(
-        image, formats=formats, try_invert=False, try_downscale=False, return_errors=errors
-    )
+        image, formats=formats, try_invert=False, try_downscale=False, try_rotate=rotate,
+        return_errors=errors,
+    )  # fmt: skip
     return [_as_dict(code, factor) for code in codes]
 
 

@@ -11,8 +11,9 @@ row's count cell is then cut from the page image along its ruling lines, the tab
 first if the labels slope. Printed counts are taken as the main OCR read them. Counts in
 per-digit boxes are not: the main OCR reads every box line as a "1" (``123`` becomes ``11213``).
 Their box lines are erased, each box's ink is cut out, the digits of a row are set side by side
-as one word, all rows' words go onto one small strip and a single digits-only Tesseract call
-reads them (~0.1 s, mostly Tesseract's start-up). bench/tally_bench.py measures both ways.
+as one word, all rows' words go onto one small strip and a single digits-only Tesseract pass
+reads them (~0.01 s: the engine stays loaded in the process). bench/tally_bench.py measures
+both ways.
 """
 
 from __future__ import annotations

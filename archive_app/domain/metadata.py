@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, Protocol
 
@@ -59,8 +59,10 @@ class RecordMetadata:
         return [name for name in REQUIRED_FIELDS if not getattr(self, name)]
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready values (the date as ISO text)."""
-        values = asdict(self)
+        """Plain JSON-ready values (the date as ISO text). Every field is a scalar, so a
+        shallow copy does; ``dataclasses.asdict`` deep-copies, which showed in search
+        responses (20 hits each)."""
+        values = {field.name: getattr(self, field.name) for field in fields(self)}
         values["record_date"] = self.record_date.isoformat() if self.record_date else ""
         return values
 

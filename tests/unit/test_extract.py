@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageChops, ImageDraw
 
 from config.vocabulary import load_vocabulary
 from ingest import extract
@@ -23,7 +23,7 @@ from ingest.models import FieldReading, FileKind, OcrSettings, PageContext
 from ingest.pipeline import process_file
 from ingest.terms import CODE_CONFIDENCE, CONFLICT_CONFIDENCE
 from tests.formgen import PAGE_PX, draw_page, make_form
-from tests.qr_forms import make_form_with_qr, place_code
+from tests.qr_forms import code_image, make_form_with_qr, place_code
 
 VOCABULARY = load_vocabulary()
 JATEN = dict(province="Jawa Tengah", regency="Karanganyar", district="Jaten", village="Papahan")
@@ -374,6 +374,23 @@ def test_given_a_code_printed_on_the_form_then_read_codes_decodes_it_where_it_is
     left, top, right, bottom = code["box"]
     assert top < 330 and bottom < 330  # in the header, in page pixels
     assert (left < 1240) is (corner == "top-left")
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_given_a_barcode_printed_upright_along_a_side_margin_then_it_is_read(
+    blank_form, tmp_path, side
+):
+    """Across the page 1-D codes are searched one way only; the margins are searched turned."""
+    code = code_image("33.13.05.2001-TPS005", 700, "Code128").transpose(Image.Transpose.ROTATE_90)
+    page = blank_form.copy()
+    x = 20 if side == "left" else page.width - 20 - code.width
+    page.paste(ImageChops.darker(page.crop((x, 1200, x + code.width, 1200 + code.height)), code),
+               (x, 1200))  # fmt: skip
+    [found] = read_page(page, tmp_path / "page.png")
+    assert (found["format"], found["text"]) == ("Code128", "33.13.05.2001-TPS005")
+    left, top, right, bottom = found["box"]
+    assert 1200 <= top < bottom <= 1200 + code.height
+    assert (right < 400) if side == "left" else (left > page.width - 400)
 
 
 @pytest.mark.parametrize("mode", ["1", "P"])
