@@ -2,13 +2,15 @@
 
 Views and thumbnails come from each page's small preview, never from the full-resolution image,
 so they cost a few milliseconds. The PDF is assembled page by page from Tesseract's per-page PDFs
-(image plus invisible text) and from the source PDF's own text pages, copied untouched.
+(image plus invisible text; for PNG pages the text alone, laid over the PNG as it is) and from
+the source PDF's own text pages, copied untouched.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import img2pdf
 import pymupdf
 from PIL import Image
 
@@ -40,9 +42,22 @@ class PdfAssembler:
     def __init__(self) -> None:
         self._doc = pymupdf.open()
 
-    def add_ocr_page(self, page_pdf: Path) -> None:
-        with pymupdf.open(page_pdf) as src:
-            self._doc.insert_pdf(src)
+    def add_ocr_page(self, page_pdf: Path, under: Path | None = None, dpi: int = 300) -> None:
+        """Tesseract's page PDF; with ``under`` (a PNG), its text layer laid over that image.
+
+        img2pdf embeds a PNG's compressed data as it is (no decoding, no re-deflating), the
+        way a PDF can carry PNG data directly; the text layer goes on top, invisible.
+        """
+        if under is None:
+            with pymupdf.open(page_pdf) as src:
+                self._doc.insert_pdf(src)
+            return
+        layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
+        image_pdf = img2pdf.convert(str(under), layout_fun=layout, rotation=img2pdf.Rotation.none)
+        with pymupdf.open("pdf", image_pdf) as page_doc, pymupdf.open(page_pdf) as text:
+            page = page_doc[0]
+            page.show_pdf_page(page.rect, text, 0, overlay=True)
+            self._doc.insert_pdf(page_doc)
 
     def add_source_page(self, source: pymupdf.Document, index: int) -> None:
         self._doc.insert_pdf(source, from_page=index, to_page=index)

@@ -40,6 +40,7 @@ class OcrResult:
     pdf_path: Path | None = None
     image_path: Path | None = None  # the image this result was read from
     tsv_path: Path | None = None
+    text_only_pdf: bool = False  # pdf_path holds the text layer alone; the image goes under it
 
 
 def _run(args: list[str], settings: OcrSettings) -> subprocess.CompletedProcess:
@@ -64,7 +65,8 @@ def _base_args(image: Path, out_base: Path, settings: OcrSettings, dpi: int) -> 
 
 
 def recognize(image: Path, out_base: Path, settings: OcrSettings, dpi: int) -> OcrResult:
-    """Full OCR of one page: ``out_base``.pdf (image + invisible text), .txt and .tsv.
+    """Full OCR of one page: ``out_base``.pdf (image + invisible text; text alone for a PNG,
+    see ``is_png``), .txt and .tsv.
 
     ``dpi`` is passed explicitly because it sets the PDF page size; Tesseract's own guess for an
     image without a resolution tag is 70 dpi, which makes an A4 scan a 1.3-metre page.
@@ -72,13 +74,24 @@ def recognize(image: Path, out_base: Path, settings: OcrSettings, dpi: int) -> O
     args = _base_args(image, out_base, settings, dpi)
     args += ["-c", "tessedit_create_pdf=1", "-c", "tessedit_create_txt=1"]
     args += ["-c", "tessedit_create_tsv=1", "-c", "page_separator="]
+    text_only = is_png(image)
+    if text_only:
+        args += ["-c", "textonly_pdf=1"]
     done = _run(args, settings)
     pdf, txt, tsv = (Path(f"{out_base}.{ext}") for ext in ("pdf", "txt", "tsv"))
     if done.returncode or not pdf.exists():
         raise OcrError(f"Tesseract failed on {image.name}: {_stderr_tail(done)}")
     confidence, words, score = parse_tsv(tsv.read_text(encoding="utf-8"))
     text = txt.read_text(encoding="utf-8").strip()
-    return OcrResult(text, confidence, words, score, pdf, image, tsv)
+    return OcrResult(text, confidence, words, score, pdf, image, tsv, text_only)
+
+
+def is_png(image: Path) -> bool:
+    """PNG pages get a text-only PDF from Tesseract: its PDF renderer would decode and deflate
+    the page again (~0.06 s a page), while derivatives.PdfAssembler puts the PNG's own
+    compressed data under the text, unchanged. JPEG and G4 it already copies as they are."""
+    with open(image, "rb") as fh:
+        return fh.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
 def measure(image: Path, out_base: Path, settings: OcrSettings, dpi: int) -> OcrResult:

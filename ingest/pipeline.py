@@ -107,7 +107,7 @@ def _finish_page(job: Job, page: ImagePage | TextPage, future: Future) -> None:
         if isinstance(page, TextPage):
             job.pdf.add_source_page(page.source, page.index)
         else:
-            job.pdf.add_ocr_page(pdf_page)
+            job.pdf.add_ocr_page(*pdf_page)
     job.pages.append(result)
     _clear(job.scratch, page.number)
     if job.on_page:
@@ -148,7 +148,7 @@ def process_file(
     return ProcessedDocument(job.pages, job.pdf_path, job.text_path, extra)
 
 
-def ocr_page(page: ImagePage, job: Job) -> tuple[PageResult, Path]:
+def ocr_page(page: ImagePage, job: Job) -> tuple[PageResult, tuple[Path, Path | None, int]]:
     """First pass, orientation check, re-OCR if turned, then views; and the page's PDF."""
     base = job.scratch / f"ocr-{page.number:04d}"
     with _timed(job, "ocr"):
@@ -167,7 +167,13 @@ def ocr_page(page: ImagePage, job: Job) -> tuple[PageResult, Path]:
     return PageResult(
         page.number, "ocr", result.text, result.confidence, result.words, rotation,
         width, height, view, thumb, readings,
-    ), result.pdf_path  # fmt: skip
+    ), _pdf_part(result, page.dpi)  # fmt: skip
+
+
+def _pdf_part(result: ocr.OcrResult, dpi: int) -> tuple[Path, Path | None, int]:
+    """What PdfAssembler.add_ocr_page needs: the page PDF, and the image to put under it if
+    Tesseract wrote the text layer alone."""
+    return result.pdf_path, result.image_path if result.text_only_pdf else None, dpi
 
 
 def _read(job: Job, page: ImagePage, rotation: int, result: ocr.OcrResult) -> dict:

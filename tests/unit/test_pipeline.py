@@ -7,12 +7,13 @@ multipage.pdf has an 81-megapixel page.
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 import pymupdf
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 
 from ingest.models import FileKind, OcrSettings, ProcessedDocument
 from ingest.pipeline import process_file
@@ -73,6 +74,20 @@ def test_given_an_upright_form_when_processed_then_the_pdf_is_searchable_and_a4(
         assert pdf.page_count == 1
         assert WORD in pdf[0].get_text() and "Papahan" in pdf[0].get_text()
         assert pdf[0].rect.width == pytest.approx(595, abs=2)  # 2480 px at 300 dpi
+
+
+def test_given_a_png_when_processed_then_its_pixels_lie_unchanged_under_the_text(upright):
+    """PNG pages: Tesseract writes the text layer alone and the PNG goes under it as it is."""
+    doc, _ = upright
+    source = doc.pdf_path.parent.parent / "form.png"
+    with pymupdf.open(doc.pdf_path) as pdf:
+        [(xref, *_)] = pdf[0].get_images(full=True)
+        embedded = Image.open(io.BytesIO(pdf.extract_image(xref)["image"]))
+        with Image.open(source) as original:
+            assert embedded.size == original.size
+            assert ImageChops.difference(embedded.convert("L"), original).getbbox() is None
+        assert pdf[0].get_image_bbox(pdf[0].get_images(full=True)[0]) == pdf[0].rect
+        assert WORD in pdf[0].get_text()
 
 
 def test_given_any_document_when_processed_then_view_and_thumbnail_are_bounded(upright):
