@@ -38,7 +38,6 @@ TEXT_FIELDS = ("election", "form_type", "province", "regency", "district", "vill
 INT_FIELDS = ("year", "tps")
 WRITER_HEAP = 64_000_000
 PAGE_BREAK = "\f"
-TOTAL = "_total"  # the aggregation that counts matches (no facet field starts with "_")
 
 
 def _schema() -> tantivy.Schema:
@@ -240,14 +239,10 @@ class TantivyIndex:
         offset = (query.page - 1) * query.per_page
         if query.cursor:
             offset = _decode_offset(query.cursor)
-        # count=False: the facet pass below counts every match anyway, so the top hits need
-        # not, and without counting Tantivy skips blocks that cannot reach them (block-WAND)
         if query.is_empty:
-            found = searcher.search(
-                full, query.per_page, count=False, offset=offset, order_by_field="created"
-            )
+            found = searcher.search(full, query.per_page, offset=offset, order_by_field="created")
         else:
-            found = searcher.search(full, query.per_page, count=False, offset=offset)
+            found = searcher.search(full, query.per_page, offset=offset)
         snippets = None
         if text_only is not None:
             snippets = tantivy.SnippetGenerator.create(searcher, text_only, self.schema, "text")
@@ -265,31 +260,24 @@ class TantivyIndex:
                 page = _page_of(doc["text"][0], fragment, ranges) if html else None
             hit = SearchHit(doc["id"][0], float(score), highlights=highlights, page=page)
             hits.append(hit)
-        total, facets = self._count_and_facets(searcher, full, facet_fields(query))
-        more = offset + len(hits) < total
+        more = offset + len(hits) < found.count
         return SearchResult(
-            total=total,
+            total=found.count,
             hits=hits,
-            facets=facets,
+            facets=self._facets(searcher, full, facet_fields(query)),
             next_cursor=_encode_offset(offset + len(hits)) if more else "",
         )
 
-    def _count_and_facets(
-        self, searcher, query: Query, fields
-    ) -> tuple[int, dict[str, dict[str, int]]]:
-        """Every match counted (``created`` is set on every record) and the facets, in one
-        pass over the matches."""
+    def _facets(self, searcher, query: Query, fields) -> dict[str, dict[str, int]]:
         aggs = {name: {"terms": {"field": name, "size": 50}} for name in fields}
-        aggs[TOTAL] = {"value_count": {"field": "created"}}
         result = searcher.aggregate(query, aggs)
-        total = int(result[TOTAL]["value"])
         facets = {}
         for name in fields:
             buckets = result.get(name, {}).get("buckets", [])
             facets[name] = {
                 _facet_key(name, b["key"]): b["doc_count"] for b in buckets if b["key"] != ""
             }
-        return total, facets
+        return facets
 
     def count(self) -> int:
         return self._reader().searcher().num_docs
