@@ -25,7 +25,6 @@ from urllib.parse import parse_qsl, urlsplit
 import zxingcpp
 
 from archive_app.domain.metadata import FIRST_YEAR, normalize_place, parse_tps
-from ingest.images import open_image, reduced
 from ingest.models import FieldReading, PageContext
 from ingest.terms import CODE_CONFIDENCE, CONFLICT_CONFIDENCE, find_term, same
 
@@ -53,11 +52,9 @@ def read_codes(context: PageContext) -> list[dict]:
     narrow bars, so they are always searched at ~300 dpi: across the whole page, and upright only
     in the side margins (``_upright_in_margins``).
     """
-    with open_image(context.image_path) as image:
-        full_factor = _factor(image.width * image.height, FULL_PIXELS)
-        page = reduced(image, full_factor)
-        if page.mode not in ("L", "RGB"):  # zxing and reduce() want gray or colour, not 1-bit/P
-            page = page.convert("L")
+    image = context.gray
+    full_factor = _factor(image.width * image.height, FULL_PIXELS)
+    page = image.reduce(full_factor) if full_factor > 1 else image
     small_factor = _factor(page.width * page.height, MATRIX_PIXELS)
     small = page.reduce(small_factor) if small_factor > 1 else page
     found = _decode(small, MATRIX, full_factor * small_factor, errors=True)

@@ -7,9 +7,14 @@ the pipeline can be tested and benchmarked without any backend.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+
+from PIL import Image
+
+from ingest.images import open_image
 
 
 class FileKind(StrEnum):
@@ -103,6 +108,19 @@ class PageContext:
     rotation: int
     text: str
     tsv_path: Path  # Tesseract TSV: word boxes in ``image_path`` pixels, with confidences
+    decoded: Image.Image | None = field(default=None, compare=False, repr=False)
+
+    @functools.cached_property
+    def gray(self) -> Image.Image:
+        """The page image as 8-bit gray, decoded once and shared by the readers (each used to
+        decode the file on its own: with the preview, three full decodes of a PNG page).
+        ``decoded`` is the page as the pipeline already holds it, when it does."""
+        if self.decoded is not None:
+            return self.decoded if self.decoded.mode == "L" else self.decoded.convert("L")
+        with open_image(self.image_path) as image:
+            if image.format == "JPEG":
+                image.draft("L", image.size)  # a colour JPEG decodes its grey channel only
+            return image.convert("L")
 
 
 @dataclass

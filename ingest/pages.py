@@ -34,6 +34,9 @@ class ImagePage:
     preview: Image.Image  # as scanned (before any orientation fix), long side <= view_max_px
     load: Callable[[int], Image.Image]  # the page image reduced by an integer factor
     photo: bool  # photographic source: rewrite as JPEG, not PNG
+    # The full page as already decoded here (what ``path`` holds), handed to the page readers
+    # so they need not decode it again; None for a JPEG, whose preview decodes it reduced.
+    pixels: Image.Image | None = None
 
 
 @dataclass
@@ -137,11 +140,13 @@ def _rendered_page(
         image = image.convert("1", dither=Image.Dither.NONE)
     path = images.save_for_ocr(image, scratch / f"page-{number:04d}", photo=photo)
     size = image.size
-    del image
     # Later looks (orientation probes) read the written file, not the PDF: the page may be
     # OCR'd on another thread while this one renders the next page, and PyMuPDF objects
     # must not be used from two threads at once.
-    return ImagePage(number, path, round(zoom * 72), size, preview, _file_loader(path), photo)
+    return ImagePage(
+        number, path, round(zoom * 72), size, preview, _file_loader(path), photo,
+        None if photo else image,
+    )  # fmt: skip
 
 
 def _single_image_page(
@@ -155,7 +160,8 @@ def _single_image_page(
             return _written_page(upright, 1, dpi, photo, scratch, settings)
         size = image.size
         preview = images.preview(image, settings.view_max_px)
-    return ImagePage(1, path, dpi, size, preview, _file_loader(path), photo)
+        pixels = None if photo else image  # loaded by preview(); a JPEG only in draft
+    return ImagePage(1, path, dpi, size, preview, _file_loader(path), photo, pixels)
 
 
 def _tiff_pages(path: Path, scratch: Path, settings: OcrSettings) -> Iterator[ImagePage]:
@@ -176,7 +182,8 @@ def _written_page(
     image = images.normalise(image)
     path = images.save_for_ocr(image, scratch / f"page-{number:04d}", photo=photo)
     preview = images.preview(image, settings.view_max_px)
-    return ImagePage(number, path, dpi, image.size, preview, _file_loader(path), photo)
+    pixels = None if photo else image
+    return ImagePage(number, path, dpi, image.size, preview, _file_loader(path), photo, pixels)
 
 
 def _file_loader(path: Path) -> Callable[[int], Image.Image]:

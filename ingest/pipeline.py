@@ -164,6 +164,7 @@ def ocr_page(page: ImagePage, job: Job) -> tuple[PageResult, tuple[Path, Path | 
         derivatives.write_previews(page.preview, rotation, view, thumb, job.settings.thumb_max_px)
     width, height = page.size if rotation % 180 == 0 else page.size[::-1]
     readings = _read(job, page, rotation, result)
+    page.pixels = None  # read; the page may still wait its turn to join the PDF
     return PageResult(
         page.number, "ocr", result.text, result.confidence, result.words, rotation,
         width, height, view, thumb, readings,
@@ -179,9 +180,11 @@ def _pdf_part(result: ocr.OcrResult, dpi: int) -> tuple[Path, Path | None, int]:
 def _read(job: Job, page: ImagePage, rotation: int, result: ocr.OcrResult) -> dict:
     if not job.readers or result.image_path is None or result.tsv_path is None:
         return {}
+    as_read = result.image_path == page.path  # not the turned copy
     context = PageContext(
-        page.number, result.image_path, page.dpi, rotation, result.text, result.tsv_path
-    )
+        page.number, result.image_path, page.dpi, rotation, result.text, result.tsv_path,
+        page.pixels if as_read else None,
+    )  # fmt: skip
     readings = {}
     for name, reader in job.readers.items():
         with _timed(job, f"read:{name}"):

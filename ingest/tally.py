@@ -23,8 +23,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from PIL import Image
-
 from ingest.models import PageContext, Tally, TallyRow
 from ingest.tally_cells import compose, count_cells, ocr_digits, reading
 from ingest.tally_rows import locate_rows, read_lines
@@ -101,9 +99,7 @@ def read_tally(context: PageContext, *, max_voters: int = MAX_VOTERS) -> Tally |
     roles = locate_rows(read_lines(context.tsv_path))
     if not roles:
         return None
-    with Image.open(context.image_path) as image:
-        image.draft("L", image.size)  # a colour JPEG decodes its grey channel only
-        cells = count_cells(image, [line for _, line in roles])
+    cells = count_cells(context.gray, [line for _, line in roles])
     return assemble(roles, _read_cells(roles, cells, context.dpi), max_voters)
 
 
