@@ -90,7 +90,7 @@ def scaleout_env(servers: dict, tag: str) -> dict[str, str]:
 
 
 def pipeline(files: list[Path], workers: int, root: Path, readers: str,
-             extra: dict) -> tuple[float, list]:  # fmt: skip
+             extra: dict, processes: bool = False) -> tuple[float, list]:  # fmt: skip
     data = root / f"archive-{workers}"
     own = {"ARCHIVE_DATA_DIR": str(data), "ARCHIVE_PAGE_READERS": readers, **extra}
     env = {**os.environ, **own, "ARCHIVE_LOG_LEVEL": "WARNING"}
@@ -100,20 +100,26 @@ def pipeline(files: list[Path], workers: int, root: Path, readers: str,
     batch = batches.start(services, "bench", "cli", SHARED, "bench")
     for path in files:
         batches.add_file(services, batch, path, path.name, "bench", overrides={"tps": ""})
-    worker = subprocess.Popen([sys.executable, "-m", "archive_app", "worker", "--workers",
-                               str(workers)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
+    # N worker threads in one process, or N processes of one worker each (--processes)
+    shape = [1] * workers if processes else [workers]
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "archive_app", "worker", "--workers", str(n)],
+                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for n in shape
+    ]  # fmt: skip
     memory = []
     try:
         while services.metadata.documents.count(status="ready") + services.metadata.documents.count(
             status="failed"
         ) < len(files):
-            memory.append(rss_mb(worker.pid))
+            memory.append(sum(rss_mb(p.pid) for p in procs))
             time.sleep(1)
         elapsed = time.perf_counter() - started
     finally:
-        worker.terminate()
-        worker.wait(timeout=60)
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=60)
         services.close()
     return elapsed, memory
 
@@ -124,6 +130,9 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--readers", default="codes,header,tally", help='"" for OCR only')
     parser.add_argument("--backend", default="embedded", choices=["embedded", "scaleout"])
+    parser.add_argument(
+        "--processes", action="store_true", help="N worker processes, not N threads in one"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         root = Path(tmp)
@@ -136,7 +145,8 @@ def main(argv=None) -> int:
         print(
             f"{args.pages} generated A4 pages (JPEG, 300 dpi; half with handwritten-style "
             "digit boxes), Tesseract ind+eng psm 4, OMP_THREAD_LIMIT=1; page readers: "
-            f"{args.readers or 'none'}; backends: {args.backend}"
+            f"{args.readers or 'none'}; backends: {args.backend}; workers as "
+            f"{'processes' if args.processes else 'threads of one process'}"
         )
         print(
             f"{'workers':>7} {'bare pages/s':>13} {'pipeline pages/s':>17} {'ratio':>6} "
@@ -145,7 +155,7 @@ def main(argv=None) -> int:
         for workers in (int(w) for w in args.workers.split(",")):
             bare_s = bare(files, workers)
             extra = scaleout_env(servers, str(workers)) if servers else {}
-            pipe_s, memory = pipeline(files, workers, root, args.readers, extra)
+            pipe_s, memory = pipeline(files, workers, root, args.readers, extra, args.processes)
             ratio = bare_s / pipe_s
             mem = f"{memory[len(memory) // 10] if memory else 0:.0f}/{max(memory or [0]):.0f}/" \
                   f"{memory[-1] if memory else 0:.0f}"  # fmt: skip
