@@ -38,6 +38,9 @@ TEXT_FIELDS = ("election", "form_type", "province", "regency", "district", "vill
 INT_FIELDS = ("year", "tps")
 WRITER_HEAP = 64_000_000
 PAGE_BREAK = "\f"
+# A writer holds the lock for one commit (~15 ms); a worker waiting for it should not sleep
+# much longer than that between tries.
+LOCK_POLL = 0.005
 
 
 def _schema() -> tantivy.Schema:
@@ -137,7 +140,7 @@ class TantivyIndex:
                 except BlockingIOError:
                     if time.monotonic() > deadline:
                         raise IndexUnavailable("the search index is busy; try again") from None
-                    time.sleep(0.05)
+                    time.sleep(LOCK_POLL)
             try:
                 yield
             finally:
