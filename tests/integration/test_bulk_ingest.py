@@ -12,10 +12,10 @@ import time
 import zipfile
 
 import pytest
-from PIL import Image
 
 from tests.conftest import bearer
 from tests.formgen import make_form
+from tests.integration.records_helpers import tiny_png
 
 SHARED = {
     "election": "PPWP",
@@ -25,14 +25,6 @@ SHARED = {
     "regency": "Karanganyar",
     "district": "Jaten",
 }
-
-
-def png(n: int) -> bytes:
-    image = Image.new("L", (80, 80), 255)
-    image.putpixel((n % 80, n // 80), 0)
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
 
 
 def make_zip(path, entries: dict[str, bytes], symlink: str | None = None):
@@ -63,9 +55,9 @@ def add(client, token, batch_id, name, data, **fields):
 
 
 def test_a_zip_is_checked_entry_by_entry_and_bad_entries_are_named(client, tokens, tmp_path):
-    inner = make_zip(tmp_path / "inner.zip", {"a.png": png(1)}).read_bytes()
+    inner = make_zip(tmp_path / "inner.zip", {"a.png": tiny_png(1)}).read_bytes()
     archive = make_zip(tmp_path / "box.zip", {
-        "TPS001.png": png(2), "sub/TPS002.png": png(3), "../../evil.png": png(4),
+        "TPS001.png": tiny_png(2), "sub/TPS002.png": tiny_png(3), "../../evil.png": tiny_png(4),
         "nested.zip": inner, "catatan.txt": b"bukan pindaian",
     }, symlink="link.png")  # fmt: skip
     batch = new_batch(client, tokens["archivist"], **SHARED)
@@ -99,7 +91,7 @@ def test_zip_bombs_and_oversized_archives_are_refused_whole(client, services, to
     batch = new_batch(client, tokens["archivist"], **SHARED)
     [outcome] = add(client, tokens["archivist"], batch, "bomb.zip", bomb.read_bytes())
     assert outcome["outcome"] == "rejected" and "zip bomb" in outcome["message"]
-    many = make_zip(tmp_path / "many.zip", {f"f{i}.png": png(i) for i in range(12)})
+    many = make_zip(tmp_path / "many.zip", {f"f{i}.png": tiny_png(i) for i in range(12)})
     from archive_app import batches
 
     small = services.settings.with_overrides(max_zip_files=10)
@@ -113,9 +105,9 @@ def damaged_zip(path):
     (method 9, which Python cannot unpack) and whose third is fine."""
     noise = bytes(range(256)) * 64
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("corrupt.png", png(1) + noise)
-        z.writestr("deflate64.png", png(2), compress_type=zipfile.ZIP_STORED)
-        z.writestr("good.png", png(3))
+        z.writestr("corrupt.png", tiny_png(1) + noise)
+        z.writestr("deflate64.png", tiny_png(2), compress_type=zipfile.ZIP_STORED)
+        z.writestr("good.png", tiny_png(3))
     data = bytearray(path.read_bytes())
     with zipfile.ZipFile(path) as z:
         corrupt, deflate64, _ = z.infolist()
@@ -149,14 +141,14 @@ def test_a_damaged_zip_entry_is_refused_alone(client, tokens, tmp_path):
 
 def test_the_same_file_twice_is_a_duplicate_not_an_error(client, tokens):
     batch = new_batch(client, tokens["archivist"], **SHARED, village="Papahan", tps="2")
-    first = add(client, tokens["archivist"], batch, "a.png", png(7))[0]
-    again = add(client, tokens["archivist"], batch, "a-copy.png", png(7))[0]
+    first = add(client, tokens["archivist"], batch, "a.png", tiny_png(7))[0]
+    again = add(client, tokens["archivist"], batch, "a-copy.png", tiny_png(7))[0]
     assert again["outcome"] == "duplicate" and again["document_id"] == first["document_id"]
 
 
 def test_a_resumable_upload_continues_after_a_dropped_connection(client, tokens):
     token = tokens["archivist"]
-    data = png(9) + b""  # a real PNG
+    data = tiny_png(9) + b""  # a real PNG
     create = client.post("/api/v1/uploads", headers={**bearer(token), "Tus-Resumable": "1.0.0",
                          "Upload-Length": str(len(data)),
                          "Upload-Metadata": "filename VFBTMDA5LnBuZw=="})  # fmt: skip
@@ -263,7 +255,7 @@ def test_cli_ingests_a_folder_with_a_manifest_and_a_second_run_skips_what_is_arc
 def test_the_hot_folder_takes_complete_files_and_files_them_away(settings, tmp_path):
     hot = tmp_path / "hot"
     hot.mkdir()
-    (hot / "TPS005.png").write_bytes(png(5))
+    (hot / "TPS005.png").write_bytes(tiny_png(5))
     (hot / "rusak.pdf").write_bytes(b"%PDF-1.7 terpotong")
     (hot / "sedang.pdf.part").write_bytes(b"%PDF- still being written")
     shared = [f"--{k.replace('_', '-')}={v}" for k, v in SHARED.items()]
