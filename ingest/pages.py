@@ -21,6 +21,9 @@ from ingest import images
 from ingest.models import FileKind, OcrSettings
 
 MIN_TEXT_CHARS = 20  # fewer word characters than this is a stamp or stray label, not a text layer
+# Pages up to this size keep their decoded pixels for the page readers (A4 at 300 dpi is 8.7 MP);
+# a bigger page is read again from its file rather than held while Tesseract works on it.
+KEEP_PIXELS = 12_000_000
 
 
 @dataclass
@@ -145,7 +148,7 @@ def _rendered_page(
     # must not be used from two threads at once.
     return ImagePage(
         number, path, round(zoom * 72), size, preview, _file_loader(path), photo,
-        None if photo else image,
+        _kept(image, photo),
     )  # fmt: skip
 
 
@@ -160,7 +163,7 @@ def _single_image_page(
             return _written_page(upright, 1, dpi, photo, scratch, settings)
         size = image.size
         preview = images.preview(image, settings.view_max_px)
-        pixels = None if photo else image  # loaded by preview(); a JPEG only in draft
+        pixels = _kept(image, photo)  # loaded by preview(); a JPEG only in draft
     return ImagePage(1, path, dpi, size, preview, _file_loader(path), photo, pixels)
 
 
@@ -182,8 +185,13 @@ def _written_page(
     image = images.normalise(image)
     path = images.save_for_ocr(image, scratch / f"page-{number:04d}", photo=photo)
     preview = images.preview(image, settings.view_max_px)
-    pixels = None if photo else image
+    pixels = _kept(image, photo)
     return ImagePage(number, path, dpi, image.size, preview, _file_loader(path), photo, pixels)
+
+
+def _kept(image: Image.Image, photo: bool) -> Image.Image | None:
+    """The decoded page to hand to the readers, if it is worth holding (see KEEP_PIXELS)."""
+    return None if photo or image.width * image.height > KEEP_PIXELS else image
 
 
 def _file_loader(path: Path) -> Callable[[int], Image.Image]:
