@@ -72,6 +72,8 @@ def _upright_in_margins(page, factor: int) -> list[dict]:
     print barcodes across, or upright along a side margin, so only the margins are turned.
     """
     width = page.width // MARGIN_SHARE
+    if not width:  # a page a few pixels wide has no margin to search
+        return []
     found = []
     for left in (0, page.width - width):
         strip = page.crop((left, 0, left + width, page.height))

@@ -393,6 +393,11 @@ def test_given_a_barcode_printed_upright_along_a_side_margin_then_it_is_read(
     assert (right < 400) if side == "left" else (left > page.width - 400)
 
 
+@pytest.mark.parametrize("size", [(1, 1), (5, 40)])
+def test_given_a_page_of_a_few_pixels_then_no_code_is_found_and_nothing_fails(tmp_path, size):
+    assert read_page(Image.new("L", size, 255), tmp_path / "tiny.png") == []
+
+
 @pytest.mark.parametrize("mode", ["1", "P"])
 def test_given_a_bilevel_or_palette_scan_then_its_code_is_read(blank_form, tmp_path, mode):
     page = place_code(blank_form.copy(), "tps=5", size_px=300).convert(mode)
