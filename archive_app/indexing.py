@@ -17,6 +17,8 @@ from search.interfaces import IndexDocument
 
 log = logging.getLogger(__name__)
 
+STALE_ROUNDS = 3  # re-index rounds for records edited while they were being indexed
+
 
 def to_index_document(doc: Document, pages: list[Page]) -> IndexDocument:
     return IndexDocument(
@@ -32,22 +34,33 @@ def to_index_document(doc: Document, pages: list[Page]) -> IndexDocument:
 
 
 def index_documents(services, doc_ids: list[str]) -> bool:
-    """Index these records now; False (and they stay pending) if the index is unavailable."""
+    """Index these records now; False (and they stay pending) if the index is unavailable.
+
+    Two writers can race: a worker reads a record, a reviewer corrects and indexes it, then
+    the worker's older copy lands in the index last. Neither engine orders writes by the
+    data's age, so each writer checks afterwards whether a record changed since it read it
+    and, if so, indexes it again: whichever write lands last, its writer sees it was stale.
+    """
     docs = services.metadata.documents
-    read_at = utcnow()
-    found = docs.by_ids(doc_ids)
-    batch = [
-        to_index_document(doc, docs.pages(doc.id))
-        for doc in found.values()
-        if doc.status is Status.READY
-    ]
-    try:
-        services.index.index(batch)
-    except Exception:
-        log.warning("indexing %d record(s) failed; left pending", len(batch), exc_info=True)
-        return False
-    docs.mark_indexed([d.id for d in batch], read_at)
-    return True
+    ids = list(doc_ids)
+    for _ in range(STALE_ROUNDS):
+        read_at = utcnow()
+        found = docs.by_ids(ids)
+        batch = [
+            to_index_document(doc, docs.pages(doc.id))
+            for doc in found.values()
+            if doc.status is Status.READY
+        ]
+        try:
+            services.index.index(batch)
+        except Exception:
+            log.warning("indexing %d record(s) failed; left pending", len(batch), exc_info=True)
+            return False
+        docs.mark_indexed([d.id for d in batch], read_at)
+        ids = docs.changed_since([d.id for d in batch], read_at)
+        if not ids:
+            return True
+    return True  # edited in every round: each of those edits' writers checks the same way
 
 
 def catch_up(services, batch_size: int = 200) -> int:

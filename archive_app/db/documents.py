@@ -448,6 +448,20 @@ class SqlDocumentRepository:
                     .values(index_state=IndexState.INDEXED.value)
                 )
 
+    def changed_since(self, doc_ids: Iterable[str], after: datetime) -> list[str]:
+        """Those of ``doc_ids`` whose row changed after ``after`` (an index read older)."""
+        ids = list(doc_ids)
+        found: list[str] = []
+        with self._s.read() as s:
+            for start in range(0, len(ids), 500):
+                found += s.scalars(
+                    select(DocumentRow.id).where(
+                        DocumentRow.id.in_(ids[start : start + 500]),
+                        DocumentRow.updated_at > after,
+                    )
+                )
+        return found
+
     def mark_all_indexed(self, at_or_before: datetime) -> None:
         with self._s.write() as s:
             s.execute(

@@ -134,6 +134,8 @@ def test_index_bookkeeping_keeps_later_edits_pending(metadata_store):
     assert docs.pending_index(10) == [doc_id]
     docs.mark_indexed([doc_id], utcnow())
     assert docs.pending_index(10) == []
+    assert docs.changed_since([doc_id], utcnow() - timedelta(hours=1)) == [doc_id]
+    assert docs.changed_since([doc_id, "no-such-id"], utcnow()) == []
 
 
 def test_iter_ready_yields_bounded_batches_with_pages(metadata_store):

@@ -1,0 +1,48 @@
+"""Two writers racing to index one record: the current copy must win, on both engines."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from archive_app import indexing
+from tests.conftest import bearer
+from tests.integration.api_helpers import settings_for, upload, wait_settled
+
+
+@pytest.fixture(params=["embedded", "scaleout"])
+def settings(request, tmp_path):
+    return settings_for(request, tmp_path)
+
+
+def test_an_older_copy_written_last_is_replaced_by_the_current_one(
+    client, services, tokens, worker, form
+):
+    """GIVEN a writer has read a record WHEN a correction is saved and indexed before that
+    writer's older copy reaches the index THEN the record is found by its corrected value.
+
+    The interleaving is forced by holding back the first writer's call to the real index
+    until the correction has been indexed; both writes go to the real engine.
+    """
+    doc_id = upload(client, tokens["archivist"], form).get_json()["id"]
+    assert wait_settled(client, tokens["auditor"], doc_id)["status"] == "ready"
+    docs, engine_write = services.metadata.documents, services.index.index
+
+    def held_back(batch):
+        services.index.index = engine_write
+        corrected = dataclasses.replace(docs.get(doc_id).metadata, tps=77)
+        docs.update_metadata(doc_id, corrected)
+        assert indexing.index_documents(services, [doc_id])  # the correction's own writer
+        engine_write(batch)  # ...then the first writer's older copy lands
+
+    services.index.index = held_back
+    try:
+        assert indexing.index_documents(services, [doc_id])
+    finally:
+        services.index.index = engine_write
+    found = client.get(
+        "/api/v1/search", query_string={"tps": "77"}, headers=bearer(tokens["auditor"])
+    ).get_json()
+    assert [hit["id"] for hit in found["hits"]] == [doc_id]
+    assert docs.pending_index(10) == []
