@@ -56,8 +56,7 @@ def index_documents(services, doc_ids: list[str]) -> bool:
         except Exception:
             log.warning("indexing %d record(s) failed; left pending", len(batch), exc_info=True)
             return False
-        docs.mark_indexed([d.id for d in batch], read_at)
-        ids = docs.changed_since([d.id for d in batch], read_at)
+        ids = docs.mark_indexed([d.id for d in batch], read_at)  # those edited since the read
         if not ids:
             return True
     return True  # edited in every round: each of those edits' writers checks the same way

@@ -188,6 +188,14 @@ def compose(rows: list[tuple[Image.Image, ...]]) -> tuple[Image.Image, list[tupl
     return strip, bands
 
 
+# GetTSVText leaves out the header line the CLI writes, which parse_words skips
+TSV_HEADER = "\t".join(
+    ("level", "page_num", "block_num", "par_num", "line_num", "word_num", "left", "top", "width",
+     "height", "conf", "text")
+) + "\n"  # fmt: skip
+_IDLE_ENGINES: queue.SimpleQueue = queue.SimpleQueue()
+
+
 def ocr_digits(strip: Image.Image, dpi: int) -> list[Word]:
     """One digits-only Tesseract pass over the strip, in this process.
 
@@ -206,13 +214,6 @@ def ocr_digits(strip: Image.Image, dpi: int) -> list[Word]:
         log.warning("digit OCR could not run", exc_info=True)
         return []
     return parse_words(TSV_HEADER + tsv)
-
-
-TSV_HEADER = "\t".join(
-    ("level", "page_num", "block_num", "par_num", "line_num", "word_num", "left", "top", "width",
-     "height", "conf", "text")
-) + "\n"  # fmt: skip
-_IDLE_ENGINES: queue.SimpleQueue = queue.SimpleQueue()
 
 
 @contextlib.contextmanager

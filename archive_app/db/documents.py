@@ -434,33 +434,28 @@ class SqlDocumentRepository:
             return _flags(row) if row else []
 
     # -- search index bookkeeping -------------------------------------------------------
-    def mark_indexed(self, doc_ids: Iterable[str], at_or_before: datetime) -> None:
-        """Only rows unchanged since the index read them are marked: a later edit stays pending."""
+    def mark_indexed(self, doc_ids: Iterable[str], at_or_before: datetime) -> list[str]:
+        """Only rows unchanged since the index read them are marked: a later edit stays pending.
+
+        Returns the ids it did not mark (edited since the read, or gone), so the writer can
+        index them again: its copy of those may be older than one already in the index.
+        """
         ids = list(doc_ids)
+        marked: set[str] = set()
         with self._s.write() as s:
             for start in range(0, len(ids), 500):
-                s.execute(
-                    update(DocumentRow)
-                    .where(
-                        DocumentRow.id.in_(ids[start : start + 500]),
-                        DocumentRow.updated_at <= at_or_before,
-                    )
-                    .values(index_state=IndexState.INDEXED.value)
-                )
-
-    def changed_since(self, doc_ids: Iterable[str], after: datetime) -> list[str]:
-        """Those of ``doc_ids`` whose row changed after ``after`` (an index read older)."""
-        ids = list(doc_ids)
-        found: list[str] = []
-        with self._s.read() as s:
-            for start in range(0, len(ids), 500):
-                found += s.scalars(
-                    select(DocumentRow.id).where(
-                        DocumentRow.id.in_(ids[start : start + 500]),
-                        DocumentRow.updated_at > after,
+                marked.update(
+                    s.scalars(
+                        update(DocumentRow)
+                        .where(
+                            DocumentRow.id.in_(ids[start : start + 500]),
+                            DocumentRow.updated_at <= at_or_before,
+                        )
+                        .values(index_state=IndexState.INDEXED.value)
+                        .returning(DocumentRow.id)
                     )
                 )
-        return found
+        return [doc_id for doc_id in ids if doc_id not in marked]
 
     def mark_all_indexed(self, at_or_before: datetime) -> None:
         with self._s.write() as s:
