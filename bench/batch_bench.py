@@ -1,14 +1,15 @@
 """A batch of scanned pages end to end with 1 and 2 workers, against bare Tesseract.
 
     python -m bench.batch_bench [--pages 500] [--workers 1,2] [--readers codes,header,tally]
-                                [--backend embedded|scaleout]
+                                [--backend embedded|scaleout] [--threads]
 
 For each worker count N, in one run:
   bare:      the same page files OCR'd by N parallel `tesseract` processes (ind+eng, psm 4,
              OMP_THREAD_LIMIT=1) and nothing else: the ceiling for N cores;
   pipeline:  the pages received into a fresh archive as one batch (hash, sniff, store, row)
-             and processed by `archive worker --workers N` (OCR with orientation check and
-             page readers, searchable PDF, previews, checksums, sidecar, index).
+             and processed by `archive worker --workers N`: N worker processes, or with
+             ``--threads`` N threads of one (OCR with orientation check and page readers,
+             searchable PDF, previews, checksums, sidecar, index).
 Prints pages/s for both and their ratio (target >= 0.85), and the worker's resident memory
 once 10% of the batch is done, its peak and at the end (it should stay flat over the batch).
 ``--readers`` sets ARCHIVE_PAGE_READERS for the worker ("" for OCR only): what reading QR
@@ -71,6 +72,15 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def tree(pid: int) -> list[int]:
+    """The worker and its worker processes (`archive worker --workers N` starts N)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:
+        return [pid]
+    return [pid, *(int(c) for c in children)]
+
+
 def scaleout_env(servers: dict, tag: str) -> dict[str, str]:
     """Settings for a fresh archive on the scale-out servers: its own database, index and
     bucket, and an empty queue."""
@@ -90,7 +100,7 @@ def scaleout_env(servers: dict, tag: str) -> dict[str, str]:
 
 
 def pipeline(files: list[Path], workers: int, root: Path, readers: str,
-             extra: dict, processes: bool = False) -> tuple[float, list]:  # fmt: skip
+             extra: dict, threads: bool = False) -> tuple[float, list]:  # fmt: skip
     data = root / f"archive-{workers}"
     own = {"ARCHIVE_DATA_DIR": str(data), "ARCHIVE_PAGE_READERS": readers, **extra}
     env = {**os.environ, **own, "ARCHIVE_LOG_LEVEL": "WARNING"}
@@ -100,26 +110,21 @@ def pipeline(files: list[Path], workers: int, root: Path, readers: str,
     batch = batches.start(services, "bench", "cli", SHARED, "bench")
     for path in files:
         batches.add_file(services, batch, path, path.name, "bench", overrides={"tps": ""})
-    # N worker threads in one process, or N processes of one worker each (--processes)
-    shape = [1] * workers if processes else [workers]
-    procs = [
-        subprocess.Popen([sys.executable, "-m", "archive_app", "worker", "--workers", str(n)],
-                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for n in shape
-    ]  # fmt: skip
+    command = [sys.executable, "-m", "archive_app", "worker", "--workers", str(workers)]
+    if threads:
+        command.append("--threads")
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     memory = []
     try:
         while services.metadata.documents.count(status="ready") + services.metadata.documents.count(
             status="failed"
         ) < len(files):
-            memory.append(sum(rss_mb(p.pid) for p in procs))
+            memory.append(sum(rss_mb(pid) for pid in tree(proc.pid)))
             time.sleep(1)
         elapsed = time.perf_counter() - started
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=60)
+        proc.terminate()
+        proc.wait(timeout=90)
         services.close()
     return elapsed, memory
 
@@ -130,9 +135,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--readers", default="codes,header,tally", help='"" for OCR only')
     parser.add_argument("--backend", default="embedded", choices=["embedded", "scaleout"])
-    parser.add_argument(
-        "--processes", action="store_true", help="N worker processes, not N threads in one"
-    )
+    parser.add_argument("--threads", action="store_true", help="N worker threads in one process")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         root = Path(tmp)
@@ -146,7 +149,7 @@ def main(argv=None) -> int:
             f"{args.pages} generated A4 pages (JPEG, 300 dpi; half with handwritten-style "
             "digit boxes), Tesseract ind+eng psm 4, OMP_THREAD_LIMIT=1; page readers: "
             f"{args.readers or 'none'}; backends: {args.backend}; workers as "
-            f"{'processes' if args.processes else 'threads of one process'}"
+            f"{'threads of one process' if args.threads else 'processes'}"
         )
         print(
             f"{'workers':>7} {'bare pages/s':>13} {'pipeline pages/s':>17} {'ratio':>6} "
@@ -155,7 +158,7 @@ def main(argv=None) -> int:
         for workers in (int(w) for w in args.workers.split(",")):
             bare_s = bare(files, workers)
             extra = scaleout_env(servers, str(workers)) if servers else {}
-            pipe_s, memory = pipeline(files, workers, root, args.readers, extra, args.processes)
+            pipe_s, memory = pipeline(files, workers, root, args.readers, extra, args.threads)
             ratio = bare_s / pipe_s
             mem = f"{memory[len(memory) // 10] if memory else 0:.0f}/{max(memory or [0]):.0f}/" \
                   f"{memory[-1] if memory else 0:.0f}"  # fmt: skip

@@ -56,11 +56,12 @@ def init(ctx):
 @click.option("--port", default=None, type=int, help="Port (default ARCHIVE_PORT).")
 @click.option(
     "--workers", default=None, type=int,
-    help="Task worker threads beside the web server (0: none, e.g. when workers run elsewhere).",
+    help="Task worker processes beside the web server (0: none, e.g. when workers run elsewhere).",
 )  # fmt: skip
 @pass_ctx
 def serve(ctx, host, port, workers):
     """Serve the web UI and API with gunicorn, plus task workers."""
+    from archive_app.worker_pool import start_child
     from archive_app.wsgi_server import run_gunicorn
 
     services = ctx.services
@@ -73,7 +74,7 @@ def serve(ctx, host, port, workers):
         command = [sys.executable, "-m", "archive_app", "worker"]
         if workers:
             command += ["--workers", str(workers)]
-        worker = subprocess.Popen(command)
+        worker = start_child(command)  # Ctrl-C reaches it once, through us
     note = f"task worker pid {worker.pid}" if worker else "no task worker"
     click.echo(f"Serving on http://{host}:{port}  ({note}; Ctrl-C stops)")
     try:
@@ -88,17 +89,28 @@ def serve(ctx, host, port, workers):
 
 
 @click.command()
-@click.option("--workers", default=None, type=int, help="Worker threads (default: CPU cores).")
+@click.option("--workers", default=None, type=int, help="Worker processes (default: CPU cores).")
+@click.option("--threads", is_flag=True, help="Run the workers as threads of this one process.")
+@click.option("--no-periodic", is_flag=True, hidden=True, help="Periodic tasks run elsewhere.")
 @pass_ctx
-def worker(ctx, workers):
+def worker(ctx, workers, threads, no_periodic):
     """Run task workers only (processing and index catch-up)."""
     settings = ctx.services.settings
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(processName)s %(levelname)s %(message)s"
     )
     count = workers or settings.worker_count
-    click.echo(f"Task worker: {count} thread(s) on the {settings.queue_backend} queue")
-    ctx.services.queue.run_worker(count)
+    if count < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--workers")
+    if threads or count == 1:
+        shape = "one process" if count == 1 else f"{count} threads"
+        click.echo(f"Task worker: {shape} on the {settings.queue_backend} queue, pid {os.getpid()}")
+        ctx.services.queue.run_worker(count, periodic=not no_periodic)
+        return
+    from archive_app.worker_pool import WorkerPool
+
+    click.echo(f"Task workers: {count} processes on the {settings.queue_backend} queue")
+    sys.exit(WorkerPool(count).run())
 
 
 def register(group) -> None:

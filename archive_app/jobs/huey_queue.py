@@ -1,10 +1,10 @@
 """HueyTaskQueue: the TaskQueue port on Huey, with SQLite storage (embedded) or Redis.
 
-Workers are threads. The heavy work (Tesseract) runs in its own processes anyway, and a
-forked worker process would inherit SQLite's in-process lock bookkeeping of the parent's
-open connections and can then wait forever for a lock nobody holds. To use more cores
-or machines, run more `archive worker` processes. Periodic tasks re-enqueue lost jobs
-and catch up the search index every minute.
+A consumer's workers are threads: a forked worker process would inherit SQLite's
+in-process lock bookkeeping of the parent's open connections and can then wait forever
+for a lock nobody holds. More cores are used by more consumer processes, each started
+fresh (archive_app.worker_pool); more machines run more `archive worker`s on Redis.
+Periodic tasks re-enqueue lost jobs and catch up the search index every minute.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ class HueyTaskQueue:
     def health(self) -> dict:
         return {"backend": self.settings.queue_backend, "ok": True, "pending": self.pending()}
 
-    def run_worker(self, workers: int) -> None:
+    def run_worker(self, workers: int, periodic: bool = True) -> None:
         runtime = self.runtime()
         sweeping.recover_on_start(runtime)
         beat = _Heartbeat(runtime)
@@ -117,7 +117,7 @@ class HueyTaskQueue:
             consumer = self.huey.create_consumer(
                 workers=workers,
                 worker_type="thread",
-                periodic=True,
+                periodic=periodic,
                 initial_delay=0.1,
                 max_delay=1.0,
             )

@@ -16,8 +16,8 @@ class TaskQueue(Protocol):
     def pending(self) -> int: ...
     def health(self) -> dict: ...
 
-    def run_worker(self, workers: int) -> None:
-        """Consume until stopped by a signal (blocking; runs the periodic sweep too)."""
+    def run_worker(self, workers: int, periodic: bool = True) -> None:
+        """Consume until stopped by a signal (blocking; ``periodic``: run the sweep too)."""
 
     def start_local(self, workers: int):
         """Start in-process worker threads; returns an object with ``stop()``."""

@@ -9,10 +9,12 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import pytest
 
 from archive_app import uploads
+from archive_app.domain.clock import utcnow
 from archive_app.domain.records import Status
 from tests.formgen import make_form
 
@@ -118,9 +120,9 @@ def test_cli_refusals_exit_non_zero_with_a_message(env, tmp_path):
     )
 
 
-def _worker(env):
+def _worker(env, workers=1):
     return subprocess.Popen(
-        [sys.executable, "-m", "archive_app", "worker", "--workers", "1"],
+        [sys.executable, "-m", "archive_app", "worker", "--workers", str(workers)],
         env=env,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
@@ -171,3 +173,41 @@ def test_a_worker_killed_mid_job_is_restarted_and_finishes_the_record(services, 
     for f in docs.files(doc_id):
         with services.objects.open(f.key) as fh:
             assert hashlib.sha256(fh.read()).hexdigest() == f.sha256
+
+
+def _children(pid: int) -> set[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as fh:
+        return {int(p) for p in fh.read().split()}
+
+
+def test_worker_processes_share_the_queue_and_a_dead_one_is_replaced(services, env, tmp_path):
+    """GIVEN `archive worker --workers 2` WHEN records are queued THEN two worker processes
+    (each its own consumer) process them; a worker killed outright is started again; SIGINT
+    to the pool stops every worker gracefully."""
+    meta = dict(zip([m[2:].replace("-", "_") for m in META[::2]], META[1::2], strict=True))
+    ids = []
+    for n in range(3):
+        form = make_form(tmp_path / f"form-{n}.png", tps=n + 1)
+        with open(form, "rb") as fh:
+            record = uploads.receive(services, fh, form.name, {**meta, "tps": str(n + 1)}, "test")
+        ids.append(record.id)
+    docs = services.metadata.documents
+    pool = _worker(env, 2)
+    try:
+        workers = _wait(lambda: len(kids := _children(pool.pid)) == 2 and kids, 60, "2 workers")
+        _wait(lambda: {r["pid"] for r in services.metadata.workers.alive(_since())} == workers,
+              60, "both workers to register")  # fmt: skip
+        _wait(lambda: all(docs.get(i).status is Status.READY for i in ids), 180, "records ready")
+        victim = min(workers)
+        os.kill(victim, signal.SIGKILL)
+        _wait(lambda: len(_children(pool.pid) - workers) == 1, 60, "a new worker")
+        assert _children(pool.pid) - {victim} >= workers - {victim}
+    finally:
+        os.killpg(pool.pid, signal.SIGINT)
+        assert pool.wait(timeout=90) == 0
+    left = {r["pid"] for r in services.metadata.workers.alive(_since())}
+    assert left <= {victim}  # the others deregistered on their way out
+
+
+def _since():
+    return utcnow() - timedelta(seconds=45)
