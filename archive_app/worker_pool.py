@@ -54,7 +54,8 @@ def child_env(count: int, environ: dict | None = None) -> dict:
     """Share the cores: each child OCRs cores/N pages of a long document at once, unless
     ARCHIVE_PAGE_WORKERS says otherwise."""
     env = dict(os.environ if environ is None else environ)
-    env.setdefault("ARCHIVE_PAGE_WORKERS", str(max(1, (os.cpu_count() or 1) // count)))
+    if env.get("ARCHIVE_PAGE_WORKERS", "0").strip() in ("", "0"):
+        env["ARCHIVE_PAGE_WORKERS"] = str(max(1, (os.cpu_count() or 1) // count))
     return env
 
 

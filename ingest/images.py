@@ -147,8 +147,9 @@ def reduced(image: Image.Image, factor: int) -> Image.Image:
 
 def preview(image: Image.Image, max_px: int) -> Image.Image:
     """A small copy (long side <= ``max_px``) to make the view and thumbnail from."""
-    if image.format == "JPEG":
-        image.draft(image.mode, (max_px, max_px))
+    if image.format == "JPEG":  # decode at 1/2, 1/4 ... of full size, never below the preview
+        fit = min(1.0, max_px / max(image.size))
+        image.draft(image.mode, (math.ceil(image.width * fit), math.ceil(image.height * fit)))
     base = image.convert("L") if image.mode == "1" else normalise(image)
     scale = min(1.0, max_px / max(base.size))
     size = (max(1, round(base.width * scale)), max(1, round(base.height * scale)))

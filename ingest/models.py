@@ -122,6 +122,16 @@ class PageContext:
                 image.draft("L", image.size)  # a colour JPEG decodes its grey channel only
             return image.convert("L")
 
+    def held(self) -> Image.Image | None:
+        """The page's pixels if this context already holds them (decoded, or gray read)."""
+        return self.__dict__.get("gray", self.decoded)
+
+
+def reads_pixels_only(reader) -> bool:
+    """A reader marked ``pixels_only = True`` needs only ``gray``, not the OCR text or word
+    table: the pipeline runs it while Tesseract reads the same page."""
+    return getattr(reader, "pixels_only", False)
+
 
 @dataclass
 class ProcessedDocument:

@@ -38,7 +38,8 @@ class ImagePage:
     load: Callable[[int], Image.Image]  # the page image reduced by an integer factor
     photo: bool  # photographic source: rewrite as JPEG, not PNG
     # The full page as already decoded here (what ``path`` holds), handed to the page readers
-    # so they need not decode it again; None for a JPEG, whose preview decodes it reduced.
+    # so they need not decode it again; None for a colour JPEG, whose preview decodes it
+    # reduced, and for a page written as JPEG (the file differs from these pixels).
     pixels: Image.Image | None = None
 
 
@@ -162,8 +163,13 @@ def _single_image_page(
             upright = images.exif_upright(image) if photo else image
             return _written_page(upright, 1, dpi, photo, scratch, settings)
         size = image.size
+        # A gray JPEG scan is decoded once, in full: the readers need it, and the preview is
+        # made from it (a colour one is decoded reduced for the preview, gray for the readers).
+        gray_scan = photo and image.mode == "L" and size[0] * size[1] <= KEEP_PIXELS
+        if gray_scan:
+            image.load()
         preview = images.preview(image, settings.view_max_px)
-        pixels = _kept(image, photo)  # loaded by preview(); a JPEG only in draft
+        pixels = image if gray_scan else _kept(image, photo)  # _kept: loaded by preview()
     return ImagePage(1, path, dpi, size, preview, _file_loader(path), photo, pixels)
 
 

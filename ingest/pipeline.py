@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest import derivatives, images, ocr, orientation
-from ingest.models import FileKind, OcrSettings, PageContext, PageResult, ProcessedDocument
+from ingest.models import (
+    FileKind,
+    OcrSettings,
+    PageContext,
+    PageResult,
+    ProcessedDocument,
+    reads_pixels_only,
+)
 from ingest.pages import ImagePage, TextPage, iter_pages, page_count
 
 log = logging.getLogger(__name__)
@@ -50,6 +57,7 @@ class Job:
     timings: Counter = field(default_factory=Counter)
     decisions: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)  # timings, from page threads
+    side: ThreadPoolExecutor | None = None  # work that runs while Tesseract reads the page
 
     @property
     def pdf_path(self) -> Path:
@@ -69,6 +77,8 @@ def prepare(job: Job) -> None:
     job.total = page_count(job.path, job.kind)
     job.pdf = derivatives.PdfAssembler()
     job.cleanup.callback(job.pdf.close)
+    job.side = ThreadPoolExecutor(max(1, job.settings.page_workers), thread_name_prefix="side")
+    job.cleanup.callback(job.side.shutdown, cancel_futures=True)
 
 
 def ocr_pages(job: Job) -> None:
@@ -149,26 +159,55 @@ def process_file(
 
 
 def ocr_page(page: ImagePage, job: Job) -> tuple[PageResult, tuple[Path, Path | None, int]]:
-    """First pass, orientation check, re-OCR if turned, then views; and the page's PDF."""
+    """First pass, orientation check, re-OCR if turned, then views; and the page's PDF.
+
+    While Tesseract reads the page (a child process on one core), what needs only the page
+    as scanned is done beside it: the views and the pixels-only readers. Nearly every page is
+    upright; for one that is turned, that work is done again on the turned page.
+    """
     base = job.scratch / f"ocr-{page.number:04d}"
-    with _timed(job, "ocr"):
-        result = ocr.recognize(page.path, base, job.settings, page.dpi)
-    with _timed(job, "orientation"):
-        rotation, how = orientation.choose_rotation(page, result, job.settings, job.scratch)
-        if rotation:
-            rotation, result = _turned(page, rotation, result, job)
+    beside = job.side.submit(_while_ocr, job, page)
+    try:
+        with _timed(job, "ocr"):
+            result = ocr.recognize(page.path, base, job.settings, page.dpi)
+        with _timed(job, "orientation"):
+            rotation, how = orientation.choose_rotation(page, result, job.settings, job.scratch)
+            if rotation:
+                rotation, result = _turned(page, rotation, result, job)
+    finally:
+        early = beside.result()  # never leave it writing into a work dir being removed
     with job.lock:
         job.decisions.append(f"page {page.number}: {rotation} ({how})")
     view, thumb = _preview_paths(job, page.number)
-    with _timed(job, "derivatives"):
-        derivatives.write_previews(page.preview, rotation, view, thumb, job.settings.thumb_max_px)
+    if rotation:
+        with _timed(job, "derivatives"):
+            derivatives.write_previews(
+                page.preview, rotation, view, thumb, job.settings.thumb_max_px
+            )
     width, height = page.size if rotation % 180 == 0 else page.size[::-1]
-    readings = _read(job, page, rotation, result)
+    readings = _read(job, page, rotation, result, early)
     page.pixels = None  # read; the page may still wait its turn to join the PDF
     return PageResult(
         page.number, "ocr", result.text, result.confidence, result.words, rotation,
         width, height, view, thumb, readings,
     ), _pdf_part(result, page.dpi)  # fmt: skip
+
+
+@dataclass
+class _Early:
+    """What was done beside the first OCR pass, valid for the page as scanned."""
+
+    context: PageContext
+    readings: dict
+
+
+def _while_ocr(job: Job, page: ImagePage) -> _Early:
+    view, thumb = _preview_paths(job, page.number)
+    with _timed(job, "derivatives"):
+        derivatives.write_previews(page.preview, 0, view, thumb, job.settings.thumb_max_px)
+    context = PageContext(page.number, page.path, page.dpi, 0, "", Path(), page.pixels)
+    early = {n: r for n, r in job.readers.items() if reads_pixels_only(r)}
+    return _Early(context, _run_readers(job, early, context))
 
 
 def _pdf_part(result: ocr.OcrResult, dpi: int) -> tuple[Path, Path | None, int]:
@@ -177,21 +216,28 @@ def _pdf_part(result: ocr.OcrResult, dpi: int) -> tuple[Path, Path | None, int]:
     return result.pdf_path, result.image_path if result.text_only_pdf else None, dpi
 
 
-def _read(job: Job, page: ImagePage, rotation: int, result: ocr.OcrResult) -> dict:
+def _read(job: Job, page: ImagePage, rotation: int, result: ocr.OcrResult, early: _Early) -> dict:
     if not job.readers or result.image_path is None or result.tsv_path is None:
         return {}
-    as_read = result.image_path == page.path  # not the turned copy
+    as_read = result.image_path == page.path  # not the turned copy: what was read beside OCR
     context = PageContext(
         page.number, result.image_path, page.dpi, rotation, result.text, result.tsv_path,
-        page.pixels if as_read else None,
+        early.context.held() if as_read else None,
     )  # fmt: skip
+    done = early.readings if as_read else {}
+    rest = {name: reader for name, reader in job.readers.items() if name not in done}
+    found = {**done, **_run_readers(job, rest, context)}
+    return {name: found[name] for name in job.readers}  # in the configured order
+
+
+def _run_readers(job: Job, readers: dict[str, PageReader], context: PageContext) -> dict:
     readings = {}
-    for name, reader in job.readers.items():
+    for name, reader in readers.items():
         with _timed(job, f"read:{name}"):
             try:
                 readings[name] = reader(context)
             except Exception as exc:  # a reader is an extra, never a reason to lose the page
-                log.warning("page reader %s failed on page %d", name, page.number, exc_info=True)
+                log.warning("page reader %s failed on page %d", name, context.number, exc_info=True)
                 readings[name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
     return readings
 

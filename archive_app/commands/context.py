@@ -11,11 +11,18 @@ from config.settings import SettingsError, load_settings
 
 class Context:
     def __init__(self):
+        self._settings = None
         self._services = None
 
     @property
     def settings(self):
-        return self.services.settings
+        """Settings alone: a command that only starts other processes builds no backends."""
+        if self._settings is None:
+            try:
+                self._settings = load_settings()
+            except SettingsError as exc:
+                raise click.ClickException(str(exc)) from None
+        return self._settings
 
     @property
     def services(self):
@@ -23,7 +30,7 @@ class Context:
             from archive_app.services import build_services
 
             try:
-                self._services = build_services(load_settings())
+                self._services = build_services(self.settings)
             except SettingsError as exc:
                 raise click.ClickException(str(exc)) from None
         return self._services

@@ -95,7 +95,7 @@ def serve(ctx, host, port, workers):
 @pass_ctx
 def worker(ctx, workers, threads, no_periodic):
     """Run task workers only (processing and index catch-up)."""
-    settings = ctx.services.settings
+    settings = ctx.settings
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(processName)s %(levelname)s %(message)s"
     )

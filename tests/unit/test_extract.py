@@ -376,21 +376,40 @@ def test_given_a_code_printed_on_the_form_then_read_codes_decodes_it_where_it_is
     assert (left < 1240) is (corner == "top-left")
 
 
-@pytest.mark.parametrize("side", ["left", "right"])
+def printed(page: Image.Image, code: Image.Image, x: int, y: int) -> Image.Image:
+    page.paste(ImageChops.darker(page.crop((x, y, x + code.width, y + code.height)), code), (x, y))
+    return page
+
+
+@pytest.mark.parametrize(("code_format", "side"), [
+    ("Code128", "left"), ("Code128", "right"), ("PDF417", "left"), ("PDF417", "right"),
+])  # fmt: skip
 def test_given_a_barcode_printed_upright_along_a_side_margin_then_it_is_read(
-    blank_form, tmp_path, side
+    blank_form, tmp_path, code_format, side
 ):
-    """Across the page 1-D codes are searched one way only; the margins are searched turned."""
-    code = code_image("33.13.05.2001-TPS005", 700, "Code128").transpose(Image.Transpose.ROTATE_90)
+    """Across the page 1-D codes are searched one way only; the margins are searched turned
+    (PDF417 is found turned by the 2-D search)."""
+    code = code_image("33.13.05.2001-TPS005", 700, code_format).transpose(Image.Transpose.ROTATE_90)
     page = blank_form.copy()
     x = 20 if side == "left" else page.width - 20 - code.width
-    page.paste(ImageChops.darker(page.crop((x, 1200, x + code.width, 1200 + code.height)), code),
-               (x, 1200))  # fmt: skip
+    page = printed(page, code, x, 1200)
     [found] = read_page(page, tmp_path / "page.png")
-    assert (found["format"], found["text"]) == ("Code128", "33.13.05.2001-TPS005")
+    assert (found["format"], found["text"]) == (code_format, "33.13.05.2001-TPS005")
     left, top, right, bottom = found["box"]
     assert 1200 <= top < bottom <= 1200 + code.height
     assert (right < 400) if side == "left" else (left > page.width - 400)
+
+
+@pytest.mark.parametrize("code_format", ["QRCode", "DataMatrix", "Aztec"])
+@pytest.mark.parametrize("turn", [Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270])
+def test_given_a_2d_code_printed_sideways_mid_page_then_it_is_read(
+    blank_form, tmp_path, code_format, turn
+):
+    """A form may print its 2-D code turned; zxing must find it at any quarter turn."""
+    code = code_image("33.13.05.2001-TPS005", 240, code_format).transpose(turn)
+    page = printed(blank_form.copy(), code, 1700, 2900)  # below the table, clear of text
+    [found] = read_page(page, tmp_path / "page.png")
+    assert (found["format"], found["text"]) == (code_format, "33.13.05.2001-TPS005")
 
 
 @pytest.mark.parametrize("size", [(1, 1), (5, 40)])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from pathlib import Path
 
 import pymupdf
@@ -104,6 +105,42 @@ def test_given_a_form_scanned_turned_when_processed_then_it_is_read_upright(tmp_
     assert (page.width_px, page.height_px) == PAGE_PX
     with Image.open(page.view_path) as view:
         assert view.height > view.width, "the view is upright (portrait) too"
+
+
+class Probe:
+    """A page reader that records where and on what it ran."""
+
+    def __init__(self, pixels_only: bool):
+        self.pixels_only = pixels_only
+        self.calls: list[tuple[str, int, tuple[int, int]]] = []
+
+    def __call__(self, context):
+        self.calls.append((threading.current_thread().name, context.rotation, context.gray.size))
+        return {"rotation": context.rotation, "text": bool(context.text)}
+
+
+@pytest.mark.parametrize("scanned_at", [0, 90])
+def test_given_a_pixels_only_reader_then_it_runs_beside_ocr_and_again_on_a_turned_page(
+    tmp_path, scanned_at
+):
+    """Readers that need only pixels run on a side thread while Tesseract reads the page;
+    if the page turns out sideways, they run again on the upright copy, after the OCR."""
+    source = make_form(tmp_path / "form.png", unique_word=WORD, rotate=scanned_at)
+    beside, after = Probe(pixels_only=True), Probe(pixels_only=False)
+    out = tmp_path / "out"
+    out.mkdir()
+    doc = process_file(source, FileKind.PNG, out, OcrSettings(),
+                       readers={"beside": beside, "after": after})  # fmt: skip
+    page = doc.pages[0]
+    upright = (360 - scanned_at) % 360
+    assert page.rotation == upright
+    assert list(page.readings) == ["beside", "after"]
+    assert page.readings["beside"] == {"rotation": upright, "text": upright != 0}
+    assert page.readings["after"] == {"rotation": upright, "text": True}
+    assert beside.calls[0][:2] == ("side_0", 0)  # first on the page as scanned, beside OCR
+    assert len(beside.calls) == (1 if upright == 0 else 2)
+    assert beside.calls[-1][2] == after.calls[-1][2] == (page.width_px, page.height_px)
+    assert not after.calls[0][0].startswith("side")
 
 
 def test_given_a_two_page_tiff_when_processed_then_both_pages_are_read_in_order(tmp_path):
