@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pymupdf
@@ -34,13 +35,25 @@ class ImagePage:
     path: Path
     dpi: int
     size: tuple[int, int]
-    preview: Image.Image  # as scanned (before any orientation fix), long side <= view_max_px
+    # As scanned (before any orientation fix), long side <= view_max_px. None until first
+    # asked for when ``decode`` makes it: an upload Tesseract reads as it is need not be
+    # decoded before Tesseract starts, so the pipeline decodes it beside the OCR run.
+    _preview: Image.Image | None
     load: Callable[[int], Image.Image]  # the page image reduced by an integer factor
     photo: bool  # photographic source: rewrite as JPEG, not PNG
     # The full page as already decoded here (what ``path`` holds), handed to the page readers
     # so they need not decode it again; None for a colour JPEG, whose preview decodes it
     # reduced, and for a page written as JPEG (the file differs from these pixels).
     pixels: Image.Image | None = None
+    decode: Callable[[], tuple[Image.Image, Image.Image | None]] | None = None  # (preview, pixels)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def preview(self) -> Image.Image:
+        with self._lock:  # the side thread and the orientation check may both ask
+            if self._preview is None:
+                self._preview, self.pixels = self.decode()
+            return self._preview
 
 
 @dataclass
@@ -163,14 +176,27 @@ def _single_image_page(
             upright = images.exif_upright(image) if photo else image
             return _written_page(upright, 1, dpi, photo, scratch, settings)
         size = image.size
-        # A gray JPEG scan is decoded once, in full: the readers need it, and the preview is
-        # made from it (a colour one is decoded reduced for the preview, gray for the readers).
-        gray_scan = photo and image.mode == "L" and size[0] * size[1] <= KEEP_PIXELS
-        if gray_scan:
-            image.load()
-        preview = images.preview(image, settings.view_max_px)
-        pixels = image if gray_scan else _kept(image, photo)  # _kept: loaded by preview()
-    return ImagePage(1, path, dpi, size, preview, _file_loader(path), photo, pixels)
+    return ImagePage(
+        1, path, dpi, size, None, _file_loader(path), photo,
+        decode=_decoder(path, photo, settings.view_max_px),
+    )  # fmt: skip
+
+
+def _decoder(
+    path: Path, photo: bool, view_max_px: int
+) -> Callable[[], tuple[Image.Image, Image.Image | None]]:
+    """Decode an upload for its preview, keeping the pixels for the readers if worth it. A
+    gray JPEG scan is decoded once, in full, and the preview made from it; a colour one is
+    decoded reduced for the preview (the readers decode it gray)."""
+
+    def decode() -> tuple[Image.Image, Image.Image | None]:
+        with images.open_image(path) as image:
+            keep = (not photo or image.mode == "L") and _small(image)
+            if keep:
+                image.load()
+            return images.preview(image, view_max_px), image if keep else None
+
+    return decode
 
 
 def _tiff_pages(path: Path, scratch: Path, settings: OcrSettings) -> Iterator[ImagePage]:
@@ -197,7 +223,11 @@ def _written_page(
 
 def _kept(image: Image.Image, photo: bool) -> Image.Image | None:
     """The decoded page to hand to the readers, if it is worth holding (see KEEP_PIXELS)."""
-    return None if photo or image.width * image.height > KEEP_PIXELS else image
+    return None if photo or not _small(image) else image
+
+
+def _small(image: Image.Image) -> bool:
+    return image.width * image.height <= KEEP_PIXELS
 
 
 def _file_loader(path: Path) -> Callable[[int], Image.Image]:

@@ -162,8 +162,9 @@ def ocr_page(page: ImagePage, job: Job) -> tuple[PageResult, tuple[Path, Path | 
     """First pass, orientation check, re-OCR if turned, then views; and the page's PDF.
 
     While Tesseract reads the page (a child process on one core), what needs only the page
-    as scanned is done beside it: the views and the pixels-only readers. Nearly every page is
-    upright; for one that is turned, that work is done again on the turned page.
+    as scanned is done beside it: decoding an upload Tesseract reads as it is, the views and
+    the pixels-only readers. Nearly every page is upright; for one that is turned, the views
+    and readers are done again on the turned page.
     """
     base = job.scratch / f"ocr-{page.number:04d}"
     beside = job.side.submit(_while_ocr, job, page)
