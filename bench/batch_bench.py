@@ -1,9 +1,9 @@
 """A batch of scanned pages end to end with 1 and 2 workers, against bare Tesseract.
 
     python -m bench.batch_bench [--pages 500] [--workers 1,2] [--readers codes,header,tally]
-                                [--backend embedded|scaleout] [--threads]
+                                [--backend embedded|scaleout] [--threads] [--rounds 5]
 
-For each worker count N, in one run:
+For each worker count N, in one run, taking turns slice by slice (``--rounds``, 5):
   bare:      the same page files OCR'd by N parallel `tesseract` processes (ind+eng, psm 4,
              OMP_THREAD_LIMIT=1) and nothing else: the ceiling for N cores;
   pipeline:  the pages received into a fresh archive as one batch (hash, sniff, store, row)
@@ -99,34 +99,47 @@ def scaleout_env(servers: dict, tag: str) -> dict[str, str]:
     return env
 
 
-def pipeline(files: list[Path], workers: int, root: Path, readers: str,
-             extra: dict, threads: bool = False) -> tuple[float, list]:  # fmt: skip
+def both(files: list[Path], workers: int, root: Path, readers: str, extra: dict,
+         threads: bool = False, rounds: int = 5) -> tuple[float, float, list]:  # fmt: skip
+    """(bare seconds, pipeline seconds, worker memory samples), the batch taken in rounds:
+    bare Tesseract on a slice of the pages, then the archive on the same slice, and so on.
+    This VM's speed drifts over minutes (bare Tesseract alone ran at 1.74-2.02 pages/s on
+    two cores in five runs), so one long block of each would compare different spells."""
     data = root / f"archive-{workers}"
     own = {"ARCHIVE_DATA_DIR": str(data), "ARCHIVE_PAGE_READERS": readers, **extra}
     env = {**os.environ, **own, "ARCHIVE_LOG_LEVEL": "WARNING"}
     services = build_services(load_settings(env=own))
     services.metadata.migrate()
-    started = time.perf_counter()
-    batch = batches.start(services, "bench", "cli", SHARED, "bench")
-    for path in files:
-        batches.add_file(services, batch, path, path.name, "bench", overrides={"tps": ""})
+    docs = services.metadata.documents
     command = [sys.executable, "-m", "archive_app", "worker", "--workers", str(workers)]
     if threads:
         command.append("--threads")
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    memory = []
+    batch = batches.start(services, "bench", "cli", SHARED, "bench")
+    proc, bare_s, pipe_s, memory, sampled = None, 0.0, 0.0, [], 0.0
     try:
-        while services.metadata.documents.count(status="ready") + services.metadata.documents.count(
-            status="failed"
-        ) < len(files):
-            memory.append(sum(rss_mb(pid) for pid in tree(proc.pid)))
-            time.sleep(1)
-        elapsed = time.perf_counter() - started
+        for number in range(rounds):
+            part = files[number * len(files) // rounds : (number + 1) * len(files) // rounds]
+            bare_s += bare(part, workers)
+            started = time.perf_counter()
+            for path in part:
+                batches.add_file(services, batch, path, path.name, "bench", overrides={"tps": ""})
+            if proc is None:  # started once: its start-up counts, in the first round
+                proc = subprocess.Popen(
+                    command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
+            goal = files.index(part[-1]) + 1
+            while docs.count(status="ready") + docs.count(status="failed") < goal:
+                if time.monotonic() - sampled >= 1:
+                    memory.append(sum(rss_mb(pid) for pid in tree(proc.pid)))
+                    sampled = time.monotonic()
+                time.sleep(0.1)
+            pipe_s += time.perf_counter() - started
     finally:
-        proc.terminate()
-        proc.wait(timeout=90)
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=90)
         services.close()
-    return elapsed, memory
+    return bare_s, pipe_s, memory
 
 
 def main(argv=None) -> int:
@@ -136,6 +149,7 @@ def main(argv=None) -> int:
     parser.add_argument("--readers", default="codes,header,tally", help='"" for OCR only')
     parser.add_argument("--backend", default="embedded", choices=["embedded", "scaleout"])
     parser.add_argument("--threads", action="store_true", help="N worker threads in one process")
+    parser.add_argument("--rounds", type=int, default=5, help="bare and pipeline take turns")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         root = Path(tmp)
@@ -156,9 +170,9 @@ def main(argv=None) -> int:
             f"{'worker RSS MB at 10%/peak/end':>30}  target ratio >= 0.85"
         )
         for workers in (int(w) for w in args.workers.split(",")):
-            bare_s = bare(files, workers)
             extra = scaleout_env(servers, str(workers)) if servers else {}
-            pipe_s, memory = pipeline(files, workers, root, args.readers, extra, args.threads)
+            bare_s, pipe_s, memory = both(files, workers, root, args.readers, extra,
+                                          args.threads, args.rounds)  # fmt: skip
             ratio = bare_s / pipe_s
             mem = f"{memory[len(memory) // 10] if memory else 0:.0f}/{max(memory or [0]):.0f}/" \
                   f"{memory[-1] if memory else 0:.0f}"  # fmt: skip
