@@ -37,7 +37,7 @@ class Services:
         s = self.settings
         return OcrSettings(
             languages=s.ocr_languages, psm=s.ocr_psm, dpi=s.ocr_dpi, timeout_seconds=s.ocr_timeout,
-            page_workers=s.page_worker_count,
+            page_workers=s.page_worker_count, keep_pixels=bool(s.page_readers.strip(" ,")),
         )  # fmt: skip
 
     @property

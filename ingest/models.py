@@ -80,6 +80,9 @@ class OcrSettings:
     # Pages of one document OCR'd at once; Tesseract runs are capped per process anyway
     # (ocr.SLOTS), so this only lets a long document use the cores other files leave idle.
     page_workers: int = 1
+    # Hold a page's decoded pixels for the page readers; with no readers they are not kept
+    # (and a gray JPEG is then decoded reduced, for its preview alone).
+    keep_pixels: bool = True
 
 
 @dataclass

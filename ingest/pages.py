@@ -162,7 +162,7 @@ def _rendered_page(
     # must not be used from two threads at once.
     return ImagePage(
         number, path, round(zoom * 72), size, preview, _file_loader(path), photo,
-        _kept(image, photo),
+        _kept(image, photo, settings),
     )  # fmt: skip
 
 
@@ -178,12 +178,12 @@ def _single_image_page(
         size = image.size
     return ImagePage(
         1, path, dpi, size, None, _file_loader(path), photo,
-        decode=_decoder(path, photo, settings.view_max_px),
+        decode=_decoder(path, photo, settings),
     )  # fmt: skip
 
 
 def _decoder(
-    path: Path, photo: bool, view_max_px: int
+    path: Path, photo: bool, settings: OcrSettings
 ) -> Callable[[], tuple[Image.Image, Image.Image | None]]:
     """Decode an upload for its preview, keeping the pixels for the readers if worth it. A
     gray JPEG scan is decoded once, in full, and the preview made from it; a colour one is
@@ -191,10 +191,10 @@ def _decoder(
 
     def decode() -> tuple[Image.Image, Image.Image | None]:
         with images.open_image(path) as image:
-            keep = (not photo or image.mode == "L") and _small(image)
+            keep = settings.keep_pixels and (not photo or image.mode == "L") and _small(image)
             if keep:
                 image.load()
-            return images.preview(image, view_max_px), image if keep else None
+            return images.preview(image, settings.view_max_px), image if keep else None
 
     return decode
 
@@ -217,13 +217,13 @@ def _written_page(
     image = images.normalise(image)
     path = images.save_for_ocr(image, scratch / f"page-{number:04d}", photo=photo)
     preview = images.preview(image, settings.view_max_px)
-    pixels = _kept(image, photo)
+    pixels = _kept(image, photo, settings)
     return ImagePage(number, path, dpi, image.size, preview, _file_loader(path), photo, pixels)
 
 
-def _kept(image: Image.Image, photo: bool) -> Image.Image | None:
+def _kept(image: Image.Image, photo: bool, settings: OcrSettings) -> Image.Image | None:
     """The decoded page to hand to the readers, if it is worth holding (see KEEP_PIXELS)."""
-    return None if photo or not _small(image) else image
+    return image if settings.keep_pixels and not photo and _small(image) else None
 
 
 def _small(image: Image.Image) -> bool:

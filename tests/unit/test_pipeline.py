@@ -17,6 +17,7 @@ import pytest
 from PIL import Image, ImageChops
 
 from ingest.models import FileKind, OcrSettings, ProcessedDocument
+from ingest.pages import iter_pages
 from ingest.pipeline import process_file
 from tests.formgen import PAGE_PX, make_form, make_text_pdf
 
@@ -264,3 +265,14 @@ def test_given_a_mixed_real_pdf_with_an_81_megapixel_page_then_every_page_is_arc
     assert len(in_pdf) == 6 and in_pdf[3].strip() == own_text
     assert "throne of England" in in_pdf[4]
     assert_previews_bounded(doc, settings)
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_given_a_gray_jpeg_then_its_pixels_are_held_only_for_page_readers(tmp_path, keep):
+    """The upload is decoded on first use of its preview; in full only if readers need it."""
+    source = make_form(tmp_path / "form.jpg", fmt="jpeg")
+    settings = OcrSettings(keep_pixels=keep)
+    [page] = list(iter_pages(source, FileKind.JPEG, tmp_path, settings))
+    assert page.pixels is None  # nothing decoded before Tesseract starts
+    assert max(page.preview.size) == settings.view_max_px
+    assert (page.pixels.size if page.pixels else None) == (PAGE_PX if keep else None)
