@@ -23,6 +23,7 @@ from datetime import date
 from urllib.parse import parse_qsl, urlsplit
 
 import zxingcpp
+from PIL import Image
 
 from archive_app.domain.metadata import FIRST_YEAR, normalize_place, parse_tps
 from ingest.models import FieldReading, PageContext
@@ -43,6 +44,7 @@ LINEAR = zxingcpp.BarcodeFormats(
 FULL_PIXELS = 10_000_000  # ~A4 at 300 dpi: pages larger than this are reduced first
 MATRIX_PIXELS = 2_500_000  # ~A4 at 150 dpi: enough for 2-D codes with modules >= 0.25 mm
 MARGIN_SHARE = 6  # upright barcodes are looked for in the outer 1/6 of the page on each side
+SQUEEZE = 4  # ... in margins narrowed this many times (see _upright_in_margins)
 
 
 def read_codes(context: PageContext) -> list[dict]:
@@ -76,16 +78,24 @@ def _upright_in_margins(page, factor: int) -> list[dict]:
 
     Searching the whole page in both directions costs 3-4x searching it across only; forms
     print barcodes across, or upright along a side margin, so only the margins are turned.
+    A margin is first narrowed ``SQUEEZE`` times: upright bars run across it, so averaging
+    along them keeps every bar while zxing, turning the strip, has that many fewer lines to
+    scan (10 ms a page for both margins, 3 ms narrowed).
     """
     width = page.width // MARGIN_SHARE
     if not width:  # a page a few pixels wide has no margin to search
         return []
+    narrow = max(1, width // SQUEEZE)
+    scale = width / narrow
     found = []
     for left in (0, page.width - width):
-        strip = page.crop((left, 0, left + width, page.height))
-        for code in _decode(strip, LINEAR, factor):  # try_rotate: the bars run across
+        strip = page.resize((narrow, page.height), Image.Resampling.BOX,
+                            box=(left, 0, left + width, page.height))  # fmt: skip
+        for code in _decode(strip, LINEAR, 1):  # try_rotate: the bars run across
             x0, y0, x1, y1 = code["box"]
-            found.append({**code, "box": [x0 + left * factor, y0, x1 + left * factor, y1]})
+            box = [round((x0 * scale + left) * factor), y0 * factor,
+                   round(((x1 + 1) * scale + left) * factor), y1 * factor]  # fmt: skip
+            found.append({**code, "box": box})
     return found
 
 
@@ -96,10 +106,20 @@ def _factor(pixels: int, target: int) -> int:
 def _decode(image, formats, factor: int, errors: bool = False, rotate: bool = True) -> list[dict]:
     """Inverted codes are not tried (printed forms) nor downscaling (we chose the scale)."""
     codes = zxingcpp.read_barcodes(
-        image, formats=formats, try_invert=False, try_downscale=False, try_rotate=rotate,
-        return_errors=errors,
+        _luminance(image), formats=formats, try_invert=False, try_downscale=False,
+        try_rotate=rotate, return_errors=errors,
     )  # fmt: skip
     return [_as_dict(code, factor) for code in codes]
+
+
+def _luminance(image) -> memoryview:
+    """The 8-bit gray image as a (height, width) buffer, which zxing-cpp reads in place.
+
+    Handed a PIL image, zxing-cpp takes a fast path only for the plain ``Image`` class; a page
+    as decoded from its file (``JpegImageFile`` ...) went a generic way that cost 26 ms for one
+    search of an A4 page at 300 dpi, against 3 ms from this buffer (2.4 ms to make).
+    """
+    return memoryview(image.tobytes()).cast("B", (image.height, image.width))
 
 
 def _as_dict(code, factor: int) -> dict:
