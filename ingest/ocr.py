@@ -1,22 +1,41 @@
 """Run Tesseract on one page image file and read back what it produced.
 
-We call the ``tesseract`` CLI ourselves rather than through pytesseract so that (1) the image is
-always handed over as a file path (pytesseract re-encodes PIL images as PNG, +0.5 s per page),
-(2) one run writes the searchable PDF, the plain text and the word table together, and (3)
-``OMP_THREAD_LIMIT=1`` is set for the child process only: Debian's OpenMP build is 4x slower on
-these 2-core machines with threading on (see docs ocr-baseline.md), and setting it in our own
-environment would leak into everything else the worker starts.
+Page OCR runs on a Tesseract engine kept loaded in this process (``tesserocr``, whose wheel
+carries Tesseract 5.5; it reads the installed language data, see ``tessdata_dir``). Started
+as the ``tesseract`` command for every page, it loaded the ind+eng models each time: 0.18 s
+of CPU per page, and the whole page took 1.22-1.26 s of CPU there against 0.85 s here on the
+same A4 scan (docs/benchmarks.md). What the command gave us is kept:
+  - the image is handed over as a file path (Leptonica reads it, as the command did; no PNG
+    re-encode as with pytesseract);
+  - one pass writes the searchable PDF and the plain text (Tesseract's own renderers) and
+    leaves the word table in the engine;
+  - a page that takes longer than ``timeout_seconds`` is cancelled by Tesseract's own
+    deadline and fails with a clear message.
+What it cannot keep is a separate address space: a crash inside Tesseract ends the worker
+process. Workers are processes that the pool starts again (archive_app/worker_pool.py), and
+the record's lease runs out and it is retried until ``job_max_attempts``, so such a file fails
+alone. OSD (``detect_orientation``, rare: only pages that read badly) still runs the command.
+The bundled Tesseract is built without OpenMP, so it needs no ``OMP_THREAD_LIMIT``; the
+command does (Debian's OpenMP build is 4x slower on 2 cores, see docs ocr-baseline.md), set
+for the child process only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
 import os
+import queue
 import re
 import subprocess
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import tesserocr
 
 from ingest.models import OcrSettings
 
@@ -25,6 +44,14 @@ CONFIDENT = 60.0
 # Tesseract runs at once in this process: one per core. Worker threads and page threads both
 # start runs, and more runs than cores only add memory and switching (each is single-threaded).
 SLOTS = threading.BoundedSemaphore(os.cpu_count() or 1)
+# The header line of the command's TSV, which the engine's GetTSVText leaves out; readers of
+# the .tsv file (tally_rows.parse_words) skip it.
+TSV_HEADER = "\t".join(
+    ("level", "page_num", "block_num", "par_num", "line_num", "word_num", "left", "top", "width",
+     "height", "conf", "text")
+) + "\n"  # fmt: skip
+_IDLE_ENGINES: dict[tuple, queue.SimpleQueue] = {}
+_ENGINES_LOCK = threading.Lock()
 
 
 class OcrError(RuntimeError):
@@ -59,9 +86,59 @@ def _run(args: list[str], settings: OcrSettings) -> subprocess.CompletedProcess:
     return done
 
 
-def _base_args(image: Path, out_base: Path, settings: OcrSettings, dpi: int) -> list[str]:
-    args = [str(image), str(out_base), "-l", settings.languages, "--psm", str(settings.psm)]
-    return args + ["--dpi", str(dpi)]
+@contextlib.contextmanager
+def page_engine(settings: OcrSettings) -> Iterator[tesserocr.PyTessBaseAPI]:
+    """A loaded engine for the caller alone (an engine is not thread-safe), from a pool per
+    language and page segmentation setting; one of the per-core ``SLOTS`` is held meanwhile."""
+    key = (settings.languages, settings.psm)
+    with _ENGINES_LOCK:
+        idle = _IDLE_ENGINES.setdefault(key, queue.SimpleQueue())
+    with SLOTS:
+        try:
+            engine = idle.get_nowait()
+        except queue.Empty:
+            engine = _new_engine(settings)
+        try:
+            yield engine
+        finally:
+            idle.put(engine)
+
+
+def _new_engine(settings: OcrSettings) -> tesserocr.PyTessBaseAPI:
+    try:
+        engine = tesserocr.PyTessBaseAPI(
+            path=tessdata_dir(), lang=settings.languages, psm=settings.psm
+        )
+    except (RuntimeError, ValueError) as exc:
+        raise OcrError(
+            f"Tesseract could not load the languages {settings.languages!r}: {exc}"
+        ) from exc
+    engine.SetVariable("page_separator", "")
+    return engine
+
+
+@functools.cache
+def tessdata_dir() -> str:
+    """Where the installed ``tesseract`` finds its language data (TESSDATA_PREFIX included):
+    the engine in this process must read the same models as the command."""
+    try:
+        done = subprocess.run(["tesseract", "--list-langs"], capture_output=True, check=False)
+    except OSError as exc:
+        raise OcrError(f"the tesseract command is not installed: {exc}") from exc
+    found = re.search(r'"([^"]+)"', done.stdout.decode("utf-8", "replace"))
+    if not found:
+        raise OcrError("tesseract --list-langs did not say where its language data is")
+    return found.group(1)
+
+
+def _deadline_ms(settings: OcrSettings) -> int:
+    return max(1, int(settings.timeout_seconds * 1000))
+
+
+def _failed(image: Path, settings: OcrSettings, started: float) -> OcrError:
+    if time.monotonic() - started >= settings.timeout_seconds:
+        return OcrError(f"Tesseract took longer than {settings.timeout_seconds} s on {image.name}")
+    return OcrError(f"Tesseract could not read {image.name} (an unreadable or damaged image)")
 
 
 def recognize(image: Path, out_base: Path, settings: OcrSettings, dpi: int) -> OcrResult:
@@ -71,17 +148,22 @@ def recognize(image: Path, out_base: Path, settings: OcrSettings, dpi: int) -> O
     ``dpi`` is passed explicitly because it sets the PDF page size; Tesseract's own guess for an
     image without a resolution tag is 70 dpi, which makes an A4 scan a 1.3-metre page.
     """
-    args = _base_args(image, out_base, settings, dpi)
-    args += ["-c", "tessedit_create_pdf=1", "-c", "tessedit_create_txt=1"]
-    args += ["-c", "tessedit_create_tsv=1", "-c", "page_separator="]
     text_only = is_png(image)
-    if text_only:
-        args += ["-c", "textonly_pdf=1"]
-    done = _run(args, settings)
-    pdf, txt, tsv = (Path(f"{out_base}.{ext}") for ext in ("pdf", "txt", "tsv"))
-    if done.returncode or not pdf.exists():
-        raise OcrError(f"Tesseract failed on {image.name}: {_stderr_tail(done)}")
-    confidence, words, score = parse_tsv(tsv.read_text(encoding="utf-8"))
+    with page_engine(settings) as engine:
+        for name, value in (("tessedit_create_pdf", "1"), ("tessedit_create_txt", "1"),
+                            ("textonly_pdf", "1" if text_only else "0"),
+                            ("user_defined_dpi", str(dpi))):  # fmt: skip
+            engine.SetVariable(name, value)
+        started = time.monotonic()
+        done = engine.ProcessPages(str(out_base), str(image), timeout=_deadline_ms(settings))
+        pdf, txt, tsv = (Path(f"{out_base}.{ext}") for ext in ("pdf", "txt", "tsv"))
+        if not done or not pdf.exists():
+            pdf.unlink(missing_ok=True)
+            raise _failed(image, settings, started)
+        table = TSV_HEADER + engine.GetTSVText(0)
+        engine.Clear()  # the page's results are copied out; do not hold them until the next
+    tsv.write_text(table, encoding="utf-8")
+    confidence, words, score = parse_tsv(table)
     text = txt.read_text(encoding="utf-8").strip()
     return OcrResult(text, confidence, words, score, pdf, image, tsv, text_only)
 
@@ -96,12 +178,18 @@ def is_png(image: Path) -> bool:
 
 def measure(image: Path, out_base: Path, settings: OcrSettings, dpi: int) -> OcrResult:
     """Word table only: the cheap probe used to compare candidate rotations."""
-    done = _run(_base_args(image, out_base, settings, dpi) + ["tsv"], settings)
-    tsv = Path(f"{out_base}.tsv")
-    if done.returncode or not tsv.exists():
-        raise OcrError(f"Tesseract failed on {image.name}: {_stderr_tail(done)}")
-    confidence, words, score = parse_tsv(tsv.read_text(encoding="utf-8"))
-    tsv.unlink()
+    with page_engine(settings) as engine:
+        started = time.monotonic()
+        try:
+            engine.SetImageFile(str(image))
+        except RuntimeError as exc:
+            raise _failed(image, settings, started) from exc
+        engine.SetSourceResolution(dpi)
+        if not engine.Recognize(timeout=_deadline_ms(settings)):
+            raise _failed(image, settings, started)
+        table = engine.GetTSVText(0)
+        engine.Clear()
+    confidence, words, score = parse_tsv(TSV_HEADER + table)
     return OcrResult("", confidence, words, score)
 
 
@@ -135,8 +223,3 @@ def detect_orientation(image: Path, settings: OcrSettings, dpi: int) -> tuple[in
     if done.returncode or not match:
         return None
     return int(match.group(1)) % 360, float(match.group(2))
-
-
-def _stderr_tail(done: subprocess.CompletedProcess) -> str:
-    lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-    return " | ".join(lines[-3:]) or f"exit code {done.returncode}"

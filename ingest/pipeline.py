@@ -4,9 +4,11 @@ The archive calls ``process_file`` on a file ``sniff.inspect`` accepted; everyth
 into the caller's work directory and returned as paths, so this runs without any backend. The
 document-level work is an ordered list of small steps sharing one ``Job``; each step may
 register cleanup on the job's ExitStack, which runs whether the pipeline succeeds or fails.
-Per-page work happens inside ``ocr_pages``: pages are produced one at a time and OCR'd by up
-to ``settings.page_workers`` threads, so a long document alone still uses every core while
-only that many page images are held at once; results are put together in page order.
+Per-page work happens inside ``ocr_pages``: pages are produced one at a time and handled by up
+to ``settings.page_workers`` threads, so the next page is rendered and decoded while one is
+OCR'd (the engine holds the GIL, so one process OCRs one page at a time; worker processes give
+the parallelism) and only that many page images are held at once; results are put together
+in page order.
 """
 
 from __future__ import annotations
@@ -161,10 +163,10 @@ def process_file(
 def ocr_page(page: ImagePage, job: Job) -> tuple[PageResult, tuple[Path, Path | None, int]]:
     """First pass, orientation check, re-OCR if turned, then views; and the page's PDF.
 
-    While Tesseract reads the page (a child process on one core), what needs only the page
-    as scanned is done beside it: decoding an upload Tesseract reads as it is, the views and
-    the pixels-only readers. Nearly every page is upright; for one that is turned, the views
-    and readers are done again on the turned page.
+    While Tesseract reads the page (its engine leaves the GIL free only in gaps), what needs
+    only the page as scanned is done beside it: decoding an upload Tesseract reads as it is,
+    the views and the pixels-only readers. Nearly every page is upright; for one that is
+    turned, the views and readers are done again on the turned page.
     """
     base = job.scratch / f"ocr-{page.number:04d}"
     beside = job.side.submit(_while_ocr, job, page)

@@ -3,27 +3,24 @@
 Each row's count cell is cut from the page image along its ruling lines, the table levelled
 first if the labels slope. Counts in per-digit boxes have their box lines erased, each box's ink
 cut out, the digits of a row set side by side as one word, all rows' words put onto one small
-strip, and a single digits-only Tesseract pass reads them (~0.01 s with the engine kept loaded:
-``tesserocr``, whose wheel carries its own Tesseract 5.5 library; it reads the same language data
-as the ``tesseract`` command that does page OCR).
+strip, and a single digits-only Tesseract pass reads them (~0.01 s with the engine kept loaded,
+as page OCR keeps its own: see ingest/ocr.py).
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import itertools
 import logging
 import math
 import queue
-import re
-import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import tesserocr
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
+from ingest.ocr import TSV_HEADER, tessdata_dir
 from ingest.tally_rows import Line, Word, parse_words
 
 log = logging.getLogger(__name__)
@@ -188,21 +185,16 @@ def compose(rows: list[tuple[Image.Image, ...]]) -> tuple[Image.Image, list[tupl
     return strip, bands
 
 
-# GetTSVText leaves out the header line the CLI writes, which parse_words skips
-TSV_HEADER = "\t".join(
-    ("level", "page_num", "block_num", "par_num", "line_num", "word_num", "left", "top", "width",
-     "height", "conf", "text")
-) + "\n"  # fmt: skip
 _IDLE_ENGINES: queue.SimpleQueue = queue.SimpleQueue()
 
 
 def ocr_digits(strip: Image.Image, dpi: int) -> list[Word]:
-    """One digits-only Tesseract pass over the strip, in this process.
+    """One digits-only Tesseract pass over the strip, on an engine kept loaded.
 
-    Unlike page OCR (ingest/ocr.py, a subprocess with a timeout), the strip is a few hundred
-    pixels of black digits, so running it in-process is safe, and it saves the engine's
-    start-up, which was most of the cost: 0.07 s CPU per call with the ``tesseract`` CLI,
-    under 0.01 s with an engine kept loaded. Engines are pooled, one per thread using one.
+    The ``tesseract`` command spent 0.07 s CPU per call starting up, most of the cost; with
+    an engine kept loaded the strip, a few hundred pixels of black digits, takes under
+    0.01 s. Engines are pooled, one per thread using one. No deadline is set: page OCR
+    has one, and this strip is far smaller than a page.
     """
     try:
         with _digit_engine() as engine:
@@ -230,17 +222,6 @@ def _digit_engine() -> Iterator[tesserocr.PyTessBaseAPI]:
         yield engine
     finally:
         _IDLE_ENGINES.put(engine)
-
-
-@functools.cache
-def tessdata_dir() -> str:
-    """Where the installed ``tesseract`` finds its language data (TESSDATA_PREFIX included):
-    the in-process engine must read the same models as page OCR."""
-    done = subprocess.run(["tesseract", "--list-langs"], capture_output=True, check=False)
-    found = re.search(r'"([^"]+)"', done.stdout.decode("utf-8", "replace"))
-    if not found:
-        raise RuntimeError("tesseract --list-langs did not say where its language data is")
-    return found.group(1)
 
 
 def reading(words: list[Word], band: tuple[int, int], boxes: int) -> tuple[int | None, float]:

@@ -156,7 +156,7 @@ def test_given_a_two_page_tiff_when_processed_then_both_pages_are_read_in_order(
     assert calls == [(1, 2), (2, 2)]
 
 
-def test_given_page_workers_then_pages_are_read_side_by_side_and_kept_in_order(tmp_path):
+def test_given_page_workers_then_pages_are_prepared_ahead_and_kept_in_order(tmp_path):
     source = make_form(tmp_path / "long.tif", fmt="tiff", pages=4, tps=5, unique_word=WORD)
     calls: list[tuple[int, int]] = []
     doc = run(source, FileKind.TIFF, tmp_path, OcrSettings(page_workers=2), calls)
@@ -169,8 +169,6 @@ def test_given_page_workers_then_pages_are_read_side_by_side_and_kept_in_order(t
         True
     ] * 4
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
-    timings = doc.extra["timings"]  # page OCR intervals overlapped: their sum exceeds the wall
-    assert timings["ocr"] > timings["wall"]
 
 
 def test_given_a_pdf_with_a_text_page_and_a_scan_when_processed_then_only_the_scan_is_ocrd(
