@@ -182,7 +182,7 @@ def measure(image: Path, out_base: Path, settings: OcrSettings, dpi: int) -> Ocr
         started = time.monotonic()
         try:
             engine.SetImageFile(str(image))
-        except RuntimeError as exc:
+        except (RuntimeError, OSError) as exc:  # tesserocr retries a file with PIL
             raise _failed(image, settings, started) from exc
         engine.SetSourceResolution(dpi)
         if not engine.Recognize(timeout=_deadline_ms(settings)):

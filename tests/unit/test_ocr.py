@@ -1,0 +1,59 @@
+"""Page OCR on the engine kept loaded (ingest/ocr.py): what one run leaves, and how it fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from ingest import ocr
+from ingest.models import OcrSettings
+from tests.formgen import make_form
+
+WORD = "Kelapagading"
+
+
+@pytest.fixture(scope="module")
+def form(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("ocr")
+    return make_form(folder / "form.jpg", fmt="jpeg", tps=5, unique_word=WORD)
+
+
+def test_given_a_page_then_one_run_writes_the_pdf_text_and_word_table(form, tmp_path):
+    result = ocr.recognize(form, tmp_path / "ocr", OcrSettings(), 300)
+    assert WORD in result.text and result.words > 50 and result.confidence > 80
+    table = result.tsv_path.read_text(encoding="utf-8")
+    assert table.startswith("level\tpage_num") and WORD in table  # as the command wrote it
+    assert result.text == (tmp_path / "ocr.txt").read_text(encoding="utf-8").strip()
+    with pymupdf.open(result.pdf_path) as pdf:
+        assert WORD in pdf[0].get_text()
+        assert round(pdf[0].rect.width) == 595  # A4 at the dpi given, not Tesseract's 70
+        assert pdf[0].get_images()  # a JPEG page carries its image under the text
+
+
+def test_given_the_same_page_twice_then_the_kept_engine_reads_it_the_same(form, tmp_path):
+    first = ocr.recognize(form, tmp_path / "a", OcrSettings(), 300)
+    second = ocr.recognize(form, tmp_path / "b", OcrSettings(), 300)
+    assert first.text == second.text and first.score == second.score
+
+
+def test_given_a_page_slower_than_the_timeout_then_it_fails_with_that_reason(form, tmp_path):
+    with pytest.raises(ocr.OcrError, match="took longer than"):
+        ocr.recognize(form, tmp_path / "slow", OcrSettings(timeout_seconds=0.02), 300)
+    assert not (tmp_path / "slow.pdf").exists()  # no half-written page PDF left behind
+    assert WORD in ocr.recognize(form, tmp_path / "again", OcrSettings(), 300).text
+
+
+def test_given_a_damaged_image_then_ocr_fails_with_a_clear_message(tmp_path):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    with pytest.raises(ocr.OcrError, match="could not read broken.png"):
+        ocr.recognize(broken, tmp_path / "broken", OcrSettings(), 300)
+    with pytest.raises(ocr.OcrError, match="could not read broken.png"):
+        ocr.measure(broken, tmp_path / "probe", OcrSettings(), 100)
+
+
+def test_given_languages_that_are_not_installed_then_ocr_says_so(form, tmp_path):
+    with pytest.raises(ocr.OcrError, match="could not load the languages 'xyz'"):
+        ocr.recognize(form, tmp_path / "x", OcrSettings(languages="xyz"), 300)
