@@ -96,13 +96,25 @@ def _tesseract(settings) -> list[Check]:
                 f"install tesseract-ocr-{missing[0]} (or change ARCHIVE_OCR_LANGUAGES)",
             )
         ]
-    threads = os.environ.get("OMP_THREAD_LIMIT", "set per page by the archive")
+    import tesserocr
+
+    from ingest import ocr
+    from ingest.models import OcrSettings
+
+    try:  # page OCR runs on an engine in the worker: load one as the worker would
+        with ocr.page_engine(OcrSettings(languages=settings.ocr_languages, psm=settings.ocr_psm)):
+            pass
+    except ocr.OcrError as exc:
+        return [Check("tesseract", False, f"the page OCR engine does not start: {exc}")]
+    engine = tesserocr.tesseract_version().split()[1]
+    threads = os.environ.get("OMP_THREAD_LIMIT", "set for it by the archive")
     return [
         Check(
             "tesseract",
             True,
-            f"Tesseract {version}, languages {settings.ocr_languages} "
-            f"+ osd, OMP_THREAD_LIMIT={threads}",
+            f"Tesseract {engine} kept loaded for page OCR, the tesseract command {version} "
+            f"for orientation (OMP_THREAD_LIMIT={threads}); languages "
+            f"{settings.ocr_languages} + osd",
         )
     ]
 
