@@ -158,7 +158,8 @@ def recognize(image: Path, out_base: Path, settings: OcrSettings, dpi: int) -> O
         done = engine.ProcessPages(str(out_base), str(image), timeout=_deadline_ms(settings))
         pdf, txt, tsv = (Path(f"{out_base}.{ext}") for ext in ("pdf", "txt", "tsv"))
         if not done or not pdf.exists():
-            pdf.unlink(missing_ok=True)
+            for partial in (pdf, txt):  # a cancelled run may leave part of a page behind
+                partial.unlink(missing_ok=True)
             raise _failed(image, settings, started)
         table = TSV_HEADER + engine.GetTSVText(0)
         engine.Clear()  # the page's results are copied out; do not hold them until the next
@@ -176,7 +177,7 @@ def is_png(image: Path) -> bool:
         return fh.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
-def measure(image: Path, out_base: Path, settings: OcrSettings, dpi: int) -> OcrResult:
+def measure(image: Path, settings: OcrSettings, dpi: int) -> OcrResult:
     """Word table only: the cheap probe used to compare candidate rotations."""
     with page_engine(settings) as engine:
         started = time.monotonic()

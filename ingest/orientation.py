@@ -92,7 +92,7 @@ def best_candidate(page: ImagePage, settings: OcrSettings, scratch: Path) -> int
         probe = scratch / f"probe-{page.number:04d}-{rotation}.png"
         images.rotate(small, rotation).save(probe, "PNG", compress_level=1)
         try:
-            result = ocr.measure(probe, probe.with_suffix(""), settings, max(1, page.dpi // factor))
+            result = ocr.measure(probe, settings, max(1, page.dpi // factor))
         finally:
             probe.unlink(missing_ok=True)
         scores[rotation] = result.score
