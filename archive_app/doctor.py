@@ -37,7 +37,7 @@ def _explain(exc: Exception, what: str, where: str) -> str:
 
 def run_checks(services) -> list[Check]:
     s = services.settings
-    checks = [_data_dir(s), *_tesseract(s)]
+    checks = [_data_dir(s), *_tesseract(s, services.ocr)]
     checks.append(
         _backend(
             "metadata database",
@@ -70,7 +70,7 @@ def _data_dir(settings) -> Check:
         return Check("data folder", False, f"cannot write to {settings.data_dir}: {exc}")
 
 
-def _tesseract(settings) -> list[Check]:
+def _tesseract(settings, page_ocr) -> list[Check]:
     import pytesseract
 
     if not shutil.which("tesseract"):
@@ -99,10 +99,9 @@ def _tesseract(settings) -> list[Check]:
     import tesserocr
 
     from ingest import ocr
-    from ingest.models import OcrSettings
 
     try:  # page OCR runs on an engine in the worker: load one as the worker would
-        with ocr.page_engine(OcrSettings(languages=settings.ocr_languages, psm=settings.ocr_psm)):
+        with ocr.page_engine(page_ocr):
             pass
     except ocr.OcrError as exc:
         return [Check("tesseract", False, f"the page OCR engine does not start: {exc}")]

@@ -9,18 +9,16 @@ as page OCR keeps its own: see ingest/ocr.py).
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
 import math
-import queue
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import tesserocr
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from ingest.ocr import TSV_HEADER, tessdata_dir
+from ingest.ocr import TSV_HEADER, kept_engine
 from ingest.tally_rows import Line, Word, parse_words
 
 log = logging.getLogger(__name__)
@@ -185,7 +183,7 @@ def compose(rows: list[tuple[Image.Image, ...]]) -> tuple[Image.Image, list[tupl
     return strip, bands
 
 
-_IDLE_ENGINES: queue.SimpleQueue = queue.SimpleQueue()
+DIGITS_ONLY = {"tessedit_char_whitelist": "0123456789"}
 
 
 def ocr_digits(strip: Image.Image, dpi: int) -> list[Word]:
@@ -193,11 +191,11 @@ def ocr_digits(strip: Image.Image, dpi: int) -> list[Word]:
 
     The ``tesseract`` command spent 0.07 s CPU per call starting up, most of the cost; with
     an engine kept loaded the strip, a few hundred pixels of black digits, takes under
-    0.01 s. Engines are pooled, one per thread using one. No deadline is set: page OCR
-    has one, and this strip is far smaller than a page.
+    0.01 s. Engines are pooled (``ocr.kept_engine``), one per thread using one. No deadline
+    is set: page OCR has one, and this strip is far smaller than a page.
     """
     try:
-        with _digit_engine() as engine:
+        with kept_engine(DIGIT_LANG, tesserocr.PSM.SINGLE_BLOCK, **DIGITS_ONLY) as engine:
             engine.SetImage(strip)
             engine.SetSourceResolution(dpi)
             engine.Recognize()
@@ -206,22 +204,6 @@ def ocr_digits(strip: Image.Image, dpi: int) -> list[Word]:
         log.warning("digit OCR could not run", exc_info=True)
         return []
     return parse_words(TSV_HEADER + tsv)
-
-
-@contextlib.contextmanager
-def _digit_engine() -> Iterator[tesserocr.PyTessBaseAPI]:
-    """A loaded digits-only engine for the caller alone (an engine is not thread-safe)."""
-    try:
-        engine = _IDLE_ENGINES.get_nowait()
-    except queue.Empty:
-        engine = tesserocr.PyTessBaseAPI(
-            path=tessdata_dir(), lang=DIGIT_LANG, psm=tesserocr.PSM.SINGLE_BLOCK
-        )
-        engine.SetVariable("tessedit_char_whitelist", "0123456789")
-    try:
-        yield engine
-    finally:
-        _IDLE_ENGINES.put(engine)
 
 
 def reading(words: list[Word], band: tuple[int, int], boxes: int) -> tuple[int | None, float]:
