@@ -9,11 +9,13 @@ from datetime import timedelta
 
 from archive_app import resumable
 from archive_app.domain.clock import utcnow
+from archive_app.domain.numbers import whole_number
 from archive_app.domain.records import record_prefix
 
 log = logging.getLogger(__name__)
 
 ABANDONED_UPLOAD = timedelta(hours=1)
+FORGET_LOGIN_FAILURES = timedelta(days=1)  # longer than any throttle remembers them
 
 
 def sweep(services) -> dict:
@@ -37,6 +39,7 @@ def sweep(services) -> dict:
     except OSError:
         log.warning("sweep: abandoned resumable uploads could not be removed", exc_info=True)
         chunked = 0
+    services.metadata.login_attempts.forget_before(now - FORGET_LOGIN_FAILURES)
     if requeued or removed or chunked:
         log.info("sweep: re-enqueued %d, removed %d abandoned uploads and %d resumable ones",
                  len(requeued), len(removed), chunked)  # fmt: skip
@@ -50,7 +53,7 @@ def recover_on_start(services) -> dict:
     for doc_id, owner in docs.leases():
         owner_host, _, rest = owner.partition(":")
         pid = rest.partition(":")[0]
-        if owner_host == host and pid.isdigit() and not _alive(int(pid)):
+        if owner_host == host and whole_number(pid) is not None and not _alive(int(pid)):
             docs.expire_lease(doc_id, owner)
     return sweep(services)
 

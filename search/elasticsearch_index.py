@@ -36,7 +36,9 @@ from search import elasticsearch_mapping as m
 from search.interfaces import IndexDocument, IndexUnavailable, SearchHit, SearchQuery, SearchResult
 
 MAX_WINDOW = 10_000  # index.max_result_window: from + size beyond it is refused
-PIT_KEEP_ALIVE = "2m"  # how long a deep cursor stays cheap after its last use
+# How long a deep cursor stays cheap after its last use. Each open point in time pins the
+# index's segments, so they are kept short and closed as soon as no cursor can need them.
+PIT_KEEP_ALIVE = "1m"
 CHUNK_BYTES = 5_000_000  # characters of text per bulk request while rebuilding
 CHUNK_DOCS = 1_000
 
@@ -267,7 +269,10 @@ class ElasticsearchIndex:
                     response = self._with_facets(query, {**body, "from": offset})
                 else:
                     response = self._deep(query, offset, body, cursor)
-                return self._result(response, query, offset)
+                result = self._result(response, query, offset, keep_pit=bool(cursor))
+                if response.get("pit_id") and not m.decode_cursor_pit(result.next_cursor):
+                    self._close_pit(response["pit_id"])
+                return result
             except NotFoundError:  # nothing indexed yet
                 return SearchResult(total=0, hits=[], facets=m.facets({}, query))
 
@@ -328,7 +333,18 @@ class ElasticsearchIndex:
             after, skipped = found[-1]["sort"], skipped + step
         return self.client.search(pit=pit, search_after=after, **body).body
 
-    def _result(self, response: dict, query: SearchQuery, offset: int) -> SearchResult:
+    def _close_pit(self, pit_id: str) -> None:
+        """Free a point in time no cursor carries; one that has already expired is fine."""
+        try:
+            self.client.close_point_in_time(id=pit_id)
+        except ApiError:
+            pass
+
+    def _result(
+        self, response: dict, query: SearchQuery, offset: int, keep_pit: bool
+    ) -> SearchResult:
+        """The page as a SearchResult. Only a page reached by a cursor hands its point in
+        time on: a ``page=`` jump is a one-off, and its next page walks again if followed."""
         per_page, raw = query.per_page, response["hits"]["hits"]
         pages = self._best_pages(query, [hit["_id"] for hit in raw[:per_page]])
         hits = [
@@ -337,7 +353,7 @@ class ElasticsearchIndex:
         ]
         cursor = ""
         if len(raw) > per_page:
-            last, pit = raw[per_page - 1], response.get("pit_id", "")
+            last, pit = raw[per_page - 1], response.get("pit_id", "") if keep_pit else ""
             after = tuple(last["sort"]) if pit else ()
             cursor = m.encode_cursor(m.Cursor(offset + per_page, pit, after))
         return SearchResult(

@@ -269,7 +269,7 @@ def decode_cursor(text: str) -> Cursor:
     if (
         kind == "c"
         and _is_int(offset)
-        and offset >= 0
+        and 0 <= offset < 10**15
         and isinstance(pit, str)
         and isinstance(after, list)
         and all(_is_int(v) or isinstance(v, float) for v in after)
@@ -277,6 +277,11 @@ def decode_cursor(text: str) -> Cursor:
     ):
         return Cursor(offset, pit, tuple(after))
     raise QueryError("cursor", "cursor is not one this server gave out")
+
+
+def decode_cursor_pit(text: str) -> str:
+    """The point in time a cursor carries ("" for none, or no cursor)."""
+    return decode_cursor(text).pit if text else ""
 
 
 def _is_int(value) -> bool:

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Mapping
 
 from archive_app.domain.metadata import normalize_place, parse_tps
+from archive_app.domain.numbers import NumberError, bounded, whole_number
 from search.interfaces import (
     FILTER_FIELDS,
     FLAGS,
@@ -52,9 +53,10 @@ def normalize_filter(name: str, value: str) -> str | int:
             raise QueryError("tps", "tps must be a number from 1 to 999")
         return tps
     if name == "year":
-        if not value.isdigit():
+        year = whole_number(value)
+        if year is None or year > 9999:
             raise QueryError("year", "year must be a number")
-        return int(value)
+        return year
     if name == "flag" and value.lower() not in FLAGS:
         raise QueryError("flag", f"flag must be one of {', '.join(FLAGS)}")
     if name == "retention" and value.lower() not in RETENTION_STATES:
@@ -86,18 +88,16 @@ def parse_search(params: Mapping[str, str]) -> SearchQuery:
 
 
 def _cursor(raw: str) -> str:
-    if len(raw) > 2000 or not re.fullmatch(r"[A-Za-z0-9_\-=]*", raw):
+    if len(raw) > 2000 or not re.fullmatch(r"[A-Za-z0-9_.\-=]*", raw):
         raise QueryError("cursor", "cursor is not one this server gave out")
     return raw
 
 
 def _positive(params: Mapping[str, str], name: str, default: int, limit: int) -> int:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return default
-    if not str(raw).isdigit() or not 1 <= int(raw) <= limit:
-        raise QueryError(name, f"{name} must be a whole number from 1 to {limit}")
-    return int(raw)
+    try:
+        return bounded(params.get(name), name, 1, limit, default)
+    except NumberError as exc:
+        raise QueryError(name, str(exc)) from None
 
 
 ALWAYS_FACETED = ("election", "form_type", "year", "province", "retention")

@@ -24,6 +24,7 @@ from pathlib import Path
 import tantivy
 from tantivy import Document, Filter, Index, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
+from archive_app.domain.numbers import whole_number
 from search.interfaces import (
     IndexDocument,
     IndexUnavailable,
@@ -242,10 +243,15 @@ class TantivyIndex:
         offset = (query.page - 1) * query.per_page
         if query.cursor:
             offset = _decode_offset(query.cursor)
-        if query.is_empty:
-            found = searcher.search(full, query.per_page, offset=offset, order_by_field="created")
-        else:
-            found = searcher.search(full, query.per_page, offset=offset)
+        # Tantivy reserves room for offset + limit hits before it looks at a single one: an
+        # offset of 10^14 asked for petabytes and aborted the process. No page starts past
+        # the last document, so such an offset only needs the count.
+        limit = query.per_page if offset < searcher.num_docs else 1
+        offset = offset if offset < searcher.num_docs else 0
+        order = {"order_by_field": "created"} if query.is_empty else {}
+        found = searcher.search(full, limit, offset=offset, **order)
+        if limit != query.per_page:
+            offset, found = found.count, _NoHits(found.count)
         snippets = None
         if text_only is not None:
             snippets = tantivy.SnippetGenerator.create(searcher, text_only, self.schema, "text")
@@ -296,6 +302,13 @@ def _page_of(text: str, fragment: str, ranges) -> int:
     return text.count(PAGE_BREAK, 0, max(at, 0)) + 1
 
 
+class _NoHits:
+    """A page past the last hit: the count, and nothing to show."""
+
+    def __init__(self, count: int):
+        self.count, self.hits = count, []
+
+
 def _encode_offset(offset: int) -> str:
     return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
 
@@ -303,8 +316,8 @@ def _encode_offset(offset: int) -> str:
 def _decode_offset(cursor: str) -> int:
     try:
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind == "o" and value.isdigit():
-            return int(value)
+        if kind == "o" and whole_number(value) is not None:
+            return whole_number(value)
     except (ValueError, UnicodeDecodeError):
         pass
     raise QueryError("cursor", "cursor is not one this server gave out")

@@ -8,6 +8,7 @@ from archive_app import audit, downloads, retention, uploads
 from archive_app.api.representations import document_json
 from archive_app.db.interfaces import DuplicateDocument
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
+from archive_app.domain.numbers import NumberError, bounded
 from archive_app.domain.roles import Permission
 from archive_app.web.security import actor, client_ip, requires, services
 from archive_app.web.trail import note_view
@@ -45,8 +46,10 @@ def list_documents():
     status = request.args.get("status") or None
     if status and status not in {"queued", "processing", "ready", "failed"}:
         return jsonify(error="status must be queued, processing, ready or failed"), 400
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    try:
+        page = bounded(request.args.get("page"), "page", 1, 1_000_000, default=1)
+    except NumberError as exc:
+        return jsonify(error=str(exc), fields={exc.field: str(exc)}), 400
     docs = services().metadata.documents
     items = docs.list(status=status, limit=50, offset=(page - 1) * 50)
     return jsonify(
@@ -98,7 +101,7 @@ def page_image(doc_id: str, number: int, size: str):
     file = downloads.page_image(services(), doc, number, size)
     if file is None:
         abort(404)
-    return send_file(services().objects.open(file.key), mimetype="image/jpeg", max_age=3600)
+    return send_file(services().objects.open(file.key), mimetype="image/jpeg")
 
 
 @bp.post("/documents/<doc_id>/retry")

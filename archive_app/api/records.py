@@ -11,6 +11,7 @@ from flask import jsonify, request
 from archive_app import holds, retention
 from archive_app.api.documents import bp
 from archive_app.api.representations import audit_json, hold_json
+from archive_app.domain.numbers import NumberError, bounded
 from archive_app.domain.roles import Permission
 from archive_app.holds import HoldError
 from archive_app.web.security import actor, client_ip, requires, services
@@ -113,11 +114,13 @@ def retention_summary():
 @requires(Permission.READ_AUDIT)
 def audit_trail():
     args = request.args
-    limit, offset = args.get("limit", "100"), args.get("offset", "0")
-    if not (limit.isdigit() and 1 <= int(limit) <= 1000) or not offset.isdigit():
-        return jsonify(error="limit must be 1 to 1000 and offset a whole number"), 400
+    try:
+        limit = bounded(args.get("limit"), "limit", 1, 1000, default=100)
+        offset = bounded(args.get("offset"), "offset", 0, 10**12, default=0)
+    except NumberError as exc:
+        return jsonify(error=str(exc), fields={exc.field: str(exc)}), 400
     entries = services().metadata.audit.list(
         actor=args.get("actor") or None, action=args.get("action") or None,
-        target=args.get("target") or None, limit=int(limit), offset=int(offset),
+        target=args.get("target") or None, limit=limit, offset=offset,
     )  # fmt: skip
-    return jsonify(entries=[audit_json(e) for e in entries], limit=int(limit), offset=int(offset))
+    return jsonify(entries=[audit_json(e) for e in entries], limit=limit, offset=offset)

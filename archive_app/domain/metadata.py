@@ -12,6 +12,8 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, Protocol
 
+from archive_app.domain.numbers import whole_number
+
 PLACE_FIELDS = ("province", "regency", "district", "village")
 REQUIRED_FIELDS = ("election", "form_type", "year", *PLACE_FIELDS, "tps")
 OPTIONAL_FIELDS = ("region_code", "title", "notes", "record_date")
@@ -123,7 +125,7 @@ def validate_metadata(
         else:
             values["form_type"] = term.code
     if get("year"):
-        year = int(get("year")) if get("year").isdigit() else None
+        year = whole_number(get("year"))
         if year is None or not FIRST_YEAR <= year <= date.today().year + 1:
             errors["year"] = f"Year must be between {FIRST_YEAR} and {date.today().year + 1}."
         else:

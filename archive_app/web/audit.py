@@ -6,12 +6,13 @@ Exporting is itself recorded, so the trail shows who took a copy of it and of wh
 from __future__ import annotations
 
 import io
-from urllib.parse import urlencode
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request
 
 from archive_app import audit, auditing
+from archive_app.domain.numbers import page_number
 from archive_app.domain.roles import Permission
+from archive_app.web.links import with_query
 from archive_app.web.security import actor, client_ip, requires, services
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -28,8 +29,7 @@ def _filters(args) -> dict:
 @requires(Permission.READ_AUDIT)
 def index():
     chosen = _filters(request.args)
-    raw_page = request.args.get("page", "1")
-    page = max(int(raw_page), 1) if raw_page.isdigit() else 1
+    page = page_number(request.args.get("page"))
     entries = services().metadata.audit.list(
         **{k: v or None for k, v in chosen.items()},
         limit=PER_PAGE + 1,
@@ -42,8 +42,8 @@ def index():
         more=len(entries) > PER_PAGE,
         page=page,
         chosen=chosen,
-        export_url=url_for("audit.export") + ("?" + urlencode(query) if query else ""),
-        page_url=lambda n: url_for("audit.index") + "?" + urlencode({**query, "page": n}),
+        export_url=with_query("audit.export", query),
+        page_url=lambda n: with_query("audit.index", {**query, "page": n}),
     )
 
 

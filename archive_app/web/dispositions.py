@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from archive_app import disposition
 from archive_app.disposition import OPEN, DispositionError
+from archive_app.domain.numbers import whole_number
 from archive_app.domain.roles import Permission
 from archive_app.web.security import actor, client_ip, requires, services
 
@@ -32,7 +33,7 @@ def _chosen(values) -> tuple[str, dict]:
     if action not in disposition.ACTIONS:
         abort(400, description="action must be destroy or transfer")
     filters = {name: values.get(name, "").strip() for name in FILTERS}
-    if filters["year"] and not filters["year"].isdigit():
+    if filters["year"] and whole_number(filters["year"]) is None:
         abort(400, description="year must be a number")
     return action, filters
 

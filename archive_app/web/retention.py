@@ -6,16 +6,16 @@ retention service); the state and dates shown per record are computed live.
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, timedelta
-from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request
 
-from archive_app import audit, retention
+from archive_app import audit, csv_export, retention
+from archive_app.domain.numbers import page_number, whole_number
 from archive_app.domain.roles import Permission
 from archive_app.web.labels import retention_label
+from archive_app.web.links import with_query
 from archive_app.web.security import actor, client_ip, requires, services
 from search.interfaces import RETENTION_STATES
 
@@ -66,7 +66,7 @@ def list_filters(args) -> dict:
         abort(400, description=f"state must be one of {', '.join(RETENTION_STATES)}")
     if action and action not in DUE_ACTIONS:
         abort(400, description=f"action must be one of {', '.join(DUE_ACTIONS)}")
-    if within and not (within.isdigit() and 0 < int(within) <= 36500):
+    if within and not 0 < (whole_number(within) or 0) <= 36500:
         abort(400, description="due_within must be a number of days")
     return {
         "state": state,
@@ -92,8 +92,7 @@ def matching_ids(svc, chosen: dict, limit: int, offset: int = 0) -> list[str]:
 @requires(Permission.READ_AUDIT)
 def records():
     chosen = list_filters(request.args)
-    raw_page = request.args.get("page", "1")
-    page = max(int(raw_page), 1) if raw_page.isdigit() else 1
+    page = page_number(request.args.get("page"))
     shown = matching_ids(services(), chosen, PER_PAGE, (page - 1) * PER_PAGE)
     total = len(matching_ids(services(), chosen, COUNT_CAP + 1))  # there may be millions
     docs = services().metadata.documents.by_ids(shown)
@@ -109,8 +108,8 @@ def records():
         chosen=chosen,
         states=RETENTION_STATES,
         due_actions=DUE_ACTIONS,
-        export_url=url_for("retention.export") + ("?" + urlencode(query) if query else ""),
-        page_url=lambda n: url_for("retention.records") + "?" + urlencode({**query, "page": n}),
+        export_url=with_query("retention.export", query),
+        page_url=lambda n: with_query("retention.records", {**query, "page": n}),
     )
 
 
@@ -139,7 +138,7 @@ def _batches(svc, chosen: dict):
 def _csv_rows(svc, batches):
     """Streamed batch by batch: an export of a whole province must not sit in memory."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_export.writer(out)
     writer.writerow(CSV_COLUMNS)
     yield out.getvalue()
     for ids in batches:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from archive_app import retention
+from archive_app.domain.numbers import whole_number
 from archive_app.domain.retention import Disposition, ScheduleError, Trigger
 from archive_app.domain.roles import Permission
 from archive_app.web.security import actor, client_ip, requires, services
@@ -69,7 +70,7 @@ def rows_from_form(form) -> list[dict]:
     """Rows are numbered fields (code-0, form_types-0 ...) because a multi-select cannot be
     paired with its row otherwise; a ticked "hapus" or an entirely blank row is dropped."""
     count = form.get("rows", "0")
-    count = min(int(count), MAX_ROWS) if count.isdigit() else 0
+    count = min(whole_number(count) or 0, MAX_ROWS)
     rows = []
     for n in range(count):
         get = lambda name, n=n: form.get(f"{name}-{n}", "").strip()  # noqa: E731

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from archive_app import accounts, audit, auditing, retention, searching, uploads
 from archive_app.db.interfaces import DuplicateDocument
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
+from archive_app.domain.numbers import page_number, whole_number
 from archive_app.domain.roles import Permission
+from archive_app.web.links import with_query
 from archive_app.web.security import actor, client_ip, requires, services
 from archive_app.web.trail import note_search, note_view
 from ingest.models import RejectedFile
@@ -62,10 +62,11 @@ def search():
         query=query,
         error=error,
         filter_fields=FILTER_FIELDS,
-        facet_url=lambda field, value: url_for("web.search", **{**args, field: value, "page": 1}),
-        hold_url=url_for("holds.new", **{k: v for k, v in args.items() if k in HOLD_FIELDS}),
-        page_url=lambda page: url_for("web.search") + "?" + urlencode({**args, "page": page}),
-    )
+        facet_url=lambda field, value: with_query("web.search", {**args, field: value, "page": 1}),
+        hold_url=with_query("holds.new", {k: v for k, v in args.items() if k in HOLD_FIELDS}),
+        page_url=lambda page: with_query("web.search", {**args, "page": page}),
+        tally_url=with_query("api.tally_csv", args),
+    ), (400 if error else 200)
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -99,8 +100,7 @@ def upload():
 @requires(Permission.READ)
 def documents():
     status = request.args.get("status") or None
-    raw_page = request.args.get("page", "1")
-    page = max(int(raw_page), 1) if raw_page.isdigit() else 1
+    page = page_number(request.args.get("page"))
     docs = services().metadata.documents
     items = docs.list(status=status, limit=50, offset=(page - 1) * 50)
     total = docs.count(status=status)
@@ -146,9 +146,13 @@ def tokens():
     new_token = None
     if request.method == "POST":
         name = request.form.get("name", "").strip()[:100] or "token"
-        new_token = accounts.create_token(
-            services(), current_user.username, name, actor(), client_ip()
-        )
+        days = whole_number(request.form.get("days", "")) or None
+        try:
+            new_token = accounts.create_token(
+                services(), current_user.username, name, actor(), client_ip(), days=days
+            )
+        except accounts.AccountError:
+            flash(f"Masa berlaku token 1 sampai {accounts.MAX_TOKEN_DAYS} hari.", "error")
     listed = services().metadata.users.tokens(current_user.user.id)
     return render_template("tokens.html", tokens=listed, new_token=new_token)
 

@@ -236,3 +236,29 @@ def test_flags_filter_records_auditors_should_look_at(search_index):
     found = search_index.search(parse_search({"q": "suara", "flag": "review"}))
     assert [h.id for h in found.hits] == [flagged.id]
     assert search_index.search(parse_search({"flag": "low_confidence"})).total == 0
+
+
+def _cursor_at(search_index, offset: int) -> str:
+    """An engine cursor claiming ``offset``, as a forger would write it for that engine."""
+    import base64
+
+    from search import elasticsearch_mapping
+
+    if type(search_index).__name__ == "TantivyIndex":
+        return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+    return elasticsearch_mapping.encode_cursor(elasticsearch_mapping.Cursor(offset))
+
+
+@pytest.mark.parametrize("offset", [100_000_000_000_000, 10**14 + 7])
+def test_an_offset_far_past_the_last_hit_answers_an_empty_page(search_index, offset):
+    """GIVEN 5 records WHEN a page or a cursor asks to start at hit 10^14 (a forged cursor
+    once made Tantivy reserve petabytes and abort the process) THEN the answer is an empty
+    page with the right total, and the engine goes on answering."""
+    search_index.index(CORPUS)
+    by_cursor = search_index.search(parse_search({"q": "suara", "cursor": _cursor_at(
+        search_index, offset)}))  # fmt: skip
+    by_page = search_index.search(parse_search({"q": "suara", "page": "1000000",
+                                                "per_page": "100"}))  # fmt: skip
+    for result in (by_cursor, by_page):
+        assert result.hits == [] and result.next_cursor == "" and result.total == 4
+    assert search_index.search(parse_search({"q": "suara"})).total == 4

@@ -176,3 +176,24 @@ def test_an_empty_archive_searches_and_counts_nothing(es_index):
     assert es_index.count() == 0
     result = es_index.search(parse_search({"q": "suara"}))
     assert result.total == 0 and result.hits == [] and result.facets["year"] == {}
+
+
+def open_contexts(index) -> int:
+    stats = index.client.nodes.stats(metric="indices", index_metric="search")
+    return sum(n["indices"]["search"]["open_contexts"] for n in stats["nodes"].values())
+
+
+def test_deep_pages_leave_no_point_in_time_open(es_index):
+    """GIVEN 10,050 records WHEN a deep page is asked by number, and cursors are followed to
+    the last page THEN no point in time stays open behind them (each pins segments)."""
+    from tests.contract.test_search_index import DEEP
+
+    es_index.index(doc(n, "kata umum") for n in range(1, DEEP + 1))
+    before = open_contexts(es_index)
+    jump = es_index.search(parse_search({"per_page": "100", "page": "101"}))
+    assert len(jump.hits) == 50 and open_contexts(es_index) == before
+    page = es_index.search(parse_search({"per_page": "100", "page": "100"}))
+    cursor = page.next_cursor
+    while cursor:
+        cursor = es_index.search(parse_search({"per_page": "100", "cursor": cursor})).next_cursor
+    assert open_contexts(es_index) == before
