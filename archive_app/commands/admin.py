@@ -110,12 +110,14 @@ def tokens():
 @tokens.command("create")
 @click.argument("name")
 @click.option("--label", default="cli", help="What the token is for.")
+@click.option("--days", type=int, default=None, help="Stop working after this many days.")
 @pass_ctx
-def create_token(ctx, name, label):
+def create_token(ctx, name, label, days):
     """Create an API token for user NAME and print it (only its hash is kept)."""
     from archive_app import accounts
 
-    click.echo(_account_call(accounts.create_token, ctx.services, name, label, cli_actor()))
+    token = _account_call(accounts.create_token, ctx.services, name, label, cli_actor(), days=days)
+    click.echo(token)
 
 
 @click.command()

@@ -32,6 +32,9 @@ class UserRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Bumped on logout, password, role or state change: a session cookie carries the epoch
+    # it was issued in, and one from an older epoch no longer logs anyone in.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ApiTokenRow(Base):
@@ -43,6 +46,17 @@ class ApiTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class LoginAttemptRow(Base):
+    """Recent wrong passwords per login name or client address (domain/throttle.py)."""
+
+    __tablename__ = "login_attempts"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class DocumentRow(Base):

@@ -10,6 +10,7 @@ from archive_app.db.batches import SqlBatchRepository
 from archive_app.db.documents import SqlDocumentRepository
 from archive_app.db.engine import make_engines
 from archive_app.db.lifecycle import SqlLifecycleRepository
+from archive_app.db.login_attempts import SqlLoginAttempts
 from archive_app.db.readings import SqlReadingsRepository
 from archive_app.db.records_management import (
     SqlDispositionRepository,
@@ -36,6 +37,7 @@ class SqlMetadataStore:
         self.lifecycle = SqlLifecycleRepository(sessions)
         self.batches = SqlBatchRepository(sessions)
         self.readings = SqlReadingsRepository(sessions)
+        self.login_attempts = SqlLoginAttempts(sessions)
 
     @classmethod
     def from_settings(cls, settings) -> SqlMetadataStore:

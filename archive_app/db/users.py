@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
 
 from archive_app.db.models import ApiTokenRow, UserRow
 from archive_app.db.session import Sessions
@@ -20,6 +22,7 @@ def _user(row: UserRow) -> User:
         password_hash=row.password_hash,
         created_at=row.created_at,
         last_login_at=row.last_login_at,
+        session_epoch=row.session_epoch or 0,
     )
 
 
@@ -31,6 +34,7 @@ def _token(row: ApiTokenRow) -> ApiToken:
         created_at=row.created_at,
         last_used_at=row.last_used_at,
         revoked=row.revoked_at is not None,
+        expires_at=row.expires_at,
     )
 
 
@@ -81,8 +85,16 @@ class SqlUserRepository:
                 changes["role"] = Role(changes["role"]).value
             for key, value in changes.items():
                 setattr(row, key, value)
+            if changes:  # every change of who may do what ends the sessions already open
+                row.session_epoch = (row.session_epoch or 0) + 1
             s.flush()
             return _user(row)
+
+    def end_sessions(self, user_id: int) -> None:
+        with self._s.write() as s:
+            row = s.get(UserRow, user_id)
+            if row:
+                row.session_epoch = (row.session_epoch or 0) + 1
 
     def record_login(self, user_id: int) -> None:
         with self._s.write() as s:
@@ -116,23 +128,55 @@ class SqlUserRepository:
             )
             return [(r.name, r.token_hash) for r in rows]
 
-    def create_token(self, user_id: int, name: str, token_hash: str) -> ApiToken:
+    def create_token(
+        self, user_id: int, name: str, token_hash: str, expires_at: datetime | None = None
+    ) -> ApiToken:
         with self._s.write() as s:
             row = ApiTokenRow(
-                user_id=user_id, name=name, token_hash=token_hash, created_at=utcnow()
-            )
+                user_id=user_id, name=name, token_hash=token_hash, created_at=utcnow(),
+                expires_at=expires_at,
+            )  # fmt: skip
             s.add(row)
             s.flush()
             return _token(row)
 
     def user_for_token(self, token_hash: str) -> User | None:
+        """The live token's user; its ``last_used_at`` is kept to the minute (one write a
+        minute per token, not one per request)."""
+        now = utcnow()
         with self._s.read() as s:
             row = s.execute(
-                select(UserRow, ApiTokenRow.id)
+                select(UserRow, ApiTokenRow.id, ApiTokenRow.last_used_at)
                 .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
-                .where(ApiTokenRow.token_hash == token_hash, ApiTokenRow.revoked_at.is_(None))
+                .where(
+                    ApiTokenRow.token_hash == token_hash,
+                    ApiTokenRow.revoked_at.is_(None),
+                    or_(ApiTokenRow.expires_at.is_(None), ApiTokenRow.expires_at > now),
+                )
             ).first()
-            return _user(row[0]) if row else None
+        if row is None:
+            return None
+        user, token_id, last_used = row
+        if last_used is None or now - last_used >= timedelta(minutes=1):
+            with self._s.write() as s:
+                token = s.get(ApiTokenRow, token_id)
+                if token is not None:
+                    token.last_used_at = now
+        return _user(user)
+
+    def revoke_tokens(self, user_id: int) -> int:
+        """Revoke every live token of the user; how many were live."""
+        with self._s.write() as s:
+            rows = list(
+                s.scalars(
+                    select(ApiTokenRow).where(
+                        ApiTokenRow.user_id == user_id, ApiTokenRow.revoked_at.is_(None)
+                    )
+                )
+            )
+            for row in rows:
+                row.revoked_at = utcnow()
+            return len(rows)
 
     def tokens(self, user_id: int) -> list[ApiToken]:
         with self._s.read() as s:

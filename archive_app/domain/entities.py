@@ -23,6 +23,7 @@ class User:
     password_hash: str = field(repr=False, default="")
     created_at: datetime | None = None
     last_login_at: datetime | None = None
+    session_epoch: int = 0
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class ApiToken:
     created_at: datetime
     last_used_at: datetime | None
     revoked: bool
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
 
 from archive_app import accounts, audit
-from archive_app.web.security import LoginUser, client_ip, public, services
+from archive_app.domain.roles import Permission
+from archive_app.web.security import LoginUser, client_ip, public, requires, services
 
 bp = Blueprint("auth", __name__)
 
@@ -17,12 +18,22 @@ bp = Blueprint("auth", __name__)
 @public
 def login():
     if request.method == "POST":
-        username = request.form.get("username", "").strip().lower()
-        user = accounts.authenticate(services(), username, request.form.get("password", ""))
+        username = request.form.get("username", "").strip().lower()[:64]
+        try:
+            user = accounts.log_in(
+                services(), username, request.form.get("password", ""), client_ip()
+            )
+        except accounts.Throttled as exc:
+            wait = exc.retry_after
+            flash(
+                f"Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {wait} detik.", "error"
+            )
+            page = render_template("login.html", username=username)
+            return page, 429, {"Retry-After": str(exc.retry_after)}
         if user is None:
-            audit.record(services(), username or "?", "login.failed", "", client_ip())
             flash("Nama pengguna atau kata sandi salah.", "error")
             return render_template("login.html", username=username), 401
+        session.clear()  # a new session for the new login (no fixation)
         login_user(LoginUser(user))
         services().metadata.users.record_login(user.id)
         audit.record(services(), user.username, "login", f"user:{user.username}", client_ip())
@@ -33,11 +44,11 @@ def login():
 
 
 @bp.post("/logout")
-@login_required
-@public
+@requires(Permission.READ)
 def logout():
-    audit.record(services(), current_user.username, "logout", "", client_ip())
+    accounts.log_out(services(), current_user.user, client_ip())
     logout_user()
+    session.clear()
     return redirect(url_for("auth.login"))
 
 

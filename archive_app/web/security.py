@@ -14,8 +14,10 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from archive_app import accounts
 from archive_app.domain.entities import User
+from archive_app.domain.numbers import whole_number
 from archive_app.domain.roles import Permission, can
 
+ANONYMOUS_BODY = 64 * 1024  # bytes a request may send before it is logged in
 csrf = CSRFProtect()
 login_manager = LoginManager()
 
@@ -26,6 +28,11 @@ class LoginUser(UserMixin):
     def __init__(self, user: User):
         self.user = user
         self.id = str(user.id)
+
+    def get_id(self) -> str:
+        """What the session cookie keeps: the user and the session epoch it was issued in,
+        so logging out, a new password, a new role or disabling the user ends it."""
+        return f"{self.user.id}:{self.user.session_epoch}"
 
     @property
     def username(self) -> str:
@@ -67,16 +74,25 @@ def init_security(app) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(session_id: str):
+        """The session cookie's user, unless a token was sent (then only the token counts)
+        or the cookie is from an older session epoch."""
+        if _bearer_token() is not None:
+            return None
+        user_id, _, epoch = str(session_id).partition(":")
+        if whole_number(user_id) is None or whole_number(epoch) is None:
+            return None
         user = services().metadata.users.get(int(user_id))
-        return LoginUser(user) if user and user.active else None
+        if user is None or not user.active or user.session_epoch != int(epoch):
+            return None
+        return LoginUser(user)
 
     @login_manager.request_loader
     def load_from_token(req):
-        header = req.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
+        token = _bearer_token()
+        if token is None:
             return None
-        user = accounts.user_for_token(services(), header[len("Bearer ") :].strip())
+        user = accounts.user_for_token(services(), token)
         if user is None:
             return None
         g.token_auth = True
@@ -89,14 +105,26 @@ def init_security(app) -> None:
         return redirect(url_for("auth.login", next=request.full_path))
 
     @app.before_request
+    def cap_anonymous_bodies():
+        """Nobody logged in sends more than a login form: the body is cut off (413) before
+        a megabyte of it is read."""
+        writes = request.method in {"POST", "PUT", "PATCH", "DELETE"}
+        if writes and not current_user.is_authenticated:
+            request.max_content_length = ANONYMOUS_BODY
+            request.max_form_memory_size = ANONYMOUS_BODY
+
+    @app.before_request
     def check_csrf():
-        """Forms and cookie-authenticated API calls need the CSRF token; bearer calls do not
-        (browsers never add that header on their own), and anonymous API calls get a 401."""
+        """Forms and cookie-authenticated API calls need the CSRF token. A call really
+        authenticated by its bearer token does not (browsers never add that header on
+        their own); a Bearer header alone proves nothing, and with one the session cookie
+        is ignored. Anonymous API calls get their 401 from the view."""
         if request.method not in {"POST", "PUT", "PATCH", "DELETE"}:
             return
-        if request.headers.get("Authorization", "").startswith("Bearer "):
+        authenticated = current_user.is_authenticated  # loads the user: token or cookie
+        if g.get("token_auth"):
             return
-        if wants_json() and not current_user.is_authenticated:
+        if wants_json() and not authenticated:
             return
         csrf.protect()
 
@@ -107,10 +135,19 @@ def init_security(app) -> None:
         return exc.description, 400
 
 
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() != "bearer ":
+        return None
+    return header[7:].strip()[:200]
+
+
 def requires(permission: Permission):
     """Log-in required, and the user's role must grant ``permission`` (else 403)."""
 
     def decorator(view):
+        _mark(view, "role")
+
         @wraps(view)
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
@@ -122,6 +159,7 @@ def requires(permission: Permission):
             return view(*args, **kwargs)
 
         wrapper.required_permission = permission
+        wrapper.access = "role"
         return wrapper
 
     return decorator
@@ -129,5 +167,14 @@ def requires(permission: Permission):
 
 def public(view):
     """Marks a view that needs no login (the login page, health checks, static files)."""
+    _mark(view, "public")
     view.required_permission = None
+    view.access = "public"
     return view
+
+
+def _mark(view, access: str) -> None:
+    """A view is public or role-checked, never both: stacking the two decorators would
+    leave whichever ran last in force without a word."""
+    if getattr(view, "access", access) != access:
+        raise TypeError(f"{view.__name__} is marked both {view.access} and {access}")
