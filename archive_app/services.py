@@ -22,6 +22,7 @@ class Services:
     metadata: object  # db.interfaces.MetadataStore
     index: object  # search.interfaces.SearchIndex
     queue: object  # jobs.interfaces.TaskQueue
+    anchor: object = None  # storage.anchors.AuditAnchor
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
     @property
@@ -73,11 +74,14 @@ def build_index(settings: Settings):
 def build_services(settings: Settings) -> Services:
     from archive_app.db.sql_store import SqlMetadataStore
     from archive_app.jobs.huey_queue import HueyTaskQueue
+    from archive_app.storage.anchors import build_anchor
 
     settings.tmp_dir.mkdir(parents=True, exist_ok=True)
+    objects = build_objects(settings)
     return Services(
         settings=settings,
-        objects=build_objects(settings),
+        objects=objects,
+        anchor=build_anchor(settings, objects),
         metadata=SqlMetadataStore.from_settings(settings),
         index=build_index(settings),
         queue=HueyTaskQueue.from_settings(settings, build_services),

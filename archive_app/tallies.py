@@ -3,9 +3,10 @@ confidence and the form's checks, exactly as read (never corrected)."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
+
+from archive_app import csv_export
 
 COLUMNS = ("document_id", "election", "form_type", "year", "province", "regency", "district",
            "village", "tps", "line", "votes", "confidence", "consistent", "flags")  # fmt: skip
@@ -15,7 +16,7 @@ FILTERS = ("election", "form_type", "year", "province", "regency", "district", "
 def csv_lines(services, filters: dict) -> Iterator[str]:
     """The CSV, streamed line by line (a province has hundreds of thousands of numbers)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_export.writer(buffer)
 
     def flush() -> str:
         text = buffer.getvalue()
@@ -27,12 +28,12 @@ def csv_lines(services, filters: dict) -> Iterator[str]:
     yield flush()
     for doc, tally in services.metadata.readings.iter_tallies(filters):
         m = doc.metadata
-        head = [doc.id, m.election, m.form_type, m.year, _text(m.province), _text(m.regency),
-                _text(m.district), _text(m.village), f"{m.tps:03d}"]  # fmt: skip
+        head = [doc.id, m.election, m.form_type, m.year, m.province, m.regency, m.district,
+                m.village, f"{m.tps:03d}"]  # fmt: skip
         tail = ["" if tally["consistent"] is None else str(tally["consistent"]).lower(),
                 " ".join(doc.flags)]  # fmt: skip
         for row in tally["rows"]:
-            label = _text(row["label"])
+            label = row["label"]
             writer.writerow([*head, label, _n(row["votes"]), row["confidence"], *tail])
         for name in ("valid", "invalid", "ballots_used"):
             confidence = tally.get("confidences", {}).get(name, "")
@@ -42,9 +43,3 @@ def csv_lines(services, filters: dict) -> Iterator[str]:
 
 def _n(value) -> str:
     return "" if value is None else str(value)
-
-
-def _text(value: str) -> str:
-    """OCR'd or typed text, defused for spreadsheets: a cell starting with = + - @ would be
-    run as a formula when an auditor opens the file (OWASP "CSV injection")."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

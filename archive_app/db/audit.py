@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from archive_app.db.models import AuditRow
 from archive_app.db.session import Sessions
@@ -92,6 +92,19 @@ class SqlAuditLog:
                 }
                 for r in s.scalars(query)
             ]
+
+    def head(self) -> tuple[int, str] | None:
+        """The newest entry's id and hash (None for an empty trail)."""
+        with self._s.read() as s:
+            row = s.execute(
+                select(AuditRow.id, AuditRow.hash).order_by(AuditRow.id.desc()).limit(1)
+            ).first()
+            return (row[0], row[1]) if row else None
+
+    def count_upto(self, entry_id: int) -> int:
+        with self._s.read() as s:
+            query = select(func.count()).select_from(AuditRow).where(AuditRow.id <= entry_id)
+            return s.scalar(query) or 0
 
     def chain(self, batch_size: int = 5000):
         """Every entry with its stored links, oldest first, in bounded batches."""

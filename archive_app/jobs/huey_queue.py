@@ -85,6 +85,13 @@ class HueyTaskQueue:
             sweeping.sweep(self.runtime())
             indexing.catch_up(self.runtime())
 
+        @huey.periodic_task(crontab(minute="*/10"), name="audit_checkpoint")
+        def audit_checkpoint() -> None:
+            """Anchor the audit trail outside the database (docs/security.md)."""
+            from archive_app import audit_checkpoints
+
+            audit_checkpoints.write_checkpoint(self.runtime())
+
         @huey.periodic_task(crontab(minute="17", hour="1"), name="daily")
         def daily() -> None:
             """Nightly: retention states whose dates came, then a slice of fixity checks."""

@@ -25,14 +25,16 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import BinaryIO
 
 import certifi
 import urllib3
 from minio import Minio
+from minio.commonconfig import COMPLIANCE
 from minio.deleteobjects import DeleteObject
 from minio.error import InvalidResponseError, S3Error, ServerError
+from minio.retention import Retention
 from minio.versioningconfig import ENABLED, VersioningConfig
 
 from archive_app.storage.interfaces import (
@@ -183,6 +185,22 @@ class S3ObjectStore:
             else:
                 self._client.disable_object_legal_hold(self.bucket, key)
         return True
+
+    def put_retained(self, key: str, data: bytes, until: datetime) -> bool:
+        """Write a small object that nobody may change or delete before ``until``: Object
+        Lock in compliance mode, which not even the bucket's owner can lift. False (the
+        object is written, unprotected) where the bucket has no Object Lock."""
+        with self._call(key):
+            retention = Retention(COMPLIANCE, until) if self.object_lock else None
+            self._client.put_object(
+                self.bucket, key, io.BytesIO(data), len(data),
+                content_type="application/json", retention=retention,
+            )  # fmt: skip
+            return retention is not None
+
+    def read_bytes(self, key: str) -> bytes:
+        with self.open(key) as stream:
+            return stream.read()
 
     def legal_hold(self, key: str) -> bool:
         with self._call(key):

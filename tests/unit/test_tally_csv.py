@@ -1,10 +1,10 @@
-"""The region CSV is opened in spreadsheets: text read from a page must not run there."""
+"""Exports are opened in spreadsheets: text read from a page must not run there."""
 
 from __future__ import annotations
 
 import pytest
 
-from archive_app.tallies import _text
+from archive_app.csv_export import defuse as _text
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,39 @@
+"""The one CSV writer every export uses, with spreadsheet formulas defused.
+
+A cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is taken
+by Excel and LibreOffice as a formula: a village typed as ``=HYPERLINK("http://...")``
+became a live link in an auditor's export. Such text cells get a leading apostrophe, which
+spreadsheets show as text and never run (OWASP's advice); numbers are written as numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from typing import Any
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+class SafeWriter:
+    """csv.writer with every text cell defused."""
+
+    def __init__(self, out, **options):
+        self._writer = csv.writer(out, **options)
+
+    def writerow(self, row: Iterable[Any]) -> Any:
+        return self._writer.writerow([defuse(cell) for cell in row])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def writer(out, **options) -> SafeWriter:
+    return SafeWriter(out, **options)

@@ -1,0 +1,54 @@
+"""AuditAnchor contract: both adapters keep signed checkpoints in order, hand back the
+newest, and (where the storage can) refuse to let one be changed or removed."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive_app.storage.anchors import PREFIX, build_anchor
+from tests.conftest import make_settings
+
+
+@pytest.fixture(params=["local", "s3"])
+def anchored(request, tmp_path):
+    from archive_app.services import build_objects
+
+    extra = request.getfixturevalue("s3_settings") if request.param == "s3" else {}
+    settings = make_settings(tmp_path / "data", **{"object_store": request.param, **extra})
+    objects = build_objects(settings)
+    return build_anchor(settings, objects), objects, request.param
+
+
+def test_the_newest_checkpoint_is_the_last_one_appended(anchored):
+    anchor, _, _ = anchored
+    assert anchor.newest() is None
+    for seq in (1, 2, 3):
+        anchor.append(seq, f'{{"seq":{seq}}}')
+    assert anchor.newest() == '{"seq":3}'
+
+
+def test_a_checkpoint_cannot_be_removed_where_the_storage_can_refuse(anchored):
+    """S3: Object Lock in compliance mode; the server refuses the delete. The local file
+    is append-only by how it is opened, not by the kernel, and says so."""
+    anchor, objects, kind = anchored
+    anchor.append(1, '{"seq":1}')
+    if kind == "local":
+        assert anchor.protected is False
+        return
+    assert anchor.protected is True
+    key = f"{PREFIX}{1:012d}.json"
+    versions = objects._client.list_objects(objects.bucket, prefix=key, include_version=True)
+    [version] = [v.version_id for v in versions]
+    with pytest.raises(Exception, match="(?i)retention|WORM|AccessDenied|locked"):
+        objects._client.remove_object(objects.bucket, key, version_id=version)
+    assert anchor.newest() == '{"seq":1}'
+
+
+def test_a_torn_last_line_is_not_taken_for_a_checkpoint(tmp_path):
+    from archive_app.storage.anchors import FileAnchor
+
+    anchor = FileAnchor(tmp_path / "checkpoints.log")
+    anchor.append(1, '{"seq":1}')
+    with open(anchor.path, "a") as fh:
+        fh.write('{"seq":2, "la')  # the machine died mid-write
+    assert anchor.newest() == '{"seq":1}'
