@@ -3,25 +3,47 @@
 from __future__ import annotations
 
 from archive_app import audit, holds, indexing, retention, sidecar
+from archive_app.disposition import OPEN as OPEN_LISTS
 from archive_app.domain.metadata import validate_metadata
 from archive_app.domain.records import Status
 
 
 class NotReviewable(Exception):
-    """The record is still being processed (its readings would overwrite the confirmation)
-    or has left the archive."""
+    """The record cannot be corrected here: it is still being processed (its readings would
+    overwrite the confirmation), has left the archive, does not wait for review, or is
+    frozen by a legal hold or an open disposition list."""
 
 
-def confirm(services, doc_id: str, raw: dict, actor: str, ip: str = "") -> None:
+class NeedsRecordsOfficer(Exception):
+    """The correction moves the record to another retention series: that is a records
+    officer's decision, not an uploader's."""
+
+
+def confirm(
+    services, doc_id: str, raw: dict, actor: str, ip: str = "", *, may_reclassify: bool = False
+) -> None:
     """Store the confirmed metadata (every required field now given), audited with before/after,
-    and bring everything that depends on it up to date."""
+    and bring everything that depends on it up to date.
+
+    Only a record waiting for review can be corrected, and never one a legal hold or an
+    open disposition list has frozen: the evidence a court or an approver relies on must
+    not change under them. ``may_reclassify``: the actor may move the record to another
+    retention series (records officers).
+    """
     docs = services.metadata.documents
     before = docs.get(doc_id)
     if before is None:
         raise LookupError(doc_id)
     if before.status != Status.READY or before.final_state:
         raise NotReviewable(f"the record is {before.final_state or before.status.value}")
+    frozen_by(services, doc_id)
+    if not services.metadata.readings.get(doc_id).get("review"):
+        raise NotReviewable("the record does not wait for review")
     metadata = validate_metadata(raw, services.settings.vocabulary)  # MetadataError if not
+    if not may_reclassify and _series_changes(services, before.metadata, metadata):
+        raise NeedsRecordsOfficer(
+            "this form type or election moves the record to another retention series"
+        )
     readings = services.metadata.readings.get(doc_id)  # the reasons, before confirming clears them
     services.metadata.readings.confirm(doc_id, metadata)
     old, new = before.metadata.as_dict(), metadata.as_dict()
@@ -32,3 +54,21 @@ def confirm(services, doc_id: str, raw: dict, actor: str, ip: str = "") -> None:
     holds.apply_query_holds(services, doc_id)
     retention.refresh(services, ids=[doc_id])
     indexing.index_documents(services, [doc_id])
+
+
+def frozen_by(services, doc_id: str) -> None:
+    """NotReviewable when a legal hold or an open disposition list freezes the record."""
+    if services.metadata.holds.held([doc_id]):
+        raise NotReviewable("the record is under a legal hold")
+    for list_id, status, _ in services.metadata.dispositions.lists_for_document(doc_id):
+        if status in OPEN_LISTS:
+            raise NotReviewable(f"the record is on disposition list {list_id} ({status})")
+
+
+def _series_changes(services, old, new) -> bool:
+    schedule = retention.schedule(services)
+    was = schedule.series_for(old.form_type, old.election) if old.form_type else None
+    now = schedule.series_for(new.form_type, new.election)
+    if was is None:  # first classification of a record read without a form type
+        return False
+    return (now.code if now else None) != was.code

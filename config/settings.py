@@ -33,7 +33,10 @@ class Settings:
     search_backend: str = "tantivy"  # tantivy | elasticsearch
     queue_backend: str = "sqlite"  # sqlite | redis
     secret_key: str = field(default="", repr=False)
-    secure_cookies: bool = False  # set true behind HTTPS
+    secure_cookies: bool = False  # set true behind HTTPS (automatic when public_url is https)
+    public_url: str = ""  # the address people use, e.g. https://arsip.kpu.example
+    proxy_hops: int = 0  # reverse proxies in front that set X-Forwarded-For/-Proto
+    audit_key: str = field(default="", repr=False)  # signs audit checkpoints; default: derived
     host: str = "127.0.0.1"
     port: int = 5000
     web_workers: int = 2
@@ -64,6 +67,10 @@ class Settings:
     elasticsearch_index: str = "archive-documents"
     redis_url: str = ""
     log_level: str = "INFO"
+
+    @property
+    def cookies_secure(self) -> bool:
+        return self.secure_cookies or self.public_url.lower().startswith("https://")
 
     @property
     def sqlite_path(self) -> Path:
@@ -106,6 +113,8 @@ class Settings:
 
 
 PAGE_READERS = {"codes", "header", "tally"}
+# The placeholders shipped in .env.example: an install that kept one has a public secret.
+EXAMPLE_SECRETS = {"change-me-to-a-long-random-string"}
 _CHOICES = {
     "object_store": {"local", "s3"},
     "search_backend": {"tantivy", "elasticsearch"},
@@ -165,6 +174,13 @@ def _validate(settings: Settings) -> None:
     for name in ("port", "job_lease_seconds", "job_max_attempts", "ocr_dpi", "max_upload_mb"):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{_env_name(name)} must be a positive number")
+    if settings.secret_key in EXAMPLE_SECRETS:
+        raise SettingsError(
+            "ARCHIVE_SECRET_KEY is the example value from .env.example: set a long random one "
+            "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    if settings.proxy_hops < 0:
+        raise SettingsError("ARCHIVE_PROXY_HOPS must be 0 or more")
     if settings.object_store == "s3" and not settings.s3_endpoint:
         raise SettingsError("ARCHIVE_S3_ENDPOINT is required when ARCHIVE_OBJECT_STORE=s3")
     if settings.search_backend == "elasticsearch" and not settings.elasticsearch_url:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import base64
+from functools import wraps
 
 from flask import jsonify, make_response, request, url_for
+from flask_login import current_user
 
 from archive_app import batches, resumable
 from archive_app.api.documents import bp
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
-from archive_app.domain.roles import Permission
-from archive_app.web.security import actor, client_ip, requires, services
+from archive_app.domain.numbers import whole_number
+from archive_app.domain.roles import Permission, Role
+from archive_app.web.security import actor, client_ip, public, requires, services
 
 TUS = {"Tus-Resumable": "1.0.0"}
+TUS_CAPABILITIES = {"Tus-Version": "1.0.0", "Tus-Extension": "creation,termination"}
 
 
 def _tus(response, status: int, **headers):
@@ -23,7 +27,7 @@ def _tus(response, status: int, **headers):
 
 def _whole_number(value: str) -> int | None:
     """A header's non-negative integer; None for anything else ("", "-1", "²", "1e3")."""
-    return int(value) if value.isascii() and value.isdigit() else None
+    return whole_number(value)
 
 
 def _json_object() -> dict:
@@ -52,8 +56,40 @@ def upload_error(exc: resumable.UploadError):
     return _tus(jsonify(error=exc.message), exc.status)
 
 
+def _tus_version(view):
+    """tus 1.0: every request but OPTIONS names the protocol version it speaks; any other
+    (or none) gets 412 with the versions this server speaks. Checked after the role, so an
+    anonymous client learns nothing but 401."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if request.headers.get("Tus-Resumable") != TUS["Tus-Resumable"]:
+            message = "Send Tus-Resumable: 1.0.0 (the tus version this server speaks)."
+            return _tus(jsonify(error=message), 412, **TUS_CAPABILITIES)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.after_app_request
+def tus_headers(response):
+    """Every answer on the upload endpoints names the protocol, 401s and 403s included."""
+    if request.path.startswith("/api/v1/uploads"):
+        response.headers.setdefault("Tus-Resumable", TUS["Tus-Resumable"])
+    return response
+
+
+@bp.route("/uploads", methods=["OPTIONS"], provide_automatic_options=False)
+@public
+def upload_options():
+    """What this server speaks (tus discovery, asked before any login)."""
+    limit = services().settings.max_upload_mb * 1024 * 1024
+    return _tus("", 204, Tus_Max_Size=limit, **TUS_CAPABILITIES)
+
+
 @bp.post("/uploads")
 @requires(Permission.UPLOAD)
+@_tus_version
 def create_upload():
     length = _whole_number(request.headers.get("Upload-Length", ""))
     if length is None:
@@ -66,6 +102,7 @@ def create_upload():
 
 @bp.route("/uploads/<upload_id>", methods=["HEAD"])
 @requires(Permission.UPLOAD)
+@_tus_version
 def upload_state(upload_id: str):
     upload = resumable.get(services().settings, upload_id, actor())
     return _tus("", 200, Upload_Offset=upload.offset, Upload_Length=upload.length,
@@ -74,6 +111,7 @@ def upload_state(upload_id: str):
 
 @bp.route("/uploads/<upload_id>", methods=["PATCH"])
 @requires(Permission.UPLOAD)
+@_tus_version
 def upload_chunk(upload_id: str):
     if request.mimetype != "application/offset+octet-stream":
         raise resumable.UploadError(415, "Send chunks as application/offset+octet-stream.")
@@ -86,6 +124,7 @@ def upload_chunk(upload_id: str):
 
 @bp.route("/uploads/<upload_id>", methods=["DELETE"])
 @requires(Permission.UPLOAD)
+@_tus_version
 def cancel_upload(upload_id: str):
     resumable.get(services().settings, upload_id, actor())
     resumable.remove(services().settings, upload_id)
@@ -129,8 +168,13 @@ def add_batch_file(batch_id: int):
     """One file: multipart ``file`` (+ per-file metadata fields), or JSON ``{"upload_id"}``
     of a finished resumable upload. A ZIP adds one outcome per entry."""
     svc = services()
-    if svc.metadata.batches.get(batch_id) is None:
+    batch = svc.metadata.batches.get(batch_id)
+    if batch is None:
         return jsonify(error="No such batch."), 404
+    if batch.created_by != actor() and current_user.role != Role.ADMIN:
+        return jsonify(
+            error="Only the batch's uploader (or an administrator) adds files to it."
+        ), 403
     if request.is_json:
         body = _json_object()
         upload = resumable.get(svc.settings, str(body.get("upload_id", "")), actor())

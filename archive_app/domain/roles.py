@@ -20,6 +20,7 @@ class Role(StrEnum):
 class Permission(StrEnum):
     READ = "read"  # search, open records, download
     UPLOAD = "upload"  # add records, retry failed processing
+    REVIEW = "review"  # confirm or correct metadata of records waiting for review
     MANAGE_USERS = "manage_users"
     MAINTAIN = "maintain"  # reindex and other operator work
     READ_AUDIT = "read_audit"  # the audit trail and fixity results
@@ -37,12 +38,13 @@ ROLE_LABELS = {
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.ARCHIVIST: frozenset({Permission.READ, Permission.UPLOAD}),
+    Role.ARCHIVIST: frozenset({Permission.READ, Permission.UPLOAD, Permission.REVIEW}),
     Role.AUDITOR: frozenset({Permission.READ, Permission.READ_AUDIT}),
     Role.RECORDS_OFFICER: frozenset(
         {
             Permission.READ,
             Permission.READ_AUDIT,
+            Permission.REVIEW,  # to move a record to another series, which archivists may not
             Permission.MANAGE_RETENTION,
             Permission.APPROVE_DISPOSITION,
         }

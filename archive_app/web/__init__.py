@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template
+from flask import jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 
 from archive_app.domain.metadata import format_tps
@@ -17,6 +17,11 @@ STATUS_LABELS = {
     "ready": "Siap",
     "failed": "Gagal",
 }
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
+)
 
 UNAVAILABLE = {
     IndexUnavailable: "The search index is unavailable right now; try again shortly.",
@@ -63,11 +68,12 @@ def init_web(app) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'",
-        )
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        if request.endpoint != "static":
+            # Scans, pages and answers behind a login must not rest in a shared cache or in
+            # the browser's, where the next person at the same desk would find them.
+            response.headers["Cache-Control"] = "private, no-store"
+            response.headers.pop("Expires", None)
         return response
 
 

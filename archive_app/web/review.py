@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from archive_app import review
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
@@ -13,7 +14,7 @@ bp = Blueprint("review", __name__)
 
 
 @bp.get("/review")
-@requires(Permission.UPLOAD)
+@requires(Permission.REVIEW)
 def queue():
     readings = services().metadata.readings
     items = [(d, readings.get(d.id)) for d in readings.queue(limit=200)]
@@ -21,7 +22,7 @@ def queue():
 
 
 @bp.route("/review/<doc_id>", methods=["GET", "POST"])
-@requires(Permission.UPLOAD)
+@requires(Permission.REVIEW)
 def record(doc_id: str):
     docs = services().metadata.documents
     doc = docs.get(doc_id) if len(doc_id) == 32 else None
@@ -32,11 +33,14 @@ def record(doc_id: str):
     if request.method == "POST":
         values = {k: request.form.get(k, "") for k in ALL_FIELDS}
         try:
-            review.confirm(services(), doc_id, values, actor(), client_ip())
+            officer = current_user.can(Permission.MANAGE_RETENTION)
+            review.confirm(services(), doc_id, values, actor(), client_ip(), may_reclassify=officer)
         except MetadataError as exc:
             errors = exc.fields
         except review.NotReviewable as exc:
-            errors = {"": f"Belum dapat dikonfirmasi: {exc}."}
+            errors = {"": f"Tidak dapat dikonfirmasi: {exc}."}
+        except review.NeedsRecordsOfficer as exc:
+            errors = {"": f"Perlu Pengelola Arsip: {exc}."}
         else:
             flash("Metadata dikonfirmasi.", "success")
             following = services().metadata.readings.queue(limit=1)

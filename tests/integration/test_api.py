@@ -188,8 +188,10 @@ def test_search_parameters_are_checked(client, tokens):
     assert weird.status_code == 200
 
 
-def test_healthz_reports_every_backend(client):
-    body = client.get("/healthz").get_json()
+def test_healthz_reports_every_backend(client, tokens):
+    """The public learns ok or not ok; an auditor what each backend says."""
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    body = client.get("/healthz", headers=bearer(tokens["auditor"])).get_json()
     assert body["status"] == "ok"
     assert set(body["backends"]) == {"metadata", "objects", "index", "queue"}
 

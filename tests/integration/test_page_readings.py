@@ -99,7 +99,7 @@ def test_a_record_still_waiting_to_be_read_cannot_be_confirmed(client, tokens, r
                     **NOTHING).get_json()["id"]  # fmt: skip
     busy = client.post(f"/review/{doc_id}", headers=bearer(tokens["archivist"]),
                        data={"election": "PPWP", "form_type": "C.HASIL", "tps": "3"})  # fmt: skip
-    assert busy.status_code == 409 and "Belum dapat dikonfirmasi" in busy.get_data(as_text=True)
+    assert busy.status_code == 409 and "Tidak dapat dikonfirmasi" in busy.get_data(as_text=True)
 
 
 def test_a_tally_that_does_not_add_up_is_flagged_never_corrected(client, tokens, worker,

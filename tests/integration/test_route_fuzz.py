@@ -1,0 +1,151 @@
+"""Every route, asked anything, by anyone: no answer is a 500 and the server keeps serving.
+
+Hypothesis draws a route from the app's own URL map (so a new route is fuzzed the day it
+is added), a caller (anonymous or one of the roles), path values, a query string, and a
+form or JSON body built from the parameter names the app uses and from anything else,
+with the values that broke it before: superscript digits, 2^64, url_for's own keywords.
+Under TESTING an unhandled exception propagates, so it fails the test too.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from archive_app import uploads
+from archive_app.domain.roles import Role
+from tests.conftest import bearer
+from tests.factories import META
+from tests.integration.records_helpers import tiny_png
+
+NAMES = ["q", "page", "per_page", "cursor", "limit", "offset", "status", "election", "form_type",
+         "year", "province", "regency", "district", "village", "tps", "flag", "retention", "state",
+         "action", "due_within", "actor", "target", "endpoint", "_external", "_anchor", "next",
+         "label", "metadata", "document_ids", "query", "reason", "case_ref", "approve", "comment",
+         "username", "password", "role", "active", "rows", "days", "name", "upload_id",
+         "download"]  # fmt: skip
+NASTY = ["²", "¹", "①", "-1", "0", str(2**64), "9" * 30, "", " ", "\x00", "=HYPERLINK(1)",
+         "../../etc/passwd", "<script>", "'; DROP TABLE users; --", "true", "null", "[]",
+         "admin", "TPS 005", '"suara sah"', "a" * 3000]  # fmt: skip
+
+values = st.one_of(st.sampled_from(NASTY), st.text(max_size=40), st.integers().map(str))
+params = st.dictionaries(st.one_of(st.sampled_from(NAMES), st.text(max_size=10)), values,
+                         max_size=6)  # fmt: skip
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | values,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),  # fmt: skip
+    max_leaves=10,
+)
+json_bodies = st.one_of(st.dictionaries(st.sampled_from(NAMES), json_values, max_size=6),
+                        json_values)  # fmt: skip
+callers = st.sampled_from([None, *Role])
+# what a client can put in a header at all: one line of Latin-1
+_one_line = st.characters(min_codepoint=32, max_codepoint=126)
+header_values = st.one_of(
+    st.sampled_from([v for v in NASTY if v.isascii() and v.isprintable()]),
+    st.text(alphabet=_one_line, max_size=40),
+    st.integers().map(str),
+)
+
+
+def _routes(app):
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods):
+            found.append((rule, method))
+    return found
+
+
+@pytest.fixture
+def fuzz_target(app, services, tokens):
+    doc = uploads.receive(services, io.BytesIO(tiny_png(1)), "a.png", META, "archivist")
+    return app, tokens, doc.id
+
+
+def _path_values(rule, doc_id, draw):
+    chosen = {}
+    for name in rule.arguments:
+        converter = type(rule._converters[name]).__name__
+        if converter == "IntegerConverter":
+            chosen[name] = draw(st.sampled_from([0, 1, 2, 999, 2**63 - 1]))
+        elif converter == "AnyConverter":
+            chosen[name] = draw(st.sampled_from(sorted(rule._converters[name].items)))
+        elif name == "doc_id":
+            chosen[name] = draw(st.sampled_from([doc_id, "0" * 32, "x", "²" * 32]))
+        else:
+            chosen[name] = draw(st.text(alphabet=st.characters(blacklist_characters="/"),
+                                        min_size=1, max_size=20))  # fmt: skip
+    return chosen
+
+
+@settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "1000")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())  # fmt: skip
+def test_no_route_answers_500_whatever_it_is_asked(fuzz_target, data):
+    app, tokens, doc_id = fuzz_target
+    client = app.test_client()
+    rule, method = data.draw(st.sampled_from(_routes(app)))
+    url = rule.build(_path_values(rule, doc_id, data.draw), append_unknown=False)[1]
+    caller = data.draw(callers)
+    headers = bearer(tokens[caller.value]) if caller else {}
+    names = st.sampled_from(["Tus-Resumable", "Upload-Length", "Upload-Offset",
+                             "Upload-Metadata", "Accept-Language", "Content-Type"])  # fmt: skip
+    headers.update(data.draw(st.dictionaries(names, header_values, max_size=3)))
+    kwargs = {"query_string": data.draw(params), "headers": headers}
+    body = data.draw(st.sampled_from(["none", "form", "json"]))
+    if method in {"POST", "PATCH", "DELETE", "PUT"} and body == "form":
+        kwargs["data"] = data.draw(params)
+    elif method in {"POST", "PATCH", "DELETE", "PUT"} and body == "json":
+        kwargs["json"] = data.draw(json_bodies)
+    response = client.open(url, method=method, **kwargs)
+    response.close()
+    assert response.status_code < 500, (method, url, kwargs)
+
+
+def test_after_the_fuzzing_the_server_still_serves(fuzz_target):
+    app, tokens, _ = fuzz_target
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/healthz").status_code == 200
+        assert (
+            client.get("/api/v1/search?q=suara", headers=bearer(tokens["auditor"])).status_code
+            == 200
+        )
+
+
+PUBLIC = {"auth.login", "health.healthz", "api.upload_options", "static"}
+
+
+def test_every_route_is_public_or_role_checked_and_never_both(app):
+    """Public routes are a short, named list; every other route checks the role on the server
+    (whether the caller came with a session cookie or a bearer token)."""
+    kinds = {}
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        kinds[rule.endpoint] = (
+            "public" if rule.endpoint == "static" else getattr(view, "access", None)
+        )
+    assert None not in kinds.values(), [e for e, k in kinds.items() if k is None]
+    assert {e for e, k in kinds.items() if k == "public"} == PUBLIC
+
+
+def test_a_view_marked_both_public_and_role_checked_is_refused_at_import():
+    from archive_app.domain.roles import Permission
+    from archive_app.web.security import public, requires
+
+    def view():
+        return ""
+
+    with pytest.raises(TypeError, match="both"):
+        requires(Permission.READ)(public(view))
