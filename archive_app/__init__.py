@@ -1,18 +1,28 @@
-"""The archive's Flask application factory."""
+"""The archive's Flask application factory.
+
+Nothing is imported here at module level: a worker process that imports
+``archive_app.domain`` or a service must not pull in Flask with it.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from config.settings import Settings, load_settings
+    from archive_app.services import Services
+    from config.settings import Settings
 
 
-def create_app(settings: Settings | None = None, services=None) -> Flask:
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
     """Build the web app on the given settings (default: the ARCHIVE_* environment)."""
+    from flask import Flask
+
+    from archive_app import api, http, web
     from archive_app.services import build_services
-    from archive_app.web import init_web
+    from config.settings import load_settings
 
     settings = settings or load_settings()
     logging.basicConfig(level=settings.log_level)
@@ -26,7 +36,7 @@ def create_app(settings: Settings | None = None, services=None) -> Flask:
         REMEMBER_COOKIE_SECURE=settings.cookies_secure,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        WTF_CSRF_CHECK_DEFAULT=False,  # checked in web.security, skipping bearer-token calls
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked in http.security, skipping bearer-token calls
         WTF_CSRF_TIME_LIMIT=None,
         JSON_SORT_KEYS=False,
     )
@@ -36,5 +46,7 @@ def create_app(settings: Settings | None = None, services=None) -> Flask:
 
         hops = settings.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    init_web(app)
+    http.init_app(app)
+    web.init_app(app)
+    api.init_app(app)
     return app

@@ -36,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
-from archive_app import batches
+from archive_app.intake import batches
 from archive_app.services import build_services
 from config.settings import load_settings
 from tests.formgen import make_form

@@ -27,14 +27,14 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from archive_app.domain.metadata import normalize_place
-from config.vocabulary import load_vocabulary
 from ingest import extract
 from ingest.codes import parse_codes, read_codes
 from ingest.header import parse_header
 from ingest.models import FileKind, OcrSettings
 from ingest.pipeline import process_file
 from tests.qr_forms import make_form_with_qr
+from vocabulary.elections import load_vocabulary
+from vocabulary.places import normalize_place
 
 # province -> (regency, regency code) -> district -> villages
 KARANGANYAR = {

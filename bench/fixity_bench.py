@@ -5,10 +5,10 @@
 Fills a fresh archive's object store with ``--files`` random objects (``--mb`` in total), each
 registered as a record's stored file with its SHA-256, then in one run, twice each and
 alternating: raw = read every object straight from the store's medium (files on disk, or
-the raw ``minio`` client) and hash it; verify = ``archive_app.fixity.verify`` (the code behind
-`archive verify`: database pages of files to check, streamed reads, SHA-256, the result
-recorded per file and in the audit trail). Prints MB/s for both, their ratio (target >= 0.9)
-and this process's peak memory growth (constant whatever the size).
+the raw ``minio`` client) and hash it; verify = ``archive_app.recordkeeping.fixity.verify``
+(the code behind `archive verify`: database pages of files to check, streamed reads,
+SHA-256, the result recorded per file and in the audit trail). Prints MB/s for both, their
+ratio (target >= 0.9) and this process's peak memory growth (constant whatever the size).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from archive_app import fixity
 from archive_app.db.models import DocumentRow, StoredFileRow
 from archive_app.domain.records import record_prefix
+from archive_app.recordkeeping import fixity
 from archive_app.services import build_services
 from archive_app.storage.interfaces import CHUNK
 from config.settings import load_settings

@@ -25,7 +25,8 @@ import pymupdf
 import pytesseract
 import tesserocr
 
-from archive_app import processing, uploads
+from archive_app.intake import uploads
+from archive_app.records import processing
 from archive_app.services import build_services
 from config.settings import load_settings
 from tests.formgen import make_form

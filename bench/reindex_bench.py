@@ -3,7 +3,7 @@
     python -m bench.reindex_bench [--records 100000] [--pages 2] [--es-heap 1g]
 
 Loads N synthetic records with their pages into a metadata database (bench/out/, reused by
-later runs), then times `archive_app.indexing.reindex` (the code behind `archive reindex`)
+later runs), then times `archive_app.records.indexing.reindex` (the code behind `archive reindex`)
 into Elasticsearch: database read in batches, bulk requests in parallel, alias swap.
 Reports pages/s and this process's resident memory, sampled while it runs, at each
 quarter of the way: it must stay flat whatever N is.
@@ -25,8 +25,8 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from archive_app import indexing
 from archive_app.db.models import DocumentRow, PageRow
+from archive_app.records import indexing
 from archive_app.services import build_services
 from bench.synthetic import records
 from config.settings import load_settings

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from config.vocabulary import Vocabulary, load_vocabulary
+from vocabulary.elections import Vocabulary, load_vocabulary
 
 
 class SettingsError(ValueError):

@@ -25,9 +25,9 @@ from urllib.parse import parse_qsl, urlsplit
 import zxingcpp
 from PIL import Image
 
-from archive_app.domain.metadata import FIRST_YEAR, normalize_place, parse_tps
 from ingest.models import FieldReading, PageContext
 from ingest.terms import CODE_CONFIDENCE, CONFLICT_CONFIDENCE, find_term, same
+from vocabulary.places import FIRST_YEAR, normalize_place, parse_tps
 
 # --- codes on the page ---------------------------------------------------------------------
 
@@ -163,7 +163,7 @@ def parse_codes(codes: list[dict], vocabulary=None) -> dict[str, FieldReading]:
     ``vocabulary`` defaults to the shipped config/vocabulary.toml; pass the configured one.
     """
     if vocabulary is None:
-        from config.vocabulary import load_vocabulary
+        from vocabulary.elections import load_vocabulary
 
         vocabulary = load_vocabulary()
     fields: dict[str, FieldReading] = {}

@@ -2,7 +2,7 @@
 
 Machine readings only assist: every field has a confidence (0-1); below ``REVIEW_THRESHOLD`` a
 field is "unsure" and a human confirms it. What to fill in and what to queue for review is the
-archive's decision (archive_app/readings.py); the readers only read: ``ingest.codes`` (QR
+archive's decision (archive_app/records/reconcile.py); the readers only read: ``ingest.codes`` (QR
 codes and barcodes, zxing-cpp) and ``ingest.header`` (the printed header, from Tesseract's
 word table).
 

@@ -19,9 +19,9 @@ from datetime import date
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from archive_app.domain.metadata import FIRST_YEAR, normalize_place, parse_tps
 from ingest.models import FieldReading
 from ingest.terms import CONFLICT_CONFIDENCE, letters_key, term_keys
+from vocabulary.places import FIRST_YEAR, normalize_place, parse_tps
 
 _SLASH = r"\s*[/|\\lI1]?\s*"
 LABELS = {  # the region labels as printed, with the OCR slips seen on them

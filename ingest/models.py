@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from config.settings import Settings
 from ingest.images import open_image
 
 
@@ -64,11 +65,12 @@ class FileInfo:
 class OcrSettings:
     """Everything the OCR steps need, frozen so worker processes cannot drift apart."""
 
-    languages: str = "ind+eng"
-    psm: int = 4
-    dpi: int = 300
+    # The defaults are the settings' own (one source: config/settings.py, example.env).
+    languages: str = Settings.ocr_languages
+    psm: int = Settings.ocr_psm
+    dpi: int = Settings.ocr_dpi
     tesseract_cmd: str = "tesseract"
-    timeout_seconds: int = 600
+    timeout_seconds: int = Settings.ocr_timeout
     # OSD is trusted only above this confidence (forms rarely reach it; text pages do).
     osd_min_confidence: float = 10.0
     # A first pass whose mean word confidence is below this triggers orientation checks.

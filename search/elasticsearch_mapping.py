@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from search.interfaces import IndexDocument, SearchQuery
 from search.query import ALWAYS_FACETED, QueryError, facet_fields, metadata_words
+from vocabulary.text import squash
 
 KEYWORD_FIELDS = (
     "election", "form_type", "province", "regency", "district", "village", "retention",
@@ -115,7 +116,7 @@ def source(doc: IndexDocument) -> dict:
     for name in KEYWORD_FIELDS:
         value = str(meta.get(name, ""))
         body[name] = value
-        body[f"{name}_lc"] = " ".join(value.split()).lower()
+        body[f"{name}_lc"] = squash(value)
     for name in INT_FIELDS:
         body[name] = int(meta.get(name) or 0)
     body["flags"] = list(meta.get("flags") or ())

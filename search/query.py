@@ -9,11 +9,8 @@ same way the index splits text (letters and digits, lowercased, accents folded),
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 
-from archive_app.domain.metadata import normalize_place, parse_tps
-from archive_app.domain.numbers import NumberError, bounded, whole_number
 from search.interfaces import (
     FILTER_FIELDS,
     FLAGS,
@@ -21,6 +18,9 @@ from search.interfaces import (
     RETENTION_STATES,
     SearchQuery,
 )
+from vocabulary.numbers import NumberError, bounded, whole_number
+from vocabulary.places import normalize_place, parse_tps
+from vocabulary.text import fold, squash
 
 _WORD = re.compile(r"[^\W_]+")
 _PHRASE = re.compile(r'"([^"]*)"')
@@ -33,12 +33,6 @@ class QueryError(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field = field
-
-
-def fold(text: str) -> str:
-    """Lowercase and strip accents, as the index's analyzer does."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def words(text: str) -> list[str]:
@@ -61,7 +55,7 @@ def normalize_filter(name: str, value: str) -> str | int:
         raise QueryError("flag", f"flag must be one of {', '.join(FLAGS)}")
     if name == "retention" and value.lower() not in RETENTION_STATES:
         raise QueryError("retention", f"retention must be one of {', '.join(RETENTION_STATES)}")
-    return " ".join(value.split()).lower()
+    return squash(value)
 
 
 def parse_search(params: Mapping[str, str]) -> SearchQuery:
@@ -145,7 +139,7 @@ def record_matches(query: SearchQuery, metadata: Mapping, text: str) -> bool:
         if isinstance(wanted, int):
             if value != wanted:
                 return False
-        elif " ".join(str(value or "").split()).lower() != wanted:
+        elif squash(value) != wanted:
             return False
     text_words = words(text)
     meta_words = set(words(metadata_words(metadata)))

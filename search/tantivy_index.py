@@ -24,7 +24,6 @@ from pathlib import Path
 import tantivy
 from tantivy import Document, Filter, Index, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
-from archive_app.domain.numbers import whole_number
 from search.interfaces import (
     IndexDocument,
     IndexUnavailable,
@@ -34,6 +33,8 @@ from search.interfaces import (
 )
 from search.query import QueryError, facet_fields, metadata_words
 from search.snippets import snippet_html
+from vocabulary.numbers import whole_number
+from vocabulary.text import squash
 
 TEXT_FIELDS = ("election", "form_type", "province", "regency", "district", "village", "retention")
 INT_FIELDS = ("year", "tps")
@@ -155,7 +156,7 @@ class TantivyIndex:
         for name in TEXT_FIELDS:
             value = str(meta.get(name, ""))
             fields[name] = value
-            fields[f"{name}_lc"] = " ".join(value.split()).lower()
+            fields[f"{name}_lc"] = squash(value)
         for name in INT_FIELDS:
             fields[name] = int(meta.get(name) or 0)
         fields["created"] = int(doc.created_at.timestamp())

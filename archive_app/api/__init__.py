@@ -1,1 +1,44 @@
-"""The JSON API under /api/v1."""
+"""The JSON API under /api/v1: one blueprint per feature, registered by ``init_app``.
+
+Errors are ``{"error": ...}`` with a status that says which kind of refusal it is.
+"""
+
+from __future__ import annotations
+
+
+def init_app(app) -> None:
+    from flask import Blueprint, jsonify
+
+    from archive_app.api import (
+        audit,
+        batches,
+        dispositions,
+        documents,
+        recordkeeping,
+        search,
+        tallies,
+        uploads,
+    )
+    from archive_app.intake.resumable import UploadError
+
+    api = Blueprint("api", __name__, url_prefix="/api/v1")
+    for module in (
+        documents,
+        search,
+        uploads,
+        batches,
+        tallies,
+        recordkeeping,
+        dispositions,
+        audit,
+    ):
+        api.register_blueprint(module.bp)
+
+    @api.errorhandler(UploadError)
+    def upload_error(exc: UploadError):
+        response = jsonify(error=exc.message)
+        response.status_code = exc.status
+        response.headers.update(uploads.TUS)
+        return response
+
+    app.register_blueprint(api)

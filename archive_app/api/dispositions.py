@@ -7,19 +7,22 @@ state, 400 for anything else wrong with the request.
 
 from __future__ import annotations
 
-from flask import jsonify, request, send_file
+from flask import Blueprint, jsonify, request, send_file
 
-from archive_app import audit, disposition
-from archive_app.api.documents import bp
-from archive_app.api.records import json_body
+from archive_app import audit
+from archive_app.api.recordkeeping import json_body
 from archive_app.api.representations import disposition_json
-from archive_app.disposition import DispositionError
 from archive_app.domain.roles import Permission
-from archive_app.web.security import actor, client_ip, requires, services
+from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.recordkeeping import disposition
+from archive_app.recordkeeping.disposition import DispositionError
 
 
 def _missing():
     return jsonify(error="No such disposition list."), 404
+
+
+bp = Blueprint("dispositions", __name__)
 
 
 @bp.get("/dispositions")

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request, send_file
 
-from archive_app import audit, downloads, retention, uploads
+from archive_app import audit
 from archive_app.api.representations import document_json
 from archive_app.db.interfaces import DuplicateDocument
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
-from archive_app.domain.numbers import NumberError, bounded
 from archive_app.domain.roles import Permission
-from archive_app.web.security import actor, client_ip, requires, services
-from archive_app.web.trail import note_view
+from archive_app.http.audit_reads import note_view
+from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.intake import uploads
+from archive_app.recordkeeping import retention
+from archive_app.records import downloads
 from ingest.models import RejectedFile
+from vocabulary.numbers import NumberError, bounded
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp = Blueprint("documents", __name__)
 
 
 @bp.post("/documents")

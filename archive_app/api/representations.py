@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import url_for
 
 from archive_app.domain.entities import DispositionList, Document, Hold, Page
-from archive_app.domain.metadata import format_tps
 from archive_app.domain.retention import Retention
+from vocabulary.places import format_tps
 
 
 def metadata_json(doc: Document) -> dict:
@@ -45,10 +45,10 @@ def document_json(
         "size": doc.size,
         "indexed": doc.index_state.value == "indexed",
         "links": {
-            "self": url_for("api.get_document", doc_id=doc.id),
-            "original": url_for("api.download", doc_id=doc.id, what="original"),
-            "pdf": url_for("api.download", doc_id=doc.id, what="pdf"),
-            "text": url_for("api.download", doc_id=doc.id, what="text"),
+            "self": url_for("api.documents.get_document", doc_id=doc.id),
+            "original": url_for("api.documents.download", doc_id=doc.id, what="original"),
+            "pdf": url_for("api.documents.download", doc_id=doc.id, what="pdf"),
+            "text": url_for("api.documents.download", doc_id=doc.id, what="text"),
         },
     }
     if pages is not None:
@@ -59,8 +59,12 @@ def document_json(
                 "confidence": round(p.confidence, 1) if p.confidence is not None else None,
                 "words": p.words,
                 "rotation": p.rotation,
-                "view": url_for("api.page_image", doc_id=doc.id, number=p.number, size="view"),
-                "thumb": url_for("api.page_image", doc_id=doc.id, number=p.number, size="thumb"),
+                "view": url_for(
+                    "api.documents.page_image", doc_id=doc.id, number=p.number, size="view"
+                ),
+                "thumb": url_for(
+                    "api.documents.page_image", doc_id=doc.id, number=p.number, size="thumb"
+                ),
             }
             for p in pages
         ]
@@ -134,7 +138,9 @@ def disposition_json(d: DispositionList, items=None) -> dict:
         "decision_comment": d.decision_comment or None,
         "executed_by": d.executed_by or None,
         "executed_at": _iso(d.executed_at),
-        "report": url_for("api.disposition_report", list_id=d.id) if d.report_key else None,
+        "report": url_for("api.dispositions.disposition_report", list_id=d.id)
+        if d.report_key
+        else None,
         "report_sha256": d.report_sha256 or None,
         "packages": d.packages,
     }
@@ -156,8 +162,16 @@ def hit_json(doc: Document, score: float, highlights) -> dict:
         "highlights": list(highlights),
         "pages": doc.page_count,
         "thumbnail": (
-            url_for("api.page_image", doc_id=doc.id, number=1, size="thumb")
+            url_for("api.documents.page_image", doc_id=doc.id, number=1, size="thumb")
             if doc.page_count
             else None
         ),
     }
+
+
+def _page_url(doc_id: str, number: int, size: str) -> str:
+    return url_for("api.documents.page_image", doc_id=doc_id, number=number, size=size)
+
+
+def _report_url(list_id: int) -> str:
+    return url_for("api.dispositions.disposition_report", list_id=list_id)

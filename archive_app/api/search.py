@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 
-from archive_app import searching
-from archive_app.api.documents import bp
 from archive_app.api.representations import hit_json
 from archive_app.domain.roles import Permission
-from archive_app.web.security import requires, services
-from archive_app.web.trail import note_search
+from archive_app.http.audit_reads import note_search
+from archive_app.http.security import requires, services
+from archive_app.records import search_results
 from search.query import QueryError, parse_search
+
+bp = Blueprint("search", __name__)
 
 
 @bp.get("/search")
@@ -18,7 +19,7 @@ from search.query import QueryError, parse_search
 def search():
     try:
         query = parse_search(request.args)
-        found = searching.run(services(), query)
+        found = search_results.run(services(), query)
     except QueryError as exc:
         return jsonify(error=str(exc), fields={exc.field: str(exc)}), 400
     note_search(request.args, found.total, via="api")

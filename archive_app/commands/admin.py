@@ -126,7 +126,8 @@ def reindex(ctx):
     """Rebuild the search index from the metadata database (searches keep working)."""
     from tqdm import tqdm
 
-    from archive_app import audit, indexing
+    from archive_app import audit
+    from archive_app.records import indexing
 
     services = ctx.services
     services.metadata.migrate()
@@ -142,7 +143,7 @@ def reindex(ctx):
 @pass_ctx
 def retry(ctx, doc_ids):
     """Queue failed records DOC_IDS for processing again."""
-    from archive_app import uploads
+    from archive_app.intake import uploads
 
     failed = 0
     for doc_id in doc_ids:
@@ -175,9 +176,9 @@ def transfer(ctx, target_env, limit):
     from tqdm import tqdm
 
     from archive_app import audit
+    from archive_app.operations.transfer import TransferError
+    from archive_app.operations.transfer import transfer as run_transfer
     from archive_app.services import build_services
-    from archive_app.transfer import TransferError
-    from archive_app.transfer import transfer as run_transfer
     from config.settings import SettingsError, load_settings
 
     source = ctx.services

@@ -101,7 +101,7 @@ def _files(paths) -> list[tuple[Path, str]]:
 @pass_ctx
 def ingest(ctx, paths, manifest, label, wait, workers, **shared):  # noqa: PLR0913
     """Archive files, folders or ZIPs (PDF, TIFF, JPEG, PNG) and print their record ids."""
-    from archive_app import batches
+    from archive_app.intake import batches
 
     services = ctx.services
     ensure_ready(services)
@@ -177,7 +177,7 @@ def _wait(services, ids, workers) -> None:
 @pass_ctx
 def watch(ctx, folder, manifest, interval, settle, once, **shared):
     """Hot folder: archive what a scanner drops into FOLDER, then move it to done/ or failed/."""
-    from archive_app.hotfolder import HotFolder
+    from archive_app.intake.hotfolder import HotFolder
 
     services = ctx.services
     ensure_ready(services)
@@ -200,7 +200,7 @@ def watch(ctx, folder, manifest, interval, settle, once, **shared):
 def _take(services, hot, batch_id: int, path: Path, lookup) -> None:
     """One file of the hot folder. An unexpected error (a backend away, most likely) leaves
     the file where it is for the next look; after ``hot.MAX_TRIES`` it goes to failed/."""
-    from archive_app import batches
+    from archive_app.intake import batches
 
     try:
         outcomes = batches.add_file(services, batch_id, path, path.name, cli_actor(),
@@ -219,8 +219,8 @@ def _take(services, hot, batch_id: int, path: Path, lookup) -> None:
 
 def _start(services, label: str, source: str, shared: dict) -> int:
     """A new batch, or exit 2 naming each wrong option (checked before any file is read)."""
-    from archive_app import batches
     from archive_app.domain.metadata import MetadataError
+    from archive_app.intake import batches
 
     try:
         return batches.start(services, label, source, shared, cli_actor())

@@ -17,7 +17,7 @@ from archive_app.commands.context import cli_actor, pass_ctx
 def ensure_ready(services) -> None:
     """Create the data folder, bring the database schema up to date, load the example
     retention schedule on first start."""
-    from archive_app import retention
+    from archive_app.recordkeeping import retention
 
     services.settings.data_dir.mkdir(parents=True, exist_ok=True)
     services.metadata.migrate()
@@ -61,8 +61,8 @@ def init(ctx):
 @pass_ctx
 def serve(ctx, host, port, workers):
     """Serve the web UI and API with gunicorn, plus task workers."""
-    from archive_app.worker_pool import start_child
-    from archive_app.wsgi_server import run_gunicorn
+    from archive_app.operations.worker_pool import start_child
+    from archive_app.operations.wsgi_server import run_gunicorn
 
     services = ctx.services
     ensure_ready(services)
@@ -107,7 +107,7 @@ def worker(ctx, workers, threads, no_periodic):
         click.echo(f"Task worker: {shape} on the {settings.queue_backend} queue, pid {os.getpid()}")
         ctx.services.queue.run_worker(count, periodic=not no_periodic)
         return
-    from archive_app.worker_pool import WorkerPool
+    from archive_app.operations.worker_pool import WorkerPool
 
     click.echo(f"Task workers: {count} processes on the {settings.queue_backend} queue")
     sys.exit(WorkerPool(count).run())
@@ -122,7 +122,7 @@ def register(group) -> None:
 @pass_ctx
 def doctor(ctx):
     """Check the configuration and every backend; explain what is wrong."""
-    from archive_app.doctor import run_checks
+    from archive_app.operations.doctor import run_checks
 
     checks = run_checks(ctx.services)
     for check in checks:

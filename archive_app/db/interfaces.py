@@ -16,6 +16,10 @@ from archive_app.domain.metadata import RecordMetadata
 from archive_app.domain.roles import Role
 
 
+class MetadataUnavailable(IOError):
+    """The metadata database cannot be reached or is busy; the caller may retry later."""
+
+
 class DuplicateDocument(Exception):
     def __init__(self, existing_id: str):
         super().__init__(f"already archived as {existing_id}")

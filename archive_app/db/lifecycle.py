@@ -14,6 +14,7 @@ from archive_app.db.session import Sessions
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import StoredFile
 from archive_app.domain.records import IndexState, Status
+from vocabulary.text import squash
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ class SqlLifecycleRepository:
             )
         for name, value in (filters or {}).items():
             column = getattr(DocumentRow, name)
-            query = query.where(func.lower(column) == str(value).lower()
+            query = query.where(func.lower(column) == squash(value)
                                 if isinstance(value, str) else column == value)  # fmt: skip
         query = query.order_by(DocumentRow.retention_due_at, DocumentRow.id)
         with self._s.read() as s:

@@ -18,6 +18,7 @@ from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import Document
 from archive_app.domain.metadata import RecordMetadata
 from archive_app.domain.records import IndexState, Status
+from vocabulary.text import squash
 
 
 class SqlReadingsRepository:
@@ -79,7 +80,7 @@ class SqlReadingsRepository:
         for name, value in filters.items():
             column = getattr(DocumentRow, name)
             query = query.where(
-                func.lower(column) == value.lower() if isinstance(value, str) else column == value
+                func.lower(column) == squash(value) if isinstance(value, str) else column == value
             )
         last = ""
         while True:

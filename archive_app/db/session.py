@@ -1,13 +1,21 @@
-"""Short transactions: ``read()`` for queries, ``write()`` for changes (commit or roll back)."""
+"""Short transactions: ``read()`` for queries, ``write()`` for changes (commit or roll back).
+
+The database being away (refused, dropped, timed out, locked too long) leaves this module
+as ``MetadataUnavailable``, the port's own word for it, so no caller needs to know
+SQLAlchemy's exceptions: the web answers 503 and the workers try again later.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive_app.db.engine import Engines
+from archive_app.db.interfaces import MetadataUnavailable
 
 
 class Sessions:
@@ -18,10 +26,18 @@ class Sessions:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._read() as session:
+        with _unavailable(), self._read() as session:
             yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with self._write() as session, session.begin():
+        with _unavailable(), self._write() as session, session.begin():
             yield session
+
+
+@contextmanager
+def _unavailable() -> Iterator[None]:
+    try:
+        yield
+    except (OperationalError, InterfaceError, PoolTimeout) as exc:
+        raise MetadataUnavailable(f"metadata database unavailable: {exc}"[:300]) from exc

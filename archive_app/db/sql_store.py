@@ -12,7 +12,7 @@ from archive_app.db.engine import make_engines
 from archive_app.db.lifecycle import SqlLifecycleRepository
 from archive_app.db.login_attempts import SqlLoginAttempts
 from archive_app.db.readings import SqlReadingsRepository
-from archive_app.db.records_management import (
+from archive_app.db.recordkeeping import (
     SqlDispositionRepository,
     SqlHoldRepository,
     SqlScheduleRepository,

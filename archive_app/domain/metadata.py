@@ -12,16 +12,14 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, Protocol
 
-from archive_app.domain.numbers import whole_number
+from vocabulary.numbers import whole_number
+from vocabulary.places import FIRST_YEAR, TPS_MAX, format_tps, normalize_place, parse_tps
 
 PLACE_FIELDS = ("province", "regency", "district", "village")
 REQUIRED_FIELDS = ("election", "form_type", "year", *PLACE_FIELDS, "tps")
 OPTIONAL_FIELDS = ("region_code", "title", "notes", "record_date")
 ALL_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
-FIRST_YEAR = 1955  # Indonesia's first general election
-TPS_MAX = 999
 _REGION_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
-_TPS = re.compile(r"^(?:TPS)?\s*[:.\-]?\s*0*(\d{1,3})$", re.IGNORECASE)
 
 
 class MetadataError(ValueError):
@@ -67,27 +65,6 @@ class RecordMetadata:
         values = {field.name: getattr(self, field.name) for field in fields(self)}
         values["record_date"] = self.record_date.isoformat() if self.record_date else ""
         return values
-
-
-def format_tps(number: int) -> str:
-    return f"TPS {number:03d}" if number else "TPS ?"
-
-
-def parse_tps(value: Any) -> int | None:
-    """Accept 5, "5", "005", "TPS 005", "TPS: 5"; None when it is not a TPS number."""
-    match = _TPS.match(str(value).strip()) if value is not None else None
-    if not match:
-        return None
-    number = int(match.group(1))
-    return number if 1 <= number <= TPS_MAX else None
-
-
-def normalize_place(value: str) -> str:
-    """Collapse whitespace; fix ALL-CAPS or all-lower typing so facets group one name once."""
-    text = " ".join(str(value).split())
-    if text.isupper() or text.islower():
-        text = text.title()
-    return text
 
 
 UNKNOWN = {"year": 0, "tps": 0}  # how a required field not known yet is stored

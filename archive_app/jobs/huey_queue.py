@@ -3,7 +3,7 @@
 A consumer's workers are threads: a forked worker process would inherit SQLite's
 in-process lock bookkeeping of the parent's open connections and can then wait forever
 for a lock nobody holds. More cores are used by more consumer processes, each started
-fresh (archive_app.worker_pool); more machines run more `archive worker`s on Redis.
+fresh (archive_app.operations.worker_pool); more machines run more `archive worker`s on Redis.
 Periodic tasks re-enqueue lost jobs and catch up the search index every minute.
 """
 
@@ -17,7 +17,8 @@ from collections.abc import Callable
 
 from huey import RedisHuey, SqliteHuey, crontab
 
-from archive_app import indexing, sweeping
+from archive_app.operations import sweeping
+from archive_app.records import indexing
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class HueyTaskQueue:
         def process_document(doc_id: str, attempt: int = 0) -> None:
             """A failure that may pass (``processing`` re-raises only those) is tried again
             later, each time later; a file that can never work fails alone, at once."""
-            from archive_app import processing  # OCR stack: loaded only where tasks run
+            from archive_app.records import processing  # OCR stack: only where tasks run
 
             try:
                 processing.process(self.runtime(), doc_id)
@@ -88,14 +89,14 @@ class HueyTaskQueue:
         @huey.periodic_task(crontab(minute="*/10"), name="audit_checkpoint")
         def audit_checkpoint() -> None:
             """Anchor the audit trail outside the database (docs/security.md)."""
-            from archive_app import audit_checkpoints
+            from archive_app.audit import checkpoints
 
-            audit_checkpoints.write_checkpoint(self.runtime())
+            checkpoints.write_checkpoint(self.runtime())
 
         @huey.periodic_task(crontab(minute="17", hour="1"), name="daily")
         def daily() -> None:
             """Nightly: retention states whose dates came, then a slice of fixity checks."""
-            from archive_app import fixity, retention
+            from archive_app.recordkeeping import fixity, retention
 
             retention.daily(self.runtime())
             fixity.scheduled(self.runtime())

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from archive_app import accounts
 from archive_app.domain.roles import Permission, Role
-from archive_app.web.security import actor, client_ip, requires, services
+from archive_app.http.security import actor, client_ip, requires, services
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -9,11 +9,11 @@ import io
 
 from flask import Blueprint, Response, render_template, request
 
-from archive_app import audit, auditing
-from archive_app.domain.numbers import page_number
+from archive_app import audit
 from archive_app.domain.roles import Permission
-from archive_app.web.links import with_query
-from archive_app.web.security import actor, client_ip, requires, services
+from archive_app.http.links import with_query
+from archive_app.http.security import actor, client_ip, requires, services
+from vocabulary.numbers import page_number
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -54,7 +54,7 @@ def export():
     audit.record(services(), actor(), "audit.export", "", client_ip(),
                  filters={k: v for k, v in chosen.items() if v})  # fmt: skip
     out = io.StringIO()
-    auditing.write_csv(services(), out, **chosen)
+    audit.write_csv(services(), out, **chosen)
     return Response(
         out.getvalue(),
         mimetype="text/csv",

@@ -9,7 +9,7 @@ from flask_login import current_user, login_user, logout_user
 
 from archive_app import accounts, audit
 from archive_app.domain.roles import Permission
-from archive_app.web.security import LoginUser, client_ip, public, requires, services
+from archive_app.http.security import LoginUser, client_ip, public, requires, services
 
 bp = Blueprint("auth", __name__)
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from archive_app import disposition
-from archive_app.disposition import OPEN, DispositionError
-from archive_app.domain.numbers import whole_number
 from archive_app.domain.roles import Permission
-from archive_app.web.security import actor, client_ip, requires, services
+from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.recordkeeping import disposition
+from archive_app.recordkeeping.disposition import OPEN, DispositionError
+from vocabulary.numbers import whole_number
 
 bp = Blueprint("dispositions", __name__, url_prefix="/dispositions")
 

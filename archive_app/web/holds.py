@@ -10,10 +10,11 @@ import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from archive_app import holds, searching
 from archive_app.domain.roles import Permission
-from archive_app.holds import HoldError
-from archive_app.web.security import actor, client_ip, requires, services
+from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.recordkeeping import holds
+from archive_app.recordkeeping.holds import HoldError
+from archive_app.records import search_results
 from search.query import QueryError, parse_search
 
 bp = Blueprint("holds", __name__, url_prefix="/holds")
@@ -76,7 +77,7 @@ def _form(values: dict, error: str | None):
     matches = None
     if query and not values.get("document_ids", "").strip():
         try:
-            matches = searching.run(services(), parse_search({**query, "per_page": "1"})).total
+            matches = search_results.run(services(), parse_search({**query, "per_page": "1"})).total
         except QueryError as exc:
             error = error or str(exc)
     return render_template(

@@ -11,13 +11,15 @@ from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from archive_app import audit, csv_export, retention
-from archive_app.domain.numbers import page_number, whole_number
+from archive_app import audit
+from archive_app.domain import spreadsheet
 from archive_app.domain.roles import Permission
+from archive_app.http.links import with_query
+from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.recordkeeping import retention
 from archive_app.web.labels import retention_label
-from archive_app.web.links import with_query
-from archive_app.web.security import actor, client_ip, requires, services
 from search.interfaces import RETENTION_STATES
+from vocabulary.numbers import page_number, whole_number
 
 bp = Blueprint("retention", __name__, url_prefix="/retention")
 
@@ -138,7 +140,7 @@ def _batches(svc, chosen: dict):
 def _csv_rows(svc, batches):
     """Streamed batch by batch: an export of a whole province must not sit in memory."""
     out = io.StringIO()
-    writer = csv_export.writer(out)
+    writer = spreadsheet.writer(out)
     writer.writerow(CSV_COLUMNS)
     yield out.getvalue()
     for ids in batches:

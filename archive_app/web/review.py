@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from archive_app import review
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
-from archive_app.web.security import actor, client_ip, requires, services
+from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.records import review
 
 bp = Blueprint("review", __name__)
 

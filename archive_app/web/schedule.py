@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from archive_app import retention
-from archive_app.domain.numbers import whole_number
 from archive_app.domain.retention import Disposition, ScheduleError, Trigger
 from archive_app.domain.roles import Permission
-from archive_app.web.security import actor, client_ip, requires, services
+from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.recordkeeping import retention
+from vocabulary.numbers import whole_number
 
 bp = Blueprint("schedule", __name__, url_prefix="/retention/schedule")
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from archive_app import accounts, audit, auditing, retention, searching, uploads
+from archive_app import accounts, audit
 from archive_app.db.interfaces import DuplicateDocument
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
-from archive_app.domain.numbers import page_number, whole_number
 from archive_app.domain.roles import Permission
-from archive_app.web.links import with_query
-from archive_app.web.security import actor, client_ip, requires, services
-from archive_app.web.trail import note_search, note_view
+from archive_app.http.audit_reads import note_search, note_view
+from archive_app.http.links import with_query
+from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.intake import uploads
+from archive_app.recordkeeping import retention
+from archive_app.records import search_results
 from ingest.models import RejectedFile
 from search.interfaces import FILTER_FIELDS
 from search.query import QueryError, parse_search
+from vocabulary.numbers import page_number, whole_number
 
 bp = Blueprint("web", __name__)
 
@@ -50,7 +53,7 @@ def search():
     found, error = None, None
     try:
         query = parse_search(args)
-        found = searching.run(services(), query)
+        found = search_results.run(services(), query)
     except QueryError as exc:
         error, query = str(exc), None
     if found is not None and args:  # the bare landing page is browsing, not a search
@@ -65,7 +68,7 @@ def search():
         facet_url=lambda field, value: with_query("web.search", {**args, field: value, "page": 1}),
         hold_url=with_query("holds.new", {k: v for k, v in args.items() if k in HOLD_FIELDS}),
         page_url=lambda page: with_query("web.search", {**args, "page": page}),
-        tally_url=with_query("api.tally_csv", args),
+        tally_url=with_query("api.tallies.tally_csv", args),
     ), (400 if error else 200)
 
 
@@ -125,7 +128,7 @@ def document(doc_id: str):
         retention=retention.state_of(svc, doc),
         fixity=svc.metadata.lifecycle.fixity_of(doc_id) if audited else None,
         lists=svc.metadata.dispositions.lists_for_document(doc_id),
-        timeline=auditing.timeline(svc, doc_id, limit=100) if audited else None,
+        timeline=audit.timeline(svc, doc_id, limit=100) if audited else None,
         readings=svc.metadata.readings.get(doc_id),
     )
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import time
 
-from archive_app import sweeping, uploads
 from archive_app.domain.records import Status
+from archive_app.intake import uploads
+from archive_app.operations import sweeping
 from tests.formgen import make_form
 
 META = {

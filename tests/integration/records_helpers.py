@@ -7,7 +7,7 @@ import io
 
 from PIL import Image
 
-from archive_app import uploads
+from archive_app.intake import uploads
 
 META = {
     "election": "PPWP",

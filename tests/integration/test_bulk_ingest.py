@@ -92,7 +92,7 @@ def test_zip_bombs_and_oversized_archives_are_refused_whole(client, services, to
     [outcome] = add(client, tokens["archivist"], batch, "bomb.zip", bomb.read_bytes())
     assert outcome["outcome"] == "rejected" and "zip bomb" in outcome["message"]
     many = make_zip(tmp_path / "many.zip", {f"f{i}.png": tiny_png(i) for i in range(12)})
-    from archive_app import batches
+    from archive_app.intake import batches
 
     small = services.settings.with_overrides(max_zip_files=10)
     services.settings = small
@@ -175,7 +175,8 @@ def test_a_resumable_upload_continues_after_a_dropped_connection(client, tokens)
 
 
 def test_an_abandoned_resumable_upload_is_swept_after_a_day(client, services, tokens):
-    from archive_app import resumable, sweeping
+    from archive_app.intake import resumable
+    from archive_app.operations import sweeping
 
     token = tokens["archivist"]
     tus = {**bearer(token), "Tus-Resumable": "1.0.0"}
@@ -284,6 +285,6 @@ def test_the_hot_folder_takes_complete_files_and_files_them_away(settings, tmp_p
 
 @pytest.mark.parametrize("name", ["../x.png", "/abs/x.png", "C:/x.png", "a/../../x.png"])
 def test_unsafe_zip_names_are_recognised(name):
-    from archive_app.zips import _unsafe_name
+    from archive_app.intake.zips import _unsafe_name
 
     assert _unsafe_name(name)

@@ -13,9 +13,9 @@ from datetime import timedelta
 
 import pytest
 
-from archive_app import uploads
 from archive_app.domain.clock import utcnow
 from archive_app.domain.records import Status
+from archive_app.intake import uploads
 from tests.formgen import make_form
 
 META = [

@@ -8,7 +8,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from archive_app import indexing, sweeping
+from archive_app.operations import sweeping
+from archive_app.records import indexing
 from tests.conftest import bearer, make_settings
 from tests.integration.api_helpers import leftovers, upload, wait_settled
 

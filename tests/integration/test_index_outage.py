@@ -3,7 +3,7 @@ the Elasticsearch outage is in test_faults.py)."""
 
 from __future__ import annotations
 
-from archive_app import indexing
+from archive_app.records import indexing
 from archive_app.services import build_services
 from tests.conftest import bearer
 from tests.integration.api_helpers import upload, wait_settled

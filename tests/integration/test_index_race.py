@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from archive_app import indexing
+from archive_app.records import indexing
 from tests.conftest import bearer
 from tests.integration.api_helpers import settings_for, upload, wait_settled
 

@@ -15,10 +15,11 @@ import bagit
 import pymupdf
 import pytest
 
-from archive_app import accounts, disposition, holds, retention
-from archive_app.disposition import DispositionError
+from archive_app import accounts
 from archive_app.domain.records import record_prefix
-from archive_app.holds import HoldError
+from archive_app.recordkeeping import disposition, holds, retention
+from archive_app.recordkeeping.disposition import DispositionError
+from archive_app.recordkeeping.holds import HoldError
 from search.query import parse_search
 from tests.integration.records_helpers import add
 

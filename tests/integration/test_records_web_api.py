@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from archive_app import fixity, retention, uploads
+from archive_app.intake import uploads
+from archive_app.recordkeeping import fixity, retention
 from tests.conftest import bearer
 from tests.integration.records_helpers import META, add
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from archive_app import uploads
 from archive_app.domain.roles import Role, can
+from archive_app.intake import uploads
 from tests.conftest import bearer
 from tests.formgen import make_form
 

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive_app import uploads
 from archive_app.domain.roles import Role
+from archive_app.intake import uploads
 from tests.conftest import bearer
 from tests.factories import META
 from tests.integration.records_helpers import tiny_png
@@ -124,7 +124,7 @@ def test_after_the_fuzzing_the_server_still_serves(fuzz_target):
         )
 
 
-PUBLIC = {"auth.login", "health.healthz", "api.upload_options", "static"}
+PUBLIC = {"auth.login", "health.healthz", "api.uploads.upload_options", "static"}
 
 
 def test_every_route_is_public_or_role_checked_and_never_both(app):
@@ -142,7 +142,7 @@ def test_every_route_is_public_or_role_checked_and_never_both(app):
 
 def test_a_view_marked_both_public_and_role_checked_is_refused_at_import():
     from archive_app.domain.roles import Permission
-    from archive_app.web.security import public, requires
+    from archive_app.http.security import public, requires
 
     def view():
         return ""

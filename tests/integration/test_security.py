@@ -12,8 +12,10 @@ import sqlite3
 
 import pytest
 
-from archive_app import accounts, audit, audit_checkpoints, uploads
+from archive_app import accounts, audit
+from archive_app.audit import checkpoints
 from archive_app.domain.roles import Role
+from archive_app.intake import uploads
 from tests.conftest import PASSWORD, bearer, make_settings
 from tests.factories import META, mark_processed
 from tests.formgen import make_form
@@ -60,7 +62,7 @@ def test_given_a_forged_cursor_when_searching_then_it_is_refused_and_the_worker_
 
 
 def test_given_a_cursor_the_server_gave_when_followed_then_it_continues(client, services, tokens):
-    from archive_app import indexing
+    from archive_app.records import indexing
     from tests.integration.records_helpers import tiny_png
 
     for n in range(3):
@@ -215,12 +217,12 @@ def test_given_a_checkpoint_when_the_newest_entries_are_deleted_then_verify_says
 ):
     for n in range(5):
         audit.record(services, "archivist", "download", f"document:{n}")
-    checkpoint = audit_checkpoints.write_checkpoint(services)
-    assert checkpoint is not None and audit_checkpoints.verify(services).ok
-    assert audit_checkpoints.write_checkpoint(services) is None  # nothing new
+    checkpoint = checkpoints.write_checkpoint(services)
+    assert checkpoint is not None and checkpoints.verify(services).ok
+    assert checkpoints.write_checkpoint(services) is None  # nothing new
     with _sqlite(services) as db:
         db.execute("DELETE FROM audit_events WHERE id > ?", (checkpoint.last_id - 2,))
-    report = audit_checkpoints.verify(services)
+    report = checkpoints.verify(services)
     assert not report.ok and "truncated" in report.problem
 
 
@@ -230,7 +232,7 @@ def test_given_a_checkpoint_when_the_whole_chain_is_recomputed_then_verify_says_
     from archive_app.domain.audit import GENESIS, AuditEntry, entry_hash
 
     audit.record(services, "auditor", "download", "document:x")
-    audit_checkpoints.write_checkpoint(services)
+    checkpoints.write_checkpoint(services)
     with _sqlite(services) as db:  # someone with database access edits and re-chains it all
         db.execute("UPDATE audit_events SET actor = 'someone-else' WHERE actor = 'auditor'")
         prev = GENESIS
@@ -247,7 +249,7 @@ def test_given_a_checkpoint_when_the_whole_chain_is_recomputed_then_verify_says_
                 "UPDATE audit_events SET prev_hash=?, hash=? WHERE id=?", (prev, new, row[0])
             )
             prev = new
-    report = audit_checkpoints.verify(services)
+    report = checkpoints.verify(services)
     assert report.broken is None and "rewritten" in report.problem
 
 
@@ -256,7 +258,7 @@ def test_given_the_cli_when_verifying_a_truncated_trail_then_it_exits_1(services
     import subprocess
     import sys
 
-    audit_checkpoints.write_checkpoint(services)
+    checkpoints.write_checkpoint(services)
     with _sqlite(services) as db:
         db.execute("DELETE FROM audit_events WHERE id = (SELECT max(id) FROM audit_events)")
     env = {**os.environ, "ARCHIVE_DATA_DIR": str(services.settings.data_dir),
@@ -305,7 +307,7 @@ def test_given_a_ready_record_not_in_review_when_an_archivist_posts_changes_then
 def test_given_a_held_record_in_review_when_changed_then_it_is_frozen(
     client, services, tokens, doc_id
 ):
-    from archive_app import holds
+    from archive_app.recordkeeping import holds
 
     mark_processed(services, doc_id, review=True)
     holds.place(services, reason="sengketa", case_ref="PHPU-1", document_ids=[doc_id],
@@ -316,7 +318,7 @@ def test_given_a_held_record_in_review_when_changed_then_it_is_frozen(
 def test_given_a_form_type_in_another_series_when_an_archivist_changes_it_then_refused(
     client, services, tokens, doc_id
 ):
-    from archive_app import retention
+    from archive_app.recordkeeping import retention
 
     retention.ensure_schedule(services, "admin")
     mark_processed(services, doc_id, review=True)

@@ -7,11 +7,13 @@ import hashlib
 
 import pytest
 
-from archive_app import accounts, processing, uploads
+from archive_app import accounts
 from archive_app.domain.audit import GENESIS, entry_hash
 from archive_app.domain.records import Status
+from archive_app.intake import uploads
+from archive_app.operations.transfer import TransferError, transfer
+from archive_app.records import processing
 from archive_app.services import build_services
-from archive_app.transfer import TransferError, transfer
 from search.query import parse_search
 from tests.conftest import make_settings
 from tests.formgen import make_form

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageDraw
 
-from config.vocabulary import load_vocabulary
 from ingest import extract
 from ingest.codes import parse_codes, read_codes
 from ingest.extract import REVIEW_THRESHOLD
@@ -24,6 +23,7 @@ from ingest.pipeline import process_file
 from ingest.terms import CODE_CONFIDENCE, CONFLICT_CONFIDENCE
 from tests.formgen import PAGE_PX, draw_page, make_form
 from tests.qr_forms import code_image, make_form_with_qr, place_code
+from vocabulary.elections import load_vocabulary
 
 VOCABULARY = load_vocabulary()
 JATEN = dict(province="Jawa Tengah", regency="Karanganyar", district="Jaten", village="Papahan")

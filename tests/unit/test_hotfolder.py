@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 
-from archive_app import hotfolder
-from archive_app.hotfolder import HotFolder
+from archive_app.intake import hotfolder
+from archive_app.intake.hotfolder import HotFolder
 
 
 def test_a_file_is_taken_only_once_it_stopped_changing(tmp_path):

@@ -2,8 +2,9 @@
 
 import pytest
 
-from archive_app.domain.metadata import MetadataError, parse_tps, validate_metadata
-from config.vocabulary import load_vocabulary
+from archive_app.domain.metadata import MetadataError, validate_metadata
+from vocabulary.elections import load_vocabulary
+from vocabulary.places import parse_tps
 
 GOOD = {
     "election": "ppwp",

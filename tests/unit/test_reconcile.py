@@ -1,5 +1,5 @@
 """Typed metadata against what the page reader found: which value is kept, and when a
-person has to look (archive_app/readings.py). Readings are given as the readers return
+person has to look (archive_app/reconcile.py). Readings are given as the readers return
 them, so each rule is checked on its own."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from archive_app import readings
 from archive_app.domain.entities import Document
 from archive_app.domain.metadata import validate_metadata
 from archive_app.domain.records import IndexState, Status
+from archive_app.records import reconcile
 from config.settings import load_settings
 from ingest.models import FieldReading, PageResult, ProcessedDocument
 
@@ -37,7 +37,7 @@ def settle(services, given: dict, header: dict[str, FieldReading]):
     page = PageResult(1, "ocr", "", 90.0, 100, 0, 10, 10, Path("v"), Path("t"),
                       readings={"codes": [], "header": header, "tally": None})  # fmt: skip
     result = ProcessedDocument([page], Path("p.pdf"), Path("t.txt"))
-    return readings.reconcile(services, doc, given, result)
+    return reconcile.reconcile(services, doc, given, result)
 
 
 def test_typed_and_read_alike_is_kept_without_review(services):
@@ -77,6 +77,6 @@ def test_without_the_tally_reader_a_result_form_is_not_flagged_for_numbers_never
     data = str(tmp_path / "data")
     settings = load_settings(env={"ARCHIVE_DATA_DIR": data, "ARCHIVE_PAGE_READERS": "codes"})
     services = SimpleNamespace(settings=settings)
-    assert list(readings.page_readers(services)) == ["codes"]
+    assert list(reconcile.page_readers(services)) == ["codes"]
     settled = settle(services, TYPED, {})
     assert settled.tally is None and settled.tally_low_confidence is False

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive_app import csv_export
+from archive_app.domain import spreadsheet
 from archive_app.domain.audit import Checkpoint, compare_to_checkpoint
-from archive_app.domain.numbers import NumberError, bounded, page_number, whole_number
 from archive_app.domain.throttle import ACCOUNT, Attempts, after_failure
+from vocabulary.numbers import NumberError, bounded, page_number, whole_number
 
 NOW = datetime(2026, 12, 6, 10, 0, 0)
 
@@ -87,7 +87,7 @@ def test_given_a_checkpoint_when_the_trail_lost_its_newest_entries_then_truncati
 
 def test_given_cells_that_spreadsheets_would_run_when_written_then_they_are_text():
     out = io.StringIO()
-    writer = csv_export.writer(out)
+    writer = spreadsheet.writer(out)
     writer.writerow(['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "\tx", "Papahan", 5])
     assert out.getvalue().strip() == (
         '"\'=HYPERLINK(""http://x"",""y"")",\'+1,\'-2,\'@SUM(A1),\'\tx,Papahan,5'

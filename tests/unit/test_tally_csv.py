@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive_app.csv_export import defuse as _text
+from archive_app.domain.spreadsheet import defuse as _text
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from archive_app import audit
 from archive_app.domain.clock import utcnow
-from archive_app.web.security import actor, client_ip, services
+from archive_app.http.security import actor, client_ip, services
 
 # The record page polls the API while a scan is processed, and people reload pages: one
 # entry per user, record and minute says who looked at what without burying the trail.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from archive_app import audit, holds, indexing, retention, sidecar
-from archive_app.disposition import OPEN as OPEN_LISTS
+from archive_app import audit
 from archive_app.domain.metadata import validate_metadata
 from archive_app.domain.records import Status
+from archive_app.recordkeeping import holds, retention
+from archive_app.recordkeeping.disposition import OPEN as OPEN_LISTS
+from archive_app.records import indexing, sidecar
 
 
 class NotReviewable(Exception):

@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from archive_app import audit, holds, retention, sidecar
+from archive_app import audit
 from archive_app.db.interfaces import DuplicateDocument
 from archive_app.domain.entities import NewDocument, StoredFile
 from archive_app.domain.metadata import validate_metadata
 from archive_app.domain.records import FileRole, Status, object_key
+from archive_app.recordkeeping import holds, retention
+from archive_app.records import sidecar
 from archive_app.storage.interfaces import CHUNK
 from ingest.models import RejectedFile
 from ingest.sniff import inspect

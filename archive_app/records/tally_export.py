@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 
-from archive_app import csv_export
+from archive_app.domain import spreadsheet
 
 COLUMNS = ("document_id", "election", "form_type", "year", "province", "regency", "district",
            "village", "tps", "line", "votes", "confidence", "consistent", "flags")  # fmt: skip
@@ -16,7 +16,7 @@ FILTERS = ("election", "form_type", "year", "province", "regency", "district", "
 def csv_lines(services, filters: dict) -> Iterator[str]:
     """The CSV, streamed line by line (a province has hundreds of thousands of numbers)."""
     buffer = io.StringIO()
-    writer = csv_export.writer(buffer)
+    writer = spreadsheet.writer(buffer)
 
     def flush() -> str:
         text = buffer.getvalue()

@@ -1,22 +1,22 @@
-"""Records management over JSON: legal holds, the retention summary, the audit trail.
+"""Records management over JSON: legal holds and the retention summary.
 
-Routes hang on the API blueprint (/api/v1). Bodies are JSON; every refusal is
+Routes hang under /api/v1. Bodies are JSON; every refusal is
 ``{"error": ...}`` with a status that says which kind of refusal it is.
 """
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 
-from archive_app import holds, retention
-from archive_app.api.documents import bp
-from archive_app.api.representations import audit_json, hold_json
-from archive_app.domain.numbers import NumberError, bounded
+from archive_app.api.representations import hold_json
 from archive_app.domain.roles import Permission
-from archive_app.holds import HoldError
-from archive_app.web.security import actor, client_ip, requires, services
+from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.recordkeeping import holds, retention
+from archive_app.recordkeeping.holds import HoldError
 from search.interfaces import FILTER_FIELDS
 from search.query import QueryError
+
+bp = Blueprint("recordkeeping", __name__)
 
 HOLD_QUERY_KEYS = ("q", *(f for f in FILTER_FIELDS if f != "retention"))
 
@@ -108,19 +108,3 @@ def retention_summary():
         due_within_year=counts["due_within_year"],
         schedule_version=retention.schedule(services()).version,
     )
-
-
-@bp.get("/audit")
-@requires(Permission.READ_AUDIT)
-def audit_trail():
-    args = request.args
-    try:
-        limit = bounded(args.get("limit"), "limit", 1, 1000, default=100)
-        offset = bounded(args.get("offset"), "offset", 0, 10**12, default=0)
-    except NumberError as exc:
-        return jsonify(error=str(exc), fields={exc.field: str(exc)}), 400
-    entries = services().metadata.audit.list(
-        actor=args.get("actor") or None, action=args.get("action") or None,
-        target=args.get("target") or None, limit=limit, offset=offset,
-    )  # fmt: skip
-    return jsonify(entries=[audit_json(e) for e in entries], limit=limit, offset=offset)

@@ -20,7 +20,7 @@ def verify(ctx, sample, older_than):
     """Re-read stored objects and compare their SHA-256 with the recorded one."""
     from tqdm import tqdm
 
-    from archive_app import fixity
+    from archive_app.recordkeeping import fixity
 
     with tqdm(unit="file", desc="verify", file=sys.stderr) as bar:
         report = fixity.verify(ctx.services, sample=sample, older_than_days=older_than,
@@ -48,10 +48,10 @@ def audit_verify(ctx):
     """Recompute the hash chain and hold it against the newest signed checkpoint."""
     from tqdm import tqdm
 
-    from archive_app import audit_checkpoints
+    from archive_app.audit import checkpoints
 
     with tqdm(unit="entry", desc="audit", file=sys.stderr, mininterval=1) as bar:
-        report = audit_checkpoints.verify(ctx.services, progress=bar.update)
+        report = checkpoints.verify(ctx.services, progress=bar.update)
     if report.broken:
         click.echo(f"BROKEN at entry {report.broken[0]}: {report.broken[1]}")
     if report.problem:
@@ -71,9 +71,9 @@ def audit_verify(ctx):
 @pass_ctx
 def audit_checkpoint(ctx):
     """Write a signed checkpoint of the trail now (workers do so every 10 minutes)."""
-    from archive_app import audit_checkpoints
+    from archive_app.audit import checkpoints
 
-    checkpoint = audit_checkpoints.write_checkpoint(ctx.services)
+    checkpoint = checkpoints.write_checkpoint(ctx.services)
     if checkpoint is None:
         click.echo("nothing new since the last checkpoint")
         return
@@ -91,7 +91,7 @@ def audit_checkpoint(ctx):
 @pass_ctx
 def audit_export(ctx, actor, action, target):
     """Write the trail (optionally filtered) as CSV to standard output."""
-    from archive_app.auditing import write_csv
+    from archive_app.audit.export import write_csv
 
     write_csv(ctx.services, sys.stdout, actor=actor, action=action, target=target)
 
@@ -105,7 +105,7 @@ def retention():
 @pass_ctx
 def retention_refresh(ctx):
     """Recompute every record's retention state now."""
-    from archive_app import retention as service
+    from archive_app.recordkeeping import retention as service
 
     click.echo(f"{service.refresh(ctx.services)} record(s) changed state")
 
@@ -114,7 +114,7 @@ def retention_refresh(ctx):
 @pass_ctx
 def retention_show(ctx):
     """Print the schedule in force and the counts by state."""
-    from archive_app import retention as service
+    from archive_app.recordkeeping import retention as service
 
     current = service.schedule(ctx.services)
     click.echo(f"schedule version {current.version}")
@@ -148,7 +148,7 @@ def disposition_execute(ctx, list_id):
     """Carry out an APPROVED list (or finish an interrupted run)."""
     from tqdm import tqdm
 
-    from archive_app import disposition as service
+    from archive_app.recordkeeping import disposition as service
 
     current = ctx.services.metadata.dispositions.get(list_id)
     total = current.items if current else 0
@@ -170,9 +170,9 @@ def holds():
 @pass_ctx
 def holds_list(ctx):
     """List active and released holds."""
-    from archive_app import csv_export
+    from archive_app.domain import spreadsheet
 
-    writer = csv_export.writer(sys.stdout, delimiter="\t")
+    writer = spreadsheet.writer(sys.stdout, delimiter="\t")
     for h in ctx.services.metadata.holds.list():
         state = "active" if h.active else f"released {h.released_at:%Y-%m-%d} by {h.released_by}"
         writer.writerow([h.id, h.case_ref, h.reason, h.records, state])

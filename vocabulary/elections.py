@@ -9,7 +9,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-DEFAULT_FILE = Path(__file__).with_name("vocabulary.toml")
+DEFAULT_FILE = Path(__file__).resolve().parents[1] / "config" / "vocabulary.toml"
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from archive_app import csv_export
+from archive_app.domain import spreadsheet
 
 COLUMNS = ("id", "at", "actor", "action", "target", "ip", "details")
 
 
 def write_csv(services, out, *, actor=None, action=None, target=None, limit=1_000_000) -> int:
-    writer = csv_export.writer(out)
+    writer = spreadsheet.writer(out)
     writer.writerow(COLUMNS)
     rows = services.metadata.audit.list(actor=actor, action=action, target=target, limit=limit)
     for row in rows:

@@ -24,6 +24,7 @@ from ingest import extract, tally
 from ingest.codes import parse_codes, read_codes
 from ingest.header import parse_header
 from ingest.models import ProcessedDocument, Tally
+from vocabulary.text import same
 
 TALLY_FORMS = ("C.HASIL", "C.HASIL.SALINAN")  # result forms at the TPS carry a vote table
 # Below this a reading that contradicts the typed value is taken for noise and the typed value
@@ -48,10 +49,6 @@ def _enabled(settings) -> list[str]:
     return [n.strip() for n in settings.page_readers.split(",") if n.strip()]
 
 
-def _same(a, b) -> bool:
-    return " ".join(str(a).split()).lower() == " ".join(str(b).split()).lower()
-
-
 def reconcile(services, doc: Document, given: dict, result: ProcessedDocument) -> PageReadings:
     vocabulary = services.settings.vocabulary
     read, disputes = _read_fields(result, vocabulary)
@@ -65,7 +62,7 @@ def reconcile(services, doc: Document, given: dict, result: ProcessedDocument) -
         typed = given.get(name)
         reading = read.get(name)
         if typed not in (None, "", 0):
-            disagrees = reading is not None and not _same(typed, reading.value)
+            disagrees = reading is not None and not same(typed, reading.value)
             if disagrees and reading.confidence >= NOISE:
                 sure = "" if reading.confidence >= extract.REVIEW_THRESHOLD else " (unsure)"
                 reasons.append(f"{name}: typed {typed!r}, the page reads {reading.value!r}{sure}")

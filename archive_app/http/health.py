@@ -7,7 +7,7 @@ from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from archive_app.domain.roles import Permission
-from archive_app.web.security import public, services
+from archive_app.http.security import public, services
 
 bp = Blueprint("health", __name__)
 

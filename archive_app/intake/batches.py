@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from archive_app import audit, uploads, zips
+from archive_app import audit
 from archive_app.db.interfaces import DuplicateDocument
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError, validate_metadata
 from archive_app.domain.records import Status
+from archive_app.intake import uploads, zips
 from ingest.models import RejectedFile
 
 

@@ -16,11 +16,12 @@ import tempfile
 import threading
 from pathlib import Path
 
-from sqlalchemy.exc import OperationalError
-
-from archive_app import audit, holds, indexing, readings, retention, sidecar
+from archive_app import audit
+from archive_app.db.interfaces import MetadataUnavailable
 from archive_app.domain.entities import Page, StoredFile
 from archive_app.domain.records import FileRole, Status, object_key
+from archive_app.recordkeeping import holds, retention
+from archive_app.records import indexing, reconcile, sidecar
 from archive_app.storage.interfaces import CHUNK, ChecksumMismatch, StoreUnavailable
 from ingest.models import FileKind, ProcessedDocument, RejectedFile
 from ingest.pipeline import process_file
@@ -28,7 +29,7 @@ from ingest.pipeline import process_file
 log = logging.getLogger(__name__)
 
 # Errors that say "a backend is away", not "this file is bad": retried without limit.
-TRANSIENT = (StoreUnavailable, OperationalError, ConnectionError, TimeoutError)
+TRANSIENT = (StoreUnavailable, MetadataUnavailable, ConnectionError, TimeoutError)
 
 
 class Lease:
@@ -112,10 +113,10 @@ def _run(services, doc, owner: str, workdir: Path) -> None:
         out,
         services.ocr,
         on_page=lambda done, total: docs.progress(doc.id, done, total),
-        readers=readings.page_readers(services),
+        readers=reconcile.page_readers(services),
     )
     given = services.metadata.readings.get(doc.id)["given"]
-    settled = readings.reconcile(services, doc, given, result)
+    settled = reconcile.reconcile(services, doc, given, result)
     doc = dataclasses.replace(doc, metadata=settled.metadata)
     files = _store_derivatives(services.objects, doc.id, result)
     files.append(StoredFile(FileRole.ORIGINAL.value, original_key, doc.sha256, doc.size, kind.mime))

@@ -19,11 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive_app import indexing
 from archive_app.domain.audit import AuditEntry
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import StoredFile
 from archive_app.domain.records import Status
+from archive_app.records import indexing
 from archive_app.storage.interfaces import CHUNK
 
 AUDIT_BATCH = 500

@@ -14,8 +14,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from archive_app import accounts
 from archive_app.domain.entities import User
-from archive_app.domain.numbers import whole_number
 from archive_app.domain.roles import Permission, can
+from vocabulary.numbers import whole_number
 
 ANONYMOUS_BODY = 64 * 1024  # bytes a request may send before it is logged in
 csrf = CSRFProtect()
@@ -66,7 +66,7 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def init_security(app) -> None:
+def init_app(app) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -7,10 +7,10 @@ import os
 import socket
 from datetime import timedelta
 
-from archive_app import resumable
 from archive_app.domain.clock import utcnow
-from archive_app.domain.numbers import whole_number
 from archive_app.domain.records import record_prefix
+from archive_app.intake import resumable
+from vocabulary.numbers import whole_number
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 
-from archive_app import audit, retention
+from archive_app import audit
+from archive_app.recordkeeping import retention
 from search.query import parse_search, record_matches
 
 log = logging.getLogger(__name__)

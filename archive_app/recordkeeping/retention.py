@@ -27,7 +27,7 @@ from archive_app.domain.retention import (
 
 log = logging.getLogger(__name__)
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "retention.toml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "retention.toml"
 
 
 def load_example() -> list[dict]:

@@ -21,8 +21,9 @@ import logging
 import shutil
 from pathlib import Path
 
-from archive_app import audit, reports
+from archive_app import audit
 from archive_app.domain.records import record_prefix
+from archive_app.recordkeeping import reports
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class DispositionError(ValueError):
 
 def propose(services, action: str, doc_ids: list[str], comment: str, actor: str,
             ip: str = "") -> int:  # fmt: skip
-    from archive_app import retention
+    from archive_app.recordkeeping import retention
 
     if action not in ACTIONS:
         raise DispositionError("The action must be destroy or transfer.")
@@ -169,7 +170,7 @@ def _delete_everything(objects, key: str) -> None:
 
 def _transfer(services, current, todo: list[str], actor: str, ip: str, progress) -> None:
     """One BagIt package per batch; records are marked only after their bag validated."""
-    from archive_app import bags
+    from archive_app.recordkeeping import bags
 
     out = services.settings.data_dir / "exports" / f"disposition-{current.id}"
     out.mkdir(parents=True, exist_ok=True)

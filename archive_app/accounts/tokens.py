@@ -1,0 +1,44 @@
+"""API tokens: random, stored only as hashes, optionally expiring."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from archive_app import audit
+from archive_app.accounts.users import AccountError
+from archive_app.domain.clock import utcnow
+from archive_app.domain.entities import User
+
+TOKEN_PREFIX = "arc_"
+MAX_TOKEN_DAYS = 3650
+
+
+def create_token(
+    services, username: str, name: str, actor: str, ip: str = "", days: int | None = None
+) -> str:
+    """Create an API token and return it; only its hash is stored, so show it once.
+
+    ``days``: the token stops working that many days from now (None: until revoked).
+    """
+    user = services.metadata.users.by_name(username)
+    if user is None:
+        raise AccountError(f"There is no user {username!r}.")
+    if days is not None and not 1 <= days <= MAX_TOKEN_DAYS:
+        raise AccountError(f"A token lasts 1 to {MAX_TOKEN_DAYS} days.")
+    expires = utcnow() + timedelta(days=days) if days else None
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    services.metadata.users.create_token(user.id, name or "token", hash_token(token), expires)
+    audit.record(services, actor, "token.create", f"user:{user.username}", ip, name=name,
+                 expires_at=expires.isoformat() + "Z" if expires else None)  # fmt: skip
+    return token
+
+
+def user_for_token(services, token: str) -> User | None:
+    user = services.metadata.users.user_for_token(hash_token(token))
+    return user if user and user.active else None
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,73 @@
+"""Users and their passwords: the rules shared by the admin UI and the CLI."""
+
+from __future__ import annotations
+
+import re
+
+from werkzeug.security import generate_password_hash
+
+from archive_app import audit
+from archive_app.domain.entities import User
+from archive_app.domain.roles import Role, parse_role
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+MIN_PASSWORD = 10
+
+
+class AccountError(ValueError):
+    pass
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"The password must have at least {MIN_PASSWORD} characters.")
+
+
+def create_user(
+    services, username: str, password: str, role: str | Role, actor: str, ip: str = ""
+) -> User:
+    username = username.strip().lower()
+    if not USERNAME.match(username):
+        raise AccountError(
+            "User names are 3-64 characters: lowercase letters, digits, dot, dash, underscore."
+        )
+    role = parse_role(role) if isinstance(role, str) else role
+    check_new_password(password)
+    users = services.metadata.users
+    if users.by_name(username):
+        raise AccountError(f"The user {username!r} already exists.")
+    user = users.create(username, generate_password_hash(password), role)
+    audit.record(services, actor, "user.create", f"user:{username}", ip, role=role.value)
+    return user
+
+
+def update_user(
+    services,
+    username: str,
+    actor: str,
+    ip: str = "",
+    *,
+    role: str | None = None,
+    active: bool | None = None,
+    password: str | None = None,
+) -> User:
+    changes: dict = {}
+    if role is not None:
+        changes["role"] = parse_role(role)
+    if active is not None:
+        changes["active"] = active
+    if password:
+        check_new_password(password)
+        changes["password_hash"] = generate_password_hash(password)
+    try:
+        user = services.metadata.users.update(username, **changes)
+    except LookupError:
+        raise AccountError(f"There is no user {username!r}.") from None
+    shown = {k: (v.value if isinstance(v, Role) else v) for k, v in changes.items()}
+    if "password_hash" in shown:
+        # A new password is most often set because the old one may be known to someone
+        # else, who may have made tokens with it: they all stop working (docs/security.md).
+        shown["password_hash"] = "changed"
+        shown["tokens_revoked"] = services.metadata.users.revoke_tokens(user.id)
+    audit.record(services, actor, "user.update", f"user:{username}", ip, **shown)
+    return user

@@ -1,0 +1,28 @@
+"""The audit trail over JSON, for auditors' own tools."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from archive_app.api.representations import audit_json
+from archive_app.domain.roles import Permission
+from archive_app.http.security import requires, services
+from vocabulary.numbers import NumberError, bounded
+
+bp = Blueprint("audit", __name__)
+
+
+@bp.get("/audit")
+@requires(Permission.READ_AUDIT)
+def audit_trail():
+    args = request.args
+    try:
+        limit = bounded(args.get("limit"), "limit", 1, 1000, default=100)
+        offset = bounded(args.get("offset"), "offset", 0, 10**12, default=0)
+    except NumberError as exc:
+        return jsonify(error=str(exc), fields={exc.field: str(exc)}), 400
+    entries = services().metadata.audit.list(
+        actor=args.get("actor") or None, action=args.get("action") or None,
+        target=args.get("target") or None, limit=limit, offset=offset,
+    )  # fmt: skip
+    return jsonify(entries=[audit_json(e) for e in entries], limit=limit, offset=offset)

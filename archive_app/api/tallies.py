@@ -1,0 +1,32 @@
+"""Vote counts read from result forms, as CSV for a region (filters as in search)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request, stream_with_context
+
+from archive_app import audit
+from archive_app.domain.roles import Permission
+from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.records import tally_export
+from search.query import QueryError, normalize_filter
+
+bp = Blueprint("tallies", __name__)
+
+
+@bp.get("/tally.csv")
+@requires(Permission.READ)
+def tally_csv():
+    """Vote counts read from the result forms of a region (filters as in search)."""
+    filters = {}
+    try:
+        for name in tally_export.FILTERS:
+            if request.args.get(name):
+                filters[name] = normalize_filter(name, request.args[name])
+    except QueryError as exc:
+        return jsonify(error=str(exc), fields={exc.field: str(exc)}), 400
+    audit.record(services(), actor(), "tally.export", "", client_ip(), filters=filters)
+    return Response(
+        stream_with_context(tally_export.csv_lines(services(), filters)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=hitungan-suara.csv"},
+    )

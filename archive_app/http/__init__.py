@@ -1,0 +1,10 @@
+"""What every web and API request passes through: login, roles and CSRF (``security``), error
+pages and headers (``errors``), the health check, links and the auditing of reads."""
+
+
+def init_app(app) -> None:
+    from archive_app.http import errors, health, security
+
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(health.bp)

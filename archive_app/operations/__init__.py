@@ -1,0 +1,2 @@
+"""Keeping the archive running: sweeping lost work, worker processes, the web server, doctor
+and transfer to other backends."""

@@ -1,0 +1,36 @@
+"""Places and polling stations as people write them.
+
+A TPS is numbered 001, 002 ... within its village; people type it as 5, 005, "TPS 005" or
+"TPS: 5". Place names come typed in every case; they are stored in one so that facets group
+one name once.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+FIRST_YEAR = 1955  # Indonesia's first general election
+TPS_MAX = 999
+_TPS = re.compile(r"^(?:TPS)?\s*[:.\-]?\s*0*([0-9]{1,3})$", re.IGNORECASE)
+
+
+def format_tps(number: int) -> str:
+    return f"TPS {number:03d}" if number else "TPS ?"
+
+
+def parse_tps(value: Any) -> int | None:
+    """Accept 5, "5", "005", "TPS 005", "TPS: 5"; None when it is not a TPS number."""
+    match = _TPS.match(str(value).strip()) if value is not None else None
+    if not match:
+        return None
+    number = int(match.group(1))
+    return number if 1 <= number <= TPS_MAX else None
+
+
+def normalize_place(value: str) -> str:
+    """Collapse whitespace; fix ALL-CAPS or all-lower typing so facets group one name once."""
+    text = " ".join(str(value).split())
+    if text.isupper() or text.islower():
+        text = text.title()
+    return text
