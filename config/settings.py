@@ -114,7 +114,7 @@ class Settings:
 
 PAGE_READERS = {"codes", "header", "tally"}
 # The placeholders shipped in .env.example: an install that kept one has a public secret.
-EXAMPLE_SECRETS = {"change-me-to-a-long-random-string"}
+EXAMPLE_SECRETS = {"change-me-to-a-long-random-string", "change-me-to-another-long-random-string"}
 _CHOICES = {
     "object_store": {"local", "s3"},
     "search_backend": {"tantivy", "elasticsearch"},
@@ -174,11 +174,12 @@ def _validate(settings: Settings) -> None:
     for name in ("port", "job_lease_seconds", "job_max_attempts", "ocr_dpi", "max_upload_mb"):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{_env_name(name)} must be a positive number")
-    if settings.secret_key in EXAMPLE_SECRETS:
-        raise SettingsError(
-            "ARCHIVE_SECRET_KEY is the example value from .env.example: set a long random one "
-            "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
-        )
+    for name in ("secret_key", "audit_key"):
+        if getattr(settings, name) in EXAMPLE_SECRETS:
+            raise SettingsError(
+                f"{_env_name(name)} is the example value from .env.example: set a long random "
+                "one (python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
     if settings.proxy_hops < 0:
         raise SettingsError("ARCHIVE_PROXY_HOPS must be 0 or more")
     if settings.object_store == "s3" and not settings.s3_endpoint:

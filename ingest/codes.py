@@ -27,6 +27,7 @@ from PIL import Image
 
 from ingest.models import FieldReading, PageContext
 from ingest.terms import CODE_CONFIDENCE, CONFLICT_CONFIDENCE, find_term, same
+from vocabulary.numbers import whole_number
 from vocabulary.places import FIRST_YEAR, normalize_place, parse_tps
 
 # --- codes on the page ---------------------------------------------------------------------
@@ -215,7 +216,7 @@ def _normal(name: str, raw: str, vocabulary) -> str | int | None:
     if name == "tps":
         return parse_tps(raw)
     if name == "year":
-        year = int(raw) if raw.isdigit() else 0
+        year = whole_number(raw) or 0
         return year if FIRST_YEAR <= year <= date.today().year + 1 else None
     if name == "region_code":
         undotted = _UNDOTTED.match(raw)

@@ -268,7 +268,8 @@ class ElasticsearchIndex:
                 if offset + query.per_page + 1 <= MAX_WINDOW:
                     response = self._with_facets(query, {**body, "from": offset})
                 else:
-                    response = self._deep(query, offset, body, cursor)
+                    response = self._counted(query, body, offset) if not cursor else None
+                    response = response or self._deep(query, offset, body, cursor)
                 result = self._result(response, query, offset, keep_pit=bool(cursor))
                 if response.get("pit_id") and not m.decode_cursor_pit(result.next_cursor):
                     self._close_pit(response["pit_id"])
@@ -306,6 +307,16 @@ class ElasticsearchIndex:
             **hits, "hits": {**hits["hits"], "total": total},
             "aggregations": counts.get("aggregations", {}),
         }  # fmt: skip
+
+    def _counted(self, query: SearchQuery, body: dict, offset: int) -> dict | None:
+        """A ``page=`` past the last hit answered from the count and facets alone (one
+        request), instead of walking every hit to find there is nothing there; None when
+        the page does hold hits."""
+        counted = self.client.search(
+            index=self.alias, query=body["query"], size=0, track_total_hits=True,
+            aggs=m.aggregations(query),
+        ).body  # fmt: skip
+        return counted if offset >= counted["hits"]["total"]["value"] else None
 
     def _deep(self, query: SearchQuery, offset: int, body: dict, cursor) -> dict:
         body = {**body, "aggs": m.aggregations(query)}

@@ -247,12 +247,13 @@ class TantivyIndex:
         # Tantivy reserves room for offset + limit hits before it looks at a single one: an
         # offset of 10^14 asked for petabytes and aborted the process. No page starts past
         # the last document, so such an offset only needs the count.
-        limit = query.per_page if offset < searcher.num_docs else 1
-        offset = offset if offset < searcher.num_docs else 0
+        past_end = offset >= searcher.num_docs
         order = {"order_by_field": "created"} if query.is_empty else {}
-        found = searcher.search(full, limit, offset=offset, **order)
-        if limit != query.per_page:
+        if past_end:
+            found = searcher.search(full, 1, offset=0, **order)
             offset, found = found.count, _NoHits(found.count)
+        else:
+            found = searcher.search(full, query.per_page, offset=offset, **order)
         snippets = None
         if text_only is not None:
             snippets = tantivy.SnippetGenerator.create(searcher, text_only, self.schema, "text")

@@ -47,6 +47,18 @@ def log_in(services, username: str, password: str, ip: str) -> User | None:
     return None
 
 
+def unlock(services, username: str, address: str, actor: str) -> None:
+    """Forget the failures of a login name and/or a client address (an administrator's
+    answer to a lock-out, say of an office behind one address)."""
+    attempts = services.metadata.login_attempts
+    keys = [throttle.account_key(username)] if username else []
+    keys += [throttle.address_key(address)] if address else []
+    for key in keys:
+        attempts.clear(key)
+    audit.record(services, actor, "login.unlock", f"user:{username}" if username else "",
+                 keys=keys)  # fmt: skip
+
+
 def log_out(services, user: User, ip: str = "") -> None:
     """End every session of the user, on every device (the session epoch moves on)."""
     services.metadata.users.end_sessions(user.id)

@@ -12,14 +12,20 @@ from flask import Blueprint, jsonify, request, send_file
 from archive_app import audit
 from archive_app.api.recordkeeping import json_body
 from archive_app.api.representations import disposition_json
+from archive_app.domain.disposition import DispositionError, http_status
 from archive_app.domain.roles import Permission
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.recordkeeping import disposition
-from archive_app.recordkeeping.disposition import DispositionError
 
 
 def _missing():
-    return jsonify(error="No such disposition list."), 404
+    return jsonify(error="No such disposition list.", code="disposition.not_found"), 404
+
+
+def _refused(exc: DispositionError):
+    """Every refusal of a disposition rule, with its stable code and the status the rule's
+    kind calls for (domain/disposition.py's one table)."""
+    return jsonify(error=str(exc), code=exc.code, problems=exc.problems), http_status(exc)
 
 
 bp = Blueprint("dispositions", __name__)
@@ -45,7 +51,7 @@ def propose_disposition():
             actor(), client_ip(),
         )  # fmt: skip
     except DispositionError as exc:
-        return jsonify(error=str(exc), problems=exc.problems), 400
+        return _refused(exc)
     return jsonify(id=list_id, status="proposed"), 201
 
 
@@ -61,9 +67,6 @@ def get_disposition(list_id: int):
 @bp.post("/dispositions/<int:list_id>/decision")
 @requires(Permission.APPROVE_DISPOSITION)
 def decide_disposition(list_id: int):
-    current = services().metadata.dispositions.get(list_id)
-    if current is None:
-        return _missing()
     body = json_body()
     if not isinstance(body.get("approve"), bool):
         return jsonify(error="approve must be true or false"), 400
@@ -73,25 +76,17 @@ def decide_disposition(list_id: int):
             client_ip(),
         )  # fmt: skip
     except DispositionError as exc:
-        if current.proposed_by == actor():
-            code = 403
-        elif current.status != "proposed":
-            code = 409
-        else:
-            code = 400
-        return jsonify(error=str(exc)), code
+        return _refused(exc)
     return jsonify(id=list_id, status=status)
 
 
 @bp.post("/dispositions/<int:list_id>/execute")
 @requires(Permission.MANAGE_RETENTION)
 def execute_disposition(list_id: int):
-    if services().metadata.dispositions.get(list_id) is None:
-        return _missing()
     try:
         summary = disposition.execute(services(), list_id, actor(), client_ip())
     except DispositionError as exc:
-        return jsonify(error=str(exc)), 409
+        return _refused(exc)
     current = services().metadata.dispositions.get(list_id)
     return jsonify({**disposition_json(current), **summary})
 

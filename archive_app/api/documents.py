@@ -112,5 +112,7 @@ def page_image(doc_id: str, number: int, size: str):
 def retry(doc_id: str):
     _document_or_404(doc_id)
     if not uploads.retry(services(), doc_id, actor(), client_ip()):
-        return jsonify(error="Only failed records can be retried."), 409
+        return jsonify(
+            error="Only failed records that no hold or open list freezes can be retried."
+        ), 409
     return jsonify(id=doc_id, status="queued"), 202

@@ -67,8 +67,9 @@ def tus_headers(response):
 
 
 @bp.route("/uploads", methods=["OPTIONS"], provide_automatic_options=False)
+@bp.route("/uploads/<upload_id>", methods=["OPTIONS"], provide_automatic_options=False)
 @public
-def upload_options():
+def upload_options(upload_id: str = ""):
     """What this server speaks (tus discovery, asked before any login)."""
     limit = services().settings.max_upload_mb * 1024 * 1024
     return _tus("", 204, Tus_Max_Size=limit, **TUS_CAPABILITIES)

@@ -89,6 +89,20 @@ def enable(ctx, name):
     click.echo(f"{name} enabled")
 
 
+@users.command("unlock")
+@click.argument("name", required=False)
+@click.option("--address", default=None, help="Also forget the failures of this client address.")
+@pass_ctx
+def unlock(ctx, name, address):
+    """Let user NAME (and/or a client --address) try to log in again at once."""
+    from archive_app import accounts
+
+    if not name and not address:
+        raise click.UsageError("Name a user, an --address, or both.")
+    accounts.unlock(ctx.services, name or "", address or "", cli_actor())
+    click.echo(f"unlocked {' and '.join(x for x in (name, address) if x)}")
+
+
 @users.command("passwd")
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")

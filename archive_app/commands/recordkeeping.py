@@ -68,12 +68,17 @@ def audit_verify(ctx):
 
 
 @audit_group.command("checkpoint")
+@click.option("--new-series", is_flag=True,
+              help="After a change of ARCHIVE_AUDIT_KEY: sign on after the old ones.")  # fmt: skip
 @pass_ctx
-def audit_checkpoint(ctx):
+def audit_checkpoint(ctx, new_series):
     """Write a signed checkpoint of the trail now (workers do so every 10 minutes)."""
     from archive_app.audit import checkpoints
 
-    checkpoint = checkpoints.write_checkpoint(ctx.services)
+    try:
+        checkpoint = checkpoints.write_checkpoint(ctx.services, new_series=new_series)
+    except checkpoints.TrailTampered as exc:
+        raise click.ClickException(f"{exc}; run 'archive audit verify'") from None
     if checkpoint is None:
         click.echo("nothing new since the last checkpoint")
         return

@@ -24,13 +24,21 @@ def ensure_ready(services) -> None:
     retention.ensure_schedule(services, cli_actor())
 
 
+EXAMPLE_PASSWORDS = {"change-me-admin-password"}  # the placeholder of .env.example
+
+
 def ensure_admin(services) -> None:
     from archive_app import accounts
     from archive_app.domain.roles import Role
 
     if services.metadata.users.count():
         return
-    password = os.environ.get("ARCHIVE_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+    given = os.environ.get("ARCHIVE_ADMIN_PASSWORD", "")
+    if given in EXAMPLE_PASSWORDS:
+        raise click.ClickException(
+            "ARCHIVE_ADMIN_PASSWORD is the example value from .env.example: choose your own"
+        )
+    password = given or secrets.token_urlsafe(12)
     accounts.create_user(services, "admin", password, Role.ADMIN, cli_actor())
     click.echo("Created the first administrator account.")
     click.echo("  user name: admin")

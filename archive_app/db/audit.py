@@ -101,14 +101,19 @@ class SqlAuditLog:
             ).first()
             return (row[0], row[1]) if row else None
 
+    def hash_of(self, entry_id: int) -> str | None:
+        with self._s.read() as s:
+            return s.scalar(select(AuditRow.hash).where(AuditRow.id == entry_id))
+
     def count_upto(self, entry_id: int) -> int:
         with self._s.read() as s:
             query = select(func.count()).select_from(AuditRow).where(AuditRow.id <= entry_id)
             return s.scalar(query) or 0
 
-    def chain(self, batch_size: int = 5000):
-        """Every entry with its stored links, oldest first, in bounded batches."""
-        last = 0
+    def chain(self, batch_size: int = 5000, after: int = 0):
+        """Every entry (after id ``after``) with its stored links, oldest first, in bounded
+        batches."""
+        last = after
         while True:
             query = (
                 select(AuditRow).where(AuditRow.id > last).order_by(AuditRow.id).limit(batch_size)

@@ -11,7 +11,15 @@ from datetime import datetime
 from typing import Protocol
 
 from archive_app.domain.audit import AuditEntry
-from archive_app.domain.entities import ApiToken, Document, NewDocument, Page, StoredFile, User
+from archive_app.domain.entities import (
+    ApiToken,
+    Document,
+    NewDocument,
+    Page,
+    StoredFile,
+    StoredToken,
+    User,
+)
 from archive_app.domain.metadata import RecordMetadata
 from archive_app.domain.roles import Role
 
@@ -38,11 +46,11 @@ class UserRepository(Protocol):
     def user_for_token(self, token_hash: str) -> User | None: ...
     def tokens(self, user_id: int) -> list[ApiToken]: ...
     def revoke_token(self, user_id: int, token_id: int) -> bool: ...
-    def import_user(self, user: User, token_hashes: list[tuple[str, str]]) -> bool:
+    def import_user(self, user: User, tokens: list[StoredToken]) -> bool:
         """Copy a user (password hash, role, state) and its live API tokens; False if present."""
 
-    def token_hashes(self, user_id: int) -> list[tuple[str, str]]:
-        """(name, hash) of the user's live tokens: what a transfer needs to keep them working."""
+    def live_tokens(self, user_id: int) -> list[StoredToken]:
+        """The user's tokens that still work, as stored: what a transfer copies."""
 
 
 class DocumentRepository(Protocol):

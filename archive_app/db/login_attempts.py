@@ -36,11 +36,11 @@ class SqlLoginAttempts:
                 # Two workers failing the same new key at once must not both insert it.
                 insert = pg_insert if s.get_bind().dialect.name == "postgresql" else lite_insert
                 s.execute(
-                    insert(LoginAttemptRow).values(key=key, failures=0).on_conflict_do_nothing()
+                    insert(LoginAttemptRow).values(key=key, failures=0.0).on_conflict_do_nothing()
                 )
                 row = s.get(LoginAttemptRow, key, with_for_update=True)
                 state, locked = after_failure(_attempts(row), now, policy)
-                row.failures, row.last_failure = state.failures, state.last_failure
+                row.failures, row.last_failure = state.level, state.as_of
                 row.locked_until = state.locked_until
                 if locked:
                     began.append(key)
@@ -58,4 +58,4 @@ class SqlLoginAttempts:
 
 
 def _attempts(row: LoginAttemptRow) -> Attempts:
-    return Attempts(row.failures or 0, row.last_failure, row.locked_until)
+    return Attempts(row.failures or 0.0, row.last_failure, row.locked_until)

@@ -54,7 +54,7 @@ class LoginAttemptRow(Base):
 
     __tablename__ = "login_attempts"
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[float] = mapped_column(Float, default=0.0)  # the bucket's level
     last_failure: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 

@@ -12,13 +12,42 @@ from collections.abc import Iterator
 from sqlalchemy import func, select, update
 
 from archive_app.db.documents import document_entity, metadata_columns
-from archive_app.db.models import DocumentRow
+from archive_app.db.models import (
+    DispositionItemRow,
+    DispositionListRow,
+    DocumentRow,
+    HoldRecordRow,
+    HoldRow,
+)
 from archive_app.db.session import Sessions
 from archive_app.domain.clock import utcnow
+from archive_app.domain.disposition import OPEN
 from archive_app.domain.entities import Document
 from archive_app.domain.metadata import RecordMetadata
 from archive_app.domain.records import IndexState, Status
 from vocabulary.text import squash
+
+
+def frozen_ids():
+    """Ids of records a legal hold or an open disposition list freezes (a subquery)."""
+    held = (
+        select(HoldRecordRow.document_id)
+        .join(HoldRow, HoldRow.id == HoldRecordRow.hold_id)
+        .where(HoldRow.released_at.is_(None))
+    )
+    listed = (
+        select(DispositionItemRow.document_id)
+        .join(DispositionListRow, DispositionListRow.id == DispositionItemRow.list_id)
+        .where(DispositionListRow.status.in_([status.value for status in OPEN]))
+    )
+    return held.union(listed)
+
+
+_REVIEWABLE = (
+    DocumentRow.needs_review.is_(True),
+    DocumentRow.status == Status.READY.value,
+    DocumentRow.id.not_in(frozen_ids()),
+)
 
 
 class SqlReadingsRepository:
@@ -40,10 +69,12 @@ class SqlReadingsRepository:
             }
 
     def queue(self, limit: int = 100, offset: int = 0) -> list[Document]:
+        """Records waiting for review that can be corrected now: not frozen by a legal hold
+        or an open disposition list (they wait until the hold or the list ends)."""
         with self._s.read() as s:
             rows = s.scalars(
                 select(DocumentRow)
-                .where(DocumentRow.needs_review.is_(True), DocumentRow.status == Status.READY.value)
+                .where(*_REVIEWABLE)
                 .order_by(DocumentRow.created_at)
                 .limit(limit)
                 .offset(offset)
@@ -52,11 +83,7 @@ class SqlReadingsRepository:
 
     def queue_count(self) -> int:
         with self._s.read() as s:
-            query = (
-                select(func.count())
-                .select_from(DocumentRow)
-                .where(DocumentRow.needs_review.is_(True), DocumentRow.status == Status.READY.value)
-            )
+            query = select(func.count()).select_from(DocumentRow).where(*_REVIEWABLE)
             return s.scalar(query) or 0
 
     def confirm(self, doc_id: str, metadata: RecordMetadata) -> None:

@@ -16,6 +16,7 @@ from archive_app.db.models import (
 )
 from archive_app.db.session import Sessions
 from archive_app.domain.clock import utcnow
+from archive_app.domain.disposition import Action, ItemState, ListStatus
 from archive_app.domain.entities import DispositionList, Hold, ScheduleVersion
 
 
@@ -166,7 +167,7 @@ class SqlHoldRepository:
 
 def _list(row: DispositionListRow, items: int = 0) -> DispositionList:
     return DispositionList(
-        id=row.id, action=row.action, status=row.status, comment=row.comment,
+        id=row.id, action=Action(row.action), status=ListStatus(row.status), comment=row.comment,
         proposed_by=row.proposed_by, proposed_at=row.proposed_at, decided_by=row.decided_by,
         decided_at=row.decided_at, decision_comment=row.decision_comment,
         executed_by=row.executed_by, executed_at=row.executed_at, report_key=row.report_key,
@@ -181,7 +182,7 @@ class SqlDispositionRepository:
     def propose(self, action: str, doc_ids: list[str], comment: str, actor: str) -> int:
         with self._s.write() as s:
             row = DispositionListRow(
-                action=action, status="proposed", comment=comment, proposed_by=actor,
+                action=action, status=ListStatus.PROPOSED, comment=comment, proposed_by=actor,
                 proposed_at=utcnow(),
             )  # fmt: skip
             s.add(row)
@@ -235,7 +236,7 @@ class SqlDispositionRepository:
             )
             return [tuple(r) for r in rows]
 
-    def transition(self, list_id: int, expected: str, new: str, **values) -> bool:
+    def transition(self, list_id: int, expected: ListStatus, new: ListStatus, **values) -> bool:
         """Move the list from ``expected`` to ``new`` status; False if someone moved it first."""
         with self._s.write() as s:
             result = s.execute(
@@ -245,7 +246,7 @@ class SqlDispositionRepository:
             )
             return result.rowcount == 1
 
-    def mark_item(self, list_id: int, doc_id: str, state: str, note: str = "") -> None:
+    def mark_item(self, list_id: int, doc_id: str, state: ItemState, note: str = "") -> None:
         with self._s.write() as s:
             s.execute(
                 update(DispositionItemRow)

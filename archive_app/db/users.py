@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from archive_app.db.models import ApiTokenRow, UserRow
 from archive_app.db.session import Sessions
 from archive_app.domain.clock import utcnow
-from archive_app.domain.entities import ApiToken, User
+from archive_app.domain.entities import ApiToken, StoredToken, User
 from archive_app.domain.roles import Role
 
 
@@ -102,7 +102,7 @@ class SqlUserRepository:
             if row:
                 row.last_login_at = utcnow()
 
-    def import_user(self, user: User, token_hashes: list[tuple[str, str]]) -> bool:
+    def import_user(self, user: User, tokens: list[StoredToken]) -> bool:
         with self._s.write() as s:
             if s.scalar(select(UserRow).where(UserRow.username == user.username)) is not None:
                 return False
@@ -114,19 +114,33 @@ class SqlUserRepository:
             s.add(row)
             s.flush()
             s.add_all(
-                ApiTokenRow(user_id=row.id, name=name, token_hash=h, created_at=utcnow())
-                for name, h in token_hashes
+                ApiTokenRow(
+                    user_id=row.id,
+                    name=t.name,
+                    token_hash=t.token_hash,
+                    created_at=t.created_at,
+                    expires_at=t.expires_at,
+                    last_used_at=t.last_used_at,
+                )  # fmt: skip
+                for t in tokens
             )
             return True
 
-    def token_hashes(self, user_id: int) -> list[tuple[str, str]]:
+    def live_tokens(self, user_id: int) -> list[StoredToken]:
+        """The user's tokens that still work (not revoked, not expired), as stored."""
+        now = utcnow()
         with self._s.read() as s:
             rows = s.scalars(
                 select(ApiTokenRow).where(
-                    ApiTokenRow.user_id == user_id, ApiTokenRow.revoked_at.is_(None)
+                    ApiTokenRow.user_id == user_id,
+                    ApiTokenRow.revoked_at.is_(None),
+                    or_(ApiTokenRow.expires_at.is_(None), ApiTokenRow.expires_at > now),
                 )
             )
-            return [(r.name, r.token_hash) for r in rows]
+            return [
+                StoredToken(r.name, r.token_hash, r.created_at, r.expires_at, r.last_used_at)
+                for r in rows
+            ]
 
     def create_token(
         self, user_id: int, name: str, token_hash: str, expires_at: datetime | None = None

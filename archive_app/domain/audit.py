@@ -50,10 +50,13 @@ def canonical_time(at: datetime) -> str:
     return at.isoformat(timespec="microseconds")
 
 
-def first_broken(entries) -> tuple[int, str] | None:
+def first_broken(entries, start: str = GENESIS) -> tuple[int, str] | None:
     """Walk stored entries (id, entry, prev_hash, hash) in id order; return the first id whose
-    link or hash does not hold, with the reason, or None when the whole chain is intact."""
-    prev = GENESIS
+    link or hash does not hold, with the reason, or None when the whole chain is intact.
+
+    ``start``: the hash the first entry must link to (the genesis, or the head of a
+    checkpoint when walking on from it)."""
+    prev = start
     for entry_id, entry, prev_hash, stored_hash in entries:
         if prev_hash != prev:
             return (

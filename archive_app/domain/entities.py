@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from archive_app.domain.disposition import Action, ListStatus
 from archive_app.domain.metadata import RecordMetadata
 from archive_app.domain.records import IndexState, Status
 from archive_app.domain.roles import Role
@@ -35,6 +36,17 @@ class ApiToken:
     last_used_at: datetime | None
     revoked: bool
     expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StoredToken:
+    """A live API token as stored (its hash only): what a transfer copies to keep it working."""
+
+    name: str
+    token_hash: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -128,8 +140,8 @@ class Hold:
 @dataclass(frozen=True)
 class DispositionList:
     id: int
-    action: str  # destroy | transfer
-    status: str  # proposed | approved | rejected | executing | executed
+    action: Action
+    status: ListStatus
     comment: str
     proposed_by: str
     proposed_at: datetime

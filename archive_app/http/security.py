@@ -105,28 +105,26 @@ def init_app(app) -> None:
         return redirect(url_for("auth.login", next=request.full_path))
 
     @app.before_request
-    def cap_anonymous_bodies():
-        """Nobody logged in sends more than a login form: the body is cut off (413) before
-        a megabyte of it is read."""
+    def gate():
+        """Before any body is read: a role-checked route asked by nobody logged in is
+        answered at once (401, or the login page); a public one may receive at most a
+        login form's worth (413 past it). Then the CSRF check: forms and cookie-
+        authenticated API calls need the token; a call really authenticated by its bearer
+        token does not (browsers never add that header on their own). A Bearer header
+        alone proves nothing, and with one the session cookie is ignored."""
+        authenticated = current_user.is_authenticated  # loads the user: token or cookie
+        view = current_app.view_functions.get(request.endpoint or "")
+        if not authenticated and getattr(view, "access", None) == "role":
+            return login_manager.unauthorized()
         writes = request.method in {"POST", "PUT", "PATCH", "DELETE"}
-        if writes and not current_user.is_authenticated:
+        if not writes:
+            return None
+        if not authenticated:
             request.max_content_length = ANONYMOUS_BODY
             request.max_form_memory_size = ANONYMOUS_BODY
-
-    @app.before_request
-    def check_csrf():
-        """Forms and cookie-authenticated API calls need the CSRF token. A call really
-        authenticated by its bearer token does not (browsers never add that header on
-        their own); a Bearer header alone proves nothing, and with one the session cookie
-        is ignored. Anonymous API calls get their 401 from the view."""
-        if request.method not in {"POST", "PUT", "PATCH", "DELETE"}:
-            return
-        authenticated = current_user.is_authenticated  # loads the user: token or cookie
-        if g.get("token_auth"):
-            return
-        if wants_json() and not authenticated:
-            return
-        csrf.protect()
+        if not g.get("token_auth") and (authenticated or not wants_json()):
+            csrf.protect()
+        return None
 
     @app.errorhandler(CSRFError)
     def csrf_failed(exc):

@@ -163,7 +163,16 @@ def _spool(services, stream: BinaryIO) -> _Spool:
 
 
 def retry(services, doc_id: str, actor: str, ip: str = "") -> bool:
-    """Queue a failed record again (after its cause was fixed, e.g. a missing language)."""
+    """Queue a failed record again (after its cause was fixed, e.g. a missing language).
+
+    Not one a legal hold or an open disposition list freezes: processing would write what
+    it reads over the metadata the hold or the list was placed on."""
+    from archive_app.records.review import NotReviewable, frozen_by
+
+    try:
+        frozen_by(services, doc_id)
+    except NotReviewable:
+        return False
     if not services.metadata.documents.requeue(doc_id):
         return False
     audit.record(services, actor, "process.retry", f"document:{doc_id}", ip)

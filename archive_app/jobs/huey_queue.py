@@ -91,7 +91,7 @@ class HueyTaskQueue:
             """Anchor the audit trail outside the database (docs/security.md)."""
             from archive_app.audit import checkpoints
 
-            checkpoints.write_checkpoint(self.runtime())
+            checkpoints.periodic(self.runtime())
 
         @huey.periodic_task(crontab(minute="17", hour="1"), name="daily")
         def daily() -> None:

@@ -56,7 +56,25 @@ def run_checks(services) -> list[Check]:
     where = s.redis_url.split("@")[-1] if s.queue_backend == "redis" else str(s.queue_path)
     checks.append(_backend(f"task queue ({s.queue_backend})", where, services.queue.health))
     checks.append(_workers(services))
+    checks.append(_audit_anchor(services))
     return checks
+
+
+def _audit_anchor(services) -> Check:
+    """How well the audit trail is anchored: advice, not a failure (docs/security.md)."""
+    s = services.settings
+    key = (
+        "ARCHIVE_AUDIT_KEY is set"
+        if s.audit_key
+        else "signed with a key derived from the secret key (anyone who can read the data "
+        "folder or the environment can sign checkpoints: set ARCHIVE_AUDIT_KEY from a vault)"
+    )
+    where = (
+        "checkpoints under S3 Object Lock"
+        if s.object_store == "s3"
+        else f"checkpoints appended to {services.anchor.path} (chattr +a makes it append-only)"
+    )
+    return Check("audit checkpoints", True, f"{key}; {where}")
 
 
 def _data_dir(settings) -> Check:

@@ -95,7 +95,7 @@ def transfer(
 def _users(source, target) -> int:
     copied = 0
     for user in source.metadata.users.list():
-        tokens = source.metadata.users.token_hashes(user.id)
+        tokens = source.metadata.users.live_tokens(user.id)
         copied += target.metadata.users.import_user(user, tokens)
     return copied
 

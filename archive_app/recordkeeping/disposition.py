@@ -22,29 +22,22 @@ import shutil
 from pathlib import Path
 
 from archive_app import audit
+from archive_app.domain import disposition as rules
+from archive_app.domain.clock import utcnow
+from archive_app.domain.disposition import Action, DispositionError, ItemState, ListStatus
 from archive_app.domain.records import record_prefix
 from archive_app.recordkeeping import reports
 
+__all__ = ["DispositionError", "decide", "execute", "propose"]
+
 log = logging.getLogger(__name__)
-
-OPEN = ("proposed", "approved", "executing")
-ACTIONS = ("destroy", "transfer")
-
-
-class DispositionError(ValueError):
-    """The request breaks a disposition rule; ``problems`` maps record ids to reasons."""
-
-    def __init__(self, message: str, problems: dict | None = None):
-        super().__init__(message)
-        self.problems = problems or {}
 
 
 def propose(services, action: str, doc_ids: list[str], comment: str, actor: str,
             ip: str = "") -> int:  # fmt: skip
     from archive_app.recordkeeping import retention
 
-    if action not in ACTIONS:
-        raise DispositionError("The action must be destroy or transfer.")
+    kind = rules.parse_action(action)
     ids = list(dict.fromkeys(doc_ids))
     if not ids:
         raise DispositionError("A disposition list needs at least one record.")
@@ -56,67 +49,66 @@ def propose(services, action: str, doc_ids: list[str], comment: str, actor: str,
             problems[doc_id] = "no such record"
             continue
         state = retention.state_of(services, doc)
-        if state.state.value != "due":
-            problems[doc_id] = f"not due (state {state.state.value})"
-        elif state.action != action:
-            problems[doc_id] = f"due for {state.action}, not {action}"
-        elif any(status in OPEN for _, status, _ in
-                 services.metadata.dispositions.lists_for_document(doc_id)):  # fmt: skip
-            problems[doc_id] = "already on an open disposition list"
+        listed = any(status in rules.OPEN for _, status, _ in
+                     services.metadata.dispositions.lists_for_document(doc_id))  # fmt: skip
+        problem = rules.proposal_problem(state.state.value, state.action, kind, listed)
+        if problem:
+            problems[doc_id] = problem
     if problems:
         shown = "; ".join(f"{k}: {v}" for k, v in list(problems.items())[:3])
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-        raise DispositionError(f"Some records cannot be proposed: {shown}{more}.", problems)
-    list_id = services.metadata.dispositions.propose(action, ids, comment.strip(), actor)
+        raise rules.NotProposable(f"Some records cannot be proposed: {shown}{more}.", problems)
+    list_id = services.metadata.dispositions.propose(kind.value, ids, comment.strip(), actor)
     audit.record(services, actor, "disposition.propose", f"disposition:{list_id}", ip,
-                 kind=action, records=len(ids), comment=comment.strip())  # fmt: skip
+                 kind=kind.value, records=len(ids), comment=comment.strip())  # fmt: skip
     return list_id
 
 
-def decide(services, list_id: int, approve: bool, comment: str, actor: str, ip: str = "") -> str:
-    """Approve or reject; the proposer can never decide on their own list."""
+def _get(services, list_id: int):
     current = services.metadata.dispositions.get(list_id)
     if current is None:
-        raise DispositionError("No such disposition list.")
-    if current.proposed_by == actor:
-        raise DispositionError("The proposer cannot approve or reject their own list.")
-    if not (comment or "").strip():
-        raise DispositionError("A decision needs a comment.")
-    new = "approved" if approve else "rejected"
-    from archive_app.domain.clock import utcnow
+        raise rules.ListNotFound("No such disposition list.")
+    return current
 
+
+def decide(services, list_id: int, approve: bool, comment: str, actor: str,
+           ip: str = "") -> ListStatus:  # fmt: skip
+    """Approve or reject; the proposer can never decide on their own list."""
+    current = _get(services, list_id)
+    comment = (comment or "").strip()
+    rules.check_decision(current.status, current.proposed_by, actor, comment)
+    new = ListStatus.APPROVED if approve else ListStatus.REJECTED
     moved = services.metadata.dispositions.transition(
-        list_id, "proposed", new, decided_by=actor, decided_at=utcnow(),
-        decision_comment=comment.strip(),
+        list_id, ListStatus.PROPOSED, new, decided_by=actor, decided_at=utcnow(),
+        decision_comment=comment,
     )  # fmt: skip
-    if not moved:
-        raise DispositionError(f"The list is {current.status}; only a proposed list is decided.")
+    if not moved:  # someone decided in the meantime
+        raise rules.WrongStatus("The list was decided meanwhile; only a proposed list is.")
     audit.record(services, actor, f"disposition.{'approve' if approve else 'reject'}",
-                 f"disposition:{list_id}", ip, comment=comment.strip())  # fmt: skip
+                 f"disposition:{list_id}", ip, comment=comment)  # fmt: skip
     return new
 
 
 def execute(services, list_id: int, actor: str, ip: str = "", progress=None) -> dict:
     """Carry out an approved list (or finish an interrupted run); returns a summary."""
-    from archive_app.domain.clock import utcnow
-
     dispositions = services.metadata.dispositions
-    current = dispositions.get(list_id)
-    if current is None or current.status not in ("approved", "executing"):
-        status = current.status if current else "missing"
-        raise DispositionError(f"Only an approved list can be executed (this one is {status}).")
-    if current.status == "approved":
-        if not dispositions.transition(list_id, "approved", "executing", executed_by=actor):
-            raise DispositionError("Another run started executing this list.")
+    current = _get(services, list_id)
+    rules.check_execution(current.status)
+    if current.status is ListStatus.APPROVED:
+        rules.check_move(current.status, ListStatus.EXECUTING)
+        if not dispositions.transition(
+            list_id, ListStatus.APPROVED, ListStatus.EXECUTING, executed_by=actor
+        ):
+            raise rules.WrongStatus("Another run started executing this list.")
         audit.record(services, actor, "disposition.execute", f"disposition:{list_id}", ip)
-    pending = [doc_id for doc_id, _, _ in dispositions.items(list_id, state="pending")]
+    pending = [doc_id for doc_id, _, _ in dispositions.items(list_id, state=ItemState.PENDING)]
     held = services.metadata.holds.held(pending)
     for doc_id in held:
-        dispositions.mark_item(list_id, doc_id, "skipped", "on legal hold at execution")
+        dispositions.mark_item(list_id, doc_id, ItemState.SKIPPED, "on legal hold at execution")
         audit.record(services, actor, "disposition.skip", f"document:{doc_id}", ip,
                      list=list_id, reason="on hold")  # fmt: skip
     todo = [d for d in pending if d not in held]
-    if current.action == "destroy":
+    if current.action == Action.DESTROY:
         for doc_id in todo:
             _destroy(services, current, doc_id, actor, ip)
             if progress:
@@ -125,11 +117,13 @@ def execute(services, list_id: int, actor: str, ip: str = "", progress=None) -> 
         _transfer(services, current, todo, actor, ip, progress)
     report = reports.store_disposition_report(services, dispositions.get(list_id))
     dispositions.set_outputs(list_id, report_key=report.key, report_sha256=report.sha256)
-    dispositions.transition(list_id, "executing", "executed", executed_at=utcnow())
+    dispositions.transition(
+        list_id, ListStatus.EXECUTING, ListStatus.EXECUTED, executed_at=utcnow()
+    )
     items = dispositions.items(list_id)
     summary = {
-        "done": sum(1 for _, s, _ in items if s == "done"),
-        "skipped": sum(1 for _, s, _ in items if s == "skipped"),
+        "done": sum(1 for _, s, _ in items if s == ItemState.DONE),
+        "skipped": sum(1 for _, s, _ in items if s == ItemState.SKIPPED),
         "report": report.key,
     }
     audit.record(services, actor, "disposition.executed", f"disposition:{list_id}", ip, **summary)
@@ -158,7 +152,7 @@ def _destroy(services, current, doc_id: str, actor: str, ip: str) -> None:
     )
     services.index.delete([doc_id])
     services.metadata.lifecycle.tombstone(doc_id)
-    services.metadata.dispositions.mark_item(current.id, doc_id, "done")
+    services.metadata.dispositions.mark_item(current.id, doc_id, ItemState.DONE)
     audit.record(services, actor, "disposition.destroyed", f"document:{doc_id}", ip,
                  list=current.id, sha256=tombstone["sha256"], files=len(files))  # fmt: skip
 
@@ -185,7 +179,7 @@ def _transfer(services, current, todo: list[str], actor: str, ip: str, progress)
         services.metadata.dispositions.set_outputs(current.id, packages=packages)
         for doc_id in batch:
             services.metadata.lifecycle.mark_transferred(doc_id)
-            services.metadata.dispositions.mark_item(current.id, doc_id, "done")
+            services.metadata.dispositions.mark_item(current.id, doc_id, ItemState.DONE)
             audit.record(services, actor, "disposition.transferred", f"document:{doc_id}", ip,
                          list=current.id, package=info["path"])  # fmt: skip
             if progress:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from archive_app import audit
+from archive_app.domain.disposition import OPEN as OPEN_LISTS
 from archive_app.domain.metadata import validate_metadata
 from archive_app.domain.records import Status
 from archive_app.recordkeeping import holds, retention
-from archive_app.recordkeeping.disposition import OPEN as OPEN_LISTS
 from archive_app.records import indexing, sidecar
 
 
@@ -22,15 +22,16 @@ class NeedsRecordsOfficer(Exception):
 
 
 def confirm(
-    services, doc_id: str, raw: dict, actor: str, ip: str = "", *, may_reclassify: bool = False
+    services, doc_id: str, raw: dict, actor: str, ip: str = "", *, records_officer: bool = False
 ) -> None:
     """Store the confirmed metadata (every required field now given), audited with before/after,
     and bring everything that depends on it up to date.
 
-    Only a record waiting for review can be corrected, and never one a legal hold or an
-    open disposition list has frozen: the evidence a court or an approver relies on must
-    not change under them. ``may_reclassify``: the actor may move the record to another
-    retention series (records officers).
+    Never a record a legal hold or an open disposition list has frozen: the evidence a
+    court or an approver relies on must not change under them. An uploader corrects only
+    records waiting for review, within their retention series; a records officer
+    (``records_officer``) may also correct a record already confirmed, and move one to
+    another series.
     """
     docs = services.metadata.documents
     before = docs.get(doc_id)
@@ -39,10 +40,10 @@ def confirm(
     if before.status != Status.READY or before.final_state:
         raise NotReviewable(f"the record is {before.final_state or before.status.value}")
     frozen_by(services, doc_id)
-    if not services.metadata.readings.get(doc_id).get("review"):
+    if not records_officer and not services.metadata.readings.get(doc_id).get("review"):
         raise NotReviewable("the record does not wait for review")
     metadata = validate_metadata(raw, services.settings.vocabulary)  # MetadataError if not
-    if not may_reclassify and _series_changes(services, before.metadata, metadata):
+    if not records_officer and _series_changes(services, before.metadata, metadata):
         raise NeedsRecordsOfficer(
             "this form type or election moves the record to another retention series"
         )
@@ -56,6 +57,18 @@ def confirm(
     holds.apply_query_holds(services, doc_id)
     retention.refresh(services, ids=[doc_id])
     indexing.index_documents(services, [doc_id])
+
+
+def editable(services, doc_id: str, records_officer: bool) -> str:
+    """Why this person cannot correct the record now ("" when they can): for the page, so
+    it does not offer a form that can only be refused."""
+    try:
+        frozen_by(services, doc_id)
+    except NotReviewable as exc:
+        return str(exc)
+    if not records_officer and not services.metadata.readings.get(doc_id).get("review"):
+        return "the record does not wait for review"
+    return ""
 
 
 def frozen_by(services, doc_id: str) -> None:

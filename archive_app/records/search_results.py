@@ -12,9 +12,11 @@ server gave out; the engines still bound every offset themselves.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, replace
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from archive_app.domain.entities import Document
 from search.interfaces import SearchHit, SearchQuery
@@ -29,27 +31,38 @@ class Found:
     next_cursor: str = ""
 
 
+CURSOR_MAX_AGE = 24 * 3600  # seconds a cursor stays usable
+
+
 def run(services, query: SearchQuery) -> Found:
     signer = _signer(services)
     if query.cursor:
-        query = replace(query, cursor=_unsign(signer, query.cursor))
+        query = replace(query, cursor=_unsign(signer, query))
     result = services.index.search(query)
     docs = services.metadata.documents.by_ids(h.id for h in result.hits)
     hits = [(docs[h.id], h) for h in result.hits if h.id in docs]
-    cursor = signer.dumps(result.next_cursor) if result.next_cursor else ""
+    cursor = signer.dumps([result.next_cursor, _fingerprint(query)]) if result.next_cursor else ""
     return Found(total=result.total, hits=hits, facets=result.facets, next_cursor=cursor)
 
 
-def _signer(services) -> URLSafeSerializer:
+def _signer(services) -> URLSafeTimedSerializer:
     settings = services.settings
-    return URLSafeSerializer(settings.secret_key, salt=f"search-cursor:{settings.search_backend}")
+    salt = f"search-cursor:{settings.search_backend}"
+    return URLSafeTimedSerializer(settings.secret_key, salt=salt)
 
 
-def _unsign(signer: URLSafeSerializer, cursor: str) -> str:
+def _fingerprint(query: SearchQuery) -> str:
+    """The question a cursor belongs to: a cursor handed back with other words, filters or
+    page size would continue some other list."""
+    asked = [query.terms, query.phrases, sorted(query.filters.items()), query.per_page]
+    return hashlib.sha256(json.dumps(asked, default=str).encode()).hexdigest()[:16]
+
+
+def _unsign(signer: URLSafeTimedSerializer, query: SearchQuery) -> str:
     try:
-        engine_cursor = signer.loads(cursor)
-    except BadSignature:
-        engine_cursor = None
-    if not isinstance(engine_cursor, str):
-        raise QueryError("cursor", "cursor is not one this server gave out")
+        engine_cursor, fingerprint = signer.loads(query.cursor, max_age=CURSOR_MAX_AGE)
+    except (BadSignature, ValueError, TypeError):
+        engine_cursor, fingerprint = None, None
+    if not isinstance(engine_cursor, str) or fingerprint != _fingerprint(query):
+        raise QueryError("cursor", "cursor is not one this server gave out for this search")
     return engine_cursor

@@ -2,17 +2,22 @@
 
 Two adapters of one small port, picked with the object store:
 - ``FileAnchor`` (embedded default): one append-only file, ``data/audit/checkpoints.log``,
-  one signed checkpoint per line, opened with O_APPEND and fsynced. Whoever can write to
-  the data folder can still cut it; ``chattr +a`` on it makes the kernel refuse that too
-  (docs/security.md).
-- ``S3Anchor`` (scale-out): one object per checkpoint under ``audit/checkpoints/``, with S3
-  Object Lock in compliance mode, so the server refuses to change or delete it for
-  ``RETAIN`` even for the bucket's owner.
+  one signed checkpoint per line, opened with O_APPEND and fsynced.
+- ``S3Anchor`` (scale-out): one object per checkpoint, ``audit/checkpoints/<seq>.json``,
+  under S3 Object Lock in compliance mode, so the server refuses to change or delete that
+  version for ``RETAIN``, even for the bucket's owner. A later PUT to the same key only adds
+  a newer version; every version is read back, so the locked one is still seen.
+
+The adapters only store and hand back lines; which one counts (a valid signature, the
+highest sequence number) is decided by archive_app/audit/checkpoints.py. A line copied
+again later (a replay) or a forged one changes nothing there.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
@@ -21,14 +26,20 @@ from archive_app.domain.clock import utcnow
 
 RETAIN = timedelta(days=3650)
 PREFIX = "audit/checkpoints/"
+MAX_DOWN = 100  # S3: how many sequence numbers below the highest key are looked at
+LAST = 10**12 - 1  # the highest sequence number a 12-digit key holds
 
 
 class AuditAnchor(Protocol):
     def append(self, seq: int, line: str) -> None:
-        """Keep one signed checkpoint (``seq`` orders them) where it cannot be rewritten."""
+        """Keep one signed checkpoint where it cannot be rewritten."""
 
-    def newest(self) -> str | None:
-        """The newest checkpoint's line, or None when none was written yet."""
+    def newest_first(self) -> Iterator[tuple[int, str]]:
+        """(the sequence number the storage files it under, the line), highest first, every
+        copy and version included."""
+
+    def highest_claimed(self) -> int:
+        """The highest sequence number anything stored claims (0 for none)."""
 
     @property
     def protected(self) -> bool:
@@ -52,17 +63,26 @@ class FileAnchor:
         finally:
             os.close(fd)
 
-    def newest(self) -> str | None:
-        """The last complete line (a torn last write is skipped, not taken)."""
+    def _lines(self) -> list[tuple[int, str]]:
+        """Every complete line that names a sequence number (a torn last write is not)."""
         if not self.path.exists():
-            return None
+            return []
+        found = []
         with open(self.path, "rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - 65536))
-            tail = fh.read().decode("utf-8", "replace")
-        lines = [line for line in tail.split("\n")[:-1] if line.strip()]
-        return lines[-1] if lines else None
+            for raw in fh:
+                if not raw.endswith(b"\n"):
+                    continue
+                line = raw.decode("utf-8", "replace").strip()
+                seq = _claimed_seq(line)
+                if seq is not None:
+                    found.append((seq, line))
+        return found
+
+    def newest_first(self) -> Iterator[tuple[int, str]]:
+        yield from sorted(self._lines(), key=lambda pair: -pair[0])
+
+    def highest_claimed(self) -> int:
+        return max((seq for seq, _ in self._lines()), default=0)
 
 
 class S3Anchor:
@@ -75,13 +95,41 @@ class S3Anchor:
     def protected(self) -> bool:
         return self._protected
 
-    def append(self, seq: int, line: str) -> None:
-        key = f"{PREFIX}{seq:012d}.json"
-        self._protected = self.store.put_retained(key, line.encode(), utcnow() + RETAIN)
+    @staticmethod
+    def key(seq: int) -> str:
+        return f"{PREFIX}{seq:012d}.json"
 
-    def newest(self) -> str | None:
-        keys = sorted(k for k in self.store.list(PREFIX) if k.endswith(".json"))
-        return self.store.read_bytes(keys[-1]).decode() if keys else None
+    def append(self, seq: int, line: str) -> None:
+        until = utcnow() + RETAIN
+        self._protected = self.store.put_retained(self.key(seq), line.encode(), until)
+
+    def highest_claimed(self) -> int:
+        """Found by galloping over the zero-padded keys (a few listing calls, whatever
+        the number of checkpoints), not by listing them all."""
+        if not self.store.key_after(PREFIX, self.key(0)):
+            return 0
+        low, high = 0, 1
+        while high < LAST and self.store.key_after(PREFIX, self.key(high)):
+            low, high = high, min(high * 2, LAST)
+        while high - low > 1:  # a key exists after `low`, none after `high`
+            middle = (low + high) // 2
+            low, high = (middle, high) if self.store.key_after(PREFIX, self.key(middle)) else (
+                low, middle)  # fmt: skip
+        return high
+
+    def newest_first(self) -> Iterator[tuple[int, str]]:
+        top = self.highest_claimed()
+        for seq in range(top, max(top - MAX_DOWN, 0), -1):
+            for data in self.store.read_versions(self.key(seq)):
+                yield seq, data.decode("utf-8", "replace")
+
+
+def _claimed_seq(line: str) -> int | None:
+    try:
+        seq = json.loads(line).get("seq")
+    except (ValueError, AttributeError):
+        return None
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) and seq > 0 else None
 
 
 def build_anchor(settings, objects) -> AuditAnchor:

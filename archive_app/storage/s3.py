@@ -198,9 +198,33 @@ class S3ObjectStore:
             )  # fmt: skip
             return retention is not None
 
-    def read_bytes(self, key: str) -> bytes:
-        with self.open(key) as stream:
-            return stream.read()
+    def key_after(self, prefix: str, start_after: str) -> bool:
+        """Is there any key under ``prefix`` that sorts after ``start_after``?"""
+        with self._call():
+            found = self._client.list_objects(
+                self.bucket, prefix=prefix, start_after=start_after, recursive=True
+            )
+            return next(iter(found), None) is not None
+
+    def read_versions(self, key: str) -> list[bytes]:
+        """Every stored version of a small object, newest first ([] when there is none)."""
+        with self._call(key):
+            listed = self._client.list_objects(
+                self.bucket, prefix=key, include_version=True, recursive=True
+            )
+            versions = sorted(
+                (v for v in listed if v.object_name == key and not v.is_delete_marker),
+                key=lambda v: v.last_modified, reverse=True,
+            )  # fmt: skip
+            found = []
+            for version in versions:
+                response = self._client.get_object(self.bucket, key, version_id=version.version_id)
+                try:
+                    found.append(response.read())
+                finally:
+                    response.close()
+                    response.release_conn()
+            return found
 
     def legal_hold(self, key: str) -> bool:
         with self._call(key):

@@ -9,10 +9,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from archive_app.domain.disposition import OPEN, Action, DispositionError, ListStatus
 from archive_app.domain.roles import Permission
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.recordkeeping import disposition
-from archive_app.recordkeeping.disposition import OPEN, DispositionError
 from vocabulary.numbers import whole_number
 
 bp = Blueprint("dispositions", __name__, url_prefix="/dispositions")
@@ -30,7 +30,7 @@ def index():
 
 def _chosen(values) -> tuple[str, dict]:
     action = values.get("action", "destroy")
-    if action not in disposition.ACTIONS:
+    if action not in set(Action):
         abort(400, description="action must be destroy or transfer")
     filters = {name: values.get(name, "").strip() for name in FILTERS}
     if filters["year"] and whole_number(filters["year"]) is None:
@@ -107,11 +107,11 @@ def detail(list_id: int):
         items=items[:ITEMS_SHOWN],
         docs=docs,
         may_decide=current_user.can(Permission.APPROVE_DISPOSITION)
-        and current.status == "proposed"
+        and current.status is ListStatus.PROPOSED
         and current.proposed_by != me,
         is_proposer=current.proposed_by == me,
         may_execute=current_user.can(Permission.MANAGE_RETENTION)
-        and current.status in ("approved", "executing"),
+        and current.status in (ListStatus.APPROVED, ListStatus.EXECUTING),
     )
 
 
@@ -125,7 +125,7 @@ def decide(list_id: int):
         new = disposition.decide(services(), list_id, approve, request.form.get("comment", ""),
                                  actor(), client_ip())  # fmt: skip
     except DispositionError as exc:
-        flash(_indonesian(str(exc)), "error")
+        flash(_indonesian(exc), "error")
     else:
         flash(f"Daftar #{list_id} {'disetujui' if new == 'approved' else 'ditolak'}.", "success")
     return redirect(url_for("dispositions.detail", list_id=list_id))
@@ -139,7 +139,7 @@ def execute(list_id: int):
     try:
         summary = disposition.execute(services(), list_id, actor(), client_ip())
     except DispositionError as exc:
-        flash(str(exc), "error")
+        flash(_indonesian(exc), "error")
     else:
         flash(f"Daftar #{list_id} dilaksanakan: {summary['done']} arsip, "
               f"{summary['skipped']} dikecualikan karena ditahan.", "success")  # fmt: skip
@@ -147,11 +147,13 @@ def execute(list_id: int):
 
 
 MESSAGES = {
-    "The proposer cannot approve or reject their own list.":
+    "disposition.own_list":
         "Pengusul tidak boleh menyetujui atau menolak daftarnya sendiri (prinsip empat mata).",
-    "A decision needs a comment.": "Keputusan memerlukan catatan.",
+    "disposition.comment_required": "Keputusan memerlukan catatan.",
+    "disposition.wrong_status": "Status daftar tidak mengizinkan langkah ini.",
+    "disposition.not_found": "Daftar tidak ditemukan.",
 }  # fmt: skip
 
 
-def _indonesian(message: str) -> str:
-    return MESSAGES.get(message, message)
+def _indonesian(exc: DispositionError) -> str:
+    return MESSAGES.get(exc.code, str(exc))

@@ -30,11 +30,13 @@ def record(doc_id: str):
         abort(404)
     values = {k: ("" if v in (None, 0) else v) for k, v in doc.metadata.as_dict().items()}
     errors: dict[str, str] = {}
+    officer = current_user.can(Permission.MANAGE_RETENTION)
     if request.method == "POST":
         values = {k: request.form.get(k, "") for k in ALL_FIELDS}
         try:
-            officer = current_user.can(Permission.MANAGE_RETENTION)
-            review.confirm(services(), doc_id, values, actor(), client_ip(), may_reclassify=officer)
+            review.confirm(
+                services(), doc_id, values, actor(), client_ip(), records_officer=officer
+            )
         except MetadataError as exc:
             errors = exc.fields
         except review.NotReviewable as exc:
@@ -55,4 +57,5 @@ def record(doc_id: str):
         errors=errors,
         readings=readings,
         pages=docs.pages(doc_id),
+        locked=review.editable(services(), doc_id, officer),
     ), (409 if "" in errors else 400 if errors else 200)

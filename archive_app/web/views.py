@@ -18,7 +18,7 @@ from archive_app.records import search_results
 from ingest.models import RejectedFile
 from search.interfaces import FILTER_FIELDS
 from search.query import QueryError, parse_search
-from vocabulary.numbers import page_number, whole_number
+from vocabulary.numbers import NumberError, bounded, page_number
 
 bp = Blueprint("web", __name__)
 
@@ -149,12 +149,13 @@ def tokens():
     new_token = None
     if request.method == "POST":
         name = request.form.get("name", "").strip()[:100] or "token"
-        days = whole_number(request.form.get("days", "")) or None
         try:
+            days = bounded(request.form.get("days", "").strip() or None, "days", 1,
+                           accounts.MAX_TOKEN_DAYS, default=0) or None  # fmt: skip
             new_token = accounts.create_token(
                 services(), current_user.username, name, actor(), client_ip(), days=days
             )
-        except accounts.AccountError:
+        except (NumberError, accounts.AccountError):
             flash(f"Masa berlaku token 1 sampai {accounts.MAX_TOKEN_DAYS} hari.", "error")
     listed = services().metadata.users.tokens(current_user.user.id)
     return render_template("tokens.html", tokens=listed, new_token=new_token)

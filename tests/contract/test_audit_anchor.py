@@ -1,11 +1,12 @@
-"""AuditAnchor contract: both adapters keep signed checkpoints in order, hand back the
-newest, and (where the storage can) refuse to let one be changed or removed."""
+"""AuditAnchor contract: both adapters keep every checkpoint line, hand them back highest
+sequence first (copies and later versions included), and (where the storage can) refuse
+to let one be changed or removed."""
 
 from __future__ import annotations
 
 import pytest
 
-from archive_app.storage.anchors import PREFIX, build_anchor
+from archive_app.storage.anchors import build_anchor
 from tests.conftest import make_settings
 
 
@@ -19,12 +20,22 @@ def anchored(request, tmp_path):
     return build_anchor(settings, objects), objects, request.param
 
 
-def test_the_newest_checkpoint_is_the_last_one_appended(anchored):
+def test_lines_come_back_highest_sequence_first(anchored):
     anchor, _, _ = anchored
-    assert anchor.newest() is None
-    for seq in (1, 2, 3):
+    assert anchor.highest_claimed() == 0 and list(anchor.newest_first()) == []
+    for seq in (1, 2, 3, 4, 5):
         anchor.append(seq, f'{{"seq":{seq}}}')
-    assert anchor.newest() == '{"seq":3}'
+    assert anchor.highest_claimed() == 5
+    assert [seq for seq, _ in anchor.newest_first()][:5] == [5, 4, 3, 2, 1]
+
+
+def test_a_line_written_again_under_the_same_number_does_not_hide_the_first(anchored):
+    """A replay (file) or a newer version of the object (S3): both lines come back."""
+    anchor, _, _ = anchored
+    anchor.append(1, '{"seq":1,"v":"genuine"}')
+    anchor.append(1, '{"seq":1,"v":"replayed"}')
+    lines = [line for seq, line in anchor.newest_first() if seq == 1]
+    assert sorted(lines) == ['{"seq":1,"v":"genuine"}', '{"seq":1,"v":"replayed"}']
 
 
 def test_a_checkpoint_cannot_be_removed_where_the_storage_can_refuse(anchored):
@@ -36,12 +47,12 @@ def test_a_checkpoint_cannot_be_removed_where_the_storage_can_refuse(anchored):
         assert anchor.protected is False
         return
     assert anchor.protected is True
-    key = f"{PREFIX}{1:012d}.json"
+    key = anchor.key(1)
     versions = objects._client.list_objects(objects.bucket, prefix=key, include_version=True)
     [version] = [v.version_id for v in versions]
     with pytest.raises(Exception, match="(?i)retention|WORM|AccessDenied|locked"):
         objects._client.remove_object(objects.bucket, key, version_id=version)
-    assert anchor.newest() == '{"seq":1}'
+    assert [line for _, line in anchor.newest_first()] == ['{"seq":1}']
 
 
 def test_a_torn_last_line_is_not_taken_for_a_checkpoint(tmp_path):
@@ -51,4 +62,4 @@ def test_a_torn_last_line_is_not_taken_for_a_checkpoint(tmp_path):
     anchor.append(1, '{"seq":1}')
     with open(anchor.path, "a") as fh:
         fh.write('{"seq":2, "la')  # the machine died mid-write
-    assert anchor.newest() == '{"seq":1}'
+    assert list(anchor.newest_first()) == [(1, '{"seq":1}')]

@@ -259,6 +259,7 @@ def test_an_offset_far_past_the_last_hit_answers_an_empty_page(search_index, off
         search_index, offset)}))  # fmt: skip
     by_page = search_index.search(parse_search({"q": "suara", "page": "1000000",
                                                 "per_page": "100"}))  # fmt: skip
-    for result in (by_cursor, by_page):
+    one_a_page = search_index.search(parse_search({"q": "suara", "page": "50", "per_page": "1"}))
+    for result in (by_cursor, by_page, one_a_page):
         assert result.hits == [] and result.next_cursor == "" and result.total == 4
     assert search_index.search(parse_search({"q": "suara"})).total == 4

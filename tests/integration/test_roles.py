@@ -68,11 +68,10 @@ def test_role_matrix(app, client, tokens, doc_id):
             {k: (doc_id if k == "doc_id" else v) for k, v in VALUES.items() if k in rule.arguments},
             append_unknown=False,
         )[1]
-        anonymous = client.open(url, method=method)
+        # answered before any body is read or any CSRF token is asked for
+        anonymous = client.open(url, method=method, data=b"x" * 100_000)
         if url.startswith("/api/"):
             assert anonymous.status_code == 401, (method, url)
-        elif method == "POST":  # refused by the CSRF check before it reaches the view
-            assert anonymous.status_code == 400, (method, url)
         else:
             assert anonymous.status_code == 302 and "/login" in anonymous.location, (method, url)
         for role in Role:

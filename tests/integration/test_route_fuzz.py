@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 from archive_app.domain.roles import Role
 from archive_app.intake import uploads
-from tests.conftest import bearer
+from tests.conftest import PASSWORD, bearer
 from tests.factories import META
 from tests.integration.records_helpers import tiny_png
 
@@ -86,42 +87,58 @@ def _path_values(rule, doc_id, draw):
     return chosen
 
 
-@settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "1000")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(data=st.data())  # fmt: skip
-def test_no_route_answers_500_whatever_it_is_asked(fuzz_target, data):
-    app, tokens, doc_id = fuzz_target
+def _browser(app, username):
+    """A client logged in through the login form (a session cookie), and its CSRF token."""
     client = app.test_client()
-    rule, method = data.draw(st.sampled_from(_routes(app)))
-    url = rule.build(_path_values(rule, doc_id, data.draw), append_unknown=False)[1]
-    caller = data.draw(callers)
-    headers = bearer(tokens[caller.value]) if caller else {}
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    page = client.get("/account/tokens").get_data(as_text=True)
+    return client, re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def test_no_route_answers_500_whatever_it_is_asked_and_the_server_keeps_serving(fuzz_target):
+    app, tokens, doc_id = fuzz_target
+    routes = _routes(app)
+    browsers = {role: _browser(app, role.value.replace("_", "-")) for role in Role}
     names = st.sampled_from(["Tus-Resumable", "Upload-Length", "Upload-Offset",
                              "Upload-Metadata", "Accept-Language", "Content-Type"])  # fmt: skip
-    headers.update(data.draw(st.dictionaries(names, header_values, max_size=3)))
-    kwargs = {"query_string": data.draw(params), "headers": headers}
-    body = data.draw(st.sampled_from(["none", "form", "json"]))
-    if method in {"POST", "PATCH", "DELETE", "PUT"} and body == "form":
-        kwargs["data"] = data.draw(params)
-    elif method in {"POST", "PATCH", "DELETE", "PUT"} and body == "json":
-        kwargs["json"] = data.draw(json_bodies)
-    response = client.open(url, method=method, **kwargs)
-    response.close()
-    assert response.status_code < 500, (method, url, kwargs)
 
+    @settings(
+        max_examples=int(os.environ.get("FUZZ_EXAMPLES", "1000")),
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(data=st.data())
+    def one_request(data):
+        rule, method = data.draw(st.sampled_from(routes))
+        url = rule.build(_path_values(rule, doc_id, data.draw), append_unknown=False)[1]
+        caller = data.draw(callers)
+        by_cookie = caller is not None and data.draw(st.booleans())
+        client, csrf_token = browsers[caller] if by_cookie else (app.test_client(), "")
+        headers = bearer(tokens[caller.value]) if caller and not by_cookie else {}
+        headers.update(data.draw(st.dictionaries(names, header_values, max_size=3)))
+        kwargs = {"query_string": data.draw(params), "headers": headers}
+        body = data.draw(st.sampled_from(["none", "form", "json"]))
+        if method in {"POST", "PATCH", "DELETE", "PUT"} and body == "form":
+            form = data.draw(params)
+            if by_cookie and data.draw(st.booleans()):
+                form["csrf_token"] = csrf_token
+            kwargs["data"] = form
+        elif method in {"POST", "PATCH", "DELETE", "PUT"} and body == "json":
+            kwargs["json"] = data.draw(json_bodies)
+            if by_cookie and data.draw(st.booleans()):
+                headers["X-CSRFToken"] = csrf_token
+        response = client.open(url, method=method, **kwargs)
+        response.close()
+        assert response.status_code < 500, (method, url, kwargs)
 
-def test_after_the_fuzzing_the_server_still_serves(fuzz_target):
-    app, tokens, _ = fuzz_target
+    one_request()
+    # the same app, after everything it was asked: it still answers
     client = app.test_client()
-    for _ in range(3):
-        assert client.get("/healthz").status_code == 200
-        assert (
-            client.get("/api/v1/search?q=suara", headers=bearer(tokens["auditor"])).status_code
-            == 200
-        )
+    assert client.get("/healthz").status_code == 200
+    found = client.get("/api/v1/search?q=suara", headers=bearer(tokens["auditor"]))
+    assert found.status_code == 200
 
 
 PUBLIC = {"auth.login", "health.healthz", "api.uploads.upload_options", "static"}

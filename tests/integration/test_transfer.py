@@ -33,7 +33,9 @@ META = {
 def source(services, tmp_path):
     """An embedded archive with two processed records, one still queued, and a user."""
     accounts.create_user(services, "ani", "a long password", "archivist", "test")
-    token = accounts.create_token(services, "ani", "scanner", "test")
+    token = accounts.create_token(services, "ani", "scanner", "test", days=30)
+    expired = accounts.create_token(services, "ani", "old scanner", "test", days=1)
+    _expire(services, "old scanner")
     ids = []
     for n, word in enumerate(["Sawahrejo", "Kebonagung", "Tegalsari"], start=1):
         path = make_form(tmp_path / f"f{n}.png", tps=n, unique_word=word, seed=n)
@@ -41,9 +43,18 @@ def source(services, tmp_path):
             ids.append(uploads.receive(services, fh, path.name, {**META, "tps": str(n)}, "ani").id)
     for doc_id in ids[:2]:
         processing.process(services, doc_id)
-    services.token = token
+    services.token, services.expired = token, expired
     services.ids = ids
     return services
+
+
+def _expire(services, name):
+    from archive_app.db.models import ApiTokenRow
+    from archive_app.domain.clock import utcnow
+
+    with services.metadata.users._s.write() as s:
+        for row in s.query(ApiTokenRow).filter_by(name=name):
+            row.expires_at = utcnow()
 
 
 @pytest.fixture
@@ -82,6 +93,9 @@ def test_an_interrupted_transfer_resumes_and_ends_with_everything_verified(sourc
     found = target.index.search(parse_search({"q": "kebonagung"}))
     assert [h.id for h in found.hits] == [source.ids[1]]
     assert accounts.user_for_token(target, source.token).username == "ani"
+    assert accounts.user_for_token(target, source.expired) is None  # not brought back to life
+    [kept] = target.metadata.users.tokens(target.metadata.users.by_name("ani").id)
+    assert kept.name == "scanner" and kept.expires_at is not None
     assert accounts.authenticate(target, "ani", "a long password") is not None
     assert target.queue.pending() >= 1  # the queued record waits for the target's workers
 

@@ -57,11 +57,18 @@ def test_given_locks_when_failures_go_on_then_the_wait_is_capped():
     assert state.wait(NOW + timedelta(seconds=40)) <= ACCOUNT.longest.total_seconds()
 
 
-def test_given_an_hour_of_quiet_when_it_fails_again_then_the_slate_is_clean():
-    state = Attempts(failures=9, last_failure=NOW, locked_until=NOW + timedelta(minutes=5))
-    later = NOW + ACCOUNT.forget
+def test_given_an_hour_of_quiet_when_it_fails_again_then_it_is_not_locked():
+    state = Attempts(level=9, as_of=NOW, locked_until=NOW + timedelta(minutes=5))
+    later = NOW + ACCOUNT.drain
     state, began = after_failure(state, later, ACCOUNT)
-    assert state.failures == 1 and not began and state.wait(later) == 0
+    assert state.level == 5 and not began and state.wait(later) == 0
+
+
+def test_given_one_wrong_password_an_hour_when_it_goes_on_for_a_week_then_no_lock():
+    state = Attempts()
+    for hour in range(24 * 7):
+        state, began = after_failure(state, NOW + timedelta(hours=hour), ACCOUNT)
+        assert not began
 
 
 def _checkpoint(**changes) -> Checkpoint:
@@ -92,3 +99,26 @@ def test_given_cells_that_spreadsheets_would_run_when_written_then_they_are_text
     assert out.getvalue().strip() == (
         '"\'=HYPERLINK(""http://x"",""y"")",\'+1,\'-2,\'@SUM(A1),\'\tx,Papahan,5'
     )
+
+
+def test_given_an_office_behind_one_address_when_people_mistype_all_day_then_it_never_locks():
+    from archive_app.domain.throttle import ADDRESS
+
+    state, locked = Attempts(), []
+    for minute in range(0, 10 * 60, 6):  # a typo every 6 minutes, 08:00 to 18:00
+        now = NOW + timedelta(minutes=minute)
+        locked.append(state.current(now, ADDRESS).wait(now) > 0)
+        state, _ = after_failure(state, now, ADDRESS)
+    assert not any(locked)
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [("10.0.0.7", "ip:10.0.0.7"), ("2001:db8::1", "ip:2001:db8::/64"),
+     ("2001:db8::ffff:1", "ip:2001:db8::/64"), ("::ffff:10.0.0.7", "ip:10.0.0.7"),
+     ("not an address", "ip:not an address")],
+)  # fmt: skip
+def test_given_client_addresses_when_keyed_then_one_ipv6_network_is_one_key(address, key):
+    from archive_app.domain.throttle import address_key
+
+    assert address_key(address) == key

@@ -24,7 +24,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('expires_at', sa.DateTime(), nullable=True))
     op.create_table('login_attempts',
     sa.Column('key', sa.String(length=80), nullable=False),
-    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('failures', sa.Float(), nullable=False),
     sa.Column('last_failure', sa.DateTime(), nullable=True),
     sa.Column('locked_until', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('key')
