@@ -141,7 +141,7 @@ def both(files: list[Path], workers: int, root: Path, readers: str, extra: dict,
     env = {**os.environ, **own, "ARCHIVE_LOG_LEVEL": "WARNING"}
     services = build_services(load_settings(env=own))
     services.metadata.migrate()
-    docs = services.metadata.documents
+    docs = services.metadata.records
     command = [sys.executable, "-m", "archive_app", "worker", "--workers", str(workers)]
     if threads:
         command.append("--threads")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from archive_app.db.models import DocumentRow, StoredFileRow
+from archive_app.db.models import RecordRow, StoredFileRow
 from archive_app.domain.records import record_prefix
 from archive_app.recordkeeping import fixity
 from archive_app.services import build_services
@@ -55,7 +55,7 @@ def fill(services, files: int, size: int, scratch: Path) -> list[tuple[str, str]
         sha = hashlib.sha256(data).hexdigest()
         services.objects.put_file(key, path, sha256=sha)
         with services.metadata.engines.write.begin() as conn:
-            conn.execute(insert(DocumentRow), [_row(doc_id, sha, size, now)])
+            conn.execute(insert(RecordRow), [_row(doc_id, sha, size, now)])
             conn.execute(insert(StoredFileRow), [{
                 "document_id": doc_id, "role": "original", "key": key, "sha256": sha,
                 "size": size, "content_type": "application/octet-stream", "created_at": now,

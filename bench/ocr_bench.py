@@ -55,7 +55,7 @@ def pipeline(services, path: Path, n: int) -> float:
         doc_id = uploads.receive(services, fh, path.name, {**META, "tps": str(n)}, "bench").id
     processing.process(services, doc_id)
     elapsed = time.perf_counter() - started
-    if services.metadata.documents.get(doc_id).status.value != "ready":
+    if services.metadata.records.get(doc_id).status.value != "ready":
         raise RuntimeError(f"page {path} did not process")
     return elapsed
 

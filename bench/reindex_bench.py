@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from archive_app.db.models import DocumentRow, PageRow
+from archive_app.db.models import PageRow, RecordRow
 from archive_app.records import indexing
 from archive_app.services import build_services
 from bench.synthetic import records
@@ -77,7 +77,7 @@ def load(services, count: int, pages: int) -> None:
                          words=len(words), rotation=0, width_px=2480, height_px=3508)
                 )  # fmt: skip
         with engine.begin() as conn:
-            conn.execute(insert(DocumentRow), [row for row, _ in batch])
+            conn.execute(insert(RecordRow), [row for row, _ in batch])
             conn.execute(insert(PageRow), page_rows)
         done += len(batch)
         if done % 100_000 == 0:
@@ -114,7 +114,7 @@ def main(argv=None) -> int:
         env.setdefault("ARCHIVE_ELASTICSEARCH_INDEX", "bench-reindex")
         services = build_services(load_settings(env=env))
         services.metadata.migrate()
-        if services.metadata.documents.count() != args.records:
+        if services.metadata.records.count() != args.records:
             print(f"Loading {args.records:,} records x {args.pages} pages into {data_dir} ...")
             services.close()
             for f in data_dir.glob("archive.db*"):

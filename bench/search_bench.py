@@ -33,7 +33,7 @@ from urllib.parse import urlencode
 from sqlalchemy import insert
 
 from archive_app import accounts
-from archive_app.db.models import DocumentRow
+from archive_app.db.models import RecordRow
 from archive_app.domain.roles import Role
 from archive_app.services import build_services
 from bench.reindex_bench import elasticsearch
@@ -59,7 +59,7 @@ def load(services, count: int) -> None:
         nonlocal done
         for batch in records(count):
             with engine.begin() as conn:
-                conn.execute(insert(DocumentRow), [row for row, _ in batch])
+                conn.execute(insert(RecordRow), [row for row, _ in batch])
             done += len(batch)
             if done % 100_000 == 0:
                 rate = done / (time.perf_counter() - started)
@@ -172,10 +172,7 @@ def run(args, extra_env: dict) -> int:
     settings = load_settings(env={**extra_env, "ARCHIVE_DATA_DIR": str(data_dir)})
     services = build_services(settings)
     services.metadata.migrate()
-    if (
-        services.metadata.documents.count() != args.records
-        or services.index.count() != args.records
-    ):
+    if services.metadata.records.count() != args.records or services.index.count() != args.records:
         print(f"Loading {args.records:,} synthetic records into {data_dir} ...", flush=True)
         services.close()
         shutil.rmtree(data_dir, ignore_errors=True)

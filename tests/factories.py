@@ -20,16 +20,16 @@ def metadata(**changes) -> dict:
     return {**META, **{k: str(v) for k, v in changes.items()}}
 
 
-def mark_processed(services, doc_id: str, *, review: bool) -> None:
+def mark_processed(services, record_id: str, *, review: bool) -> None:
     """The record as processing leaves it: ready, and waiting for review or not.
 
     Sets the row's state directly: these tests are about what happens after processing,
     and OCR would only make them slower.
     """
-    from archive_app.db.models import DocumentRow
+    from archive_app.db.models import RecordRow
 
-    with services.metadata.documents._s.write() as s:
-        row = s.get(DocumentRow, doc_id)
+    with services.metadata.records._s.write() as s:
+        row = s.get(RecordRow, record_id)
         row.status = "ready"
         row.needs_review = review
         row.review_reasons = '["tps"]' if review else "[]"

@@ -288,23 +288,23 @@ def make_form(
 
 def _image_pdf(path: Path, images: list[Image.Image]) -> None:
     """Image-only PDF, as a scanner would write it: one page-filling image per page."""
-    doc = pymupdf.open()
+    record = pymupdf.open()
     for image in images:
         buffer = io.BytesIO()
         image.save(buffer, "PNG")
         width, height = (72 * px / DPI for px in image.size)
-        page = doc.new_page(width=width, height=height)
+        page = record.new_page(width=width, height=height)
         page.insert_image(page.rect, stream=buffer.getvalue())
-    doc.save(path, deflate=True, no_new_id=True)  # no random /ID: same seed, same bytes
-    doc.close()
+    record.save(path, deflate=True, no_new_id=True)  # no random /ID: same seed, same bytes
+    record.close()
 
 
 def make_text_pdf(path: Path, text: str) -> Path:
     """A born-digital PDF with a real text layer; ``\\f`` in ``text`` starts a new page."""
-    doc = pymupdf.open()
+    record = pymupdf.open()
     for page_text in text.split("\f"):
-        page = doc.new_page(width=595, height=842)
+        page = record.new_page(width=595, height=842)
         page.insert_textbox(pymupdf.Rect(72, 72, 523, 770), page_text, fontsize=12)
-    doc.save(path, no_new_id=True)
-    doc.close()
+    record.save(path, no_new_id=True)
+    record.close()
     return Path(path)

@@ -13,8 +13,8 @@ def init_app(app) -> None:
         audit,
         batches,
         dispositions,
-        documents,
         recordkeeping,
+        records,
         search,
         tallies,
         uploads,
@@ -23,12 +23,12 @@ def init_app(app) -> None:
 
     api = Blueprint("api", __name__, url_prefix="/api/v1")
     for module in (
-        documents,
         search,
         uploads,
         batches,
         tallies,
         recordkeeping,
+        records,
         dispositions,
         audit,
     ):

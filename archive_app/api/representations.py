@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import url_for
 
-from archive_app.domain.entities import DispositionList, Document, Hold, Page
+from archive_app.domain.entities import DispositionList, Hold, Page, Record
 from archive_app.domain.retention import Retention
 from vocabulary.places import format_tps
 
 
-def metadata_json(doc: Document) -> dict:
-    meta = doc.metadata.as_dict()
-    meta["tps_label"] = format_tps(doc.metadata.tps)
+def metadata_json(record: Record) -> dict:
+    meta = record.metadata.as_dict()
+    meta["tps_label"] = format_tps(record.metadata.tps)
     return meta
 
 
@@ -23,32 +23,34 @@ def _day(value) -> str | None:
     return value.isoformat() if value else None
 
 
-def document_json(
-    doc: Document,
+def record_json(
+    record: Record,
     pages: list[Page] | None = None,
     retention: Retention | None = None,
     readings: dict | None = None,
 ) -> dict:
     body = {
-        "id": doc.id,
-        "status": doc.status.value,
-        "metadata": metadata_json(doc),
-        "pages": doc.page_count,
-        "sha256": doc.sha256,
-        "ocr_confidence": round(doc.ocr_confidence, 1) if doc.ocr_confidence is not None else None,
-        "error": doc.error or None,
-        "created_at": _iso(doc.created_at),
-        "created_by": doc.created_by,
-        "processed_at": _iso(doc.processed_at),
-        "progress": {"done": doc.pages_done, "total": doc.page_count},
-        "original_name": doc.original_name,
-        "size": doc.size,
-        "indexed": doc.index_state.value == "indexed",
+        "id": record.id,
+        "status": record.status.value,
+        "metadata": metadata_json(record),
+        "pages": record.page_count,
+        "sha256": record.sha256,
+        "ocr_confidence": round(record.ocr_confidence, 1)
+        if record.ocr_confidence is not None
+        else None,
+        "error": record.error or None,
+        "created_at": _iso(record.created_at),
+        "created_by": record.created_by,
+        "processed_at": _iso(record.processed_at),
+        "progress": {"done": record.pages_done, "total": record.page_count},
+        "original_name": record.original_name,
+        "size": record.size,
+        "indexed": record.index_state.value == "indexed",
         "links": {
-            "self": url_for("api.documents.get_document", doc_id=doc.id),
-            "original": url_for("api.documents.download", doc_id=doc.id, what="original"),
-            "pdf": url_for("api.documents.download", doc_id=doc.id, what="pdf"),
-            "text": url_for("api.documents.download", doc_id=doc.id, what="text"),
+            "self": url_for("api.records.get_record", record_id=record.id),
+            "original": url_for("api.records.download", record_id=record.id, what="original"),
+            "pdf": url_for("api.records.download", record_id=record.id, what="pdf"),
+            "text": url_for("api.records.download", record_id=record.id, what="text"),
         },
     }
     if pages is not None:
@@ -60,10 +62,10 @@ def document_json(
                 "words": p.words,
                 "rotation": p.rotation,
                 "view": url_for(
-                    "api.documents.page_image", doc_id=doc.id, number=p.number, size="view"
+                    "api.records.page_image", record_id=record.id, number=p.number, size="view"
                 ),
                 "thumb": url_for(
-                    "api.documents.page_image", doc_id=doc.id, number=p.number, size="thumb"
+                    "api.records.page_image", record_id=record.id, number=p.number, size="thumb"
                 ),
             }
             for p in pages
@@ -71,11 +73,11 @@ def document_json(
     if retention is not None:
         body["retention"] = retention_json(retention)
     if readings is not None:
-        body.update(readings_json(doc, readings))
+        body.update(readings_json(record, readings))
     return body
 
 
-def readings_json(doc: Document, readings: dict) -> dict:
+def readings_json(record: Record, readings: dict) -> dict:
     """What was read from the pages: metadata fields with confidences, whether a person must
     confirm them (and why), the vote counts with their checks, and the auditors' flags."""
     tally = readings.get("tally")
@@ -91,7 +93,7 @@ def readings_json(doc: Document, readings: dict) -> dict:
             "ballots_used": tally["ballots_used"], "consistent": tally["consistent"],
             "confidences": tally.get("confidences", {}), "problems": tally.get("problems", []),
         },
-        "flags": list(doc.flags),
+        "flags": list(record.flags),
     }  # fmt: skip
 
 
@@ -153,24 +155,24 @@ def audit_json(entry: dict) -> dict:
     return {**entry, "at": _iso(entry["at"])}
 
 
-def hit_json(doc: Document, score: float, highlights) -> dict:
+def hit_json(record: Record, score: float, highlights) -> dict:
     return {
-        "id": doc.id,
+        "id": record.id,
         "score": round(score, 4),
-        "status": doc.status.value,
-        "metadata": metadata_json(doc),
+        "status": record.status.value,
+        "metadata": metadata_json(record),
         "highlights": list(highlights),
-        "pages": doc.page_count,
+        "pages": record.page_count,
         "thumbnail": (
-            url_for("api.documents.page_image", doc_id=doc.id, number=1, size="thumb")
-            if doc.page_count
+            url_for("api.records.page_image", record_id=record.id, number=1, size="thumb")
+            if record.page_count
             else None
         ),
     }
 
 
-def _page_url(doc_id: str, number: int, size: str) -> str:
-    return url_for("api.documents.page_image", doc_id=doc_id, number=number, size=size)
+def _page_url(record_id: str, number: int, size: str) -> str:
+    return url_for("api.records.page_image", record_id=record_id, number=number, size=size)
 
 
 def _report_url(list_id: int) -> str:

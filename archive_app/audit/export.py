@@ -22,6 +22,6 @@ def write_csv(services, out, *, actor=None, action=None, target=None, limit=1_00
     return len(rows)
 
 
-def timeline(services, doc_id: str, limit: int = 200) -> list[dict]:
+def timeline(services, record_id: str, limit: int = 200) -> list[dict]:
     """Everything that happened to one record, newest first."""
-    return services.metadata.audit.list(target=f"document:{doc_id}", limit=limit)
+    return services.metadata.audit.list(target=f"document:{record_id}", limit=limit)

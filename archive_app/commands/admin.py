@@ -145,7 +145,7 @@ def reindex(ctx):
 
     services = ctx.services
     services.metadata.migrate()
-    total = services.metadata.documents.count(status="ready")
+    total = services.metadata.records.count(status="ready")
     with tqdm(total=total, unit="record", desc="reindex", file=sys.stderr) as bar:
         done = indexing.reindex(services, progress=bar.update)
     audit.record(services, cli_actor(), "index.rebuild", "", records=done)
@@ -155,16 +155,16 @@ def reindex(ctx):
 @click.command()
 @click.argument("doc_ids", nargs=-1, required=True)
 @pass_ctx
-def retry(ctx, doc_ids):
+def retry(ctx, record_ids):
     """Queue failed records DOC_IDS for processing again."""
     from archive_app.intake import uploads
 
     failed = 0
-    for doc_id in doc_ids:
-        if uploads.retry(ctx.services, doc_id, cli_actor()):
-            click.echo(f"{doc_id}\tqueued")
+    for record_id in record_ids:
+        if uploads.retry(ctx.services, record_id, cli_actor()):
+            click.echo(f"{record_id}\tqueued")
         else:
-            click.echo(f"{doc_id}\tnot failed (nothing to retry)", err=True)
+            click.echo(f"{record_id}\tnot failed (nothing to retry)", err=True)
             failed += 1
     sys.exit(1 if failed else 0)
 
@@ -201,7 +201,7 @@ def transfer(ctx, target_env, limit):
         target = build_services(load_settings(env=dotenv_values(target_env)))
     except SettingsError as exc:
         raise click.ClickException(f"{target_env}: {exc}") from None
-    total = source.metadata.documents.count()
+    total = source.metadata.records.count()
     with tqdm(total=total, unit="record", desc="transfer", file=sys.stderr) as bar:
         try:
             report = run_transfer(source, target, limit=limit, progress=bar.update)

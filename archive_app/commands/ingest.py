@@ -124,12 +124,12 @@ def ingest(ctx, paths, manifest, label, wait, workers, **shared):  # noqa: PLR09
         _wait(services, ids, workers)
     failed = sum(o.outcome == "rejected" for o in outcomes)
     for o in outcomes:
-        doc = services.metadata.documents.get(o.document_id) if o.document_id else None
-        status = doc.status.value if doc else o.outcome
+        record = services.metadata.records.get(o.document_id) if o.document_id else None
+        status = record.status.value if record else o.outcome
         line = f"{o.document_id or '-'}\t{status}\t{o.name}"
-        if doc and doc.error:
-            line += f"\t{doc.error}"
-        elif doc and "review" in doc.flags:
+        if record and record.error:
+            line += f"\t{record.error}"
+        elif record and "review" in record.flags:
             line += "\tneeds review"
         click.echo(line)
         failed += status == "failed"
@@ -140,7 +140,7 @@ def ingest(ctx, paths, manifest, label, wait, workers, **shared):  # noqa: PLR09
 def _wait(services, ids, workers) -> None:
     from tqdm import tqdm
 
-    docs = services.metadata.documents
+    records = services.metadata.records
     alive = services.metadata.workers.alive(utcnow() - timedelta(seconds=45))
     local = None
     if not alive:
@@ -150,7 +150,7 @@ def _wait(services, ids, workers) -> None:
     try:
         with tqdm(total=None, unit="page", desc="processing", file=sys.stderr) as bar:
             while True:
-                current = docs.by_ids(ids)
+                current = records.by_ids(ids)
                 bar.total = sum(d.page_count for d in current.values()) or None
                 bar.n = sum(d.pages_done for d in current.values())
                 bar.refresh()

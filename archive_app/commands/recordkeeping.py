@@ -25,10 +25,10 @@ def verify(ctx, sample, older_than):
     with tqdm(unit="file", desc="verify", file=sys.stderr) as bar:
         report = fixity.verify(ctx.services, sample=sample, older_than_days=older_than,
                                actor=cli_actor(), progress=bar.update)  # fmt: skip
-    for doc_id, key in report.missing:
-        click.echo(f"MISSING\t{doc_id}\t{key}")
-    for doc_id, key in report.changed:
-        click.echo(f"CHANGED\t{doc_id}\t{key}")
+    for record_id, key in report.missing:
+        click.echo(f"MISSING\t{record_id}\t{key}")
+    for record_id, key in report.changed:
+        click.echo(f"CHANGED\t{record_id}\t{key}")
     click.echo(
         f"checked {report.checked} file(s), {report.bytes / 1e6:.1f} MB in {report.seconds:.1f} s "
         f"({report.mb_per_second:.1f} MB/s): {len(report.missing)} missing, "

@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import func, select
 
-from archive_app.db.models import BatchItemRow, BatchRow, DocumentRow
+from archive_app.db.models import BatchItemRow, BatchRow, RecordRow
 from archive_app.db.session import Sessions
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import Batch, BatchItem
@@ -41,12 +41,10 @@ class SqlBatchRepository:
         for batch_id, outcome, n in outcomes:
             counts[batch_id][outcome] = n
         statuses = s.execute(
-            select(
-                BatchItemRow.batch_id, DocumentRow.status, DocumentRow.needs_review, func.count()
-            )
-            .join(DocumentRow, DocumentRow.id == BatchItemRow.document_id)
+            select(BatchItemRow.batch_id, RecordRow.status, RecordRow.needs_review, func.count())
+            .join(RecordRow, RecordRow.id == BatchItemRow.document_id)
             .where(BatchItemRow.batch_id.in_(batch_ids))
-            .group_by(BatchItemRow.batch_id, DocumentRow.status, DocumentRow.needs_review)
+            .group_by(BatchItemRow.batch_id, RecordRow.status, RecordRow.needs_review)
         )
         for batch_id, status, review, n in statuses:
             key = "review" if review and status == "ready" else status
@@ -71,9 +69,9 @@ class SqlBatchRepository:
     def items(self, batch_id: int) -> list[BatchItem]:
         with self._s.read() as s:
             rows = s.execute(
-                select(BatchItemRow, DocumentRow.status, DocumentRow.pages_done,
-                       DocumentRow.page_count, DocumentRow.needs_review)
-                .outerjoin(DocumentRow, DocumentRow.id == BatchItemRow.document_id)
+                select(BatchItemRow, RecordRow.status, RecordRow.pages_done,
+                       RecordRow.page_count, RecordRow.needs_review)
+                .outerjoin(RecordRow, RecordRow.id == BatchItemRow.document_id)
                 .where(BatchItemRow.batch_id == batch_id)
                 .order_by(BatchItemRow.id)
             )  # fmt: skip

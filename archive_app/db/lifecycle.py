@@ -4,45 +4,20 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
-from archive_app.db.models import DocumentRow, HoldRecordRow, HoldRow, PageRow, StoredFileRow
+from archive_app.db.models import HoldRecordRow, HoldRow, PageRow, RecordRow, StoredFileRow
 from archive_app.db.session import Sessions
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import StoredFile
 from archive_app.domain.records import IndexState, Status
+from archive_app.domain.retention import RetentionInput, RetentionUpdate
 from vocabulary.text import squash
 
-
-@dataclass(frozen=True)
-class RetentionInput:
-    """What retention is computed from, plus the cached result to compare against."""
-
-    id: str
-    form_type: str
-    election: str
-    year: int
-    record_date: date | None
-    final_state: str
-    held: bool
-    cached: tuple  # (state, series, action, changes_at, due_at)
-
-
-@dataclass(frozen=True)
-class RetentionUpdate:
-    id: str
-    state: str
-    series: str
-    action: str
-    changes_at: date | None
-    due_at: date | None
-
-
-GROUPS = {"election": DocumentRow.election, "province": DocumentRow.province,
-          "regency": DocumentRow.regency, "form_type": DocumentRow.form_type}  # fmt: skip
+GROUPS = {"election": RecordRow.election, "province": RecordRow.province,
+          "regency": RecordRow.regency, "form_type": RecordRow.form_type}  # fmt: skip
 
 
 class SqlLifecycleRepository:
@@ -60,18 +35,18 @@ class SqlLifecycleRepository:
             .join(HoldRow, HoldRow.id == HoldRecordRow.hold_id)
             .where(HoldRow.released_at.is_(None))
         )
-        base = select(DocumentRow, DocumentRow.id.in_(held)).where(
-            DocumentRow.status != Status.UPLOADING.value
+        base = select(RecordRow, RecordRow.id.in_(held)).where(
+            RecordRow.status != Status.UPLOADING.value
         )
         if ids is not None:
-            base = base.where(DocumentRow.id.in_(list(ids)))
+            base = base.where(RecordRow.id.in_(list(ids)))
         if changes_by is not None:
-            base = base.where(DocumentRow.retention_changes_at <= changes_by)
+            base = base.where(RecordRow.retention_changes_at <= changes_by)
         last = ""
         while True:
             with self._s.read() as s:
                 rows = s.execute(
-                    base.where(DocumentRow.id > last).order_by(DocumentRow.id).limit(batch_size)
+                    base.where(RecordRow.id > last).order_by(RecordRow.id).limit(batch_size)
                 ).all()
             if not rows:
                 return
@@ -102,8 +77,8 @@ class SqlLifecycleRepository:
         with self._s.write() as s:
             for u in updates:
                 s.execute(
-                    update(DocumentRow)
-                    .where(DocumentRow.id == u.id)
+                    update(RecordRow)
+                    .where(RecordRow.id == u.id)
                     .values(
                         retention_state=u.state,
                         retention_series=u.series,
@@ -118,13 +93,13 @@ class SqlLifecycleRepository:
     def retention_counts(self, group: str | None = None) -> dict:
         """{state: n} or {(group value, state): n} over every visible record."""
         columns = (
-            [DocumentRow.retention_state]
+            [RecordRow.retention_state]
             if group is None
-            else [GROUPS[group], DocumentRow.retention_state]
+            else [GROUPS[group], RecordRow.retention_state]
         )
         query = (
             select(*columns, func.count())
-            .where(DocumentRow.status != Status.UPLOADING.value)
+            .where(RecordRow.status != Status.UPLOADING.value)
             .group_by(*columns)
         )
         with self._s.read() as s:
@@ -138,38 +113,38 @@ class SqlLifecycleRepository:
         due_by: date | None = None, filters: dict | None = None, limit: int = 1000,
         offset: int = 0,
     ) -> list[str]:  # fmt: skip
-        query = select(DocumentRow.id).where(DocumentRow.status != Status.UPLOADING.value)
+        query = select(RecordRow.id).where(RecordRow.status != Status.UPLOADING.value)
         if state:
-            query = query.where(DocumentRow.retention_state == state)
+            query = query.where(RecordRow.retention_state == state)
         if action:
-            query = query.where(DocumentRow.retention_action == action)
+            query = query.where(RecordRow.retention_action == action)
         if due_by:
             query = query.where(
-                DocumentRow.retention_due_at <= due_by,
-                DocumentRow.retention_state.in_(["active", "inactive"]),
+                RecordRow.retention_due_at <= due_by,
+                RecordRow.retention_state.in_(["active", "inactive"]),
             )
         for name, value in (filters or {}).items():
-            column = getattr(DocumentRow, name)
+            column = getattr(RecordRow, name)
             query = query.where(func.lower(column) == squash(value)
                                 if isinstance(value, str) else column == value)  # fmt: skip
-        query = query.order_by(DocumentRow.retention_due_at, DocumentRow.id)
+        query = query.order_by(RecordRow.retention_due_at, RecordRow.id)
         with self._s.read() as s:
             return list(s.scalars(query.limit(limit).offset(offset)))
 
     # -- final dispositions -------------------------------------------------------------
-    def tombstone(self, doc_id: str) -> None:
+    def tombstone(self, record_id: str) -> None:
         """Keep metadata, checksums and history; drop the content (page text) for good."""
         now = utcnow()
         with self._s.write() as s:
-            s.execute(delete(PageRow).where(PageRow.document_id == doc_id))
+            s.execute(delete(PageRow).where(PageRow.document_id == record_id))
             s.execute(
                 update(StoredFileRow)
-                .where(StoredFileRow.document_id == doc_id, StoredFileRow.destroyed_at.is_(None))
+                .where(StoredFileRow.document_id == record_id, StoredFileRow.destroyed_at.is_(None))
                 .values(destroyed_at=now)
             )
             s.execute(
-                update(DocumentRow)
-                .where(DocumentRow.id == doc_id)
+                update(RecordRow)
+                .where(RecordRow.id == record_id)
                 .values(
                     final_state="disposed",
                     final_at=now,
@@ -182,12 +157,12 @@ class SqlLifecycleRepository:
                 )  # fmt: skip
             )
 
-    def mark_transferred(self, doc_id: str) -> None:
+    def mark_transferred(self, record_id: str) -> None:
         now = utcnow()
         with self._s.write() as s:
             s.execute(
-                update(DocumentRow)
-                .where(DocumentRow.id == doc_id)
+                update(RecordRow)
+                .where(RecordRow.id == record_id)
                 .values(
                     final_state="transferred",
                     final_at=now,
@@ -204,8 +179,8 @@ class SqlLifecycleRepository:
         with self._s.read() as s:
             return list(
                 s.scalars(
-                    select(DocumentRow.id).where(
-                        DocumentRow.final_state == final_state, DocumentRow.final_at >= since
+                    select(RecordRow.id).where(
+                        RecordRow.final_state == final_state, RecordRow.final_at >= since
                     )
                 )
             )
@@ -258,12 +233,12 @@ class SqlLifecycleRepository:
                     .values(last_checked_at=at, last_check_ok=ok)
                 )
 
-    def fixity_of(self, doc_id: str) -> dict:
+    def fixity_of(self, record_id: str) -> dict:
         """The record's last fixity check: when (the oldest file's check) and whether all passed."""
         with self._s.read() as s:
             rows = s.execute(
                 select(StoredFileRow.last_checked_at, StoredFileRow.last_check_ok).where(
-                    StoredFileRow.document_id == doc_id, StoredFileRow.destroyed_at.is_(None)
+                    StoredFileRow.document_id == record_id, StoredFileRow.destroyed_at.is_(None)
                 )
             ).all()
         if not rows or any(at is None for at, _ in rows):
@@ -273,17 +248,3 @@ class SqlLifecycleRepository:
             "ok": all(bool(ok) for _, ok in rows),
             "files": len(rows),
         }
-
-    def failed_fixity(self) -> list[tuple[str, str]]:
-        with self._s.read() as s:
-            return [
-                (r.document_id, r.key)
-                for r in s.scalars(
-                    select(StoredFileRow).where(
-                        and_(
-                            StoredFileRow.last_check_ok.is_(False),
-                            StoredFileRow.destroyed_at.is_(None),
-                        )  # fmt: skip
-                    )
-                )
-            ]

@@ -11,18 +11,18 @@ from collections.abc import Iterator
 
 from sqlalchemy import func, select, update
 
-from archive_app.db.documents import document_entity, metadata_columns
 from archive_app.db.models import (
     DispositionItemRow,
     DispositionListRow,
-    DocumentRow,
     HoldRecordRow,
     HoldRow,
+    RecordRow,
 )
+from archive_app.db.record_rows import metadata_columns, record_entity
 from archive_app.db.session import Sessions
 from archive_app.domain.clock import utcnow
 from archive_app.domain.disposition import OPEN
-from archive_app.domain.entities import Document
+from archive_app.domain.entities import Record
 from archive_app.domain.metadata import RecordMetadata
 from archive_app.domain.records import IndexState, Status
 from vocabulary.text import squash
@@ -44,9 +44,9 @@ def frozen_ids():
 
 
 _REVIEWABLE = (
-    DocumentRow.needs_review.is_(True),
-    DocumentRow.status == Status.READY.value,
-    DocumentRow.id.not_in(frozen_ids()),
+    RecordRow.needs_review.is_(True),
+    RecordRow.status == Status.READY.value,
+    RecordRow.id.not_in(frozen_ids()),
 )
 
 
@@ -54,10 +54,10 @@ class SqlReadingsRepository:
     def __init__(self, sessions: Sessions):
         self._s = sessions
 
-    def get(self, doc_id: str) -> dict:
+    def get(self, record_id: str) -> dict:
         """What processing read: {"given", "extracted", "review", "reasons", "tally"}."""
         with self._s.read() as s:
-            row = s.get(DocumentRow, doc_id)
+            row = s.get(RecordRow, record_id)
             if row is None:
                 return {}
             return {
@@ -68,30 +68,30 @@ class SqlReadingsRepository:
                 "tally": json.loads(row.tally) if row.tally else None,
             }
 
-    def queue(self, limit: int = 100, offset: int = 0) -> list[Document]:
+    def queue(self, limit: int = 100, offset: int = 0) -> list[Record]:
         """Records waiting for review that can be corrected now: not frozen by a legal hold
         or an open disposition list (they wait until the hold or the list ends)."""
         with self._s.read() as s:
             rows = s.scalars(
-                select(DocumentRow)
+                select(RecordRow)
                 .where(*_REVIEWABLE)
-                .order_by(DocumentRow.created_at)
+                .order_by(RecordRow.created_at)
                 .limit(limit)
                 .offset(offset)
             )
-            return [document_entity(r) for r in rows]
+            return [record_entity(r) for r in rows]
 
     def queue_count(self) -> int:
         with self._s.read() as s:
-            query = select(func.count()).select_from(DocumentRow).where(*_REVIEWABLE)
+            query = select(func.count()).select_from(RecordRow).where(*_REVIEWABLE)
             return s.scalar(query) or 0
 
-    def confirm(self, doc_id: str, metadata: RecordMetadata) -> None:
+    def confirm(self, record_id: str, metadata: RecordMetadata) -> None:
         """A person confirmed (or corrected) the metadata: it leaves the review queue."""
         with self._s.write() as s:
             s.execute(
-                update(DocumentRow)
-                .where(DocumentRow.id == doc_id)
+                update(RecordRow)
+                .where(RecordRow.id == record_id)
                 .values(
                     **metadata_columns(metadata),
                     needs_review=False,
@@ -101,11 +101,11 @@ class SqlReadingsRepository:
                 )  # fmt: skip
             )
 
-    def iter_tallies(self, filters: dict, batch_size: int = 500) -> Iterator[tuple[Document, dict]]:
+    def iter_tallies(self, filters: dict, batch_size: int = 500) -> Iterator[tuple[Record, dict]]:
         """(Document, tally data) of records with vote counts, matching exact filters."""
-        query = select(DocumentRow).where(DocumentRow.tally != "")
+        query = select(RecordRow).where(RecordRow.tally != "")
         for name, value in filters.items():
-            column = getattr(DocumentRow, name)
+            column = getattr(RecordRow, name)
             query = query.where(
                 func.lower(column) == squash(value) if isinstance(value, str) else column == value
             )
@@ -114,13 +114,11 @@ class SqlReadingsRepository:
             with self._s.read() as s:
                 rows = list(
                     s.scalars(
-                        query.where(DocumentRow.id > last)
-                        .order_by(DocumentRow.id)
-                        .limit(batch_size)
+                        query.where(RecordRow.id > last).order_by(RecordRow.id).limit(batch_size)
                     )  # fmt: skip
                 )
             if not rows:
                 return
             last = rows[-1].id
             for row in rows:
-                yield document_entity(row), json.loads(row.tally)
+                yield record_entity(row), json.loads(row.tally)

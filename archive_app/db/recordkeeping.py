@@ -67,7 +67,7 @@ class SqlHoldRepository:
         self._s = sessions
 
     def place(
-        self, reason: str, case_ref: str, query: dict | None, doc_ids: Iterable[str], actor: str
+        self, reason: str, case_ref: str, query: dict | None, record_ids: Iterable[str], actor: str
     ) -> int:
         now = utcnow()
         with self._s.write() as s:
@@ -78,19 +78,19 @@ class SqlHoldRepository:
             s.add(row)
             s.flush()
             s.add_all(
-                HoldRecordRow(hold_id=row.id, document_id=d, added_at=now) for d in set(doc_ids)
+                HoldRecordRow(hold_id=row.id, document_id=d, added_at=now) for d in set(record_ids)
             )
             return row.id
 
-    def add_records(self, hold_id: int, doc_ids: Iterable[str]) -> int:
+    def add_records(self, hold_id: int, record_ids: Iterable[str]) -> int:
         """Add records to a hold (idempotent); returns how many were new."""
         now, added = utcnow(), 0
         with self._s.write() as s:
             have = set(
                 s.scalars(select(HoldRecordRow.document_id).where(HoldRecordRow.hold_id == hold_id))
             )
-            for doc_id in set(doc_ids) - have:
-                s.add(HoldRecordRow(hold_id=hold_id, document_id=doc_id, added_at=now))
+            for record_id in set(record_ids) - have:
+                s.add(HoldRecordRow(hold_id=hold_id, document_id=record_id, added_at=now))
                 added += 1
         return added
 
@@ -129,20 +129,20 @@ class SqlHoldRepository:
         with self._s.read() as s:
             return [_hold(r, n or 0) for r, n in s.execute(query.order_by(HoldRow.id.desc()))]
 
-    def for_document(self, doc_id: str) -> list[Hold]:
+    def for_record(self, record_id: str) -> list[Hold]:
         """Active holds on a record."""
         with self._s.read() as s:
             rows = s.scalars(
                 select(HoldRow)
                 .join(HoldRecordRow, HoldRecordRow.hold_id == HoldRow.id)
-                .where(HoldRecordRow.document_id == doc_id, HoldRow.released_at.is_(None))
+                .where(HoldRecordRow.document_id == record_id, HoldRow.released_at.is_(None))
                 .order_by(HoldRow.id)
             )
             return [_hold(r) for r in rows]
 
-    def held(self, doc_ids: Iterable[str]) -> set[str]:
+    def held(self, record_ids: Iterable[str]) -> set[str]:
         """Which of these records are under at least one active hold."""
-        ids = list(doc_ids)
+        ids = list(record_ids)
         held: set[str] = set()
         with self._s.read() as s:
             for start in range(0, len(ids), 500):
@@ -179,7 +179,7 @@ class SqlDispositionRepository:
     def __init__(self, sessions: Sessions):
         self._s = sessions
 
-    def propose(self, action: str, doc_ids: list[str], comment: str, actor: str) -> int:
+    def propose(self, action: str, record_ids: list[str], comment: str, actor: str) -> int:
         with self._s.write() as s:
             row = DispositionListRow(
                 action=action, status=ListStatus.PROPOSED, comment=comment, proposed_by=actor,
@@ -187,7 +187,7 @@ class SqlDispositionRepository:
             )  # fmt: skip
             s.add(row)
             s.flush()
-            s.add_all(DispositionItemRow(list_id=row.id, document_id=d) for d in doc_ids)
+            s.add_all(DispositionItemRow(list_id=row.id, document_id=d) for d in record_ids)
             return row.id
 
     def get(self, list_id: int) -> DispositionList | None:
@@ -226,13 +226,13 @@ class SqlDispositionRepository:
             rows = s.scalars(query.order_by(DispositionItemRow.document_id))
             return [(r.document_id, r.state, r.note) for r in rows]
 
-    def lists_for_document(self, doc_id: str) -> list[tuple[int, str, str]]:
+    def lists_for_record(self, record_id: str) -> list[tuple[int, str, str]]:
         """(list id, list status, item state) for every list that names the record."""
         with self._s.read() as s:
             rows = s.execute(
                 select(DispositionListRow.id, DispositionListRow.status, DispositionItemRow.state)
                 .join(DispositionItemRow, DispositionItemRow.list_id == DispositionListRow.id)
-                .where(DispositionItemRow.document_id == doc_id)
+                .where(DispositionItemRow.document_id == record_id)
             )
             return [tuple(r) for r in rows]
 
@@ -246,13 +246,13 @@ class SqlDispositionRepository:
             )
             return result.rowcount == 1
 
-    def mark_item(self, list_id: int, doc_id: str, state: ItemState, note: str = "") -> None:
+    def mark_item(self, list_id: int, record_id: str, state: ItemState, note: str = "") -> None:
         with self._s.write() as s:
             s.execute(
                 update(DispositionItemRow)
                 .where(
                     DispositionItemRow.list_id == list_id,
-                    DispositionItemRow.document_id == doc_id,
+                    DispositionItemRow.document_id == record_id,
                 )
                 .values(state=state, note=note, done_at=utcnow())
             )

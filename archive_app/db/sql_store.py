@@ -7,8 +7,9 @@ from sqlalchemy import text
 from archive_app.db import migrate
 from archive_app.db.audit import SqlAuditLog
 from archive_app.db.batches import SqlBatchRepository
-from archive_app.db.documents import SqlDocumentRepository
 from archive_app.db.engine import make_engines
+from archive_app.db.index_state import SqlIndexState
+from archive_app.db.jobs import SqlJobLeases
 from archive_app.db.lifecycle import SqlLifecycleRepository
 from archive_app.db.login_attempts import SqlLoginAttempts
 from archive_app.db.readings import SqlReadingsRepository
@@ -17,6 +18,7 @@ from archive_app.db.recordkeeping import (
     SqlHoldRepository,
     SqlScheduleRepository,
 )
+from archive_app.db.records import SqlRecordRepository
 from archive_app.db.session import Sessions
 from archive_app.db.users import SqlUserRepository
 from archive_app.db.workers import SqlWorkerRegistry
@@ -28,7 +30,9 @@ class SqlMetadataStore:
         self.engines = make_engines(url)
         sessions = Sessions(self.engines)
         self.users = SqlUserRepository(sessions)
-        self.documents = SqlDocumentRepository(sessions)
+        self.records = SqlRecordRepository(sessions)
+        self.jobs = SqlJobLeases(sessions)
+        self.index_state = SqlIndexState(sessions)
         self.audit = SqlAuditLog(sessions)
         self.workers = SqlWorkerRegistry(sessions)
         self.schedules = SqlScheduleRepository(sessions)

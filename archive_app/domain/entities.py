@@ -6,7 +6,7 @@ never hold database sessions or ORM objects across a request or a job.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from archive_app.domain.disposition import Action, ListStatus
@@ -60,6 +60,18 @@ class StoredFile:
 
 
 @dataclass(frozen=True)
+class PageReadings:
+    """What processing read from the pages, and the metadata it settled on."""
+
+    metadata: RecordMetadata
+    extracted: dict  # field -> {"value", "confidence", "source"}
+    review_reasons: list
+    tally: dict | None  # the Tally as JSON-ready data, None when no tally was read
+    tally_consistent: bool | None = None
+    tally_low_confidence: bool = False
+
+
+@dataclass(frozen=True)
 class Page:
     number: int
     source: str
@@ -70,9 +82,15 @@ class Page:
     width_px: int
     height_px: int
 
+    @classmethod
+    def from_attributes(cls, source: object) -> Page:
+        """The page as any object with the same attribute names holds it (a stored row, a
+        page the OCR pipeline produced): one mapping, however the page arrives."""
+        return cls(**{f.name: getattr(source, f.name) for f in fields(cls)})
+
 
 @dataclass(frozen=True)
-class Document:
+class Record:
     id: str
     sha256: str
     status: Status
@@ -97,7 +115,7 @@ class Document:
 
 
 @dataclass(frozen=True)
-class NewDocument:
+class NewRecord:
     id: str
     sha256: str
     metadata: RecordMetadata

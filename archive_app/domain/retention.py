@@ -197,3 +197,30 @@ def schedule_rows(schedule: Schedule) -> list[dict]:
         }  # fmt: skip
         for s in schedule.series
     ]
+
+
+# -- what the metadata store keeps per record, and what it is told to keep --------------
+
+
+@dataclass(frozen=True)
+class RetentionInput:
+    """What retention is computed from, plus the cached result to compare against."""
+
+    id: str
+    form_type: str
+    election: str
+    year: int
+    record_date: date | None
+    final_state: str
+    held: bool
+    cached: tuple  # (state, series, action, changes_at, due_at)
+
+
+@dataclass(frozen=True)
+class RetentionUpdate:
+    id: str
+    state: str
+    series: str
+    action: str
+    changes_at: date | None
+    due_at: date | None

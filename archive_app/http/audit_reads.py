@@ -17,8 +17,8 @@ from archive_app.http.security import actor, client_ip, services
 VIEW_WINDOW = timedelta(seconds=60)
 
 
-def note_view(doc_id: str, via: str) -> None:
-    svc, who, target = services(), actor(), f"document:{doc_id}"
+def note_view(record_id: str, via: str) -> None:
+    svc, who, target = services(), actor(), f"document:{record_id}"
     last = svc.metadata.audit.list(target=target, actor=who, action="record.view", limit=1)
     if last and utcnow() - last[0]["at"] < VIEW_WINDOW:
         return

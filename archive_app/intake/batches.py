@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archive_app import audit
-from archive_app.db.interfaces import DuplicateDocument
+from archive_app.db.interfaces import DuplicateRecord
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError, validate_metadata
 from archive_app.domain.records import Status
 from archive_app.intake import uploads, zips
@@ -83,8 +83,8 @@ def _receive(services, batch_id, stream: BinaryIO, name, metadata, actor, ip) ->
     try:
         accepted = uploads.receive(services, stream, name, metadata, actor, ip, batch_id=batch_id)
         return Outcome(name, "accepted", "", accepted.id)
-    except DuplicateDocument as exc:
-        existing = services.metadata.documents.get(exc.existing_id)
+    except DuplicateRecord as exc:
+        existing = services.metadata.records.get(exc.existing_id)
         if existing is not None and existing.status is Status.FAILED:
             uploads.retry(services, existing.id, actor, ip)
             return Outcome(name, "duplicate", "already archived; it had failed, so it was "

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archive_app import audit
-from archive_app.db.interfaces import DuplicateDocument
-from archive_app.domain.entities import NewDocument, StoredFile
+from archive_app.db.interfaces import DuplicateRecord
+from archive_app.domain.entities import NewRecord, StoredFile
 from archive_app.domain.metadata import validate_metadata
 from archive_app.domain.records import FileRole, Status, object_key
 from archive_app.recordkeeping import holds, retention
@@ -64,10 +64,10 @@ def receive(
     try:
         sha256, size = spool.sha256, spool.size
         info = inspect(spool.path, services.limits)
-        existing = services.metadata.documents.by_sha256(sha256)
+        existing = services.metadata.records.by_sha256(sha256)
         if existing is not None:
-            raise DuplicateDocument(existing.id)
-        new = NewDocument(
+            raise DuplicateRecord(existing.id)
+        new = NewRecord(
             id=uuid.uuid4().hex,
             sha256=sha256,
             metadata=metadata,
@@ -101,9 +101,9 @@ def receive(
     return Accepted(id=new.id, sha256=sha256)
 
 
-def _store(services, new: NewDocument, path: Path, kind) -> None:
-    docs, objects = services.metadata.documents, services.objects
-    doc = docs.begin_upload(new)
+def _store(services, new: NewRecord, path: Path, kind) -> None:
+    records, objects = services.metadata.records, services.objects
+    record = records.begin_upload(new)
     keys: list[str] = []
     try:
         key = object_key(new.id, FileRole.ORIGINAL, extension=kind.extension)
@@ -112,16 +112,16 @@ def _store(services, new: NewDocument, path: Path, kind) -> None:
         original = StoredFile(FileRole.ORIGINAL.value, key, info.sha256, info.size, kind.mime)
         meta_key = sidecar.sidecar_key(new.id)
         keys.append(meta_key)
-        body = sidecar.build(doc, [original], [], Status.QUEUED.value)
+        body = sidecar.build(record, [original], [], Status.QUEUED.value)
         meta = objects.put_bytes(meta_key, body, content_type="application/json")
         meta_file = StoredFile(
             FileRole.METADATA.value, meta_key, meta.sha256, meta.size, "application/json"
         )
-        docs.complete_upload(new.id, [original, meta_file])
+        records.complete_upload(new.id, [original, meta_file])
     except BaseException:
         for key in keys:
             _quietly(objects.delete, key)
-        _quietly(docs.abandon_upload, new.id)
+        _quietly(records.abandon_upload, new.id)
         raise
 
 
@@ -162,7 +162,7 @@ def _spool(services, stream: BinaryIO) -> _Spool:
     return _Spool(Path(name), digest.hexdigest(), size)
 
 
-def retry(services, doc_id: str, actor: str, ip: str = "") -> bool:
+def retry(services, record_id: str, actor: str, ip: str = "") -> bool:
     """Queue a failed record again (after its cause was fixed, e.g. a missing language).
 
     Not one a legal hold or an open disposition list freezes: processing would write what
@@ -170,11 +170,11 @@ def retry(services, doc_id: str, actor: str, ip: str = "") -> bool:
     from archive_app.records.review import NotReviewable, frozen_by
 
     try:
-        frozen_by(services, doc_id)
+        frozen_by(services, record_id)
     except NotReviewable:
         return False
-    if not services.metadata.documents.requeue(doc_id):
+    if not services.metadata.jobs.requeue(record_id):
         return False
-    audit.record(services, actor, "process.retry", f"document:{doc_id}", ip)
-    services.queue.enqueue_process(doc_id)
+    audit.record(services, actor, "process.retry", f"document:{record_id}", ip)
+    services.queue.enqueue_process(record_id)
     return True

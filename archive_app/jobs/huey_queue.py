@@ -64,17 +64,17 @@ class HueyTaskQueue:
         huey = self.huey
 
         @huey.task(name="process_document")
-        def process_document(doc_id: str, attempt: int = 0) -> None:
+        def process_document(record_id: str, attempt: int = 0) -> None:
             """A failure that may pass (``processing`` re-raises only those) is tried again
             later, each time later; a file that can never work fails alone, at once."""
             from archive_app.records import processing  # OCR stack: only where tasks run
 
             try:
-                processing.process(self.runtime(), doc_id)
+                processing.process(self.runtime(), record_id)
             except Exception:
                 delay = backoff_seconds(attempt)
-                log.warning("processing %s: retry %d in %d s", doc_id, attempt + 1, delay)
-                process_document.schedule((doc_id, attempt + 1), delay=delay)
+                log.warning("processing %s: retry %d in %d s", record_id, attempt + 1, delay)
+                process_document.schedule((record_id, attempt + 1), delay=delay)
                 raise
 
         @huey.task(name="index_pending")
@@ -104,8 +104,8 @@ class HueyTaskQueue:
         self._process_task = process_document
         self._index_task = index_pending
 
-    def enqueue_process(self, doc_id: str) -> None:
-        self._process_task(doc_id)
+    def enqueue_process(self, record_id: str) -> None:
+        self._process_task(record_id)
 
     def enqueue_index(self) -> None:
         self._index_task()

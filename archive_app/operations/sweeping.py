@@ -21,19 +21,19 @@ FORGET_LOGIN_FAILURES = timedelta(days=1)  # longer than any throttle remembers 
 def sweep(services) -> dict:
     """Re-enqueue lost jobs and remove uploads whose process died before committing."""
     now = utcnow()
-    docs = services.metadata.documents
+    records = services.metadata.records
     lease = timedelta(seconds=services.settings.job_lease_seconds)
     # A queued record whose message was lost is only re-sent when the queue is empty:
     # a long backlog is not a loss, and re-sending it all would flood the queue.
     queued_before = now - lease if services.queue.pending() == 0 else None
-    requeued = docs.reclaimable(now, queued_before)
-    for doc_id in requeued:
-        services.queue.enqueue_process(doc_id)
-    removed = docs.stale_uploads(now - ABANDONED_UPLOAD)
-    for doc_id in removed:
-        for key in list(services.objects.list(record_prefix(doc_id))):
+    requeued = services.metadata.jobs.reclaimable(now, queued_before)
+    for record_id in requeued:
+        services.queue.enqueue_process(record_id)
+    removed = records.stale_uploads(now - ABANDONED_UPLOAD)
+    for record_id in removed:
+        for key in list(services.objects.list(record_prefix(record_id))):
             services.objects.delete(key)
-        docs.abandon_upload(doc_id)
+        records.abandon_upload(record_id)
     try:
         chunked = resumable.sweep(services.settings)
     except OSError:
@@ -49,12 +49,12 @@ def sweep(services) -> dict:
 def recover_on_start(services) -> dict:
     """Free leases held by dead processes of this host, so their jobs restart at once."""
     host = socket.gethostname()
-    docs = services.metadata.documents
-    for doc_id, owner in docs.leases():
+    jobs = services.metadata.jobs
+    for record_id, owner in jobs.leases():
         owner_host, _, rest = owner.partition(":")
         pid = rest.partition(":")[0]
         if owner_host == host and whole_number(pid) is not None and not _alive(int(pid)):
-            docs.expire_lease(doc_id, owner)
+            jobs.expire_lease(record_id, owner)
     return sweep(services)
 
 

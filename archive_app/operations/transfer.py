@@ -62,17 +62,17 @@ def transfer(
     report.users = _users(source, target)
     scratch = Path(tempfile.mkdtemp(dir=target.settings.tmp_dir, prefix="transfer-"))
     try:
-        for batch in source.metadata.documents.iter_records(100):
-            for doc, pages, files in batch:
+        for batch in source.metadata.records.iter_records(100):
+            for record, pages, files in batch:
                 if limit is not None and report.records >= limit:
                     return report
-                if target.metadata.documents.by_ids([doc.id]):
+                if target.metadata.records.by_ids([record.id]):
                     report.already_there += 1
                     continue
                 for f in files:
                     report.bytes += _copy(source.objects, target.objects, f, scratch)
                     report.objects += 1
-                target.metadata.documents.import_record(doc, pages, files)
+                target.metadata.records.import_record(record, pages, files)
                 report.records += 1
                 if progress:
                     progress(1)
@@ -84,10 +84,10 @@ def transfer(
     report.indexed = indexing.reindex(target)
     # Records that arrived unprocessed (in this run or an earlier, interrupted one) are
     # handed to the target's workers.
-    for batch in target.metadata.documents.iter_records(500, statuses=(Status.QUEUED,)):
-        for doc, _, _ in batch:
-            target.queue.enqueue_process(doc.id)
-            report.queued.append(doc.id)
+    for batch in target.metadata.records.iter_records(500, statuses=(Status.QUEUED,)):
+        for record, _, _ in batch:
+            target.queue.enqueue_process(record.id)
+            report.queued.append(record.id)
     report.complete = True
     return report
 

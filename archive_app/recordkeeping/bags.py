@@ -19,15 +19,15 @@ class PackageError(RuntimeError):
     """A package could not be written or did not validate; nothing was marked transferred."""
 
 
-def write(services, doc_ids: list[str], target: Path, disposition) -> dict:
+def write(services, record_ids: list[str], target: Path, disposition) -> dict:
     """Copy each record's files (checking their SHA-256), make the bag, validate it."""
     target.mkdir(parents=True)
-    docs = services.metadata.documents
+    records = services.metadata.records
     size = 0
-    for doc_id in doc_ids:
-        folder = target / doc_id
+    for record_id in record_ids:
+        folder = target / record_id
         folder.mkdir()
-        for f in docs.files(doc_id):
+        for f in records.files(record_id):
             if f.role in PAYLOAD:
                 size += _copy_verified(services.objects, f.key, f.sha256, folder / Path(f.key).name)
     bag = bagit.make_bag(
@@ -45,7 +45,7 @@ def write(services, doc_ids: list[str], target: Path, disposition) -> dict:
         bag.validate()
     except bagit.BagValidationError as exc:
         raise PackageError(f"package {target} did not validate: {exc}") from exc
-    return {"path": str(target), "records": len(doc_ids), "bytes": size,
+    return {"path": str(target), "records": len(record_ids), "bytes": size,
             "oxum": bag.info.get("Payload-Oxum", "")}  # fmt: skip
 
 

@@ -33,27 +33,27 @@ __all__ = ["DispositionError", "decide", "execute", "propose"]
 log = logging.getLogger(__name__)
 
 
-def propose(services, action: str, doc_ids: list[str], comment: str, actor: str,
+def propose(services, action: str, record_ids: list[str], comment: str, actor: str,
             ip: str = "") -> int:  # fmt: skip
     from archive_app.recordkeeping import retention
 
     kind = rules.parse_action(action)
-    ids = list(dict.fromkeys(doc_ids))
+    ids = list(dict.fromkeys(record_ids))
     if not ids:
         raise DispositionError("A disposition list needs at least one record.")
-    docs = services.metadata.documents.by_ids(ids)
+    records = services.metadata.records.by_ids(ids)
     problems = {}
-    for doc_id in ids:
-        doc = docs.get(doc_id)
-        if doc is None:
-            problems[doc_id] = "no such record"
+    for record_id in ids:
+        record = records.get(record_id)
+        if record is None:
+            problems[record_id] = "no such record"
             continue
-        state = retention.state_of(services, doc)
+        state = retention.state_of(services, record)
         listed = any(status in rules.OPEN for _, status, _ in
-                     services.metadata.dispositions.lists_for_document(doc_id))  # fmt: skip
+                     services.metadata.dispositions.lists_for_record(record_id))  # fmt: skip
         problem = rules.proposal_problem(state.state.value, state.action, kind, listed)
         if problem:
-            problems[doc_id] = problem
+            problems[record_id] = problem
     if problems:
         shown = "; ".join(f"{k}: {v}" for k, v in list(problems.items())[:3])
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
@@ -101,16 +101,18 @@ def execute(services, list_id: int, actor: str, ip: str = "", progress=None) -> 
         ):
             raise rules.WrongStatus("Another run started executing this list.")
         audit.record(services, actor, "disposition.execute", f"disposition:{list_id}", ip)
-    pending = [doc_id for doc_id, _, _ in dispositions.items(list_id, state=ItemState.PENDING)]
+    pending = [
+        record_id for record_id, _, _ in dispositions.items(list_id, state=ItemState.PENDING)
+    ]
     held = services.metadata.holds.held(pending)
-    for doc_id in held:
-        dispositions.mark_item(list_id, doc_id, ItemState.SKIPPED, "on legal hold at execution")
-        audit.record(services, actor, "disposition.skip", f"document:{doc_id}", ip,
+    for record_id in held:
+        dispositions.mark_item(list_id, record_id, ItemState.SKIPPED, "on legal hold at execution")
+        audit.record(services, actor, "disposition.skip", f"document:{record_id}", ip,
                      list=list_id, reason="on hold")  # fmt: skip
     todo = [d for d in pending if d not in held]
     if current.action == Action.DESTROY:
-        for doc_id in todo:
-            _destroy(services, current, doc_id, actor, ip)
+        for record_id in todo:
+            _destroy(services, current, record_id, actor, ip)
             if progress:
                 progress(1)
     else:
@@ -130,30 +132,31 @@ def execute(services, list_id: int, actor: str, ip: str = "", progress=None) -> 
     return summary
 
 
-def _destroy(services, current, doc_id: str, actor: str, ip: str) -> None:
+def _destroy(services, current, record_id: str, actor: str, ip: str) -> None:
     """Idempotent: a run killed half-way through a record repeats it harmlessly."""
-    docs = services.metadata.documents
-    doc = docs.get(doc_id)
-    files = docs.files(doc_id)
+    records = services.metadata.records
+    record = records.get(record_id)
+    files = records.files(record_id)
     tombstone = {
-        "schema": "election-archive/tombstone/1", "id": doc_id,
-        "sha256": doc.sha256 if doc else "", "metadata": doc.metadata.as_dict() if doc else {},
+        "schema": "election-archive/tombstone/1", "id": record_id,
+        "sha256": record.sha256 if record else "",
+        "metadata": record.metadata.as_dict() if record else {},
         "files": [vars(f) for f in files], "disposition_list": current.id,
         "proposed_by": current.proposed_by, "approved_by": current.decided_by,
         "approval_comment": current.decision_comment,
     }  # fmt: skip
-    keys = {f.key for f in files} | set(services.objects.list(record_prefix(doc_id)))
+    keys = {f.key for f in files} | set(services.objects.list(record_prefix(record_id)))
     for key in sorted(keys):
         _delete_everything(services.objects, key)
     services.objects.put_bytes(
-        record_prefix(doc_id) + "tombstone.json",
+        record_prefix(record_id) + "tombstone.json",
         json.dumps(tombstone, indent=2, ensure_ascii=False, sort_keys=True).encode(),
         content_type="application/json",
     )
-    services.index.delete([doc_id])
-    services.metadata.lifecycle.tombstone(doc_id)
-    services.metadata.dispositions.mark_item(current.id, doc_id, ItemState.DONE)
-    audit.record(services, actor, "disposition.destroyed", f"document:{doc_id}", ip,
+    services.index.delete([record_id])
+    services.metadata.lifecycle.tombstone(record_id)
+    services.metadata.dispositions.mark_item(current.id, record_id, ItemState.DONE)
+    audit.record(services, actor, "disposition.destroyed", f"document:{record_id}", ip,
                  list=current.id, sha256=tombstone["sha256"], files=len(files))  # fmt: skip
 
 
@@ -177,10 +180,10 @@ def _transfer(services, current, todo: list[str], actor: str, ip: str, progress)
         info = bags.write(services, batch, target, current)
         packages.append(info)
         services.metadata.dispositions.set_outputs(current.id, packages=packages)
-        for doc_id in batch:
-            services.metadata.lifecycle.mark_transferred(doc_id)
-            services.metadata.dispositions.mark_item(current.id, doc_id, ItemState.DONE)
-            audit.record(services, actor, "disposition.transferred", f"document:{doc_id}", ip,
+        for record_id in batch:
+            services.metadata.lifecycle.mark_transferred(record_id)
+            services.metadata.dispositions.mark_item(current.id, record_id, ItemState.DONE)
+            audit.record(services, actor, "disposition.transferred", f"document:{record_id}", ip,
                          list=current.id, package=info["path"])  # fmt: skip
             if progress:
                 progress(1)

@@ -47,16 +47,16 @@ def verify(
     lifecycle = services.metadata.lifecycle
     for batch in lifecycle.files_to_check(older_than=older, sample=sample):
         results = []
-        for doc_id, f in batch:
-            ok = _check(services.objects, doc_id, f, report)
+        for record_id, f in batch:
+            ok = _check(services.objects, record_id, f, report)
             results.append((f.key, ok))
             if progress:
                 progress(1)
         lifecycle.record_checks(results, utcnow())
     report.seconds = time.perf_counter() - started
     for kind, problems in (("missing", report.missing), ("changed", report.changed)):
-        for doc_id, key in problems:
-            audit.record(services, actor, f"fixity.{kind}", f"document:{doc_id}", key=key)
+        for record_id, key in problems:
+            audit.record(services, actor, f"fixity.{kind}", f"document:{record_id}", key=key)
     audit.record(
         services, actor, "fixity.run", "", checked=report.checked, bytes=report.bytes,
         missing=len(report.missing), changed=len(report.changed),
@@ -66,7 +66,7 @@ def verify(
     return report
 
 
-def _check(objects, doc_id: str, f, report: FixityReport) -> bool:
+def _check(objects, record_id: str, f, report: FixityReport) -> bool:
     digest = hashlib.sha256()
     try:
         with objects.open(f.key) as fh:
@@ -74,12 +74,12 @@ def _check(objects, doc_id: str, f, report: FixityReport) -> bool:
                 digest.update(chunk)
                 report.bytes += len(chunk)
     except ObjectNotFound:
-        report.missing.append((doc_id, f.key))
+        report.missing.append((record_id, f.key))
         report.checked += 1
         return False
     report.checked += 1
     if digest.hexdigest() != f.sha256:
-        report.changed.append((doc_id, f.key))
+        report.changed.append((record_id, f.key))
         return False
     return True
 

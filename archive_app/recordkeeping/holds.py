@@ -32,7 +32,7 @@ def place(
         raise HoldError("Give either document_ids or a query, not both or neither.")
     if document_ids:
         ids = list(dict.fromkeys(document_ids))
-        found = services.metadata.documents.by_ids(ids)
+        found = services.metadata.records.by_ids(ids)
         missing = [i for i in ids if i not in found]
         if missing:
             raise HoldError(f"Unknown records: {', '.join(missing[:10])}")
@@ -77,42 +77,42 @@ def matching_ids(services, params: dict) -> list[str]:
         if not cursor:
             break
     query = parse_search(params)
-    docs = services.metadata.documents
-    for batch in docs.iter_records(200, unindexed=True):
-        for doc, pages, _ in batch:
+    records = services.metadata.records
+    for batch in records.iter_records(200, unindexed=True):
+        for record, pages, _ in batch:
             text = "\n".join(p.text for p in pages)
-            if record_matches(query, doc.metadata.as_dict(), text):
-                ids.append(doc.id)
+            if record_matches(query, record.metadata.as_dict(), text):
+                ids.append(record.id)
     return list(dict.fromkeys(ids))
 
 
-def apply_query_holds(services, doc_id: str) -> list[int]:
+def apply_query_holds(services, record_id: str) -> list[int]:
     """Called when a record's text or metadata becomes known: join matching query holds."""
-    doc = services.metadata.documents.get(doc_id)
-    if doc is None:
+    record = services.metadata.records.get(record_id)
+    if record is None:
         return []
-    text = "\n".join(p.text for p in services.metadata.documents.pages(doc_id))
+    text = "\n".join(p.text for p in services.metadata.records.pages(record_id))
     joined = []
-    metadata = doc.metadata.as_dict()
+    metadata = record.metadata.as_dict()
     for hold in services.metadata.holds.list(active=True):
         if not hold.query or not record_matches(parse_search(hold.query), metadata, text):
             continue
-        if services.metadata.holds.add_records(hold.id, [doc_id]):
+        if services.metadata.holds.add_records(hold.id, [record_id]):
             joined.append(hold.id)
-            audit.record(services, "system", "hold.extend", f"hold:{hold.id}", document=doc_id)
+            audit.record(services, "system", "hold.extend", f"hold:{hold.id}", document=record_id)
     if joined:
-        retention.refresh(services, ids=[doc_id])
-        _mirror(services, [doc_id], on=True)
+        retention.refresh(services, ids=[record_id])
+        _mirror(services, [record_id], on=True)
     return joined
 
 
-def _mirror(services, doc_ids: list[str], *, on: bool) -> None:
+def _mirror(services, record_ids: list[str], *, on: bool) -> None:
     """Object Lock legal hold on every object of the records, where the store supports it."""
     setter = getattr(services.objects, "set_legal_hold", None)
     if setter is None:
         return
-    for doc_id in doc_ids:
-        for f in services.metadata.documents.files(doc_id):
+    for record_id in record_ids:
+        for f in services.metadata.records.files(record_id):
             try:
                 setter(f.key, on)
             except Exception:  # the database hold is authoritative; the mirror is extra

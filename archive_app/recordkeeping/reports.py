@@ -28,21 +28,21 @@ TITLES = {
 
 def _html(services, disposition) -> str:
     e = html.escape
-    docs = services.metadata.documents
+    records = services.metadata.records
     rows = []
-    for n, (doc_id, state, note) in enumerate(
+    for n, (record_id, state, note) in enumerate(
         services.metadata.dispositions.items(disposition.id), start=1
     ):
-        doc = docs.get(doc_id)
-        if doc is None:
+        record = records.get(record_id)
+        if record is None:
             form = place = tps = sha = ""
         else:
-            m = doc.metadata
+            m = record.metadata
             form = f"{m.form_type} {m.election} {m.year}"
             place = f"{m.province} / {m.regency} / {m.district} / {m.village}"
-            tps, sha = f"TPS {m.tps:03d}", doc.sha256
+            tps, sha = f"TPS {m.tps:03d}", record.sha256
         rows.append(
-            f"<tr><td>{n}</td><td class='mono'>{e(doc_id)}</td><td>{e(form)}</td>"
+            f"<tr><td>{n}</td><td class='mono'>{e(record_id)}</td><td>{e(form)}</td>"
             f"<td>{e(place)}</td><td>{tps}</td><td class='mono'>{e(sha)}</td>"
             f"<td>{e({'done': 'dilaksanakan', 'skipped': 'dikecualikan'}.get(state, state))}"
             f"{(' — ' + e(note)) if note else ''}</td></tr>"

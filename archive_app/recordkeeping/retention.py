@@ -15,10 +15,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from archive_app import audit
-from archive_app.db.lifecycle import RetentionUpdate
-from archive_app.domain.entities import Document
+from archive_app.domain.entities import Record
 from archive_app.domain.retention import (
     Retention,
+    RetentionUpdate,
     Schedule,
     compute,
     parse_schedule,
@@ -67,19 +67,19 @@ def save_schedule(services, rows: list[dict], comment: str, actor: str, ip: str 
     return version.version
 
 
-def state_of(services, doc: Document, today: date | None = None) -> Retention:
+def state_of(services, record: Record, today: date | None = None) -> Retention:
     """The record's retention right now, with its active holds."""
-    holds = services.metadata.holds.for_document(doc.id)
+    holds = services.metadata.holds.for_record(record.id)
     vocabulary = services.settings.vocabulary
     result = compute(
         schedule(services),
-        form_type=doc.metadata.form_type,
-        election=doc.metadata.election,
-        election_day=vocabulary.election_day(doc.metadata.election, doc.metadata.year),
-        record_date=doc.metadata.record_date,
+        form_type=record.metadata.form_type,
+        election=record.metadata.election,
+        election_day=vocabulary.election_day(record.metadata.election, record.metadata.year),
+        record_date=record.metadata.record_date,
         today=today or date.today(),
         on_hold=bool(holds),
-        final=doc.final_state,
+        final=record.final_state,
     )
     return Retention(**{**vars(result), "holds": tuple(holds)})
 

@@ -4,30 +4,30 @@ from __future__ import annotations
 
 import re
 
-from archive_app.domain.entities import Document, StoredFile
+from archive_app.domain.entities import Record, StoredFile
 from archive_app.domain.records import FileRole
 
 ROLES = {"original": FileRole.ORIGINAL, "pdf": FileRole.PDF, "text": FileRole.TEXT}
 
 
-def find(services, doc: Document, what: str) -> StoredFile | None:
+def find(services, record: Record, what: str) -> StoredFile | None:
     role = ROLES[what].value
-    return next((f for f in services.metadata.documents.files(doc.id) if f.role == role), None)
+    return next((f for f in services.metadata.records.files(record.id) if f.role == role), None)
 
 
-def page_image(services, doc: Document, number: int, size: str) -> StoredFile | None:
+def page_image(services, record: Record, number: int, size: str) -> StoredFile | None:
     role = FileRole.VIEW.value if size == "view" else FileRole.THUMB.value
-    files = services.metadata.documents.files(doc.id)
+    files = services.metadata.records.files(record.id)
     return next((f for f in files if f.role == role and f.page == number), None)
 
 
-def filename(doc: Document, what: str) -> str:
+def filename(record: Record, what: str) -> str:
     """A name that says what the file is: form, election, year, village, TPS."""
-    m = doc.metadata
-    stem = f"{m.form_type}_{m.election}_{m.year}_{m.village}_TPS{m.tps:03d}_{doc.id[:8]}"
+    m = record.metadata
+    stem = f"{m.form_type}_{m.election}_{m.year}_{m.village}_TPS{m.tps:03d}_{record.id[:8]}"
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem)
     if what == "original":
-        return f"{stem}.{_EXTENSIONS.get(doc.kind, 'bin')}"
+        return f"{stem}.{_EXTENSIONS.get(record.kind, 'bin')}"
     return f"{stem}.{'pdf' if what == 'pdf' else 'txt'}"
 
 

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Iterator
 
 from archive_app.domain.clock import utcnow
-from archive_app.domain.entities import Document, Page
+from archive_app.domain.entities import Page, Record
 from archive_app.domain.records import Status
 from search.interfaces import IndexDocument
 
@@ -20,20 +20,20 @@ log = logging.getLogger(__name__)
 STALE_ROUNDS = 3  # re-index rounds for records edited while they were being indexed
 
 
-def to_index_document(doc: Document, pages: list[Page]) -> IndexDocument:
+def to_index_document(record: Record, pages: list[Page]) -> IndexDocument:
     return IndexDocument(
-        id=doc.id,
+        id=record.id,
         metadata={
-            **doc.metadata.as_dict(),
-            "retention": doc.retention_state,
-            "flags": list(doc.flags),
+            **record.metadata.as_dict(),
+            "retention": record.retention_state,
+            "flags": list(record.flags),
         },  # fmt: skip
         pages=tuple(p.text for p in pages),
-        created_at=doc.created_at,
+        created_at=record.created_at,
     )
 
 
-def index_documents(services, doc_ids: list[str]) -> bool:
+def index_records(services, record_ids: list[str]) -> bool:
     """Index these records now; False (and they stay pending) if the index is unavailable.
 
     Two writers can race: a worker reads a record, a reviewer corrects and indexes it, then
@@ -41,22 +41,23 @@ def index_documents(services, doc_ids: list[str]) -> bool:
     data's age, so each writer checks afterwards whether a record changed since it read it
     and, if so, indexes it again: whichever write lands last, its writer sees it was stale.
     """
-    docs = services.metadata.documents
-    ids = list(doc_ids)
+    records = services.metadata.records
+    ids = list(record_ids)
     for _ in range(STALE_ROUNDS):
         read_at = utcnow()
-        found = docs.by_ids(ids)
+        found = records.by_ids(ids)
         batch = [
-            to_index_document(doc, docs.pages(doc.id))
-            for doc in found.values()
-            if doc.status is Status.READY
+            to_index_document(record, records.pages(record.id))
+            for record in found.values()
+            if record.status is Status.READY
         ]
         try:
             services.index.index(batch)
         except Exception:
             log.warning("indexing %d record(s) failed; left pending", len(batch), exc_info=True)
             return False
-        ids = docs.mark_indexed([d.id for d in batch], read_at)  # those edited since the read
+        # the ones edited since the read come back, to be indexed again
+        ids = services.metadata.index_state.mark_indexed([d.id for d in batch], read_at)
         if not ids:
             return True
     return True  # edited in every round: each of those edits' writers checks the same way
@@ -67,8 +68,8 @@ def catch_up(services, batch_size: int = 200) -> int:
     done = 0
     seen: set[str] = set()
     while True:
-        ids = [i for i in services.metadata.documents.pending_index(batch_size) if i not in seen]
-        if not ids or not index_documents(services, ids):
+        ids = [i for i in services.metadata.index_state.pending_index(batch_size) if i not in seen]
+        if not ids or not index_records(services, ids):
             return done
         seen.update(ids)
         done += len(ids)
@@ -79,13 +80,13 @@ def reindex(services, progress: Callable[[int], None] | None = None, batch_size:
     started = utcnow()
 
     def batches() -> Iterator[list[IndexDocument]]:
-        for batch in services.metadata.documents.iter_ready(batch_size):
-            yield [to_index_document(doc, pages) for doc, pages in batch]
+        for batch in services.metadata.records.iter_ready(batch_size):
+            yield [to_index_document(record, pages) for record, pages in batch]
             if progress:
                 progress(len(batch))
 
     total = services.index.rebuild(batches())
-    services.metadata.documents.mark_all_indexed(started)
+    services.metadata.index_state.mark_all_indexed(started)
     # A record destroyed while the rebuild was reading may have been copied into the new
     # index after its entry was deleted from the old one: delete such entries again.
     destroyed = services.metadata.lifecycle.finalized_since(started, "disposed")

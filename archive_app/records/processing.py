@@ -35,17 +35,17 @@ TRANSIENT = (StoreUnavailable, MetadataUnavailable, ConnectionError, TimeoutErro
 class Lease:
     """Renews the record's lease in the background while the work runs."""
 
-    def __init__(self, docs, doc_id: str, owner: str, seconds: int):
-        self.docs, self.doc_id, self.owner, self.seconds = docs, doc_id, owner, seconds
+    def __init__(self, jobs, record_id: str, owner: str, seconds: int):
+        self.jobs, self.record_id, self.owner, self.seconds = jobs, record_id, owner, seconds
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name=f"lease-{doc_id}")
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"lease-{record_id}")
 
     def _run(self) -> None:
         while not self._stop.wait(max(self.seconds / 3, 1)):
             try:
-                self.docs.heartbeat(self.doc_id, self.owner, self.seconds)
+                self.jobs.heartbeat(self.record_id, self.owner, self.seconds)
             except Exception:
-                log.warning("lease renewal for %s failed", self.doc_id, exc_info=True)
+                log.warning("lease renewal for %s failed", self.record_id, exc_info=True)
 
     def __enter__(self) -> Lease:
         self._thread.start()
@@ -56,55 +56,56 @@ class Lease:
         self._thread.join()
 
 
-def process(services, doc_id: str) -> None:
+def process(services, record_id: str) -> None:
     settings = services.settings
-    docs = services.metadata.documents
+    jobs = services.metadata.jobs
     owner = services.new_owner()
-    doc = docs.claim(doc_id, owner, settings.job_lease_seconds)
-    if doc is None:
+    record = jobs.claim(record_id, owner, settings.job_lease_seconds)
+    if record is None:
         return  # done already, or another worker holds a live lease
-    if doc.attempts > settings.job_max_attempts:
+    if record.attempts > settings.job_max_attempts:
         message = f"Processing stopped after {settings.job_max_attempts} attempts."
-        docs.fail(doc_id, owner, message, final=True)
-        audit.record(services, "system", "process.failed", f"document:{doc_id}", error=message)
+        jobs.fail(record_id, owner, message, final=True)
+        audit.record(services, "system", "process.failed", f"document:{record_id}", error=message)
         return
-    workdir = Path(tempfile.mkdtemp(dir=settings.tmp_dir, prefix=f"job-{doc_id}-"))
+    workdir = Path(tempfile.mkdtemp(dir=settings.tmp_dir, prefix=f"job-{record_id}-"))
     try:
-        with Lease(docs, doc_id, owner, settings.job_lease_seconds):
-            _run(services, doc, owner, workdir)
+        with Lease(jobs, record_id, owner, settings.job_lease_seconds):
+            _run(services, record, owner, workdir)
     except RejectedFile as exc:
-        _fail(services, doc_id, owner, exc.message, final=True)
+        _fail(services, record_id, owner, exc.message, final=True)
         return
     except TRANSIENT as exc:
-        docs.fail(doc_id, owner, f"Waiting for a backend: {exc}", final=False, count_attempt=False)
+        jobs.fail(
+            record_id, owner, f"Waiting for a backend: {exc}", final=False, count_attempt=False
+        )
         raise  # the queue retries with a delay; the sweep re-enqueues after that
     except Exception as exc:
-        final = doc.attempts >= settings.job_max_attempts
-        _fail(services, doc_id, owner, f"{type(exc).__name__}: {exc}", final=final)
+        final = record.attempts >= settings.job_max_attempts
+        _fail(services, record_id, owner, f"{type(exc).__name__}: {exc}", final=final)
         if not final:
             raise
         return
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    audit.record(services, "system", "process.ready", f"document:{doc_id}")
-    holds.apply_query_holds(services, doc_id)  # now that its text is known
-    retention.refresh(services, ids=[doc_id])
-    indexing.index_documents(services, [doc_id])
+    audit.record(services, "system", "process.ready", f"document:{record_id}")
+    holds.apply_query_holds(services, record_id)  # now that its text is known
+    retention.refresh(services, ids=[record_id])
+    indexing.index_records(services, [record_id])
 
 
-def _fail(services, doc_id: str, owner: str, message: str, *, final: bool) -> None:
-    log.warning("processing %s failed (final=%s): %s", doc_id, final, message)
-    services.metadata.documents.fail(doc_id, owner, message, final=final)
+def _fail(services, record_id: str, owner: str, message: str, *, final: bool) -> None:
+    log.warning("processing %s failed (final=%s): %s", record_id, final, message)
+    services.metadata.jobs.fail(record_id, owner, message, final=final)
     if final:
-        audit.record(services, "system", "process.failed", f"document:{doc_id}", error=message)
+        audit.record(services, "system", "process.failed", f"document:{record_id}", error=message)
 
 
-def _run(services, doc, owner: str, workdir: Path) -> None:
-    docs = services.metadata.documents
-    kind = FileKind(doc.kind)
+def _run(services, record, owner: str, workdir: Path) -> None:
+    kind = FileKind(record.kind)
     original = workdir / f"original.{kind.extension}"
-    original_key = object_key(doc.id, FileRole.ORIGINAL, extension=kind.extension)
-    _fetch_verified(services.objects, original_key, original, doc.sha256)
+    original_key = object_key(record.id, FileRole.ORIGINAL, extension=kind.extension)
+    _fetch_verified(services.objects, original_key, original, record.sha256)
     out = workdir / "out"
     out.mkdir()
     result = process_file(
@@ -112,35 +113,25 @@ def _run(services, doc, owner: str, workdir: Path) -> None:
         kind,
         out,
         services.ocr,
-        on_page=lambda done, total: docs.progress(doc.id, done, total),
+        on_page=lambda done, total: services.metadata.jobs.progress(record.id, done, total),
         readers=reconcile.page_readers(services),
     )
-    given = services.metadata.readings.get(doc.id)["given"]
-    settled = reconcile.reconcile(services, doc, given, result)
-    doc = dataclasses.replace(doc, metadata=settled.metadata)
-    files = _store_derivatives(services.objects, doc.id, result)
-    files.append(StoredFile(FileRole.ORIGINAL.value, original_key, doc.sha256, doc.size, kind.mime))
-    pages = [
-        Page(
-            number=p.number,
-            source=p.source,
-            text=p.text,
-            confidence=p.confidence,
-            words=p.words,
-            rotation=p.rotation,
-            width_px=p.width_px,
-            height_px=p.height_px,
-        )
-        for p in result.pages
-    ]
-    meta_key = sidecar.sidecar_key(doc.id)
-    body = sidecar.build(doc, files, pages, Status.READY.value, settled)
+    given = services.metadata.readings.get(record.id)["given"]
+    settled = reconcile.reconcile(services, record, given, result)
+    record = dataclasses.replace(record, metadata=settled.metadata)
+    files = _store_derivatives(services.objects, record.id, result)
+    files.append(
+        StoredFile(FileRole.ORIGINAL.value, original_key, record.sha256, record.size, kind.mime)
+    )
+    pages = [Page.from_attributes(p) for p in result.pages]
+    meta_key = sidecar.sidecar_key(record.id)
+    body = sidecar.build(record, files, pages, Status.READY.value, settled)
     meta = services.objects.put_bytes(meta_key, body, content_type="application/json")
     derived = [f for f in files if f.role != FileRole.ORIGINAL.value]
     derived.append(
         StoredFile(FileRole.METADATA.value, meta_key, meta.sha256, meta.size, "application/json")
     )
-    docs.finish(doc.id, owner, pages, derived, result.confidence, settled)
+    services.metadata.jobs.finish(record.id, owner, pages, derived, result.confidence, settled)
 
 
 def _fetch_verified(objects, key: str, target: Path, sha256: str) -> None:
@@ -154,11 +145,11 @@ def _fetch_verified(objects, key: str, target: Path, sha256: str) -> None:
         raise ChecksumMismatch(f"stored original {key} does not match its recorded SHA-256")
 
 
-def _store_derivatives(objects, doc_id: str, result: ProcessedDocument) -> list[StoredFile]:
+def _store_derivatives(objects, record_id: str, result: ProcessedDocument) -> list[StoredFile]:
     files = []
 
     def put(role: FileRole, path: Path, content_type: str, page: int = 0) -> None:
-        key = object_key(doc_id, role, page=page)
+        key = object_key(record_id, role, page=page)
         info = objects.put_file(key, path, content_type=content_type)
         files.append(StoredFile(role.value, key, info.sha256, info.size, content_type, page))
 

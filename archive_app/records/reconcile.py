@@ -17,8 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from functools import partial
 
-from archive_app.db.documents import PageReadings
-from archive_app.domain.entities import Document
+from archive_app.domain.entities import PageReadings, Record
 from archive_app.domain.metadata import REQUIRED_FIELDS, MetadataError, validate_metadata
 from ingest import extract, tally
 from ingest.codes import parse_codes, read_codes
@@ -49,10 +48,10 @@ def _enabled(settings) -> list[str]:
     return [n.strip() for n in settings.page_readers.split(",") if n.strip()]
 
 
-def reconcile(services, doc: Document, given: dict, result: ProcessedDocument) -> PageReadings:
+def reconcile(services, record: Record, given: dict, result: ProcessedDocument) -> PageReadings:
     vocabulary = services.settings.vocabulary
     read, disputes = _read_fields(result, vocabulary)
-    values = {k: v for k, v in doc.metadata.as_dict().items()}
+    values = {k: v for k, v in record.metadata.as_dict().items()}
     reasons = [
         f"{c.field}: the code on the form says {c.code_value!r}, "
         f"the printed header reads {c.header_value!r}"
@@ -73,7 +72,7 @@ def reconcile(services, doc: Document, given: dict, result: ProcessedDocument) -
         values[name] = reading.value
         if reading.confidence < extract.REVIEW_THRESHOLD:
             reasons.append(f"{name}: read {reading.value!r} with low confidence")
-    metadata = _valid(values, vocabulary, reasons, doc)
+    metadata = _valid(values, vocabulary, reasons, record)
     found = _tally(result) if metadata.form_type in TALLY_FORMS or not metadata.form_type else None
     if (
         found is None
@@ -113,7 +112,7 @@ def _list(value) -> list:
     return value if isinstance(value, list) else []
 
 
-def _valid(values: dict, vocabulary, reasons: list, doc: Document):
+def _valid(values: dict, vocabulary, reasons: list, record: Record):
     """The settled metadata; a read value the rules refuse is dropped and sent to review."""
     raw = {k: ("" if v in (None, 0) else v) for k, v in values.items()}
     try:
@@ -121,7 +120,7 @@ def _valid(values: dict, vocabulary, reasons: list, doc: Document):
     except MetadataError as exc:
         for name, message in exc.fields.items():
             reasons.append(f"{name}: the value read is not valid ({message})")
-            raw[name] = doc.metadata.as_dict().get(name) or ""
+            raw[name] = record.metadata.as_dict().get(name) or ""
         return validate_metadata(raw, vocabulary, partial=True)
 
 

@@ -22,7 +22,7 @@ class NeedsRecordsOfficer(Exception):
 
 
 def confirm(
-    services, doc_id: str, raw: dict, actor: str, ip: str = "", *, records_officer: bool = False
+    services, record_id: str, raw: dict, actor: str, ip: str = "", *, records_officer: bool = False
 ) -> None:
     """Store the confirmed metadata (every required field now given), audited with before/after,
     and bring everything that depends on it up to date.
@@ -33,49 +33,51 @@ def confirm(
     (``records_officer``) may also correct a record already confirmed, and move one to
     another series.
     """
-    docs = services.metadata.documents
-    before = docs.get(doc_id)
+    records = services.metadata.records
+    before = records.get(record_id)
     if before is None:
-        raise LookupError(doc_id)
+        raise LookupError(record_id)
     if before.status != Status.READY or before.final_state:
         raise NotReviewable(f"the record is {before.final_state or before.status.value}")
-    frozen_by(services, doc_id)
-    if not records_officer and not services.metadata.readings.get(doc_id).get("review"):
+    frozen_by(services, record_id)
+    if not records_officer and not services.metadata.readings.get(record_id).get("review"):
         raise NotReviewable("the record does not wait for review")
     metadata = validate_metadata(raw, services.settings.vocabulary)  # MetadataError if not
     if not records_officer and _series_changes(services, before.metadata, metadata):
         raise NeedsRecordsOfficer(
             "this form type or election moves the record to another retention series"
         )
-    readings = services.metadata.readings.get(doc_id)  # the reasons, before confirming clears them
-    services.metadata.readings.confirm(doc_id, metadata)
+    readings = services.metadata.readings.get(
+        record_id
+    )  # the reasons, before confirming clears them
+    services.metadata.readings.confirm(record_id, metadata)
     old, new = before.metadata.as_dict(), metadata.as_dict()
     changes = {k: {"before": old[k], "after": new[k]} for k in new if old.get(k) != new[k]}
-    audit.record(services, actor, "metadata.review", f"document:{doc_id}", ip, changes=changes,
+    audit.record(services, actor, "metadata.review", f"document:{record_id}", ip, changes=changes,
                  reasons=readings.get("reasons", []))  # fmt: skip
-    sidecar.rewrite(services, doc_id)
-    holds.apply_query_holds(services, doc_id)
-    retention.refresh(services, ids=[doc_id])
-    indexing.index_documents(services, [doc_id])
+    sidecar.rewrite(services, record_id)
+    holds.apply_query_holds(services, record_id)
+    retention.refresh(services, ids=[record_id])
+    indexing.index_records(services, [record_id])
 
 
-def editable(services, doc_id: str, records_officer: bool) -> str:
+def editable(services, record_id: str, records_officer: bool) -> str:
     """Why this person cannot correct the record now ("" when they can): for the page, so
     it does not offer a form that can only be refused."""
     try:
-        frozen_by(services, doc_id)
+        frozen_by(services, record_id)
     except NotReviewable as exc:
         return str(exc)
-    if not records_officer and not services.metadata.readings.get(doc_id).get("review"):
+    if not records_officer and not services.metadata.readings.get(record_id).get("review"):
         return "the record does not wait for review"
     return ""
 
 
-def frozen_by(services, doc_id: str) -> None:
+def frozen_by(services, record_id: str) -> None:
     """NotReviewable when a legal hold or an open disposition list freezes the record."""
-    if services.metadata.holds.held([doc_id]):
+    if services.metadata.holds.held([record_id]):
         raise NotReviewable("the record is under a legal hold")
-    for list_id, status, _ in services.metadata.dispositions.lists_for_document(doc_id):
+    for list_id, status, _ in services.metadata.dispositions.lists_for_record(record_id):
         if status in OPEN_LISTS:
             raise NotReviewable(f"the record is on disposition list {list_id} ({status})")
 

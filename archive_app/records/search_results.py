@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from archive_app.domain.entities import Document
+from archive_app.domain.entities import Record
 from search.interfaces import SearchHit, SearchQuery
 from search.query import QueryError
 
@@ -26,7 +26,7 @@ from search.query import QueryError
 @dataclass(frozen=True)
 class Found:
     total: int
-    hits: list[tuple[Document, SearchHit]]
+    hits: list[tuple[Record, SearchHit]]
     facets: dict[str, dict[str, int]]
     next_cursor: str = ""
 
@@ -39,8 +39,8 @@ def run(services, query: SearchQuery) -> Found:
     if query.cursor:
         query = replace(query, cursor=_unsign(signer, query))
     result = services.index.search(query)
-    docs = services.metadata.documents.by_ids(h.id for h in result.hits)
-    hits = [(docs[h.id], h) for h in result.hits if h.id in docs]
+    records = services.metadata.records.by_ids(h.id for h in result.hits)
+    hits = [(records[h.id], h) for h in result.hits if h.id in records]
     cursor = signer.dumps([result.next_cursor, _fingerprint(query)]) if result.next_cursor else ""
     return Found(total=result.total, hits=hits, facets=result.facets, next_cursor=cursor)
 

@@ -26,12 +26,12 @@ def csv_lines(services, filters: dict) -> Iterator[str]:
 
     writer.writerow(COLUMNS)
     yield flush()
-    for doc, tally in services.metadata.readings.iter_tallies(filters):
-        m = doc.metadata
-        head = [doc.id, m.election, m.form_type, m.year, m.province, m.regency, m.district,
+    for record, tally in services.metadata.readings.iter_tallies(filters):
+        m = record.metadata
+        head = [record.id, m.election, m.form_type, m.year, m.province, m.regency, m.district,
                 m.village, f"{m.tps:03d}"]  # fmt: skip
         tail = ["" if tally["consistent"] is None else str(tally["consistent"]).lower(),
-                " ".join(doc.flags)]  # fmt: skip
+                " ".join(record.flags)]  # fmt: skip
         for row in tally["rows"]:
             label = row["label"]
             writer.writerow([*head, label, _n(row["votes"]), row["confidence"], *tail])

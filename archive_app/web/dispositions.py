@@ -62,12 +62,12 @@ def new():
 
 def _propose_page(action, filters, comment, error, problems, checked=None):
     ids = due_ids(action, filters)
-    docs = services().metadata.documents.by_ids(ids[:SHOWN])
+    records = services().metadata.records.by_ids(ids[:SHOWN])
     return render_template(
         "disposition_new.html",
         action=action,
         filters=filters,
-        docs=[docs[i] for i in ids[:SHOWN] if i in docs],
+        records=[records[i] for i in ids[:SHOWN] if i in records],
         total=len(ids),
         comment=comment,
         error=error,
@@ -81,7 +81,7 @@ def _propose_page(action, filters, comment, error, problems, checked=None):
 def propose():
     action, filters = _chosen(request.form)
     comment = request.form.get("comment", "").strip()
-    picked = request.form.getlist("doc_id")
+    picked = request.form.getlist("record_id")
     ids = due_ids(action, filters) if request.form.get("scope") == "all" else picked
     try:
         list_id = disposition.propose(services(), action, ids, comment, actor(), client_ip())
@@ -99,13 +99,13 @@ def detail(list_id: int):
     if current is None:
         abort(404)
     items = services().metadata.dispositions.items(list_id)
-    docs = services().metadata.documents.by_ids(i for i, _, _ in items[:ITEMS_SHOWN])
+    records = services().metadata.records.by_ids(i for i, _, _ in items[:ITEMS_SHOWN])
     me = current_user.username
     return render_template(
         "disposition.html",
         d=current,
         items=items[:ITEMS_SHOWN],
-        docs=docs,
+        records=records,
         may_decide=current_user.can(Permission.APPROVE_DISPOSITION)
         and current.status is ListStatus.PROPOSED
         and current.proposed_by != me,

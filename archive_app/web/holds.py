@@ -92,8 +92,8 @@ def detail(hold_id: int):
     if hold is None:
         abort(404)
     ids = services().metadata.holds.document_ids(hold_id)
-    docs = services().metadata.documents.by_ids(ids[:500])
-    return render_template("hold.html", hold=hold, docs=list(docs.values()), total=len(ids))
+    records = services().metadata.records.by_ids(ids[:500])
+    return render_template("hold.html", hold=hold, records=list(records.values()), total=len(ids))
 
 
 @bp.post("/<int:hold_id>/release")

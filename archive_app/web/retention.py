@@ -97,8 +97,8 @@ def records():
     page = page_number(request.args.get("page"))
     shown = matching_ids(services(), chosen, PER_PAGE, (page - 1) * PER_PAGE)
     total = len(matching_ids(services(), chosen, COUNT_CAP + 1))  # there may be millions
-    docs = services().metadata.documents.by_ids(shown)
-    rows = [(docs[i], retention.state_of(services(), docs[i])) for i in shown if i in docs]
+    records = services().metadata.records.by_ids(shown)
+    rows = [(records[i], retention.state_of(services(), records[i])) for i in shown if i in records]
     query = {k: v for k, v in chosen.items() if v}
     return render_template(
         "retention_records.html",
@@ -146,12 +146,12 @@ def _csv_rows(svc, batches):
     for ids in batches:
         out.seek(0)
         out.truncate()
-        docs = svc.metadata.documents.by_ids(ids)
-        for doc in (docs[i] for i in ids if i in docs):
-            r = retention.state_of(svc, doc)
-            m = doc.metadata
+        records = svc.metadata.records.by_ids(ids)
+        for record in (records[i] for i in ids if i in records):
+            r = retention.state_of(svc, record)
+            m = record.metadata
             writer.writerow([
-                doc.id, m.form_type, m.election, m.year, m.province, m.regency, m.district,
+                record.id, m.form_type, m.election, m.year, m.province, m.regency, m.district,
                 m.village, m.tps, r.state.value, retention_label(r.state.value, r.action),
                 r.action or "", r.series, _day(r.active_until), _day(r.inactive_until),
                 _day(r.changes_at), "; ".join(h.case_ref for h in r.holds),

@@ -21,21 +21,21 @@ def queue():
     return render_template("review_queue.html", items=items, total=readings.queue_count())
 
 
-@bp.route("/review/<doc_id>", methods=["GET", "POST"])
+@bp.route("/review/<record_id>", methods=["GET", "POST"])
 @requires(Permission.REVIEW)
-def record(doc_id: str):
-    docs = services().metadata.documents
-    doc = docs.get(doc_id) if len(doc_id) == 32 else None
-    if doc is None:
+def record(record_id: str):
+    records = services().metadata.records
+    record = records.get(record_id) if len(record_id) == 32 else None
+    if record is None:
         abort(404)
-    values = {k: ("" if v in (None, 0) else v) for k, v in doc.metadata.as_dict().items()}
+    values = {k: ("" if v in (None, 0) else v) for k, v in record.metadata.as_dict().items()}
     errors: dict[str, str] = {}
     officer = current_user.can(Permission.MANAGE_RETENTION)
     if request.method == "POST":
         values = {k: request.form.get(k, "") for k in ALL_FIELDS}
         try:
             review.confirm(
-                services(), doc_id, values, actor(), client_ip(), records_officer=officer
+                services(), record_id, values, actor(), client_ip(), records_officer=officer
             )
         except MetadataError as exc:
             errors = exc.fields
@@ -47,15 +47,15 @@ def record(doc_id: str):
             flash("Metadata dikonfirmasi.", "success")
             following = services().metadata.readings.queue(limit=1)
             if following:
-                return redirect(url_for("review.record", doc_id=following[0].id))
+                return redirect(url_for("review.record", record_id=following[0].id))
             return redirect(url_for("review.queue"))
-    readings = services().metadata.readings.get(doc_id)
+    readings = services().metadata.readings.get(record_id)
     return render_template(
         "review.html",
-        doc=doc,
+        record=record,
         values=values,
         errors=errors,
         readings=readings,
-        pages=docs.pages(doc_id),
-        locked=review.editable(services(), doc_id, officer),
+        pages=records.pages(record_id),
+        locked=review.editable(services(), record_id, officer),
     ), (409 if "" in errors else 400 if errors else 200)

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from archive_app import accounts, audit
-from archive_app.db.interfaces import DuplicateDocument
+from archive_app.db.interfaces import DuplicateRecord
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
 from archive_app.http.audit_reads import note_search, note_view
@@ -87,60 +87,60 @@ def upload():
                     services(), file.stream, file.filename, values, actor(), client_ip()
                 )
                 flash("Berkas diterima dan masuk antrean pemrosesan.", "success")
-                return redirect(url_for("web.document", doc_id=accepted.id))
+                return redirect(url_for("web.record_page", record_id=accepted.id))
             except MetadataError as exc:
                 errors.update(exc.fields)
             except RejectedFile as exc:
                 errors["file"] = exc.message
-            except DuplicateDocument as exc:
+            except DuplicateRecord as exc:
                 flash("Berkas ini sudah ada di arsip.", "error")
-                return redirect(url_for("web.document", doc_id=exc.existing_id))
+                return redirect(url_for("web.record_page", record_id=exc.existing_id))
     status = 400 if errors else 200
     return render_template("upload.html", values=values, errors=errors), status
 
 
 @bp.get("/documents")
 @requires(Permission.READ)
-def documents():
+def record_list():
     status = request.args.get("status") or None
     page = page_number(request.args.get("page"))
-    docs = services().metadata.documents
-    items = docs.list(status=status, limit=50, offset=(page - 1) * 50)
-    total = docs.count(status=status)
+    records = services().metadata.records
+    items = records.list(status=status, limit=50, offset=(page - 1) * 50)
+    total = records.count(status=status)
     return render_template(
-        "documents.html", items=items, status=status, page=page, total=total, per_page=50
+        "records.html", items=items, status=status, page=page, total=total, per_page=50
     )
 
 
-@bp.get("/documents/<doc_id>")
+@bp.get("/documents/<record_id>")
 @requires(Permission.READ)
-def document(doc_id: str):
-    doc = services().metadata.documents.get(doc_id) if len(doc_id) == 32 else None
-    if doc is None:
+def record_page(record_id: str):
+    record = services().metadata.records.get(record_id) if len(record_id) == 32 else None
+    if record is None:
         abort(404)
-    note_view(doc_id, via="web")
+    note_view(record_id, via="web")
     svc = services()
     audited = current_user.can(Permission.READ_AUDIT)
     return render_template(
-        "document.html",
-        doc=doc,
-        pages=svc.metadata.documents.pages(doc_id),
-        retention=retention.state_of(svc, doc),
-        fixity=svc.metadata.lifecycle.fixity_of(doc_id) if audited else None,
-        lists=svc.metadata.dispositions.lists_for_document(doc_id),
-        timeline=audit.timeline(svc, doc_id, limit=100) if audited else None,
-        readings=svc.metadata.readings.get(doc_id),
+        "record.html",
+        record=record,
+        pages=svc.metadata.records.pages(record_id),
+        retention=retention.state_of(svc, record),
+        fixity=svc.metadata.lifecycle.fixity_of(record_id) if audited else None,
+        lists=svc.metadata.dispositions.lists_for_record(record_id),
+        timeline=audit.timeline(svc, record_id, limit=100) if audited else None,
+        readings=svc.metadata.readings.get(record_id),
     )
 
 
-@bp.post("/documents/<doc_id>/retry")
+@bp.post("/documents/<record_id>/retry")
 @requires(Permission.UPLOAD)
-def retry(doc_id: str):
-    if uploads.retry(services(), doc_id, actor(), client_ip()):
+def retry(record_id: str):
+    if uploads.retry(services(), record_id, actor(), client_ip()):
         flash("Dokumen dimasukkan kembali ke antrean.", "success")
     else:
         flash("Hanya dokumen yang gagal yang dapat diproses ulang.", "error")
-    return redirect(url_for("web.document", doc_id=doc_id))
+    return redirect(url_for("web.record_page", record_id=record_id))
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])

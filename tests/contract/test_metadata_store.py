@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 
-from archive_app.db.interfaces import DuplicateDocument
+from archive_app.db.interfaces import DuplicateRecord
 from archive_app.domain.audit import GENESIS, AuditEntry, entry_hash
 from archive_app.domain.clock import utcnow
-from archive_app.domain.entities import NewDocument, Page, StoredFile
+from archive_app.domain.entities import NewRecord, Page, StoredFile
 from archive_app.domain.metadata import RecordMetadata
 from archive_app.domain.records import IndexState, Status
 from archive_app.domain.roles import Role
@@ -20,8 +20,8 @@ from archive_app.domain.roles import Role
 META = RecordMetadata("PPWP", "C.HASIL", 2024, "Jawa Tengah", "Karanganyar", "Jaten", "Papahan", 5)
 
 
-def new_doc(sha: str | None = None) -> NewDocument:
-    return NewDocument(
+def new_doc(sha: str | None = None) -> NewRecord:
+    return NewRecord(
         id=uuid.uuid4().hex,
         sha256=sha or uuid.uuid4().hex * 2,
         metadata=META,
@@ -34,10 +34,12 @@ def new_doc(sha: str | None = None) -> NewDocument:
 
 
 def queued(store, sha=None) -> str:
-    doc = new_doc(sha)
-    store.documents.begin_upload(doc)
-    store.documents.complete_upload(doc.id, [StoredFile("original", f"k/{doc.id}", "a" * 64, 10)])
-    return doc.id
+    record = new_doc(sha)
+    store.records.begin_upload(record)
+    store.records.complete_upload(
+        record.id, [StoredFile("original", f"k/{record.id}", "a" * 64, 10)]
+    )
+    return record.id
 
 
 PAGE = Page(1, "ocr", "suara sah", 91.5, 2, 0, 2480, 3508)
@@ -55,35 +57,35 @@ def test_users_and_tokens(metadata_store):
 
 
 def test_a_reserved_upload_is_invisible_until_completed(metadata_store):
-    docs = metadata_store.documents
-    doc = new_doc()
-    docs.begin_upload(doc)
-    assert docs.get(doc.id) is None and docs.list() == []
-    docs.complete_upload(doc.id, [StoredFile("original", "k/1", "a" * 64, 10)])
-    assert docs.get(doc.id).status is Status.QUEUED
-    assert [f.role for f in docs.files(doc.id)] == ["original"]
+    records = metadata_store.records
+    record = new_doc()
+    records.begin_upload(record)
+    assert records.get(record.id) is None and records.list() == []
+    records.complete_upload(record.id, [StoredFile("original", "k/1", "a" * 64, 10)])
+    assert records.get(record.id).status is Status.QUEUED
+    assert [f.role for f in records.files(record.id)] == ["original"]
 
 
 def test_the_same_bytes_twice_is_a_duplicate_naming_the_first(metadata_store):
     first = queued(metadata_store, "b" * 64)
-    with pytest.raises(DuplicateDocument) as exc:
-        metadata_store.documents.begin_upload(new_doc("b" * 64))
+    with pytest.raises(DuplicateRecord) as exc:
+        metadata_store.records.begin_upload(new_doc("b" * 64))
     assert exc.value.existing_id == first
 
 
 def test_abandoned_upload_leaves_no_row(metadata_store):
-    doc = new_doc()
-    metadata_store.documents.begin_upload(doc)
-    metadata_store.documents.abandon_upload(doc.id)
-    assert metadata_store.documents.by_sha256(doc.sha256) is None
+    record = new_doc()
+    metadata_store.records.begin_upload(record)
+    metadata_store.records.abandon_upload(record.id)
+    assert metadata_store.records.by_sha256(record.sha256) is None
 
 
 def test_only_one_of_many_concurrent_claims_wins(metadata_store):
-    doc_id = queued(metadata_store)
+    record_id = queued(metadata_store)
     winners = []
 
     def claim(n):
-        if metadata_store.documents.claim(doc_id, f"host:1:{n}", 60):
+        if metadata_store.jobs.claim(record_id, f"host:1:{n}", 60):
             winners.append(n)
 
     threads = [threading.Thread(target=claim, args=(n,)) for n in range(8)]
@@ -95,57 +97,62 @@ def test_only_one_of_many_concurrent_claims_wins(metadata_store):
 
 
 def test_an_expired_lease_can_be_reclaimed_and_the_old_owner_cannot_finish(metadata_store):
-    docs = metadata_store.documents
-    doc_id = queued(metadata_store)
-    assert docs.claim(doc_id, "old", 60)
-    assert docs.claim(doc_id, "new", 60) is None
-    docs.expire_lease(doc_id, "old")
-    assert doc_id in docs.reclaimable(utcnow(), None)
-    assert docs.claim(doc_id, "new", 60).attempts == 2
+    records = metadata_store.records
+    record_id = queued(metadata_store)
+    assert metadata_store.jobs.claim(record_id, "old", 60)
+    assert metadata_store.jobs.claim(record_id, "new", 60) is None
+    metadata_store.jobs.expire_lease(record_id, "old")
+    assert record_id in metadata_store.jobs.reclaimable(utcnow(), None)
+    assert metadata_store.jobs.claim(record_id, "new", 60).attempts == 2
     with pytest.raises(LookupError):
-        docs.finish(doc_id, "old", [PAGE], [], 90.0)
-    docs.finish(doc_id, "new", [PAGE], [StoredFile("pdf", "k/p", "c" * 64, 5)], 91.5)
-    doc = docs.get(doc_id)
-    assert doc.status is Status.READY and doc.index_state is IndexState.PENDING
-    assert docs.pages(doc_id) == [PAGE]
+        metadata_store.jobs.finish(record_id, "old", [PAGE], [], 90.0)
+    metadata_store.jobs.finish(
+        record_id, "new", [PAGE], [StoredFile("pdf", "k/p", "c" * 64, 5)], 91.5
+    )
+    record = records.get(record_id)
+    assert record.status is Status.READY and record.index_state is IndexState.PENDING
+    assert records.pages(record_id) == [PAGE]
 
 
 def test_failures_are_final_or_requeued_and_retry_resets(metadata_store):
-    docs = metadata_store.documents
-    doc_id = queued(metadata_store)
-    docs.claim(doc_id, "w", 60)
-    docs.fail(doc_id, "w", "backend away", final=False, count_attempt=False)
-    doc = docs.get(doc_id)
-    assert doc.status is Status.QUEUED and doc.attempts == 0
-    docs.claim(doc_id, "w", 60)
-    docs.fail(doc_id, "w", "bad scan", final=True)
-    assert docs.get(doc_id).status is Status.FAILED and docs.get(doc_id).error == "bad scan"
-    assert docs.requeue(doc_id) and docs.get(doc_id).status is Status.QUEUED
-    assert not docs.requeue(doc_id)
+    records = metadata_store.records
+    record_id = queued(metadata_store)
+    metadata_store.jobs.claim(record_id, "w", 60)
+    metadata_store.jobs.fail(record_id, "w", "backend away", final=False, count_attempt=False)
+    record = records.get(record_id)
+    assert record.status is Status.QUEUED and record.attempts == 0
+    metadata_store.jobs.claim(record_id, "w", 60)
+    metadata_store.jobs.fail(record_id, "w", "bad scan", final=True)
+    assert (
+        records.get(record_id).status is Status.FAILED
+        and records.get(record_id).error == "bad scan"
+    )
+    assert metadata_store.jobs.requeue(record_id) and records.get(record_id).status is Status.QUEUED
+    assert not metadata_store.jobs.requeue(record_id)
 
 
 def test_index_bookkeeping_keeps_later_edits_pending(metadata_store):
-    docs = metadata_store.documents
-    doc_id = queued(metadata_store)
-    docs.claim(doc_id, "w", 60)
-    docs.finish(doc_id, "w", [PAGE], [], 90.0)
-    assert docs.pending_index(10) == [doc_id]
+    index = metadata_store.index_state
+    record_id = queued(metadata_store)
+    metadata_store.jobs.claim(record_id, "w", 60)
+    metadata_store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
+    assert index.pending_index(10) == [record_id]
     # read before the last change: not marked, and named so the writer indexes it again
-    assert docs.mark_indexed([doc_id], utcnow() - timedelta(hours=1)) == [doc_id]
-    assert docs.pending_index(10) == [doc_id]
-    assert docs.mark_indexed([doc_id, "no-such-id"], utcnow()) == ["no-such-id"]
-    assert docs.pending_index(10) == []
+    assert index.mark_indexed([record_id], utcnow() - timedelta(hours=1)) == [record_id]
+    assert index.pending_index(10) == [record_id]
+    assert index.mark_indexed([record_id, "no-such-id"], utcnow()) == ["no-such-id"]
+    assert index.pending_index(10) == []
 
 
 def test_iter_ready_yields_bounded_batches_with_pages(metadata_store):
-    docs = metadata_store.documents
+    records = metadata_store.records
     ids = []
     for _ in range(5):
-        doc_id = queued(metadata_store)
-        docs.claim(doc_id, "w", 60)
-        docs.finish(doc_id, "w", [PAGE], [], 90.0)
-        ids.append(doc_id)
-    batches = list(docs.iter_ready(2))
+        record_id = queued(metadata_store)
+        metadata_store.jobs.claim(record_id, "w", 60)
+        metadata_store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
+        ids.append(record_id)
+    batches = list(records.iter_ready(2))
     assert [len(b) for b in batches] == [2, 2, 1]
     assert sorted(d.id for b in batches for d, _ in b) == sorted(ids)
     assert all(pages == [PAGE] for b in batches for _, pages in b)

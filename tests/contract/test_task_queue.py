@@ -27,22 +27,22 @@ def receive(services, path):
         return uploads.receive(services, fh, path.name, META, "test").id
 
 
-def wait_ready(services, doc_id, timeout=120):
+def wait_ready(services, record_id, timeout=120):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        doc = services.metadata.documents.get(doc_id)
-        if doc.status in (Status.READY, Status.FAILED):
-            return doc
+        record = services.metadata.records.get(record_id)
+        if record.status in (Status.READY, Status.FAILED):
+            return record
         time.sleep(0.2)
     raise AssertionError("not processed in time")
 
 
 def test_an_enqueued_job_is_counted_then_processed_by_a_worker(queue_services, tmp_path):
-    doc_id = receive(queue_services, make_form(tmp_path / "a.png"))
+    record_id = receive(queue_services, make_form(tmp_path / "a.png"))
     assert queue_services.queue.pending() == 1
     local = queue_services.queue.start_local(1)
     try:
-        assert wait_ready(queue_services, doc_id).status is Status.READY
+        assert wait_ready(queue_services, record_id).status is Status.READY
     finally:
         local.stop()
     # The job's message is gone. (The periodic sweep may have been enqueued meanwhile, if
@@ -52,15 +52,15 @@ def test_an_enqueued_job_is_counted_then_processed_by_a_worker(queue_services, t
 
 
 def test_a_lost_message_is_found_again_by_the_sweep(queue_services, tmp_path):
-    doc_id = receive(queue_services, make_form(tmp_path / "b.png"))
+    record_id = receive(queue_services, make_form(tmp_path / "b.png"))
     queue_services.queue.huey.flush()  # the message is gone, as after a broker crash
     assert queue_services.queue.pending() == 0
-    queue_services.metadata.documents.claim(doc_id, "dead-host:1:x", 0)  # a dead worker's lease
+    queue_services.metadata.jobs.claim(record_id, "dead-host:1:x", 0)  # a dead worker's lease
     time.sleep(0.05)
-    assert doc_id in sweeping.sweep(queue_services)["requeued"]
+    assert record_id in sweeping.sweep(queue_services)["requeued"]
     local = queue_services.queue.start_local(1)
     try:
-        assert wait_ready(queue_services, doc_id).status is Status.READY
+        assert wait_ready(queue_services, record_id).status is Status.READY
     finally:
         local.stop()
 

@@ -57,7 +57,7 @@ def test_hold_propose_approve_execute_and_download_the_minutes(
     page.get_by_role("link", name="Usulkan pemusnahan").click()
     page.get_by_label("Kecamatan").fill("Kerjo")
     page.get_by_role("button", name="Tampilkan arsip jatuh tempo").click()
-    boxes = page.locator("input[name=doc_id]")
+    boxes = page.locator("input[name=record_id]")
     expect(boxes).to_have_count(2)
     assert {boxes.nth(i).get_attribute("value") for i in range(2)} == set(destroyed)
     page.get_by_label("Catatan usulan").fill("Dinilai panitia: sesuai JRA, tidak bernilai guna")
@@ -93,7 +93,7 @@ def test_hold_propose_approve_execute_and_download_the_minutes(
     assert pdf_path.read_bytes()[:5] == b"%PDF-"
     text = "".join(p.get_text() for p in pymupdf.open(pdf_path))
     assert "BERITA ACARA PEMUSNAHAN ARSIP" in text and "pejabat" in text
-    assert all(doc_id in text for doc_id in destroyed) and held not in text
+    assert all(record_id in text for record_id in destroyed) and held not in text
 
     page.goto(f"/documents/{destroyed[0]}")
     expect(page.locator("dd[data-retention-state]")).to_have_text("dimusnahkan")

@@ -39,14 +39,14 @@ def upload(client, token, path, **overrides):
     )
 
 
-def wait_settled(client, token, doc_id, timeout=180):
+def wait_settled(client, token, record_id, timeout=180):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        body = client.get(f"/api/v1/documents/{doc_id}", headers=bearer(token)).get_json()
+        body = client.get(f"/api/v1/documents/{record_id}", headers=bearer(token)).get_json()
         if body["status"] in {"ready", "failed"}:
             return body
         time.sleep(0.3)
-    raise AssertionError(f"{doc_id} did not settle: {body}")
+    raise AssertionError(f"{record_id} did not settle: {body}")
 
 
 def wait_searchable(client, token, params, timeout=30):
@@ -63,8 +63,8 @@ def wait_searchable(client, token, params, timeout=30):
 def leftovers(services) -> dict:
     """Everything a failed upload could have left behind."""
     return {
-        "rows": services.metadata.documents.count(),
-        "uploading": services.metadata.documents.stale_uploads(datetime(2100, 1, 1)),
+        "rows": services.metadata.records.count(),
+        "uploading": services.metadata.records.stale_uploads(datetime(2100, 1, 1)),
         "objects": list(services.objects.list("records/")),
         "tmp": [p.name for p in services.settings.tmp_dir.iterdir()],
     }

@@ -36,12 +36,12 @@ def test_archivist_uploads_and_auditor_finds_reads_and_downloads(client, tokens,
     assert body["status"] == "queued"
     assert body["sha256"] == hashlib.sha256(form.read_bytes()).hexdigest()
 
-    doc = wait_settled(client, tokens["auditor"], body["id"])
-    assert doc["status"] == "ready", doc["error"]
-    assert doc["pages"] == 1 and doc["ocr_confidence"] > 70
-    assert doc["metadata"]["tps"] == 5 and doc["metadata"]["tps_label"] == "TPS 005"
-    assert doc["created_by"] == "archivist"
-    assert doc["page_details"][0]["source"] == "ocr"
+    record = wait_settled(client, tokens["auditor"], body["id"])
+    assert record["status"] == "ready", record["error"]
+    assert record["pages"] == 1 and record["ocr_confidence"] > 70
+    assert record["metadata"]["tps"] == 5 and record["metadata"]["tps_label"] == "TPS 005"
+    assert record["created_by"] == "archivist"
+    assert record["page_details"][0]["source"] == "ocr"
 
     auditor = tokens["auditor"]
     found = wait_searchable(client, auditor, {"q": "kelapamuda"})
@@ -67,16 +67,16 @@ def test_archivist_uploads_and_auditor_finds_reads_and_downloads(client, tokens,
         assert "Kelapamuda" in searchable[0].get_text()
     text = client.get(f"/api/v1/documents/{body['id']}/text", headers=bearer(auditor))
     assert "Kelapamuda" in text.get_data(as_text=True)
-    thumb = client.get(doc["page_details"][0]["thumb"], headers=bearer(auditor))
+    thumb = client.get(record["page_details"][0]["thumb"], headers=bearer(auditor))
     assert thumb.mimetype == "image/jpeg" and thumb.data[:3] == b"\xff\xd8\xff"
 
 
 def test_every_stored_file_has_its_checksum_and_a_sidecar_describes_the_record(
     client, services, tokens, worker, form
 ):
-    doc_id = upload(client, tokens["archivist"], form).get_json()["id"]
-    wait_settled(client, tokens["archivist"], doc_id)
-    files = services.metadata.documents.files(doc_id)
+    record_id = upload(client, tokens["archivist"], form).get_json()["id"]
+    wait_settled(client, tokens["archivist"], record_id)
+    files = services.metadata.records.files(record_id)
     assert {f.role for f in files} == {"original", "pdf", "text", "view", "thumb", "metadata"}
     for f in files:
         with services.objects.open(f.key) as fh:
@@ -86,7 +86,7 @@ def test_every_stored_file_has_its_checksum_and_a_sidecar_describes_the_record(
     sidecar = next(f for f in files if f.role == "metadata")
     with services.objects.open(sidecar.key) as fh:
         described = json.load(fh)
-    assert described["id"] == doc_id and described["status"] == "ready"
+    assert described["id"] == record_id and described["status"] == "ready"
     assert described["metadata"]["village"] == "Papahan"
     assert {f["key"] for f in described["files"]} == {f.key for f in files if f.role != "metadata"}
 
@@ -142,11 +142,11 @@ def test_a_pdf_with_a_text_layer_keeps_it_without_ocr(client, tokens, worker, tm
         "Rekapitulasi hasil penghitungan suara Kecamatan Jaten\f"
         "Halaman kedua: daftar saksi dan tanda tangan penyelenggara",
     )
-    doc_id = upload(client, tokens["archivist"], pdf).get_json()["id"]
-    doc = wait_settled(client, tokens["archivist"], doc_id)
-    assert doc["status"] == "ready" and doc["pages"] == 2
-    assert [p["source"] for p in doc["page_details"]] == ["text", "text"]
-    assert doc["ocr_confidence"] is None
+    record_id = upload(client, tokens["archivist"], pdf).get_json()["id"]
+    record = wait_settled(client, tokens["archivist"], record_id)
+    assert record["status"] == "ready" and record["pages"] == 2
+    assert [p["source"] for p in record["page_details"]] == ["text", "text"]
+    assert record["ocr_confidence"] is None
 
 
 def test_a_failed_record_shows_its_error_and_a_retry_completes_it(
@@ -157,24 +157,26 @@ def test_a_failed_record_shows_its_error_and_a_retry_completes_it(
     from archive_app.services import build_services
 
     broken = build_services(settings.with_overrides(ocr_languages="xxx", job_max_attempts=1))
-    doc_id = upload(client, tokens["archivist"], form).get_json()["id"]
+    record_id = upload(client, tokens["archivist"], form).get_json()["id"]
     local = broken.queue.start_local(1)
     try:
-        doc = wait_settled(client, tokens["archivist"], doc_id)
+        record = wait_settled(client, tokens["archivist"], record_id)
     finally:
         local.stop()
-    assert doc["status"] == "failed" and "xxx" in doc["error"]
+    assert record["status"] == "failed" and "xxx" in record["error"]
     assert (
         client.post(
-            f"/api/v1/documents/{doc_id}/retry", headers=bearer(tokens["auditor"])
+            f"/api/v1/documents/{record_id}/retry", headers=bearer(tokens["auditor"])
         ).status_code
         == 403
     )
-    retried = client.post(f"/api/v1/documents/{doc_id}/retry", headers=bearer(tokens["archivist"]))
+    retried = client.post(
+        f"/api/v1/documents/{record_id}/retry", headers=bearer(tokens["archivist"])
+    )
     assert retried.status_code == 202
     local = services.queue.start_local(1)
     try:
-        assert wait_settled(client, tokens["archivist"], doc_id)["status"] == "ready"
+        assert wait_settled(client, tokens["archivist"], record_id)["status"] == "ready"
     finally:
         local.stop()
 
@@ -204,8 +206,8 @@ def test_real_scans_become_searchable_by_words_only_ocr_could_know(
     client, tokens, worker, real_scans, name, word
 ):
     """GIVEN real scanned pages (no text layer) WHEN archived THEN their words are found."""
-    doc_id = upload(client, tokens["archivist"], real_scans / name, tps="9").get_json()["id"]
-    doc = wait_settled(client, tokens["archivist"], doc_id)
-    assert doc["status"] == "ready", doc["error"]
+    record_id = upload(client, tokens["archivist"], real_scans / name, tps="9").get_json()["id"]
+    record = wait_settled(client, tokens["archivist"], record_id)
+    assert record["status"] == "ready", record["error"]
     found = wait_searchable(client, tokens["auditor"], {"q": word, "tps": "9"})
-    assert [h["id"] for h in found["hits"]] == [doc_id]
+    assert [h["id"] for h in found["hits"]] == [record_id]

@@ -250,7 +250,7 @@ def test_cli_ingests_a_folder_with_a_manifest_and_a_second_run_skips_what_is_arc
     from archive_app.services import build_services
 
     services = build_services(settings)
-    villages = {d.metadata.village for d in services.metadata.documents.list()}
+    villages = {d.metadata.village for d in services.metadata.records.list()}
     assert villages == {"Papahan", "Suruh"}
 
 

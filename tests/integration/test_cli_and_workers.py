@@ -81,11 +81,11 @@ def test_init_users_tokens_and_ingest_from_the_command_line(env, tmp_path):
     form = make_form(tmp_path / "tps5.png", unique_word="Sawomatang")
     first = archive(env, "ingest", str(form), *META)
     assert first.returncode == 0, first.stderr
-    doc_id, status, name = first.stdout.strip().split("\t")[:3]
-    assert status == "ready" and name == form.name and len(doc_id) == 32
+    record_id, status, name = first.stdout.strip().split("\t")[:3]
+    assert status == "ready" and name == form.name and len(record_id) == 32
 
     again = archive(env, "ingest", str(form), *META)
-    assert again.returncode == 0 and again.stdout.startswith(doc_id)
+    assert again.returncode == 0 and again.stdout.startswith(record_id)
     assert "already archived" in again.stderr
 
     reindex = archive(env, "reindex")
@@ -146,31 +146,33 @@ def test_a_worker_killed_mid_job_is_restarted_and_finishes_the_record(services, 
     scan = make_form(tmp_path / "four.tiff", fmt="tiff", pages=4)
     meta = dict(zip([m[2:].replace("-", "_") for m in META[::2]], META[1::2], strict=True))
     with open(scan, "rb") as fh:
-        doc_id = uploads.receive(services, fh, scan.name, meta, "test").id
-    docs = services.metadata.documents
+        record_id = uploads.receive(services, fh, scan.name, meta, "test").id
+    records = services.metadata.records
 
     first = _worker(env)
     try:
         _wait(
-            lambda: (d := docs.get(doc_id)) and d.status is Status.PROCESSING and d.pages_done,
+            lambda: (
+                (d := records.get(record_id)) and d.status is Status.PROCESSING and d.pages_done
+            ),
             120,
             "processing to start",
         )
     finally:
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
-    assert docs.get(doc_id).status is Status.PROCESSING  # the dead worker still "holds" it
+    assert records.get(record_id).status is Status.PROCESSING  # the dead worker still "holds" it
 
     second = _worker(env)
     try:
-        _wait(lambda: docs.get(doc_id).status is Status.READY, 180, "the record to be ready")
+        _wait(lambda: records.get(record_id).status is Status.READY, 180, "the record to be ready")
     finally:
         os.killpg(second.pid, signal.SIGINT)
         second.wait(timeout=60)
-    doc = docs.get(doc_id)
-    assert doc.page_count == 4 and doc.attempts == 2
-    assert [p.number for p in docs.pages(doc_id)] == [1, 2, 3, 4]
-    for f in docs.files(doc_id):
+    record = records.get(record_id)
+    assert record.page_count == 4 and record.attempts == 2
+    assert [p.number for p in records.pages(record_id)] == [1, 2, 3, 4]
+    for f in records.files(record_id):
         with services.objects.open(f.key) as fh:
             assert hashlib.sha256(fh.read()).hexdigest() == f.sha256
 
@@ -191,13 +193,13 @@ def test_worker_processes_share_the_queue_and_a_dead_one_is_replaced(services, e
         with open(form, "rb") as fh:
             record = uploads.receive(services, fh, form.name, {**meta, "tps": str(n + 1)}, "test")
         ids.append(record.id)
-    docs = services.metadata.documents
+    records = services.metadata.records
     pool = _worker(env, 2)
     try:
         workers = _wait(lambda: len(kids := _children(pool.pid)) == 2 and kids, 60, "2 workers")
         _wait(lambda: {r["pid"] for r in services.metadata.workers.alive(_since())} == workers,
               60, "both workers to register")  # fmt: skip
-        _wait(lambda: all(docs.get(i).status is Status.READY for i in ids), 180, "records ready")
+        _wait(lambda: all(records.get(i).status is Status.READY for i in ids), 180, "records ready")
         victim = min(workers)
         os.kill(victim, signal.SIGKILL)
         _wait(lambda: len(_children(pool.pid) - workers) == 1, 60, "a new worker")

@@ -58,36 +58,36 @@ def test_object_store_down_during_upload_is_503_and_leaves_nothing(
 def test_object_store_down_during_processing_is_retried_when_it_returns(
     client, services, tokens, form, minio_server
 ):
-    doc_id = upload(client, tokens["archivist"], form).get_json()["id"]
+    record_id = upload(client, tokens["archivist"], form).get_json()["id"]
     with stopped(minio_server):
         local = services.queue.start_local(1)
         try:
-            until(lambda: "Waiting for a backend" in services.metadata.documents.get(doc_id).error,
+            until(lambda: "Waiting for a backend" in services.metadata.records.get(record_id).error,
                   what="the job to wait for the store")  # fmt: skip
-            assert services.metadata.documents.get(doc_id).status.value == "queued"
-            files = services.metadata.documents.files(doc_id)
+            assert services.metadata.records.get(record_id).status.value == "queued"
+            files = services.metadata.records.files(record_id)
             assert {f.role for f in files} == {"original", "metadata"}  # no half derivatives
-            waits = retries_waiting(services, doc_id, attempts=2)
+            waits = retries_waiting(services, record_id, attempts=2)
             assert 20 <= (waits[2] - waits[1]).total_seconds() <= 60  # 20 s after retry 1 ran
         finally:
             local.stop()
     local = services.queue.start_local(1)
     try:
         until(lambda: sweeping.sweep(services) is not None and
-              services.metadata.documents.get(doc_id).status.value == "ready",
+              services.metadata.records.get(record_id).status.value == "ready",
               timeout=120, what="the record to complete")  # fmt: skip
     finally:
         local.stop()
 
 
-def retries_waiting(services, doc_id: str, attempts: int) -> dict:
+def retries_waiting(services, record_id: str, attempts: int) -> dict:
     """{attempt: when it is due} of the record's retries, as each one shows up in the
     queue's schedule (the earlier one has run and failed by the time the next appears)."""
     due = {}
 
     def look():
         for task in services.queue.huey.scheduled():
-            if task.args[0] == doc_id:
+            if task.args[0] == record_id:
                 due.setdefault(task.args[1], task.eta)
         return len(due) >= attempts
 
@@ -103,15 +103,15 @@ def test_search_engine_down_is_503_and_ingest_still_completes(
                               headers=bearer(tokens["auditor"]))  # fmt: skip
         assert response.status_code == 503
         assert "search index is unavailable" in response.get_json()["error"]
-        doc_id = upload(client, tokens["archivist"], form).get_json()["id"]
-        doc = wait_settled(client, tokens["auditor"], doc_id)
-        assert doc["status"] == "ready" and doc["indexed"] is False
+        record_id = upload(client, tokens["archivist"], form).get_json()["id"]
+        record = wait_settled(client, tokens["auditor"], record_id)
+        assert record["status"] == "ready" and record["indexed"] is False
     until(lambda: indexing.catch_up(services) >= 0 and
-          services.metadata.documents.get(doc_id).index_state.value == "indexed",
+          services.metadata.records.get(record_id).index_state.value == "indexed",
           what="the index to catch up")  # fmt: skip
     found = client.get("/api/v1/search", query_string={"q": "kelapamuda"},
                        headers=bearer(tokens["auditor"])).get_json()  # fmt: skip
-    assert [h["id"] for h in found["hits"]] == [doc_id]
+    assert [h["id"] for h in found["hits"]] == [record_id]
 
 
 def test_database_down_is_503_and_nothing_reaches_the_store(
@@ -134,12 +134,12 @@ def test_queue_down_keeps_the_record_and_the_sweep_sends_it_when_back(
     with stopped(redis_server):
         response = upload(client, tokens["archivist"], form)
         assert response.status_code == 202  # the record is safe; only the wake-up call failed
-        doc_id = response.get_json()["id"]
-        assert services.metadata.documents.get(doc_id).status.value == "queued"
+        record_id = response.get_json()["id"]
+        assert services.metadata.records.get(record_id).status.value == "queued"
     time.sleep(services.settings.job_lease_seconds + 1)  # "queued too long" for the sweep
-    assert doc_id in sweeping.sweep(services)["requeued"]
+    assert record_id in sweeping.sweep(services)["requeued"]
     local = services.queue.start_local(1)
     try:
-        assert wait_settled(client, tokens["auditor"], doc_id)["status"] == "ready"
+        assert wait_settled(client, tokens["auditor"], record_id)["status"] == "ready"
     finally:
         local.stop()

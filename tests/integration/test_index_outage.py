@@ -14,16 +14,16 @@ def test_an_index_outage_is_not_an_ingest_failure(client, services, tokens, form
     THEN it is ready and safe, marked pending, and caught up once the index is free."""
     blocked = services.settings.with_overrides(index_lock_timeout=0.5)
     impatient = build_services(blocked)
-    doc_id = upload(client, tokens["archivist"], form).get_json()["id"]
+    record_id = upload(client, tokens["archivist"], form).get_json()["id"]
     with services.index._locked():  # a real writer lock held by someone else
         local = impatient.queue.start_local(1)
         try:
-            doc = wait_settled(client, tokens["archivist"], doc_id)
+            record = wait_settled(client, tokens["archivist"], record_id)
         finally:
             local.stop()
-        assert doc["status"] == "ready" and doc["indexed"] is False
+        assert record["status"] == "ready" and record["indexed"] is False
     assert indexing.catch_up(services) == 1
     found = client.get(
         "/api/v1/search", query_string={"q": "kelapamuda"}, headers=bearer(tokens["auditor"])
     ).get_json()
-    assert [h["id"] for h in found["hits"]] == [doc_id]
+    assert [h["id"] for h in found["hits"]] == [record_id]

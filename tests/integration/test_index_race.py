@@ -25,24 +25,24 @@ def test_an_older_copy_written_last_is_replaced_by_the_current_one(
     The interleaving is forced by holding back the first writer's call to the real index
     until the correction has been indexed; both writes go to the real engine.
     """
-    doc_id = upload(client, tokens["archivist"], form).get_json()["id"]
-    assert wait_settled(client, tokens["auditor"], doc_id)["status"] == "ready"
-    docs, engine_write = services.metadata.documents, services.index.index
+    record_id = upload(client, tokens["archivist"], form).get_json()["id"]
+    assert wait_settled(client, tokens["auditor"], record_id)["status"] == "ready"
+    records, engine_write = services.metadata.records, services.index.index
 
     def held_back(batch):
         services.index.index = engine_write
-        corrected = dataclasses.replace(docs.get(doc_id).metadata, tps=77)
-        docs.update_metadata(doc_id, corrected)
-        assert indexing.index_documents(services, [doc_id])  # the correction's own writer
+        corrected = dataclasses.replace(records.get(record_id).metadata, tps=77)
+        records.update_metadata(record_id, corrected)
+        assert indexing.index_records(services, [record_id])  # the correction's own writer
         engine_write(batch)  # ...then the first writer's older copy lands
 
     services.index.index = held_back
     try:
-        assert indexing.index_documents(services, [doc_id])
+        assert indexing.index_records(services, [record_id])
     finally:
         services.index.index = engine_write
     found = client.get(
         "/api/v1/search", query_string={"tps": "77"}, headers=bearer(tokens["auditor"])
     ).get_json()
-    assert [hit["id"] for hit in found["hits"]] == [doc_id]
-    assert docs.pending_index(10) == []
+    assert [hit["id"] for hit in found["hits"]] == [record_id]
+    assert services.metadata.index_state.pending_index(10) == []

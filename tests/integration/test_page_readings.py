@@ -28,13 +28,15 @@ def test_metadata_left_out_is_read_from_the_printed_header(client, tokens, worke
                      unique_word="Srikaya")  # fmt: skip
     response = upload(client, tokens["archivist"], form, **NOTHING)
     assert response.status_code == 202, response.get_json()
-    doc = wait_settled(client, tokens["auditor"], response.get_json()["id"])
-    assert doc["status"] == "ready", doc["error"]
-    assert doc["metadata"]["village"] == "Bolong" and doc["metadata"]["tps"] == 17
-    assert doc["metadata"]["election"] == "PPWP" and doc["metadata"]["form_type"] == "C.HASIL"
-    assert doc["extracted"]["tps"]["value"] == 17 and doc["extracted"]["tps"]["confidence"] > 0.5
+    record = wait_settled(client, tokens["auditor"], response.get_json()["id"])
+    assert record["status"] == "ready", record["error"]
+    assert record["metadata"]["village"] == "Bolong" and record["metadata"]["tps"] == 17
+    assert record["metadata"]["election"] == "PPWP" and record["metadata"]["form_type"] == "C.HASIL"
+    assert (
+        record["extracted"]["tps"]["value"] == 17 and record["extracted"]["tps"]["confidence"] > 0.5
+    )
     found = wait_searchable(client, tokens["auditor"], {"q": "srikaya", "tps": "17"})
-    assert [h["id"] for h in found["hits"]] == [doc["id"]]
+    assert [h["id"] for h in found["hits"]] == [record["id"]]
 
 
 def test_a_code_on_the_form_that_contradicts_the_typed_tps_sends_the_record_to_review(
@@ -43,19 +45,21 @@ def test_a_code_on_the_form_that_contradicts_the_typed_tps_sends_the_record_to_r
     form = make_form_with_qr(tmp_path / "qr.png", "tps=21;village=Papahan", tps=21,
                              village="Papahan")  # fmt: skip
     response = upload(client, tokens["archivist"], form, tps="12")  # the typist swapped digits
-    doc = wait_settled(client, tokens["auditor"], response.get_json()["id"])
-    assert doc["review"] is True and doc["metadata"]["tps"] == 12  # the person's value is kept
-    assert any("tps" in reason for reason in doc["review_reasons"])
+    record = wait_settled(client, tokens["auditor"], response.get_json()["id"])
+    assert (
+        record["review"] is True and record["metadata"]["tps"] == 12
+    )  # the person's value is kept
+    assert any("tps" in reason for reason in record["review_reasons"])
     review = wait_searchable(client, tokens["auditor"], {"flag": "review"})
-    assert [h["id"] for h in review["hits"]] == [doc["id"]]
+    assert [h["id"] for h in review["hits"]] == [record["id"]]
 
 
 def test_a_page_without_a_header_and_no_metadata_goes_to_review(client, tokens, worker,
                                                                  real_scans):  # fmt: skip
     response = upload(client, tokens["archivist"], real_scans / "linn.png", **NOTHING)
-    doc = wait_settled(client, tokens["auditor"], response.get_json()["id"])
-    assert doc["status"] == "ready" and doc["review"] is True
-    assert any("neither given nor read" in r for r in doc["review_reasons"])
+    record = wait_settled(client, tokens["auditor"], response.get_json()["id"])
+    assert record["status"] == "ready" and record["review"] is True
+    assert any("neither given nor read" in r for r in record["review_reasons"])
 
 
 def test_an_archivist_confirms_a_record_in_review_and_the_correction_is_audited(
@@ -63,41 +67,43 @@ def test_an_archivist_confirms_a_record_in_review_and_the_correction_is_audited(
 ):
     archivist, auditor = bearer(tokens["archivist"]), bearer(tokens["auditor"])
     response = upload(client, tokens["archivist"], real_scans / "linn.png", **NOTHING)
-    doc = wait_settled(client, tokens["auditor"], response.get_json()["id"])
+    record = wait_settled(client, tokens["auditor"], response.get_json()["id"])
     queue = client.get("/review", headers=archivist)
-    assert queue.status_code == 200 and doc["id"] in queue.get_data(as_text=True)
-    page = client.get(f"/review/{doc['id']}", headers=archivist).get_data(as_text=True)
-    assert f"/documents/{doc['id']}/pages/1" in page  # the page image is in view
+    assert queue.status_code == 200 and record["id"] in queue.get_data(as_text=True)
+    page = client.get(f"/review/{record['id']}", headers=archivist).get_data(as_text=True)
+    assert f"/documents/{record['id']}/pages/1" in page  # the page image is in view
     confirmed = {"election": "PPWP", "form_type": "C.HASIL", "year": "2024",
                  "province": "Jawa Tengah", "regency": "Karanganyar", "district": "Jaten",
                  "village": "Papahan", "tps": "9"}  # fmt: skip
-    incomplete = client.post(f"/review/{doc['id']}", headers=archivist,
+    incomplete = client.post(f"/review/{record['id']}", headers=archivist,
                              data={**confirmed, "tps": ""})  # fmt: skip
-    assert incomplete.status_code == 400 and doc["id"] in client.get(
+    assert incomplete.status_code == 400 and record["id"] in client.get(
         "/review", headers=archivist
     ).get_data(as_text=True)
-    assert client.post(f"/review/{doc['id']}", headers=auditor, data=confirmed).status_code == 403
-    done = client.post(f"/review/{doc['id']}", headers=archivist, data=confirmed)
+    assert (
+        client.post(f"/review/{record['id']}", headers=auditor, data=confirmed).status_code == 403
+    )
+    done = client.post(f"/review/{record['id']}", headers=archivist, data=confirmed)
     assert done.status_code == 302
-    after = client.get(f"/api/v1/documents/{doc['id']}", headers=auditor).get_json()
+    after = client.get(f"/api/v1/documents/{record['id']}", headers=auditor).get_json()
     assert after["review"] is False and after["metadata"]["tps"] == 9
     assert after["metadata"]["village"] == "Papahan"
     trail = client.get("/api/v1/audit", query_string={"action": "metadata.review"},
                        headers=bearer(tokens["admin"])).get_json()  # fmt: skip
-    [entry] = [e for e in trail["entries"] if e["target"] == f"document:{doc['id']}"]
+    [entry] = [e for e in trail["entries"] if e["target"] == f"document:{record['id']}"]
     assert entry["actor"] == "archivist"
     assert entry["details"]["changes"]["tps"] == {"before": 0, "after": 9}
     assert any("neither given nor read" in r for r in entry["details"]["reasons"])
     found = wait_searchable(client, tokens["auditor"], {"tps": "9", "village": "papahan"})
-    assert [h["id"] for h in found["hits"]] == [doc["id"]]
+    assert [h["id"] for h in found["hits"]] == [record["id"]]
 
 
 def test_a_record_still_waiting_to_be_read_cannot_be_confirmed(client, tokens, real_scans):
     """No worker runs here, so the record stays queued: a confirmation now would be
     overwritten by its readings later, and is refused."""
-    doc_id = upload(client, tokens["archivist"], real_scans / "typewriter.png",
+    record_id = upload(client, tokens["archivist"], real_scans / "typewriter.png",
                     **NOTHING).get_json()["id"]  # fmt: skip
-    busy = client.post(f"/review/{doc_id}", headers=bearer(tokens["archivist"]),
+    busy = client.post(f"/review/{record_id}", headers=bearer(tokens["archivist"]),
                        data={"election": "PPWP", "form_type": "C.HASIL", "tps": "3"})  # fmt: skip
     assert busy.status_code == 409 and "Tidak dapat dikonfirmasi" in busy.get_data(as_text=True)
 
@@ -110,8 +116,8 @@ def test_a_tally_that_does_not_add_up_is_flagged_never_corrected(client, tokens,
                     valid_override=250, tps=32, seed=4)  # fmt: skip
     ids = {}
     for name, path, tps in (("good", good, "31"), ("bad", bad, "32")):
-        doc_id = upload(client, tokens["archivist"], path, tps=tps).get_json()["id"]
-        ids[name] = wait_settled(client, tokens["auditor"], doc_id)
+        record_id = upload(client, tokens["archivist"], path, tps=tps).get_json()["id"]
+        ids[name] = wait_settled(client, tokens["auditor"], record_id)
     good_tally, bad_tally = ids["good"]["tally"], ids["bad"]["tally"]
     assert [r["votes"] for r in good_tally["rows"]] == [120, 45, 67]
     assert good_tally["valid"] == 232 and good_tally["consistent"] is True

@@ -40,24 +40,24 @@ def test_the_example_schedule_is_version_one_and_states_follow_it(archive):
     old = add(archive, 1)  # C.KEJADIAN 2014: 2 + 3 years after 2014-07-09 -> due (destroy)
     new = add(archive, 2, year=2024)  # 2024-02-14 + 2 years -> inactive until 2029-02-14
     kept = add(archive, 3, form_type="C.HASIL", year=2014)  # permanent series
-    docs = archive.metadata.documents
+    records = archive.metadata.records
     assert archive.metadata.schedules.current().version == 1
     today = date(2026, 11, 29)
-    assert retention.state_of(archive, docs.get(old), today).action == "destroy"
-    state = retention.state_of(archive, docs.get(new), today)
+    assert retention.state_of(archive, records.get(old), today).action == "destroy"
+    state = retention.state_of(archive, records.get(new), today)
     assert (state.state.value, state.changes_at) == ("inactive", date(2029, 2, 14))
-    assert retention.state_of(archive, docs.get(kept), today).action == "transfer"
+    assert retention.state_of(archive, records.get(kept), today).action == "transfer"
 
 
 def test_a_schedule_change_is_versioned_audited_and_recomputes_every_record(archive):
-    doc_id = add(archive, 1)
-    assert archive.metadata.documents.get(doc_id).retention_state == "due"
+    record_id = add(archive, 1)
+    assert archive.metadata.records.get(record_id).retention_state == "due"
     rows = retention.schedule_rows(retention.schedule(archive))
     for row in rows:
         if row["code"] == "KEJADIAN":
             row["inactive_years"] = 50
     version = retention.save_schedule(archive, rows, "perpanjang retensi", "pengelola")
-    assert version == 2 and archive.metadata.documents.get(doc_id).retention_state == "inactive"
+    assert version == 2 and archive.metadata.records.get(record_id).retention_state == "inactive"
     assert archive.metadata.audit.list(action="retention.schedule")[0]["details"]["previous"] == 1
 
 
@@ -74,17 +74,17 @@ def test_holds_need_a_reason_and_freeze_records_now_and_later(archive):
     )
     later = add(archive, 2, village="Suruh")
     elsewhere = add(archive, 3, village="Papahan")
-    docs = archive.metadata.documents
-    assert docs.get(first).retention_state == "on_hold"
-    assert docs.get(later).retention_state == "on_hold"
-    assert docs.get(elsewhere).retention_state == "due"
-    assert [h.case_ref for h in retention.state_of(archive, docs.get(later)).holds] == [
+    records = archive.metadata.records
+    assert records.get(first).retention_state == "on_hold"
+    assert records.get(later).retention_state == "on_hold"
+    assert records.get(elsewhere).retention_state == "due"
+    assert [h.case_ref for h in retention.state_of(archive, records.get(later)).holds] == [
         "PHPU 12/PHPU.PRES-XXII/2024"
     ]
     with pytest.raises(HoldError):
         holds.release(archive, hold, "", "pengelola")
     assert holds.release(archive, hold, "Putusan MK sudah berkekuatan hukum tetap", "pengelola")
-    assert docs.get(later).retention_state == "due"
+    assert records.get(later).retention_state == "due"
 
 
 def test_four_eyes_and_holds_beat_every_disposition_path(archive):
@@ -107,17 +107,17 @@ def test_four_eyes_and_holds_beat_every_disposition_path(archive):
     summary = disposition.execute(archive, list_id, "pengelola")
     assert summary["done"] == 2 and summary["skipped"] == 1
 
-    docs = archive.metadata.documents
-    held = docs.get(due[0])
-    assert held.final_state == "" and archive.objects.exists(docs.files(due[0])[0].key)
-    for doc_id in due[1:]:
-        tomb = docs.get(doc_id)
+    records = archive.metadata.records
+    held = records.get(due[0])
+    assert held.final_state == "" and archive.objects.exists(records.files(due[0])[0].key)
+    for record_id in due[1:]:
+        tomb = records.get(record_id)
         assert tomb.final_state == "disposed" and tomb.metadata.village == "Papahan"
-        assert list(archive.objects.list(record_prefix(doc_id))) == [
-            record_prefix(doc_id) + "tombstone.json"
+        assert list(archive.objects.list(record_prefix(record_id))) == [
+            record_prefix(record_id) + "tombstone.json"
         ]
-        assert {f.sha256 for f in docs.files(doc_id)} >= {tomb.sha256}
-        assert archive.index.search(parse_search({"q": doc_id})).total == 0
+        assert {f.sha256 for f in records.files(record_id)} >= {tomb.sha256}
+        assert archive.index.search(parse_search({"q": record_id})).total == 0
     report = archive.metadata.dispositions.get(list_id)
     with archive.objects.open(report.report_key) as fh:
         pdf = pymupdf.open(stream=fh.read(), filetype="pdf")
@@ -135,7 +135,7 @@ def test_a_rejected_list_can_never_be_executed(archive):
 def test_an_approved_transfer_exports_validated_bagit_packages(archive, worker, tmp_path):
     ids = [add(archive, n, form_type="C.HASIL") for n in (1, 2)]
     deadline = time.monotonic() + 120
-    while any(archive.metadata.documents.get(i).status.value != "ready" for i in ids):
+    while any(archive.metadata.records.get(i).status.value != "ready" for i in ids):
         assert time.monotonic() < deadline
         time.sleep(0.3)
     list_id = disposition.propose(archive, "transfer", ids, "serah ke LKD", "pengelola")
@@ -146,7 +146,7 @@ def test_an_approved_transfer_exports_validated_bagit_packages(archive, worker, 
     bag = bagit.Bag(packages[0]["path"])
     bag.validate()
     assert {p.split("/")[1] for p in bag.payload_files()} == set(ids)
-    assert all(archive.metadata.documents.get(i).final_state == "transferred" for i in ids)
+    assert all(archive.metadata.records.get(i).final_state == "transferred" for i in ids)
 
 
 def _execute_in_background(env, list_id):
@@ -185,11 +185,11 @@ def test_a_destroy_run_killed_halfway_and_run_again_removes_exactly_the_approved
         timeout=300,
     )
     assert again.returncode == 0, again.stderr
-    docs = archive.metadata.documents
-    assert all(docs.get(i).final_state == "disposed" for i in approved)
-    for doc_id in bystanders:
-        assert docs.get(doc_id).final_state == ""
-        for f in docs.files(doc_id):
+    records = archive.metadata.records
+    assert all(records.get(i).final_state == "disposed" for i in approved)
+    for record_id in bystanders:
+        assert records.get(record_id).final_state == ""
+        for f in records.files(record_id):
             assert archive.objects.exists(f.key)
     assert archive.metadata.dispositions.get(list_id).status == "executed"
 
@@ -221,30 +221,32 @@ def test_a_tampered_audit_row_is_detected_and_named(archive, settings):
 
 
 def test_a_flipped_byte_in_a_stored_file_is_detected_with_its_record(archive, settings):
-    doc_id = add(archive, 1)
+    record_id = add(archive, 1)
     assert _archive_cli(settings, "verify").returncode == 0
-    original = next(f for f in archive.metadata.documents.files(doc_id) if f.role == "original")
+    original = next(f for f in archive.metadata.records.files(record_id) if f.role == "original")
     path = settings.objects_dir / original.key
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
     result = _archive_cli(settings, "verify")
     assert result.returncode == 1
-    assert f"CHANGED\t{doc_id}\t{original.key}" in result.stdout
-    fixity = archive.metadata.lifecycle.fixity_of(doc_id)
+    assert f"CHANGED\t{record_id}\t{original.key}" in result.stdout
+    fixity = archive.metadata.lifecycle.fixity_of(record_id)
     assert fixity["ok"] is False and fixity["checked_at"] is not None
-    assert archive.metadata.audit.list(action="fixity.changed")[0]["target"] == f"document:{doc_id}"
+    assert (
+        archive.metadata.audit.list(action="fixity.changed")[0]["target"] == f"document:{record_id}"
+    )
     (settings.objects_dir / original.key).unlink()
     missing = _archive_cli(settings, "verify", "--sample", "100")
-    assert missing.returncode == 1 and f"MISSING\t{doc_id}" in missing.stdout
+    assert missing.returncode == 1 and f"MISSING\t{record_id}" in missing.stdout
 
 
 def test_the_sidecar_of_a_destroyed_record_keeps_the_approval_trail(archive):
-    doc_id = add(archive, 1)
-    list_id = disposition.propose(archive, "destroy", [doc_id], "usul", "pengelola")
+    record_id = add(archive, 1)
+    list_id = disposition.propose(archive, "destroy", [record_id], "usul", "pengelola")
     disposition.decide(archive, list_id, True, "setuju", "pejabat")
     disposition.execute(archive, list_id, "pengelola")
-    with archive.objects.open(record_prefix(doc_id) + "tombstone.json") as fh:
+    with archive.objects.open(record_prefix(record_id) + "tombstone.json") as fh:
         tomb = json.load(fh)
     assert tomb["approved_by"] == "pejabat" and tomb["proposed_by"] == "pengelola"
     assert tomb["metadata"]["village"] == "Papahan" and "text" not in json.dumps(tomb["files"])

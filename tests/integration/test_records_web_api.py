@@ -27,8 +27,8 @@ def officer(tokens):
     return bearer(tokens["records_officer"])
 
 
-def api_doc(client, headers, doc_id) -> dict:
-    response = client.get(f"/api/v1/documents/{doc_id}", headers=headers)
+def api_doc(client, headers, record_id) -> dict:
+    response = client.get(f"/api/v1/documents/{record_id}", headers=headers)
     assert response.status_code == 200
     return response.get_json()
 
@@ -82,10 +82,10 @@ def test_records_officer_holds_chosen_records_and_a_search_over_the_api(
         headers=officer,
     )
     assert by_query.status_code == 201, by_query.get_json()
-    docs = archive.metadata.documents
-    assert docs.get(one).retention_state == "on_hold"
-    assert docs.get(suruh).retention_state == "on_hold"
-    assert docs.get(papahan).retention_state == "due"
+    records = archive.metadata.records
+    assert records.get(one).retention_state == "on_hold"
+    assert records.get(suruh).retention_state == "on_hold"
+    assert records.get(papahan).retention_state == "due"
     listed = client.get("/api/v1/holds?active=true", headers=bearer(tokens["auditor"]))
     assert {h["case_ref"] for h in listed.get_json()["holds"]} == {"PHPU 1/2024", "PHP 7/2024"}
     detail = client.get(f"/api/v1/holds/{by_query.get_json()['id']}", headers=officer)
@@ -108,10 +108,10 @@ def test_records_officer_holds_chosen_records_and_a_search_over_the_api(
 
 
 def test_releasing_a_hold_needs_a_reason_and_happens_once(client, archive, officer, tokens):
-    doc_id = add(archive, 1)
+    record_id = add(archive, 1)
     hold_id = client.post(
         "/api/v1/holds",
-        json={"document_ids": [doc_id], "reason": "Sengketa", "case_ref": "PHPU 1/2024"},
+        json={"document_ids": [record_id], "reason": "Sengketa", "case_ref": "PHPU 1/2024"},
         headers=officer,
     ).get_json()["id"]
     assert client.delete(f"/api/v1/holds/{hold_id}", json={}, headers=officer).status_code == 400
@@ -125,7 +125,7 @@ def test_releasing_a_hold_needs_a_reason_and_happens_once(client, archive, offic
     assert released.status_code == 200
     assert released.get_json()["active"] is False
     assert released.get_json()["release_reason"] == "Putusan MK inkracht"
-    assert archive.metadata.documents.get(doc_id).retention_state == "due"
+    assert archive.metadata.records.get(record_id).retention_state == "due"
     again = client.delete(f"/api/v1/holds/{hold_id}", json={"reason": "again"}, headers=officer)
     assert again.status_code == 409
     assert (
@@ -200,12 +200,14 @@ def test_retention_summary_counts_by_state_and_election(client, archive, tokens)
 def test_record_views_and_searches_are_audited(client, archive, tokens):
     """GIVEN a record WHEN it is opened over the API and on its page, and searched for THEN
     each leaves an entry (a reload within a minute does not add another)."""
-    doc_id = add(archive, 1)
+    record_id = add(archive, 1)
     auditor = bearer(tokens["auditor"])
-    api_doc(client, auditor, doc_id)
-    api_doc(client, auditor, doc_id)  # the page's status poll, a reload...
-    assert client.get(f"/documents/{doc_id}", headers=bearer(tokens["approver"])).status_code == 200
-    views = archive.metadata.audit.list(action="record.view", target=f"document:{doc_id}")
+    api_doc(client, auditor, record_id)
+    api_doc(client, auditor, record_id)  # the page's status poll, a reload...
+    assert (
+        client.get(f"/documents/{record_id}", headers=bearer(tokens["approver"])).status_code == 200
+    )
+    views = archive.metadata.audit.list(action="record.view", target=f"document:{record_id}")
     assert [(v["actor"], v["details"]["via"]) for v in views] == [
         ("approver", "web"),
         ("auditor", "api"),
@@ -221,10 +223,10 @@ def test_record_views_and_searches_are_audited(client, archive, tokens):
 
 
 def test_audit_trail_filters_and_csv_export(client, archive, officer, tokens):
-    doc_id = add(archive, 1)
+    record_id = add(archive, 1)
     client.post(
         "/api/v1/holds",
-        json={"document_ids": [doc_id], "reason": "Sengketa", "case_ref": "PHPU 1/2024"},
+        json={"document_ids": [record_id], "reason": "Sengketa", "case_ref": "PHPU 1/2024"},
         headers=officer,
     )
     auditor = bearer(tokens["auditor"])
@@ -234,12 +236,12 @@ def test_audit_trail_filters_and_csv_export(client, archive, officer, tokens):
     assert [(r["actor"], r["action"]) for r in rows] == [("records-officer", "hold.place")]
     assert '"case_ref": "PHPU 1/2024"' in rows[0]["details"]
 
-    target = client.get(f"/audit/export.csv?target=document:{doc_id}", headers=auditor)
+    target = client.get(f"/audit/export.csv?target=document:{record_id}", headers=auditor)
     actions = {r["action"] for r in csv.DictReader(io.StringIO(target.get_data(as_text=True)))}
     assert "upload" in actions and "hold.place" not in actions
     exported = archive.metadata.audit.list(action="audit.export")
     assert exported[0]["actor"] == "auditor" and exported[0]["details"]["filters"] == {
-        "target": f"document:{doc_id}"
+        "target": f"document:{record_id}"
     }
     page = client.get("/audit?actor=records-officer", headers=auditor)
     assert page.status_code == 200 and b"?action=hold.place" in page.data
@@ -253,19 +255,19 @@ def test_audit_trail_filters_and_csv_export(client, archive, officer, tokens):
 
 
 def test_record_page_shows_retention_fixity_and_timeline(client, archive, tokens):
-    doc_id = add(archive, 1)
+    record_id = add(archive, 1)
     auditor, officer = bearer(tokens["auditor"]), bearer(tokens["records_officer"])
-    page = client.get(f"/documents/{doc_id}", headers=auditor).get_data(as_text=True)
+    page = client.get(f"/documents/{record_id}", headers=auditor).get_data(as_text=True)
     assert "jatuh tempo (musnah)" in page and "Inaktif sampai" in page and "2019-07-09" in page
     assert "belum pernah diperiksa" in page
     assert "Jejak audit arsip ini" in page and "upload" in page
     assert "Tahan</a>" not in page  # auditors cannot place holds
 
     fixity.verify(archive)
-    page = client.get(f"/documents/{doc_id}", headers=officer).get_data(as_text=True)
+    page = client.get(f"/documents/{record_id}", headers=officer).get_data(as_text=True)
     assert "cocok" in page and "TIDAK COCOK" not in page
-    assert f"/holds/new?document_ids={doc_id}" in page
-    archivist = client.get(f"/documents/{doc_id}", headers=bearer(tokens["archivist"]))
+    assert f"/holds/new?document_ids={record_id}" in page
+    archivist = client.get(f"/documents/{record_id}", headers=bearer(tokens["archivist"]))
     assert "jatuh tempo" in archivist.get_data(as_text=True)
     assert "Jejak audit arsip ini" not in archivist.get_data(as_text=True)
 
@@ -273,7 +275,7 @@ def test_record_page_shows_retention_fixity_and_timeline(client, archive, tokens
 def test_schedule_edit_creates_version_two_in_the_history(client, archive, officer, tokens):
     """GIVEN the example schedule WHEN an officer lengthens a series with a comment THEN
     version 2 is in force, listed with who and why, and records are recomputed."""
-    doc_id = add(archive, 1)
+    record_id = add(archive, 1)
     assert b"KEJADIAN" in client.get("/retention/schedule/edit", headers=officer).data
     rows = retention.schedule_rows(retention.schedule(archive))
     form = {"rows": str(len(rows) + 1)}
@@ -298,7 +300,7 @@ def test_schedule_edit_creates_version_two_in_the_history(client, archive, offic
     )  # fmt: skip
     assert saved.status_code == 302
     assert archive.metadata.schedules.current().version == 2
-    assert archive.metadata.documents.get(doc_id).retention_state == "inactive"
+    assert archive.metadata.records.get(record_id).retention_state == "inactive"
     page = client.get("/retention/schedule", headers=bearer(tokens["auditor"]))
     text = page.get_data(as_text=True)
     assert "versi 2" in text and "PKPU baru: inaktif 50 tahun" in text and "records-officer" in text
@@ -312,23 +314,25 @@ def test_schedule_edit_creates_version_two_in_the_history(client, archive, offic
 
 
 def test_hold_and_release_through_the_pages(client, archive, officer):
-    doc_id = add(archive, 1)
-    form = client.get(f"/holds/new?document_ids={doc_id}", headers=officer)
-    assert doc_id in form.get_data(as_text=True)
+    record_id = add(archive, 1)
+    form = client.get(f"/holds/new?document_ids={record_id}", headers=officer)
+    assert record_id in form.get_data(as_text=True)
     bad = client.post("/holds", data={"document_ids": "not-an-id", "reason": "r", "case_ref": "c"},
                       headers=officer)  # fmt: skip
     assert bad.status_code == 400 and "Bukan ID arsip" in bad.get_data(as_text=True)
     placed = client.post(
-        "/holds", data={"document_ids": doc_id, "reason": "Sengketa", "case_ref": "PHPU 9/2024"},
+        "/holds", data={"document_ids": record_id, "reason": "Sengketa", "case_ref": "PHPU 9/2024"},
         headers=officer,
     )  # fmt: skip
     assert placed.status_code == 302
     hold_url = placed.location
-    assert "ditahan" in client.get(f"/documents/{doc_id}", headers=officer).get_data(as_text=True)
+    assert "ditahan" in client.get(f"/documents/{record_id}", headers=officer).get_data(
+        as_text=True
+    )
     client.post(f"{hold_url}/release", data={"reason": ""}, headers=officer)
-    assert archive.metadata.documents.get(doc_id).retention_state == "on_hold"
+    assert archive.metadata.records.get(record_id).retention_state == "on_hold"
     client.post(f"{hold_url}/release", data={"reason": "Perkara selesai"}, headers=officer)
-    assert archive.metadata.documents.get(doc_id).retention_state == "due"
+    assert archive.metadata.records.get(record_id).retention_state == "due"
     listed = client.get("/holds", headers=officer).get_data(as_text=True)
     assert "Dicabut (1)" in listed and "Perkara selesai" in listed
 
@@ -337,7 +341,7 @@ def test_disposition_through_the_pages_with_four_eyes(client, archive, officer, 
     ids = [add(archive, n, district="Colomadu") for n in (1, 2, 3)]
     add(archive, 9)  # due too, but in another district
     page = client.get("/dispositions/new?action=destroy&district=Colomadu", headers=officer)
-    assert page.get_data(as_text=True).count('name="doc_id"') == 3
+    assert page.get_data(as_text=True).count('name="record_id"') == 3
     proposed = client.post(
         "/dispositions",
         data={"action": "destroy", "district": "Colomadu", "scope": "all", "comment": "usul"},
@@ -387,9 +391,9 @@ def test_search_page_filters_and_labels_retention(client, archive, tokens, worke
     """GIVEN a processed, indexed due record WHEN searched THEN the page offers the six
     states, labels the facet in Indonesian and offers officers to hold every hit."""
     with open(form, "rb") as fh:
-        doc_id = uploads.receive(archive, fh, form.name, META, "archivist").id
+        record_id = uploads.receive(archive, fh, form.name, META, "archivist").id
     deadline = time.monotonic() + 120
-    while archive.metadata.documents.get(doc_id).index_state.value != "indexed":
+    while archive.metadata.records.get(record_id).index_state.value != "indexed":
         assert time.monotonic() < deadline
         time.sleep(0.3)
     officer = bearer(tokens["records_officer"])

@@ -14,7 +14,7 @@ from tests.conftest import bearer
 from tests.formgen import make_form
 
 VALUES = {
-    "doc_id": None,
+    "record_id": None,
     "number": 1,
     "size": "thumb",
     "what": "original",
@@ -28,7 +28,7 @@ VALUES = {
 
 
 @pytest.fixture
-def doc_id(services, tmp_path):
+def record_id(services, tmp_path):
     path = make_form(tmp_path / "f.png")
     meta = {
         "election": "PPWP",
@@ -58,14 +58,18 @@ def test_every_route_declares_a_permission_or_is_explicitly_public(app):
     assert not undeclared
 
 
-def test_role_matrix(app, client, tokens, doc_id):
+def test_role_matrix(app, client, tokens, record_id):
     checked = 0
     for rule, method, view in routes(app):
         permission = view.required_permission
         if permission is None:
             continue
         url = rule.build(
-            {k: (doc_id if k == "doc_id" else v) for k, v in VALUES.items() if k in rule.arguments},
+            {
+                k: (record_id if k == "record_id" else v)
+                for k, v in VALUES.items()
+                if k in rule.arguments
+            },
             append_unknown=False,
         )[1]
         # answered before any body is read or any CSRF token is asked for
@@ -91,10 +95,10 @@ def test_forms_without_a_csrf_token_are_refused(app, client, tokens):
     assert response.status_code == 400
 
 
-def test_auditors_cannot_change_anything(client, tokens, doc_id):
+def test_auditors_cannot_change_anything(client, tokens, record_id):
     auditor = bearer(tokens["auditor"])
     assert client.post("/api/v1/documents", headers=auditor).status_code == 403
-    assert client.post(f"/api/v1/documents/{doc_id}/retry", headers=auditor).status_code == 403
+    assert client.post(f"/api/v1/documents/{record_id}/retry", headers=auditor).status_code == 403
     assert client.get("/upload", headers=auditor).status_code == 403
     assert client.post("/admin/users", headers=auditor).status_code == 403
 

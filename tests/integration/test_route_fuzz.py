@@ -67,11 +67,11 @@ def _routes(app):
 
 @pytest.fixture
 def fuzz_target(app, services, tokens):
-    doc = uploads.receive(services, io.BytesIO(tiny_png(1)), "a.png", META, "archivist")
-    return app, tokens, doc.id
+    record = uploads.receive(services, io.BytesIO(tiny_png(1)), "a.png", META, "archivist")
+    return app, tokens, record.id
 
 
-def _path_values(rule, doc_id, draw):
+def _path_values(rule, record_id, draw):
     chosen = {}
     for name in rule.arguments:
         converter = type(rule._converters[name]).__name__
@@ -79,8 +79,8 @@ def _path_values(rule, doc_id, draw):
             chosen[name] = draw(st.sampled_from([0, 1, 2, 999, 2**63 - 1]))
         elif converter == "AnyConverter":
             chosen[name] = draw(st.sampled_from(sorted(rule._converters[name].items)))
-        elif name == "doc_id":
-            chosen[name] = draw(st.sampled_from([doc_id, "0" * 32, "x", "²" * 32]))
+        elif name == "record_id":
+            chosen[name] = draw(st.sampled_from([record_id, "0" * 32, "x", "²" * 32]))
         else:
             chosen[name] = draw(st.text(alphabet=st.characters(blacklist_characters="/"),
                                         min_size=1, max_size=20))  # fmt: skip
@@ -98,7 +98,7 @@ def _browser(app, username):
 
 
 def test_no_route_answers_500_whatever_it_is_asked_and_the_server_keeps_serving(fuzz_target):
-    app, tokens, doc_id = fuzz_target
+    app, tokens, record_id = fuzz_target
     routes = _routes(app)
     browsers = {role: _browser(app, role.value.replace("_", "-")) for role in Role}
     names = st.sampled_from(["Tus-Resumable", "Upload-Length", "Upload-Offset",
@@ -112,7 +112,7 @@ def test_no_route_answers_500_whatever_it_is_asked_and_the_server_keeps_serving(
     @given(data=st.data())
     def one_request(data):
         rule, method = data.draw(st.sampled_from(routes))
-        url = rule.build(_path_values(rule, doc_id, data.draw), append_unknown=False)[1]
+        url = rule.build(_path_values(rule, record_id, data.draw), append_unknown=False)[1]
         caller = data.draw(callers)
         by_cookie = caller is not None and data.draw(st.booleans())
         client, csrf_token = browsers[caller] if by_cookie else (app.test_client(), "")

@@ -39,7 +39,7 @@ def session_cookie(client) -> str:
 
 
 @pytest.fixture
-def doc_id(services, tmp_path):
+def record_id(services, tmp_path):
     path = make_form(tmp_path / "f.png")
     with open(path, "rb") as fh:
         return uploads.receive(services, fh, "f.png", META, "archivist").id
@@ -70,7 +70,7 @@ def test_given_a_cursor_the_server_gave_when_followed_then_it_continues(client, 
         added = uploads.receive(services, io.BytesIO(tiny_png(n)), f"{n}.png", meta, "archivist")
         mark_processed(services, added.id, review=False)
 
-    indexing.index_documents(services, [d.id for d in services.metadata.documents.list()])
+    indexing.index_records(services, [d.id for d in services.metadata.records.list()])
     first = client.get("/api/v1/search?per_page=2", headers=bearer(tokens["auditor"])).get_json()
     assert first["total"] == 3 and first["next_cursor"]
     again = client.get(
@@ -384,40 +384,40 @@ def test_given_a_formula_in_the_trail_when_exported_then_it_is_text(client, serv
 # -- 7. edits of records that are not waiting for review ----------------------------------
 
 
-def _review(client, token, doc_id, **changes):
-    return client.post(f"/review/{doc_id}", data={**META, **changes}, headers=bearer(token))
+def _review(client, token, record_id, **changes):
+    return client.post(f"/review/{record_id}", data={**META, **changes}, headers=bearer(token))
 
 
 def test_given_a_ready_record_not_in_review_when_an_archivist_posts_changes_then_409(
-    client, services, tokens, doc_id
+    client, services, tokens, record_id
 ):
-    mark_processed(services, doc_id, review=False)
-    response = _review(client, tokens["archivist"], doc_id, village="Lain", tps="9")
+    mark_processed(services, record_id, review=False)
+    response = _review(client, tokens["archivist"], record_id, village="Lain", tps="9")
     assert response.status_code == 409
-    assert services.metadata.documents.get(doc_id).metadata.village == META["village"]
+    assert services.metadata.records.get(record_id).metadata.village == META["village"]
 
 
 def test_given_a_held_record_in_review_when_changed_then_it_is_frozen(
-    client, services, tokens, doc_id
+    client, services, tokens, record_id
 ):
     from archive_app.recordkeeping import holds
 
-    mark_processed(services, doc_id, review=True)
-    holds.place(services, reason="sengketa", case_ref="PHPU-1", document_ids=[doc_id],
+    mark_processed(services, record_id, review=True)
+    holds.place(services, reason="sengketa", case_ref="PHPU-1", document_ids=[record_id],
                 actor="records-officer")  # fmt: skip
-    assert _review(client, tokens["archivist"], doc_id, village="Lain").status_code == 409
+    assert _review(client, tokens["archivist"], record_id, village="Lain").status_code == 409
 
 
 def test_given_a_form_type_in_another_series_when_an_archivist_changes_it_then_refused(
-    client, services, tokens, doc_id
+    client, services, tokens, record_id
 ):
     from archive_app.recordkeeping import retention
 
     retention.ensure_schedule(services, "admin")
-    mark_processed(services, doc_id, review=True)
+    mark_processed(services, record_id, review=True)
     moved = {"form_type": "C.KEJADIAN"}
-    assert _review(client, tokens["archivist"], doc_id, **moved).status_code == 409
-    assert _review(client, tokens["records_officer"], doc_id, **moved).status_code == 302
+    assert _review(client, tokens["archivist"], record_id, **moved).status_code == 409
+    assert _review(client, tokens["records_officer"], record_id, **moved).status_code == 302
 
 
 # -- 8. a Bearer header beside a cookie ---------------------------------------------------

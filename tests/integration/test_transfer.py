@@ -41,8 +41,8 @@ def source(services, tmp_path):
         path = make_form(tmp_path / f"f{n}.png", tps=n, unique_word=word, seed=n)
         with open(path, "rb") as fh:
             ids.append(uploads.receive(services, fh, path.name, {**META, "tps": str(n)}, "ani").id)
-    for doc_id in ids[:2]:
-        processing.process(services, doc_id)
+    for record_id in ids[:2]:
+        processing.process(services, record_id)
     services.token, services.expired = token, expired
     services.ids = ids
     return services
@@ -70,22 +70,22 @@ def target(tmp_path, request):
 def test_an_interrupted_transfer_resumes_and_ends_with_everything_verified(source, target):
     first = transfer(source, target, limit=1)
     assert not first.complete and first.records == 1
-    assert len(target.metadata.documents.list()) == 1
+    assert len(target.metadata.records.list()) == 1
 
     second = transfer(source, target)
     assert second.complete and second.records == 2 and second.already_there == 1
-    assert {d.id for d in target.metadata.documents.list()} == set(source.ids)
-    for doc_id in source.ids:
-        theirs = source.metadata.documents.get(doc_id)
-        ours = target.metadata.documents.get(doc_id)
+    assert {d.id for d in target.metadata.records.list()} == set(source.ids)
+    for record_id in source.ids:
+        theirs = source.metadata.records.get(record_id)
+        ours = target.metadata.records.get(record_id)
         assert (ours.sha256, ours.metadata, ours.created_at) == (
             theirs.sha256,
             theirs.metadata,
             theirs.created_at,
         )
-        assert ours.status is (Status.QUEUED if doc_id == source.ids[2] else Status.READY)
-        files = target.metadata.documents.files(doc_id)
-        assert files == source.metadata.documents.files(doc_id)
+        assert ours.status is (Status.QUEUED if record_id == source.ids[2] else Status.READY)
+        files = target.metadata.records.files(record_id)
+        assert files == source.metadata.records.files(record_id)
         for f in files:
             with target.objects.open(f.key) as fh:
                 assert hashlib.sha256(fh.read()).hexdigest() == f.sha256
@@ -122,9 +122,9 @@ def test_the_target_audit_chain_holds_every_source_entry_and_still_verifies(sour
 
 
 def test_a_damaged_source_object_stops_the_transfer_and_names_it(source, target):
-    victim = source.metadata.documents.files(source.ids[0])[0]
+    victim = source.metadata.records.files(source.ids[0])[0]
     path = source.settings.objects_dir / victim.key
     path.write_bytes(path.read_bytes() + b"tampered")
     with pytest.raises(TransferError, match=victim.key):
         transfer(source, target)
-    assert not target.metadata.documents.by_ids([source.ids[0]])
+    assert not target.metadata.records.by_ids([source.ids[0]])

@@ -32,12 +32,12 @@ def run(source: Path, kind: FileKind, workdir: Path, settings=None, calls=None):
 
 
 def pdf_pages_text(path: Path) -> list[str]:
-    with pymupdf.open(path) as doc:
-        return [page.get_text() for page in doc]
+    with pymupdf.open(path) as record:
+        return [page.get_text() for page in record]
 
 
-def assert_previews_bounded(doc: ProcessedDocument, settings: OcrSettings) -> None:
-    for page in doc.pages:
+def assert_previews_bounded(record: ProcessedDocument, settings: OcrSettings) -> None:
+    for page in record.pages:
         with Image.open(page.view_path) as view, Image.open(page.thumb_path) as thumb:
             assert view.format == thumb.format == "JPEG"
             assert max(view.size) <= settings.view_max_px
@@ -53,17 +53,17 @@ def upright(tmp_path_factory):
 
 
 def test_given_an_upright_form_when_processed_then_region_tps_and_unique_word_are_read(upright):
-    doc, _ = upright
-    text = doc.pages[0].text
+    record, _ = upright
+    text = record.pages[0].text
     assert "Papahan" in text
     assert re.search(r"TPS\s*:?\s*005", text)
     assert WORD in text
-    assert doc.text_path.read_text(encoding="utf-8") == text
+    assert record.text_path.read_text(encoding="utf-8") == text
 
 
 def test_given_an_upright_form_when_processed_then_it_is_confident_and_not_turned(upright):
-    doc, calls = upright
-    page = doc.pages[0]
+    record, calls = upright
+    page = record.pages[0]
     assert (page.source, page.rotation) == ("ocr", 0)
     assert page.confidence > 85 and page.words > 50
     assert (page.width_px, page.height_px) == PAGE_PX
@@ -71,8 +71,8 @@ def test_given_an_upright_form_when_processed_then_it_is_confident_and_not_turne
 
 
 def test_given_an_upright_form_when_processed_then_the_pdf_is_searchable_and_a4(upright):
-    doc, _ = upright
-    with pymupdf.open(doc.pdf_path) as pdf:
+    record, _ = upright
+    with pymupdf.open(record.pdf_path) as pdf:
         assert pdf.page_count == 1
         assert WORD in pdf[0].get_text() and "Papahan" in pdf[0].get_text()
         assert pdf[0].rect.width == pytest.approx(595, abs=2)  # 2480 px at 300 dpi
@@ -80,9 +80,9 @@ def test_given_an_upright_form_when_processed_then_the_pdf_is_searchable_and_a4(
 
 def test_given_a_png_when_processed_then_its_pixels_lie_unchanged_under_the_text(upright):
     """PNG pages: Tesseract writes the text layer alone and the PNG goes under it as it is."""
-    doc, _ = upright
-    source = doc.pdf_path.parent.parent / "form.png"
-    with pymupdf.open(doc.pdf_path) as pdf:
+    record, _ = upright
+    source = record.pdf_path.parent.parent / "form.png"
+    with pymupdf.open(record.pdf_path) as pdf:
         [(xref, *_)] = pdf[0].get_images(full=True)
         embedded = Image.open(io.BytesIO(pdf.extract_image(xref)["image"]))
         with Image.open(source) as original:
@@ -99,8 +99,8 @@ def test_given_any_document_when_processed_then_view_and_thumbnail_are_bounded(u
 @pytest.mark.parametrize("scanned_at", [90, 180])
 def test_given_a_form_scanned_turned_when_processed_then_it_is_read_upright(tmp_path, scanned_at):
     source = make_form(tmp_path / "turned.png", unique_word=WORD, rotate=scanned_at, noise=0.2)
-    doc = run(source, FileKind.PNG, tmp_path)
-    page = doc.pages[0]
+    record = run(source, FileKind.PNG, tmp_path)
+    page = record.pages[0]
     assert page.rotation == (360 - scanned_at) % 360
     assert WORD in page.text and "Papahan" in page.text
     assert (page.width_px, page.height_px) == PAGE_PX
@@ -130,9 +130,9 @@ def test_given_a_pixels_only_reader_then_it_runs_beside_ocr_and_again_on_a_turne
     beside, after = Probe(pixels_only=True), Probe(pixels_only=False)
     out = tmp_path / "out"
     out.mkdir()
-    doc = process_file(source, FileKind.PNG, out, OcrSettings(),
+    record = process_file(source, FileKind.PNG, out, OcrSettings(),
                        readers={"beside": beside, "after": after})  # fmt: skip
-    page = doc.pages[0]
+    page = record.pages[0]
     upright = (360 - scanned_at) % 360
     assert page.rotation == upright
     assert list(page.readings) == ["beside", "after"]
@@ -147,24 +147,26 @@ def test_given_a_pixels_only_reader_then_it_runs_beside_ocr_and_again_on_a_turne
 def test_given_a_two_page_tiff_when_processed_then_both_pages_are_read_in_order(tmp_path):
     source = make_form(tmp_path / "batch.tif", fmt="tiff", pages=2, tps=5, unique_word=WORD)
     calls: list[tuple[int, int]] = []
-    doc = run(source, FileKind.TIFF, tmp_path, calls=calls)
-    assert [p.number for p in doc.pages] == [1, 2]
-    assert "005" in doc.pages[0].text and "006" in doc.pages[1].text
-    in_pdf = pdf_pages_text(doc.pdf_path)
+    record = run(source, FileKind.TIFF, tmp_path, calls=calls)
+    assert [p.number for p in record.pages] == [1, 2]
+    assert "005" in record.pages[0].text and "006" in record.pages[1].text
+    in_pdf = pdf_pages_text(record.pdf_path)
     assert len(in_pdf) == 2 and "005" in in_pdf[0] and "006" in in_pdf[1]
-    assert doc.text_path.read_text(encoding="utf-8").split("\f") == [p.text for p in doc.pages]
+    assert record.text_path.read_text(encoding="utf-8").split("\f") == [
+        p.text for p in record.pages
+    ]
     assert calls == [(1, 2), (2, 2)]
 
 
 def test_given_page_workers_then_pages_are_prepared_ahead_and_kept_in_order(tmp_path):
     source = make_form(tmp_path / "long.tif", fmt="tiff", pages=4, tps=5, unique_word=WORD)
     calls: list[tuple[int, int]] = []
-    doc = run(source, FileKind.TIFF, tmp_path, OcrSettings(page_workers=2), calls)
-    assert [p.number for p in doc.pages] == [1, 2, 3, 4]
-    assert [f"{tps:03d}" in p.text for tps, p in zip((5, 6, 7, 8), doc.pages, strict=True)] == [
+    record = run(source, FileKind.TIFF, tmp_path, OcrSettings(page_workers=2), calls)
+    assert [p.number for p in record.pages] == [1, 2, 3, 4]
+    assert [f"{tps:03d}" in p.text for tps, p in zip((5, 6, 7, 8), record.pages, strict=True)] == [
         True
     ] * 4
-    in_pdf = pdf_pages_text(doc.pdf_path)
+    in_pdf = pdf_pages_text(record.pdf_path)
     assert [f"{tps:03d}" in text for tps, text in zip((5, 6, 7, 8), in_pdf, strict=True)] == [
         True
     ] * 4
@@ -177,19 +179,19 @@ def test_given_a_pdf_with_a_text_page_and_a_scan_when_processed_then_only_the_sc
     text_pdf = make_text_pdf(tmp_path / "typed.pdf", "BERITA ACARA rekapitulasi suara Papahan")
     last_pdf = make_text_pdf(tmp_path / "last.pdf", "Lampiran daftar hadir saksi Papahan")
     scan_pdf = make_form(tmp_path / "scan.pdf", fmt="pdf", unique_word=WORD)
-    with pymupdf.open(text_pdf) as doc, pymupdf.open(scan_pdf) as scan:
-        doc.insert_pdf(scan)
+    with pymupdf.open(text_pdf) as record, pymupdf.open(scan_pdf) as scan:
+        record.insert_pdf(scan)
         with pymupdf.open(last_pdf) as last:  # a text page while the scan is still being read
-            doc.insert_pdf(last)
-        doc.save(tmp_path / "mixed.pdf")
-    doc = run(tmp_path / "mixed.pdf", FileKind.PDF, tmp_path, OcrSettings(page_workers=2))
-    typed, scanned, appended = doc.pages
+            record.insert_pdf(last)
+        record.save(tmp_path / "mixed.pdf")
+    record = run(tmp_path / "mixed.pdf", FileKind.PDF, tmp_path, OcrSettings(page_workers=2))
+    typed, scanned, appended = record.pages
     assert (typed.source, typed.confidence, typed.rotation) == ("text", None, 0)
     assert typed.text == "BERITA ACARA rekapitulasi suara Papahan"
     assert scanned.source == "ocr" and WORD in scanned.text
     assert appended.source == "text" and appended.text.startswith("Lampiran")
-    assert doc.extra["orientation"] == ["page 2: 0 (first pass)"], "pages 1, 3 never went to OCR"
-    in_pdf = pdf_pages_text(doc.pdf_path)
+    assert record.extra["orientation"] == ["page 2: 0 (first pass)"], "pages 1, 3 never went to OCR"
+    in_pdf = pdf_pages_text(record.pdf_path)
     assert "BERITA ACARA" in in_pdf[0] and WORD in in_pdf[1] and "Lampiran" in in_pdf[2]
 
 
@@ -220,10 +222,10 @@ def test_given_a_blank_page_without_dpi_when_processed_then_nothing_is_turned_an
     tmp_path,
 ):
     Image.new("L", PAGE_PX, 255).save(tmp_path / "blank.png")  # no dpi tag
-    doc = run(tmp_path / "blank.png", FileKind.PNG, tmp_path)
-    assert (doc.pages[0].words, doc.pages[0].rotation) == (0, 0)
-    assert doc.extra["orientation"] == ["page 1: 0 (first pass)"]
-    with pymupdf.open(doc.pdf_path) as pdf:
+    record = run(tmp_path / "blank.png", FileKind.PNG, tmp_path)
+    assert (record.pages[0].words, record.pages[0].rotation) == (0, 0)
+    assert record.extra["orientation"] == ["page 1: 0 (first pass)"]
+    with pymupdf.open(record.pdf_path) as pdf:
         assert pdf[0].rect.height == pytest.approx(842, rel=0.02), "A4 assumed, not 70 dpi"
 
 
@@ -236,14 +238,14 @@ def test_given_the_same_page_at_four_orientations_then_all_come_out_upright(tmp_
     """cardinal.pdf: linn.png at 0, 90, 180 and 270 degrees. Run at 150 dpi to keep the test
     short: at 300 dpi the sideways brochure page costs Tesseract ~30 s before the fix."""
     settings = OcrSettings(dpi=150)
-    doc = run(real_scans / "cardinal.pdf", FileKind.PDF, tmp_path, settings)
-    assert [p.rotation for p in doc.pages] == [0, 270, 180, 90]
+    record = run(real_scans / "cardinal.pdf", FileKind.PDF, tmp_path, settings)
+    assert [p.rotation for p in record.pages] == [0, 270, 180, 90]
     expected = _reference_words(real_scans / "linn.txt")
-    for page in doc.pages:
+    for page in record.pages:
         found = {w.lower() for w in re.findall(r"[A-Za-z]{5,}", page.text)}
         assert len(expected & found) >= 0.8 * len(expected), f"page {page.number} unreadable"
         assert (page.width_px, page.height_px) == (1275, 1650)
-    assert len(pdf_pages_text(doc.pdf_path)) == 4
+    assert len(pdf_pages_text(record.pdf_path)) == 4
 
 
 @pytest.mark.slow
@@ -251,18 +253,18 @@ def test_given_a_mixed_real_pdf_with_an_81_megapixel_page_then_every_page_is_arc
     tmp_path, real_scans
 ):
     settings = OcrSettings()
-    doc = run(real_scans / "multipage.pdf", FileKind.PDF, tmp_path, settings)
-    assert [p.source for p in doc.pages] == ["ocr", "ocr", "ocr", "text", "ocr", "ocr"]
-    assert (doc.pages[1].width_px, doc.pages[1].height_px) == (9000, 9000)
-    assert "megapixels" in doc.pages[1].text
-    assert all(p.rotation == 0 for p in doc.pages)
+    record = run(real_scans / "multipage.pdf", FileKind.PDF, tmp_path, settings)
+    assert [p.source for p in record.pages] == ["ocr", "ocr", "ocr", "text", "ocr", "ocr"]
+    assert (record.pages[1].width_px, record.pages[1].height_px) == (9000, 9000)
+    assert "megapixels" in record.pages[1].text
+    assert all(p.rotation == 0 for p in record.pages)
     with pymupdf.open(real_scans / "multipage.pdf") as original:
         own_text = original[3].get_text().strip()
-    assert doc.pages[3].text == own_text
-    in_pdf = pdf_pages_text(doc.pdf_path)
+    assert record.pages[3].text == own_text
+    in_pdf = pdf_pages_text(record.pdf_path)
     assert len(in_pdf) == 6 and in_pdf[3].strip() == own_text
     assert "throne of England" in in_pdf[4]
-    assert_previews_bounded(doc, settings)
+    assert_previews_bounded(record, settings)
 
 
 @pytest.mark.parametrize("keep", [True, False])

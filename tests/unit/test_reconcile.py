@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from archive_app.domain.entities import Document
+from archive_app.domain.entities import Record
 from archive_app.domain.metadata import validate_metadata
 from archive_app.domain.records import IndexState, Status
 from archive_app.records import reconcile
@@ -31,13 +31,13 @@ def services(tmp_path_factory):
 def settle(services, given: dict, header: dict[str, FieldReading]):
     vocabulary = services.settings.vocabulary
     now = datetime(2024, 2, 20)
-    doc = Document("d" * 32, "0" * 64, Status.PROCESSING, IndexState.PENDING,
+    record = Record("d" * 32, "0" * 64, Status.PROCESSING, IndexState.PENDING,
                    validate_metadata(given, vocabulary, partial=True), "png", "f.png", 1, 1, 0,
                    None, "", 1, now, "test", now)  # fmt: skip
     page = PageResult(1, "ocr", "", 90.0, 100, 0, 10, 10, Path("v"), Path("t"),
                       readings={"codes": [], "header": header, "tally": None})  # fmt: skip
     result = ProcessedDocument([page], Path("p.pdf"), Path("t.txt"))
-    return reconcile.reconcile(services, doc, given, result)
+    return reconcile.reconcile(services, record, given, result)
 
 
 def test_typed_and_read_alike_is_kept_without_review(services):

@@ -100,8 +100,8 @@ def test_given_the_first_half_of_a_real_pdf_then_it_is_rejected_as_damaged(
 
 def test_given_a_password_protected_pdf_then_it_is_rejected_as_damaged(tmp_path, limits):
     plain = make_text_pdf(tmp_path / "plain.pdf", "PEMILIHAN UMUM 2024")
-    with pymupdf.open(plain) as doc:
-        doc.save(tmp_path / "locked.pdf", encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="x")
+    with pymupdf.open(plain) as record:
+        record.save(tmp_path / "locked.pdf", encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="x")
     error = rejected(tmp_path / "locked.pdf", limits)
     assert error.code == "damaged"
     assert "password" in error.message

@@ -271,8 +271,8 @@ def test_given_a_skewed_boxed_jpeg_when_the_pipeline_runs_the_reader_then_the_pa
     out = tmp_path / "out"
     out.mkdir()
     readers = {"tally": tally.read_tally}
-    doc = process_file(source, FileKind.JPEG, out, OcrSettings(), readers=readers)
-    reading = doc.pages[0].readings["tally"]
+    record = process_file(source, FileKind.JPEG, out, OcrSettings(), readers=readers)
+    reading = record.pages[0].readings["tally"]
     assert numbers(reading) == ((87, 150, 19), 256, 6, 262)
     assert reading.consistent is True
 

@@ -1,12 +1,13 @@
-"""Records: upload, read, download, retry."""
+"""Records over JSON: upload, read, download, retry (under /api/v1/documents, the name
+clients have always used)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request, send_file
 
 from archive_app import audit
-from archive_app.api.representations import document_json
-from archive_app.db.interfaces import DuplicateDocument
+from archive_app.api.representations import record_json
+from archive_app.db.interfaces import DuplicateRecord
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
 from archive_app.http.audit_reads import note_view
@@ -17,12 +18,12 @@ from archive_app.records import downloads
 from ingest.models import RejectedFile
 from vocabulary.numbers import NumberError, bounded
 
-bp = Blueprint("documents", __name__)
+bp = Blueprint("records", __name__)
 
 
 @bp.post("/documents")
 @requires(Permission.UPLOAD)
-def upload_document():
+def upload_record():
     upload = request.files.get("file")
     if upload is None:
         return jsonify(
@@ -38,14 +39,14 @@ def upload_document():
         return jsonify(error="Some metadata fields are invalid.", fields=exc.fields), 400
     except RejectedFile as exc:
         return jsonify(error=exc.message, code=exc.code), uploads.REJECTION_STATUS[exc.code]
-    except DuplicateDocument as exc:
+    except DuplicateRecord as exc:
         return jsonify(error="This file is already in the archive.", id=exc.existing_id), 409
     return jsonify(id=accepted.id, status=accepted.status, sha256=accepted.sha256), 202
 
 
 @bp.get("/documents")
 @requires(Permission.READ)
-def list_documents():
+def list_records():
     status = request.args.get("status") or None
     if status and status not in {"queued", "processing", "ready", "failed"}:
         return jsonify(error="status must be queued, processing, ready or failed"), 400
@@ -53,66 +54,68 @@ def list_documents():
         page = bounded(request.args.get("page"), "page", 1, 1_000_000, default=1)
     except NumberError as exc:
         return jsonify(error=str(exc), fields={exc.field: str(exc)}), 400
-    docs = services().metadata.documents
-    items = docs.list(status=status, limit=50, offset=(page - 1) * 50)
+    records = services().metadata.records
+    items = records.list(status=status, limit=50, offset=(page - 1) * 50)
     return jsonify(
-        total=docs.count(status=status), page=page, documents=[document_json(d) for d in items]
+        total=records.count(status=status), page=page, documents=[record_json(d) for d in items]
     )
 
 
-def _document_or_404(doc_id: str):
-    doc = services().metadata.documents.get(doc_id) if len(doc_id) == 32 else None
-    if doc is None:
+def _record_or_404(record_id: str):
+    record = services().metadata.records.get(record_id) if len(record_id) == 32 else None
+    if record is None:
         abort(404)
-    return doc
+    return record
 
 
-@bp.get("/documents/<doc_id>")
+@bp.get("/documents/<record_id>")
 @requires(Permission.READ)
-def get_document(doc_id: str):
-    doc = _document_or_404(doc_id)
-    note_view(doc_id, via="api")
-    docs = services().metadata.documents
-    state = retention.state_of(services(), doc)
+def get_record(record_id: str):
+    record = _record_or_404(record_id)
+    note_view(record_id, via="api")
+    records = services().metadata.records
+    state = retention.state_of(services(), record)
     return jsonify(
-        document_json(doc, docs.pages(doc_id), state, services().metadata.readings.get(doc_id))
+        record_json(
+            record, records.pages(record_id), state, services().metadata.readings.get(record_id)
+        )
     )
 
 
-@bp.get("/documents/<doc_id>/<any(original, pdf, text):what>")
+@bp.get("/documents/<record_id>/<any(original, pdf, text):what>")
 @requires(Permission.READ)
-def download(doc_id: str, what: str):
-    doc = _document_or_404(doc_id)
-    file = downloads.find(services(), doc, what)
+def download(record_id: str, what: str):
+    record = _record_or_404(record_id)
+    file = downloads.find(services(), record, what)
     if file is None:
         return jsonify(error=f"The {what} of this record is not available (yet)."), 404
-    audit.record(services(), actor(), "download", f"document:{doc_id}", client_ip(), file=what)
+    audit.record(services(), actor(), "download", f"document:{record_id}", client_ip(), file=what)
     return send_file(
         services().objects.open(file.key),
         mimetype=file.content_type,
         as_attachment=what != "text" or request.args.get("download") == "1",
-        download_name=downloads.filename(doc, what),
+        download_name=downloads.filename(record, what),
         conditional=False,
         max_age=0,
     )
 
 
-@bp.get("/documents/<doc_id>/pages/<int:number>/<any(view, thumb):size>")
+@bp.get("/documents/<record_id>/pages/<int:number>/<any(view, thumb):size>")
 @requires(Permission.READ)
-def page_image(doc_id: str, number: int, size: str):
-    doc = _document_or_404(doc_id)
-    file = downloads.page_image(services(), doc, number, size)
+def page_image(record_id: str, number: int, size: str):
+    record = _record_or_404(record_id)
+    file = downloads.page_image(services(), record, number, size)
     if file is None:
         abort(404)
     return send_file(services().objects.open(file.key), mimetype="image/jpeg")
 
 
-@bp.post("/documents/<doc_id>/retry")
+@bp.post("/documents/<record_id>/retry")
 @requires(Permission.UPLOAD)
-def retry(doc_id: str):
-    _document_or_404(doc_id)
-    if not uploads.retry(services(), doc_id, actor(), client_ip()):
+def retry(record_id: str):
+    _record_or_404(record_id)
+    if not uploads.retry(services(), record_id, actor(), client_ip()):
         return jsonify(
             error="Only failed records that no hold or open list freezes can be retried."
         ), 409
-    return jsonify(id=doc_id, status="queued"), 202
+    return jsonify(id=record_id, status="queued"), 202

@@ -1,0 +1,65 @@
+"""Which ready records the search index has confirmed: the bookkeeping that lets the index
+catch up after an outage and lets a rebuild run while records keep arriving."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from archive_app.db.models import RecordRow
+from archive_app.db.session import Sessions
+from archive_app.domain.records import IndexState, Status
+
+
+class SqlIndexState:
+    def __init__(self, sessions: Sessions):
+        self._s = sessions
+
+    def mark_indexed(self, record_ids: Iterable[str], at_or_before: datetime) -> list[str]:
+        """Only rows unchanged since the index read them are marked: a later edit stays pending.
+
+        Returns the ids it did not mark (edited since the read, or gone), so the writer can
+        index them again: its copy of those may be older than one already in the index.
+        """
+        ids = list(record_ids)
+        marked: set[str] = set()
+        with self._s.write() as s:
+            for start in range(0, len(ids), 500):
+                marked.update(
+                    s.scalars(
+                        update(RecordRow)
+                        .where(
+                            RecordRow.id.in_(ids[start : start + 500]),
+                            RecordRow.updated_at <= at_or_before,
+                        )
+                        .values(index_state=IndexState.INDEXED.value)
+                        .returning(RecordRow.id)
+                    )
+                )
+        return [record_id for record_id in ids if record_id not in marked]
+
+    def mark_all_indexed(self, at_or_before: datetime) -> None:
+        with self._s.write() as s:
+            s.execute(
+                update(RecordRow)
+                .where(
+                    RecordRow.status == Status.READY.value,
+                    RecordRow.updated_at <= at_or_before,
+                )
+                .values(index_state=IndexState.INDEXED.value)
+            )
+
+    def pending_index(self, limit: int) -> list[str]:
+        with self._s.read() as s:
+            return list(
+                s.scalars(
+                    select(RecordRow.id)
+                    .where(
+                        RecordRow.status == Status.READY.value,
+                        RecordRow.index_state == IndexState.PENDING.value,
+                    )
+                    .limit(limit)
+                )
+            )

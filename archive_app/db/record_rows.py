@@ -1,0 +1,97 @@
+"""Record rows and the plain entities made from them, both ways: one mapping for every
+repository that reads or writes records, their pages and stored files."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from archive_app.db.models import PageRow, RecordRow, StoredFileRow
+from archive_app.domain.entities import Page, PageReadings, Record, StoredFile
+from archive_app.domain.metadata import ALL_FIELDS, RecordMetadata
+from archive_app.domain.records import IndexState, Status
+
+
+def record_entity(row: RecordRow) -> Record:
+    return Record(
+        id=row.id,
+        sha256=row.sha256,
+        status=Status(row.status),
+        index_state=IndexState(row.index_state),
+        metadata=RecordMetadata(**{f: getattr(row, f) for f in ALL_FIELDS}),
+        final_state=row.final_state,
+        retention_state=row.retention_state,
+        flags=tuple(flags_of(row)),
+        batch_id=row.batch_id,
+        kind=row.kind,
+        original_name=row.original_name,
+        size=row.size,
+        page_count=row.page_count,
+        pages_done=row.pages_done,
+        ocr_confidence=row.ocr_confidence,
+        error=row.error,
+        attempts=row.attempts,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        updated_at=row.updated_at,
+        processed_at=row.processed_at,
+    )
+
+
+def flags_of(row: RecordRow) -> list[str]:
+    """Why auditors should look at the record: the search API's ``flag`` values."""
+    flags = []
+    if row.tally_consistent is False:
+        flags.append("inconsistent")
+    if row.tally_low_confidence:
+        flags.append("low_confidence")
+    if row.needs_review:
+        flags.append("review")
+    return flags
+
+
+def page_entity(row: PageRow) -> Page:
+    return Page.from_attributes(row)
+
+
+def file_entity(row: StoredFileRow) -> StoredFile:
+    return StoredFile(
+        role=row.role,
+        key=row.key,
+        sha256=row.sha256,
+        size=row.size,
+        content_type=row.content_type,
+        page=row.page,
+    )
+
+
+def file_row(record_id: str, f: StoredFile, now: datetime) -> StoredFileRow:
+    return StoredFileRow(
+        document_id=record_id,
+        role=f.role,
+        page=f.page,
+        key=f.key,
+        sha256=f.sha256,
+        size=f.size,
+        content_type=f.content_type,
+        created_at=now,
+    )
+
+
+VISIBLE = (Status.QUEUED, Status.PROCESSING, Status.READY, Status.FAILED)
+
+
+def apply_readings(row: RecordRow, r: PageReadings) -> None:
+    for name, value in metadata_columns(r.metadata).items():
+        setattr(row, name, value)
+    row.extracted = json.dumps(r.extracted, ensure_ascii=False)
+    row.needs_review = bool(r.review_reasons)
+    row.review_reasons = json.dumps(r.review_reasons, ensure_ascii=False)
+    row.tally = json.dumps(r.tally, ensure_ascii=False) if r.tally is not None else ""
+    row.tally_consistent = r.tally_consistent
+    row.tally_low_confidence = r.tally_low_confidence
+
+
+def metadata_columns(metadata: RecordMetadata) -> dict:
+    """Metadata as column values (the date as a date, not text)."""
+    return {f: getattr(metadata, f) for f in ALL_FIELDS}

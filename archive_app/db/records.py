@@ -1,0 +1,264 @@
+"""Records, their pages and stored files: receiving them, reading them, correcting them,
+and taking them over from another archive. (Processing leases live in jobs.py, the search
+index bookkeeping in index_state.py.)"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from archive_app.db.interfaces import DuplicateRecord
+from archive_app.db.models import PageRow, RecordRow, StoredFileRow
+from archive_app.db.record_rows import (
+    VISIBLE,
+    file_entity,
+    file_row,
+    flags_of,
+    metadata_columns,
+    page_entity,
+    record_entity,
+)
+from archive_app.db.session import Sessions
+from archive_app.domain.clock import utcnow
+from archive_app.domain.entities import NewRecord, Page, Record, StoredFile
+from archive_app.domain.metadata import RecordMetadata
+from archive_app.domain.records import IndexState, Status
+
+
+class SqlRecordRepository:
+    def __init__(self, sessions: Sessions):
+        self._s = sessions
+
+    # -- upload -------------------------------------------------------------------------
+    def begin_upload(self, new: NewRecord) -> Record:
+        now = utcnow()
+        row = RecordRow(
+            id=new.id,
+            sha256=new.sha256,
+            status=Status.UPLOADING.value,
+            index_state=IndexState.PENDING.value,
+            kind=new.kind,
+            original_name=new.original_name[:255],
+            size=new.size,
+            page_count=new.page_count,
+            pages_done=0,
+            error="",
+            attempts=0,
+            lease_owner="",
+            created_at=now,
+            created_by=new.created_by,
+            updated_at=now,
+            batch_id=new.batch_id,
+            uploader_metadata=json.dumps(new.given, ensure_ascii=False),
+            **metadata_columns(new.metadata),
+        )
+        try:
+            with self._s.write() as s:
+                s.add(row)
+        except IntegrityError:
+            existing = self.by_sha256(new.sha256)
+            if existing is None:
+                raise
+            raise DuplicateRecord(existing.id) from None
+        return record_entity(row)
+
+    def complete_upload(self, record_id: str, files: Iterable[StoredFile]) -> None:
+        now = utcnow()
+        with self._s.write() as s:
+            s.execute(
+                update(RecordRow)
+                .where(RecordRow.id == record_id, RecordRow.status == Status.UPLOADING.value)
+                .values(status=Status.QUEUED.value, updated_at=now)
+            )
+            s.add_all(file_row(record_id, f, now) for f in files)
+
+    def abandon_upload(self, record_id: str) -> None:
+        with self._s.write() as s:
+            s.execute(delete(StoredFileRow).where(StoredFileRow.document_id == record_id))
+            s.execute(
+                delete(RecordRow).where(
+                    RecordRow.id == record_id, RecordRow.status == Status.UPLOADING.value
+                )
+            )
+
+    def stale_uploads(self, before: datetime) -> list[str]:
+        with self._s.read() as s:
+            return list(
+                s.scalars(
+                    select(RecordRow.id).where(
+                        RecordRow.status == Status.UPLOADING.value,
+                        RecordRow.updated_at < before,
+                    )
+                )
+            )
+
+    # -- reading ------------------------------------------------------------------------
+    def get(self, record_id: str) -> Record | None:
+        with self._s.read() as s:
+            row = s.get(RecordRow, record_id)
+            return record_entity(row) if row and row.status != Status.UPLOADING.value else None
+
+    def by_sha256(self, sha256: str) -> Record | None:
+        with self._s.read() as s:
+            row = s.scalar(select(RecordRow).where(RecordRow.sha256 == sha256))
+            return record_entity(row) if row else None
+
+    def by_ids(self, ids: Iterable[str]) -> dict[str, Record]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        with self._s.read() as s:
+            rows = s.scalars(
+                select(RecordRow).where(
+                    RecordRow.id.in_(ids), RecordRow.status != Status.UPLOADING.value
+                )
+            )
+            return {r.id: record_entity(r) for r in rows}
+
+    def list(
+        self,
+        *,
+        status: str | None = None,
+        created_by: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Record]:
+        query = select(RecordRow).where(RecordRow.status.in_([v.value for v in VISIBLE]))
+        if status:
+            query = query.where(RecordRow.status == status)
+        if created_by:
+            query = query.where(RecordRow.created_by == created_by)
+        query = query.order_by(RecordRow.created_at.desc(), RecordRow.id)
+        with self._s.read() as s:
+            return [record_entity(r) for r in s.scalars(query.limit(limit).offset(offset))]
+
+    def count(self, *, status: str | None = None) -> int:
+        query = select(func.count()).select_from(RecordRow)
+        if status:
+            query = query.where(RecordRow.status == status)
+        else:
+            query = query.where(RecordRow.status.in_([v.value for v in VISIBLE]))
+        with self._s.read() as s:
+            return s.scalar(query) or 0
+
+    def pages(self, record_id: str) -> list[Page]:
+        with self._s.read() as s:
+            rows = s.scalars(
+                select(PageRow).where(PageRow.document_id == record_id).order_by(PageRow.number)
+            )
+            return [page_entity(r) for r in rows]
+
+    def files(self, record_id: str) -> list[StoredFile]:
+        with self._s.read() as s:
+            rows = s.scalars(
+                select(StoredFileRow)
+                .where(StoredFileRow.document_id == record_id)
+                .order_by(StoredFileRow.role, StoredFileRow.page)
+            )
+            return [file_entity(r) for r in rows]
+
+    # -- corrections ---------------------------------------------------------------------
+    def update_metadata(self, record_id: str, metadata: RecordMetadata) -> None:
+        with self._s.write() as s:
+            s.execute(
+                update(RecordRow)
+                .where(RecordRow.id == record_id)
+                .values(
+                    **metadata_columns(metadata),
+                    index_state=IndexState.PENDING.value,
+                    updated_at=utcnow(),
+                )
+            )
+
+    def replace_file(self, record_id: str, key: str, sha256: str, size: int) -> None:
+        """A stored file was rewritten (the sidecar after a correction): new checksum."""
+        with self._s.write() as s:
+            s.execute(
+                update(StoredFileRow)
+                .where(StoredFileRow.document_id == record_id, StoredFileRow.key == key)
+                .values(sha256=sha256, size=size, last_checked_at=None, last_check_ok=None)
+            )
+
+    def flags(self, record_id: str) -> list[str]:
+        with self._s.read() as s:
+            row = s.get(RecordRow, record_id)
+            return flags_of(row) if row else []
+
+    # -- whole archive -------------------------------------------------------------------
+    def iter_ready(self, batch_size: int) -> Iterator[list[tuple[Record, list[Page]]]]:
+        """Ready records with their pages, in id order, one bounded batch at a time."""
+        for batch in self.iter_records(batch_size, statuses=(Status.READY,)):
+            yield [(record, pages) for record, pages, _ in batch]
+
+    def iter_records(
+        self, batch_size: int, statuses=VISIBLE, after: str = "", unindexed: bool = False
+    ) -> Iterator[list[tuple[Record, list[Page], list[StoredFile]]]]:
+        """Records with their pages and files, in id order, one bounded batch at a time
+        (``unindexed``: only those the search index has not confirmed)."""
+        last = after
+        base = select(RecordRow).where(RecordRow.status.in_([st.value for st in statuses]))
+        if unindexed:
+            base = base.where(
+                or_(
+                    RecordRow.index_state == IndexState.PENDING.value,
+                    RecordRow.status != Status.READY.value,
+                )
+            )
+        while True:
+            with self._s.read() as s:
+                rows = list(
+                    s.scalars(
+                        base.where(RecordRow.id > last).order_by(RecordRow.id).limit(batch_size)
+                    )
+                )
+                if not rows:
+                    return
+                ids = [r.id for r in rows]
+                pages: dict[str, list[Page]] = {i: [] for i in ids}
+                files: dict[str, list[StoredFile]] = {i: [] for i in ids}
+                for p in s.scalars(
+                    select(PageRow)
+                    .where(PageRow.document_id.in_(ids))
+                    .order_by(PageRow.document_id, PageRow.number)
+                ):
+                    pages[p.document_id].append(page_entity(p))
+                for f in s.scalars(
+                    select(StoredFileRow)
+                    .where(StoredFileRow.document_id.in_(ids))
+                    .order_by(StoredFileRow.document_id, StoredFileRow.id)
+                ):
+                    files[f.document_id].append(file_entity(f))
+                batch = [(record_entity(r), pages[r.id], files[r.id]) for r in rows]
+            last = ids[-1]
+            yield batch
+
+    def import_record(self, record: Record, pages: list[Page], files: list[StoredFile]) -> bool:
+        """Insert a record copied from another archive, as it was; False if already here.
+
+        A record caught mid-processing arrives queued, so this archive's workers finish it.
+        """
+        status = Status.QUEUED if record.status is Status.PROCESSING else record.status
+        row = RecordRow(
+            id=record.id, sha256=record.sha256, status=status.value,
+            index_state=IndexState.PENDING.value, kind=record.kind,
+            original_name=record.original_name, size=record.size, page_count=record.page_count,
+            pages_done=record.pages_done, ocr_confidence=record.ocr_confidence, error=record.error,
+            attempts=0, lease_owner="", created_at=record.created_at, created_by=record.created_by,
+            updated_at=record.updated_at, processed_at=record.processed_at,
+            final_state=record.final_state, **metadata_columns(record.metadata),
+        )  # fmt: skip
+        try:
+            with self._s.write() as s:
+                if s.get(RecordRow, record.id) is not None:
+                    return False
+                s.add(row)
+                s.flush()
+                s.add_all(PageRow(document_id=record.id, **vars(p)) for p in pages)
+                s.add_all(file_row(record.id, f, record.updated_at) for f in files)
+        except IntegrityError:
+            return False
+        return True
