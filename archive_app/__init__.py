@@ -45,7 +45,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = settings.proxy_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        wrapped = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = wrapped  # type: ignore[method-assign]  # Flask's documented way
     http.init_app(app)
     web.init_app(app)
     api.init_app(app)

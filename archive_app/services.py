@@ -11,18 +11,25 @@ import socket
 import uuid
 from dataclasses import dataclass, field
 
+from archive_app.db.interfaces import MetadataStore
+from archive_app.jobs.interfaces import TaskQueue
+from archive_app.storage.anchors import AuditAnchor
+from archive_app.storage.interfaces import ObjectStore
 from config.settings import Settings
 from ingest.models import Limits, OcrSettings
+from search.interfaces import SearchIndex
 
 
 @dataclass
 class Services:
+    """The ports, as the application uses them; which adapters fill them is settings'."""
+
     settings: Settings
-    objects: object  # storage.interfaces.ObjectStore
-    metadata: object  # db.interfaces.MetadataStore
-    index: object  # search.interfaces.SearchIndex
-    queue: object  # jobs.interfaces.TaskQueue
-    anchor: object = None  # storage.anchors.AuditAnchor
+    objects: ObjectStore
+    metadata: MetadataStore
+    index: SearchIndex
+    queue: TaskQueue
+    anchor: AuditAnchor
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
     @property
@@ -51,7 +58,7 @@ class Services:
         self.metadata.close()
 
 
-def build_objects(settings: Settings):
+def build_objects(settings: Settings) -> ObjectStore:
     if settings.object_store == "s3":
         from archive_app.storage.s3 import S3ObjectStore
 
@@ -61,7 +68,7 @@ def build_objects(settings: Settings):
     return LocalObjectStore.from_settings(settings)
 
 
-def build_index(settings: Settings):
+def build_index(settings: Settings) -> SearchIndex:
     if settings.search_backend == "elasticsearch":
         from search.elasticsearch_index import ElasticsearchIndex
 
@@ -74,6 +81,7 @@ def build_index(settings: Settings):
 def build_services(settings: Settings) -> Services:
     from archive_app.db.sql_store import SqlMetadataStore
     from archive_app.jobs.huey_queue import HueyTaskQueue
+    from archive_app.operations.tasks import REGISTRY
     from archive_app.storage.anchors import build_anchor
 
     settings.tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -84,5 +92,5 @@ def build_services(settings: Settings) -> Services:
         anchor=build_anchor(settings, objects),
         metadata=SqlMetadataStore.from_settings(settings),
         index=build_index(settings),
-        queue=HueyTaskQueue.from_settings(settings, build_services),
+        queue=HueyTaskQueue.from_settings(settings, build_services, REGISTRY),
     )

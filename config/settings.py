@@ -115,11 +115,15 @@ class Settings:
 PAGE_READERS = {"codes", "header", "tally"}
 # The placeholders shipped in .env.example: an install that kept one has a public secret.
 EXAMPLE_SECRETS = {"change-me-to-a-long-random-string", "change-me-to-another-long-random-string"}
-_CHOICES = {
-    "object_store": {"local", "s3"},
-    "search_backend": {"tantivy", "elasticsearch"},
-    "queue_backend": {"sqlite", "redis"},
+# Every adapter of every port, embedded default first: the settings accept these names, and
+# the contract suites (tests/contract) run once per name listed here.
+BACKENDS: dict[str, tuple[str, ...]] = {
+    "object_store": ("local", "s3"),
+    "metadata": ("sqlite", "postgresql"),  # chosen by ARCHIVE_DATABASE_URL
+    "search_backend": ("tantivy", "elasticsearch"),
+    "queue_backend": ("sqlite", "redis"),
 }
+_CHOICES = {name: set(names) for name, names in BACKENDS.items() if name != "metadata"}
 
 
 def _coerce(name: str, raw: str, default):

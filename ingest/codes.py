@@ -71,7 +71,7 @@ def read_codes(context: PageContext) -> list[dict]:
     return _unique([code for code in found if code.pop("valid")])
 
 
-read_codes.pixels_only = True  # see models.reads_pixels_only
+read_codes.pixels_only = True  # type: ignore[attr-defined]  # models.reads_pixels_only
 
 
 def _upright_in_margins(page, factor: int) -> list[dict]:

@@ -109,9 +109,9 @@ def parse_header(text: str, vocabulary, tsv_path: Path | None = None) -> dict[st
     return fields | _election_fields(zone, marker, vocabulary)
 
 
-def _labelled(lines: list[Line]) -> dict[str, tuple[int, Line, re.Match, float]]:
+def _labelled(lines: list[Line]) -> dict[str, tuple[int, Line, re.Match[str], float]]:
     """First line of each region label: (index, line, match(label, sep, value), penalty)."""
-    found = {}
+    found: dict[str, tuple[int, Line, re.Match[str], float]] = {}
     for index, line in enumerate(lines):
         for name, pattern in _LABEL_LINES.items():
             match = pattern.match(line.text)
@@ -122,7 +122,8 @@ def _labelled(lines: list[Line]) -> dict[str, tuple[int, Line, re.Match, float]]
             match = _FUZZY_LINE.match(line.text)
             key = letters_key(match.group(1)) if match else ""
             for name, label in _FUZZY.items():
-                if key and name not in found and SequenceMatcher(None, key, label).ratio() > 0.85:
+                close = SequenceMatcher(None, key, label).ratio() > 0.85 if key else False
+                if match and close and name not in found:
                     found[name] = (index, line, match, 0.08)
     return found
 
@@ -211,7 +212,7 @@ def _marker(zone: list[Line], vocabulary) -> tuple | None:
     for line in zone:
         match = _MARKER.search(line.text)
         parsed = _split_marker(match.group(1), vocabulary) if match else None
-        if parsed:
+        if match and parsed:
             form, election, score = parsed
             return form, election, score * line.factor(match.start(1), match.end(1))
     return None

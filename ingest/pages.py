@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +52,7 @@ class ImagePage:
     def preview(self) -> Image.Image:
         with self._lock:  # the side thread and the orientation check may both ask
             if self._preview is None:
+                assert self.decode is not None, "a page without its preview knows how to decode"
                 self._preview, self.pixels = self.decode()
             return self._preview
 
@@ -70,7 +71,7 @@ class TextPage:
 
 def iter_pages(
     path: Path, kind: FileKind, scratch: Path, settings: OcrSettings
-) -> Iterator[ImagePage | TextPage]:
+) -> Generator[ImagePage | TextPage, None, None]:
     """Yield the pages of an upload that sniff.inspect accepted, in order."""
     if kind is FileKind.PDF:
         yield from _pdf_pages(path, scratch, settings)
@@ -86,7 +87,7 @@ def page_count(path: Path, kind: FileKind) -> int:
             return doc.page_count
     if kind is FileKind.TIFF:
         with images.open_image(path, "TIFF") as tiff:
-            return tiff.n_frames
+            return int(getattr(tiff, "n_frames", 1))
     return 1
 
 
@@ -202,7 +203,7 @@ def _decoder(
 def _tiff_pages(path: Path, scratch: Path, settings: OcrSettings) -> Iterator[ImagePage]:
     """Every frame is written out: Tesseract would read only the first frame of the file."""
     with images.open_image(path, "TIFF") as tiff:
-        for index in range(tiff.n_frames):
+        for index in range(int(getattr(tiff, "n_frames", 1))):
             tiff.seek(index)
             photo = tiff.info.get("compression") in ("jpeg", "tiff_jpeg")
             dpi = images.usable_dpi(tiff)

@@ -18,7 +18,7 @@ import logging
 import shutil
 import threading
 import time
-from collections import Counter, deque
+from collections import defaultdict, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -56,7 +56,7 @@ class Job:
     total: int = 0
     pdf: derivatives.PdfAssembler | None = None
     pages: list[PageResult] = field(default_factory=list)
-    timings: Counter = field(default_factory=Counter)
+    timings: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     decisions: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)  # timings, from page threads
     side: ThreadPoolExecutor | None = None  # work that runs while Tesseract reads the page
@@ -116,6 +116,7 @@ def ocr_pages(job: Job) -> None:
 def _finish_page(job: Job, page: ImagePage | TextPage, future: Future) -> None:
     result, pdf_page = future.result()
     with _timed(job, "pdf"):
+        assert job.pdf is not None  # made by the step before the pages
         if isinstance(page, TextPage):
             job.pdf.add_source_page(page.source, page.index)
         else:
@@ -127,6 +128,7 @@ def _finish_page(job: Job, page: ImagePage | TextPage, future: Future) -> None:
 
 
 def write_pdf(job: Job) -> None:
+    assert job.pdf is not None
     with _timed(job, "pdf"):
         job.pdf.save(job.pdf_path)
 
@@ -169,6 +171,7 @@ def ocr_page(page: ImagePage, job: Job) -> tuple[PageResult, tuple[Path, Path | 
     turned, the views and readers are done again on the turned page.
     """
     base = job.scratch / f"ocr-{page.number:04d}"
+    assert job.side is not None  # the pages step runs with its side thread
     beside = job.side.submit(_while_ocr, job, page)
     try:
         with _timed(job, "ocr"):
@@ -216,6 +219,7 @@ def _while_ocr(job: Job, page: ImagePage) -> _Early:
 def _pdf_part(result: ocr.OcrResult, dpi: int) -> tuple[Path, Path | None, int]:
     """What PdfAssembler.add_ocr_page needs: the page PDF, and the image to put under it if
     Tesseract wrote the text layer alone."""
+    assert result.pdf_path is not None  # an OCR run that returned wrote its PDF
     return result.pdf_path, result.image_path if result.text_only_pdf else None, dpi
 
 

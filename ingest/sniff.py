@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
+from typing import cast
 
 import pymupdf
 from PIL import Image, TiffImagePlugin
@@ -162,7 +163,7 @@ def _check_complete(image: Image.Image, path: Path, kind: FileKind) -> None:
         image.draft("L", (max(1, image.width // 8), max(1, image.height // 8)))
         image.load()
     else:
-        _check_tiff_strips(image, path.stat().st_size)
+        _check_tiff_strips(cast(TiffImagePlugin.TiffImageFile, image), path.stat().st_size)
 
 
 def _check_tiff_strips(image: TiffImagePlugin.TiffImageFile, file_size: int) -> None:

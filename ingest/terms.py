@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from vocabulary.elections import Term, Vocabulary
+
 CODE_CONFIDENCE = 0.99  # a cleanly decoded QR code or barcode
 CONFLICT_CONFIDENCE = 0.5  # sources that disagree: below the review threshold, a human decides
 
@@ -25,7 +27,7 @@ def find_term(vocabulary, kind: str, value: str):
     return next((term for known, term in term_keys(vocabulary, kind) if known == key), None)
 
 
-def term_keys(vocabulary, kind: str) -> list[tuple[str, object]]:
+def term_keys(vocabulary: Vocabulary, kind: str) -> list[tuple[str, Term]]:
     """(letters key, term) for every code, alias and spelling, longest key first."""
     terms = vocabulary.elections if kind == "election" else vocabulary.form_types
     keys = [(letters_key(name), term) for term in terms for name in (term.code, *term.aliases)]

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
@@ -268,8 +269,8 @@ class ElasticsearchIndex:
                 if offset + query.per_page + 1 <= MAX_WINDOW:
                     response = self._with_facets(query, {**body, "from": offset})
                 else:
-                    response = self._counted(query, body, offset) if not cursor else None
-                    response = response or self._deep(query, offset, body, cursor)
+                    counted = self._counted(query, body, offset) if not cursor else None
+                    response = counted or self._deep(query, offset, body, cursor)
                 result = self._result(response, query, offset, keep_pit=bool(cursor))
                 if response.get("pit_id") and not m.decode_cursor_pit(result.next_cursor):
                     self._close_pit(response["pit_id"])
@@ -334,10 +335,12 @@ class ElasticsearchIndex:
         while skipped < offset:
             step = min(MAX_WINDOW, offset - skipped)
             # the first step sends back only its last hit; search_after forbids `from`
-            where = {"search_after": after, "size": step} if after else {"from_": step - 1}
+            where: dict[str, Any] = (
+                {"search_after": after, "size": step} if after else {"size": 1, "from_": step - 1}
+            )
             found = self.client.search(
                 pit=pit, query=body["query"], sort=body["sort"], track_total_hits=False,
-                _source=False, filter_path="hits.hits.sort", **{"size": 1, **where},
+                source=False, filter_path="hits.hits.sort", **where,
             ).body.get("hits", {}).get("hits", [])  # fmt: skip
             if len(found) < (step if after else 1):  # fewer hits than the page starts at
                 return self.client.search(pit=pit, **{**body, "size": 0}).body

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 FILTER_FIELDS = (
     "election",
@@ -38,7 +38,7 @@ class IndexDocument:
     """What the index needs to know about one record."""
 
     id: str
-    metadata: dict  # RecordMetadata.as_dict()
+    metadata: dict[str, Any]  # RecordMetadata.as_dict()
     pages: tuple[str, ...]  # text of each page, in order
     created_at: datetime
 
@@ -47,7 +47,7 @@ class IndexDocument:
 class SearchQuery:
     terms: tuple[str, ...] = ()  # normalised words that must all match
     phrases: tuple[tuple[str, ...], ...] = ()  # quoted phrases, as normalised words
-    filters: dict = field(default_factory=dict)  # field -> normalised value (str or int)
+    filters: dict[str, Any] = field(default_factory=dict)  # field -> normalised value (str or int)
     page: int = 1
     per_page: int = 20
     cursor: str = ""  # opaque: continue after the previous page (from SearchResult.next_cursor)
@@ -90,4 +90,4 @@ class SearchIndex(Protocol):
         """Replace the whole index with these records; searches keep working meanwhile."""
 
     def count(self) -> int: ...
-    def health(self) -> dict: ...
+    def health(self) -> dict[str, Any]: ...

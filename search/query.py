@@ -63,8 +63,9 @@ def parse_search(params: Mapping[str, str]) -> SearchQuery:
     text = params.get("q") or ""
     filters: dict[str, str | int] = {}
     tps_match = _TPS_IN_TEXT.search(text)
-    if tps_match and parse_tps(tps_match.group(1)):
-        filters["tps"] = parse_tps(tps_match.group(1))
+    tps_in_text = parse_tps(tps_match.group(1)) if tps_match else None
+    if tps_match and tps_in_text:
+        filters["tps"] = tps_in_text
         text = text[: tps_match.start()] + " " + text[tps_match.end() :]
     phrases = tuple(tuple(words(p)) for p in _PHRASE.findall(text) if words(p))
     terms = tuple(dict.fromkeys(words(_PHRASE.sub(" ", text))))

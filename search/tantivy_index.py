@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import tantivy
 from tantivy import Document, Filter, Index, Occur, Query, TextAnalyzerBuilder, Tokenizer
@@ -77,7 +78,7 @@ class TantivyIndex:
         self.schema = _schema()
         self._index: Index | None = None
         self._open_dir: str = ""
-        self._meta_stamp = None
+        self._meta_stamp: tuple[int, int, int] | None = None
 
     @classmethod
     def from_settings(cls, settings) -> TantivyIndex:
@@ -152,7 +153,9 @@ class TantivyIndex:
     def _document(self, doc: IndexDocument) -> Document:
         meta = doc.metadata
         # pages joined by a form feed (as the text derivative): _page_of finds the page again
-        fields = {"id": doc.id, "text": PAGE_BREAK.join(doc.pages), "meta": metadata_words(meta)}
+        fields: dict[str, Any] = {
+            "id": doc.id, "text": PAGE_BREAK.join(doc.pages), "meta": metadata_words(meta)
+        }  # fmt: skip
         for name in TEXT_FIELDS:
             value = str(meta.get(name, ""))
             fields[name] = value
@@ -248,7 +251,8 @@ class TantivyIndex:
         # offset of 10^14 asked for petabytes and aborted the process. No page starts past
         # the last document, so such an offset only needs the count.
         past_end = offset >= searcher.num_docs
-        order = {"order_by_field": "created"} if query.is_empty else {}
+        order: dict[str, Any] = {"order_by_field": "created"} if query.is_empty else {}
+        found: Any  # the binding's result (its stub lacks ``count``), or _NoHits
         if past_end:
             found = searcher.search(full, 1, offset=0, **order)
             offset, found = found.count, _NoHits(found.count)
@@ -258,10 +262,11 @@ class TantivyIndex:
         if text_only is not None:
             snippets = tantivy.SnippetGenerator.create(searcher, text_only, self.schema, "text")
             snippets.set_max_num_chars(240)
-        hits = []
+        hits: list[SearchHit] = []
         for score, address in found.hits:
             doc = searcher.doc(address)
-            highlights, page = (), None
+            highlights: tuple[str, ...] = ()
+            page: int | None = None
             if snippets is not None:
                 snippet = snippets.snippet_from_doc(doc)
                 ranges = [(r.start, r.end) for r in snippet.highlighted()]
@@ -308,7 +313,8 @@ class _NoHits:
     """A page past the last hit: the count, and nothing to show."""
 
     def __init__(self, count: int):
-        self.count, self.hits = count, []
+        self.count = count
+        self.hits: list[Any] = []
 
 
 def _encode_offset(offset: int) -> str:
@@ -317,9 +323,10 @@ def _encode_offset(offset: int) -> str:
 
 def _decode_offset(cursor: str) -> int:
     try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind == "o" and whole_number(value) is not None:
-            return whole_number(value)
+        kind, _, text = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        value = whole_number(text)
+        if kind == "o" and value is not None:
+            return value
     except (ValueError, UnicodeDecodeError):
         pass
     raise QueryError("cursor", "cursor is not one this server gave out")

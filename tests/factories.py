@@ -20,6 +20,11 @@ def metadata(**changes) -> dict:
     return {**META, **{k: str(v) for k, v in changes.items()}}
 
 
+def without(*names: str) -> dict:
+    """META without these fields (what a batch shares, or an upload left for the page)."""
+    return {k: v for k, v in META.items() if k not in names}
+
+
 def mark_processed(services, record_id: str, *, review: bool) -> None:
     """The record as processing leaves it: ready, and waiting for review or not.
 

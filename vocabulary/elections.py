@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 DEFAULT_FILE = Path(__file__).resolve().parents[1] / "config" / "vocabulary.toml"
 
@@ -53,7 +54,7 @@ def _lookup(terms: tuple[Term, ...], value: str) -> Term | None:
     return None
 
 
-def _terms(rows: list[dict]) -> tuple[Term, ...]:
+def _terms(rows: list[dict[str, Any]]) -> tuple[Term, ...]:
     return tuple(
         Term(
             code=row["code"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import url_for
 
 from archive_app.domain.entities import DispositionList, Hold, Page, Record
@@ -29,7 +31,7 @@ def record_json(
     retention: Retention | None = None,
     readings: dict | None = None,
 ) -> dict:
-    body = {
+    body: dict[str, Any] = {
         "id": record.id,
         "status": record.status.value,
         "metadata": metadata_json(record),

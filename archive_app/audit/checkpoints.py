@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from archive_app.domain.audit import Checkpoint, compare_to_checkpoint, first_broken
 from archive_app.domain.clock import utcnow
@@ -127,7 +128,7 @@ def verify(services, progress=None) -> TrailReport:
     checkpoint = newest(services)
     if checkpoint is None and services.anchor.highest_claimed():
         return TrailReport(0, problem="the anchor holds checkpoints, none with a valid signature")
-    walked = {"count": 0, "last": 0, "upto": 0, "head": None}
+    walked: dict[str, Any] = {"count": 0, "last": 0, "upto": 0, "head": None}
 
     def watched():
         for entry_id, entry, prev_hash, stored in services.metadata.audit.chain():

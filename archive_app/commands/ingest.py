@@ -13,7 +13,6 @@ whose processing had failed are queued again.
 
 from __future__ import annotations
 
-import csv
 import sys
 import time
 from datetime import timedelta
@@ -24,7 +23,7 @@ import click
 from archive_app.commands.context import cli_actor, pass_ctx
 from archive_app.commands.run import ensure_ready
 from archive_app.domain.clock import utcnow
-from archive_app.domain.metadata import ALL_FIELDS
+from archive_app.intake.manifest import Manifest, ManifestError
 
 METADATA_OPTIONS = [
     ("--election", "election"), ("--form-type", "form_type"), ("--year", "year"),
@@ -41,36 +40,11 @@ def metadata_options(fn):
     return fn
 
 
-class Manifest:
-    """Per-file metadata from a CSV, looked up by relative path or by file name."""
-
-    def __init__(self, path: str | None):
-        self.rows: dict[str, dict] = {}
-        self.used: set[str] = set()
-        if not path:
-            return
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            if not reader.fieldnames or "file" not in reader.fieldnames:
-                raise click.ClickException(f"{path}: the manifest needs a 'file' column")
-            unknown = set(reader.fieldnames) - {"file", *ALL_FIELDS}
-            if unknown:
-                raise click.ClickException(f"{path}: unknown columns {sorted(unknown)}")
-            for row in reader:
-                key = row.pop("file").strip().replace("\\", "/")
-                self.rows[key] = {k: (v or "").strip() for k, v in row.items()}
-
-    def __call__(self, name: str) -> dict:
-        name = name.replace("\\", "/")
-        for key in (name, Path(name).name):
-            if key in self.rows:
-                self.used.add(key)
-                return self.rows[key]
-        return {}
-
-    def unused(self) -> list[str]:
-        """Rows that matched no file: a typo in the manifest would otherwise go unnoticed."""
-        return sorted(set(self.rows) - self.used)
+def _manifest(path: str | None) -> Manifest:
+    try:
+        return Manifest(path)
+    except ManifestError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _files(paths) -> list[tuple[Path, str]]:
@@ -105,7 +79,7 @@ def ingest(ctx, paths, manifest, label, wait, workers, **shared):  # noqa: PLR09
 
     services = ctx.services
     ensure_ready(services)
-    lookup = Manifest(manifest)
+    lookup = _manifest(manifest)
     batch_id = _start(services, label or " ".join(paths)[:200], "cli", shared)
     from tqdm import tqdm
 
@@ -181,7 +155,7 @@ def watch(ctx, folder, manifest, interval, settle, once, **shared):
 
     services = ctx.services
     ensure_ready(services)
-    lookup = Manifest(manifest)
+    lookup = _manifest(manifest)
     label = f"hot folder {folder} {utcnow():%Y-%m-%d %H:%M}"
     batch_id = _start(services, label, "watch", shared)
     hot = HotFolder(Path(folder), settle)

@@ -70,7 +70,7 @@ def init(ctx):
 def serve(ctx, host, port, workers):
     """Serve the web UI and API with gunicorn, plus task workers."""
     from archive_app.operations.worker_pool import start_child
-    from archive_app.operations.wsgi_server import run_gunicorn
+    from archive_app.wsgi import run_gunicorn
 
     services = ctx.services
     ensure_ready(services)

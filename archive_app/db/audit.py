@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 
 from sqlalchemy import func, select, text
@@ -21,11 +22,11 @@ class SqlAuditLog:
     def append(self, entry: AuditEntry) -> int:
         return self._append(entry)[0]
 
-    def append_many(self, entries: list[AuditEntry]) -> None:
+    def append_many(self, entries: builtins.list[AuditEntry]) -> None:
         if entries:
             self._append(*entries)
 
-    def _append(self, *entries: AuditEntry) -> list[int]:
+    def _append(self, *entries: AuditEntry) -> builtins.list[int]:
         """Append under a lock so two writers never link to the same previous entry."""
         with self._s.write() as s:
             if s.get_bind().dialect.name == "postgresql":
@@ -51,7 +52,7 @@ class SqlAuditLog:
             s.flush()
             return [r.id for r in rows]
 
-    def entries_after(self, entry_id: int, limit: int) -> list[tuple[int, AuditEntry]]:
+    def entries_after(self, entry_id: int, limit: int) -> builtins.list[tuple[int, AuditEntry]]:
         query = select(AuditRow).where(AuditRow.id > entry_id).order_by(AuditRow.id).limit(limit)
         with self._s.read() as s:
             return [
@@ -70,7 +71,7 @@ class SqlAuditLog:
         action: str | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> list[dict]:
+    ) -> builtins.list[dict]:
         query = select(AuditRow)
         if target:
             query = query.where(AuditRow.target == target)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 
 from sqlalchemy import func, select
@@ -31,7 +32,7 @@ class SqlBatchRepository:
                                message=message, document_id=document_id,
                                created_at=utcnow()))  # fmt: skip
 
-    def _counts(self, s, batch_ids: list[int]) -> dict[int, dict]:
+    def _counts(self, s, batch_ids: builtins.list[int]) -> dict[int, dict]:
         counts: dict[int, dict] = {i: {} for i in batch_ids}
         outcomes = s.execute(
             select(BatchItemRow.batch_id, BatchItemRow.outcome, func.count())
@@ -58,7 +59,7 @@ class SqlBatchRepository:
                 return None
             return _batch(row, self._counts(s, [batch_id])[batch_id])
 
-    def list(self, limit: int = 100, offset: int = 0) -> list[Batch]:
+    def list(self, limit: int = 100, offset: int = 0) -> builtins.list[Batch]:
         with self._s.read() as s:
             rows = list(
                 s.scalars(select(BatchRow).order_by(BatchRow.id.desc()).limit(limit).offset(offset))
@@ -66,7 +67,7 @@ class SqlBatchRepository:
             counts = self._counts(s, [r.id for r in rows]) if rows else {}
             return [_batch(r, counts[r.id]) for r in rows]
 
-    def items(self, batch_id: int) -> list[BatchItem]:
+    def items(self, batch_id: int) -> builtins.list[BatchItem]:
         with self._s.read() as s:
             rows = s.execute(
                 select(BatchItemRow, RecordRow.status, RecordRow.pages_done,

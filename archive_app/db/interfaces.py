@@ -1,27 +1,40 @@
-"""The MetadataStore port: users, tokens, records, audit trail and worker registry.
+"""The MetadataStore port: every repository the services use, and the errors they raise.
 
 One SQLAlchemy implementation serves SQLite (embedded) and PostgreSQL (scale-out); the
-contract tests run against both. Methods return frozen entities, never ORM objects.
+contract tests run against both, and mypy holds the implementation to these Protocols.
+Methods take and return the domain's frozen values, never ORM objects; the database being
+away is ``MetadataUnavailable``, never a driver's exception.
 """
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Iterator
-from datetime import datetime
-from typing import Protocol
+from datetime import date, datetime
+from typing import Any, Protocol
 
 from archive_app.domain.audit import AuditEntry
+from archive_app.domain.disposition import ItemState, ListStatus
 from archive_app.domain.entities import (
     ApiToken,
+    Batch,
+    BatchItem,
+    DispositionList,
+    Hold,
     NewRecord,
     Page,
+    PageReadings,
     Record,
+    ScheduleVersion,
     StoredFile,
     StoredToken,
     User,
 )
 from archive_app.domain.metadata import RecordMetadata
+from archive_app.domain.records import Status
+from archive_app.domain.retention import RetentionInput, RetentionUpdate
 from archive_app.domain.roles import Role
+from archive_app.domain.throttle import Policy
 
 
 class MetadataUnavailable(IOError):
@@ -35,30 +48,45 @@ class DuplicateRecord(Exception):
 
 
 class UserRepository(Protocol):
+    """Users, their passwords' hashes and their API tokens."""
+
     def create(self, username: str, password_hash: str, role: Role) -> User: ...
     def get(self, user_id: int) -> User | None: ...
     def by_name(self, username: str) -> User | None: ...
-    def list(self) -> list[User]: ...
-    def update(self, username: str, **changes) -> User: ...
-    def record_login(self, user_id: int) -> None: ...
+    def list(self) -> builtins.list[User]: ...
     def count(self) -> int: ...
-    def create_token(self, user_id: int, name: str, token_hash: str) -> ApiToken: ...
-    def user_for_token(self, token_hash: str) -> User | None: ...
-    def tokens(self, user_id: int) -> list[ApiToken]: ...
-    def revoke_token(self, user_id: int, token_id: int) -> bool: ...
-    def import_user(self, user: User, tokens: list[StoredToken]) -> bool:
+    def update(self, username: str, **changes: object) -> User: ...
+    def end_sessions(self, user_id: int) -> None: ...
+    def record_login(self, user_id: int) -> None: ...
+    def import_user(self, user: User, tokens: builtins.list[StoredToken]) -> bool:
         """Copy a user (password hash, role, state) and its live API tokens; False if present."""
 
-    def live_tokens(self, user_id: int) -> list[StoredToken]:
-        """The user's tokens that still work, as stored: what a transfer copies."""
+    def live_tokens(self, user_id: int) -> builtins.list[StoredToken]:
+        """The user's tokens that still work (not revoked, not expired), as stored."""
+
+    def create_token(
+        self, user_id: int, name: str, token_hash: str, expires_at: datetime | None = None
+    ) -> ApiToken: ...
+    def user_for_token(self, token_hash: str) -> User | None:
+        """The live token's user; its ``last_used_at`` is kept to the minute (one write a
+        minute per token, not one per request)."""
+
+    def revoke_tokens(self, user_id: int) -> int:
+        """Revoke every live token of the user; how many were live."""
+
+    def tokens(self, user_id: int) -> builtins.list[ApiToken]: ...
+    def revoke_token(self, user_id: int, token_id: int) -> bool: ...
 
 
 class RecordRepository(Protocol):
+    """Records, their pages and stored files: receiving, reading, correcting, importing."""
+
     def begin_upload(self, new: NewRecord) -> Record:
         """Reserve the record (status uploading); DuplicateDocument if the bytes exist."""
 
     def complete_upload(self, record_id: str, files: Iterable[StoredFile]) -> None: ...
     def abandon_upload(self, record_id: str) -> None: ...
+    def stale_uploads(self, before: datetime) -> builtins.list[str]: ...
     def get(self, record_id: str) -> Record | None: ...
     def by_sha256(self, sha256: str) -> Record | None: ...
     def by_ids(self, ids: Iterable[str]) -> dict[str, Record]: ...
@@ -69,52 +97,231 @@ class RecordRepository(Protocol):
         created_by: str | None = None,
         limit: int = 50,
         offset: int = 0,
-    ) -> list[Record]: ...
+    ) -> builtins.list[Record]: ...
     def count(self, *, status: str | None = None) -> int: ...
-    def claim(self, record_id: str, owner: str, lease_seconds: int) -> Record | None:
-        """Take the job if nobody holds a live lease on it; None when someone does."""
+    def pages(self, record_id: str) -> builtins.list[Page]: ...
+    def files(self, record_id: str) -> builtins.list[StoredFile]: ...
+    def update_metadata(self, record_id: str, metadata: RecordMetadata) -> None: ...
+    def replace_file(self, record_id: str, key: str, sha256: str, size: int) -> None:
+        """A stored file was rewritten (the sidecar after a correction): new checksum."""
 
+    def flags(self, record_id: str) -> builtins.list[str]: ...
+    def iter_ready(
+        self, batch_size: int
+    ) -> Iterator[builtins.list[tuple[Record, builtins.list[Page]]]]:
+        """Ready records with their pages, in id order, one bounded batch at a time."""
+
+    def iter_records(
+        self,
+        batch_size: int,
+        statuses: tuple[Status, ...] = ...,
+        after: str = "",
+        unindexed: bool = False,
+    ) -> Iterator[builtins.list[tuple[Record, builtins.list[Page], builtins.list[StoredFile]]]]:
+        """Records with their pages and files, in id order, one bounded batch at a time
+        (``unindexed``: only those the search index has not confirmed)."""
+
+    def import_record(
+        self, record: Record, pages: builtins.list[Page], files: builtins.list[StoredFile]
+    ) -> bool:
+        """Insert a record copied from another archive, as it was; False if already here."""
+
+
+class JobLeases(Protocol):
+    """The processing state in each record's row: who holds the job, until when."""
+
+    def claim(self, record_id: str, owner: str, lease_seconds: int) -> Record | None: ...
     def heartbeat(self, record_id: str, owner: str, lease_seconds: int) -> bool: ...
     def progress(self, record_id: str, pages_done: int, page_count: int) -> None: ...
     def finish(
         self,
         record_id: str,
         owner: str,
-        pages: list[Page],
-        files: list[StoredFile],
+        pages: builtins.list[Page],
+        files: builtins.list[StoredFile],
         confidence: float | None,
-    ) -> None: ...
+        readings: PageReadings | None = None,
+    ) -> None:
+        """Swap in the pages and derivative files, what was read from the pages, and mark
+        ready, all in one transaction."""
+
     def fail(
         self, record_id: str, owner: str, error: str, *, final: bool, count_attempt: bool = True
     ) -> None: ...
     def requeue(self, record_id: str) -> bool: ...
-    def update_metadata(self, record_id: str, metadata: RecordMetadata) -> None: ...
-    def mark_indexed(self, record_ids: Iterable[str], at_or_before: datetime) -> list[str]: ...
-    def pending_index(self, limit: int) -> list[str]: ...
-    def reclaimable(self, now: datetime, queued_before: datetime | None) -> list[str]:
-        """Jobs to enqueue again: lease expired, or (if given) queued before that time."""
+    def reclaimable(self, now: datetime, queued_before: datetime | None) -> builtins.list[str]: ...
+    def leases(self) -> builtins.list[tuple[str, str]]:
+        """(record id, lease owner) of every record being processed."""
 
-    def leases(self) -> list[tuple[str, str]]: ...
     def expire_lease(self, record_id: str, owner: str) -> None: ...
-    def mark_all_indexed(self, at_or_before: datetime) -> None: ...
 
-    def stale_uploads(self, before: datetime) -> list[str]: ...
-    def pages(self, record_id: str) -> list[Page]: ...
-    def files(self, record_id: str) -> list[StoredFile]: ...
-    def iter_ready(self, batch_size: int) -> Iterator[list[tuple[Record, list[Page]]]]: ...
-    def iter_records(
-        self, batch_size: int, statuses=..., after: str = ""
-    ) -> Iterator[list[tuple[Record, list[Page], list[StoredFile]]]]: ...
-    def import_record(self, record: Record, pages: list[Page], files: list[StoredFile]) -> bool:
-        """Insert a record copied from another archive as it was; False if already present."""
+
+class IndexBookkeeping(Protocol):
+    """Which ready records the search index has confirmed."""
+
+    def mark_indexed(self, record_ids: Iterable[str], at_or_before: datetime) -> builtins.list[str]:
+        """Only rows unchanged since the index read them are marked: a later edit stays pending."""
+
+    def mark_all_indexed(self, at_or_before: datetime) -> None: ...
+    def pending_index(self, limit: int) -> builtins.list[str]: ...
+
+
+class ReadingsRepository(Protocol):
+    """What processing read from the pages, and the review queue."""
+
+    def get(self, record_id: str) -> dict[str, Any]:
+        """What processing read: {"given", "extracted", "review", "reasons", "tally"}."""
+
+    def queue(self, limit: int = 100, offset: int = 0) -> builtins.list[Record]:
+        """Records waiting for review that can be corrected now: not frozen by a legal hold
+        or an open disposition list (they wait until the hold or the list ends)."""
+
+    def queue_count(self) -> int: ...
+    def confirm(self, record_id: str, metadata: RecordMetadata) -> None:
+        """A person confirmed (or corrected) the metadata: it leaves the review queue."""
+
+    def iter_tallies(
+        self, filters: dict[str, Any], batch_size: int = 500
+    ) -> Iterator[tuple[Record, dict[str, Any]]]:
+        """(Document, tally data) of records with vote counts, matching exact filters."""
+
+
+class BatchRepository(Protocol):
+    """Files received together and what became of each."""
+
+    def create(self, label: str, source: str, metadata: dict[str, Any], actor: str) -> int: ...
+    def add_item(
+        self,
+        batch_id: int,
+        name: str,
+        outcome: str,
+        message: str = "",
+        document_id: str | None = None,
+    ) -> None: ...
+    def get(self, batch_id: int) -> Batch | None: ...
+    def list(self, limit: int = 100, offset: int = 0) -> builtins.list[Batch]: ...
+    def items(self, batch_id: int) -> builtins.list[BatchItem]: ...
+
+
+class LifecycleRepository(Protocol):
+    """A record's life after ingest: cached retention state, tombstones, fixity."""
+
+    def retention_inputs(
+        self, batch_size: int, *, ids: Iterable[str] | None = None, changes_by: date | None = None
+    ) -> Iterator[builtins.list[RetentionInput]]:
+        """Records to (re)compute, in id order: all, these ids, or those whose state is due
+        to change by ``changes_by``."""
+
+    def save_retention(self, updates: builtins.list[RetentionUpdate]) -> None:
+        """Store new states; a record whose state changed is queued for the search index."""
+
+    def retention_counts(self, group: str | None = None) -> dict[str, Any]:
+        """{state: n} or {(group value, state): n} over every visible record."""
+
+    def retention_ids(
+        self,
+        *,
+        state: str | None = None,
+        action: str | None = None,
+        due_by: date | None = None,
+        filters: dict[str, Any] | None = None,
+        limit: int = 1000,
+        offset: int = 0,
+    ) -> builtins.list[str]: ...
+    def tombstone(self, record_id: str) -> None:
+        """Keep metadata, checksums and history; drop the content (page text) for good."""
+
+    def mark_transferred(self, record_id: str) -> None: ...
+    def finalized_since(self, since: datetime, final_state: str) -> builtins.list[str]: ...
+    def files_to_check(
+        self,
+        *,
+        older_than: datetime | None = None,
+        sample: int | None = None,
+        batch_size: int = 500,
+    ) -> Iterator[builtins.list[tuple[str, StoredFile]]]:
+        """Stored (not destroyed) files: all, those unchecked since ``older_than``, or a sample."""
+
+    def record_checks(self, results: builtins.list[tuple[str, bool]], at: datetime) -> None: ...
+    def fixity_of(self, record_id: str) -> dict[str, Any]:
+        """The record's last fixity check: when (the oldest file's check) and whether all passed."""
+
+
+class ScheduleRepository(Protocol):
+    """Every version of the retention schedule; the newest is in force."""
+
+    def current(self) -> ScheduleVersion | None: ...
+    def history(self, limit: int = 50) -> builtins.list[ScheduleVersion]: ...
+    def save(
+        self, rows: builtins.list[dict[str, Any]], comment: str, actor: str
+    ) -> ScheduleVersion:
+        """A new version on top of the newest; versions are never edited or removed."""
+
+
+class HoldRepository(Protocol):
+    """Legal holds and the records they freeze."""
+
+    def place(
+        self,
+        reason: str,
+        case_ref: str,
+        query: dict[str, Any] | None,
+        record_ids: Iterable[str],
+        actor: str,
+    ) -> int: ...
+    def add_records(self, hold_id: int, record_ids: Iterable[str]) -> int:
+        """Add records to a hold (idempotent); returns how many were new."""
+
+    def release(self, hold_id: int, reason: str, actor: str) -> bool: ...
+    def get(self, hold_id: int) -> Hold | None: ...
+    def list(self, *, active: bool | None = None) -> builtins.list[Hold]: ...
+    def for_record(self, record_id: str) -> builtins.list[Hold]:
+        """Active holds on a record."""
+
+    def held(self, record_ids: Iterable[str]) -> set[str]:
+        """Which of these records are under at least one active hold."""
+
+    def document_ids(self, hold_id: int) -> builtins.list[str]: ...
+
+
+class DispositionRepository(Protocol):
+    """Disposition lists, their items and their state."""
+
+    def propose(
+        self, action: str, record_ids: builtins.list[str], comment: str, actor: str
+    ) -> int: ...
+    def get(self, list_id: int) -> DispositionList | None: ...
+    def lists(self, status: str | None = None) -> builtins.list[DispositionList]: ...
+    def items(self, list_id: int, state: str | None = None) -> builtins.list[tuple[str, str, str]]:
+        """(record id, state, note) of the list's items, in record id order."""
+
+    def lists_for_record(self, record_id: str) -> builtins.list[tuple[int, str, str]]:
+        """(list id, list[Any] status, item state) for every list that names the record."""
+
+    def transition(
+        self, list_id: int, expected: ListStatus, new: ListStatus, **values: object
+    ) -> bool:
+        """Move the list from ``expected`` to ``new`` status; False if someone moved it first."""
+
+    def mark_item(self, list_id: int, record_id: str, state: ItemState, note: str = "") -> None: ...
+    def set_outputs(
+        self,
+        list_id: int,
+        *,
+        report_key: str = "",
+        report_sha256: str = "",
+        packages: list[Any] | None = None,
+    ) -> None: ...
 
 
 class AuditLog(Protocol):
+    """The append-only, hash-chained audit trail."""
+
     def append(self, entry: AuditEntry) -> int: ...
-    def append_many(self, entries: list[AuditEntry]) -> None:
+    def append_many(self, entries: builtins.list[AuditEntry]) -> None:
         """Append in order, in one transaction (all or none)."""
 
-    def entries_after(self, entry_id: int, limit: int) -> list[tuple[int, AuditEntry]]:
+    def entries_after(self, entry_id: int, limit: int) -> builtins.list[tuple[int, AuditEntry]]:
         """Stored entries with their ids, oldest first, for export and transfer."""
 
     def list(
@@ -125,21 +332,66 @@ class AuditLog(Protocol):
         action: str | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> list[dict]: ...
+    ) -> builtins.list[dict[str, Any]]: ...
+    def head(self) -> tuple[int, str] | None:
+        """The newest entry's id and hash (None for an empty trail)."""
+
+    def hash_of(self, entry_id: int) -> str | None: ...
+    def count_upto(self, entry_id: int) -> int: ...
+    def chain(
+        self, batch_size: int = 5000, after: int = 0
+    ) -> Iterator[tuple[int, AuditEntry, str, str]]:
+        """Every entry (after id ``after``) with its stored links, oldest first, in bounded
+        batches."""
 
 
 class WorkerRegistry(Protocol):
+    """Which task workers are alive."""
+
     def beat(self, worker_id: str, host: str, pid: int) -> None: ...
-    def alive(self, since: datetime) -> list[dict]: ...
+    def alive(self, since: datetime) -> builtins.list[dict[str, Any]]: ...
     def remove(self, worker_id: str) -> None: ...
 
 
+class LoginAttempts(Protocol):
+    """Recent wrong passwords per login name or client address."""
+
+    def wait(self, keys: dict[str, Policy], now: datetime) -> int:
+        """Seconds until every one of these keys may try again (0: now)."""
+
+    def fail(self, keys: dict[str, Policy], now: datetime) -> builtins.list[str]:
+        """Count one failure against each key; the keys this failure locked."""
+
+    def clear(self, key: str) -> None: ...
+    def forget_before(self, before: datetime) -> int:
+        """Drop keys whose last failure is older than ``before`` (a periodic sweep)."""
+
+
 class MetadataStore(Protocol):
-    users: UserRepository
-    documents: RecordRepository
-    audit: AuditLog
-    workers: WorkerRegistry
+    """The system of record's metadata: every repository, one database."""
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def jobs(self) -> JobLeases: ...
+
+    @property
+    def readings(self) -> ReadingsRepository: ...
+
+    @property
+    def lifecycle(self) -> LifecycleRepository: ...
+
+    @property
+    def holds(self) -> HoldRepository: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+    @property
+    def login_attempts(self) -> LoginAttempts: ...
 
     def migrate(self) -> None: ...
-    def health(self) -> dict: ...
+    def is_current(self) -> bool: ...
+    def health(self) -> dict[str, Any]: ...
     def close(self) -> None: ...

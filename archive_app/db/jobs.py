@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 
 from archive_app.db.models import PageRow, RecordRow, StoredFileRow
 from archive_app.db.record_rows import apply_readings, file_row, record_entity
-from archive_app.db.session import Sessions
+from archive_app.db.session import Sessions, changed
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import Page, PageReadings, Record, StoredFile
 from archive_app.domain.records import FileRole, IndexState, Status
@@ -45,9 +45,8 @@ class SqlJobLeases:
                     updated_at=now,
                 )
             )
-            if result.rowcount != 1:
-                return None
-            return record_entity(s.get(RecordRow, record_id))
+            row = s.get(RecordRow, record_id) if changed(result) == 1 else None
+            return record_entity(row) if row is not None else None
 
     def heartbeat(self, record_id: str, owner: str, lease_seconds: int) -> bool:
         now = utcnow()
@@ -61,7 +60,7 @@ class SqlJobLeases:
                 )
                 .values(lease_until=now + timedelta(seconds=lease_seconds))
             )
-            return result.rowcount == 1
+            return changed(result) == 1
 
     def progress(self, record_id: str, pages_done: int, page_count: int) -> None:
         with self._s.write() as s:
@@ -136,11 +135,11 @@ class SqlJobLeases:
                 .where(RecordRow.id == record_id, RecordRow.status == Status.FAILED.value)
                 .values(status=Status.QUEUED.value, error="", attempts=0, updated_at=utcnow())
             )
-            return result.rowcount == 1
+            return changed(result) == 1
 
     def reclaimable(self, now: datetime, queued_before: datetime | None) -> list[str]:
         expired = (RecordRow.status == Status.PROCESSING.value) & (RecordRow.lease_until < now)
-        condition = expired
+        condition: ColumnElement[bool] = expired
         if queued_before is not None:
             waiting = (RecordRow.status == Status.QUEUED.value) & (
                 RecordRow.updated_at < queued_before

@@ -203,9 +203,9 @@ class SqlLifecycleRepository:
             with self._s.read() as s:
                 ids = list(s.scalars(query.with_only_columns(StoredFileRow.id)))
             chosen = sorted(random.sample(ids, min(sample, len(ids))))
-            query = query.where(StoredFileRow.id.in_(chosen)) if chosen else None
-            if query is None:
+            if not chosen:
                 return
+            query = query.where(StoredFileRow.id.in_(chosen))
         last = 0
         while True:
             with self._s.read() as s:
@@ -241,10 +241,11 @@ class SqlLifecycleRepository:
                     StoredFileRow.document_id == record_id, StoredFileRow.destroyed_at.is_(None)
                 )
             ).all()
-        if not rows or any(at is None for at, _ in rows):
+        checked = [at for at, _ in rows if at is not None]
+        if not rows or len(checked) < len(rows):
             return {"checked_at": None, "ok": None, "files": len(rows)}
         return {
-            "checked_at": min(at for at, _ in rows),
+            "checked_at": min(checked),
             "ok": all(bool(ok) for _, ok in rows),
             "files": len(rows),
         }

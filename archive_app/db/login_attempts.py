@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as lite_insert
 
 from archive_app.db.models import LoginAttemptRow
-from archive_app.db.session import Sessions
+from archive_app.db.session import Sessions, changed
 from archive_app.domain.throttle import Attempts, Policy, after_failure
 
 
@@ -39,6 +39,7 @@ class SqlLoginAttempts:
                     insert(LoginAttemptRow).values(key=key, failures=0.0).on_conflict_do_nothing()
                 )
                 row = s.get(LoginAttemptRow, key, with_for_update=True)
+                assert row is not None  # inserted just above, in this transaction
                 state, locked = after_failure(_attempts(row), now, policy)
                 row.failures, row.last_failure = state.level, state.as_of
                 row.locked_until = state.locked_until
@@ -54,7 +55,7 @@ class SqlLoginAttempts:
         """Drop keys whose last failure is older than ``before`` (a periodic sweep)."""
         with self._s.write() as s:
             result = s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.last_failure < before))
-            return result.rowcount or 0
+            return changed(result)
 
 
 def _attempts(row: LoginAttemptRow) -> Attempts:

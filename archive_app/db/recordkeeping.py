@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -14,7 +16,7 @@ from archive_app.db.models import (
     HoldRow,
     ScheduleRow,
 )
-from archive_app.db.session import Sessions
+from archive_app.db.session import Sessions, changed
 from archive_app.domain.clock import utcnow
 from archive_app.domain.disposition import Action, ItemState, ListStatus
 from archive_app.domain.entities import DispositionList, Hold, ScheduleVersion
@@ -35,12 +37,12 @@ class SqlScheduleRepository:
             row = s.scalar(select(ScheduleRow).order_by(ScheduleRow.version.desc()).limit(1))
             return self._entity(row) if row else None
 
-    def history(self, limit: int = 50) -> list[ScheduleVersion]:
+    def history(self, limit: int = 50) -> builtins.list[ScheduleVersion]:
         with self._s.read() as s:
             rows = s.scalars(select(ScheduleRow).order_by(ScheduleRow.version.desc()).limit(limit))
             return [self._entity(r) for r in rows]
 
-    def save(self, rows: list[dict], comment: str, actor: str) -> ScheduleVersion:
+    def save(self, rows: builtins.list[dict], comment: str, actor: str) -> ScheduleVersion:
         """A new version on top of the newest; versions are never edited or removed."""
         with self._s.write() as s:
             last = s.scalar(select(func.max(ScheduleRow.version))) or 0
@@ -101,7 +103,7 @@ class SqlHoldRepository:
                 .where(HoldRow.id == hold_id, HoldRow.released_at.is_(None))
                 .values(released_at=utcnow(), released_by=actor, release_reason=reason)
             )
-            return result.rowcount == 1
+            return changed(result) == 1
 
     def get(self, hold_id: int) -> Hold | None:
         with self._s.read() as s:
@@ -115,7 +117,7 @@ class SqlHoldRepository:
             )
             return _hold(row, count or 0)
 
-    def list(self, *, active: bool | None = None) -> list[Hold]:
+    def list(self, *, active: bool | None = None) -> builtins.list[Hold]:
         counts = (
             select(HoldRecordRow.hold_id, func.count().label("n"))
             .group_by(HoldRecordRow.hold_id)
@@ -129,7 +131,7 @@ class SqlHoldRepository:
         with self._s.read() as s:
             return [_hold(r, n or 0) for r, n in s.execute(query.order_by(HoldRow.id.desc()))]
 
-    def for_record(self, record_id: str) -> list[Hold]:
+    def for_record(self, record_id: str) -> builtins.list[Hold]:
         """Active holds on a record."""
         with self._s.read() as s:
             rows = s.scalars(
@@ -158,7 +160,7 @@ class SqlHoldRepository:
                 )
         return held
 
-    def document_ids(self, hold_id: int) -> list[str]:
+    def document_ids(self, hold_id: int) -> builtins.list[str]:
         with self._s.read() as s:
             return list(
                 s.scalars(select(HoldRecordRow.document_id).where(HoldRecordRow.hold_id == hold_id))
@@ -179,7 +181,7 @@ class SqlDispositionRepository:
     def __init__(self, sessions: Sessions):
         self._s = sessions
 
-    def propose(self, action: str, record_ids: list[str], comment: str, actor: str) -> int:
+    def propose(self, action: str, record_ids: builtins.list[str], comment: str, actor: str) -> int:
         with self._s.write() as s:
             row = DispositionListRow(
                 action=action, status=ListStatus.PROPOSED, comment=comment, proposed_by=actor,
@@ -202,7 +204,7 @@ class SqlDispositionRepository:
             )
             return _list(row, n or 0)
 
-    def lists(self, status: str | None = None) -> list[DispositionList]:
+    def lists(self, status: str | None = None) -> builtins.list[DispositionList]:
         counts = (
             select(DispositionItemRow.list_id, func.count().label("n"))
             .group_by(DispositionItemRow.list_id)
@@ -217,7 +219,7 @@ class SqlDispositionRepository:
             rows = s.execute(query.order_by(DispositionListRow.id.desc()))
             return [_list(r, n or 0) for r, n in rows]
 
-    def items(self, list_id: int, state: str | None = None) -> list[tuple[str, str, str]]:
+    def items(self, list_id: int, state: str | None = None) -> builtins.list[tuple[str, str, str]]:
         """(record id, state, note) of the list's items, in record id order."""
         query = select(DispositionItemRow).where(DispositionItemRow.list_id == list_id)
         if state:
@@ -226,7 +228,7 @@ class SqlDispositionRepository:
             rows = s.scalars(query.order_by(DispositionItemRow.document_id))
             return [(r.document_id, r.state, r.note) for r in rows]
 
-    def lists_for_record(self, record_id: str) -> list[tuple[int, str, str]]:
+    def lists_for_record(self, record_id: str) -> builtins.list[tuple[int, str, str]]:
         """(list id, list status, item state) for every list that names the record."""
         with self._s.read() as s:
             rows = s.execute(
@@ -234,9 +236,11 @@ class SqlDispositionRepository:
                 .join(DispositionItemRow, DispositionItemRow.list_id == DispositionListRow.id)
                 .where(DispositionItemRow.document_id == record_id)
             )
-            return [tuple(r) for r in rows]
+            return [(r[0], r[1], r[2]) for r in rows]
 
-    def transition(self, list_id: int, expected: ListStatus, new: ListStatus, **values) -> bool:
+    def transition(
+        self, list_id: int, expected: ListStatus, new: ListStatus, **values: object
+    ) -> bool:
         """Move the list from ``expected`` to ``new`` status; False if someone moved it first."""
         with self._s.write() as s:
             result = s.execute(
@@ -244,7 +248,7 @@ class SqlDispositionRepository:
                 .where(DispositionListRow.id == list_id, DispositionListRow.status == expected)
                 .values(status=new, **values)
             )
-            return result.rowcount == 1
+            return changed(result) == 1
 
     def mark_item(self, list_id: int, record_id: str, state: ItemState, note: str = "") -> None:
         with self._s.write() as s:
@@ -258,9 +262,14 @@ class SqlDispositionRepository:
             )
 
     def set_outputs(
-        self, list_id: int, *, report_key: str = "", report_sha256: str = "", packages=None
+        self,
+        list_id: int,
+        *,
+        report_key: str = "",
+        report_sha256: str = "",
+        packages: builtins.list[Any] | None = None,
     ) -> None:
-        values = {}
+        values: dict[str, Any] = {}
         if report_key:
             values.update(report_key=report_key, report_sha256=report_sha256)
         if packages is not None:

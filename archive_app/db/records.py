@@ -4,6 +4,7 @@ index bookkeeping in index_state.py.)"""
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -85,7 +86,7 @@ class SqlRecordRepository:
                 )
             )
 
-    def stale_uploads(self, before: datetime) -> list[str]:
+    def stale_uploads(self, before: datetime) -> builtins.list[str]:
         with self._s.read() as s:
             return list(
                 s.scalars(
@@ -126,7 +127,7 @@ class SqlRecordRepository:
         created_by: str | None = None,
         limit: int = 50,
         offset: int = 0,
-    ) -> list[Record]:
+    ) -> builtins.list[Record]:
         query = select(RecordRow).where(RecordRow.status.in_([v.value for v in VISIBLE]))
         if status:
             query = query.where(RecordRow.status == status)
@@ -145,14 +146,14 @@ class SqlRecordRepository:
         with self._s.read() as s:
             return s.scalar(query) or 0
 
-    def pages(self, record_id: str) -> list[Page]:
+    def pages(self, record_id: str) -> builtins.list[Page]:
         with self._s.read() as s:
             rows = s.scalars(
                 select(PageRow).where(PageRow.document_id == record_id).order_by(PageRow.number)
             )
             return [page_entity(r) for r in rows]
 
-    def files(self, record_id: str) -> list[StoredFile]:
+    def files(self, record_id: str) -> builtins.list[StoredFile]:
         with self._s.read() as s:
             rows = s.scalars(
                 select(StoredFileRow)
@@ -183,20 +184,22 @@ class SqlRecordRepository:
                 .values(sha256=sha256, size=size, last_checked_at=None, last_check_ok=None)
             )
 
-    def flags(self, record_id: str) -> list[str]:
+    def flags(self, record_id: str) -> builtins.list[str]:
         with self._s.read() as s:
             row = s.get(RecordRow, record_id)
             return flags_of(row) if row else []
 
     # -- whole archive -------------------------------------------------------------------
-    def iter_ready(self, batch_size: int) -> Iterator[list[tuple[Record, list[Page]]]]:
+    def iter_ready(
+        self, batch_size: int
+    ) -> Iterator[builtins.list[tuple[Record, builtins.list[Page]]]]:
         """Ready records with their pages, in id order, one bounded batch at a time."""
         for batch in self.iter_records(batch_size, statuses=(Status.READY,)):
             yield [(record, pages) for record, pages, _ in batch]
 
     def iter_records(
         self, batch_size: int, statuses=VISIBLE, after: str = "", unindexed: bool = False
-    ) -> Iterator[list[tuple[Record, list[Page], list[StoredFile]]]]:
+    ) -> Iterator[builtins.list[tuple[Record, builtins.list[Page], builtins.list[StoredFile]]]]:
         """Records with their pages and files, in id order, one bounded batch at a time
         (``unindexed``: only those the search index has not confirmed)."""
         last = after
@@ -218,8 +221,8 @@ class SqlRecordRepository:
                 if not rows:
                     return
                 ids = [r.id for r in rows]
-                pages: dict[str, list[Page]] = {i: [] for i in ids}
-                files: dict[str, list[StoredFile]] = {i: [] for i in ids}
+                pages: dict[str, builtins.list[Page]] = {i: [] for i in ids}
+                files: dict[str, builtins.list[StoredFile]] = {i: [] for i in ids}
                 for p in s.scalars(
                     select(PageRow)
                     .where(PageRow.document_id.in_(ids))
@@ -236,7 +239,9 @@ class SqlRecordRepository:
             last = ids[-1]
             yield batch
 
-    def import_record(self, record: Record, pages: list[Page], files: list[StoredFile]) -> bool:
+    def import_record(
+        self, record: Record, pages: builtins.list[Page], files: builtins.list[StoredFile]
+    ) -> bool:
         """Insert a record copied from another archive, as it was; False if already here.
 
         A record caught mid-processing arrives queued, so this archive's workers finish it.

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
+from sqlalchemy import CursorResult, Result
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,3 +43,9 @@ def _unavailable() -> Iterator[None]:
         yield
     except (OperationalError, InterfaceError, PoolTimeout) as exc:
         raise MetadataUnavailable(f"metadata database unavailable: {exc}"[:300]) from exc
+
+
+def changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE touched. SQLAlchemy returns a CursorResult for
+    them, which counts; its type says only Result."""
+    return cast(CursorResult[Any], result).rowcount or 0

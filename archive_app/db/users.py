@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
@@ -65,7 +66,7 @@ class SqlUserRepository:
             row = s.scalar(select(UserRow).where(UserRow.username == username.lower()))
             return _user(row) if row else None
 
-    def list(self) -> list[User]:
+    def list(self) -> builtins.list[User]:
         with self._s.read() as s:
             return [_user(r) for r in s.scalars(select(UserRow).order_by(UserRow.username))]
 
@@ -102,7 +103,7 @@ class SqlUserRepository:
             if row:
                 row.last_login_at = utcnow()
 
-    def import_user(self, user: User, tokens: list[StoredToken]) -> bool:
+    def import_user(self, user: User, tokens: builtins.list[StoredToken]) -> bool:
         with self._s.write() as s:
             if s.scalar(select(UserRow).where(UserRow.username == user.username)) is not None:
                 return False
@@ -126,7 +127,7 @@ class SqlUserRepository:
             )
             return True
 
-    def live_tokens(self, user_id: int) -> list[StoredToken]:
+    def live_tokens(self, user_id: int) -> builtins.list[StoredToken]:
         """The user's tokens that still work (not revoked, not expired), as stored."""
         now = utcnow()
         with self._s.read() as s:
@@ -192,7 +193,7 @@ class SqlUserRepository:
                 row.revoked_at = utcnow()
             return len(rows)
 
-    def tokens(self, user_id: int) -> list[ApiToken]:
+    def tokens(self, user_id: int) -> builtins.list[ApiToken]:
         with self._s.read() as s:
             rows = s.scalars(select(ApiTokenRow).where(ApiTokenRow.user_id == user_id))
             return [_token(r) for r in rows]

@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 GENESIS = "0" * 64
 
@@ -22,7 +24,7 @@ class AuditEntry:
     action: str  # e.g. "login", "upload", "download", "user.create"
     target: str = ""  # e.g. "document:<id>", "user:<name>"
     ip: str = ""
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 def entry_hash(entry: AuditEntry, prev_hash: str) -> str:
@@ -50,7 +52,9 @@ def canonical_time(at: datetime) -> str:
     return at.isoformat(timespec="microseconds")
 
 
-def first_broken(entries, start: str = GENESIS) -> tuple[int, str] | None:
+def first_broken(
+    entries: Iterable[tuple[int, AuditEntry, str, str]], start: str = GENESIS
+) -> tuple[int, str] | None:
     """Walk stored entries (id, entry, prev_hash, hash) in id order; return the first id whose
     link or hash does not hold, with the reason, or None when the whole chain is intact.
 

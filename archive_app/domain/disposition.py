@@ -9,6 +9,7 @@ through one table (``HTTP_STATUS``), so no view re-states "never your own list".
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 
 class ListStatus(StrEnum):
@@ -45,7 +46,7 @@ class DispositionError(ValueError):
 
     code = "disposition.refused"
 
-    def __init__(self, message: str, problems: dict | None = None):
+    def __init__(self, message: str, problems: dict[str, Any] | None = None):
         super().__init__(message)
         self.problems = problems or {}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Any
 
 from archive_app.domain.disposition import Action, ListStatus
 from archive_app.domain.metadata import RecordMetadata
@@ -64,9 +65,9 @@ class PageReadings:
     """What processing read from the pages, and the metadata it settled on."""
 
     metadata: RecordMetadata
-    extracted: dict  # field -> {"value", "confidence", "source"}
-    review_reasons: list
-    tally: dict | None  # the Tally as JSON-ready data, None when no tally was read
+    extracted: dict[str, Any]  # field -> {"value", "confidence", "source"}
+    review_reasons: list[Any]
+    tally: dict[str, Any] | None  # the Tally as JSON-ready data, None when no tally was read
     tally_consistent: bool | None = None
     tally_low_confidence: bool = False
 
@@ -125,13 +126,13 @@ class NewRecord:
     page_count: int
     created_by: str
     batch_id: int | None = None
-    given: dict = field(default_factory=dict)  # the metadata fields the uploader typed
+    given: dict[str, Any] = field(default_factory=dict)  # the metadata fields the uploader typed
 
 
 @dataclass(frozen=True)
 class ScheduleVersion:
     version: int
-    rows: list
+    rows: list[Any]
     comment: str
     created_at: datetime
     created_by: str
@@ -142,7 +143,9 @@ class Hold:
     id: int
     reason: str
     case_ref: str
-    query: dict | None  # search parameters of a query-scoped hold; None for chosen records
+    query: (
+        dict[str, Any] | None
+    )  # search parameters of a query-scoped hold; None for chosen records
     created_at: datetime
     created_by: str
     released_at: datetime | None = None
@@ -170,7 +173,7 @@ class DispositionList:
     executed_at: datetime | None = None
     report_key: str = ""
     report_sha256: str = ""
-    packages: list = field(default_factory=list)
+    packages: list[Any] = field(default_factory=list)
     items: int = 0
 
 
@@ -179,10 +182,10 @@ class Batch:
     id: int
     label: str
     source: str
-    metadata: dict
+    metadata: dict[str, Any]
     created_by: str
     created_at: datetime
-    counts: dict = field(default_factory=dict)  # outcome/status -> number of files
+    counts: dict[str, Any] = field(default_factory=dict)  # outcome/status -> number of files
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ exactly the same things, with the same messages.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, Protocol
@@ -80,7 +80,9 @@ def validate_metadata(
     """
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
-    get = lambda name: str(raw.get(name) or "").strip()  # noqa: E731
+
+    def get(name: str) -> str:
+        return str(raw.get(name) or "").strip()
 
     for name in REQUIRED_FIELDS:
         if not get(name):
@@ -125,7 +127,9 @@ def validate_metadata(
     return RecordMetadata(**values)
 
 
-def _validate_optional(get, values: dict, errors: dict) -> None:
+def _validate_optional(
+    get: Callable[[str], str], values: dict[str, Any], errors: dict[str, Any]
+) -> None:
     code = get("region_code")
     if code and not _REGION_CODE.match(code):
         errors["region_code"] = "Use the Kemendagri code form 33, 33.13, 33.13.05 or 33.13.05.2001."

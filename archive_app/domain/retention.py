@@ -9,9 +9,10 @@ record stays active: nothing is ever due for destruction on a guess.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 
 class Disposition(StrEnum):
@@ -82,7 +83,7 @@ class Retention:
     trigger_date: date | None = None
     active_until: date | None = None
     inactive_until: date | None = None
-    holds: tuple = field(default=())
+    holds: tuple[Any, ...] = field(default=())
     note: str = ""
 
 
@@ -118,16 +119,16 @@ def compute(
         return _held(Retention(State.ACTIVE, series=series.code, note=note), on_hold)
     active_until = add_years(trigger, series.active_years)
     inactive_until = add_years(active_until, series.inactive_years)
-    dates = dict(
-        series=series.code, trigger_date=trigger, active_until=active_until,
+    base = Retention(
+        State.ACTIVE, series=series.code, trigger_date=trigger, active_until=active_until,
         inactive_until=inactive_until,
     )  # fmt: skip
     if today < active_until:
-        result = Retention(State.ACTIVE, changes_at=active_until, **dates)
+        result = replace(base, changes_at=active_until)
     elif today < inactive_until:
-        result = Retention(State.INACTIVE, changes_at=inactive_until, **dates)
+        result = replace(base, state=State.INACTIVE, changes_at=inactive_until)
     else:
-        result = Retention(State.DUE, action=ACTION_FOR[series.disposition], **dates)
+        result = replace(base, state=State.DUE, action=ACTION_FOR[series.disposition])
     return _held(result, on_hold)
 
 
@@ -142,7 +143,7 @@ def _held(result: Retention, on_hold: bool) -> Retention:
     )  # fmt: skip
 
 
-def parse_schedule(rows: list[dict], version: int = 0) -> Schedule:
+def parse_schedule(rows: list[dict[str, Any]], version: int = 0) -> Schedule:
     """Build a Schedule from plain rows (TOML, JSON or a form), checking every field."""
     series, seen = [], set()
     for n, row in enumerate(rows, start=1):
@@ -182,7 +183,7 @@ def _check_overlaps(series: list[Series]) -> None:
                     )
 
 
-def schedule_rows(schedule: Schedule) -> list[dict]:
+def schedule_rows(schedule: Schedule) -> list[dict[str, Any]]:
     """The inverse of parse_schedule: plain rows for storage, forms and TOML."""
     return [
         {
@@ -213,7 +214,7 @@ class RetentionInput:
     record_date: date | None
     final_state: str
     held: bool
-    cached: tuple  # (state, series, action, changes_at, due_at)
+    cached: tuple[Any, ...]  # (state, series, action, changes_at, due_at)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TextIO
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -24,7 +24,7 @@ def defuse(value: Any) -> Any:
 class SafeWriter:
     """csv.writer with every text cell defused."""
 
-    def __init__(self, out, **options):
+    def __init__(self, out: TextIO, **options: Any) -> None:
         self._writer = csv.writer(out, **options)
 
     def writerow(self, row: Iterable[Any]) -> Any:
@@ -35,5 +35,5 @@ class SafeWriter:
             self.writerow(row)
 
 
-def writer(out, **options) -> SafeWriter:
+def writer(out: TextIO, **options: Any) -> SafeWriter:
     return SafeWriter(out, **options)

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from archive_app import audit
 from archive_app.db.interfaces import DuplicateRecord
@@ -67,7 +67,7 @@ def add_file(services, batch_id: int, path: Path, name: str, actor: str, ip: str
     return [outcome]
 
 
-def add_stream(services, batch_id: int, stream: BinaryIO, name: str, actor: str, ip: str = "",
+def add_stream(services, batch_id: int, stream: IO[bytes], name: str, actor: str, ip: str = "",
                overrides: dict | None = None) -> list[Outcome]:  # fmt: skip
     """Like add_file for a stream (a multipart upload): it may be a ZIP, so it lands on disk."""
     fd, tmp = tempfile.mkstemp(dir=services.settings.tmp_dir, prefix="batch-")

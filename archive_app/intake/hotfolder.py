@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", "~")
@@ -19,9 +20,11 @@ EMPTY_SETTLE = 60.0  # an empty file may be a scanner's placeholder: wait longer
 
 
 class HotFolder:
-    def __init__(self, root: Path, settle: float):
+    def __init__(self, root: Path, settle: float, clock: Callable[[], float] = time.monotonic):
+        """``clock``: seconds from any fixed start (tests hand in their own)."""
         self.root = root
         self.settle = settle
+        self.clock = clock
         self.done = root / "done"
         self.failed = root / "failed"
         self.done.mkdir(exist_ok=True)
@@ -36,7 +39,7 @@ class HotFolder:
         )  # fmt: skip
 
     def complete_files(self) -> list[Path]:
-        now = time.monotonic()
+        now = self.clock()
         ready = []
         current = self._candidates()
         for path in current:

@@ -17,7 +17,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 CHUNK = 1024 * 1024
 ABANDONED_SECONDS = 24 * 3600
@@ -106,7 +106,7 @@ def _locked(settings, upload_id: str):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def append(settings, upload_id: str, owner: str, offset: int, body: BinaryIO) -> Upload:
+def append(settings, upload_id: str, owner: str, offset: int, body: IO[bytes]) -> Upload:
     with _locked(settings, upload_id):
         upload = get(settings, upload_id, owner)
         if offset != upload.offset:

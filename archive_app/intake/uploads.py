@@ -24,6 +24,7 @@ from archive_app.db.interfaces import DuplicateRecord
 from archive_app.domain.entities import NewRecord, StoredFile
 from archive_app.domain.metadata import validate_metadata
 from archive_app.domain.records import FileRole, Status, object_key
+from archive_app.domain.tasks import PROCESS_RECORD
 from archive_app.recordkeeping import holds, retention
 from archive_app.records import sidecar
 from archive_app.storage.interfaces import CHUNK
@@ -95,7 +96,7 @@ def receive(
     holds.apply_query_holds(services, new.id)
     retention.refresh(services, ids=[new.id])
     try:
-        services.queue.enqueue_process(new.id)
+        services.queue.enqueue(PROCESS_RECORD, new.id)
     except Exception:  # the record is safe; the sweep enqueues it again
         log.exception("could not enqueue %s; the sweep will retry", new.id)
     return Accepted(id=new.id, sha256=sha256)
@@ -176,5 +177,5 @@ def retry(services, record_id: str, actor: str, ip: str = "") -> bool:
     if not services.metadata.jobs.requeue(record_id):
         return False
     audit.record(services, actor, "process.retry", f"document:{record_id}", ip)
-    services.queue.enqueue_process(record_id)
+    services.queue.enqueue(PROCESS_RECORD, record_id)
     return True

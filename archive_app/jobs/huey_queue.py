@@ -4,7 +4,8 @@ A consumer's workers are threads: a forked worker process would inherit SQLite's
 in-process lock bookkeeping of the parent's open connections and can then wait forever
 for a lock nobody holds. More cores are used by more consumer processes, each started
 fresh (archive_app.operations.worker_pool); more machines run more `archive worker`s on Redis.
-Periodic tasks re-enqueue lost jobs and catch up the search index every minute.
+What the workers run comes from the application's registry (archive_app/operations/
+tasks.py): this adapter imports no application service.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from collections.abc import Callable
 
 from huey import RedisHuey, SqliteHuey, crontab
 
-from archive_app.operations import sweeping
-from archive_app.records import indexing
+from archive_app.jobs.interfaces import Registry
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +41,11 @@ def make_huey(settings):
 
 
 class HueyTaskQueue:
-    def __init__(self, settings, runtime_factory: Callable):
-        """``runtime_factory(settings)`` builds the Services a worker process uses."""
+    def __init__(self, settings, runtime_factory: Callable, registry: Registry):
+        """``runtime_factory(settings)`` builds the Services a worker process uses;
+        ``registry`` says what the workers run."""
         self.settings = settings
+        self.registry = registry
         self.huey = make_huey(settings)
         self._factory = runtime_factory
         self._runtime = None
@@ -51,8 +53,8 @@ class HueyTaskQueue:
         self._register_tasks()
 
     @classmethod
-    def from_settings(cls, settings, runtime_factory) -> HueyTaskQueue:
-        return cls(settings, runtime_factory)
+    def from_settings(cls, settings, runtime_factory, registry: Registry) -> HueyTaskQueue:
+        return cls(settings, runtime_factory, registry)
 
     def runtime(self):
         """This process's Services, built on first use after start or fork."""
@@ -61,54 +63,38 @@ class HueyTaskQueue:
         return self._runtime
 
     def _register_tasks(self) -> None:
+        """Each task of the registry becomes a Huey task of the same name; a task marked
+        ``retry`` that fails is scheduled again, each time later (the task itself raises
+        only failures that may pass, and fails a hopeless record alone, at once)."""
         huey = self.huey
+        self._tasks = {}
+        for task in self.registry.tasks:
+            self._tasks[task.name] = self._huey_task(huey, task)
+        for job in self.registry.periodic:
+            schedule = crontab(minute=job.minute, hour=job.hour)
 
-        @huey.task(name="process_document")
-        def process_document(record_id: str, attempt: int = 0) -> None:
-            """A failure that may pass (``processing`` re-raises only those) is tried again
-            later, each time later; a file that can never work fails alone, at once."""
-            from archive_app.records import processing  # OCR stack: only where tasks run
+            def periodic_job(run=job.run) -> None:
+                run(self.runtime())
 
+            huey.periodic_task(schedule, name=job.name)(periodic_job)
+
+    def _huey_task(self, huey, task):
+        def run(*args, attempt: int = 0) -> None:
             try:
-                processing.process(self.runtime(), record_id)
+                task.run(self.runtime(), *args)
             except Exception:
+                if not task.retry:
+                    raise
                 delay = backoff_seconds(attempt)
-                log.warning("processing %s: retry %d in %d s", record_id, attempt + 1, delay)
-                process_document.schedule((record_id, attempt + 1), delay=delay)
+                log.warning("%s %s: retry %d in %d s", task.name, args, attempt + 1, delay)
+                queued.schedule(args, {"attempt": attempt + 1}, delay=delay)
                 raise
 
-        @huey.task(name="index_pending")
-        def index_pending() -> None:
-            indexing.catch_up(self.runtime())
+        queued = huey.task(name=task.name)(run)
+        return queued
 
-        @huey.periodic_task(crontab(minute="*"), name="sweep")
-        def sweep() -> None:
-            sweeping.sweep(self.runtime())
-            indexing.catch_up(self.runtime())
-
-        @huey.periodic_task(crontab(minute="*/10"), name="audit_checkpoint")
-        def audit_checkpoint() -> None:
-            """Anchor the audit trail outside the database (docs/security.md)."""
-            from archive_app.audit import checkpoints
-
-            checkpoints.periodic(self.runtime())
-
-        @huey.periodic_task(crontab(minute="17", hour="1"), name="daily")
-        def daily() -> None:
-            """Nightly: retention states whose dates came, then a slice of fixity checks."""
-            from archive_app.recordkeeping import fixity, retention
-
-            retention.daily(self.runtime())
-            fixity.scheduled(self.runtime())
-
-        self._process_task = process_document
-        self._index_task = index_pending
-
-    def enqueue_process(self, record_id: str) -> None:
-        self._process_task(record_id)
-
-    def enqueue_index(self) -> None:
-        self._index_task()
+    def enqueue(self, task: str, *args) -> None:
+        self._tasks[task](*args)
 
     def pending(self) -> int:
         return self.huey.pending_count()
@@ -116,9 +102,14 @@ class HueyTaskQueue:
     def health(self) -> dict:
         return {"backend": self.settings.queue_backend, "ok": True, "pending": self.pending()}
 
-    def run_worker(self, workers: int, periodic: bool = True) -> None:
+    def _started(self):
         runtime = self.runtime()
-        sweeping.recover_on_start(runtime)
+        if self.registry.on_start:
+            self.registry.on_start(runtime)
+        return runtime
+
+    def run_worker(self, workers: int, periodic: bool = True) -> None:
+        runtime = self._started()
         beat = _Heartbeat(runtime)
         beat.start()
         try:
@@ -134,9 +125,7 @@ class HueyTaskQueue:
             beat.stop()
 
     def start_local(self, workers: int) -> _LocalConsumer:
-        runtime = self.runtime()
-        sweeping.recover_on_start(runtime)
-        return _LocalConsumer(self.huey, runtime, workers)
+        return _LocalConsumer(self.huey, self._started(), workers)
 
 
 class _Heartbeat:

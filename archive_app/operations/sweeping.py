@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from archive_app.domain.clock import utcnow
 from archive_app.domain.records import record_prefix
+from archive_app.domain.tasks import PROCESS_RECORD
 from archive_app.intake import resumable
 from vocabulary.numbers import whole_number
 
@@ -18,9 +19,11 @@ ABANDONED_UPLOAD = timedelta(hours=1)
 FORGET_LOGIN_FAILURES = timedelta(days=1)  # longer than any throttle remembers them
 
 
-def sweep(services) -> dict:
-    """Re-enqueue lost jobs and remove uploads whose process died before committing."""
-    now = utcnow()
+def sweep(services, now: datetime | None = None) -> dict:
+    """Re-enqueue lost jobs and remove uploads whose process died before committing.
+
+    ``now``: the sweep's idea of the time (a test asks what it does a minute later)."""
+    now = now or utcnow()
     records = services.metadata.records
     lease = timedelta(seconds=services.settings.job_lease_seconds)
     # A queued record whose message was lost is only re-sent when the queue is empty:
@@ -28,7 +31,7 @@ def sweep(services) -> dict:
     queued_before = now - lease if services.queue.pending() == 0 else None
     requeued = services.metadata.jobs.reclaimable(now, queued_before)
     for record_id in requeued:
-        services.queue.enqueue_process(record_id)
+        services.queue.enqueue(PROCESS_RECORD, record_id)
     removed = records.stale_uploads(now - ABANDONED_UPLOAD)
     for record_id in removed:
         for key in list(services.objects.list(record_prefix(record_id))):

@@ -23,6 +23,7 @@ from archive_app.domain.audit import AuditEntry
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import StoredFile
 from archive_app.domain.records import Status
+from archive_app.domain.tasks import PROCESS_RECORD
 from archive_app.records import indexing
 from archive_app.storage.interfaces import CHUNK
 
@@ -86,7 +87,7 @@ def transfer(
     # handed to the target's workers.
     for batch in target.metadata.records.iter_records(500, statuses=(Status.QUEUED,)):
         for record, _, _ in batch:
-            target.queue.enqueue_process(record.id)
+            target.queue.enqueue(PROCESS_RECORD, record.id)
             report.queued.append(record.id)
     report.complete = True
     return report

@@ -111,7 +111,7 @@ class WorkerPool:
     def _stop(self) -> int:
         running = [c.process for c in self.children if c.process and c.process.poll() is None]
         for process in running:
-            process.send_signal(self._signum)
+            process.send_signal(self._signum or signal.SIGTERM)
         deadline = time.monotonic() + GRACE_SECONDS
         for process in running:
             try:

@@ -161,8 +161,7 @@ def _destroy(services, current, record_id: str, actor: str, ip: str) -> None:
 
 
 def _delete_everything(objects, key: str) -> None:
-    remover = getattr(objects, "delete_all_versions", None)
-    (remover or objects.delete)(key)
+    objects.delete_all_versions(key)
 
 
 def _transfer(services, current, todo: list[str], actor: str, ip: str, progress) -> None:

@@ -37,7 +37,7 @@ def place(
         if missing:
             raise HoldError(f"Unknown records: {', '.join(missing[:10])}")
     else:
-        query = {k: str(v) for k, v in query.items() if v not in (None, "")}
+        query = {k: str(v) for k, v in (query or {}).items() if v not in (None, "")}
         parsed = parse_search(query)  # QueryError for bad parameters
         if parsed.is_empty and not parsed.filters:
             raise HoldError("A query-scoped hold needs at least one search term or filter.")
@@ -108,12 +108,10 @@ def apply_query_holds(services, record_id: str) -> list[int]:
 
 def _mirror(services, record_ids: list[str], *, on: bool) -> None:
     """Object Lock legal hold on every object of the records, where the store supports it."""
-    setter = getattr(services.objects, "set_legal_hold", None)
-    if setter is None:
-        return
     for record_id in record_ids:
         for f in services.metadata.records.files(record_id):
             try:
-                setter(f.key, on)
+                if not services.objects.set_legal_hold(f.key, on):
+                    return  # the store cannot: nothing to mirror
             except Exception:  # the database hold is authoritative; the mirror is extra
                 log.warning("could not set the object-lock hold on %s", f.key, exc_info=True)

@@ -126,8 +126,7 @@ def _valid(values: dict, vocabulary, reasons: list, record: Record):
 
 def _tally(result: ProcessedDocument) -> Tally | None:
     """The tally of the page where the most numbers were read (the totals' page)."""
-    found = [p.readings.get("tally") for p in result.pages]
-    found = [t for t in found if isinstance(t, Tally)]
+    found = [t for p in result.pages if isinstance(t := p.readings.get("tally"), Tally)]
     if not found:
         return None
     return max(found, key=lambda t: sum(r.votes is not None for r in t.rows)

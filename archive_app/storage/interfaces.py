@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 CHUNK = 1024 * 1024
 _KEY = re.compile(r"^[A-Za-z0-9._\-]+(/[A-Za-z0-9._\-]+)*$")
@@ -65,7 +65,15 @@ class ObjectStore(Protocol):
     def delete(self, key: str) -> None:
         """Remove the object; removing a missing object is not an error."""
 
+    def delete_all_versions(self, key: str) -> None:
+        """Remove the object and every earlier version of it (destruction after an approved
+        disposition); a store that keeps no versions deletes the one there is."""
+
+    def set_legal_hold(self, key: str, on: bool) -> bool:
+        """Mirror a legal hold onto the object itself, so the storage refuses to delete it;
+        False where the store cannot (the database hold stays authoritative)."""
+
     def list(self, prefix: str = "") -> Iterator[str]:
         """Keys under ``prefix``, in no particular order."""
 
-    def health(self) -> dict: ...
+    def health(self) -> dict[str, Any]: ...

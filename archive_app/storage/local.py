@@ -83,6 +83,12 @@ class LocalObjectStore:
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def delete_all_versions(self, key: str) -> None:
+        self.delete(key)  # files keep no versions
+
+    def set_legal_hold(self, key: str, on: bool) -> bool:
+        return False  # a file system has no object lock: the database hold is the hold
+
     def delete(self, key: str) -> None:
         path = self._path(key)
         path.unlink(missing_ok=True)

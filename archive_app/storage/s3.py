@@ -18,6 +18,7 @@ Why it is built this way:
 from __future__ import annotations
 
 import base64
+import builtins
 import hashlib
 import io
 import logging
@@ -26,7 +27,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import certifi
 import urllib3
@@ -132,7 +133,7 @@ class S3ObjectStore:
         """A stream straight from the HTTP response (nothing is spooled); closing it releases
         the connection. A connection lost mid-read raises StoreUnavailable, never a short EOF."""
         with self._call(key):
-            return _ObjectStream(self._client.get_object(self.bucket, key), self)
+            return cast(BinaryIO, _ObjectStream(self._client.get_object(self.bucket, key), self))
 
     def stat(self, key: str) -> ObjectInfo:
         with self._call(key):
@@ -206,7 +207,7 @@ class S3ObjectStore:
             )
             return next(iter(found), None) is not None
 
-    def read_versions(self, key: str) -> list[bytes]:
+    def read_versions(self, key: str) -> builtins.list[bytes]:
         """Every stored version of a small object, newest first ([] when there is none)."""
         with self._call(key):
             listed = self._client.list_objects(
@@ -282,7 +283,7 @@ class S3ObjectStore:
                 raise StoreUnavailable(f"object store: {exc.code}: {exc.message}") from exc
             raise
         except (ServerError, InvalidResponseError) as exc:  # an error without an S3 body
-            if (getattr(exc, "status_code", None) or getattr(exc, "_code", 0)) < 500:
+            if int(getattr(exc, "status_code", None) or getattr(exc, "_code", 0) or 0) < 500:
                 raise
             raise StoreUnavailable(f"object store: {exc}"[:300]) from exc
         except urllib3.exceptions.HTTPError as exc:  # refused, timed out, reset, retries spent

@@ -4,18 +4,34 @@ from __future__ import annotations
 
 import pytest
 
+from config.settings import BACKENDS
 from tests.conftest import make_settings
 
-OBJECT_STORES = ["local", "s3"]
-METADATA_STORES = ["sqlite", "postgresql"]
-SEARCH_INDEXES = ["tantivy", "elasticsearch"]
+# The same registry the settings accept: a new adapter is contract-tested the day it exists.
+OBJECT_STORES = list(BACKENDS["object_store"])
+METADATA_STORES = list(BACKENDS["metadata"])
+SEARCH_INDEXES = list(BACKENDS["search_backend"])
+QUEUES = list(BACKENDS["queue_backend"])
+# How each scale-out adapter's real test server is reached (tests/conftest.py fixtures).
+SERVER_SETTINGS = {
+    "s3": "s3_settings",
+    "postgresql": "pg_settings",
+    "elasticsearch": "es_settings",
+    "redis": "redis_settings",
+}
+
+
+def server_settings(request, backend: str) -> dict:
+    """Settings overrides for ``backend``: none for the embedded ones."""
+    embedded = {names[0] for names in BACKENDS.values()}
+    return {} if backend in embedded else request.getfixturevalue(SERVER_SETTINGS[backend])
 
 
 @pytest.fixture(params=OBJECT_STORES)
 def object_store(request, tmp_path):
     from archive_app.services import build_objects
 
-    extra = request.getfixturevalue("s3_settings") if request.param == "s3" else {}
+    extra = server_settings(request, request.param)
     settings = make_settings(tmp_path / "data", **{"object_store": request.param, **extra})
     return build_objects(settings)
 
@@ -24,7 +40,7 @@ def object_store(request, tmp_path):
 def metadata_store(request, tmp_path):
     from archive_app.db.sql_store import SqlMetadataStore
 
-    extra = request.getfixturevalue("pg_settings") if request.param == "postgresql" else {}
+    extra = server_settings(request, request.param)
     store = SqlMetadataStore.from_settings(make_settings(tmp_path / "data", **extra))
     store.migrate()
     yield store
@@ -35,16 +51,11 @@ def metadata_store(request, tmp_path):
 def search_index(request, tmp_path):
     from archive_app.services import build_index
 
-    extra = {"search_backend": request.param}
-    if request.param == "elasticsearch":
-        extra = request.getfixturevalue("es_settings")
+    extra = {"search_backend": request.param, **server_settings(request, request.param)}
     index = build_index(make_settings(tmp_path / "data", **extra))
     yield index
     if request.param == "elasticsearch":
         index.drop()  # this test's indices, half-built ones included
-
-
-QUEUES = ["sqlite", "redis"]
 
 
 @pytest.fixture(params=QUEUES)
@@ -52,7 +63,7 @@ def queue_services(request, tmp_path):
     """Full services whose task queue is the adapter under test (the rest embedded)."""
     from archive_app.services import build_services
 
-    extra = request.getfixturevalue("redis_settings") if request.param == "redis" else {}
+    extra = server_settings(request, request.param)
     services = build_services(make_settings(tmp_path / "data", **extra))
     services.metadata.migrate()
     yield services

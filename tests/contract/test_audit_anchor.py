@@ -8,13 +8,14 @@ import pytest
 
 from archive_app.storage.anchors import build_anchor
 from tests.conftest import make_settings
+from tests.contract.conftest import OBJECT_STORES, server_settings
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=OBJECT_STORES)
 def anchored(request, tmp_path):
     from archive_app.services import build_objects
 
-    extra = request.getfixturevalue("s3_settings") if request.param == "s3" else {}
+    extra = server_settings(request, request.param)
     settings = make_settings(tmp_path / "data", **{"object_store": request.param, **extra})
     objects = build_objects(settings)
     return build_anchor(settings, objects), objects, request.param

@@ -8,18 +8,10 @@ import time
 from archive_app.domain.records import Status
 from archive_app.intake import uploads
 from archive_app.operations import sweeping
+from tests.factories import metadata
 from tests.formgen import make_form
 
-META = {
-    "election": "PPWP",
-    "form_type": "C.HASIL",
-    "year": "2024",
-    "province": "Jawa Tengah",
-    "regency": "Karanganyar",
-    "district": "Jaten",
-    "village": "Papahan",
-    "tps": "3",
-}
+META = metadata(tps=3)
 
 
 def receive(services, path):

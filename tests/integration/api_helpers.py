@@ -7,17 +7,9 @@ import time
 from datetime import datetime
 
 from tests.conftest import bearer, make_settings
+from tests.factories import metadata
 
-FIELDS = {
-    "election": "PPWP",
-    "form_type": "C.HASIL",
-    "year": "2024",
-    "province": "Jawa Tengah",
-    "regency": "Karanganyar",
-    "district": "Jaten",
-    "village": "Papahan",
-    "tps": "005",
-}
+FIELDS = metadata(tps="005")
 
 
 def settings_for(request, tmp_path):

@@ -8,17 +8,10 @@ import io
 from PIL import Image
 
 from archive_app.intake import uploads
+from tests.factories import metadata
 
-META = {
-    "election": "PPWP",
-    "form_type": "C.KEJADIAN",
-    "year": "2014",
-    "province": "Jawa Tengah",
-    "regency": "Karanganyar",
-    "district": "Jaten",
-    "village": "Papahan",
-    "tps": "1",
-}
+# a form whose retention is already due (C.KEJADIAN PPWP 2014 is due for destruction)
+META = metadata(form_type="C.KEJADIAN", year=2014)
 
 
 def tiny_png(n: int) -> bytes:

@@ -14,17 +14,11 @@ import zipfile
 import pytest
 
 from tests.conftest import bearer
+from tests.factories import without
 from tests.formgen import make_form
 from tests.integration.records_helpers import tiny_png
 
-SHARED = {
-    "election": "PPWP",
-    "form_type": "C.HASIL",
-    "year": "2024",
-    "province": "Jawa Tengah",
-    "regency": "Karanganyar",
-    "district": "Jaten",
-}
+SHARED = without("village", "tps")  # what a batch shares; each file names its own
 
 
 def make_zip(path, entries: dict[str, bytes], symlink: str | None = None):

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 
+from archive_app.domain.clock import utcnow
 from archive_app.operations import sweeping
 from archive_app.records import indexing
 from tests.conftest import bearer, make_settings
@@ -88,7 +90,7 @@ def retries_waiting(services, record_id: str, attempts: int) -> dict:
     def look():
         for task in services.queue.huey.scheduled():
             if task.args[0] == record_id:
-                due.setdefault(task.args[1], task.eta)
+                due.setdefault(task.kwargs["attempt"], task.eta)
         return len(due) >= attempts
 
     until(look, timeout=60, what=f"{attempts} retries to be scheduled")
@@ -136,8 +138,8 @@ def test_queue_down_keeps_the_record_and_the_sweep_sends_it_when_back(
         assert response.status_code == 202  # the record is safe; only the wake-up call failed
         record_id = response.get_json()["id"]
         assert services.metadata.records.get(record_id).status.value == "queued"
-    time.sleep(services.settings.job_lease_seconds + 1)  # "queued too long" for the sweep
-    assert record_id in sweeping.sweep(services)["requeued"]
+    later = utcnow() + timedelta(seconds=services.settings.job_lease_seconds + 1)
+    assert record_id in sweeping.sweep(services, now=later)["requeued"]  # "queued too long"
     local = services.queue.start_local(1)
     try:
         assert wait_settled(client, tokens["auditor"], record_id)["status"] == "ready"

@@ -9,6 +9,7 @@ import io
 import pytest
 
 from tests.conftest import bearer
+from tests.factories import metadata
 from tests.formgen import make_form
 from tests.integration.api_helpers import settings_for, upload, wait_searchable, wait_settled
 from tests.qr_forms import make_form_with_qr
@@ -72,9 +73,7 @@ def test_an_archivist_confirms_a_record_in_review_and_the_correction_is_audited(
     assert queue.status_code == 200 and record["id"] in queue.get_data(as_text=True)
     page = client.get(f"/review/{record['id']}", headers=archivist).get_data(as_text=True)
     assert f"/documents/{record['id']}/pages/1" in page  # the page image is in view
-    confirmed = {"election": "PPWP", "form_type": "C.HASIL", "year": "2024",
-                 "province": "Jawa Tengah", "regency": "Karanganyar", "district": "Jaten",
-                 "village": "Papahan", "tps": "9"}  # fmt: skip
+    confirmed = metadata(tps=9)
     incomplete = client.post(f"/review/{record['id']}", headers=archivist,
                              data={**confirmed, "tps": ""})  # fmt: skip
     assert incomplete.status_code == 400 and record["id"] in client.get(

@@ -11,6 +11,7 @@ import pytest
 from archive_app.domain.roles import Role, can
 from archive_app.intake import uploads
 from tests.conftest import bearer
+from tests.factories import META
 from tests.formgen import make_form
 
 VALUES = {
@@ -30,18 +31,8 @@ VALUES = {
 @pytest.fixture
 def record_id(services, tmp_path):
     path = make_form(tmp_path / "f.png")
-    meta = {
-        "election": "PPWP",
-        "form_type": "C.HASIL",
-        "year": "2024",
-        "province": "Jawa Tengah",
-        "regency": "Karanganyar",
-        "district": "Jaten",
-        "village": "Papahan",
-        "tps": "1",
-    }
     with open(path, "rb") as fh:
-        return uploads.receive(services, fh, "f.png", meta, "test").id
+        return uploads.receive(services, fh, "f.png", META, "test").id
 
 
 def routes(app):

@@ -16,17 +16,10 @@ from archive_app.records import processing
 from archive_app.services import build_services
 from search.query import parse_search
 from tests.conftest import make_settings
+from tests.factories import without
 from tests.formgen import make_form
 
-META = {
-    "election": "PPWP",
-    "form_type": "C.HASIL",
-    "year": "2024",
-    "province": "Jawa Tengah",
-    "regency": "Karanganyar",
-    "district": "Jaten",
-    "village": "Papahan",
-}
+META = without("tps")
 
 
 @pytest.fixture

@@ -1,0 +1,66 @@
+"""What the workers run: every background task and every periodic job, by name.
+
+The application owns this list; the queue adapter only carries names and arguments
+(archive_app/jobs/interfaces.py). The heavy modules (the OCR stack) are imported inside
+the runners, so a web process that only enqueues never loads them.
+"""
+
+from __future__ import annotations
+
+from archive_app.domain.tasks import INDEX_PENDING, PROCESS_RECORD
+from archive_app.jobs.interfaces import Periodic, Registry, Task
+
+
+def _process(services, record_id: str) -> None:
+    from archive_app.records import processing
+
+    processing.process(services, record_id)
+
+
+def _index_pending(services) -> None:
+    from archive_app.records import indexing
+
+    indexing.catch_up(services)
+
+
+def _sweep(services) -> None:
+    from archive_app.operations import sweeping
+    from archive_app.records import indexing
+
+    sweeping.sweep(services)
+    indexing.catch_up(services)
+
+
+def _audit_checkpoint(services) -> None:
+    """Anchor the audit trail outside the database (docs/security.md)."""
+    from archive_app.audit import checkpoints
+
+    checkpoints.periodic(services)
+
+
+def _nightly(services) -> None:
+    """Retention states whose dates came, then a slice of fixity checks."""
+    from archive_app.recordkeeping import fixity, retention
+
+    retention.daily(services)
+    fixity.scheduled(services)
+
+
+def _on_start(services) -> None:
+    from archive_app.operations import sweeping
+
+    sweeping.recover_on_start(services)
+
+
+REGISTRY = Registry(
+    tasks=(
+        Task(PROCESS_RECORD, _process, retry=True),
+        Task(INDEX_PENDING, _index_pending),
+    ),
+    periodic=(
+        Periodic("sweep", _sweep, minute="*"),
+        Periodic("audit_checkpoint", _audit_checkpoint, minute="*/10"),
+        Periodic("daily", _nightly, minute="17", hour="1"),
+    ),
+    on_start=_on_start,
+)
