@@ -1,5 +1,7 @@
 """Vote counts of a region as CSV, for auditors: one line per number read, with its
-confidence and the form's checks, exactly as read (never corrected)."""
+confidence, how far it is trusted (``status``) and the form's checks, exactly as read (never
+corrected). After the candidate rows and the totals come the voter data and ballot sheets
+(lines named by their key, e.g. ``USERS.TOTAL.JML``)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ import io
 from collections.abc import Iterator
 
 COLUMNS = ("document_id", "election", "form_type", "year", "province", "regency", "district",
-           "village", "tps", "line", "votes", "confidence", "consistent", "flags")  # fmt: skip
+           "village", "tps", "line", "votes", "confidence", "consistent", "flags",
+           "status")  # fmt: skip
 FILTERS = ("election", "form_type", "year", "province", "regency", "district", "village", "tps")
 
 
@@ -31,12 +34,19 @@ def csv_lines(services, filters: dict) -> Iterator[str]:
                 _text(m.district), _text(m.village), f"{m.tps:03d}"]  # fmt: skip
         tail = ["" if tally["consistent"] is None else str(tally["consistent"]).lower(),
                 " ".join(doc.flags)]  # fmt: skip
+        numbers = {n["key"]: n for n in tally.get("numbers", [])}
         for row in tally["rows"]:
             label = _text(row["label"])
-            writer.writerow([*head, label, _n(row["votes"]), row["confidence"], *tail])
+            status = row.get("status", "")
+            writer.writerow([*head, label, _n(row["votes"]), row["confidence"], *tail, status])
         for name in ("valid", "invalid", "ballots_used"):
             confidence = tally.get("confidences", {}).get(name, "")
-            writer.writerow([*head, name.upper(), _n(tally[name]), confidence, *tail])
+            status = numbers.get(name, {}).get("status", "")
+            writer.writerow([*head, name.upper(), _n(tally[name]), confidence, *tail, status])
+        for n in numbers.values():
+            if n["kind"] in ("voters", "users", "disabled", "sheets"):
+                line = [n["key"].upper(), _n(n["votes"]), n["confidence"]]
+                writer.writerow([*head, *line, *tail, n["status"]])
         yield flush()
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, abort, jsonify, request, send_file
 
-from archive_app import audit, downloads, retention, uploads
+from archive_app import audit, crops, downloads, retention, uploads
 from archive_app.api.representations import document_json
 from archive_app.db.interfaces import DuplicateDocument
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
@@ -108,3 +110,27 @@ def retry(doc_id: str):
     if not uploads.retry(services(), doc_id, actor(), client_ip()):
         return jsonify(error="Only failed records can be retried."), 409
     return jsonify(id=doc_id, status="queued"), 202
+
+
+@bp.get("/documents/<doc_id>/pages/<int:number>/crop")
+@requires(Permission.READ)
+def page_crop(doc_id: str, number: int):
+    """The place on a page a number was read from: ``box=left,top,right,bottom`` as shares
+    of the page (0-1), as every number in a record's ``tally`` gives it."""
+    doc = _document_or_404(doc_id)
+    try:
+        box = crops.parse_box(request.args.get("box"))
+    except crops.BadBox as exc:
+        return jsonify(error=str(exc)), 400
+    file = downloads.page_image(services(), doc, number, "view")
+    if file is None:
+        abort(404)
+    with services().objects.open(file.key) as stream:
+        view = stream.read()  # a view is small (~200 kB); Pillow wants to seek
+    try:
+        data = crops.crop(io.BytesIO(view), box)
+    except OSError:  # the stored view could not be decoded
+        return jsonify(error="The page image of this record could not be read."), 404
+    response = send_file(io.BytesIO(data), mimetype="image/jpeg", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
