@@ -312,6 +312,9 @@ def voter_role(words: list[str], section: str) -> tuple[str, str] | None:
     if not (has(words, "PEMILIH", "PENGGUNA", "DPT", "DPTB", "DPK", "JUMLAH") or section):
         return None
     kind = "users" if users else "voters"
+    listed = _list_name(words)
+    if listed:
+        return kind, listed
     if has(words, "DPTB", "DPTH", "TAMBAHAN"):
         return kind, "dptb"
     if has(words, "DPK", "KHUSUS"):
@@ -323,6 +326,43 @@ def voter_role(words: list[str], section: str) -> tuple[str, str] | None:
     if has(words, "JUMLAH") and not has(words, "DALAM"):  # "Jumlah pemilih dalam ...": a list
         return kind, "total"
     return None
+
+
+LISTS = {"DPT": "dpt", "DPTB": "dptb", "DPK": "dpk", "TETAP": "dpt", "TAMBAHAN": "dptb",
+         "KHUSUS": "dpk", "PEMILIHTETAP": "dpt", "PEMILIHTAMBAHAN": "dptb",
+         "PEMILIHKHUSUS": "dpk"}  # fmt: skip
+
+
+def _list_name(words: list[str]) -> str | None:
+    """The list a line of section I counts, from what follows "dalam" ("Jumlah pemilih dalam
+    DPTb"), even run together or slipped: "PILIHDALAMDPT", "OPTB", "PK" (one letter wrong
+    or lost in a list's short name; none can be taken for another that way but DPT/DPTb,
+    told apart by length)."""
+    joined = "".join(words)
+    at = joined.rfind("DALAM")
+    if at < 0:
+        return None
+    tail = joined[at + 5 :].removeprefix("DAFTAR")
+    if not tail:
+        return None
+    best = [(distance(tail, name), role) for name, role in LISTS.items()]
+    best = [(d, role) for d, role in best if d <= (1 if len(tail) <= 5 else 2)]
+    if not best:
+        return None
+    least = min(d for d, _ in best)
+    roles = {role for d, role in best if d == least}
+    return roles.pop() if len(roles) == 1 else None
+
+
+def distance(a: str, b: str) -> int:
+    """Levenshtein distance (short words only)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
 
 
 def sheet_role(words: list[str]) -> str | None:

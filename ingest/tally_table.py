@@ -24,6 +24,7 @@ from ingest.tally_cells import printed_piece, read_groups
 from ingest.tally_layout import (
     Parts,
     Table,
+    has,
     header_columns,
     is_footer,
     is_title,
@@ -64,6 +65,7 @@ class _Entry:
     groups: list[BoxGroup] = field(default_factory=list)
     group_reads: list = field(default_factory=list)
     again: dict = field(default_factory=dict)  # first token of a printed count -> strip reading
+    in_boxes: bool = False  # no boxes found on the row, though its table has them
 
 
 class Page:
@@ -173,6 +175,7 @@ def _find_boxes(entries: list[_Entry], image: Image.Image, slope: float, dpi: in
             kept = [t for t in entry.row.tokens if not _inside(t, entry.groups)]
             entry.row = Row(tuple(kept), entry.row.level_y, entry.row.height)
             entry.parts = parts(entry.row, entry.table, _numbered(entry))
+    _mark_boxed_tables(entries)
     groups = [g for e in entries for g in e.groups]
     printed = [(e, run) for e in entries for run in _digit_runs(e)]
     pieces = [printed_piece(image, _span(run)) for _, run in printed]
@@ -183,6 +186,16 @@ def _find_boxes(entries: list[_Entry], image: Image.Image, slope: float, dpi: in
         at += len(entry.groups)
     for (entry, run), again in zip(printed, reads[at:], strict=True):
         entry.again[id(run[0])] = again
+
+
+def _mark_boxed_tables(entries: list[_Entry]) -> None:
+    """In a table whose counts stand in boxes, a row where no boxes were found has its
+    digits from the page OCR, which reads box sides as "1": those are not to be trusted."""
+    boxed: dict[int, int] = {}
+    for entry in entries:
+        boxed[id(entry.table)] = boxed.get(id(entry.table), 0) + bool(entry.groups)
+    for entry in entries:
+        entry.in_boxes = not entry.groups and boxed[id(entry.table)] >= 2
 
 
 def _digit_runs(entry: _Entry) -> list[list[Token]]:
@@ -256,6 +269,8 @@ def _roles(entries: list[_Entry], page: Page) -> list[Found]:
             p.label, p.text = pending_label.parts.label, pending_label.parts.text
         pending_label = None
         if not p.label:
+            if found and not counts and words is not None and p.number is None:
+                found[-1] = _wrapped(found[-1], p.words, page)
             continue
         found_row = _classify(entry, label_words, section)
         if found_row is None:
@@ -284,7 +299,38 @@ def _classify(entry: _Entry, words: list[str], section: str | None):
         return found if found else None
     if section == "sheets":
         return None
-    return vote_role(words), ""
+    role = vote_role(words)
+    if role == "candidate" and has(words, "JUMLAH", "TOTAL"):  # a sum, not a candidate
+        voters = has(words, "PEMILIH", "PENGGUNA", "DPT", "DPTB", "DPK")
+        return voter_role(words, "") if voters else None
+    return role, ""
+
+
+def _wrapped(row: Found, more: list[Token], page: Page) -> Found:
+    """A row whose amount in words runs on to a second line ("seratus dua puluh" / "tiga"):
+    the second line's words are added when the whole reads as one number."""
+    if row.words is None or not row.words.text:
+        return row
+    joined = terbilang.parse(f"{row.words.text} {' '.join(t.word.text for t in more)}")
+    if joined is None:
+        return row
+    first, rest = row.words, page.box([t.word for t in more])
+    box = (
+        first.box
+        if rest is None or first.box is None
+        else (
+            min(first.box[0], rest[0]),
+            min(first.box[1], rest[1]),
+            max(first.box[2], rest[2]),
+            max(first.box[3], rest[3]),
+        )
+    )
+    text = f"{first.text} {' '.join(t.word.text for t in more)}"
+    confidence = min(first.confidence or 1.0, min(t.word.conf for t in more) / 100)
+    if joined.fuzzy:
+        confidence *= terbilang.FUZZY
+    reading = Reading(joined.value, confidence, text, box, "words")
+    return Found(row.kind, row.role, row.label, row.digits, reading)
 
 
 def _found(entry: _Entry, kind: str, role: str, counts, words, page: Page) -> Found:
@@ -315,10 +361,9 @@ def _voter_columns(table: Table, counts) -> dict[str, Reading | None]:
     column; three counts under a header read only in part are L, P and JML in that order."""
     columns = sorted((c for c in table.numeric() if c.kind in ("L", "P", "JML")), key=lambda c: c.x)
     kinds = [c.kind for c in columns]
-    if len(counts) == 3 and (len(columns) == 3 or not {"L", "P"} <= set(kinds)):
-        if len(columns) != 3:
-            kinds = ["L", "P", "JML"]
-        return {k: r for k, (_, r) in zip(kinds, counts, strict=True)}
+    if len(counts) == 3:
+        order = kinds if len(columns) == 3 else ["L", "P", "JML"]
+        return {k: r for k, (_, r) in zip(order, counts, strict=True)}
     if not columns:
         return {"JML": counts[-1][1] if counts else None}
     if not counts:
@@ -352,6 +397,8 @@ def _counts(entry: _Entry, page: Page) -> list[tuple[float, Reading]]:
         again = entry.again.get(id(run[0]))
         if again and again[0] is not None and again[0] != int(text):
             confidence = min(confidence, MIXED)  # read again, the digits came out otherwise
+        if entry.in_boxes:
+            confidence = min(confidence, MIXED)
         box = page.box([t.word for t in run])
         x = (run[0].word.left + run[-1].word.right) / 2
         out.append(

@@ -17,6 +17,7 @@ A reading that needed fuzzy matching is returned with a lower confidence (``FUZZ
 
 from __future__ import annotations
 
+import collections
 import functools
 import re
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ FUZZY = 0.75  # confidence factor of a reading that needed a letter changed
 _CONFUSED = ((("rn", "m"), ("cl", "d"), ("vv", "w"), ("ii", "u")), (("li", "h"),))
 _LOOKALIKES = str.maketrans({"1": "l", "|": "l", "!": "l", "0": "o", "5": "s", "8": "b"})
 _NOT_LETTERS = re.compile(r"[^a-z]+")
+_LETTER_COUNTS = {word: collections.Counter(word) for word in VOCABULARY}
 _EXACT = re.compile("(" + "|".join(sorted(VOCABULARY, key=len, reverse=True)) + ")")
 
 
@@ -157,6 +159,7 @@ def _match_any(word: str) -> list[str] | None:
     return None
 
 
+@functools.lru_cache(maxsize=8192)
 def _match_word(word: str) -> list[str] | None:
     exact = _tokens_exact(word)
     if exact is not None:
@@ -178,15 +181,22 @@ def _as_list(found: tuple[str, ...] | None) -> list[str] | None:
     return list(found) if found else None
 
 
+@functools.lru_cache(maxsize=8192)
 def _close(word: str) -> tuple[str, ...] | None:
-    """The single vocabulary word within 1 edit (2 for words of 7+ letters), if only one is."""
+    """The single vocabulary word within 1 edit (2 for words of 7+ letters), if only one is.
+
+    Cached, and a vocabulary word is measured only if it shares enough letters: a table's
+    labels repeat the same few words, and most are far from any number word."""
     if len(word) < 3:
         return None
     allowed = 2 if len(word) >= 7 else 1
     best, ties = None, 0
+    have = collections.Counter(word)
     for candidate in VOCABULARY:
         if len(candidate) < 3 or abs(len(candidate) - len(word)) > allowed:
             continue
+        if sum((_LETTER_COUNTS[candidate] - have).values()) > allowed:
+            continue  # more of its letters missing than edits allowed
         distance = _distance(word, candidate, allowed)
         if distance <= allowed:
             if best is None or distance < best[0]:

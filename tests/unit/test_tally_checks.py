@@ -368,3 +368,10 @@ def test_a_sentence_for_people_is_indonesian():
     assert describe(issue) == (
         "suara sah 235 + suara tidak sah 3 = 238, tetapi jumlah suara sah dan tidak sah terbaca 240"
     )
+
+
+def test_given_digits_from_boxes_when_read_less_surely_than_printed_ones_then_unsure():
+    """Box readings are wrong more often at the same confidence (bench calibration)."""
+    boxed = TallyRow("A", None, 0.0, "candidate", digits=Reading(7, 0.8, "7", None, "boxes"))
+    printed = TallyRow("A", None, 0.0, "candidate", digits=Reading(7, 0.8, "7", None, "print"))
+    assert (status(boxed).status, status(printed).status) == ("unsure", "read")

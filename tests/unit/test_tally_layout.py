@@ -234,3 +234,41 @@ def test_given_voter_data_on_one_page_and_votes_on_the_next_then_checked_togethe
     users = next(c for c in both.checks if c.code == "users_ballots")
     assert (users.holds, users.params["ballots_used"], users.params["users"]) == (True, 207, 207)
     assert both.number("row1").page == 2 and both.number("voters.dpt.L").page == 1
+
+
+def test_given_an_amount_in_words_wrapped_onto_a_second_line_then_read_whole(tmp_path):
+    lines = [*ISSUE_PAGE]
+    lines[3] = row(1000, ("2", 250), ("AHMAD HIDAYAT - DEWI LESTARI", 420), ("112", 1400),
+                   ("seratus dua", 1650))  # fmt: skip
+    lines.insert(4, row(1040, ("belas", 1650)))
+    reading = tally.read_tally(page(tmp_path, lines))
+    second = reading.rows[1]
+    assert (second.status, second.words.value, second.words.text) == (
+        "confirmed",
+        112,
+        "seratus dua belas",
+    )
+    assert len(reading.rows) == 3
+
+
+def test_given_a_sum_line_in_the_candidate_table_then_it_is_not_taken_for_a_candidate(tmp_path):
+    lines = [*ISSUE_PAGE]
+    lines.insert(5, row(1200, ("JUMLAH PEROLEHAN SUARA PASANGAN CALON", 420), ("203", 1400)))
+    reading = tally.read_tally(page(tmp_path, lines))
+    assert [r.label for r in reading.rows] == [
+        "H. SITI NUGROHO - JOKO RAHAYU, M.M.", "AHMAD HIDAYAT - DEWI LESTARI",
+        "SURYA WIBOWO - RINA KARTIKA"]  # fmt: skip
+    assert len(reading.numbers) == 6, "nor for anything else"
+
+
+def test_given_a_voter_header_read_in_part_then_three_counts_are_l_p_and_jml(tmp_path):
+    """The OCR lost the header's JML: the line's three counts still go to L, P and JML."""
+    lines = [
+        row(600, ("I. DATA PEMILIH DAN PENGGUNA HAK PILIH", 200)),
+        row(700, ("NO", 220), ("URAIAN", 700), ("L", 1480), ("P", 1780)),
+        row(900, ("1", 250), ("Jumlah pemilih dalam DPT", 420), ("110", 1450), ("120", 1750),
+            ("230", 2050)),
+    ]  # fmt: skip
+    reading = tally.read_tally(page(tmp_path, lines))
+    dpt = {n.column: n.votes for n in reading.numbers if n.key.startswith("voters.dpt.")}
+    assert dpt == {"L": 110, "P": 120, "JML": 230}
