@@ -1,162 +1,265 @@
-"""Reading handwritten-style counts in per-digit boxes: main OCR as-is vs ingest.tally, one run.
+"""Vote counts read from result forms of every layout family, scored number by number.
 
-    python -m bench.tally_bench [--forms 60] [--seed 0] [--skew 0]
+    python -m bench.tally_bench [--forms 12] [--seeds fresh|tune] [--family F ...] [--level L ...]
 
-Each form is a generated C.Hasil (tests/formgen.py, ``digit_boxes=True``) with known, consistent
-counts, 3-5 candidates, handwriting jitter 0.3-1.0, scan noise cycling 0 / 0.01 / 0.02, a quarter
-of the forms with blank (not zero) leading boxes and, with ``--skew D``, a random slant within
-+-D degrees. Every page gets the pipeline's main OCR (``ocr.recognize``, psm 4); both readers
-then work from that same result:
+Forms come from tests/formgen_tally.py: five layout families (digits inline; digits with
+TERBILANG; printed digits in boxes; handwritten digits in boxes; a DPR/DPRD party table
+over two pages), each at a light and a heavy scan, every form with its own maker's style
+(faces, sizes, column order, wording, ruling), section I and the ballot sheets on some. One
+form in five prints a number that breaks a check (``broken``). Every page gets the
+pipeline's page OCR (``ocr.recognize``), then ``tally.read_tally``; the pages of a form are
+checked together (``tally.combine``), as the archive does.
 
-as-is:  the digits in the main OCR's word table right of each label, as a reader that does
-        nothing about the boxes gets them;
-tally:  ``ingest.tally.read_tally`` (box lines erased, one digits-only Tesseract call per page).
+Seeds: ``--seeds tune`` (1000 on) is the set the reader was tuned on; ``--seeds fresh``
+(9000 on) was never looked at while tuning and is the one to report (docs/benchmarks.md).
 
-Per approach: exact numbers; pages with every number right; pages with a wrong number and how
-often the arithmetic (``consistent``) or ``needs_review`` flags them (want all); right pages they
-flag (false alarms); and for tally the extra seconds per page against the main OCR's.
+Per family and level:
+  exact        numbers read exactly (a number not found or found twice is not exact);
+  forms exact  forms with every number exact;
+  caught       numbers whose digits and words disagree, shown as disputed (want all), and
+               of them those where the digits were misread (the words caught a misreading);
+  wrong conf.  numbers shown as confirmed that are wrong (want 0);
+  broken       forms whose printed arithmetic fails, with consistent false (want all);
+  review       forms sent to review; of the forms read exactly and consistent, how many;
+and the reader's CPU seconds per page (target <= 0.1), the page's pixels given as the
+pipeline gives them (decoded once for the previews and all readers).
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
+import difflib
 import random
 import resource
 import statistics
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
+
+from PIL import Image
 
 from ingest import ocr, tally
 from ingest.models import OcrSettings, PageContext, Tally
-from tests.formgen import make_form
+from tests.formgen_tally import FAMILIES, LEVELS, Expected, TallyForm, tally_form
 
-
-def counts(rng: random.Random) -> tuple[tuple[int, ...], int]:
-    """Consistent counts for one TPS: (candidate votes, invalid)."""
-    used = rng.randint(40, tally.MAX_VOTERS)
-    invalid = rng.randint(0, min(20, used))
-    cuts = sorted(rng.randint(0, used - invalid) for _ in range(rng.choice((3, 3, 4, 5)) - 1))
-    return tuple(b - a for a, b in itertools.pairwise([0, *cuts, used - invalid])), invalid
-
-
-def as_is(context: PageContext) -> Tally | None:
-    """What the main OCR alone gives: digits right of each label, however box lines were read."""
-    roles = tally.locate_rows(tally.read_lines(context.tsv_path))
-    if not roles:
-        return None
-    read = []
-    for _, line in roles:
-        after = [w for w in line.words if w.left > line.label_right]
-        digits = "".join(ch for w in after for ch in w.text if ch.isdigit())
-        conf = min((w.conf for w in after), default=0.0) / 100
-        read.append((int(digits), conf) if digits else (None, 0.0))
-    return tally.assemble(roles, read)
-
-
-def score(result: Tally | None, truth: list[int]) -> dict:
-    """How one page was read: numbers right / wrong / unread, and which flags went up."""
-    read = [] if result is None else [r.votes for r in result.rows]
-    read += [None] * 3 if result is None else [result.valid, result.invalid, result.ballots_used]
-    if len(read) != len(truth):  # a row missed or one too many: nothing lines up, all wrong
-        read = [-1] * len(truth)
-    right = sum(a == b for a, b in zip(read, truth, strict=True))
-    unread = sum(a is None for a in read)
-    return {
-        "right": right, "numbers": len(truth), "wrong": len(truth) - right - unread,
-        "unread": unread, "arithmetic": result is None or result.consistent is not True,
-        "review": result is None or tally.needs_review(result),
-    }  # fmt: skip
+SEEDS = {"tune": 1000, "fresh": 9000}
+CALIBRATION: list[tuple[str, float, bool]] = []  # (source, confidence, right) of each reading
+ROW_KINDS = ("candidate", "party", "party_total")
+BROKEN = {"dpr": ("party_total", "valid", "ballots_used")}
+BROKEN_OTHERS = ("valid", "ballots_used", "voter_row", "users")
+COUNTED = (
+    "numbers",
+    "extra",
+    "exact",
+    "confirmed_wrong",
+    "disagree",
+    "disagree_shown",
+    "digits_wrong",
+    "form_exact",
+    "broken",
+    "broken_flagged",
+    "false_inconsistent",
+    "review",
+    "good",
+    "good_review",
+)
 
 
 def cpu() -> float:
-    """CPU seconds of this process and its finished children (Tesseract): steadier than wall
-    time on a shared machine."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
-def form(i: int, seed: int, skew: float) -> dict:
-    rng = random.Random(f"{seed}-{i}")
-    votes, invalid = counts(rng)
-    kw = dict(votes=votes, invalid=invalid, digit_boxes=True, handwriting=rng.uniform(0.3, 1.0))
-    kw |= dict(leading_zeros=rng.random() >= 0.25, seed=seed * 1000 + i, tps=i + 1)
-    return kw | dict(noise=(0, 0.01, 0.02)[i % 3], rotate=round(rng.uniform(-skew, skew), 2))
+def keyed(expected: list[Expected], read: Tally) -> list[tuple[Expected, str | None]]:
+    """Each printed number with the key the reader gave it (None: not found). Table rows are
+    matched in order by kind and label, so a row missed or found twice costs only itself."""
+    out = []
+    rows = [e for e in expected if e.kind in ROW_KINDS]
+    found = list(read.rows)
+    want = [f"{e.kind}:{e.key.upper()[:12]}" for e in rows]
+    have = [f"{r.kind}:{r.label.upper()[:12]}" for r in found]
+    matcher = difflib.SequenceMatcher(None, want, have, autojunk=False)
+    pairs: dict[int, str] = {}
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag in ("equal", "replace") and a1 - a0 == b1 - b0:
+            for k in range(a1 - a0):
+                pairs[a0 + k] = found[b0 + k].key
+    out += [(e, pairs.get(i)) for i, e in enumerate(rows)]
+    for e in expected:
+        if e.kind in ROW_KINDS:
+            continue
+        if e.kind in ("valid", "invalid", "ballots_used"):
+            key = e.kind
+        elif e.kind == "sheets":
+            key = f"sheets.{e.key}"
+        else:
+            key = f"{e.kind}.{e.key}.{e.column}"
+        out.append((e, key if read.number(key) else None))
+    return out
 
 
-def run(forms: int, seed: int, skew: float, workdir: Path) -> dict:
-    results: dict = {name: [] for name in ("as-is", "tally", "examples")}
-    results |= {name: [] for name in ("ocr_s", "tally_s", "ocr_cpu", "tally_cpu")}
-    for i in range(forms):
-        kw = form(i, seed, skew)
-        path = make_form(workdir / f"form-{i}.png", **kw)
-        started, used = time.perf_counter(), cpu()
-        result = ocr.recognize(path, workdir / f"ocr-{i}", OcrSettings(), 300)
-        results["ocr_s"].append(time.perf_counter() - started)
-        results["ocr_cpu"].append(cpu() - used)
-        context = PageContext(1, path, 300, 0, result.text, result.tsv_path)
-        started, used = time.perf_counter(), cpu()
-        read = tally.read_tally(context)
-        results["tally_s"].append(time.perf_counter() - started)
-        results["tally_cpu"].append(cpu() - used)
-        truth = [*kw["votes"], sum(kw["votes"]), kw["invalid"], sum(kw["votes"]) + kw["invalid"]]
-        results["as-is"].append(score(as_is(context), truth))
-        results["tally"].append(score(read, truth))
-        if results["tally"][-1]["right"] < len(truth) and len(results["examples"]) < 6:
-            got = read and ([r.votes for r in read.rows], read.valid, read.invalid)
-            got = got and (*got, read.ballots_used)
-            results["examples"].append(f"form {i} (noise {kw['noise']}, skew {kw['rotate']}): "
-                                       f"truth {truth}, read {got}")  # fmt: skip
-        print(f"\r{i + 1}/{forms}", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
-    return results
+def score(form: TallyForm, read: Tally | None) -> dict:
+    read = read or tally.combine([])
+    matched = keyed(form.expected, read)
+    s = dict.fromkeys(COUNTED, 0)
+    s["numbers"] = len(matched)
+    used = {key for _, key in matched if key}
+    s["extra"] = sum(1 for n in read.numbers if n.key not in used)
+    wrong = []
+    for expected, key in matched:
+        number = read.number(key) if key else None
+        value = number.votes if number else None
+        confirmed = number is not None and number.status == "confirmed"
+        if value == expected.value:
+            s["exact"] += 1
+        else:
+            wrong.append(
+                f"{'!' if confirmed else ''}{key or expected.kind}={value}/{expected.value}"
+            )
+        if number is None:
+            continue
+        for reading in (number.digits, number.words):
+            if reading is not None and reading.value is not None:
+                CALIBRATION.append(
+                    (reading.source, round(reading.confidence, 3), reading.value == expected.value)
+                )
+        if number.status == "confirmed" and value != expected.value:
+            s["confirmed_wrong"] += 1
+        digits = number.digits.value if number.digits else None
+        words = number.words.value if number.words else None
+        if digits is not None and words is not None and digits != words:
+            s["disagree"] += 1
+            s["disagree_shown"] += number.status == "disputed"
+            s["digits_wrong"] += digits != expected.value
+    s["form_exact"] = int(s["exact"] == s["numbers"] and not s["extra"])
+    s["broken"] = int(not form.consistent)
+    s["broken_flagged"] = int(not form.consistent and read.consistent is False)
+    s["false_inconsistent"] = int(form.consistent and read.consistent is False)
+    s["review"] = int(tally.needs_review(read))
+    s["good"] = int(s["form_exact"] and form.consistent)
+    s["good_review"] = int(s["good"] and s["review"])
+    s["wrong"] = wrong  # type: ignore[assignment]
+    return s
 
 
-def report(name: str, scores: list[dict]) -> None:
-    total = {key: sum(s[key] for s in scores) for key in ("right", "numbers", "wrong", "unread")}
-    good = [s for s in scores if s["right"] == s["numbers"]]
-    wrong = [s for s in scores if s["wrong"]]
-    unread = [s for s in scores if s["unread"] and not s["wrong"]]
+def run_form(form: TallyForm, workdir: Path, settings: OcrSettings) -> tuple[Tally | None, list]:
+    pages, seconds = [], []
+    for number, image in enumerate(form.pages, 1):
+        suffix = "png" if form.level == "light" else "jpg"
+        path = workdir / f"page-{number}.{suffix}"
+        image.save(path, quality=90) if suffix == "jpg" else image.save(path, dpi=(300, 300))
+        result = ocr.recognize(path, workdir / f"ocr-{number}", settings, 300)
+        # the pipeline hands readers the page as it decoded it for the previews
+        pixels = Image.open(path).convert("L")
+        context = PageContext(number, path, 300, 0, result.text, result.tsv_path, pixels)
+        started = cpu()
+        page = tally.read_tally(context)
+        seconds.append(cpu() - started)
+        if page is not None:
+            pages.append(page)
+    return (tally.combine(pages) if pages else None), seconds
 
-    def flagged(pages: list[dict], key: str) -> str:
-        return f"{sum(s[key] for s in pages)}/{len(pages)}"
 
-    print(f"{name:6} numbers exact {total['right']}/{total['numbers']} "
-          f"({total['right'] / total['numbers']:.1%}), wrong {total['wrong']}, unread "
-          f"{total['unread']}; pages all right {len(good)}/{len(scores)}")  # fmt: skip
-    print(f"       pages with a wrong number flagged: arithmetic {flagged(wrong, 'arithmetic')}, "
-          f"needs_review {flagged(wrong, 'review')}; with an unread one (none wrong): "
-          f"needs_review {flagged(unread, 'review')}")  # fmt: skip
-    print(f"       pages read right flagged (false alarms): arithmetic "
-          f"{flagged(good, 'arithmetic')}, needs_review {flagged(good, 'review')}")  # fmt: skip
+def report(name: str, scores: list[dict]) -> str:
+    t = {k: sum(s[k] for s in scores) for k in COUNTED}
+    ratio = t["exact"] / t["numbers"] if t["numbers"] else 0
+    good = t["good"]
+    return (
+        f"{name:24} exact {t['exact']}/{t['numbers']} ({ratio:.1%}), extra {t['extra']}; "
+        f"forms exact {t['form_exact']}/{len(scores)}; caught {t['disagree_shown']}/"
+        f"{t['disagree']} (digits misread {t['digits_wrong']}); wrong conf. "
+        f"{t['confirmed_wrong']}; broken {t['broken_flagged']}/{t['broken']} (false "
+        f"{t['false_inconsistent']}); review {t['review']}/{len(scores)}, of exact "
+        f"{t['good_review']}/{good}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--forms", type=int, default=60)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--skew", type=float, default=0.0, help="max slant in degrees")
+    parser.add_argument("--forms", type=int, default=12, help="forms per family and level")
+    parser.add_argument("--seeds", default="fresh", help="tune, fresh, or a first seed")
+    parser.add_argument("--family", nargs="*", default=list(FAMILIES))
+    parser.add_argument("--level", nargs="*", default=list(LEVELS))
+    parser.add_argument("--show", type=int, default=3, help="misread forms to list per group")
+    parser.add_argument(
+        "--calibration", action="store_true", help="right readings per source and confidence band"
+    )
     args = parser.parse_args(argv)
+    base = SEEDS.get(args.seeds) if args.seeds in SEEDS else int(args.seeds)
+    settings = OcrSettings()
+    results: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    seconds: list[float] = []
+    shown: list[str] = []
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tally-bench-") as tmp:
-        results = run(args.forms, args.seed, args.skew, Path(tmp))
-    print(f"{args.forms} boxed forms, handwriting 0.3-1.0, noise 0/0.01/0.02, "
-          f"skew +-{args.skew} degrees, seed {args.seed}")  # fmt: skip
-    report("as-is", results["as-is"])
-    report("tally", results["tally"])
-    for unit, name in (("s", "wall"), ("cpu", "CPU ")):
-        main_ocr, extra = statistics.mean(results[f"ocr_{unit}"]), results[f"tally_{unit}"]
-        print(f"{name}: main OCR {main_ocr:.2f} s/page; tally reader extra mean "
-              f"{statistics.mean(extra):.3f} s, median {statistics.median(extra):.3f} s, "
-              f"max {max(extra):.3f} s ({statistics.mean(extra) / main_ocr:.1%})")  # fmt: skip
+        for family in args.family:
+            for level in args.level:
+                for i in range(args.forms):
+                    seed = base + i
+                    rng = random.Random(f"broken-{family}-{seed}")
+                    broken = None
+                    if i % 5 == 4:
+                        broken = rng.choice(BROKEN.get(family, BROKEN_OTHERS))
+                    form = tally_form(family, level, seed, broken=broken)
+                    read, spent = run_form(form, Path(tmp), settings)
+                    seconds += spent
+                    s = score(form, read)
+                    results[(family, level)].append(s)
+                    if (
+                        s["wrong"]
+                        and sum(1 for x in shown if x.startswith(f"{family}/{level}")) < args.show
+                    ):
+                        shown.append(
+                            f"{family}/{level} seed {seed} ({form.election}, "
+                            f"{form.style.order}, {form.style.rules}, {form.style.face}):"
+                            f" {' '.join(s['wrong'][:8])}"
+                        )
+                    print(f"\r{family} {level} {i + 1}/{args.forms}", end="", file=sys.stderr)
+    print(file=sys.stderr)
+    print(
+        f"{args.forms} forms per family and level, seeds from {base} ({args.seeds}); "
+        f"{time.perf_counter() - started:.0f} s"
+    )
+    for level in args.level:
+        for family in args.family:
+            print(report(f"{family} / {level}", results[(family, level)]))
+        print(
+            report(
+                f"all / {level}", [s for (f, lv), ss in results.items() if lv == level for s in ss]
+            )
+        )
+    print(
+        f"reader CPU per page: mean {statistics.mean(seconds):.3f} s, median "
+        f"{statistics.median(seconds):.3f} s, max {max(seconds):.3f} s ({len(seconds)} pages)"
+    )
     started = time.perf_counter()
     for _ in range(1000):
         tally.read_tally(PageContext(1, Path("-"), 300, 0, "BERITA ACARA KEJADIAN", Path("-")))
     print(f"non-tally pages: {(time.perf_counter() - started):.4f} s for 1000")
-    for example in results["examples"]:
-        print("  not all right:", example)
+    for line in shown:
+        print("  misread:", line)
+    if args.calibration:
+        print(
+            "readings by source and confidence (right/all): wrong readings above a threshold "
+            "are the ones a check can wrongly call the form's error"
+        )
+        for source in ("print", "boxes", "words"):
+            found = [(c, ok) for s, c, ok in CALIBRATION if s == source]
+            cells = []
+            for low, high in (
+                (0, 0.6),
+                (0.6, 0.7),
+                (0.7, 0.8),
+                (0.8, 0.85),
+                (0.85, 0.9),
+                (0.9, 0.95),
+                (0.95, 1.01),
+            ):
+                band = [ok for c, ok in found if low <= c < high]
+                cells.append(f"{low:.2f}+ {sum(band)}/{len(band)}")
+            print(f"  {source:6} " + ", ".join(cells))
     return 0
 
 

@@ -165,18 +165,89 @@ class FieldReading:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """One independent reading of a count: its digits, or its amount in words (TERBILANG)."""
+
+    value: int | None  # None when the cell was found but could not be read as a number
+    confidence: float  # 0.0-1.0
+    text: str  # as read: "84", "delapan puluh empat"
+    box: tuple[float, float, float, float] | None  # where on the page: left, top, right, bottom
+    # as shares (0-1) of the page image's width and height, so any rendering of the page
+    # (the stored view, the original) can be cropped to it
+    source: str  # "print" (the page OCR), "boxes" (per-digit boxes, read apart), "words"
+
+
+@dataclass(frozen=True)
 class TallyRow:
-    label: str  # candidate / party as printed
+    """One number of a result form and where it came from.
+
+    Candidate rows keep their first three fields as ever (label, votes, confidence); the same
+    shape carries every other number of the form: party votes and party totals (``kind``),
+    the totals, and the voter data of section I (``kind`` "voters"/"users", ``column`` L/P/JML).
+    ``status`` says how far the number can be trusted: "confirmed" (the digits and the words
+    agree, or the arithmetic holds on it), "read" (one sure reading, nothing to check it
+    against), "unsure" (read with low confidence), "disputed" (digits and words disagree:
+    ``votes`` is then the reading the arithmetic fits, if exactly one does, else None) or
+    "unread".
+    """
+
+    label: str  # candidate / party / line as printed
     votes: int | None  # None when unreadable
     confidence: float  # 0.0-1.0
+    kind: str = "candidate"  # candidate, party, party_total, valid, invalid, ballots_used,
+    # voters, users, disabled, sheets
+    column: str = "votes"  # "votes", or "L" / "P" / "JML" on a line of section I
+    key: str = ""  # stable within the document: "row3", "valid", "users.dpt.JML", ...
+    role: str = ""  # for section I and the ballot sheets: "dpt", "dptb", "dpk", "total", ...
+    party: str = ""  # for candidate rows of a DPR/DPRD table: their party's label
+    status: str = ""
+    page: int = 0  # 1-based page number the number was read on
+    digits: Reading | None = None
+    words: Reading | None = None
+
+    @property
+    def box(self) -> tuple[float, float, float, float] | None:
+        """Where the number stands on its page: digits and words together."""
+        boxes = [r.box for r in (self.digits, self.words) if r is not None and r.box]
+        if not boxes:
+            return None
+        return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                max(b[2] for b in boxes), max(b[3] for b in boxes))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem found on a tally, as a stable ``code`` and its ``params``, so that it can be
+    shown in any language (ingest/tally_issues.py has the English and Indonesian sentences)."""
+
+    code: str
+    params: dict
+    numbers: tuple[str, ...] = ()  # keys of the numbers it is about
+
+
+@dataclass(frozen=True)
+class Check:
+    """One arithmetic rule of the form and how it came out on the numbers read."""
+
+    code: str  # candidates_sum, party_sum, ballots_sum, users_ballots, ...
+    holds: bool | None  # None: could not be made (a number unread or disputed)
+    numbers: tuple[str, ...]
+    params: dict
+    sure: bool = True  # every number in it was read surely; a failure is then the form's
+
+
+TALLY_ROW_KINDS = ("candidate", "party", "party_total")
 
 
 @dataclass(frozen=True)
 class Tally:
     """Vote counts read from a result form, with the arithmetic checks on them.
 
-    ``consistent`` is True when every check that could be made holds, False when one fails,
-    None when too few numbers were read to check anything. Readings are never "corrected".
+    ``consistent`` is False when a check fails on numbers read surely, True when at least one
+    check could be made and every check holds, None otherwise. Readings are never "corrected".
+    ``rows``, ``valid``, ``invalid``, ``ballots_used`` and ``confidences`` are the form's
+    main figures (kept as before for clients); ``numbers`` holds every number read, rows and
+    totals included, with both readings and where each stands on the page.
     """
 
     rows: tuple[TallyRow, ...]
@@ -185,9 +256,15 @@ class Tally:
     ballots_used: int | None
     confidences: dict  # {"valid": c, "invalid": c, "ballots_used": c}
     consistent: bool | None
-    problems: tuple[str, ...] = ()  # plain sentences, e.g. "candidates sum to 235, valid is 236"
+    problems: tuple[str, ...] = ()  # plain English sentences, one per issue
+    numbers: tuple[TallyRow, ...] = ()
+    checks: tuple[Check, ...] = ()
+    issues: tuple[Issue, ...] = ()
 
     @property
     def min_confidence(self) -> float | None:
         values = [r.confidence for r in self.rows] + list(self.confidences.values())
         return min(values) if values else None
+
+    def number(self, key: str) -> TallyRow | None:
+        return next((n for n in self.numbers if n.key == key), None)

@@ -1,19 +1,21 @@
-"""Vote counts on C.Hasil tally pages: find the rows, read the numbers, check the arithmetic.
+"""Vote counts on C.Hasil result forms: find the tables, read every number twice where the
+form allows it, check the arithmetic, and say how far each number can be trusted.
 
 Sirekap's OCR misread handwritten counts and published impossible totals (docs/domain.md), so
-this reader only assists: it reports what it read with a confidence per number, checks the sums
-and lists every problem as a plain English sentence; it never "corrects" a number. ``check`` is
-the arithmetic alone; ``needs_review`` is the flag that sends a page to an auditor.
+this reader only assists: it reports what it read, number by number, with both readings (the
+digits, and the amount in words where the form prints a TERBILANG column) and where each
+stands on the page; it checks every sum the form allows (ingest/tally_checks.py) and lists
+every problem as a stable code with its numbers (ingest/tally_issues.py). It never "corrects"
+a number, and shows as confirmed only what two readings or the arithmetic confirm.
 
-``read_tally`` costs ~0 on other pages: a regex on the page's OCR text comes first. Rows are
-found in Tesseract's word table by their printed labels (fuzzy, so OCR noise is tolerated); each
-row's count cell is then cut from the page image along its ruling lines, the table levelled
-first if the labels slope. Printed counts are taken as the main OCR read them. Counts in
-per-digit boxes are not: the main OCR reads every box line as a "1" (``123`` becomes ``11213``).
-Their box lines are erased, each box's ink is cut out, the digits of a row are set side by side
-as one word, all rows' words go onto one small strip and a single digits-only Tesseract pass
-reads them (~0.01 s: the engine stays loaded in the process). bench/tally_bench.py measures
-both ways.
+``read_tally`` is the page reader; it costs ~0 on other pages (a regex on the page's OCR
+text comes first). It works from the page OCR's word table and the page image, on any
+layout: the tables are found from their header and section words (ingest/tally_layout.py),
+rows from the words' heights (ingest/tally_rows.py), per-digit boxes from the ruling lines
+(ingest/tally_boxes.py), their digits and the printed ones read again by one small OCR call
+(ingest/tally_cells.py), each row's role and readings put together by ingest/tally_table.py.
+A form's numbers may stand on several pages (section I on one, a
+DPR party table running over two): ``combine`` checks the pages of a document together.
 """
 
 from __future__ import annotations
@@ -23,17 +25,130 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ingest.models import PageContext, Tally, TallyRow
-from ingest.tally_cells import compose, count_cells, ocr_digits, reading
-from ingest.tally_rows import locate_rows, read_lines
+from ingest.models import Issue, PageContext, Reading, Tally, TallyRow
+from ingest.tally_checks import LOW_CONFIDENCE, MAX_VOTERS, evaluate, needs_review, status
+from ingest.tally_issues import describe
+from ingest.tally_rows import read_words, rows_of, slant
+from ingest.tally_table import Found, read_page
+
+__all__ = [
+    "LOW_CONFIDENCE",
+    "MAX_VOTERS",
+    "check",
+    "combine",
+    "is_tally_page",
+    "needs_review",
+    "no_table",
+    "read_tally",
+]
 
 log = logging.getLogger(__name__)
 
-MAX_VOTERS = 300  # voters a 2024 TPS may have; pass the configured value as ``max_voters``
-LOW_CONFIDENCE = 0.6  # a number read less surely than this goes to a human even if sums hold
 TOTALS = {"valid": "valid votes", "invalid": "invalid votes", "ballots_used": "ballots used"}
-UNRULED = 0.5  # most a main-OCR count is trusted when no ruled cell was found around it
-_TALLY_TEXT = re.compile(r"SUARA\s+(TIDAK\s+)?SAH", re.IGNORECASE)
+_TALLY_TEXT = re.compile(
+    r"SUARA\s+(TIDAK\s+)?SAH|TIDAK\s+SAH|PEROLEHAN\s+SUARA|DATA\s+PEMILIH|HAK\s+PILIH",
+    re.IGNORECASE,
+)
+ROW_KINDS = ("candidate", "party", "party_total")
+
+
+def is_tally_page(text: str) -> bool:
+    """The cheap first test: a tally page prints "SUARA SAH", "PEROLEHAN SUARA" or the voter
+    data's "DATA PEMILIH" / "HAK PILIH"."""
+    return bool(_TALLY_TEXT.search(text))
+
+
+def read_tally(context: PageContext, *, max_voters: int = MAX_VOTERS) -> Tally | None:
+    """Page reader: the page's counts and their checks; None when it holds no tally table."""
+    if not is_tally_page(context.text):
+        return None
+    words = read_words(context.tsv_path)
+    slope = slant(words)
+    found = read_page(rows_of(words, slope), context.gray, slope, context.dpi)
+    if not found:
+        return None
+    return combine([(context.number, found)], max_voters=max_voters)
+
+
+def numbers_of(page: int, found: Sequence[Found]) -> list[TallyRow]:
+    """The numbers of one page's rows, without keys yet."""
+    out = []
+    for row in found:
+        for column, digits in row.digits.items():
+            words = row.words if column in ("votes", "JML") else None
+            number = TallyRow(
+                row.label, None, 0.0, row.kind, column, "", row.role, "", "", page, digits, words
+            )
+            out.append(status(number))
+    return out
+
+
+def combine(pages, *, max_voters: int = MAX_VOTERS) -> Tally:
+    """One checked Tally for a form's pages, in page order.
+
+    ``pages`` are (page number, rows found) pairs, or page Tallies as ``read_tally`` returns
+    them. Table rows are taken in page order (a party's candidates may continue on the next
+    page); a total or a line of section I read on two pages is kept from the first.
+    """
+    numbers: list[TallyRow] = []
+    for item in sorted(pages, key=_page_number):
+        if isinstance(item, Tally):
+            numbers += [status(replace(n, key="", party="")) for n in item.numbers]
+        else:
+            numbers += numbers_of(*item)
+    numbers, duplicates = _keys(numbers)
+    tally = evaluate(numbers, max_voters)
+    if duplicates:
+        extra = tuple(duplicates)
+        tally = replace(
+            tally,
+            issues=tally.issues + extra,
+            problems=tally.problems + tuple(describe(i, "en") for i in extra),
+        )
+    return tally
+
+
+def no_table() -> Tally:
+    """The tally of a result form on which no vote table could be read: flagged."""
+    tally = evaluate([], MAX_VOTERS)
+    issue = Issue("no_table", {})
+    return replace(tally, issues=(issue,), problems=(describe(issue, "en"),))
+
+
+def _page_number(item) -> int:
+    if isinstance(item, Tally):
+        return min((n.page for n in item.numbers), default=0)
+    return item[0]
+
+
+def _keys(numbers: list[TallyRow]) -> tuple[list[TallyRow], list[Issue]]:
+    """Stable keys ("row3", "valid", "users.dpt.JML"), each row's party, and duplicates."""
+    out, seen, duplicates = [], {}, []
+    party, count = "", 0
+    for number in numbers:
+        if number.kind in ROW_KINDS:
+            count += 1
+            key = f"row{count}"
+            if number.kind == "party":
+                party = number.label
+            number = replace(number, key=key, party=party if number.kind == "candidate" else "")
+            if number.kind == "party_total":
+                party = ""
+        elif number.kind in TOTALS:
+            key = number.kind
+        else:
+            column = "" if number.column == "votes" else number.column
+            key = ".".join(p for p in (number.kind, number.role, column) if p)
+        if key in seen:  # a second page of the same form, or a line taken for another
+            pages = f"{seen[key].page}, {number.page}"
+            duplicates.append(
+                Issue("duplicate", {"key": key, "label": number.label, "pages": pages}, (key,))
+            )
+            continue
+        number = replace(number, key=key)
+        seen[key] = number
+        out.append(number)
+    return out, duplicates
 
 
 def check(
@@ -45,92 +160,17 @@ def check(
     *,
     max_voters: int = MAX_VOTERS,
 ) -> Tally:
-    """The checks on what was read, as a Tally.
-
-    ``consistent`` is False when a sum fails or a number exceeds ``max_voters``, True when at
-    least one sum could be checked and every check holds, None when no sum could be checked.
-    Unread and low-confidence numbers add problems but do not decide ``consistent``.
-    """
-    problems: list[str] = []
-    votes = [row.votes for row in rows]
-    checked = failed = False
-    if rows and valid is not None and None not in votes:
-        checked, total = True, sum(votes)
-        if total != valid:
-            failed = True
-            problems.append(f"candidate votes sum to {total}, but valid votes read {valid}")
-    if valid is not None and invalid is not None and ballots_used is not None:
-        checked = True
-        if valid + invalid != ballots_used:
-            failed = True
-            problems.append(f"valid {valid} + invalid {invalid} = {valid + invalid}, "
-                            f"but ballots used read {ballots_used}")  # fmt: skip
-    named = [(f"row {n} ({r.label})", r.votes, r.confidence) for n, r in enumerate(rows, 1)]
-    for (key, name), value in zip(TOTALS.items(), (valid, invalid, ballots_used), strict=True):
-        named.append((name, value, confidences.get(key, 0.0)))
-    for name, value, confidence in named:
-        if value is None:
-            problems.append(f"{name}: the number could not be read")
-            continue
-        if value > max_voters:
-            failed = True
-            problems.append(f"{name}: {value} is more than the {max_voters} voters a TPS has")
-        if confidence < LOW_CONFIDENCE:
-            problems.append(f"{name}: {value} was read with low confidence ({confidence:.2f})")
-    consistent = False if failed else (True if checked else None)
-    return Tally(tuple(rows), valid, invalid, ballots_used, dict(confidences), consistent,
-                 tuple(problems))  # fmt: skip
+    """The checks on counts given as plain numbers with confidences (one reading each)."""
+    numbers = []
+    for n, row in enumerate(rows, 1):
+        reading = _reading(row.votes, row.confidence)
+        number = replace(row, key=f"row{n}", digits=reading, words=None)
+        numbers.append(status(number))
+    for key, value in zip(TOTALS, (valid, invalid, ballots_used), strict=True):
+        reading = _reading(value, confidences.get(key, 0.0))
+        numbers.append(status(TallyRow(TOTALS[key], None, 0.0, key, key=key, digits=reading)))
+    return evaluate(numbers, max_voters)
 
 
-def needs_review(tally: Tally) -> bool:
-    """The auditor flag: anything but a consistent page whose every number was read surely."""
-    return tally.consistent is not True or bool(tally.problems)
-
-
-def is_tally_page(text: str) -> bool:
-    """The cheap first test: tally tables print "SUARA SAH" / "SUARA TIDAK SAH"."""
-    return bool(_TALLY_TEXT.search(text))
-
-
-def read_tally(context: PageContext, *, max_voters: int = MAX_VOTERS) -> Tally | None:
-    """Page reader: the page's counts and their checks; None when it holds no tally table."""
-    if not is_tally_page(context.text):
-        return None
-    roles = locate_rows(read_lines(context.tsv_path))
-    if not roles:
-        return None
-    cells = count_cells(context.gray, [line for _, line in roles])
-    return assemble(roles, _read_cells(roles, cells, context.dpi), max_voters)
-
-
-def assemble(roles, readings, max_voters: int = MAX_VOTERS) -> Tally:
-    """Readings, in ``roles`` order, as a checked Tally; a total not found reads as None."""
-    pairs = list(zip(roles, readings, strict=True))
-    rows = [TallyRow(line.label, *read) for (role, line), read in pairs if role == "row"]
-    totals = {role: read for (role, _), read in pairs if role != "row"}
-    values = [totals.get(key, (None, 0.0)) for key in TOTALS]
-    confidences = {key: conf for key, (_, conf) in zip(TOTALS, values, strict=True)}
-    tally = check(rows, *(value for value, _ in values), confidences, max_voters=max_voters)
-    if rows:
-        return tally
-    return replace(tally, problems=("no candidate rows were found", *tally.problems))
-
-
-def _read_cells(roles, cells, dpi: int) -> list[tuple[int | None, float]]:
-    """Printed counts from the main OCR; boxed or unread ones through one strip OCR call."""
-    readings: list[tuple[int | None, float]] = [(None, 0.0)] * len(roles)
-    pending = []
-    for i, ((_, line), cell) in enumerate(zip(roles, cells, strict=True)):
-        printed = line.number_after(cell.left if cell else line.label_right)
-        if printed and not cell:  # no ruled cell found, so boxes cannot be ruled out
-            readings[i] = printed[0], min(printed[1], UNRULED)
-        elif printed and not cell.boxed:
-            readings[i] = printed
-        elif cell and cell.pieces:
-            pending.append((i, cell))
-    if pending:
-        strip, bands = compose([cell.pieces for _, cell in pending])
-        words = ocr_digits(strip, dpi)
-        for (i, cell), band in zip(pending, bands, strict=True):
-            readings[i] = reading(words, band, len(cell.pieces) if cell.boxed else 0)
-    return readings
+def _reading(value: int | None, confidence: float) -> Reading:
+    return Reading(value, confidence, "" if value is None else str(value), None, "print")

@@ -1,169 +1,34 @@
-"""The count cells of a tally table in the page image, and the digits in them.
+"""The digits of the page's counts, read apart from the page OCR by one small OCR call.
 
-Each row's count cell is cut from the page image along its ruling lines, the table levelled
-first if the labels slope. Counts in per-digit boxes have their box lines erased, each box's ink
-cut out, the digits of a row set side by side as one word, all rows' words put onto one small
-strip, and a single digits-only Tesseract pass reads them (~0.01 s with the engine kept loaded,
-as page OCR keeps its own: see ingest/ocr.py).
+Each box group's digits (ingest/tally_boxes.py) are set side by side as one word, every
+group of the page goes onto one small strip with the printed counts the page OCR read (so
+that a digit it misread shows), and a single digits-only Tesseract pass reads them (~0.01 s:
+the engine stays loaded in the process, as page OCR keeps its own). A group the strip leaves
+unread or unsure is read again digit by digit.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import tesserocr
-from PIL import Image, ImageDraw, ImageFilter, ImageOps
+from PIL import Image, ImageOps
 
 from ingest.ocr import TSV_HEADER, kept_engine
-from ingest.tally_rows import Line, Word, parse_words
+from ingest.tally_boxes import DIGIT_PX, INK, BoxGroup
+from ingest.tally_rows import Word, parse_words
 
 log = logging.getLogger(__name__)
 
-INK = 140  # grey level below which a pixel is ink
-# A column inked over this share of a row's height is a ruling line. Box sides span ~0.8;
-# a digit's stem plus the box's top and bottom edges stay under ~0.65.
-RULE = 0.72
-# Digits are thickened and scaled to this height before the strip OCR: measured on 60 boxed forms
-# (405 numbers) it reads 393 right against 379 for the pieces as cut. ``DIGIT_LANG`` "eng" read
-# 395 but starts 25 ms slower than "ind" (0.096 vs 0.070 s CPU), which the budget cannot spare.
-DIGIT_PX = 36
-DIGIT_LANG = "ind"
-# The table is levelled when its labels slope more than this many degrees; below it the narrow
-# projections in _between_rules and the rule test (RULE) tolerate the slant.
-LEVEL = 0.4
+# ``DIGIT_LANG`` "eng" read 395 of 405 boxed numbers against 393 for "ind"; it was passed over
+# while the strip was read by a ``tesseract`` process (25 ms more to start), but engines now
+# stay loaded, and "ind" reads the "7" of some faces (DejaVu Sans Condensed) as "1".
+DIGIT_LANG = "eng"
 MISCOUNTED = 0.3  # confidence of a number whose digit count differs from its inked boxes
-
-
-@dataclass(frozen=True)
-class Cell:
-    left: int  # page x of the cell's left ruling line
-    boxed: bool  # ruling lines inside the cell: per-digit boxes
-    pieces: tuple[Image.Image, ...]  # each box's ink (or the whole printed number), black on white
-
-
-def count_cells(image: Image.Image, lines: Sequence[Line]) -> list[Cell | None]:
-    """The count cell right of each row's label, or None where no ruled cell is found.
-
-    Works on an ink mask (255 = ink) with Pillow's BOX resize as a projection: a pixel row (or
-    column) whose mean is near 255 is a ruling line; digits never span a whole cell. Projections
-    need level lines (0.4 degrees of skew already smears a rule over ten pixel rows), so the
-    table region is first turned level by the skew the label words show.
-    """
-    reach = 4 * max(line.height for line in lines)
-    ys = [int(line.center_y) for line in lines]
-    left, top = max(0, min(line.label_right for line in lines) - 200), max(0, min(ys) - reach)
-    region = image.crop((left, top, image.width, min(image.height, max(ys) + reach))).convert("L")
-    turn = math.atan(_skew(lines))
-    if abs(turn) > math.radians(LEVEL):
-        region = region.rotate(math.degrees(turn), Image.Resampling.NEAREST, fillcolor=255)
-    ink = region.point([255 if v < INK else 0 for v in range(256)])
-    center = (region.width / 2, region.height / 2)
-    return [_cell(ink, line, _turned(line, left, top, center, turn), reach) for line in lines]
-
-
-def _skew(lines: Sequence[Line]) -> float:
-    """Slope (dy/dx) of the text: the median over labels of the slope of their words' tops.
-
-    Only words of the label's usual height count: capitals share a top line, while a speck
-    that touches a word, or a "J" below the baseline, makes its box taller."""
-    slopes = []
-    for line in lines:
-        words = [w for w in line.label_words if abs(w.height - line.height) <= 0.12 * line.height]
-        xs = [w.left + w.width / 2 for w in words]
-        if len(words) < 2 or max(xs) - min(xs) < 300:
-            continue
-        mx, my = sum(xs) / len(xs), sum(w.top for w in words) / len(words)
-        sxy = sum((x - mx) * (w.top - my) for x, w in zip(xs, words, strict=True))
-        slopes.append(sxy / sum((x - mx) ** 2 for x in xs))
-    return sorted(slopes)[len(slopes) // 2] if slopes else 0.0
-
-
-def _turned(line: Line, ox: int, oy: int, center, turn: float) -> tuple[int, int]:
-    """Where the row's label end lands in the levelled region (Pillow turns anticlockwise)."""
-    x, y = line.label_right - ox - center[0], line.center_y - oy - center[1]
-    cos, sin = math.cos(turn), math.sin(turn)
-    return int(center[0] + x * cos + y * sin), int(center[1] - x * sin + y * cos)
-
-
-def _cell(ink: Image.Image, line: Line, at: tuple[int, int], reach: int) -> Cell | None:
-    """The ruled cell right of the label end ``at`` (levelled-region pixels) and its pieces."""
-    x, y = at[0] + 20, at[1]
-    top = max(0, y - reach)
-    rows = _between_rules(ink.crop((x, top, x + 400, y + reach)), y - top, line.height)
-    if rows is None:
-        return None
-    inner = ink.crop((x, top + rows[0], ink.width, top + rows[1]))
-    rules = _runs(_profile(inner, rows=False), RULE)
-    if len(rules) < 2:
-        return None
-    spans = [(a[1] + 3, b[0] - 2) for a, b in itertools.pairwise(rules) if b[0] - a[1] > 8]
-    boxed = len(spans) > 1
-    if boxed:  # the boxes are alike; margins between the cell's border and the boxes are not
-        usual = sorted(b - a for a, b in spans)[len(spans) // 2]
-        spans = [(a, b) for a, b in spans if abs(b - a - usual) <= 0.3 * usual]
-    pieces = (_piece(inner.crop((a, 0, b, inner.height))) for a, b in spans)
-    left = line.label_right + 20 + rules[0][0]  # along a level row, page x barely moves
-    return Cell(left, boxed, tuple(p for p in pieces if p))
-
-
-def _between_rules(band: Image.Image, middle: int, text_height: int) -> tuple[int, int] | None:
-    """Rows of ``band`` between the ruling lines just above and just below the row's text.
-
-    ``band`` is kept narrow (400 px) so a rule that is not quite level still fills its rows."""
-    rules = _runs(_profile(band, rows=True), 0.5)
-    above = [end for start, end in rules if end < middle - text_height // 2]
-    below = [start for start, end in rules if start > middle + text_height // 2]
-    if not above or not below:
-        return None
-    return above[-1] + 3, below[0] - 2
-
-
-def _piece(box: Image.Image) -> Image.Image | None:
-    """The box's digit without its ruling lines and specks, or None for an empty box."""
-    box = box.copy()
-    draw = ImageDraw.Draw(box)
-    for start, end in _runs(_profile(box, rows=True), 0.8):
-        draw.rectangle((0, start - 1, box.width, end + 1), fill=0)
-    box = box.filter(ImageFilter.MedianFilter(3))
-    columns = _blob(_profile(box, rows=False))
-    if columns is None:
-        return None
-    box = box.crop((columns[0], 0, columns[1] + 1, box.height))
-    rows = _blob(_profile(box, rows=True))
-    if rows is None or rows[1] - rows[0] < 0.2 * box.height:
-        return None  # a speck or a dash, not a digit
-    digit = ImageOps.invert(box.crop((0, rows[0], box.width, rows[1] + 1)))
-    digit = digit.filter(ImageFilter.MinFilter(3))  # thin pen strokes read as other digits
-    width = max(1, round(digit.width * DIGIT_PX / digit.height))
-    return digit.resize((width, DIGIT_PX), Image.Resampling.LANCZOS)
-
-
-def _profile(image: Image.Image, *, rows: bool) -> list[float]:
-    """Share of ink per pixel row (or column), by averaging in C."""
-    size = (1, image.height) if rows else (image.width, 1)
-    return [v / 255 for v in image.resize(size, Image.Resampling.BOX).tobytes()]
-
-
-def _runs(values: list[float], threshold: float, gap: int = 0) -> list[tuple[int, int]]:
-    """(first, last) index of each run at or above threshold; runs ``gap`` apart are joined."""
-    runs: list[list[int]] = []
-    for i, value in enumerate(values):
-        if value >= threshold:
-            if runs and i - runs[-1][1] <= gap + 1:
-                runs[-1][1] = i
-            else:
-                runs.append([i, i])
-    return [(a, b) for a, b in runs]
-
-
-def _blob(values: list[float]) -> tuple[int, int] | None:
-    """The run of inked positions holding the most ink: the digit, not a stray speck."""
-    runs = _runs(values, 0.01, gap=max(4, len(values) // 10))
-    return max(runs, key=lambda r: sum(values[r[0] : r[1] + 1]), default=None)
+ALONE = 0.6  # a group the strip reads less surely than this is read again digit by digit
+GAPPED = 0.3  # confidence of a number with an empty box between written ones
+DIGITS_ONLY = {"tessedit_char_whitelist": "0123456789"}
 
 
 def compose(rows: list[tuple[Image.Image, ...]]) -> tuple[Image.Image, list[tuple[int, int]]]:
@@ -181,9 +46,6 @@ def compose(rows: list[tuple[Image.Image, ...]]) -> tuple[Image.Image, list[tupl
         bands.append((y - height // 2, y + height + height // 2))
         y += 2 * height
     return strip, bands
-
-
-DIGITS_ONLY = {"tessedit_char_whitelist": "0123456789"}
 
 
 def ocr_digits(strip: Image.Image, dpi: int) -> list[Word]:
@@ -206,13 +68,93 @@ def ocr_digits(strip: Image.Image, dpi: int) -> list[Word]:
     return parse_words(TSV_HEADER + tsv)
 
 
-def reading(words: list[Word], band: tuple[int, int], boxes: int) -> tuple[int | None, float]:
-    """(count, confidence) of one strip line; a digit count unlike the inked boxes is doubtful."""
+def read_groups(groups: Sequence[BoxGroup], dpi: int, printed: Sequence = ()):
+    """(count, confidence, digits as read) of each box group, then of each ``printed``
+    number (an image of it, as the page OCR found it), all by one strip OCR call: the
+    printed ones are read again so that a digit the page OCR misread ("7" as "1") shows."""
+    lines = [(g.inked, len(g.inked), g.gapped) for g in groups]
+    lines += [((piece,), 0, False) if piece is not None else ((), 0, False) for piece in printed]
+    out: list[tuple[int | None, float, str]] = [(None, 0.0, "")] * len(lines)
+    inked = [(i, line) for i, line in enumerate(lines) if line[0]]
+    if not inked:
+        return out
+    strip, bands = compose([line[0] for _, line in inked])
+    words = ocr_digits(strip, dpi)
+    for (i, (pieces, boxes, gapped)), band in zip(inked, bands, strict=True):
+        out[i] = reading(words, band, boxes, gapped)
+        if boxes and (out[i][0] is None or out[i][1] < ALONE):
+            alone = _read_alone(pieces, dpi)
+            if alone is not None and alone[1] > out[i][1]:
+                confidence = min(alone[1], GAPPED) if gapped else alone[1]
+                out[i] = (alone[0], confidence, alone[2])
+    return out
+
+
+def printed_piece(image: Image.Image, box: tuple[int, int, int, int]) -> Image.Image | None:
+    """A printed number as the strip OCR wants it: its ink, black on white, DIGIT_PX tall."""
+    left, top, right, bottom = box
+    crop = image.crop((left - 3, top - 3, right + 3, bottom + 3))
+    ink = crop.point([255 if v < INK else 0 for v in range(256)])
+    area = ink.getbbox()
+    if area is None or area[3] - area[1] < 4:
+        return None
+    digit = ImageOps.invert(ink.crop(area))
+    width = max(1, round(digit.width * DIGIT_PX / digit.height))
+    return digit.resize((width, DIGIT_PX), Image.Resampling.LANCZOS)
+
+
+def _read_alone(pieces: tuple[Image.Image, ...], dpi: int) -> tuple[int, float, str] | None:
+    """Each digit read on its own: the strip's line finder drops a lone narrow "1" as a
+    speck, and reads some pairs unsurely. Tesseract's single-word mode reads a lone "1"
+    (its single-character mode does not), the single-character mode some digits better; the
+    surer of the two is kept. Used only for the groups the strip left unread or unsure (a
+    few a page at most, ~3 ms each)."""
+    digits, confidence = [], 1.0
+    for piece in pieces:
+        framed = Image.new("L", (piece.width + 24, piece.height + 24), 255)
+        framed.paste(piece, (12, 12))
+        best = ("", 0.0)
+        for psm in (tesserocr.PSM.SINGLE_WORD, tesserocr.PSM.SINGLE_CHAR):
+            found = _one(framed, psm, dpi)
+            if found[1] > best[1]:
+                best = found
+            if best[1] >= 0.8:
+                break
+        if not best[0]:
+            return None
+        digits.append(best[0])
+        confidence = min(confidence, best[1])
+    text = "".join(digits)
+    return int(text), confidence, text
+
+
+def _one(image: Image.Image, psm: int, dpi: int) -> tuple[str, float]:
+    """(digit, confidence) of one framed piece in ``psm``; ("", 0) if not one digit."""
+    try:
+        with kept_engine(DIGIT_LANG, psm, **DIGITS_ONLY) as engine:
+            engine.SetImage(image)
+            engine.SetSourceResolution(dpi)
+            engine.Recognize()
+            words = parse_words(TSV_HEADER + engine.GetTSVText(0))
+    except RuntimeError:
+        log.warning("digit OCR could not run", exc_info=True)
+        return "", 0.0
+    text = "".join(w.text for w in words)
+    if len(text) != 1 or not text.isdigit():
+        return "", 0.0
+    return text, max(0.0, words[0].conf) / 100
+
+
+def reading(words: list[Word], band: tuple[int, int], boxes: int, gapped: bool = False):
+    """(count, confidence, text) of one strip line; a digit count unlike the inked boxes, or
+    an empty box between written ones, is doubtful."""
     found = sorted((w for w in words if band[0] <= w.center_y < band[1]), key=lambda w: w.left)
     text = "".join(w.text for w in found)
     if not text.isdigit():
-        return None, 0.0
+        return None, 0.0, text
     confidence = min(max(0.0, w.conf) for w in found) / 100
     if boxes and len(text) != boxes:
         confidence = min(confidence, MISCOUNTED)
-    return int(text), confidence
+    if gapped:
+        confidence = min(confidence, GAPPED)
+    return int(text), confidence, text

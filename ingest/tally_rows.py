@@ -1,29 +1,30 @@
-"""Tally rows in Tesseract's word table: the candidate lines and the printed totals labels.
+"""Words of Tesseract's word table, gathered into the visual rows of a form's tables.
 
-psm 4 keeps a table row on one text line, so a row is a line; labels are matched fuzzily
-(letters only, difflib) because OCR noise in the labels is common.
+Tesseract's own lines are not trusted to be table rows: with a ruled table, boxes or a column
+of words, psm 4 splits one row into two lines (the label, then its count a few pixels lower)
+or runs two rows together. A row here is every word whose centre, measured square to the
+page's slant, lies on the same height; the slant comes from the words Tesseract did put on
+one line. Each word is typed once (``Token``): a number in digits, a number word, text, or
+the specks and box lines the OCR reads as "|", "[Z]" or "lO]".
 """
 
 from __future__ import annotations
 
 import csv
-import itertools
+import math
 import re
 from dataclasses import dataclass
-from difflib import SequenceMatcher
+from functools import cached_property
 from pathlib import Path
 
-LABELS = {  # printed labels of the totals rows (formgen's and the 2024 forms' wording)
-    "valid": ("JUMLAH SELURUH SUARA SAH",),
-    "invalid": ("JUMLAH SUARA TIDAK SAH", "JUMLAH SELURUH SUARA TIDAK SAH"),
-    "ballots_used": (
-        "JUMLAH SUARA SAH DAN TIDAK SAH",
-        "JUMLAH SELURUH SUARA SAH DAN SUARA TIDAK SAH",
-    ),
-}
-MATCH = 0.75  # difflib ratio (letters only) at which a line is taken to be that label
-_NOT_LETTERS = re.compile(r"[^A-Z]")
-_HEADINGS = {"JUMLAH", "PEROLEHAN", "NAMA", "URUT"}
+from ingest import terbilang
+
+MAX_SLANT = math.tan(math.radians(5))
+ROW_GAP = 0.45  # words whose levelled centres are closer than this many word heights share a row
+_EDGES = "[](){}|.,:;'\"`_~-=*#"
+# A count as the OCR prints it: digits, a few letters it takes for digits, thousands dots.
+_DIGITS = re.compile(r"^[0-9OoIlSZB]{1,5}$|^[0-9]{1,3}[.,][0-9]{3}$")
+_AS_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "S": "5", "Z": "2", "B": "8"})
 
 
 @dataclass(frozen=True)
@@ -37,55 +38,35 @@ class Word:
     line_key: tuple
 
     @property
+    def right(self) -> int:
+        return self.left + self.width
+
+    @property
+    def bottom(self) -> int:
+        return self.top + self.height
+
+    @property
+    def center_x(self) -> float:
+        return self.left + self.width / 2
+
+    @property
     def center_y(self) -> float:
         return self.top + self.height / 2
 
 
 @dataclass(frozen=True)
-class Line:
-    words: tuple[Word, ...]  # left to right
+class Token:
+    """A word and what it is: "num" (a count in digits), "word" (a number word), "text",
+    or "junk" (specks, ruling lines and box edges read as characters)."""
+
+    word: Word
+    kind: str
+    value: int | None = None  # for "num"
+    clean: bool = True  # for "num": digits only, no letter taken for a digit
 
     @property
-    def center_y(self) -> float:
-        return sorted(w.center_y for w in self.words)[len(self.words) // 2]
-
-    @property
-    def height(self) -> int:
-        return sorted(w.height for w in self.words)[len(self.words) // 2]
-
-    @property
-    def label_words(self) -> tuple[Word, ...]:
-        """From the first word of 3+ letters to a wide gap: what the OCR made of ruling lines
-        and boxes ("|", "Il", "Tol2I2") sits far right of the label, in the count cell."""
-        named = [i for i, w in enumerate(self.words) if len(re.findall("[A-Za-z]", w.text)) > 2]
-        if not named:
-            return ()
-        words = [self.words[named[0]]]
-        for word in self.words[named[0] + 1 :]:
-            if word.left - (words[-1].left + words[-1].width) > 2.5 * self.height:
-                break
-            words.append(word)
-        while not re.search("[A-Za-z]", words[-1].text):
-            words.pop()
-        return tuple(words)
-
-    @property
-    def label(self) -> str:
-        return " ".join(w.text for w in self.label_words)
-
-    @property
-    def label_right(self) -> int:
-        words = self.label_words or self.words
-        return max(w.left + w.width for w in words)
-
-    def number_after(self, x: int) -> tuple[int, float] | None:
-        """(count, confidence) when one all-digit word, and nothing else but ruling lines read
-        as "|", follows x."""
-        after = [w for w in self.words if w.left >= x - 5 and w.left > self.label_right]
-        after = [w for w in after if any(ch.isalnum() for ch in w.text)]
-        if len(after) == 1 and after[0].text.isdigit():
-            return int(after[0].text), max(0.0, after[0].conf) / 100
-        return None
+    def x(self) -> float:
+        return self.word.center_x
 
 
 def parse_words(tsv: str) -> list[Word]:
@@ -97,64 +78,109 @@ def parse_words(tsv: str) -> list[Word]:
     ]
 
 
-def read_lines(tsv_path: Path) -> list[Line]:
-    """Tesseract's text lines, top to bottom (psm 4 keeps a table row on one line)."""
-    words = parse_words(Path(tsv_path).read_text(encoding="utf-8"))
-    groups = itertools.groupby(
-        sorted(words, key=lambda w: (w.line_key, w.left)), lambda w: w.line_key
-    )
-    return sorted((Line(tuple(group)) for _, group in groups), key=lambda line: line.center_y)
+def read_words(tsv_path: Path) -> list[Word]:
+    return parse_words(Path(tsv_path).read_text(encoding="utf-8"))
 
 
-def locate_rows(lines: list[Line]) -> list[tuple[str, Line]]:
-    """(role, line) pairs: candidate rows ("row") top to bottom, then the totals found."""
-    found = _totals(lines)
-    if len(found) < 2:  # one "jumlah suara sah" may be running text; a table has two or more
-        return []
-    first = min(found.values())
-    header = _header(lines[:first])
-    rows = [line for line in lines[header + 1 : first] if header >= 0 and _is_row(line)]
-    totals = sorted(found.items(), key=lambda item: item[1])
-    return [("row", line) for line in rows] + [(role, lines[i]) for role, i in totals]
+def classify(word: Word) -> Token:
+    if word.text.startswith("(") and word.text.endswith(")"):
+        return Token(word, "junk")  # "(1+2+3)", a column's "(4)": never a count
+    core = word.text.strip(_EDGES)
+    if core and _DIGITS.match(core) and any(ch.isdigit() for ch in core):
+        digits = core.replace(".", "").replace(",", "")
+        value = int(digits.translate(_AS_DIGIT))
+        return Token(word, "num", value, digits.isdigit())
+    letters = sum(ch.isalpha() for ch in core)
+    abbreviation = re.search(r"[A-Za-z]\.[A-Za-z]", core)  # "S.E.", "M.Si." in a name
+    if letters >= 2 and not abbreviation and terbilang.is_number_word(core):
+        return Token(word, "word")
+    if letters >= 2 or (letters == 1 and len(core) <= 2 and word.conf >= 50):
+        return Token(word, "text")
+    return Token(word, "junk")
 
 
-def _letters(text: str) -> str:
-    return _NOT_LETTERS.sub("", text.upper())
-
-
-def _totals(lines: list[Line]) -> dict[str, int]:
-    """Each totals label to its best-matching line, one line per label, best matches first."""
-    scored = []
-    for i, line in enumerate(lines):
-        letters = _letters(line.label)
-        for role, variants in LABELS.items():
-            score = max(_similarity(letters, _letters(v)) for v in variants)
-            if score >= MATCH:
-                scored.append((score, role, i))
-    found: dict[str, int] = {}
-    for _, role, i in sorted(scored, reverse=True):
-        if role not in found and i not in found.values():
-            found[role] = i
-    return found
-
-
-def _similarity(a: str, b: str) -> float:
-    """difflib's ratio, skipping the full comparison where its cheap upper bounds fall short."""
-    matcher = SequenceMatcher(None, a, b)
-    if matcher.real_quick_ratio() < MATCH or matcher.quick_ratio() < MATCH:
+def slant(words: list[Word]) -> float:
+    """dy/dx of the text: the median slope of Tesseract's lines, over words of the line's
+    usual height (a speck touching a word makes its box taller)."""
+    lines: dict[tuple, list[Word]] = {}
+    for word in words:
+        lines.setdefault(word.line_key, []).append(word)
+    slopes = []
+    for line in lines.values():
+        usual = sorted(w.height for w in line)[len(line) // 2]
+        line = [w for w in line if abs(w.height - usual) <= 0.2 * usual]
+        xs = [w.center_x for w in line]
+        if len(line) < 2 or max(xs) - min(xs) < 300:
+            continue
+        mx, my = sum(xs) / len(xs), sum(w.bottom for w in line) / len(line)
+        sxy = sum((x - mx) * (w.bottom - my) for x, w in zip(xs, line, strict=True))
+        slopes.append(sxy / sum((x - mx) ** 2 for x in xs))
+    if not slopes:
         return 0.0
-    return matcher.ratio()
+    return max(-MAX_SLANT, min(MAX_SLANT, sorted(slopes)[len(slopes) // 2]))
 
 
-def _header(lines: list[Line]) -> int:
-    """Index of the candidate table's column header ("NO. URUT | NAMA ... | PEROLEHAN")."""
-    for i in range(len(lines) - 1, -1, -1):
-        if {_letters(w.text) for w in lines[i].words} & {"NAMA", "URUT"}:
-            return i
-    return -1
+@dataclass(frozen=True)
+class Row:
+    """Words on one height of the page, left to right, typed."""
+
+    tokens: tuple[Token, ...]
+    level_y: float  # centre height measured square to the slant (page y at x = 0)
+    height: float  # the usual word height
+
+    @cached_property
+    def words(self) -> tuple[Word, ...]:
+        return tuple(t.word for t in self.tokens)
+
+    @property
+    def top(self) -> int:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> int:
+        return max(w.bottom for w in self.words)
+
+    def y_at(self, x: float, slope: float) -> float:
+        """Page y of the row's centre line at page x."""
+        return self.level_y + slope * x
+
+    def of(self, *kinds: str) -> list[Token]:
+        return [t for t in self.tokens if t.kind in kinds]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
 
 
-def _is_row(line: Line) -> bool:
-    """A table row carries a name; headings ("II. JUMLAH SUARA", a header's "PEROLEHAN SUARA"
-    that the OCR put on a line of its own) do not."""
-    return bool(line.label) and not {_letters(w.text) for w in line.words} & _HEADINGS
+def _text_height(words: list[Word]) -> float:
+    """The usual height of the row's printed words: words of three letters or more read
+    surely (a dash or a stray "1" is not as tall as the text, and what the OCR makes of
+    handwriting in boxes is taller), else of three characters or more."""
+    printed = [w.height for w in words if sum(ch.isalpha() for ch in w.text) >= 3 and w.conf >= 60]
+    full = [w.height for w in words if sum(ch.isalnum() for ch in w.text) >= 3]
+    heights = sorted(printed or full or [w.height for w in words])
+    return heights[len(heights) // 2]
+
+
+def rows_of(words: list[Word], slope: float) -> list[Row]:
+    """The page's words as rows, top to bottom."""
+    if not words:
+        return []
+    usual = sorted(w.height for w in words)[len(words) // 2]
+    placed = sorted(words, key=lambda w: w.center_y - slope * w.center_x)
+    rows: list[list[Word]] = [[placed[0]]]
+    for word in placed[1:]:
+        level = word.center_y - slope * word.center_x
+        current = rows[-1]
+        middle = sorted(w.center_y - slope * w.center_x for w in current)[len(current) // 2]
+        if level - middle <= ROW_GAP * usual:
+            current.append(word)
+        else:
+            rows.append([word])
+    out = []
+    for group in rows:
+        group.sort(key=lambda w: w.left)
+        levels = sorted(w.center_y - slope * w.center_x for w in group)
+        height = _text_height(group)
+        out.append(Row(tuple(classify(w) for w in group), levels[len(levels) // 2], height))
+    return out

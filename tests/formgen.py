@@ -34,6 +34,9 @@ ELECTION_TITLES = {
     "DPD": "ANGGOTA DEWAN PERWAKILAN DAERAH",
     "DPRD PROV": "ANGGOTA DPRD PROVINSI",
     "DPRD KAB/KOTA": "ANGGOTA DPRD KABUPATEN/KOTA",
+    "PILGUB": "GUBERNUR DAN WAKIL GUBERNUR",
+    "PILBUP": "BUPATI DAN WAKIL BUPATI",
+    "PILWALKOT": "WALIKOTA DAN WAKIL WALIKOTA",
 }
 # Fictional names: the forms must look real to OCR, not name real people.
 CANDIDATES = [
@@ -49,6 +52,46 @@ HAND_FACES = (
     "DejaVuSans-ExtraLight.ttf", "DejaVuSerif-Italic.ttf", "DejaVuSerifCondensed.ttf",
 )  # fmt: skip
 BOX_W, BOX_H, BOXED_ROW = 96, 104, 130  # per-digit box and the taller row that holds it
+
+
+_UNITS = ("", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan")
+
+
+def spell(number: int) -> str:
+    """A count in Indonesian words, as a TERBILANG column prints it: 84 is "delapan puluh
+    empat", 1984 "seribu sembilan ratus delapan puluh empat". Written apart from the reader's
+    parser (ingest/terbilang.py) so that tests can check one against the other."""
+    if not 0 <= number < 1_000_000:
+        raise ValueError(f"{number} is out of range")
+    if number == 0:
+        return "nol"
+    thousands, rest = divmod(number, 1000)
+    words = []
+    if thousands:
+        words.append("seribu" if thousands == 1 else f"{_below_thousand(thousands)} ribu")
+    if rest:
+        words.append(_below_thousand(rest))
+    return " ".join(words)
+
+
+def _below_thousand(number: int) -> str:
+    hundreds, rest = divmod(number, 100)
+    tens, units = divmod(rest, 10)
+    words = []
+    if hundreds:
+        words.append("seratus" if hundreds == 1 else f"{_UNITS[hundreds]} ratus")
+    if rest == 10:
+        words.append("sepuluh")
+    elif rest == 11:
+        words.append("sebelas")
+    elif tens == 1:
+        words.append(f"{_UNITS[units]} belas")
+    else:
+        if tens:
+            words.append(f"{_UNITS[tens]} puluh")
+        if units:
+            words.append(_UNITS[units])
+    return " ".join(words)
 
 
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
@@ -153,10 +196,13 @@ def _boxes(image: Image.Image, origin: tuple[int, int], value: int, fields: dict
             _write(image, digit, (x + i * BOX_W + BOX_W // 2, y + BOX_H // 2), hand, rng)
 
 
-def _write(image: Image.Image, digit: str, center: tuple[int, int], hand: float, rng) -> None:
-    """One digit as a pen might write it, darkened onto the page so box lines stay visible."""
+def _write(
+    image: Image.Image, digit: str, center: tuple[int, int], hand: float, rng, box_h: int = BOX_H
+) -> None:
+    """One digit as a pen might write it, darkened onto the page so box lines stay visible;
+    sized to the box (``box_h`` tall) as a writer fills it."""
     face = rng.choice(HAND_FACES) if hand else HAND_FACES[0]
-    size = round(80 * (1 + rng.uniform(-0.15, 0.12) * hand))
+    size = round(80 * box_h / BOX_H * (1 + rng.uniform(-0.15, 0.12) * hand))
     stroke = rng.choice((0, 0, 1, 2)) if hand else 0
     ink = rng.randrange(0, 80) if hand else 0
     tile = Image.new("L", (160, 160), 255)
@@ -169,7 +215,9 @@ def _write(image: Image.Image, digit: str, center: tuple[int, int], hand: float,
         affine = (1, shear, -shear * 80, 0, 1, 0)
         tile = tile.transform(tile.size, Image.Transform.AFFINE, affine, fillcolor=255)
         tile = tile.rotate(rng.uniform(-10, 10) * hand, Image.Resampling.BILINEAR, fillcolor=255)
-    dx, dy = (round(rng.uniform(-0.1, 0.1) * hand * side) for side in (BOX_W, BOX_H))
+    dx, dy = (
+        round(rng.uniform(-0.1, 0.1) * hand * side * box_h / BOX_H) for side in (BOX_W, BOX_H)
+    )
     box = (center[0] - 80 + dx, center[1] - 80 + dy, center[0] + 80 + dx, center[1] + 80 + dy)
     image.paste(ImageChops.darker(image.crop(box), tile), box)
 

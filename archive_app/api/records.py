@@ -3,6 +3,8 @@ clients have always used)."""
 
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, abort, jsonify, request, send_file
 
 from archive_app import audit
@@ -14,7 +16,7 @@ from archive_app.http.audit_reads import note_view
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.intake import uploads
 from archive_app.recordkeeping import retention
-from archive_app.records import downloads
+from archive_app.records import crops, downloads
 from ingest.models import RejectedFile
 from vocabulary.numbers import NumberError, bounded
 
@@ -119,3 +121,25 @@ def retry(record_id: str):
             error="Only failed records that no hold or open list freezes can be retried."
         ), 409
     return jsonify(id=record_id, status="queued"), 202
+
+
+@bp.get("/documents/<record_id>/pages/<int:number>/crop")
+@requires(Permission.READ)
+def page_crop(record_id: str, number: int):
+    """The place on a page a number was read from: ``box=left,top,right,bottom`` as shares
+    of the page (0-1), as every number in a record's ``tally`` gives it."""
+    record = _record_or_404(record_id)
+    try:
+        box = crops.parse_box(request.args.get("box"))
+    except crops.BadBox as exc:
+        return jsonify(error=str(exc)), 400
+    file = downloads.page_image(services(), record, number, "view")
+    if file is None:
+        abort(404)
+    with services().objects.open(file.key) as stream:
+        view = stream.read()  # a view is small (~200 kB); Pillow wants to seek
+    try:
+        data = crops.crop(io.BytesIO(view), box)
+    except OSError:  # the stored view could not be decoded
+        return jsonify(error="The page image of this record could not be read."), 404
+    return send_file(io.BytesIO(data), mimetype="image/jpeg")

@@ -8,6 +8,8 @@ from flask import url_for
 
 from archive_app.domain.entities import DispositionList, Hold, Page, Record
 from archive_app.domain.retention import Retention
+from ingest.models import Issue
+from ingest.tally_issues import describe
 from vocabulary.places import format_tps
 
 
@@ -90,13 +92,74 @@ def readings_json(record: Record, readings: dict) -> dict:
         },
         "review": bool(readings.get("review")),
         "review_reasons": readings.get("reasons") or [],
-        "tally": None if tally is None else {
-            "rows": tally["rows"], "valid": tally["valid"], "invalid": tally["invalid"],
-            "ballots_used": tally["ballots_used"], "consistent": tally["consistent"],
-            "confidences": tally.get("confidences", {}), "problems": tally.get("problems", []),
-        },
+        "tally": None if tally is None else tally_json(record, tally),
         "flags": list(record.flags),
-    }  # fmt: skip
+    }
+
+
+def tally_json(record: Record, tally: dict) -> dict:
+    """The vote counts as read, with their checks. ``rows``, ``valid``, ``invalid``,
+    ``ballots_used``, ``consistent``, ``confidences`` and ``problems`` keep their shape;
+    each number (in ``rows``, ``totals``, ``voters``, ``sheets`` and the flat ``numbers``)
+    also says how far it can be trusted (``status``), gives both readings (``digits`` and
+    ``words``) and links to a crop of the page where each was read (``crop``)."""
+    numbers = [_number(record, n) for n in tally.get("numbers", [])]
+    by_key = {n["key"]: n for n in numbers}
+    rows = []
+    for row in tally["rows"]:
+        number = by_key.get(row.get("key"), {})
+        rows.append({**row, **{k: number[k] for k in _PLACE if k in number}})
+    voters: dict = {}
+    for n in numbers:
+        if n["kind"] in ("voters", "users", "disabled"):
+            voters.setdefault(n["kind"], {}).setdefault(n["role"], {})[n["column"]] = n
+    return {
+        "rows": rows,
+        "valid": tally["valid"],
+        "invalid": tally["invalid"],
+        "ballots_used": tally["ballots_used"],
+        "consistent": tally["consistent"],
+        "confidences": tally.get("confidences", {}),
+        "problems": tally.get("problems", []),
+        "review": tally.get("review"),
+        "totals": {k: by_key.get(k) for k in ("valid", "invalid", "ballots_used")},
+        "voters": voters,
+        "sheets": {n["role"]: n for n in numbers if n["kind"] == "sheets"},
+        "numbers": numbers,
+        "checks": tally.get("checks", []),
+        "issues": [_issue(i) for i in tally.get("issues", [])],
+    }
+
+
+_PLACE = ("status", "page", "box", "crop", "digits", "words")
+
+
+def _number(record: Record, n: dict) -> dict:
+    out = {**n, "crop": _crop(record, n.get("page"), n.get("box"))}
+    for name in ("digits", "words"):
+        if n.get(name):
+            out[name] = {**n[name], "crop": _crop(record, n.get("page"), n[name].get("box"))}
+    return out
+
+
+def _crop(record: Record, page: int | None, box) -> str | None:
+    if not page or not box:
+        return None
+    shares = ",".join(f"{v:.4f}" for v in box)
+    return url_for("api.records.page_crop", record_id=record.id, number=page, box=shares)
+
+
+def _issue(issue: dict) -> dict:
+    """An issue with its sentences made now from its code and parameters (Indonesian for
+    people, English as before)."""
+    found = Issue(issue["code"], issue.get("params", {}), tuple(issue.get("numbers", ())))
+    return {
+        "code": found.code,
+        "params": found.params,
+        "numbers": list(found.numbers),
+        "message": describe(found, "id"),
+        "message_en": describe(found, "en"),
+    }
 
 
 def retention_json(r: Retention) -> dict:

@@ -8,13 +8,15 @@ Rules, per required metadata field ("sure" = confidence at least extract.REVIEW_
 - not typed, read but unsure          → filled in, and the record goes to review;
 - neither typed nor read              → left empty, and the record goes to review.
 Vote counts are stored as read, with the arithmetic checks; an inconsistent or unsure tally
-is flagged for auditors and never "corrected". A result form (C.Hasil) on which no vote table
-could be read at all is flagged too: the auditor should know its numbers were not checked.
+is flagged for auditors and never "corrected". The pages of a form are checked together (its
+voter data may be on one page, a party table may run over two). A tally with any number
+unread, unsure or disputed, or whose checks fail or cannot be made, sends the record to
+review with the reasons. A result form (C.Hasil) on which no vote table could be read at all
+is flagged too: the auditor should know its numbers were not checked.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from functools import partial
 
 from archive_app.domain.entities import PageReadings, Record
@@ -22,7 +24,8 @@ from archive_app.domain.metadata import REQUIRED_FIELDS, MetadataError, validate
 from ingest import extract, tally
 from ingest.codes import parse_codes, read_codes
 from ingest.header import parse_header
-from ingest.models import ProcessedDocument, Tally
+from ingest.models import Issue, ProcessedDocument, Reading, Tally, TallyRow
+from ingest.tally_issues import describe
 from vocabulary.text import same
 
 TALLY_FORMS = ("C.HASIL", "C.HASIL.SALINAN")  # result forms at the TPS carry a vote table
@@ -31,6 +34,7 @@ TALLY_FORMS = ("C.HASIL", "C.HASIL.SALINAN")  # result forms at the TPS carry a 
 # extract_bench.py: "Seberang Ulu" for "Seberang Ulu I") scored 0.65-0.69, so they still
 # reach a person; what scores lower is a guess from a smudged or missing header.
 NOISE = 0.5
+TALLY_REASONS = 8  # review reasons listed from a tally; the rest are counted
 
 
 def page_readers(services) -> dict:
@@ -73,13 +77,9 @@ def reconcile(services, record: Record, given: dict, result: ProcessedDocument) 
         if reading.confidence < extract.REVIEW_THRESHOLD:
             reasons.append(f"{name}: read {reading.value!r} with low confidence")
     metadata = _valid(values, vocabulary, reasons, record)
-    found = _tally(result) if metadata.form_type in TALLY_FORMS or not metadata.form_type else None
-    if (
-        found is None
-        and metadata.form_type in TALLY_FORMS
-        and "tally" in _enabled(services.settings)
-    ):
-        found = tally.assemble([], [], services.settings.max_tps_voters)  # nothing read: flagged
+    found = _settled_tally(services, metadata.form_type, result)
+    if found is not None and tally.needs_review(found):
+        reasons += _tally_reasons(found)
     return PageReadings(
         metadata=metadata,
         extracted={
@@ -124,17 +124,112 @@ def _valid(values: dict, vocabulary, reasons: list, record: Record):
         return validate_metadata(raw, vocabulary, partial=True)
 
 
-def _tally(result: ProcessedDocument) -> Tally | None:
-    """The tally of the page where the most numbers were read (the totals' page)."""
-    found = [t for p in result.pages if isinstance(t := p.readings.get("tally"), Tally)]
-    if not found:
+def _settled_tally(services, form_type: str, result: ProcessedDocument) -> Tally | None:
+    """The form's tally; on a result form where no vote table was read (and the tally reader
+    ran), an empty one that says so."""
+    if form_type and form_type not in TALLY_FORMS:
         return None
-    return max(found, key=lambda t: sum(r.votes is not None for r in t.rows)
-               + sum(v is not None for v in (t.valid, t.invalid, t.ballots_used)))  # fmt: skip
+    found = _tally(result, services.settings.max_tps_voters)
+    if found is None and form_type in TALLY_FORMS and "tally" in _enabled(services.settings):
+        return tally.no_table()
+    return found
+
+
+def _tally(result: ProcessedDocument, max_voters: int) -> Tally | None:
+    """The form's tally: its pages' tables checked together."""
+    found = [p.readings.get("tally") for p in result.pages]
+    found = [t for t in found if isinstance(t, Tally)]
+    return tally.combine(found, max_voters=max_voters) if found else None
+
+
+def _tally_reasons(t: Tally) -> list[str]:
+    """Why the tally sends the record to review, as review reasons (English, like the
+    others); the Indonesian sentences are on the tally's issues."""
+    sentences = [f"tally: {describe(i, 'en')}" for i in t.issues]
+    if t.consistent is None and not any(i.code == "no_table" for i in t.issues):
+        sentences.insert(0, "tally: the arithmetic could not be checked on the numbers read")
+    if len(sentences) > TALLY_REASONS:
+        more = len(sentences) - TALLY_REASONS + 1
+        sentences = sentences[: TALLY_REASONS - 1] + [f"tally: and {more} more problems"]
+    return sentences or ["tally: a number could not be confirmed"]
 
 
 def _tally_json(t: Tally) -> dict:
-    data = asdict(t)
-    data["rows"] = [asdict(r) for r in t.rows]
-    data["problems"] = list(t.problems)
-    return data
+    """The tally as stored: the main figures as they always were (rows, valid, invalid,
+    ballots_used, confidences, consistent, problems), then every number with both readings
+    and where it stands on its page, the checks, and the issues as code and parameters with
+    their sentences."""
+    return {
+        "rows": [_row_json(r) for r in t.rows],
+        "valid": t.valid,
+        "invalid": t.invalid,
+        "ballots_used": t.ballots_used,
+        "confidences": {k: round(v, 3) for k, v in t.confidences.items()},
+        "consistent": t.consistent,
+        "problems": list(t.problems),
+        "numbers": [_number_json(n) for n in t.numbers],
+        "checks": [
+            {
+                "code": c.code,
+                "holds": c.holds,
+                "sure": c.sure,
+                "numbers": list(c.numbers),
+                "params": c.params,
+            }
+            for c in t.checks
+        ],
+        "issues": [issue_json(i) for i in t.issues],
+        "review": tally.needs_review(t),
+    }
+
+
+def issue_json(issue: Issue) -> dict:
+    return {
+        "code": issue.code,
+        "params": issue.params,
+        "numbers": list(issue.numbers),
+        "message": describe(issue, "id"),
+        "message_en": describe(issue, "en"),
+    }
+
+
+def _row_json(r: TallyRow) -> dict:
+    return {
+        "label": r.label,
+        "votes": r.votes,
+        "confidence": round(r.confidence, 3),
+        "kind": r.kind,
+        "party": r.party,
+        "status": r.status,
+        "key": r.key,
+    }
+
+
+def _number_json(n: TallyRow) -> dict:
+    return {
+        "key": n.key,
+        "kind": n.kind,
+        "role": n.role,
+        "column": n.column,
+        "label": n.label,
+        "party": n.party,
+        "votes": n.votes,
+        "confidence": round(n.confidence, 3),
+        "status": n.status,
+        "page": n.page,
+        "box": list(n.box) if n.box else None,
+        "digits": _reading_json(n.digits),
+        "words": _reading_json(n.words),
+    }
+
+
+def _reading_json(r: Reading | None) -> dict | None:
+    if r is None:
+        return None
+    return {
+        "value": r.value,
+        "confidence": round(r.confidence, 3),
+        "text": r.text,
+        "box": list(r.box) if r.box else None,
+        "source": r.source,
+    }

@@ -1,5 +1,7 @@
 """Vote counts of a region as CSV, for auditors: one line per number read, with its
-confidence and the form's checks, exactly as read (never corrected)."""
+confidence, how far it is trusted (``status``) and the form's checks, exactly as read (never
+corrected). After the candidate rows and the totals come the voter data and ballot sheets
+(lines named by their key, e.g. ``USERS.TOTAL.JML``)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from collections.abc import Iterator
 from archive_app.domain import spreadsheet
 
 COLUMNS = ("document_id", "election", "form_type", "year", "province", "regency", "district",
-           "village", "tps", "line", "votes", "confidence", "consistent", "flags")  # fmt: skip
+           "village", "tps", "line", "votes", "confidence", "consistent", "flags",
+           "status")  # fmt: skip
 FILTERS = ("election", "form_type", "year", "province", "regency", "district", "village", "tps")
 
 
@@ -32,12 +35,19 @@ def csv_lines(services, filters: dict) -> Iterator[str]:
                 m.village, f"{m.tps:03d}"]  # fmt: skip
         tail = ["" if tally["consistent"] is None else str(tally["consistent"]).lower(),
                 " ".join(record.flags)]  # fmt: skip
+        numbers = {n["key"]: n for n in tally.get("numbers", [])}
         for row in tally["rows"]:
-            label = row["label"]
-            writer.writerow([*head, label, _n(row["votes"]), row["confidence"], *tail])
+            status = row.get("status", "")
+            writer.writerow([*head, row["label"], _n(row["votes"]), row["confidence"], *tail,
+                             status])  # fmt: skip
         for name in ("valid", "invalid", "ballots_used"):
             confidence = tally.get("confidences", {}).get(name, "")
-            writer.writerow([*head, name.upper(), _n(tally[name]), confidence, *tail])
+            status = numbers.get(name, {}).get("status", "")
+            writer.writerow([*head, name.upper(), _n(tally[name]), confidence, *tail, status])
+        for n in numbers.values():
+            if n["kind"] in ("voters", "users", "disabled", "sheets"):
+                line = [n["key"].upper(), _n(n["votes"]), n["confidence"]]
+                writer.writerow([*head, *line, *tail, n["status"]])
         yield flush()
 
 

@@ -4,6 +4,7 @@ them, so each rule is checked on its own."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,7 +16,8 @@ from archive_app.domain.metadata import validate_metadata
 from archive_app.domain.records import IndexState, Status
 from archive_app.records import reconcile
 from config.settings import load_settings
-from ingest.models import FieldReading, PageResult, ProcessedDocument
+from ingest.models import FieldReading, PageResult, ProcessedDocument, Reading, TallyRow
+from ingest.tally_checks import evaluate, status
 
 TYPED = {"election": "PPWP", "form_type": "C.HASIL", "year": "2024", "province": "Jawa Tengah",
          "regency": "Karanganyar", "district": "Jaten", "village": "Papahan",
@@ -28,15 +30,29 @@ def services(tmp_path_factory):
     return SimpleNamespace(settings=load_settings(env={"ARCHIVE_DATA_DIR": str(data)}))
 
 
-def settle(services, given: dict, header: dict[str, FieldReading]):
+def settle(services, given: dict, header: dict[str, FieldReading], pages=(None,)):
     vocabulary = services.settings.vocabulary
     now = datetime(2024, 2, 20)
     record = Record("d" * 32, "0" * 64, Status.PROCESSING, IndexState.PENDING,
                    validate_metadata(given, vocabulary, partial=True), "png", "f.png", 1, 1, 0,
                    None, "", 1, now, "test", now)  # fmt: skip
-    page = PageResult(1, "ocr", "", 90.0, 100, 0, 10, 10, Path("v"), Path("t"),
-                      readings={"codes": [], "header": header, "tally": None})  # fmt: skip
-    result = ProcessedDocument([page], Path("p.pdf"), Path("t.txt"))
+    results = [
+        PageResult(
+            n,
+            "ocr",
+            "",
+            90.0,
+            100,
+            0,
+            10,
+            10,
+            Path("v"),
+            Path("t"),
+            readings={"codes": [], "header": header if n == 1 else {}, "tally": found},
+        )
+        for n, found in enumerate(pages, 1)
+    ]
+    result = ProcessedDocument(results, Path("p.pdf"), Path("t.txt"))
     return reconcile.reconcile(services, record, given, result)
 
 
@@ -61,14 +77,51 @@ def test_a_field_left_empty_is_filled_from_a_sure_reading_and_reviewed_if_unsure
     settled = settle(services, given, {"village": FieldReading("Papahan", 0.95, "header"),
                                        "tps": FieldReading(7, 0.55, "header")})  # fmt: skip
     assert (settled.metadata.village, settled.metadata.tps) == ("Papahan", 7)
-    assert settled.review_reasons == ["tps: read 7 with low confidence"]
+    assert settled.review_reasons[0] == "tps: read 7 with low confidence"
 
 
 def test_a_result_form_without_any_vote_table_read_is_flagged_not_passed(services):
     settled = settle(services, TYPED, {})
     assert settled.tally["rows"] == [] and settled.tally_consistent is None
     assert settled.tally_low_confidence is True
-    assert "no candidate rows were found" in settled.tally["problems"]
+    assert settled.tally["problems"] == ["no vote table could be read on this result form"]
+    assert [i["code"] for i in settled.tally["issues"]] == ["no_table"]
+    assert settled.tally["issues"][0]["message"].startswith("tabel perolehan suara")
+    assert settled.review_reasons == ["tally: no vote table could be read on this result form"]
+
+
+def counted(key: str, kind: str, value: int, words: int | None = None, **extra) -> TallyRow:
+    digits = Reading(value, 0.95, str(value), (0.7, 0.3, 0.8, 0.32), "print")
+    said = None if words is None else Reading(words, 0.9, "kata", (0.8, 0.3, 0.9, 0.32), "words")
+    return TallyRow(key, None, 0.0, kind, "votes", "", "", "", "", 0, digits, said, **extra)
+
+
+def test_a_tally_whose_digits_and_words_disagree_sends_the_record_to_review(services):
+    page = evaluate(
+        [status(replace(counted("BUDI", "candidate", 84, words=94), key="row1", page=1))]
+    )
+    settled = settle(services, TYPED, {}, [page])
+    assert 'tally: row 1 (BUDI): the digits read 84, the words read 94 ("kata")' in (
+        settled.review_reasons
+    )
+    number = settled.tally["numbers"][0]
+    assert (number["status"], number["votes"]) == ("disputed", None)
+    assert number["digits"]["box"] == [0.7, 0.3, 0.8, 0.32] and number["words"]["value"] == 94
+    assert settled.tally["issues"][0]["message"].startswith("baris 1 (BUDI): angka terbaca 84")
+
+
+def test_a_form_read_over_two_pages_is_checked_as_one_and_needs_no_review(services):
+    first = evaluate([status(replace(counted("A", "candidate", 120), key="row1", page=1))])
+    second = evaluate(
+        [
+            status(replace(counted(k, k, v), key=k, page=2))
+            for k, v in (("valid", 120), ("invalid", 3), ("ballots_used", 123))
+        ]
+    )
+    settled = settle(services, TYPED, {}, [first, second])
+    assert settled.tally_consistent is True and settled.review_reasons == []
+    assert [n["page"] for n in settled.tally["numbers"]] == [1, 2, 2, 2]
+    assert {n["status"] for n in settled.tally["numbers"]} == {"confirmed"}
 
 
 def test_without_the_tally_reader_a_result_form_is_not_flagged_for_numbers_never_read(

@@ -1,8 +1,10 @@
-"""Tally checks on C.Hasil pages: what an auditor learns about a form's counts.
+"""Vote counts read from our own generated C.Hasil pages, with the real Tesseract.
 
-The checks (``check``) are pure arithmetic and tested without OCR. The reading tests run the real
-Tesseract on generated forms, once per form (module fixtures), and look at what ``read_tally``
-made of the main OCR's result, as the pipeline would hand it over.
+The checks are tested without OCR in test_tally_checks.py, the layout logic on written word
+tables in test_tally_layout.py, the other makers' layouts in test_tally_families.py. Here the
+reading tests run the real Tesseract on tests/formgen.py's form, once per form (module
+fixtures), and look at what ``read_tally`` made of the main OCR's result, as the pipeline
+would hand it over.
 """
 
 from __future__ import annotations
@@ -11,161 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from PIL import Image
 
-from ingest import ocr, tally
-from ingest.models import FileKind, OcrSettings, PageContext, Tally, TallyRow
+from ingest import ocr, tally, tally_cells
+from ingest.models import FileKind, OcrSettings, PageContext, Tally
 from ingest.pipeline import process_file
 from tests.formgen import make_form
-
-SURE = {"valid": 1.0, "invalid": 1.0, "ballots_used": 1.0}
-
-
-def rows(*votes: int | None, confidence: float = 1.0) -> list[TallyRow]:
-    return [TallyRow(f"PASANGAN {n}", v, confidence) for n, v in enumerate(votes, start=1)]
-
-
-# --- the checks -----------------------------------------------------------------------------------
-
-
-def test_given_counts_that_add_up_when_checked_then_consistent_and_nothing_to_review():
-    result = tally.check(rows(123, 45, 67), 235, 3, 238, SURE)
-    assert (result.consistent, result.problems) == (True, ())
-    assert not tally.needs_review(result)
-
-
-def test_given_candidates_not_summing_to_valid_when_checked_then_flagged_with_both_numbers():
-    result = tally.check(rows(123, 45, 67), 236, 3, 239, SURE)
-    assert result.consistent is False
-    assert result.problems == ("candidate votes sum to 235, but valid votes read 236",)
-    assert result.valid == 236, "the reading is reported, never corrected"
-
-
-def test_given_valid_plus_invalid_not_ballots_used_when_checked_then_flagged():
-    result = tally.check(rows(123, 45, 67), 235, 3, 240, SURE)
-    assert result.consistent is False
-    assert result.problems == ("valid 235 + invalid 3 = 238, but ballots used read 240",)
-
-
-def test_given_4695_votes_at_one_tps_when_checked_then_impossible_even_though_sums_hold():
-    result = tally.check(rows(4695, 45), 4740, 0, 4740, SURE)
-    assert result.consistent is False
-    assert "row 1 (PASANGAN 1): 4695 is more than the 300 voters a TPS has" in result.problems
-    relaxed = tally.check(rows(4695, 45), 4740, 0, 4740, SURE, max_voters=5000)
-    assert relaxed.consistent is True, "the voter limit is configurable"
-
-
-def test_given_too_few_numbers_read_when_checked_then_undecided_and_sent_to_review():
-    result = tally.check(rows(123, None, 67), None, 3, 238, {"invalid": 1.0, "ballots_used": 1.0})
-    assert result.consistent is None
-    assert "row 2 (PASANGAN 2): the number could not be read" in result.problems
-    assert "valid votes: the number could not be read" in result.problems
-    assert tally.needs_review(result)
-
-
-def test_given_one_sum_checkable_when_it_holds_then_consistent_but_the_gap_is_reported():
-    result = tally.check(rows(123, None, 67), 235, 3, 238, SURE)
-    assert result.consistent is True
-    assert result.problems == ("row 2 (PASANGAN 2): the number could not be read",)
-    assert tally.needs_review(result)
-
-
-def test_given_a_page_with_totals_only_when_checked_then_the_totals_are_checked():
-    assert tally.check([], 235, 3, 238, SURE).consistent is True
-    assert tally.check([], 235, 3, 239, SURE).consistent is False
-
-
-def test_given_a_low_confidence_number_when_sums_hold_then_still_sent_to_review():
-    result = tally.check(rows(123, 45, 67, confidence=0.4), 235, 3, 238, SURE)
-    assert result.consistent is True
-    assert "row 1 (PASANGAN 1): 123 was read with low confidence (0.40)" in result.problems
-    assert tally.needs_review(result)
-
-
-consistent_counts = st.tuples(
-    st.lists(st.integers(0, 50), min_size=1, max_size=5), st.integers(0, 20)
-)
-
-
-@given(consistent_counts)
-def test_property_any_consistent_set_passes(counts):
-    votes, invalid = counts
-    valid = sum(votes)
-    result = tally.check(rows(*votes), valid, invalid, valid + invalid, SURE)
-    assert (result.consistent, result.problems) == (True, ())
-
-
-@given(consistent_counts, st.data())
-def test_property_changing_any_one_number_fails(counts, data):
-    votes, invalid = counts
-    numbers = [*votes, sum(votes), invalid, sum(votes) + invalid]
-    index = data.draw(st.integers(0, len(numbers) - 1))
-    delta = data.draw(st.integers(-numbers[index], 30).filter(lambda d: d != 0))
-    numbers[index] += delta
-    result = tally.check(rows(*numbers[:-3]), *numbers[-3:], SURE)
-    assert result.consistent is False
-
-
-@given(consistent_counts, st.data())
-def test_property_a_misread_compensated_in_every_total_goes_unseen(counts, data):
-    """The arithmetic's blind spot, kept visible: the same error in a row and in both totals."""
-    votes, invalid = counts
-    index = data.draw(st.integers(0, len(votes) - 1))
-    changed = list(votes)
-    changed[index] += data.draw(st.integers(1, 9))
-    valid = sum(changed)
-    assert tally.check(rows(*changed), valid, invalid, valid + invalid, SURE).consistent is True
-
-
-# --- finding the rows in the word table -----------------------------------------------------------
-
-
-def tsv(lines: list[tuple[int, list[tuple[str, int]]]]) -> str:
-    """A Tesseract TSV with one text line per (top, [(word, left)]), words 30 px high."""
-    out = ["level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight"
-           "\tconf\ttext"]  # fmt: skip
-    for number, (top, words) in enumerate(lines, start=1):
-        for n, (text, left) in enumerate(words, start=1):
-            width = 25 * len(text)
-            out.append(f"5\t1\t{number}\t1\t1\t{n}\t{left}\t{top}\t{width}\t30\t91.5\t{text}")
-    return "\n".join(out) + "\n"
-
-
-NOISY_PAGE = [
-    (1342, [("NO.", 230), ("URUT", 330), ("|", 470), ("NAMA", 485), ("PEROLEHAN", 1725)]),
-    (1471, [("la", 230), ("BUDI", 485), ("SANTOSO", 610), ("|", 1700), ("11213", 1920)]),
-    (1583, [("2", 230), ("AHMAD", 485), ("HIDAYAT", 650), ("Tol2I2", 1930)]),
-    (1800, [("Il.", 200), ("JUMLAH", 290), ("SUARA", 470)]),
-    (2093, [("A", 230), ("JUMLAH", 485), ("SELURUH", 660), ("SUARA", 860), ("5AH", 1010)]),
-    (2191, [("B", 230), ("JUMLAH", 485), ("SUARA", 660), ("TlDAK", 810), ("SAH", 960)]),
-    (2314, [("Cc", 230), ("JUMLAH", 485), ("SUARA", 660), ("SAH", 810), ("DAN", 910),
-            ("TIDAK", 1010), ("SAH", 1160), ("|", 1700), ("238", 1725)]),
-]  # fmt: skip
-
-
-def test_given_ocr_noise_in_labels_and_boxes_when_rows_are_located_then_each_has_its_role(
-    tmp_path,
-):
-    path = tmp_path / "page.tsv"
-    path.write_text(tsv(NOISY_PAGE), encoding="utf-8")
-    roles = tally.locate_rows(tally.read_lines(path))
-    assert [role for role, _ in roles] == ["row", "row", "valid", "invalid", "ballots_used"]
-    assert [line.label for _, line in roles[:2]] == ["BUDI SANTOSO", "AHMAD HIDAYAT"]
-    assert roles[-1][1].number_after(1700) == (238, 0.915), "a rule read as '|' is not a word"
-
-
-def test_given_a_table_whose_header_the_ocr_missed_when_assembled_then_the_gap_is_reported(
-    tmp_path,
-):
-    path = tmp_path / "page.tsv"
-    path.write_text(tsv(NOISY_PAGE[1:]), encoding="utf-8")
-    roles = tally.locate_rows(tally.read_lines(path))
-    assert [role for role, _ in roles] == ["valid", "invalid", "ballots_used"]
-    reading = tally.assemble(roles, [(235, 0.9), (3, 0.9), (238, 0.9)])
-    assert reading.consistent is True and reading.rows == ()
-    assert reading.problems == ("no candidate rows were found",)
-    assert tally.needs_review(reading)
 
 
 def test_given_a_page_without_tally_labels_when_read_then_none_without_opening_files():
@@ -178,8 +31,15 @@ def test_given_a_page_without_tally_labels_when_read_then_none_without_opening_f
 
 def test_given_suara_sah_in_running_text_but_no_table_when_read_then_none(tmp_path):
     path = tmp_path / "page.tsv"
-    path.write_text(tsv([(100, [("Jumlah", 100), ("suara", 300), ("sah", 450)])]), "utf-8")
-    context = PageContext(1, Path("/nonexistent.png"), 300, 0, "jumlah suara sah", path)
+    path.write_text(
+        "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\t"
+        "width\theight\tconf\ttext\n5\t1\t1\t1\t1\t1\t100\t100\t150\t30\t95\t"
+        "Jumlah\n5\t1\t1\t1\t1\t2\t300\t100\t120\t30\t95\tsuara\n5\t1\t1\t1\t1\t3"
+        "\t450\t100\t80\t30\t95\tsah\n",
+        "utf-8",
+    )
+    blank = Image.new("L", (2480, 3508), 255)
+    context = PageContext(1, Path("/nonexistent.png"), 300, 0, "jumlah suara sah", path, blank)
     assert tally.read_tally(context) is None
 
 
@@ -192,8 +52,8 @@ def read_form(folder: Path, **form) -> tuple[Tally, int]:
     result = ocr.recognize(source, folder / "ocr", OcrSettings(), 300)
     calls = []
     with pytest.MonkeyPatch.context() as patch:
-        real = tally.ocr_digits
-        patch.setattr(tally, "ocr_digits", lambda *a: calls.append(1) or real(*a))
+        real = tally_cells.ocr_digits
+        patch.setattr(tally_cells, "ocr_digits", lambda *a: calls.append(1) or real(*a))
         reading = tally.read_tally(PageContext(1, source, 300, 0, result.text, result.tsv_path))
     return reading, len(calls)
 
@@ -230,11 +90,13 @@ def boxed_inconsistent(tmp_path_factory):
     return read_form(folder, digit_boxes=True, noise=0.01, **form)
 
 
-def test_given_printed_counts_when_read_then_exact_from_the_main_ocr_alone(printed):
+def test_given_printed_counts_when_read_then_exact_and_read_again_by_one_strip_call(printed):
     reading, strip_calls = printed
     assert numbers(reading) == ((123, 45, 67), 235, 3, 238)
     assert [row.label for row in reading.rows][0] == "BUDI SANTOSO - SITI RAHAYU"
-    assert (reading.consistent, reading.problems, strip_calls) == (True, (), 0)
+    assert (reading.consistent, reading.problems, strip_calls) == (True, (), 1)
+    assert {n.status for n in reading.numbers} == {"confirmed"}
+    assert {n.digits.source for n in reading.numbers} == {"print"}
     assert reading.min_confidence > 0.8
 
 
