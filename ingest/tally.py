@@ -123,7 +123,9 @@ def _page_number(item) -> int:
 
 def _keys(numbers: list[TallyRow]) -> tuple[list[TallyRow], list[Issue]]:
     """Stable keys ("row3", "valid", "users.dpt.JML"), each row's party, and duplicates."""
-    out, seen, duplicates = [], {}, []
+    out: list[TallyRow] = []
+    seen: dict[str, TallyRow] = {}
+    duplicates: list[Issue] = []
     party, count = "", 0
     for number in numbers:
         if number.kind in ROW_KINDS:

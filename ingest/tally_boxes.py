@@ -183,7 +183,9 @@ def edges(ink: Image.Image, shortest: int) -> list[Edge]:
     return [Edge((a + b) // 2, left, right) for a, b, left, right, _ in found]
 
 
-def _boxes(ink: Image.Image, left: int, top: int, right: int, bottom: int):
+def _boxes(
+    ink: Image.Image, left: int, top: int, right: int, bottom: int
+) -> list[tuple[int, int, int, int]]:
     """Boxes between two edges: equal spans between columns inked over nearly all the
     height. A tall digit's stem may pass for a side too; equal spacing tells them apart."""
     inner = ink.crop((left - 10, top + 3, right + 11, bottom - 2))
@@ -195,7 +197,7 @@ def _boxes(ink: Image.Image, left: int, top: int, right: int, bottom: int):
         for a, b in _runs(profile, SIDE)
     ]
     height = bottom - top
-    out = []
+    out: list[tuple[int, int, int, int]] = []
     while True:
         chain = _chain(sides, height, (left, right))
         if len(chain) < 2:

@@ -30,6 +30,8 @@ ALONE = 0.6  # a group the strip reads less surely than this is read again digit
 GAPPED = 0.3  # confidence of a number with an empty box between written ones
 DIGITS_ONLY = {"tessedit_char_whitelist": "0123456789"}
 
+DigitsRead = tuple[int | None, float, str]  # (count, confidence, digits as read)
+
 
 def compose(rows: list[tuple[Image.Image, ...]]) -> tuple[Image.Image, list[tuple[int, int]]]:
     """One strip, a row's pieces side by side as one word per line; the y band of each line."""
@@ -68,13 +70,15 @@ def ocr_digits(strip: Image.Image, dpi: int) -> list[Word]:
     return parse_words(TSV_HEADER + tsv)
 
 
-def read_groups(groups: Sequence[BoxGroup], dpi: int, printed: Sequence = ()):
+def read_groups(
+    groups: Sequence[BoxGroup], dpi: int, printed: Sequence[Image.Image | None] = ()
+) -> list[DigitsRead]:
     """(count, confidence, digits as read) of each box group, then of each ``printed``
     number (an image of it, as the page OCR found it), all by one strip OCR call: the
     printed ones are read again so that a digit the page OCR misread ("7" as "1") shows."""
     lines = [(g.inked, len(g.inked), g.gapped) for g in groups]
     lines += [((piece,), 0, False) if piece is not None else ((), 0, False) for piece in printed]
-    out: list[tuple[int | None, float, str]] = [(None, 0.0, "")] * len(lines)
+    out: list[DigitsRead] = [(None, 0.0, "")] * len(lines)
     inked = [(i, line) for i, line in enumerate(lines) if line[0]]
     if not inked:
         return out
@@ -145,7 +149,9 @@ def _one(image: Image.Image, psm: int, dpi: int) -> tuple[str, float]:
     return text, max(0.0, words[0].conf) / 100
 
 
-def reading(words: list[Word], band: tuple[int, int], boxes: int, gapped: bool = False):
+def reading(
+    words: list[Word], band: tuple[int, int], boxes: int, gapped: bool = False
+) -> DigitsRead:
     """(count, confidence, text) of one strip line; a digit count unlike the inked boxes, or
     an empty box between written ones, is doubtful."""
     found = sorted((w for w in words if band[0] <= w.center_y < band[1]), key=lambda w: w.left)

@@ -37,15 +37,15 @@ TOTALS = ("valid", "invalid", "ballots_used")
 
 def status(number: TallyRow) -> TallyRow:
     """The number's status and value from its readings alone (before any arithmetic)."""
-    digits = number.digits.value if number.digits else None
-    words = number.words.value if number.words else None
+    digits = number.digits if number.digits and number.digits.value is not None else None
+    words = number.words if number.words and number.words.value is not None else None
     if digits is not None and words is not None:
-        if digits == words:
-            sure = max(number.digits.confidence, number.words.confidence)
-            return replace(number, votes=digits, confidence=sure, status="confirmed")
-        low = min(number.digits.confidence, number.words.confidence)
+        if digits.value == words.value:
+            sure = max(digits.confidence, words.confidence)
+            return replace(number, votes=digits.value, confidence=sure, status="confirmed")
+        low = min(digits.confidence, words.confidence)
         return replace(number, votes=None, confidence=low, status="disputed")
-    reading = number.digits if digits is not None else number.words
+    reading = digits if digits is not None else number.words
     if reading is None or reading.value is None:
         return replace(number, votes=None, confidence=0.0, status="unread")
     least = LOW_CONFIDENCE_BOXES if reading.source == "boxes" else LOW_CONFIDENCE
@@ -65,7 +65,8 @@ class _Rule:
 def evaluate(numbers: list[TallyRow], max_voters: int = MAX_VOTERS) -> Tally:
     """The checked Tally of ``numbers`` (statuses from ``status``, keys set)."""
     by_key = {n.key: n for n in numbers}
-    checks, fits = [], {}
+    checks: list[Check] = []
+    fits: dict[str, set[int]] = {}
     for rule in _rules(numbers):
         check, fitting = _apply(rule, by_key)
         checks.append(check)
@@ -73,7 +74,7 @@ def evaluate(numbers: list[TallyRow], max_voters: int = MAX_VOTERS) -> Tally:
             fits[key] = fits.get(key, values) & values
     checks += _maxima(numbers, max_voters)
     clean = all(c.holds is not False for c in checks)
-    confirmed = set()
+    confirmed: set[str] = set()
     if clean:
         for check in checks:
             if check.holds and check.code != "over_max" and check.params.get("_equation"):
@@ -83,8 +84,8 @@ def evaluate(numbers: list[TallyRow], max_voters: int = MAX_VOTERS) -> Tally:
         if number.status in ("read", "unsure") and number.key in confirmed:
             number = replace(number, status="confirmed")
         elif number.status == "disputed":
-            fitting = fits.get(number.key, set())
-            number = replace(number, votes=next(iter(fitting)) if len(fitting) == 1 else None)
+            fit = fits.get(number.key, set())
+            number = replace(number, votes=next(iter(fit)) if len(fit) == 1 else None)
         final.append(number)
     checks = [
         replace(c, params={k: v for k, v in c.params.items() if k != "_equation"}) for c in checks
@@ -109,7 +110,7 @@ def needs_review(tally: Tally) -> bool:
     )
 
 
-def _tally(numbers: list[TallyRow], checks: list[Check], fits: dict) -> Tally:
+def _tally(numbers: list[TallyRow], checks: list[Check], fits: dict[str, set[int]]) -> Tally:
     issues = [_failure(c, {n.key: n for n in numbers}) for c in checks if c.holds is False]
     for number in numbers:
         issues += _number_issues(number, fits)
@@ -131,18 +132,19 @@ def _tally(numbers: list[TallyRow], checks: list[Check], fits: dict) -> Tally:
     )
 
 
-def _number_issues(number: TallyRow, fits: dict) -> list[Issue]:
+def _number_issues(number: TallyRow, fits: dict[str, set[int]]) -> list[Issue]:
     base = {"key": number.key, "label": number.label}
-    if number.status == "unread" and not (number.words and number.words.text):
-        return [Issue("unread", base, (number.key,))]
+    digits, words = number.digits, number.words
     if number.status == "unread":
-        return [Issue("words_unread", base | {"text": number.words.text}, (number.key,))]
-    if number.status == "disputed":
+        if words is None or not words.text:
+            return [Issue("unread", base, (number.key,))]
+        return [Issue("words_unread", base | {"text": words.text}, (number.key,))]
+    if number.status == "disputed" and digits is not None and words is not None:
         fitting = sorted(fits.get(number.key, ()))
-        params = base | {
-            "digits": number.digits.value,
-            "words": number.words.value,
-            "text": number.words.text,
+        params: dict[str, object] = base | {
+            "digits": digits.value,
+            "words": words.value,
+            "text": words.text,
             "fits": fitting[0] if len(fitting) == 1 else None,
         }
         return [Issue("disputed", params, (number.key,))]
@@ -166,7 +168,7 @@ def _failure(check: Check, by_key: dict) -> Issue:
     return Issue("undecided", wrapped, check.numbers)
 
 
-def _apply(rule: _Rule, by_key: dict) -> tuple[Check, dict]:
+def _apply(rule: _Rule, by_key: dict) -> tuple[Check, dict[str, set[int]]]:
     """The check on the numbers read; for disputed numbers, which readings would fit."""
     keys = [key for key, _ in rule.terms]
     numbers = [by_key[k] for k in keys]
@@ -179,7 +181,7 @@ def _apply(rule: _Rule, by_key: dict) -> tuple[Check, dict]:
     params = {"_equation": rule.relation == "eq", **rule.extra}
     if any(n.status == "unread" for n in numbers):
         return Check(rule.code, None, tuple(keys), params), {}
-    fitting: dict[str, set] = {
+    fitting: dict[str, set[int]] = {
         k: set() for k, n in zip(keys, numbers, strict=True) if n.status == "disputed"
     }
     if fitting:
@@ -268,7 +270,8 @@ def _vote_rules(rows: list[TallyRow], keys: set[str]) -> list[_Rule]:
             params = {"sum": [r.key for r in rows], "valid": "valid"}
             rules.append(_Rule("candidates_sum", terms, "eq", params, {}))
         return rules
-    blocks, block = [], []
+    blocks: list[list[TallyRow]] = []
+    block: list[TallyRow] = []
     for row in rows:
         if row.kind == "party" and block:
             blocks.append(block)
@@ -345,11 +348,11 @@ def _voter_rules(keys: set[str]) -> list[_Rule]:
             )
     users = "users.total.JML"
     listed = [f"voters.{row}.JML" for row in ("dpt", "dptb", "dpk")]
-    voters = ["voters.total.JML"] if "voters.total.JML" in keys else listed
-    if users in keys and set(voters) <= keys:
-        terms = ((users, 1), *((v, -1) for v in voters))
+    on_lists = ["voters.total.JML"] if "voters.total.JML" in keys else listed
+    if users in keys and set(on_lists) <= keys:
+        terms = ((users, 1), *((v, -1) for v in on_lists))
         rules.append(
-            _Rule("users_over_voters", terms, "le", {"users": users, "voters": voters}, {})
+            _Rule("users_over_voters", terms, "le", {"users": users, "voters": on_lists}, {})
         )
     disabled = ("disabled.users.JML", "disabled.voters.JML")
     if set(disabled) <= keys:

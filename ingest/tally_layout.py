@@ -254,11 +254,11 @@ def _row_number(nums: list[Token], label: list[Token], table: Table, ordinal) ->
 def ordinal(values: list[int | None]) -> bool | None:
     """Whether the leftmost numbers of consecutive rows count 1, 2, 3 (restarting at 1, as
     candidates do under each party): they are row numbers, not counts."""
-    values = [v for v in values if v is not None]
-    if len(values) < 2:
+    read = [v for v in values if v is not None]
+    if len(read) < 2:
         return None
-    steps = sum(b == a + 1 or b == 1 for a, b in zip(values, values[1:], strict=False))
-    return values[0] <= 2 and steps >= 0.7 * (len(values) - 1)
+    steps = sum(b == a + 1 or b == 1 for a, b in zip(read, read[1:], strict=False))
+    return read[0] <= 2 and steps >= 0.7 * (len(read) - 1)
 
 
 # --- roles ---------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ class Word:
     width: int
     height: int
     conf: float  # Tesseract's 0-100
-    line_key: tuple
+    line_key: tuple[str, str, str]  # Tesseract's block, paragraph and line numbers
 
     @property
     def right(self) -> int:
@@ -72,7 +72,15 @@ class Token:
 def parse_words(tsv: str) -> list[Word]:
     rows = csv.reader(tsv.splitlines()[1:], delimiter="\t", quoting=csv.QUOTE_NONE)
     return [
-        Word(r[11].strip(), *map(int, r[6:10]), float(r[10]), (r[2], r[3], r[4]))
+        Word(
+            r[11].strip(),
+            int(r[6]),
+            int(r[7]),
+            int(r[8]),
+            int(r[9]),
+            float(r[10]),
+            (r[2], r[3], r[4]),
+        )
         for r in rows
         if len(r) >= 12 and r[0] == "5" and r[11].strip()
     ]

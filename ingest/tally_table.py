@@ -20,8 +20,9 @@ from PIL import Image
 from ingest import terbilang
 from ingest.models import Reading
 from ingest.tally_boxes import BoxGroup, Levelled, find_boxes
-from ingest.tally_cells import printed_piece, read_groups
+from ingest.tally_cells import DigitsRead, printed_piece, read_groups
 from ingest.tally_layout import (
+    Column,
     Parts,
     Table,
     has,
@@ -44,6 +45,8 @@ MIXED = 0.5  # most a count is trusted when the OCR took a letter for one of its
 SPLIT = 0.9  # digits further apart than this many word heights are two numbers
 VOTER_KINDS = ("voters", "users", "disabled")
 
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
 
 @dataclass
 class Found:
@@ -61,10 +64,11 @@ class Found:
 class _Entry:
     row: Row
     table: Table
-    parts: Parts | None = None
+    parts: Parts
     groups: list[BoxGroup] = field(default_factory=list)
-    group_reads: list = field(default_factory=list)
-    again: dict = field(default_factory=dict)  # first token of a printed count -> strip reading
+    group_reads: list[DigitsRead] = field(default_factory=list)
+    # first token of a printed count -> strip reading
+    again: dict[int, DigitsRead] = field(default_factory=dict)
     in_boxes: bool = False  # no boxes found on the row, though its table has them
 
 
@@ -74,7 +78,7 @@ class Page:
     def __init__(self, size: tuple[int, int]):
         self.width, self.height = size
 
-    def box(self, words: list[Word] | tuple[Word, ...]) -> tuple[float, ...] | None:
+    def box(self, words: list[Word] | tuple[Word, ...]) -> Box | None:
         if not words:
             return None
         return self.share(
@@ -86,7 +90,7 @@ class Page:
             )
         )
 
-    def share(self, box) -> tuple[float, ...]:
+    def share(self, box: Box) -> Box:
         x0, y0, x1, y1 = box
         w, h = self.width, self.height
         return (
@@ -99,18 +103,18 @@ class Page:
 
 def read_page(rows: list[Row], image: Image.Image, slope: float, dpi: int) -> list[Found]:
     """The rows of counts on a page, top to bottom."""
-    entries = _entries(rows)
-    if not entries:
+    placed = _rows_in_tables(rows)
+    if not placed:
         return []
-    _take_apart(entries)
+    entries = _take_apart(placed)
     _find_boxes(entries, image, slope, dpi)
     return _roles(entries, Page(image.size))
 
 
-def _entries(rows: list[Row]) -> list[_Entry]:
+def _rows_in_tables(rows: list[Row]) -> list[tuple[Row, Table]]:
     """Rows from the first table header or section heading to the signatures, each with the
     header it stands under (two header lines in a row are one header)."""
-    entries: list[_Entry] = []
+    placed: list[tuple[Row, Table]] = []
     table, started, last_header = Table(), False, -2
     for i, row in enumerate(rows):
         if started and is_footer(row):
@@ -124,36 +128,34 @@ def _entries(rows: list[Row]) -> list[_Entry]:
             started = section_of(words_of(row.of("text"))) is not None and not is_title(row)
             if not started:
                 continue
-        entries.append(_Entry(row, table))
-    return entries
+        placed.append((row, table))
+    return placed
 
 
-def _kinds(columns):
+def _kinds(columns: list[Column]) -> list[Column]:
     """A header with L or P columns calls its JUMLAH column JML."""
-    from ingest.tally_layout import Column
-
     kinds = {c.kind for c in columns}
     if kinds & {"L", "P"}:
         return [Column("JML", c.left, c.right) if c.kind == "count" else c for c in columns]
     return columns
 
 
-def _take_apart(entries: list[_Entry]) -> None:
+def _take_apart(placed: list[tuple[Row, Table]]) -> list[_Entry]:
     """Parts of every row, deciding per table whether the leftmost numbers are row numbers."""
-    by_table: dict[int, list[_Entry]] = {}
-    for entry in entries:
-        by_table.setdefault(id(entry.table), []).append(entry)
-    for group in by_table.values():
-        firsts = []
-        for entry in group:
-            tokens = [t for t in entry.row.tokens if t.kind != "junk"]
+    by_table: dict[int, list[Row]] = {}
+    for row, table in placed:
+        by_table.setdefault(id(table), []).append(row)
+    numbered: dict[int, bool | None] = {}
+    for key, group in by_table.items():
+        firsts: list[int | None] = []
+        for row in group:
+            tokens = [t for t in row.tokens if t.kind != "junk"]
             label_left = next((t.word.left for t in tokens if t.kind == "text"), None)
             lead = tokens[0] if tokens else None
             if lead is not None and lead.kind == "num" and label_left and lead.x < label_left:
                 firsts.append(lead.value)
-        numbered = ordinal(firsts)
-        for entry in group:
-            entry.parts = parts(entry.row, entry.table, numbered)
+        numbered[key] = ordinal(firsts)
+    return [_Entry(row, table, parts(row, table, numbered[id(table)])) for row, table in placed]
 
 
 def _needs_boxes(entry: _Entry) -> bool:
@@ -256,9 +258,9 @@ def _roles(entries: list[_Entry], page: Page) -> list[Found]:
                 pending_label = None
                 continue
             if numbered and p.label:  # a numbered line whose count is missing or unreadable
-                role = _classify(entry, label_words, section)
-                if role is not None:
-                    found.append(_found(entry, *role, [], None, page))
+                classified = _classify(entry, label_words, section)
+                if classified is not None:
+                    found.append(_found(entry, *classified, [], None, page))
                 continue
             pending_label = entry if p.label else None
             continue
@@ -286,7 +288,7 @@ def _voter_header(table: Table) -> bool:
     return any(c.kind in ("L", "P", "JML") for c in table.columns)
 
 
-def _classify(entry: _Entry, words: list[str], section: str | None):
+def _classify(entry: _Entry, words: list[str], section: str | None) -> tuple[str, str] | None:
     raw = " ".join(t.word.text for t in entry.parts.label)
     total = total_role(words, raw)
     if total:
@@ -333,7 +335,14 @@ def _wrapped(row: Found, more: list[Token], page: Page) -> Found:
     return Found(row.kind, row.role, row.label, row.digits, reading)
 
 
-def _found(entry: _Entry, kind: str, role: str, counts, words, page: Page) -> Found:
+def _found(
+    entry: _Entry,
+    kind: str,
+    role: str,
+    counts: list[tuple[float, Reading]],
+    words: Reading | None,
+    page: Page,
+) -> Found:
     label = entry.parts.text
     if kind in VOTER_KINDS:
         columns = _voter_columns(entry.table, counts)
@@ -356,7 +365,7 @@ def _main_count(table: Table, counts: list[tuple[float, Reading]]) -> Reading | 
     )
 
 
-def _voter_columns(table: Table, counts) -> dict[str, Reading | None]:
+def _voter_columns(table: Table, counts: list[tuple[float, Reading]]) -> dict[str, Reading | None]:
     """A line of section I: its counts under the header's L / P / JML columns, one count a
     column; three counts under a header read only in part are L, P and JML in that order."""
     columns = sorted((c for c in table.numeric() if c.kind in ("L", "P", "JML")), key=lambda c: c.x)
@@ -370,7 +379,7 @@ def _voter_columns(table: Table, counts) -> dict[str, Reading | None]:
         return dict.fromkeys(kinds)
     out: dict[str, Reading | None] = dict.fromkeys(kinds)
     pairs = sorted((abs(c.x - x), c.kind, i) for c in columns for i, (x, _) in enumerate(counts))
-    used = set()
+    used: set[int] = set()
     for _, kind, i in pairs:
         if out[kind] is None and i not in used:
             out[kind] = counts[i][1]
@@ -381,7 +390,7 @@ def _voter_columns(table: Table, counts) -> dict[str, Reading | None]:
 def _counts(entry: _Entry, page: Page) -> list[tuple[float, Reading]]:
     """The row's counts in digits, left to right, as (page x, reading): from the boxes, and
     from the page OCR's digits (neighbouring digits of one number joined)."""
-    out = []
+    out: list[tuple[float, Reading]] = []
     for group, (value, confidence, text) in zip(entry.groups, entry.group_reads, strict=True):
         out.append(
             (

@@ -64,11 +64,15 @@ def parse(text: str) -> WordsReading | None:
         return None
     for letters in _variants("".join(words)):
         exact = _tokens_exact(letters)
-        value = None if exact is None else evaluate(exact)
+        if exact is None:
+            continue
+        value = evaluate(exact)
         if value is not None:
             return WordsReading(value, tuple(exact), False)
     tokens = _tokens_fuzzy(words)
-    value = None if tokens is None else evaluate(tokens)
+    if tokens is None:
+        return None
+    value = evaluate(tokens)
     return None if value is None else WordsReading(value, tuple(tokens), True)
 
 
@@ -273,7 +277,7 @@ def _below_1000(tokens: list[str]) -> int | None:
     return value
 
 
-def _scaled(tokens: list[str], at: int, scale: str, prefixed: str | None):
+def _scaled(tokens: list[str], at: int, scale: str, prefixed: str | None) -> tuple[int, int] | None:
     """(multiplier, next index) for "<unit> <scale>" or the "se" form at ``at``, else None."""
     if prefixed and at < len(tokens) and tokens[at] == prefixed:
         return 1, at + 1

@@ -23,6 +23,7 @@ import click
 from archive_app.commands.context import cli_actor, pass_ctx
 from archive_app.commands.run import ensure_ready
 from archive_app.domain.clock import utcnow
+from archive_app.domain.records import Received
 from archive_app.intake.manifest import Manifest, ManifestError
 
 METADATA_OPTIONS = [
@@ -89,14 +90,14 @@ def ingest(ctx, paths, manifest, label, wait, workers, **shared):  # noqa: PLR09
         outcomes += batches.add_file(services, batch_id, path, name, cli_actor(),
                                      overrides=lookup)  # fmt: skip
     for o in outcomes:
-        if o.outcome != "accepted":
+        if o.outcome is not Received.ACCEPTED:
             click.echo(f"{o.outcome}: {o.name}: {o.message}", err=True)
     for name in lookup.unused():
         click.echo(f"warning: manifest row {name!r} matched no file", err=True)
     ids = [o.document_id for o in outcomes if o.document_id]
     if wait and ids:
         _wait(services, ids, workers)
-    failed = sum(o.outcome == "rejected" for o in outcomes)
+    failed = sum(o.outcome is Received.REJECTED for o in outcomes)
     for o in outcomes:
         record = services.metadata.records.get(o.document_id) if o.document_id else None
         status = record.status.value if record else o.outcome

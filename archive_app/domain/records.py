@@ -18,6 +18,14 @@ class IndexState(StrEnum):
     INDEXED = "indexed"
 
 
+class Received(StrEnum):
+    """What became of one file handed to a batch."""
+
+    ACCEPTED = "accepted"  # a new record, queued
+    DUPLICATE = "duplicate"  # the same bytes are archived already
+    REJECTED = "rejected"  # refused, with the reason
+
+
 class FileRole(StrEnum):
     ORIGINAL = "original"
     PDF = "pdf"

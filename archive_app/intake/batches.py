@@ -18,7 +18,7 @@ from typing import IO, BinaryIO
 from archive_app import audit
 from archive_app.db.interfaces import DuplicateRecord
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError, validate_metadata
-from archive_app.domain.records import Status
+from archive_app.domain.records import Received, Status
 from archive_app.intake import uploads, zips
 from ingest.models import RejectedFile
 
@@ -26,7 +26,7 @@ from ingest.models import RejectedFile
 @dataclass(frozen=True)
 class Outcome:
     name: str
-    outcome: str  # accepted | duplicate | rejected
+    outcome: Received
     message: str = ""
     document_id: str | None = None
 
@@ -82,19 +82,19 @@ def add_stream(services, batch_id: int, stream: IO[bytes], name: str, actor: str
 def _receive(services, batch_id, stream: BinaryIO, name, metadata, actor, ip) -> Outcome:
     try:
         accepted = uploads.receive(services, stream, name, metadata, actor, ip, batch_id=batch_id)
-        return Outcome(name, "accepted", "", accepted.id)
+        return Outcome(name, Received.ACCEPTED, "", accepted.id)
     except DuplicateRecord as exc:
         existing = services.metadata.records.get(exc.existing_id)
         if existing is not None and existing.status is Status.FAILED:
             uploads.retry(services, existing.id, actor, ip)
-            return Outcome(name, "duplicate", "already archived; it had failed, so it was "
+            return Outcome(name, Received.DUPLICATE, "already archived; it had failed, so it was "
                            "queued again", existing.id)  # fmt: skip
-        return Outcome(name, "duplicate", "already archived", exc.existing_id)
+        return Outcome(name, Received.DUPLICATE, "already archived", exc.existing_id)
     except RejectedFile as exc:
-        return Outcome(name, "rejected", exc.message)
+        return Outcome(name, Received.REJECTED, exc.message)
     except MetadataError as exc:
         problems = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
-        return Outcome(name, "rejected", f"metadata: {problems}")
+        return Outcome(name, Received.REJECTED, f"metadata: {problems}")
 
 
 def _add_zip(services, batch_id, path: Path, name: str, metadata_for, actor, ip) -> list[Outcome]:
@@ -105,10 +105,10 @@ def _add_zip(services, batch_id, path: Path, name: str, metadata_for, actor, ip)
             max_total_bytes=settings.max_zip_mb * 1024 * 1024,
         )  # fmt: skip
     except zips.ZipRejected as exc:
-        outcome = Outcome(name, "rejected", str(exc))
+        outcome = Outcome(name, Received.REJECTED, str(exc))
         _record(services, batch_id, outcome)
         return [outcome]
-    outcomes = [Outcome(f"{name}/{r.name}", "rejected", r.reason) for r in refused]
+    outcomes = [Outcome(f"{name}/{r.name}", Received.REJECTED, r.reason) for r in refused]
     for outcome in outcomes:
         _record(services, batch_id, outcome)
     scratch = Path(tempfile.mkdtemp(dir=settings.tmp_dir, prefix="zip-"))
@@ -127,7 +127,7 @@ def _add_entries(services, batch_id, archive, entries, name, metadata_for, scrat
         entry_name = f"{name}/{info.filename}"
         with zips.extracted(archive, info, scratch) as extracted:
             if isinstance(extracted, zips.Rejected):
-                outcome = Outcome(entry_name, "rejected", extracted.reason)
+                outcome = Outcome(entry_name, Received.REJECTED, extracted.reason)
             else:
                 metadata = metadata_for(info.filename)
                 with open(extracted, "rb") as fh:
@@ -141,6 +141,6 @@ def _record(services, batch_id: int, outcome: Outcome) -> None:
     services.metadata.batches.add_item(
         batch_id, outcome.name, outcome.outcome, outcome.message, outcome.document_id
     )
-    if outcome.outcome == "rejected":
+    if outcome.outcome is Received.REJECTED:
         audit.record(services, "system", "batch.reject", f"batch:{batch_id}",
                      name=outcome.name, reason=outcome.message)  # fmt: skip

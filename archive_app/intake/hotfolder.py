@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from archive_app.domain.records import Received
+
 IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", "~")
 MAX_TRIES = 3  # unexpected errors on one file before it is moved to failed/
 EMPTY_SETTLE = 60.0  # an empty file may be a scanner's placeholder: wait longer for it
@@ -70,8 +72,10 @@ class HotFolder:
 
     def file_away(self, path: Path, outcomes) -> str:
         """Move the file to done/ or failed/ (never overwriting); returns where it went."""
-        ok = all(o.outcome in ("accepted", "duplicate") for o in outcomes)
-        reasons = "\n".join(f"{o.name}: {o.message}" for o in outcomes if o.outcome == "rejected")
+        ok = all(o.outcome is not Received.REJECTED for o in outcomes)
+        reasons = "\n".join(
+            f"{o.name}: {o.message}" for o in outcomes if o.outcome is Received.REJECTED
+        )
         return self._move(path, ok=ok, reasons=reasons)
 
     def _move(self, path: Path, *, ok: bool, reasons: str) -> str:
