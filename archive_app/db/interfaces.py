@@ -31,6 +31,19 @@ from archive_app.domain.entities import (
     User,
 )
 from archive_app.domain.metadata import RecordMetadata
+from archive_app.domain.recap_types import (
+    Coverage,
+    FormEntry,
+    ListImport,
+    PublishedBatch,
+    PublishedChange,
+    PublishedFigure,
+    PublishedImport,
+    RecapValue,
+    RegionSums,
+    Station,
+    StoredDifference,
+)
 from archive_app.domain.records import Status
 from archive_app.domain.retention import RetentionInput, RetentionUpdate
 from archive_app.domain.roles import Role
@@ -367,6 +380,105 @@ class LoginAttempts(Protocol):
         """Drop keys whose last failure is older than ``before`` (a periodic sweep)."""
 
 
+class TpsRepository(Protocol):
+    """The TPS master list per voting day (``poll``), and region names, by KPU code."""
+
+    def import_list(
+        self, poll: str, stations: Iterable[Station], names: Iterable[tuple[str, str]] = ()
+    ) -> ListImport:
+        """Add or update stations and names in one transaction (idempotent), then count
+        what each region expects, mark archived forms on or off the list, compare again."""
+
+    def polls(self) -> builtins.list[tuple[str, int]]:
+        """(voting day, stations) of every list imported."""
+
+    def station(self, poll: str, code: str) -> Station | None: ...
+
+
+class RecapRepository(Protocol):
+    """The forms' sums per region, recap forms' figures, coverage and the differences,
+    kept current by the record repositories as records change (never by a scan)."""
+
+    def elections(self) -> builtins.list[tuple[str, int]]:
+        """(election, year) with forms or published figures, newest year first."""
+
+    def names(self, codes: Iterable[str]) -> dict[str, str]: ...
+    def children(self, election: str, year: int, region: str) -> builtins.list[str]:
+        """Child regions (TPS codes under a village) with anything to show."""
+
+    def sums(self, election: str, year: int, codes: Iterable[str]) -> dict[str, RegionSums]: ...
+    def coverage(self, election: str, year: int, codes: Iterable[str]) -> dict[str, Coverage]:
+        """Per region (or TPS): expected, archived, missing, unlisted forms."""
+
+    def missing_tps(
+        self, election: str, year: int, region: str, limit: int = 100
+    ) -> builtins.list[str]:
+        """TPS on the master list under a region without a counted form, in code order."""
+
+    def forms(
+        self,
+        election: str,
+        year: int,
+        region: str,
+        *,
+        level: str = "tps",
+        limit: int = 500,
+        listed: bool | None = None,
+        with_findings: bool = False,
+        unplaced: bool = False,
+    ) -> builtins.list[FormEntry]:
+        """Forms under a region (every copy, counted or not), in code order."""
+
+    def form(self, record_id: str) -> FormEntry | None: ...
+    def recap_values(
+        self, election: str, year: int, codes: Iterable[str]
+    ) -> builtins.list[RecapValue]:
+        """Figures counted recap forms print for these regions."""
+
+    def published(
+        self, election: str, year: int, codes: Iterable[str]
+    ) -> builtins.list[PublishedFigure]: ...
+    def differences(
+        self,
+        election: str,
+        year: int,
+        region: str,
+        *,
+        explained: bool,
+        limit: int = 500,
+        offset: int = 0,
+        kinds: Iterable[str] | None = None,
+    ) -> builtins.list[StoredDifference]:
+        """Differences under a region (itself included), largest swing first."""
+
+    def difference_weights(
+        self, election: str, year: int, codes: Iterable[str]
+    ) -> dict[str, dict[str, tuple[int, int]]]:
+        """Per region (or TPS), per kind: how many differences sit under it, and their size."""
+
+    def refresh(self, record_ids: Iterable[str]) -> None:
+        """Bring these records' parts up to date."""
+
+    def rebuild(self, progress: Any = None) -> dict[str, int]:
+        """Make every recap table again from the records (derived data)."""
+
+
+class PublishedRepository(Protocol):
+    """Figures an election body published, each import a dated version."""
+
+    def import_batch(self, batch: PublishedBatch, actor: str) -> PublishedImport:
+        """Store an import in one transaction; a figure it changes is noted with both
+        values and times."""
+
+    def imports(self, election: str, year: int) -> builtins.list[PublishedImport]: ...
+    def changes(
+        self, election: str, year: int, region: str = "", limit: int = 200
+    ) -> builtins.list[PublishedChange]:
+        """Figures changed between imports under a region, newest first."""
+
+    def count_changes(self, election: str, year: int) -> int: ...
+
+
 class MetadataStore(Protocol):
     """The system of record's metadata: every repository, one database."""
 
@@ -390,6 +502,15 @@ class MetadataStore(Protocol):
 
     @property
     def login_attempts(self) -> LoginAttempts: ...
+
+    @property
+    def tps(self) -> TpsRepository: ...
+
+    @property
+    def recap(self) -> RecapRepository: ...
+
+    @property
+    def published(self) -> PublishedRepository: ...
 
     def migrate(self) -> None: ...
     def is_current(self) -> bool: ...

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, delete, or_, select, update
 
 from archive_app.db.models import PageRow, RecordRow, StoredFileRow
+from archive_app.db.recap_upkeep import RecapUpkeep
 from archive_app.db.record_rows import apply_readings, file_row, record_entity
 from archive_app.db.session import Sessions, changed
 from archive_app.domain.clock import utcnow
@@ -20,8 +21,9 @@ from archive_app.domain.records import FileRole, IndexState, Status
 
 
 class SqlJobLeases:
-    def __init__(self, sessions: Sessions):
+    def __init__(self, sessions: Sessions, upkeep: RecapUpkeep | None = None):
         self._s = sessions
+        self._upkeep = upkeep or RecapUpkeep()
 
     def claim(self, record_id: str, owner: str, lease_seconds: int) -> Record | None:
         now = utcnow()
@@ -108,6 +110,8 @@ class SqlJobLeases:
             row.processed_at = now
             if readings is not None:
                 apply_readings(row, readings)
+            s.flush()
+            self._upkeep.record_changed(s, record_id)  # the sums, in this same transaction
 
     def fail(
         self, record_id: str, owner: str, error: str, *, final: bool, count_attempt: bool = True

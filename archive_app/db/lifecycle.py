@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, or_, select, update
 
 from archive_app.db.models import HoldRecordRow, HoldRow, PageRow, RecordRow, StoredFileRow
+from archive_app.db.recap_upkeep import RecapUpkeep
 from archive_app.db.session import Sessions
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import StoredFile
@@ -21,8 +22,9 @@ GROUPS = {"election": RecordRow.election, "province": RecordRow.province,
 
 
 class SqlLifecycleRepository:
-    def __init__(self, sessions: Sessions):
+    def __init__(self, sessions: Sessions, upkeep: RecapUpkeep | None = None):
         self._s = sessions
+        self._upkeep = upkeep or RecapUpkeep()
 
     # -- retention cache ----------------------------------------------------------------
     def retention_inputs(
@@ -156,6 +158,7 @@ class SqlLifecycleRepository:
                     updated_at=now,
                 )  # fmt: skip
             )
+            self._upkeep.record_changed(s, record_id)  # its forms leave the sums
 
     def mark_transferred(self, record_id: str) -> None:
         now = utcnow()

@@ -114,6 +114,10 @@ class RecordRow(Base):
     tally: Mapped[str] = mapped_column(Text, default="")
     tally_consistent: Mapped[bool | None] = mapped_column(Boolean, nullable=True, index=True)
     tally_low_confidence: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # A perceptual hash of the first page (ingest/page_hash.py): the same page filed for two
+    # polling stations is found by it (recap checks).
+    page_hash: Mapped[str] = mapped_column(String(16), default="")
+    page_print: Mapped[str] = mapped_column(Text, default="")  # the finer grid that confirms it
 
     __table_args__ = (
         Index("ix_documents_place", "province", "regency", "district", "village", "tps"),
@@ -262,3 +266,196 @@ class BatchItemRow(Base):
     outcome: Mapped[str] = mapped_column(String(16))  # accepted | duplicate | rejected
     message: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# --- the recapitulation check (issue 15): TPS master list, sums, recap forms, published ---------
+# Codes are KPU's, as digits (vocabulary/regions.py): province 2, regency 4, district 6,
+# village 10, TPS 13; the nation is "". A "poll" is the voting day a TPS list serves (every
+# election held that day shares its polling stations).
+
+
+class RegionRow(Base):
+    """Names of regions, by code (from the TPS master list and KPU's region lists)."""
+
+    __tablename__ = "recap_regions"
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class TpsRow(Base):
+    """A polling station expected on a voting day: the master list."""
+
+    __tablename__ = "recap_tps"
+    poll: Mapped[str] = mapped_column(String(16), primary_key=True)
+    code: Mapped[str] = mapped_column(String(13), primary_key=True)
+    dpt: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ExpectedRow(Base):
+    """How many TPS (and DPT voters) the master list expects under each region."""
+
+    __tablename__ = "recap_expected"
+    poll: Mapped[str] = mapped_column(String(16), primary_key=True)
+    region: Mapped[str] = mapped_column(String(10), primary_key=True)
+    tps: Mapped[int] = mapped_column(Integer, default=0)
+    dpt: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RecapFormRow(Base):
+    """A result or recap form as the sums see it: where it belongs, whether it is the one
+    counted for its place, and its figures (JSON)."""
+
+    __tablename__ = "recap_forms"
+    record_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    election: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)
+    poll: Mapped[str] = mapped_column(String(16))
+    form_type: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(8))  # tps | district | regency
+    place: Mapped[str] = mapped_column(String(13), default="")  # "": no code to place it by
+    counted: Mapped[bool] = mapped_column(Boolean, default=False)
+    listed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # on the master list
+    figures: Mapped[str] = mapped_column(Text, default="{}")
+    findings: Mapped[str] = mapped_column(Text, default="[]")  # misfiled, duplicate page
+    header: Mapped[str] = mapped_column(String(13), default="")  # the TPS the header names
+    page_hash: Mapped[str] = mapped_column(String(16), default="")
+    page_print: Mapped[str] = mapped_column(Text, default="")
+    hash_a: Mapped[int] = mapped_column(Integer, default=0)  # the hash's four 16-bit bands
+    hash_b: Mapped[int] = mapped_column(Integer, default=0)
+    hash_c: Mapped[int] = mapped_column(Integer, default=0)
+    hash_d: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        Index("ix_recap_forms_place", "election", "year", "place"),
+        Index("ix_recap_forms_hash_a", "hash_a"),
+        Index("ix_recap_forms_hash_b", "hash_b"),
+        Index("ix_recap_forms_hash_c", "hash_c"),
+        Index("ix_recap_forms_hash_d", "hash_d"),
+    )
+
+
+class RecapSumRow(Base):
+    """The sum of the counted forms under a region, per candidate code, kept apart by how
+    sure each number is (domain/recap.py)."""
+
+    __tablename__ = "recap_sums"
+    election: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region: Mapped[str] = mapped_column(String(10), primary_key=True)
+    candidate: Mapped[str] = mapped_column(String(24), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)  # 0 nation ... 4 village
+    label: Mapped[str] = mapped_column(String(200), default="")
+    confirmed: Mapped[int] = mapped_column(BigInteger, default=0)
+    read: Mapped[int] = mapped_column(BigInteger, default=0)
+    unsure: Mapped[int] = mapped_column(BigInteger, default=0)
+    unread: Mapped[int] = mapped_column(Integer, default=0)
+    forms: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_recap_sums_level", "election", "year", "level", "region"),)
+
+
+class RecapValueRow(Base):
+    """A figure a recap form prints: for its own region (``own``) or a child's column."""
+
+    __tablename__ = "recap_values"
+    record_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    region: Mapped[str] = mapped_column(String(10), primary_key=True)
+    candidate: Mapped[str] = mapped_column(String(24), primary_key=True)
+    election: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(8))  # district | regency: the form's level
+    own: Mapped[bool] = mapped_column(Boolean)
+    votes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    status: Mapped[str] = mapped_column(String(12), default="")
+    page: Mapped[int] = mapped_column(Integer, default=0)
+    box: Mapped[str] = mapped_column(String(64), default="")
+
+    __table_args__ = (Index("ix_recap_values_region", "election", "year", "region"),)
+
+
+class PublishedImportRow(Base):
+    """One import of published figures: a dated version."""
+
+    __tablename__ = "published_imports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    series: Mapped[str] = mapped_column(String(16))
+    election: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(255), default="")
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    imported_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    imported_by: Mapped[str] = mapped_column(String(64))
+    figures: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PublishedRow(Base):
+    """A published figure as of the newest import that gave it."""
+
+    __tablename__ = "published_figures"
+    series: Mapped[str] = mapped_column(String(16), primary_key=True)
+    election: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region: Mapped[str] = mapped_column(String(13), primary_key=True)
+    candidate: Mapped[str] = mapped_column(String(24), primary_key=True)
+    votes: Mapped[int] = mapped_column(BigInteger)
+    ts: Mapped[str] = mapped_column(String(32), default="")  # the publisher's own time stamp
+    import_id: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_published_region", "election", "year", "region"),)
+
+
+class PublishedChangeRow(Base):
+    """A published figure that changed between two imports: both values, both times."""
+
+    __tablename__ = "published_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    series: Mapped[str] = mapped_column(String(16))
+    election: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)
+    region: Mapped[str] = mapped_column(String(13))
+    candidate: Mapped[str] = mapped_column(String(24))
+    old_votes: Mapped[int] = mapped_column(BigInteger)
+    new_votes: Mapped[int] = mapped_column(BigInteger)
+    old_import: Mapped[int] = mapped_column(Integer)
+    new_import: Mapped[int] = mapped_column(Integer)
+    old_ts: Mapped[str] = mapped_column(String(32), default="")
+    new_ts: Mapped[str] = mapped_column(String(32), default="")
+
+    __table_args__ = (Index("ix_published_changes_region", "election", "year", "region"),)
+
+
+class DifferenceRow(Base):
+    """Where two sources disagree for a region or TPS (domain/recap_compare.py), kept
+    current with the sums so that the largest can be listed without computing them all."""
+
+    __tablename__ = "recap_differences"
+    election: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region: Mapped[str] = mapped_column(String(13), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+    deltas: Mapped[str] = mapped_column(Text)  # JSON {code: [first, second]}
+    swing: Mapped[int] = mapped_column(BigInteger)
+    size: Mapped[int] = mapped_column(BigInteger)
+    missing: Mapped[int] = mapped_column(Integer, default=0)
+    explained: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        Index("ix_recap_differences_order", "election", "year", "explained", "swing"),
+    )
+
+
+class DifferenceTotalRow(Base):
+    """How many differences of a kind sit under a region (itself included), and their size:
+    kept with the differences, so the chart of where they sit reads one row per child."""
+
+    __tablename__ = "recap_difference_totals"
+    election: Mapped[str] = mapped_column(String(32), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region: Mapped[str] = mapped_column(String(10), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)

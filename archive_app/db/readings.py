@@ -18,6 +18,7 @@ from archive_app.db.models import (
     HoldRow,
     RecordRow,
 )
+from archive_app.db.recap_upkeep import RecapUpkeep
 from archive_app.db.record_rows import metadata_columns, record_entity
 from archive_app.db.session import Sessions
 from archive_app.domain.clock import utcnow
@@ -51,8 +52,9 @@ _REVIEWABLE = (
 
 
 class SqlReadingsRepository:
-    def __init__(self, sessions: Sessions):
+    def __init__(self, sessions: Sessions, upkeep: RecapUpkeep | None = None):
         self._s = sessions
+        self._upkeep = upkeep or RecapUpkeep()
 
     def get(self, record_id: str) -> dict:
         """What processing read: {"given", "extracted", "review", "reasons", "tally"}."""
@@ -100,6 +102,7 @@ class SqlReadingsRepository:
                     updated_at=utcnow(),
                 )  # fmt: skip
             )
+            self._upkeep.record_changed(s, record_id)  # it may now belong to another TPS
 
     def iter_tallies(self, filters: dict, batch_size: int = 500) -> Iterator[tuple[Record, dict]]:
         """(Document, tally data) of records with vote counts, matching exact filters."""

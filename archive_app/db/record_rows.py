@@ -90,6 +90,8 @@ def apply_readings(row: RecordRow, r: PageReadings) -> None:
     row.tally = json.dumps(r.tally, ensure_ascii=False) if r.tally is not None else ""
     row.tally_consistent = r.tally_consistent
     row.tally_low_confidence = r.tally_low_confidence
+    row.page_hash = r.page_hash
+    row.page_print = r.page_print
 
 
 def metadata_columns(metadata: RecordMetadata) -> dict:

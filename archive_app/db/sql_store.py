@@ -12,7 +12,11 @@ from archive_app.db.index_state import SqlIndexState
 from archive_app.db.jobs import SqlJobLeases
 from archive_app.db.lifecycle import SqlLifecycleRepository
 from archive_app.db.login_attempts import SqlLoginAttempts
+from archive_app.db.published import SqlPublishedRepository
 from archive_app.db.readings import SqlReadingsRepository
+from archive_app.db.recap import SqlRecapRepository
+from archive_app.db.recap_master import SqlTpsRepository
+from archive_app.db.recap_upkeep import RecapUpkeep
 from archive_app.db.recordkeeping import (
     SqlDispositionRepository,
     SqlHoldRepository,
@@ -25,29 +29,37 @@ from archive_app.db.workers import SqlWorkerRegistry
 
 
 class SqlMetadataStore:
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, max_voters: int = 300, vocabulary=None):
         self.url = url
         self.engines = make_engines(url)
         sessions = Sessions(self.engines)
+        upkeep = RecapUpkeep(max_voters, vocabulary)  # keeps the recap's sums current
         self.users = SqlUserRepository(sessions)
         self.records = SqlRecordRepository(sessions)
-        self.jobs = SqlJobLeases(sessions)
+        self.jobs = SqlJobLeases(sessions, upkeep)
         self.index_state = SqlIndexState(sessions)
         self.audit = SqlAuditLog(sessions)
         self.workers = SqlWorkerRegistry(sessions)
         self.schedules = SqlScheduleRepository(sessions)
         self.holds = SqlHoldRepository(sessions)
         self.dispositions = SqlDispositionRepository(sessions)
-        self.lifecycle = SqlLifecycleRepository(sessions)
+        self.lifecycle = SqlLifecycleRepository(sessions, upkeep)
         self.batches = SqlBatchRepository(sessions)
-        self.readings = SqlReadingsRepository(sessions)
+        self.readings = SqlReadingsRepository(sessions, upkeep)
+        self.tps = SqlTpsRepository(sessions, upkeep)
+        self.recap = SqlRecapRepository(sessions, upkeep)
+        self.published = SqlPublishedRepository(sessions, upkeep)
         self.login_attempts = SqlLoginAttempts(sessions)
 
     @classmethod
     def from_settings(cls, settings) -> SqlMetadataStore:
         if not settings.database_url:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return cls(settings.effective_database_url)
+        return cls(
+            settings.effective_database_url,
+            max_voters=settings.max_tps_voters,
+            vocabulary=settings.vocabulary,
+        )
 
     def migrate(self) -> None:
         migrate.upgrade(self.engines.write)

@@ -70,6 +70,8 @@ class PageReadings:
     tally: dict[str, Any] | None  # the Tally as JSON-ready data, None when no tally was read
     tally_consistent: bool | None = None
     tally_low_confidence: bool = False
+    page_hash: str = ""  # the first page's perceptual hash and its finer print (recap checks)
+    page_print: str = ""
 
 
 @dataclass(frozen=True)

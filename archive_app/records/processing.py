@@ -23,6 +23,7 @@ from archive_app.domain.records import FileRole, Status, object_key
 from archive_app.recordkeeping import holds, retention
 from archive_app.records import indexing, reconcile, sidecar
 from archive_app.storage.interfaces import CHUNK, ChecksumMismatch, StoreUnavailable
+from ingest import page_hash
 from ingest.models import FileKind, ProcessedDocument, RejectedFile
 from ingest.pipeline import process_file
 
@@ -118,6 +119,7 @@ def _run(services, record, owner: str, workdir: Path) -> None:
     )
     given = services.metadata.readings.get(record.id)["given"]
     settled = reconcile.reconcile(services, record, given, result)
+    settled = dataclasses.replace(settled, **_page_hash(result))
     record = dataclasses.replace(record, metadata=settled.metadata)
     files = _store_derivatives(services.objects, record.id, result)
     files.append(
@@ -132,6 +134,18 @@ def _run(services, record, owner: str, workdir: Path) -> None:
         StoredFile(FileRole.METADATA.value, meta_key, meta.sha256, meta.size, "application/json")
     )
     services.metadata.jobs.finish(record.id, owner, pages, derived, result.confidence, settled)
+
+
+def _page_hash(result: ProcessedDocument) -> dict[str, str]:
+    """The first page's perceptual hash, by which the recap finds a page filed twice."""
+    if not result.pages:
+        return {}
+    try:
+        coarse, fine = page_hash.hash_file(result.pages[0].view_path)
+    except OSError:
+        log.warning("no page hash for %s", result.pages[0].view_path, exc_info=True)
+        return {}
+    return {"page_hash": coarse, "page_print": fine}
 
 
 def _fetch_verified(objects, key: str, target: Path, sha256: str) -> None:

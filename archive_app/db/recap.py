@@ -1,0 +1,436 @@
+"""Reading the recap: sums, coverage, forms, recap and published figures, differences.
+
+Every read is bounded by a region's code (an indexed range of codes) and by a limit; the
+nation's figures are rows like any region's, so no request scans the forms.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import and_, func, select
+
+from archive_app.db.models import (
+    DifferenceRow,
+    DifferenceTotalRow,
+    ExpectedRow,
+    PublishedRow,
+    RecapFormRow,
+    RecapSumRow,
+    RecapValueRow,
+    RegionRow,
+    TpsRow,
+)
+from archive_app.db.recap_rows import chunks, form_entry
+from archive_app.db.recap_upkeep import RecapUpkeep
+from archive_app.db.session import Sessions
+from archive_app.domain.recap import Part
+from archive_app.domain.recap_types import (
+    Coverage,
+    FormEntry,
+    PublishedFigure,
+    RecapValue,
+    RegionSums,
+    StoredDifference,
+    poll_of,
+)
+from vocabulary import regions
+
+
+def _in_region(column: Any, region: str) -> Any:
+    """``column`` holds a code inside ``region`` (an index range, not LIKE)."""
+    if not region:
+        return column.isnot(None)
+    return and_(column >= region, column < regions.upper_bound(region))
+
+
+class SqlRecapRepository:
+    def __init__(self, sessions: Sessions, upkeep: RecapUpkeep):
+        self._s = sessions
+        self._upkeep = upkeep
+
+    # -- what there is ------------------------------------------------------------------
+    def elections(self) -> builtins.list[tuple[str, int]]:
+        """(election, year) with forms or published figures, newest year first."""
+        with self._s.read() as s:
+            found = set(
+                s.execute(
+                    select(RecapSumRow.election, RecapSumRow.year).where(
+                        RecapSumRow.region == "", RecapSumRow.candidate == "_forms"
+                    )
+                ).all()
+            )
+            found |= set(
+                s.execute(select(PublishedRow.election, PublishedRow.year).distinct()).all()
+            )
+        return sorted(((e, y) for e, y in found), key=lambda p: (-p[1], p[0]))
+
+    def names(self, codes: Iterable[str]) -> dict[str, str]:
+        """Region names by code, as the master list or KPU's region lists give them."""
+        out: dict[str, str] = {}
+        with self._s.read() as s:
+            for batch in chunks(sorted({c[:10] for c in codes if c})):
+                rows = s.execute(
+                    select(RegionRow.code, RegionRow.name).where(RegionRow.code.in_(batch))
+                )
+                out.update({r[0]: r[1] for r in rows})
+        return out
+
+    def children(self, election: str, year: int, region: str) -> builtins.list[str]:
+        """The child regions of a region that the master list expects or that have forms,
+        recap figures or published figures (TPS codes under a village)."""
+        child = regions.child_level(regions.level_of(region))
+        if child is None:
+            return []
+        width = regions.DIGITS[child]
+        poll = poll_of(election, year, self._upkeep.days)
+        found: set[str] = set()
+        with self._s.read() as s:
+            sources = [
+                (TpsRow.code, [TpsRow.poll == poll]),
+                (ExpectedRow.region, [ExpectedRow.poll == poll]),
+                (
+                    RecapFormRow.place,
+                    [RecapFormRow.election == election, RecapFormRow.year == year],
+                ),
+                (
+                    PublishedRow.region,
+                    [PublishedRow.election == election, PublishedRow.year == year],
+                ),
+                (
+                    RecapValueRow.region,
+                    [RecapValueRow.election == election, RecapValueRow.year == year],
+                ),
+            ]
+            for column, where in sources:
+                found |= _child_codes(s, column, where, region, width)
+        return sorted(found)
+
+    # -- the forms' sums and coverage ---------------------------------------------------
+    def sums(self, election: str, year: int, codes: Iterable[str]) -> dict[str, RegionSums]:
+        wanted = sorted(set(codes))
+        out: dict[str, dict[str, Part]] = {c: {} for c in wanted}
+        with self._s.read() as s:
+            for batch in chunks(wanted):
+                rows = s.scalars(
+                    select(RecapSumRow).where(
+                        RecapSumRow.election == election,
+                        RecapSumRow.year == year,
+                        RecapSumRow.region.in_(batch),
+                    )
+                )
+                for r in rows:
+                    out[r.region][r.candidate] = Part(
+                        r.confirmed, r.read, r.unsure, r.unread, r.forms, r.label
+                    )
+        return {c: RegionSums(c, parts) for c, parts in out.items()}
+
+    def coverage(self, election: str, year: int, codes: Iterable[str]) -> dict[str, Coverage]:
+        """Coverage of regions (codes up to a village's) or of TPS (13 digits)."""
+        wanted = sorted(set(codes))
+        poll = poll_of(election, year, self._upkeep.days)
+        areas = [c for c in wanted if len(c) != 13]
+        sums = self.sums(election, year, areas)
+        out: dict[str, Coverage] = {}
+        with self._s.read() as s:
+            listed = s.get(ExpectedRow, (poll, "")) is not None
+            expected: dict[str, tuple[int, int]] = {}
+            for batch in chunks(areas):
+                rows = s.execute(
+                    select(ExpectedRow.region, ExpectedRow.tps, ExpectedRow.dpt).where(
+                        ExpectedRow.poll == poll, ExpectedRow.region.in_(batch)
+                    )
+                )
+                expected.update({r[0]: (r[1], r[2]) for r in rows})
+            tps = [c for c in wanted if len(c) == 13]
+            stations = {}
+            forms: dict[str, tuple[bool, bool | None]] = {}  # place -> (empty, listed)
+            for batch in chunks(tps):
+                stations.update(
+                    dict(
+                        s.execute(
+                            select(TpsRow.code, TpsRow.dpt).where(
+                                TpsRow.poll == poll, TpsRow.code.in_(batch)
+                            )
+                        ).all()
+                    )
+                )
+                counted = s.execute(
+                    select(RecapFormRow.place, RecapFormRow.listed, RecapFormRow.figures).where(
+                        RecapFormRow.election == election,
+                        RecapFormRow.year == year,
+                        RecapFormRow.place.in_(batch),
+                        RecapFormRow.counted.is_(True),
+                    )
+                )
+                forms.update({r[0]: (r[2] in ("", "{}"), r[1]) for r in counted})
+        for code in areas:
+            parts = sums[code].parts
+            n, dpt = expected.get(code, (0, 0))
+            out[code] = Coverage(
+                expected=n,
+                archived=parts.get("_listed", Part()).forms,
+                unlisted=parts.get("_unlisted", Part()).forms,
+                forms=parts.get("_forms", Part()).forms,
+                empty=parts.get("_empty", Part()).forms,
+                dpt=dpt,
+                listed=listed,
+            )
+        for code in tps:
+            on_list = code in stations
+            form = forms.get(code)
+            out[code] = Coverage(
+                expected=int(on_list),
+                archived=int(form is not None and on_list),
+                unlisted=int(form is not None and not on_list and listed),
+                forms=int(form is not None),
+                empty=int(bool(form and form[0])),
+                dpt=stations.get(code) or 0,
+                listed=listed,
+            )
+        return out
+
+    def missing_tps(
+        self, election: str, year: int, region: str, limit: int = 100
+    ) -> builtins.list[str]:
+        """TPS on the master list under a region without a counted form, in code order.
+        Villages are found from the maintained counts first, so the nation does not walk
+        820,000 stations to name its first hundred missing."""
+        poll = poll_of(election, year, self._upkeep.days)
+        if len(region) == 13:
+            return [region] if self.coverage(election, year, [region])[region].missing else []
+        out: list[str] = []
+        with self._s.read() as s:
+            archived = (
+                select(RecapSumRow.forms)
+                .where(
+                    RecapSumRow.election == election,
+                    RecapSumRow.year == year,
+                    RecapSumRow.region == ExpectedRow.region,
+                    RecapSumRow.candidate == "_listed",
+                )
+                .scalar_subquery()
+            )
+            villages = s.scalars(
+                select(ExpectedRow.region)
+                .where(
+                    ExpectedRow.poll == poll,
+                    func.length(ExpectedRow.region) == 10,
+                    _in_region(ExpectedRow.region, region),
+                    ExpectedRow.tps > func.coalesce(archived, 0),
+                )
+                .order_by(ExpectedRow.region)
+                .limit(limit)
+            ).all()
+            for village in villages:
+                have = select(RecapFormRow.place).where(
+                    RecapFormRow.election == election,
+                    RecapFormRow.year == year,
+                    RecapFormRow.counted.is_(True),
+                    _in_region(RecapFormRow.place, village),
+                )
+                codes = s.scalars(
+                    select(TpsRow.code)
+                    .where(
+                        TpsRow.poll == poll,
+                        _in_region(TpsRow.code, village),
+                        TpsRow.code.not_in(have),
+                    )
+                    .order_by(TpsRow.code)
+                    .limit(limit - len(out))
+                ).all()
+                out += codes
+                if len(out) >= limit:
+                    break
+        return out[:limit]
+
+    # -- forms --------------------------------------------------------------------------
+    def forms(
+        self,
+        election: str,
+        year: int,
+        region: str,
+        *,
+        level: str = "tps",
+        limit: int = 500,
+        listed: bool | None = None,
+        with_findings: bool = False,
+        unplaced: bool = False,
+    ) -> builtins.list[FormEntry]:
+        """Forms of an election under a region (every copy, counted or not), in code order;
+        ``listed`` False: only forms naming a TPS not on the list; ``with_findings``: only
+        forms with a finding; ``unplaced``: the forms that give no code to place them by."""
+        query = select(RecapFormRow).where(
+            RecapFormRow.election == election,
+            RecapFormRow.year == year,
+            RecapFormRow.level == level,
+        )
+        if unplaced:
+            query = query.where(RecapFormRow.place == "")
+        else:
+            query = query.where(RecapFormRow.place != "", _in_region(RecapFormRow.place, region))
+        if listed is not None:
+            query = query.where(RecapFormRow.listed.is_(listed))
+        if with_findings:
+            query = query.where(RecapFormRow.findings != "[]")
+        query = query.order_by(RecapFormRow.place, RecapFormRow.created_at).limit(limit)
+        with self._s.read() as s:
+            return [form_entry(r) for r in s.scalars(query)]
+
+    def form(self, record_id: str) -> FormEntry | None:
+        with self._s.read() as s:
+            row = s.get(RecapFormRow, record_id)
+            return form_entry(row) if row is not None else None
+
+    def recap_values(
+        self, election: str, year: int, codes: Iterable[str]
+    ) -> builtins.list[RecapValue]:
+        """Figures counted recap forms print for these regions."""
+        out = []
+        with self._s.read() as s:
+            for batch in chunks(sorted(set(codes))):
+                rows = s.scalars(
+                    select(RecapValueRow)
+                    .join(RecapFormRow, RecapFormRow.record_id == RecapValueRow.record_id)
+                    .where(
+                        RecapValueRow.election == election,
+                        RecapValueRow.year == year,
+                        RecapValueRow.region.in_(batch),
+                        RecapFormRow.counted.is_(True),
+                    )
+                )
+                for r in rows:
+                    box = tuple(float(v) for v in r.box.split(",")) if r.box else None
+                    out.append(
+                        RecapValue(
+                            r.record_id,
+                            r.region,
+                            r.candidate,
+                            r.stage,
+                            r.own,
+                            r.votes,
+                            r.status,
+                            r.page,
+                            box,
+                        )
+                    )
+        return out
+
+    def published(
+        self, election: str, year: int, codes: Iterable[str]
+    ) -> builtins.list[PublishedFigure]:
+        out = []
+        with self._s.read() as s:
+            for batch in chunks(sorted(set(codes))):
+                rows = s.scalars(
+                    select(PublishedRow).where(
+                        PublishedRow.election == election,
+                        PublishedRow.year == year,
+                        PublishedRow.region.in_(batch),
+                    )
+                )
+                out += [
+                    PublishedFigure(r.series, r.region, r.candidate, r.votes, r.ts, r.import_id)
+                    for r in rows
+                ]
+        return out
+
+    # -- differences --------------------------------------------------------------------
+    def differences(
+        self,
+        election: str,
+        year: int,
+        region: str,
+        *,
+        explained: bool,
+        limit: int = 500,
+        offset: int = 0,
+        kinds: Iterable[str] | None = None,
+    ) -> builtins.list[StoredDifference]:
+        """Differences under a region (itself included), largest swing first."""
+        query = select(DifferenceRow).where(
+            DifferenceRow.election == election,
+            DifferenceRow.year == year,
+            DifferenceRow.explained.is_(explained),
+            _in_region(DifferenceRow.region, region),
+        )
+        if kinds is not None:
+            query = query.where(DifferenceRow.kind.in_(list(kinds)))
+        query = query.order_by(
+            DifferenceRow.swing.desc(),
+            DifferenceRow.size.desc(),
+            DifferenceRow.region,
+            DifferenceRow.kind,
+        )
+        with self._s.read() as s:
+            rows = s.scalars(query.limit(limit).offset(offset))
+            return [_difference(r) for r in rows]
+
+    def difference_weights(
+        self, election: str, year: int, codes: Iterable[str]
+    ) -> dict[str, dict[str, tuple[int, int]]]:
+        """Per region (or TPS): per kind, how many differences sit under it and their
+        size (kept counts: one row per region and kind)."""
+        wanted = sorted(set(codes))
+        out: dict[str, dict[str, tuple[int, int]]] = {}
+        with self._s.read() as s:
+            for batch in chunks([c for c in wanted if len(c) <= 10]):
+                totals = s.scalars(
+                    select(DifferenceTotalRow).where(
+                        DifferenceTotalRow.election == election,
+                        DifferenceTotalRow.year == year,
+                        DifferenceTotalRow.region.in_(batch),
+                    )
+                )
+                for t in totals:
+                    out.setdefault(t.region, {})[t.kind] = (t.count, t.size)
+            for batch in chunks([c for c in wanted if len(c) == 13]):
+                rows = s.execute(
+                    select(DifferenceRow.region, DifferenceRow.kind, DifferenceRow.size).where(
+                        DifferenceRow.election == election,
+                        DifferenceRow.year == year,
+                        DifferenceRow.region.in_(batch),
+                    )
+                )
+                for region, kind, size in rows:
+                    out.setdefault(region, {})[kind] = (1, size)
+        return out
+
+    # -- upkeep -------------------------------------------------------------------------
+    def refresh(self, record_ids: Iterable[str]) -> None:
+        """Bring these records' parts up to date (one transaction each)."""
+        for record_id in record_ids:
+            with self._s.write() as s:
+                self._upkeep.record_changed(s, record_id)
+
+    def rebuild(self, progress: Any = None) -> dict[str, int]:
+        from archive_app.db.recap_rebuild import rebuild
+
+        with self._s.write() as s:
+            return rebuild(s, self._upkeep, progress)
+
+
+def _child_codes(s: Any, column: Any, where: list, region: str, width: int) -> set[str]:
+    """The distinct ``width``-digit starts of the codes under ``region`` in an indexed
+    column: one index seek per child found, never a walk over the codes below them."""
+    found: set[str] = set()
+    after = region
+    end = regions.upper_bound(region)
+    while True:
+        following = s.scalar(select(func.min(column)).where(*where, column > after, column < end))
+        if following is None:
+            return found
+        if len(following) < width:
+            after = following
+            continue
+        child = following[:width]
+        found.add(child)
+        after = regions.upper_bound(child)
+
+
+def _difference(r: DifferenceRow) -> StoredDifference:
+    deltas = {c: (int(v[0]), int(v[1])) for c, v in json.loads(r.deltas).items()}
+    return StoredDifference(r.region, r.kind, deltas, r.swing, r.size, r.missing, r.explained)

@@ -1,0 +1,234 @@
+"""Making every recap table again from the records (they are derived data).
+
+One transaction, in bounded batches: the forms' rows from the records, which form counts
+for each place, the sums by one ordered pass over the counted forms (a running sum per
+level, written when the region changes: memory stays flat), the findings, then every
+difference.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from archive_app.db.models import (
+    DifferenceRow,
+    DifferenceTotalRow,
+    ExpectedRow,
+    PublishedRow,
+    RecapFormRow,
+    RecapSumRow,
+    RecapValueRow,
+    RecordRow,
+    TpsRow,
+)
+from archive_app.db.recap_diffs import refresh_differences
+from archive_app.db.recap_rows import chunks, entry_values, tps_figures, upsert
+from archive_app.db.recap_upkeep import ADDED, RecapUpkeep, _value_rows
+from archive_app.domain import recap
+from archive_app.domain.recap import Part
+from archive_app.domain.recap_types import FORM_LEVELS
+from archive_app.domain.records import Status
+from vocabulary import regions
+
+BATCH = 1000
+WIDTHS = (0, 2, 4, 6, 10)
+
+
+def rebuild(s: Session, upkeep: RecapUpkeep, progress: Callable[[int], Any] | None) -> dict:
+    for table in (DifferenceTotalRow, DifferenceRow, RecapSumRow, RecapValueRow, RecapFormRow):
+        s.execute(delete(table))
+    forms = _entries(s, upkeep, progress)
+    _listed(s)
+    counted = _counted(s)
+    _sums(s)
+    _findings(s, upkeep)
+    elections = set(s.execute(select(RecapFormRow.election, RecapFormRow.year).distinct()).all())
+    elections |= set(s.execute(select(PublishedRow.election, PublishedRow.year).distinct()).all())
+    for election, year in sorted((str(e), int(y)) for e, y in elections):
+        refresh_differences(
+            s, election, year, _codes(s, election, year), upkeep.max_voters, upkeep.days
+        )
+    return {"forms": forms, "counted": counted}
+
+
+def _entries(s: Session, upkeep: RecapUpkeep, progress) -> int:
+    last, done = "", 0
+    while True:
+        rows = s.scalars(
+            select(RecordRow)
+            .where(
+                RecordRow.id > last,
+                RecordRow.form_type.in_(list(FORM_LEVELS)),
+                RecordRow.status == Status.READY.value,
+            )
+            .order_by(RecordRow.id)
+            .limit(BATCH)
+        ).all()
+        if not rows:
+            return done
+        last = rows[-1].id
+        for row in rows:
+            values = entry_values(row, upkeep.days)
+            if values is None:
+                continue
+            bands = recap.hash_bands(values["page_hash"])
+            findings = values.pop("findings")
+            s.add(
+                RecapFormRow(
+                    **values,
+                    counted=False,
+                    listed=None,
+                    findings=json.dumps(findings, ensure_ascii=False),
+                    hash_a=bands[0],
+                    hash_b=bands[1],
+                    hash_c=bands[2],
+                    hash_d=bands[3],
+                )
+            )
+            if values["level"] != "tps":
+                s.add_all(_value_rows(values))
+            done += 1
+        s.flush()
+        s.expunge_all()
+        if progress:
+            progress(len(rows))
+
+
+def _listed(s: Session) -> None:
+    for poll in s.scalars(select(ExpectedRow.poll).where(ExpectedRow.region == "")).all():
+        s.execute(
+            update(RecapFormRow)
+            .where(RecapFormRow.poll == poll, RecapFormRow.level == "tps", RecapFormRow.place != "")
+            .values(listed=RecapFormRow.place.in_(select(TpsRow.code).where(TpsRow.poll == poll)))
+        )
+
+
+def _counted(s: Session) -> int:
+    """Choose the counted form of every place (domain ``counted_first``)."""
+    query = (
+        select(
+            RecapFormRow.election,
+            RecapFormRow.year,
+            RecapFormRow.level,
+            RecapFormRow.place,
+            RecapFormRow.record_id,
+            RecapFormRow.form_type,
+            RecapFormRow.created_at,
+        )
+        .where(RecapFormRow.place != "")
+        .order_by(RecapFormRow.election, RecapFormRow.year, RecapFormRow.level, RecapFormRow.place)
+    )
+    chosen: list[str] = []
+    total = 0
+    for _, group in groupby(s.execute(query).yield_per(5000), key=lambda r: tuple(r[:4])):
+        found = recap.counted_first([(r[4], r[5], r[6].isoformat()) for r in group])
+        if found:
+            chosen.append(found)
+        if len(chosen) >= BATCH:
+            total += _mark(s, chosen)
+            chosen = []
+    return total + _mark(s, chosen)
+
+
+def _mark(s: Session, ids: list[str]) -> int:
+    for batch in chunks(ids):
+        s.execute(
+            update(RecapFormRow).where(RecapFormRow.record_id.in_(batch)).values(counted=True)
+        )
+    return len(ids)
+
+
+def _sums(s: Session) -> None:
+    """One ordered pass over the counted forms: a running sum per level."""
+    query = (
+        select(
+            RecapFormRow.election,
+            RecapFormRow.year,
+            RecapFormRow.place,
+            RecapFormRow.figures,
+            RecapFormRow.listed,
+        )
+        .where(RecapFormRow.level == "tps", RecapFormRow.counted.is_(True))
+        .order_by(RecapFormRow.election, RecapFormRow.year, RecapFormRow.place)
+    )
+    running: dict[int, tuple[tuple, dict[str, Part]]] = {}
+    pending: list[dict] = []
+
+    def flush(width: int) -> None:
+        key, parts = running.pop(width)
+        election, year, region = key
+        level = regions.LEVELS.index(regions.LEVEL_OF[width])
+        for code, part in parts.items():
+            pending.append(
+                {
+                    "election": election,
+                    "year": year,
+                    "region": region,
+                    "candidate": code,
+                    "level": level,
+                    "label": part.label[:200],
+                    "confirmed": part.confirmed,
+                    "read": part.read,
+                    "unsure": part.unsure,
+                    "unread": part.unread,
+                    "forms": part.forms,
+                }
+            )
+
+    for election, year, place, figures, listed in s.execute(query).yield_per(5000):
+        part = recap.contribution(tps_figures(figures), listed)
+        for width in WIDTHS:
+            key = (election, year, place[:width])
+            if width in running and running[width][0] != key:
+                flush(width)
+            if width not in running:
+                running[width] = (key, {})
+            sums = running[width][1]
+            for code, value in part.items():
+                sums[code] = sums.get(code, Part()) + value
+        if len(pending) > 20000:
+            upsert(s, RecapSumRow, pending, ("election", "year", "region", "candidate"), add=ADDED)
+            pending.clear()
+    for width in list(running):
+        flush(width)
+    upsert(s, RecapSumRow, pending, ("election", "year", "region", "candidate"), add=ADDED)
+
+
+def _findings(s: Session, upkeep: RecapUpkeep) -> None:
+    ids = s.scalars(select(RecapFormRow.record_id).where(RecapFormRow.page_hash != "")).all()
+    for record_id in ids:
+        upkeep._findings(s, record_id)
+
+
+def _codes(s: Session, election: str, year: int) -> set[str]:
+    """Every region and TPS that may have a difference."""
+    codes = set(
+        s.scalars(
+            select(RecapSumRow.region).where(
+                RecapSumRow.election == election,
+                RecapSumRow.year == year,
+                RecapSumRow.candidate == "_forms",
+            )
+        )
+    )
+    codes |= set(
+        s.scalars(
+            select(PublishedRow.region)
+            .where(PublishedRow.election == election, PublishedRow.year == year)
+            .distinct()
+        )
+    )
+    codes |= set(
+        s.scalars(
+            select(RecapValueRow.region)
+            .where(RecapValueRow.election == election, RecapValueRow.year == year)
+            .distinct()
+        )
+    )
+    return codes

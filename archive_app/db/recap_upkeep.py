@@ -1,0 +1,320 @@
+"""Keeping the sums current, inside the transaction that changes a record.
+
+Called with the open session wherever a record's part in the recap can change: its readings
+stored by processing (``jobs.finish``), its metadata corrected in review
+(``readings.confirm``), its counts confirmed in review (``readings.correct_counts``), its
+content destroyed (``lifecycle.tombstone``). Nothing is recomputed by scanning: the record's
+old part is taken off the sums of its five regions and its new part added, so one form
+costs a few dozen small writes whatever the archive's size.
+
+Of several forms archived for one TPS and election, one is counted (domain/recap.py
+``counted_first``); the others are kept beside it. On PostgreSQL two workers finishing forms
+of the same TPS at once would each see only its own; a transaction-scoped advisory lock on
+the place makes them take turns (SQLite writes one transaction at a time anyway).
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, or_, select, text
+from sqlalchemy.orm import Session
+
+from archive_app.db.models import (
+    RecapFormRow,
+    RecapSumRow,
+    RecapValueRow,
+    RecordRow,
+    TpsRow,
+)
+from archive_app.db.recap_diffs import refresh_differences
+from archive_app.db.recap_rows import entry_values, has_list, tps_figures, upsert
+from archive_app.domain import recap
+from archive_app.domain.recap import Part
+from vocabulary import regions
+from vocabulary.elections import load_vocabulary
+
+ADDED = ("confirmed", "read", "unsure", "unread", "forms")
+CANDIDATES = 200  # most forms a page hash is compared with (see FINDINGS in docs)
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """A record's recap row as it was before the change."""
+
+    election: str
+    year: int
+    level: str
+    place: str
+    counted: bool
+    listed: bool | None
+    figures: str
+
+    @property
+    def key(self) -> tuple[str, int, str, str]:
+        return self.election, self.year, self.level, self.place
+
+
+class RecapUpkeep:
+    """What the record repositories call to keep the recap tables current."""
+
+    def __init__(self, max_voters: int = 300, vocabulary: Any = None):
+        self.max_voters = max_voters
+        self.days = vocabulary if vocabulary is not None else load_vocabulary()
+
+    def record_changed(self, s: Session, record_id: str) -> None:
+        """Bring the record's part in the recap up to date with its row."""
+        row = s.get(RecordRow, record_id)
+        new = entry_values(row, self.days) if row is not None else None
+        old = s.get(RecapFormRow, record_id)
+        if new is None and old is None:
+            return
+        before = _snapshot(old) if old is not None else None
+        keys = {k for k in (before.key if before else None, _key(new)) if k is not None}
+        for key in sorted(keys):
+            _lock(s, key)
+        partners = _partners(s, old) if old is not None else set()
+        touched: set[str] = set()
+        if new is None:
+            s.execute(delete(RecapValueRow).where(RecapValueRow.record_id == record_id))
+            s.delete(old)
+            s.flush()
+        else:
+            self._write(s, old, before, new)
+        for key in sorted(keys):
+            touched |= self._recount(s, key, record_id, before)
+        if before is not None and before.level != "tps" and before.place:
+            touched |= {before.place} | {c for c in json.loads(before.figures or "{}") if c}
+        if new is not None:
+            partners |= self._findings(s, record_id)
+        for partner in sorted(partners - {record_id}):
+            self._findings(s, partner)
+        for election, year in {(k[0], k[1]) for k in keys}:
+            regions_here = {r for r in touched if r}
+            refresh_differences(s, election, year, regions_here, self.max_voters, self.days)
+
+    def _write(
+        self, s: Session, old: RecapFormRow | None, before: _Snapshot | None, new: dict
+    ) -> None:
+        findings = new.pop("findings")
+        counted = bool(before and before.counted and before.key == _key(new))
+        listed = None
+        if new["level"] == "tps" and new["place"] and has_list(s, new["poll"]):
+            listed = s.get(TpsRow, (new["poll"], new["place"])) is not None
+        bands = recap.hash_bands(new["page_hash"])
+        values = new | {
+            "counted": counted,
+            "listed": listed,
+            "findings": json.dumps(findings, ensure_ascii=False),
+            "hash_a": bands[0],
+            "hash_b": bands[1],
+            "hash_c": bands[2],
+            "hash_d": bands[3],
+        }
+        if old is None:
+            s.add(RecapFormRow(**values))
+        else:
+            for name, value in values.items():
+                setattr(old, name, value)
+        s.execute(delete(RecapValueRow).where(RecapValueRow.record_id == new["record_id"]))
+        if new["level"] != "tps":
+            s.add_all(_value_rows(new))
+        s.flush()
+
+    def _recount(
+        self, s: Session, key: tuple[str, int, str, str], record_id: str, before: _Snapshot | None
+    ) -> set[str]:
+        """Choose the form counted for one place; move the sums if the counted part changed.
+        Returns the regions (and TPS) whose comparison may have changed."""
+        election, year, level, place = key
+        if not place:
+            return set()
+        rows = list(
+            s.scalars(
+                select(RecapFormRow).where(
+                    RecapFormRow.election == election,
+                    RecapFormRow.year == year,
+                    RecapFormRow.level == level,
+                    RecapFormRow.place == place,
+                )
+            )
+        )
+        chosen = recap.counted_first(
+            [(r.record_id, r.form_type, r.created_at.isoformat()) for r in rows]
+        )
+        if level != "tps":
+            _mark_counted(rows, chosen)
+            return _recap_regions(s, rows, place)
+        if before is not None and before.counted and before.key == key:
+            old = recap.contribution(tps_figures(before.figures), before.listed)
+        else:
+            counted = next((r for r in rows if r.counted and r.record_id != record_id), None)
+            old = (
+                recap.contribution(tps_figures(counted.figures), counted.listed) if counted else {}
+            )
+        chosen_row = next((r for r in rows if r.record_id == chosen), None)
+        new = (
+            recap.contribution(tps_figures(chosen_row.figures), chosen_row.listed)
+            if chosen_row
+            else {}
+        )
+        _mark_counted(rows, chosen)
+        apply_sums(s, election, year, place, recap.delta(old, new))
+        return set(regions.ancestors(place[:10])) | {place}
+
+    def _findings(self, s: Session, record_id: str) -> set[str]:
+        """The record's findings (misfiled, and the same page filed for another TPS) made
+        again; returns the records whose page it shares, so theirs are made again too."""
+        row = s.get(RecapFormRow, record_id)
+        if row is None:
+            return set()
+        kept = [f for f in json.loads(row.findings or "[]") if f.get("code") != "duplicate_page"]
+        partners = _partners(s, row)
+        if partners:
+            places = sorted(
+                regions.dotted(r.place) if r.place else "?"
+                for r in s.scalars(select(RecapFormRow).where(RecapFormRow.record_id.in_(partners)))
+            )
+            others = ", ".join(places)
+            kept.append(
+                {
+                    "code": "duplicate_page",
+                    "params": {"others": others, "records": sorted(partners)},
+                }
+            )
+        row.findings = json.dumps(kept, ensure_ascii=False)
+        return partners
+
+
+def apply_sums(s: Session, election: str, year: int, place: str, change: dict[str, Part]) -> None:
+    """Add ``change`` to the sums of every region above a place (a TPS: its village up to
+    the nation), dropping rows that fall back to nothing."""
+    if not change:
+        return
+    rows = []
+    for region in regions.ancestors(place[:10]):
+        level = regions.LEVELS.index(regions.level_of(region))
+        for code, part in change.items():
+            rows.append(
+                {
+                    "election": election,
+                    "year": year,
+                    "region": region,
+                    "candidate": code,
+                    "level": level,
+                    "label": part.label[:200],
+                    "confirmed": part.confirmed,
+                    "read": part.read,
+                    "unsure": part.unsure,
+                    "unread": part.unread,
+                    "forms": part.forms,
+                }
+            )
+    upsert(s, RecapSumRow, rows, ("election", "year", "region", "candidate"), add=ADDED)
+    s.execute(
+        delete(RecapSumRow).where(
+            RecapSumRow.election == election,
+            RecapSumRow.year == year,
+            RecapSumRow.region.in_(regions.ancestors(place[:10])),
+            RecapSumRow.candidate.in_(list(change)),
+            *(getattr(RecapSumRow, c) == 0 for c in ADDED),
+        )
+    )
+
+
+def _snapshot(row: RecapFormRow) -> _Snapshot:
+    return _Snapshot(
+        row.election, row.year, row.level, row.place, row.counted, row.listed, row.figures
+    )
+
+
+def _key(values: dict | None) -> tuple[str, int, str, str] | None:
+    if values is None:
+        return None
+    return values["election"], values["year"], values["level"], values["place"]
+
+
+def _lock(s: Session, key: tuple[str, int, str, str]) -> None:
+    if s.get_bind().dialect.name != "postgresql" or not key[3]:
+        return
+    name = "recap:" + ":".join(str(k) for k in key)
+    s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(name.encode())})
+
+
+def _mark_counted(rows: list[RecapFormRow], chosen: str | None) -> None:
+    for row in rows:
+        counted = row.record_id == chosen
+        if row.counted != counted:
+            row.counted = counted
+
+
+def _value_rows(new: dict) -> list[RecapValueRow]:
+    out = []
+    figures = json.loads(new["figures"])
+    for column, values in figures.items():
+        region = column or new["place"]
+        if not region:
+            continue
+        for code, figure in values.items():
+            box = figure.get("box")
+            out.append(
+                RecapValueRow(
+                    record_id=new["record_id"],
+                    region=region,
+                    candidate=code,
+                    election=new["election"],
+                    year=new["year"],
+                    stage=new["level"],
+                    own=not column,
+                    votes=figure.get("votes"),
+                    status=figure.get("status", ""),
+                    page=figure.get("page") or 0,
+                    box=",".join(f"{v:.4f}" for v in box) if box else "",
+                )
+            )
+    return out
+
+
+def _recap_regions(s: Session, rows: list[RecapFormRow], place: str) -> set[str]:
+    """A recap form touches its own region and every child it prints a column for."""
+    out = {place}
+    for row in rows:
+        out |= {c for c in json.loads(row.figures or "{}") if c}
+    return out
+
+
+def _partners(s: Session, row: RecapFormRow) -> set[str]:
+    """Other forms whose first page is this one's page, filed for another place."""
+    if not row.page_hash or not row.page_print:
+        return set()
+    bands = (row.hash_a, row.hash_b, row.hash_c, row.hash_d)
+    query = (
+        select(
+            RecapFormRow.record_id,
+            RecapFormRow.page_hash,
+            RecapFormRow.page_print,
+            RecapFormRow.place,
+        )
+        .where(
+            or_(
+                RecapFormRow.hash_a == bands[0],
+                RecapFormRow.hash_b == bands[1],
+                RecapFormRow.hash_c == bands[2],
+                RecapFormRow.hash_d == bands[3],
+            ),
+            RecapFormRow.record_id != row.record_id,
+            RecapFormRow.page_hash != "",
+        )
+        .order_by(RecapFormRow.created_at.desc())
+        .limit(CANDIDATES)
+    )
+    found = set()
+    for other_id, other_hash, other_print, other_place in s.execute(query):
+        if other_place == row.place and row.place:
+            continue  # the same TPS filed twice is a second copy, not a misfiled page
+        if recap.same_page(row.page_hash, row.page_print, other_hash, other_print):
+            found.add(other_id)
+    return found
