@@ -13,6 +13,7 @@ def init_app(app) -> None:
         audit,
         batches,
         dispositions,
+        recap,
         recordkeeping,
         records,
         search,
@@ -31,6 +32,7 @@ def init_app(app) -> None:
         records,
         dispositions,
         audit,
+        recap,
     ):
         api.register_blueprint(module.bp)
 

@@ -119,7 +119,8 @@ def _run(services, record, owner: str, workdir: Path) -> None:
     )
     given = services.metadata.readings.get(record.id)["given"]
     settled = reconcile.reconcile(services, record, given, result)
-    settled = dataclasses.replace(settled, **_page_hash(result))
+    coarse, fine = _page_hash(result)
+    settled = dataclasses.replace(settled, page_hash=coarse, page_print=fine)
     record = dataclasses.replace(record, metadata=settled.metadata)
     files = _store_derivatives(services.objects, record.id, result)
     files.append(
@@ -136,16 +137,15 @@ def _run(services, record, owner: str, workdir: Path) -> None:
     services.metadata.jobs.finish(record.id, owner, pages, derived, result.confidence, settled)
 
 
-def _page_hash(result: ProcessedDocument) -> dict[str, str]:
+def _page_hash(result: ProcessedDocument) -> tuple[str, str]:
     """The first page's perceptual hash, by which the recap finds a page filed twice."""
     if not result.pages:
-        return {}
+        return "", ""
     try:
-        coarse, fine = page_hash.hash_file(result.pages[0].view_path)
+        return page_hash.hash_file(result.pages[0].view_path)
     except OSError:
         log.warning("no page hash for %s", result.pages[0].view_path, exc_info=True)
-        return {}
-    return {"page_hash": coarse, "page_print": fine}
+        return "", ""
 
 
 def _fetch_verified(objects, key: str, target: Path, sha256: str) -> None:

@@ -21,6 +21,7 @@ def init_app(app) -> None:
         batches,
         dispositions,
         holds,
+        recap,
         retention,
         review,
         schedule,
@@ -30,6 +31,7 @@ def init_app(app) -> None:
 
     for module in (
         auth, views, admin, retention, schedule, holds, dispositions, audit, batches, review,
+        recap,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(
