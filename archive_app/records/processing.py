@@ -92,7 +92,10 @@ def process(services, record_id: str) -> None:
     holds.apply_query_holds(services, record_id)  # now that its text is known
     retention.refresh(services, ids=[record_id])
     indexing.index_records(services, [record_id])
-    preservation.enqueue(services, record_id)  # off the ingest path
+    try:
+        preservation.enqueue(services, record_id)  # off the ingest path
+    except Exception:  # the record is ready; the nightly task makes a copy still missing
+        log.warning("could not enqueue the PDF/A copy of %s", record_id, exc_info=True)
 
 
 def _fail(services, record_id: str, owner: str, message: str, *, final: bool) -> None:
