@@ -19,7 +19,7 @@ from pathlib import Path
 import bagit
 
 from archive_app.domain.records import FileRole
-from archive_app.recordkeeping import preservation
+from archive_app.recordkeeping import fixity, preservation
 from archive_app.storage.interfaces import CHUNK
 
 BATCH = 500  # records per package: small enough to move and re-validate comfortably
@@ -49,10 +49,10 @@ def write(services, record_ids: list[str], target: Path, disposition) -> dict:
             files = records.files(record_id)
         carried = [f for f in files if f.role in PAYLOAD]
         for f in carried:
-            size += _copy_verified(services.objects, f.key, f.sha256, folder / Path(f.key).name)
+            size += _copy_verified(services, record_id, f, folder / Path(f.key).name)
         sidecar = next((f for f in files if f.role == FileRole.METADATA.value), None)
         if sidecar is not None:
-            size += _describe(services.objects, sidecar, carried, folder / "metadata.json")
+            size += _describe(services, record_id, sidecar, carried, folder / "metadata.json")
     bag = bagit.make_bag(
         str(target),
         bag_info={
@@ -75,13 +75,14 @@ def write(services, record_ids: list[str], target: Path, disposition) -> dict:
             "oxum": bag.info.get("Payload-Oxum", "")}  # fmt: skip
 
 
-def _describe(objects, sidecar, carried: list, dest: Path) -> int:
+def _describe(services, record_id: str, sidecar, carried: list, dest: Path) -> int:
     """The stored metadata.json (checked against its SHA-256), listing only ``carried``."""
-    digest = hashlib.sha256()
-    with objects.open(sidecar.key) as fh:
-        data = fh.read()
-    digest.update(data)
-    if digest.hexdigest() != sidecar.sha256:
+    for _ in range(3):  # the sidecar may be rewritten while we read it (a PDF/A copy listed)
+        with services.objects.open(sidecar.key) as fh:
+            data = fh.read()
+        if fixity.settled(services, record_id, sidecar.key, hashlib.sha256(data).hexdigest()):
+            break
+    else:
         raise PackageError(f"{sidecar.key} does not match its recorded SHA-256; fix it first")
     body = json.loads(data)
     body["files"] = [
@@ -92,13 +93,14 @@ def _describe(objects, sidecar, carried: list, dest: Path) -> int:
     return len(out)
 
 
-def _copy_verified(objects, key: str, sha256: str, dest: Path) -> int:
-    digest, size = hashlib.sha256(), 0
-    with objects.open(key) as src, open(dest, "wb") as out:
-        while chunk := src.read(CHUNK):
-            digest.update(chunk)
-            out.write(chunk)
-            size += len(chunk)
-    if digest.hexdigest() != sha256:
-        raise PackageError(f"{key} does not match its recorded SHA-256; fix it before transfer")
-    return size
+def _copy_verified(services, record_id: str, f, dest: Path) -> int:
+    for _ in range(3):  # a file being rewritten (the PDF/A copy) settles within moments
+        digest, size = hashlib.sha256(), 0
+        with services.objects.open(f.key) as src, open(dest, "wb") as out:
+            while chunk := src.read(CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+                size += len(chunk)
+        if fixity.settled(services, record_id, f.key, digest.hexdigest()):
+            return size
+    raise PackageError(f"{f.key} does not match its recorded SHA-256; fix it before transfer")

@@ -27,6 +27,7 @@ from archive_app.db.interfaces import MetadataUnavailable
 from archive_app.domain.entities import Record, StoredFile
 from archive_app.domain.records import FileRole, Status, object_key
 from archive_app.domain.tasks import PRESERVE_RECORD
+from archive_app.recordkeeping import fixity
 from archive_app.storage.interfaces import CHUNK, ChecksumMismatch, StoreUnavailable
 from ingest import pdfa
 
@@ -73,6 +74,9 @@ def preserve(services, record_id: str, *, again: bool = False) -> StoredFile | N
     stored = StoredFile(FileRole.PDFA.value, key, info.sha256, info.size, CONTENT_TYPE)
     if not records.put_file(record_id, stored):
         return None  # processed again meanwhile: that run enqueues a new copy
+    # A copy made at the same moment by another worker (the task and a transfer, say) may
+    # have replaced ours: the row must say what the object holds.
+    fixity.record_rewrite(services, record_id, key, info.sha256, info.size)
     _list_in_sidecar(services, record_id, stored)
     audit.record(services, "system", "preserve.made", f"document:{record_id}", key=key,
                  sha256=info.sha256, size=info.size, redone_pages=list(result.redone_pages),
@@ -177,7 +181,6 @@ def _fetch_verified(objects, file: StoredFile, target: Path) -> None:
 def _list_in_sidecar(services, record_id: str, stored: StoredFile) -> None:
     """Add the copy to the record's metadata.json (records/sidecar.py writes the rest of it),
     keeping everything else as it is, and record the sidecar's new checksum."""
-    records = services.metadata.records
     key = object_key(record_id, FileRole.METADATA)
     with services.objects.open(key) as fh:
         body = json.loads(fh.read())
@@ -185,4 +188,4 @@ def _list_in_sidecar(services, record_id: str, stored: StoredFile) -> None:
     body["files"] = [*files, vars(stored)]
     data = json.dumps(body, indent=2, ensure_ascii=False, sort_keys=True).encode("utf-8")
     info = services.objects.put_bytes(key, data, content_type="application/json")
-    records.replace_file(record_id, info.key, info.sha256, info.size)
+    fixity.record_rewrite(services, record_id, info.key, info.sha256, info.size)

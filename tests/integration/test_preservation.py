@@ -175,3 +175,33 @@ def test_given_a_record_being_processed_again_then_no_copy_is_recorded(services,
     late = StoredFile("pdfa", f"records/{record_id[:2]}/{record_id}/preservation.pdf", "0" * 64, 1)
     assert services.metadata.records.put_file(record_id, late) is False
     assert all(f.role != "pdfa" for f in services.metadata.records.files(record_id))
+
+
+def test_given_two_copies_made_at_once_then_the_row_says_what_the_object_holds(services, tmp_path):
+    """GIVEN a ready record WHEN two workers make its copy at the same moment (the task and a
+    transfer, say) THEN the recorded checksums of the copy and of metadata.json are those of
+    the stored bytes, and a fixity check finds nothing changed."""
+    import threading
+
+    from archive_app.recordkeeping import fixity, preservation
+
+    record_id = upload(services, make_form(tmp_path / "f.png", seed=71))
+    processing.process(services, record_id)
+    errors = []
+
+    def make():
+        try:
+            preservation.preserve(services, record_id, again=True)
+        except Exception as exc:  # a failure is what this test is about
+            errors.append(exc)
+
+    for _ in range(3):
+        threads = [threading.Thread(target=make) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == []
+    for f in services.metadata.records.files(record_id):
+        assert fixity.object_sha256(services.objects, f.key) == f.sha256, f.role
+    assert fixity.verify(services).ok
