@@ -221,6 +221,10 @@ class LifecycleRepository(Protocol):
         """Records to (re)compute, in id order: all, these ids, or those whose state is due
         to change by ``changes_by``."""
 
+    def retention_groups(self) -> builtins.list[tuple[RetentionInput, int]]:
+        """Every distinct combination retention is computed from, with how many records
+        share it."""
+
     def save_retention(self, updates: builtins.list[RetentionUpdate]) -> None:
         """Store new states; a record whose state changed is queued for the search index."""
 
