@@ -3,9 +3,9 @@
 
 A document people sign and file, so it is laid out as one: the office's letterhead
 (``ARCHIVE_LETTERHEAD``), the list's approval trail, a table that fits an A4 page (hashes
-wrapped in four groups of sixteen), signature blocks for the proposer, the approver and
-the two witnesses the procedure asks for (legal and oversight units), and "page N of M"
-on every page.
+wrapped in four groups of sixteen; record ids kept whole so a reader's search finds them),
+signature blocks for the proposer, the approver and the two witnesses the procedure
+asks for (legal and oversight units), and "page N of M" on every page.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def _rows(services, disposition) -> list[str]:
             tps, sha = f"TPS {m.tps:03d}", record.sha256
         done = {"done": "dilaksanakan", "skipped": "dikecualikan"}.get(state, state)
         rows.append(
-            f"<tr><td>{n}</td><td class='mono'>{_wrapped(record_id)}</td><td>{e(form)}</td>"
+            f"<tr><td>{n}</td><td class='mono'>{e(record_id)}</td><td>{e(form)}</td>"
             f"<td>{e(place)}</td><td>{tps}</td><td class='mono'>{_wrapped(sha)}</td>"
             f"<td>{e(done)}{(' — ' + e(note)) if note else ''}</td></tr>"
         )

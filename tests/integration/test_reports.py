@@ -66,9 +66,10 @@ def test_given_a_long_list_when_its_minutes_are_rendered_then_nothing_runs_off_t
                      "Pejabat yang menyetujui", "Saksi", "petugas", "pejabat",
                      f"Halaman {pages} dari {pages}"):  # fmt: skip
         assert expected in text, expected
-    # every record's hash is there, in four groups of sixteen
+    # every record's hash is there, in four groups of sixteen; its id whole, so a search finds it
     groups = [w[4] for w in words if re.fullmatch(r"[0-9a-f]{16}", w[4])]
-    assert len(groups) == 45 * (2 + 4)  # per row: the record id in 2 groups, the SHA-256 in 4
+    assert len(groups) == 45 * 4
+    assert len([w for w in words if re.fullmatch(r"[0-9a-f]{32}", w[4])]) == 45
     rendered = subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(tmp_path / "p")],
                               capture_output=True, check=False)  # fmt: skip
     assert rendered.returncode == 0 and len(list(tmp_path.glob("p-*.png"))) == pages
