@@ -28,6 +28,7 @@ from dataclasses import replace
 from ingest.models import Issue, PageContext, Reading, Tally, TallyRow
 from ingest.tally_checks import LOW_CONFIDENCE, MAX_VOTERS, evaluate, needs_review, status
 from ingest.tally_issues import describe
+from ingest.tally_recap import combine_recap, is_recap_page, read_recap
 from ingest.tally_rows import read_words, rows_of, slant
 from ingest.tally_table import Found, read_page
 
@@ -36,6 +37,7 @@ __all__ = [
     "MAX_VOTERS",
     "check",
     "combine",
+    "combine_recap",
     "is_tally_page",
     "needs_review",
     "no_table",
@@ -62,6 +64,8 @@ def read_tally(context: PageContext, *, max_voters: int = MAX_VOTERS) -> Tally |
     """Page reader: the page's counts and their checks; None when it holds no tally table."""
     if not is_tally_page(context.text):
         return None
+    if is_recap_page(context.text):  # a D.Hasil: a column per child region
+        return read_recap(context)
     words = read_words(context.tsv_path)
     slope = slant(words)
     found = read_page(rows_of(words, slope), context.gray, slope, context.dpi)

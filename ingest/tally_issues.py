@@ -37,6 +37,8 @@ SENTENCES = {
         "the total reads {total}",
         "sheets_sum": "ballot sheets: returned {returned} + unused {unused} + used {used} = "
         "{sum}, but received reads {received}",
+        "columns_sum": "{name}: the columns sum to {sum}, but the total reads {total}",
+        "columns_unread": "page {page}: counts were found, but not the regions' columns",
         "sheets_users": "ballot sheets used read {used}, but voters who used their vote read "
         "{users}",
         "undecided": "{check} (not decided: {unsure} read unsurely)",
@@ -69,6 +71,8 @@ SENTENCES = {
         "tetapi jumlahnya terbaca {total}",
         "sheets_sum": "surat suara: dikembalikan {returned} + tidak digunakan {unused} + "
         "digunakan {used} = {sum}, tetapi yang diterima terbaca {received}",
+        "columns_sum": "{name}: jumlah kolom wilayah {sum}, tetapi jumlah akhir terbaca {total}",
+        "columns_unread": "halaman {page}: angka ditemukan, tetapi kolom wilayahnya tidak",
         "sheets_users": "surat suara digunakan terbaca {used}, tetapi pengguna hak pilih "
         "terbaca {users}",
         "undecided": "{check} (belum pasti: {unsure} terbaca dengan keyakinan rendah)",
@@ -123,6 +127,9 @@ NAMES = {
 def name(key: str, label: str, lang: str = "id") -> str:
     """How a number is called in a sentence: "row 2 (BUDI SANTOSO)", "pemilih DPT, L"."""
     names = NAMES[lang]
+    base, _, column = key.partition("@")  # a recap form's column: "row2@3313052001"
+    if column:
+        return f"{name(base, label, lang)} [{column}]"
     if key.startswith("row"):
         return names["row"].format(n=key[3:], label=label)
     if key in names:

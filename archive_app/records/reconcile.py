@@ -29,6 +29,7 @@ from ingest.tally_issues import describe
 from vocabulary.text import same
 
 TALLY_FORMS = ("C.HASIL", "C.HASIL.SALINAN")  # result forms at the TPS carry a vote table
+RECAP_FORMS = ("D.HASIL.KECAMATAN", "D.HASIL.KABKOTA")  # a column per child region
 # Below this a reading that contradicts the typed value is taken for noise and the typed value
 # stands without review. The wrong header readings seen on 100 generated forms (bench/
 # extract_bench.py: "Seberang Ulu" for "Seberang Ulu I") scored 0.65-0.69, so they still
@@ -127,6 +128,10 @@ def _valid(values: dict, vocabulary, reasons: list, record: Record):
 def _settled_tally(services, form_type: str, result: ProcessedDocument) -> Tally | None:
     """The form's tally; on a result form where no vote table was read (and the tally reader
     ran), an empty one that says so."""
+    if form_type in RECAP_FORMS:
+        pages = [p.readings.get("tally") for p in result.pages]
+        read = [t for t in pages if isinstance(t, Tally)]
+        return tally.combine_recap(read) if read else None
     if form_type and form_type not in TALLY_FORMS:
         return None
     found = _tally(result, services.settings.max_tps_voters)

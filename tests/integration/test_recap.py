@@ -313,3 +313,48 @@ def test_a_read_form_joins_its_sums_and_the_same_page_filed_for_another_tps_is_f
     )
     html = page.get_data(as_text=True)
     assert html.count('data-code="duplicate_page"') == 2
+
+
+@pytest.mark.slow
+def test_a_recap_form_is_read_with_the_same_reader_and_compared_with_its_villages(
+    services, client, tokens, worker, tmp_path
+):
+    """GIVEN the C.Hasil sums of two villages WHEN a D.Hasil Kecamatan whose column for one
+    of them differs is uploaded and read THEN its columns and total stand beside the sums,
+    and the village where it differs is a difference with the crop of its number."""
+    from tests.formgen_recap import recap_form
+    from tests.integration.api_helpers import upload, wait_settled
+
+    form = recap_form("short_codes", "light", 100)
+    store = services.metadata
+    first = sorted(form.children)[0]
+    for code, figures in form.children.items():
+        votes = [v for k, v in sorted(figures.items()) if k.startswith("row")]
+        if code == first:
+            votes[0] += 7  # this village's C.Hasil counts paslon 1 seven votes more
+        archived(store, meta(regions_dotted(code), 1, election=form.election),
+                 tally(votes, figures["invalid"]))  # fmt: skip
+    path = tmp_path / "d-hasil.tiff"
+    form.pages[0].save(path, "TIFF", dpi=(300, 300), save_all=True, append_images=form.pages[1:])
+    sent = upload(client, tokens["archivist"], path, election=form.election,
+                  form_type="D.HASIL.KECAMATAN", region_code="33.13.05")  # fmt: skip
+    assert sent.status_code == 202, sent.get_json()
+    record = wait_settled(client, tokens["auditor"], sent.get_json()["id"])
+    assert record["status"] == "ready", record["error"]
+    assert record["tally"]["consistent"] is True, record["tally"]["problems"]
+    body = recap(client, tokens["auditor"], election=form.election, district="33.13.05")
+    rows = {r["candidate"]: r for r in body["rows"]}
+    total = sum(v["row1"] for v in form.children.values())
+    assert (rows["1"]["recap_form"], rows["1"]["from_forms"]) == (total, total + 7)
+    village = next(d for d in body["differences"]
+                   if d["kind"] == "recap_forms" and d["level"] == "village")  # fmt: skip
+    assert village["region"] == regions_dotted(first)
+    one = village["candidates"][0]
+    assert (one["candidate"], one["difference"]) == ("1", -7)
+    assert one["crops"][0]["document_id"] == record["id"] and one["crops"][0]["crop"]
+
+
+def regions_dotted(code: str) -> str:
+    from vocabulary import regions
+
+    return regions.dotted(code)

@@ -347,6 +347,8 @@ EXAMPLES = {
     "no_rows": {},
     "no_table": {},
     "duplicate": {"key": "valid", "label": "", "pages": "1, 2"},
+    "columns_sum": {"key": "row2", "label": "PASLON 2", "sum": 25, "total": 26},
+    "columns_unread": {"page": 2},
 }
 
 
