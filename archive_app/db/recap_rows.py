@@ -39,17 +39,18 @@ def upsert(
         return
     ordered = sorted(rows, key=lambda r: tuple(str(r[k]) for k in keys))
     insert = sqlite_insert if s.get_bind().dialect.name == "sqlite" else pg_insert
-    width = max(len(ordered[0]), 1)
-    step = max(1, 30000 // width)
-    for start in range(0, len(ordered), step):
-        stmt = insert(model).values(list(ordered[start : start + step]))
-        values: dict[str, Any] = {c: getattr(model, c) + stmt.excluded[c] for c in add}
-        values |= {c: stmt.excluded[c] for c in replace}
-        if values:
-            stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=values)
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
-        s.execute(stmt)
+    table = model.__table__
+    stmt = insert(table)
+    values: dict[str, Any] = {c: table.c[c] + stmt.excluded[c] for c in add}
+    values |= {c: stmt.excluded[c] for c in replace}
+    if values:
+        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=values)
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    # One statement, many parameter sets (the driver's executemany): a multi-row VALUES
+    # built per call made SQLAlchemy compile tens of thousands of bind parameters each time.
+    s.flush()
+    s.connection().execute(stmt, [dict(r) for r in ordered])
 
 
 def chunks(items: Iterable[str], size: int = CHUNK) -> Iterable[list[str]]:

@@ -252,6 +252,12 @@ def _mark_counted(rows: list[RecapFormRow], chosen: str | None) -> None:
 
 
 def _value_rows(new: dict) -> list[RecapValueRow]:
+    return [RecapValueRow(**values) for values in value_dicts(new)]
+
+
+def value_dicts(new: dict) -> list[dict]:
+    """The figures a recap form prints, one row each (its own region's and each column's),
+    as plain values: the rebuild inserts them in bulk without making ORM objects."""
     out = []
     figures = json.loads(new["figures"])
     for column, values in figures.items():
@@ -261,19 +267,19 @@ def _value_rows(new: dict) -> list[RecapValueRow]:
         for code, figure in values.items():
             box = figure.get("box")
             out.append(
-                RecapValueRow(
-                    record_id=new["record_id"],
-                    region=region,
-                    candidate=code,
-                    election=new["election"],
-                    year=new["year"],
-                    stage=new["level"],
-                    own=not column,
-                    votes=figure.get("votes"),
-                    status=figure.get("status", ""),
-                    page=figure.get("page") or 0,
-                    box=",".join(f"{v:.4f}" for v in box) if box else "",
-                )
+                {
+                    "record_id": new["record_id"],
+                    "region": region,
+                    "candidate": code,
+                    "election": new["election"],
+                    "year": new["year"],
+                    "stage": new["level"],
+                    "own": not column,
+                    "votes": figure.get("votes"),
+                    "status": figure.get("status", ""),
+                    "page": figure.get("page") or 0,
+                    "box": ",".join(f"{v:.4f}" for v in box) if box else "",
+                }
             )
     return out
 

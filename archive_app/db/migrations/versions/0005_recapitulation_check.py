@@ -66,6 +66,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('recap_forms', schema=None) as batch_op:
         batch_op.create_index('ix_recap_forms_place', ['election', 'year', 'place'], unique=False)
+        batch_op.create_index(
+            'ix_recap_forms_flagged', ['election', 'year', 'place'], unique=False,
+            sqlite_where=sa.text("findings != '[]'"), postgresql_where=sa.text("findings != '[]'"),
+        )
+        batch_op.create_index(
+            'ix_recap_forms_unlisted', ['election', 'year', 'place'], unique=False,
+            sqlite_where=sa.text('listed = 0'), postgresql_where=sa.text('listed = false'),
+        )
         for band in 'abcd':
             batch_op.create_index(f'ix_recap_forms_hash_{band}', [f'hash_{band}'], unique=False)
     op.create_table('recap_sums',
