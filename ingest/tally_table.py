@@ -113,7 +113,9 @@ def read_page(rows: list[Row], image: Image.Image, slope: float, dpi: int) -> li
 
 def _rows_in_tables(rows: list[Row]) -> list[tuple[Row, Table]]:
     """Rows from the first table header or section heading to the signatures, each with the
-    header it stands under (two header lines in a row are one header)."""
+    header it stands under (two header lines in a row are one header). Before the first
+    header, the lines of the title block are not rows: a title that names a section
+    ("... PEROLEHAN SUARA") would otherwise take the election's year for a count."""
     placed: list[tuple[Row, Table]] = []
     table, started, last_header = Table(), False, -2
     for i, row in enumerate(rows):
@@ -124,8 +126,10 @@ def _rows_in_tables(rows: list[Row]) -> list[tuple[Row, Table]]:
             merged = table.columns + columns if last_header == i - 1 else columns
             table, started, last_header = Table(_kinds(merged)), True, i
             continue
+        if not table.columns and is_title(row):
+            continue  # the title block ("... TAHUN 2024", "TPS : 005") is never a row
         if not started:
-            started = section_of(words_of(row.of("text"))) is not None and not is_title(row)
+            started = section_of(words_of(row.of("text"))) is not None
             if not started:
                 continue
         placed.append((row, table))
