@@ -144,16 +144,26 @@ def score(form: TallyForm, read: Tally | None) -> dict:
     return s
 
 
-def run_form(form: TallyForm, workdir: Path, settings: OcrSettings) -> tuple[Tally | None, list]:
+def run_form(
+    form: TallyForm, workdir: Path, settings: OcrSettings, cached: bool = False
+) -> tuple[Tally | None, list]:
+    """The form read page by page. ``cached``: ``workdir`` keeps each page and its OCR under
+    the form's name, and a page found there is not OCR'd again (the reader alone is rerun)."""
     pages, seconds = [], []
+    name = f"{form.family}-{form.level}-{form.seed}-{int(form.consistent)}" if cached else "page"
     for number, image in enumerate(form.pages, 1):
         suffix = "png" if form.level == "light" else "jpg"
-        path = workdir / f"page-{number}.{suffix}"
-        image.save(path, quality=90) if suffix == "jpg" else image.save(path, dpi=(300, 300))
-        result = ocr.recognize(path, workdir / f"ocr-{number}", settings, 300)
+        path = workdir / f"{name}-{number}.{suffix}"
+        out = workdir / f"{name}-{number}-ocr"
+        tsv, txt = out.with_suffix(".tsv"), out.with_suffix(".txt")
+        if not (cached and tsv.exists() and txt.exists()):
+            image.save(path, quality=90) if suffix == "jpg" else image.save(path, dpi=(300, 300))
+            ocr.recognize(path, out, settings, 300)
+            out.with_suffix(".pdf").unlink(missing_ok=True)
+        text = txt.read_text(encoding="utf-8").strip()
         # the pipeline hands readers the page as it decoded it for the previews
         pixels = Image.open(path).convert("L")
-        context = PageContext(number, path, 300, 0, result.text, result.tsv_path, pixels)
+        context = PageContext(number, path, 300, 0, text, tsv, pixels)
         started = cpu()
         page = tally.read_tally(context)
         seconds.append(cpu() - started)
@@ -184,6 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--level", nargs="*", default=list(LEVELS))
     parser.add_argument("--show", type=int, default=3, help="misread forms to list per group")
     parser.add_argument(
+        "--cache", type=Path, help="keep pages and their OCR here; rerun only the reader"
+    )
+    parser.add_argument(
         "--calibration", action="store_true", help="right readings per source and confidence band"
     )
     args = parser.parse_args(argv)
@@ -194,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     shown: list[str] = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tally-bench-") as tmp:
+        if args.cache:
+            args.cache.mkdir(parents=True, exist_ok=True)
+        workdir = args.cache or Path(tmp)
         for family in args.family:
             for level in args.level:
                 for i in range(args.forms):
@@ -203,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
                     if i % 5 == 4:
                         broken = rng.choice(BROKEN.get(family, BROKEN_OTHERS))
                     form = tally_form(family, level, seed, broken=broken)
-                    read, spent = run_form(form, Path(tmp), settings)
+                    read, spent = run_form(form, workdir, settings, bool(args.cache))
                     seconds += spent
                     s = score(form, read)
                     results[(family, level)].append(s)

@@ -191,10 +191,10 @@ def _boxes(
     inner = ink.crop((left - 10, top + 3, right + 11, bottom - 2))
     if inner.height < 6:
         return []
-    profile = _profile(inner, rows=False)
+    inked = profile(inner, rows=False)
     sides = [
-        (left - 10 + (a + b) // 2, max(profile[a : b + 1]), left - 10 + a, left - 10 + b)
-        for a, b in _runs(profile, SIDE)
+        (left - 10 + (a + b) // 2, max(inked[a : b + 1]), left - 10 + a, left - 10 + b)
+        for a, b in ink_runs(inked, SIDE)
     ]
     height = bottom - top
     out: list[tuple[int, int, int, int]] = []
@@ -276,14 +276,14 @@ def _piece(box: Image.Image) -> Image.Image | None:
     box = box.copy()
     draw = ImageDraw.Draw(box)
     draw.rectangle((0, 0, box.width - 1, box.height - 1), outline=0, width=3)  # side remnants
-    for start, end in _runs(_profile(box, rows=True), 0.8):
+    for start, end in ink_runs(profile(box, rows=True), 0.8):
         draw.rectangle((0, start - 1, box.width, end + 1), fill=0)
     box = box.filter(ImageFilter.MedianFilter(3))
-    columns = _blob(_profile(box, rows=False))
+    columns = _blob(profile(box, rows=False))
     if columns is None:
         return None
     box = box.crop((columns[0], 0, columns[1] + 1, box.height))
-    rows = _blob(_profile(box, rows=True))
+    rows = _blob(profile(box, rows=True))
     if rows is None or rows[1] - rows[0] < 0.2 * box.height:
         return None  # a speck or a dash, not a digit
     digit = ImageOps.invert(box.crop((0, rows[0], box.width, rows[1] + 1)))
@@ -292,13 +292,13 @@ def _piece(box: Image.Image) -> Image.Image | None:
     return digit.resize((width, DIGIT_PX), Image.Resampling.LANCZOS)
 
 
-def _profile(image: Image.Image, *, rows: bool) -> list[float]:
+def profile(image: Image.Image, *, rows: bool) -> list[float]:
     """Share of ink per pixel row (or column), by averaging in C."""
     size = (1, image.height) if rows else (image.width, 1)
     return [v / 255 for v in image.resize(size, Image.Resampling.BOX).tobytes()]
 
 
-def _runs(values: list[float], threshold: float, gap: int = 0) -> list[tuple[int, int]]:
+def ink_runs(values: list[float], threshold: float, gap: int = 0) -> list[tuple[int, int]]:
     """(first, last) index of each run at or above threshold; runs ``gap`` apart are joined."""
     runs: list[list[int]] = []
     for i, value in enumerate(values):
@@ -312,5 +312,5 @@ def _runs(values: list[float], threshold: float, gap: int = 0) -> list[tuple[int
 
 def _blob(values: list[float]) -> tuple[int, int] | None:
     """The run of inked positions holding the most ink: the digit, not a stray speck."""
-    runs = _runs(values, 0.01, gap=max(4, len(values) // 10))
+    runs = ink_runs(values, 0.01, gap=max(4, len(values) // 10))
     return max(runs, key=lambda r: sum(values[r[0] : r[1] + 1]), default=None)

@@ -22,6 +22,7 @@ import itertools
 from dataclasses import dataclass, replace
 
 from ingest.models import TALLY_ROW_KINDS, Check, Issue, Tally, TallyRow
+from ingest.tally_doubt import beyond_one_misreading
 from ingest.tally_issues import describe
 
 MAX_VOTERS = 300  # voters a 2024 TPS may have; pass the configured value as ``max_voters``
@@ -67,12 +68,18 @@ def evaluate(numbers: list[TallyRow], max_voters: int = MAX_VOTERS) -> Tally:
     by_key = {n.key: n for n in numbers}
     checks: list[Check] = []
     fits: dict[str, set[int]] = {}
+    equations = []
     for rule in _rules(numbers):
         check, fitting = _apply(rule, by_key)
         checks.append(check)
+        if rule.relation == "eq":
+            equations.append((rule.terms, check))
         for key, values in fitting.items():
             fits[key] = fits.get(key, values) & values
     checks += _maxima(numbers, max_voters)
+    form_error = beyond_one_misreading(
+        numbers, checks, equations, lambda changed: _fails(changed, max_voters)
+    )
     clean = all(c.holds is not False for c in checks)
     confirmed: set[str] = set()
     if clean:
@@ -90,7 +97,13 @@ def evaluate(numbers: list[TallyRow], max_voters: int = MAX_VOTERS) -> Tally:
     checks = [
         replace(c, params={k: v for k, v in c.params.items() if k != "_equation"}) for c in checks
     ]
-    return _tally(final, checks, fits)
+    return _tally(final, checks, fits, form_error)
+
+
+def _fails(numbers: list[TallyRow], max_voters: int) -> bool:
+    by_key = {n.key: n for n in numbers}
+    checks = [_apply(rule, by_key)[0] for rule in _rules(numbers)]
+    return any(c.holds is False for c in checks + _maxima(numbers, max_voters))
 
 
 def consistent(checks: list[Check]) -> bool | None:
@@ -110,7 +123,9 @@ def needs_review(tally: Tally) -> bool:
     )
 
 
-def _tally(numbers: list[TallyRow], checks: list[Check], fits: dict[str, set[int]]) -> Tally:
+def _tally(
+    numbers: list[TallyRow], checks: list[Check], fits: dict[str, set[int]], form_error: bool
+) -> Tally:
     issues = [_failure(c, {n.key: n for n in numbers}) for c in checks if c.holds is False]
     for number in numbers:
         issues += _number_issues(number, fits)
@@ -124,7 +139,7 @@ def _tally(numbers: list[TallyRow], checks: list[Check], fits: dict[str, set[int
         invalid=totals["invalid"].votes if totals["invalid"] else None,
         ballots_used=totals["ballots_used"].votes if totals["ballots_used"] else None,
         confidences={k: (n.confidence if n else 0.0) for k, n in totals.items()},
-        consistent=consistent(checks),
+        consistent=False if form_error else consistent(checks),
         problems=tuple(describe(i, "en") for i in issues),
         numbers=tuple(numbers),
         checks=tuple(checks),
@@ -215,9 +230,15 @@ def _named(rule: _Rule, values: list[int], keys: list[str]) -> dict:
 
 
 def _maxima(numbers: list[TallyRow], max_voters: int) -> list[Check]:
+    """No count above the most a TPS has: ``max_voters`` on its list (DPT), ballot sheets
+    with their spares. The voters' total is not held to it: the DPTb and DPK come on top of
+    the DPT (a full TPS of 300 with 4 moved in has 304 voters); its lines are each held to
+    it, and they must sum to the total."""
     out = []
     for n in numbers:
         if n.votes is None or n.status in ("unread", "disputed"):
+            continue
+        if n.kind == "voters" and n.role == "total":
             continue
         most = int(max_voters * SHEETS_SPARE) + 1 if n.kind == "sheets" else max_voters
         if n.votes > most:

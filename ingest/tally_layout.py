@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ingest import terbilang
 from ingest.tally_rows import Row, Token
 
 # Header words of each kind of column (letters only, upper case).
@@ -41,7 +42,10 @@ NUMERIC = ("no", "digits", "L", "P", "JML")
 NAME_TITLES = {"NAMA", "URAIAN", "KETERANGAN", "RINCIAN"}
 # Words that end the tables: the signatures and the page footer.
 FOOTER = {"CATATAN", "KETUA", "SAKSI", "HALAMAN", "TANDA", "TANGAN", "KPPS", "DEMIKIAN"}
-TITLE = {"SERTIFIKAT", "PEMUNGUTAN", "PEMILIHAN", "MODEL", "PROVINSI", "KECAMATAN", "KELURAHAN"}
+# Words of the page's title block and its region lines ("TPS : 005", "... TAHUN 2024").
+TITLE = {"SERTIFIKAT", "PEMUNGUTAN", "PEMILIHAN", "PENGHITUNGAN", "MODEL", "PROVINSI",
+         "KABUPATEN", "KECAMATAN", "KELURAHAN", "KABUPATENKOTA", "KELURAHANDESA", "TPS",
+         "TAHUN"}  # fmt: skip
 _LOOK = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "|": "I", "$": "S"})
 _LETTERS = re.compile(r"[^A-Z+]")
 _EDGES = "[](){}|.,:;'\"`_~-=*#!"
@@ -185,7 +189,8 @@ def parts(row: Row, table: Table, ordinal: bool | None) -> Parts:
         number = letter
     if number is None and texts and label and texts[0] is not label:
         first = texts[0]
-        if len(first) == 1 and len(letters(first[0].word.text)) <= 2:  # "A", "Cc": a letter
+        lone = first[0].word.text.strip(".)")
+        if len(first) == 1 and len(letters(lone)) <= 2 and lone.isalpha():  # "A", "Cc"
             number = first[0]
     counts = [t for t in nums if t is not number]
     text = ""
@@ -208,7 +213,8 @@ def _row_letter(first: Token, second: Token, row: Row, table: Table) -> bool:
 def _words_in_names(runs: list[list[Token]], height: float) -> list[list[Token]]:
     """A number word between two parts of a name ("SITI LINA RAHAYU"), or a digit close
     between two words of a label (the "+" of "SAH + TIDAK SAH" read as "4"), is part of
-    the label."""
+    the label, and text runs side by side are one label. The word "suara" after an amount
+    in words ("lima belas suara") belongs to the amount."""
     out: list[list[Token]] = []
     for i, run in enumerate(runs):
         inside = 0 < i < len(runs) - 1 and runs[i - 1][0].kind == runs[i + 1][0].kind == "text"
@@ -220,11 +226,19 @@ def _words_in_names(runs: list[list[Token]], height: float) -> list[list[Token]]
             run[0].kind == "num" and close_by
         ):
             run = [Token(t.word, "text") for t in run]
-        if out and out[-1][0].kind == "text" and run[0].kind == "text":
+        if out and out[-1][0].kind == "word" and _filler(run):
+            out[-1] = out[-1] + [Token(t.word, "word") for t in run]
+        elif out and out[-1][0].kind == "text" and run[0].kind == "text":
             out[-1] = out[-1] + run
         else:
             out.append(run)
     return out
+
+
+def _filler(run: list[Token]) -> bool:
+    return run[0].kind == "text" and all(
+        t.word.text.strip(_EDGES).lower() in terbilang.FILLERS for t in run
+    )
 
 
 def _words_run(runs: list[list[Token]], table: Table) -> list[Token]:
@@ -270,7 +284,8 @@ def is_footer(row: Row) -> bool:
 
 
 def is_title(row: Row) -> bool:
-    return any(letters(t.word.text) in TITLE for t in row.of("text"))
+    """A line of the page's title block or its region lines, even misspelt by the OCR."""
+    return any(has([letters(t.word.text)], *TITLE) for t in row.of("text"))
 
 
 def section_of(words: list[str]) -> str | None:

@@ -163,11 +163,14 @@ class Row:
 def _text_height(words: list[Word]) -> float:
     """The usual height of the row's printed words: words of three letters or more read
     surely (a dash or a stray "1" is not as tall as the text, and what the OCR makes of
-    handwriting in boxes is taller), else of three characters or more."""
+    handwriting in boxes is taller), else of three characters or more. The lower third of
+    them, not the median: the OCR often stretches a word's box over a digit box's sides
+    beside it ("DALAM DPT" 69 pixels tall on a row of 32-pixel text), and a row height
+    taken that tall hides the row's boxes (ingest/tally_boxes.py wants them taller)."""
     printed = [w.height for w in words if sum(ch.isalpha() for ch in w.text) >= 3 and w.conf >= 60]
     full = [w.height for w in words if sum(ch.isalnum() for ch in w.text) >= 3]
     heights = sorted(printed or full or [w.height for w in words])
-    return heights[len(heights) // 2]
+    return heights[len(heights) // 3]
 
 
 def rows_of(words: list[Word], slope: float) -> list[Row]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from ingest import terbilang
+from ingest import tally_gaps, terbilang
 from ingest.models import Reading
 from ingest.tally_boxes import BoxGroup, Levelled, find_boxes
 from ingest.tally_cells import DigitsRead, printed_piece, read_groups
@@ -70,6 +70,8 @@ class _Entry:
     # first token of a printed count -> strip reading
     again: dict[int, DigitsRead] = field(default_factory=dict)
     in_boxes: bool = False  # no boxes found on the row, though its table has them
+    # counts the page OCR left unread, read from their cells: (page box, strip reading)
+    gap_reads: list[tuple[tuple[int, int, int, int], DigitsRead]] = field(default_factory=list)
 
 
 class Page:
@@ -113,7 +115,9 @@ def read_page(rows: list[Row], image: Image.Image, slope: float, dpi: int) -> li
 
 def _rows_in_tables(rows: list[Row]) -> list[tuple[Row, Table]]:
     """Rows from the first table header or section heading to the signatures, each with the
-    header it stands under (two header lines in a row are one header)."""
+    header it stands under (two header lines in a row are one header). Before the first
+    header, the lines of the title block are not rows: a title that names a section
+    ("... PEROLEHAN SUARA") would otherwise take the election's year for a count."""
     placed: list[tuple[Row, Table]] = []
     table, started, last_header = Table(), False, -2
     for i, row in enumerate(rows):
@@ -124,8 +128,10 @@ def _rows_in_tables(rows: list[Row]) -> list[tuple[Row, Table]]:
             merged = table.columns + columns if last_header == i - 1 else columns
             table, started, last_header = Table(_kinds(merged)), True, i
             continue
+        if not table.columns and is_title(row):
+            continue  # the title block ("... TAHUN 2024", "TPS : 005") is never a row
         if not started:
-            started = section_of(words_of(row.of("text"))) is not None and not is_title(row)
+            started = section_of(words_of(row.of("text"))) is not None
             if not started:
                 continue
         placed.append((row, table))
@@ -181,13 +187,43 @@ def _find_boxes(entries: list[_Entry], image: Image.Image, slope: float, dpi: in
     groups = [g for e in entries for g in e.groups]
     printed = [(e, run) for e in entries for run in _digit_runs(e)]
     pieces = [printed_piece(image, _span(run)) for _, run in printed]
-    reads = read_groups(groups, dpi, pieces)
+    gaps = _gaps(entries, image, slope)
+    reads = read_groups(groups, dpi, pieces + [gap.piece for _, gap in gaps])
     at = 0
     for entry in entries:
         entry.group_reads = reads[at : at + len(entry.groups)]
         at += len(entry.groups)
-    for (entry, run), again in zip(printed, reads[at:], strict=True):
+    for (entry, run), again in zip(printed, reads[at : at + len(printed)], strict=True):
         entry.again[id(run[0])] = again
+    for (entry, gap), read in zip(gaps, reads[at + len(printed) :], strict=True):
+        entry.gap_reads.append((gap.box, read))
+
+
+def _gaps(
+    entries: list[_Entry], image: Image.Image, slope: float
+) -> list[tuple[_Entry, tally_gaps.Gap]]:
+    """The empty count cells of tables of printed counts (ingest/tally_gaps.py); tables
+    with boxes are read box by box."""
+    tables: dict[int, list[_Entry]] = {}
+    for entry in entries:
+        tables.setdefault(id(entry.table), []).append(entry)
+    out = []
+    for group in tables.values():
+        if any(e.groups or e.in_boxes for e in group):
+            continue
+        rows = [_row_counts(e) for e in group]
+        out += [(group[gap.at], gap) for gap in tally_gaps.find(rows, image, slope)]
+    return out
+
+
+def _row_counts(entry: _Entry) -> tally_gaps.RowCounts:
+    p = entry.parts
+    counts = [(g.box[0], g.box[2]) for g in entry.groups]
+    counts += [(_span(run)[0], _span(run)[2]) for run in _digit_runs(entry)]
+    number = (p.number.word.left, p.number.word.right) if p.number is not None else None
+    others = [(t.word.left, t.word.right) for t in [*p.label, *p.words]]
+    others += [number] if number else []
+    return tally_gaps.RowCounts(entry.row, tuple(counts), tuple(others), number, bool(p.label))
 
 
 def _mark_boxed_tables(entries: list[_Entry]) -> None:
@@ -398,6 +434,10 @@ def _counts(entry: _Entry, page: Page) -> list[tuple[float, Reading]]:
                 Reading(value, confidence, text, page.share(group.box), "boxes"),
             )
         )
+    for cell, (value, confidence, text) in entry.gap_reads:
+        if value is not None:  # never sure alone: the arithmetic may confirm it
+            reading = Reading(value, min(confidence, MIXED), text, page.share(cell), "print")
+            out.append(((cell[0] + cell[2]) / 2, reading))
     for run in _digit_runs(entry):
         text = "".join(str(t.value) for t in run)
         confidence = min(max(0.0, t.word.conf) for t in run) / 100
