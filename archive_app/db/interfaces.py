@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from archive_app.domain.audit import AuditEntry
@@ -39,6 +41,10 @@ from archive_app.domain.throttle import Policy
 
 class MetadataUnavailable(IOError):
     """The metadata database cannot be reached or is busy; the caller may retry later."""
+
+
+class SnapshotError(RuntimeError):
+    """A snapshot could not be taken or loaded; the message says why."""
 
 
 class DuplicateRecord(Exception):
@@ -367,6 +373,28 @@ class LoginAttempts(Protocol):
         """Drop keys whose last failure is older than ``before`` (a periodic sweep)."""
 
 
+class MetadataSnapshot(Protocol):
+    """A consistent copy of the database being taken (``MetadataStore.snapshot``): the dump
+    file, and a read-only view of the very state the dump holds, while the context lasts."""
+
+    @property
+    def kind(self) -> str:
+        """The engine that can load the dump: "sqlite" or "postgresql"."""
+
+    @property
+    def path(self) -> Path: ...
+    def audit_head(self) -> tuple[int, str] | None: ...
+    def counts(self) -> dict[str, int]:
+        """{"records", "users", "audit_entries"}: how many the snapshot holds."""
+
+    def stored_files(self) -> Iterator[tuple[str, StoredFile]]:
+        """(record id, file) of every object the snapshot says is stored (records' files
+        not destroyed, disposition reports), ordered by SHA-256, streamed."""
+
+    def disposed(self) -> Iterator[str]:
+        """Ids of the records an approved disposition destroyed (each left a tombstone)."""
+
+
 class MetadataStore(Protocol):
     """The system of record's metadata: every repository, one database."""
 
@@ -393,5 +421,15 @@ class MetadataStore(Protocol):
 
     def migrate(self) -> None: ...
     def is_current(self) -> bool: ...
+    def snapshot(self, out: Path) -> AbstractContextManager[MetadataSnapshot]:
+        """Write a consistent copy of the whole database to ``out`` (writers go on)."""
+
+    def load_snapshot(self, kind: str, path: Path) -> None:
+        """Put a snapshot in place of this database, which must be empty; SnapshotError
+        when the snapshot is of another engine or cannot be loaded."""
+
+    def contents(self) -> dict[str, int]:
+        """{"records", "users", "audit_entries"}: all 0 for a new or only migrated database."""
+
     def health(self) -> dict[str, Any]: ...
     def close(self) -> None: ...

@@ -181,3 +181,67 @@ def test_audit_entries_form_a_hash_chain_even_with_concurrent_writers(metadata_s
         entry = AuditEntry(row.at, row.actor, row.action, row.target, row.ip, {})
         assert row.prev_hash == prev and row.hash == entry_hash(entry, prev)
         prev = row.hash
+
+
+def _record_with(store, *shas: str) -> str:
+    record = new_doc()
+    store.records.begin_upload(record)
+    files = [
+        StoredFile("view", f"k/{record.id}/{n}", sha, 10, page=n) for n, sha in enumerate(shas)
+    ]
+    store.records.complete_upload(record.id, files)
+    return record.id
+
+
+@pytest.fixture
+def empty_store(metadata_store, tmp_path):
+    """A second, new database on the same engine."""
+    from archive_app.db.sql_store import SqlMetadataStore
+
+    if metadata_store.engines.dialect == "sqlite":
+        store = SqlMetadataStore(f"sqlite:///{tmp_path / 'other.db'}")
+        yield store
+        store.close()
+        return
+    import psycopg
+
+    base, name = metadata_store.url.rsplit("/", 1)
+    admin = f"{base.replace('+psycopg', '')}/archive"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}_other"')
+    store = SqlMetadataStore(f"{base}/{name}_other")
+    yield store
+    store.close()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}_other" WITH (FORCE)')
+
+
+def test_a_snapshot_is_the_state_it_was_taken_at_and_loads_only_into_an_empty_database(
+    metadata_store, empty_store, tmp_path
+):
+    from archive_app.db.interfaces import SnapshotError
+
+    kept = [
+        _record_with(metadata_store, "f" * 64, "0" * 64),
+        _record_with(metadata_store, "7" * 64),
+    ]
+    metadata_store.audit.append(AuditEntry(utcnow(), "ani", "upload", "document:x", "", {}))
+    head = metadata_store.audit.head()
+    with metadata_store.snapshot(tmp_path / "snapshot") as taken:
+        _record_with(metadata_store, "9" * 64)  # written while the snapshot is read: not in it
+        metadata_store.audit.append(AuditEntry(utcnow(), "ani", "view", "document:x", "", {}))
+        assert taken.counts() == {"records": 2, "users": 0, "audit_entries": 1}
+        assert taken.audit_head() == head
+        assert [f.sha256[0] for _, f in taken.stored_files()] == ["0", "7", "f"]
+        kind, path = taken.kind, taken.path
+    assert kind == metadata_store.engines.dialect and path.stat().st_size > 0
+
+    with pytest.raises(SnapshotError, match="not empty"):
+        metadata_store.load_snapshot(kind, path)
+    with pytest.raises(SnapshotError, match="archive transfer"):
+        empty_store.load_snapshot("oracle", path)
+    empty_store.migrate()  # only migrated still counts as empty
+    assert empty_store.contents() == {"records": 0, "users": 0, "audit_entries": 0}
+    empty_store.load_snapshot(kind, path)
+    assert sorted(r.id for r in empty_store.records.list()) == sorted(kept)
+    assert empty_store.audit.head() == head and empty_store.is_current()
