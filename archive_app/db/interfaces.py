@@ -90,7 +90,12 @@ class RecordRepository(Protocol):
     def begin_upload(self, new: NewRecord) -> Record:
         """Reserve the record (status uploading); DuplicateDocument if the bytes exist."""
 
-    def complete_upload(self, record_id: str, files: Iterable[StoredFile]) -> None: ...
+    def complete_upload(
+        self, record_id: str, files: Iterable[StoredFile], entry: AuditEntry | None = None
+    ) -> None:
+        """Make the record visible (queued) with its files' checksums, and its audit entry,
+        in one transaction: an upload is recorded whole or not at all."""
+
     def abandon_upload(self, record_id: str) -> None: ...
     def stale_uploads(self, before: datetime) -> builtins.list[str]: ...
     def get(self, record_id: str) -> Record | None: ...

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from archive_app.db.audit import append_in
 from archive_app.db.interfaces import DuplicateRecord
 from archive_app.db.models import PageRow, RecordRow, StoredFileRow
 from archive_app.db.record_rows import (
@@ -24,6 +25,7 @@ from archive_app.db.record_rows import (
     record_entity,
 )
 from archive_app.db.session import Sessions
+from archive_app.domain.audit import AuditEntry
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import NewRecord, Page, Record, StoredFile
 from archive_app.domain.metadata import RecordMetadata
@@ -67,7 +69,9 @@ class SqlRecordRepository:
             raise DuplicateRecord(existing.id) from None
         return record_entity(row)
 
-    def complete_upload(self, record_id: str, files: Iterable[StoredFile]) -> None:
+    def complete_upload(
+        self, record_id: str, files: Iterable[StoredFile], entry: AuditEntry | None = None
+    ) -> None:
         now = utcnow()
         with self._s.write() as s:
             s.execute(
@@ -76,6 +80,8 @@ class SqlRecordRepository:
                 .values(status=Status.QUEUED.value, updated_at=now)
             )
             s.add_all(file_row(record_id, f, now) for f in files)
+            if entry is not None:
+                append_in(s, [entry])
 
     def abandon_upload(self, record_id: str) -> None:
         with self._s.write() as s:

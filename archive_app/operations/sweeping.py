@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from archive_app.domain.clock import utcnow
 from archive_app.domain.records import record_prefix
@@ -16,6 +18,7 @@ from vocabulary.numbers import whole_number
 log = logging.getLogger(__name__)
 
 ABANDONED_UPLOAD = timedelta(hours=1)
+ABANDONED_TEMP = timedelta(days=1)  # untouched this long, a scratch file's process is gone
 FORGET_LOGIN_FAILURES = timedelta(days=1)  # longer than any throttle remembers them
 
 
@@ -39,14 +42,51 @@ def sweep(services, now: datetime | None = None) -> dict:
         records.abandon_upload(record_id)
     try:
         chunked = resumable.sweep(services.settings)
+        scratch = forget_scratch(services.settings.tmp_dir, now)
     except OSError:
-        log.warning("sweep: abandoned resumable uploads could not be removed", exc_info=True)
-        chunked = 0
+        log.warning("sweep: abandoned temporary files could not be removed", exc_info=True)
+        chunked = scratch = 0
     services.metadata.login_attempts.forget_before(now - FORGET_LOGIN_FAILURES)
-    if requeued or removed or chunked:
-        log.info("sweep: re-enqueued %d, removed %d abandoned uploads and %d resumable ones",
-                 len(requeued), len(removed), chunked)  # fmt: skip
-    return {"requeued": requeued, "removed": removed, "resumable_removed": chunked}
+    if requeued or removed or chunked or scratch:
+        log.info(
+            "sweep: re-enqueued %d, removed %d abandoned uploads, %d resumable ones and "
+            "%d scratch entries",
+            len(requeued),
+            len(removed),
+            chunked,
+            scratch,
+        )
+    return {
+        "requeued": requeued,
+        "removed": removed,
+        "resumable_removed": chunked,
+        "scratch_removed": scratch,
+    }
+
+
+def forget_scratch(tmp_dir: Path, now: datetime) -> int:
+    """Remove what killed processes left in data/tmp (an upload's spool, a job's or a
+    backup's scratch folder): entries in which nothing was touched for a day. Resumable
+    uploads keep their own rule (intake/resumable.py)."""
+    cutoff = (now - ABANDONED_TEMP).replace(tzinfo=UTC).timestamp()
+    removed = 0
+    for entry in tmp_dir.iterdir() if tmp_dir.is_dir() else ():
+        if entry.name == "uploads" or _newest_mtime(entry) >= cutoff:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+def _newest_mtime(entry: Path) -> float:
+    newest = entry.lstat().st_mtime
+    if entry.is_dir() and not entry.is_symlink():
+        for path in entry.rglob("*"):
+            newest = max(newest, path.lstat().st_mtime)
+    return newest
 
 
 def recover_on_start(services) -> dict:
