@@ -74,6 +74,7 @@ class Settings:
     backup_s3_secure: bool = False
     backup_s3_region: str = ""
     log_level: str = "INFO"
+    letterhead: str = "KOMISI PEMILIHAN UMUM"  # the office on official reports; lines split by |
 
     @property
     def cookies_secure(self) -> bool:

@@ -8,8 +8,8 @@ from flask import url_for
 
 from archive_app.domain.entities import DispositionList, Hold, Page, Record
 from archive_app.domain.retention import Retention
+from archive_app.records.reconcile import issue_json
 from ingest.models import Issue
-from ingest.tally_issues import describe
 from vocabulary.places import format_tps
 
 
@@ -54,6 +54,7 @@ def record_json(
             "self": url_for("api.records.get_record", record_id=record.id),
             "original": url_for("api.records.download", record_id=record.id, what="original"),
             "pdf": url_for("api.records.download", record_id=record.id, what="pdf"),
+            "pdfa": url_for("api.records.download", record_id=record.id, what="pdfa"),
             "text": url_for("api.records.download", record_id=record.id, what="text"),
         },
     }
@@ -152,14 +153,8 @@ def _crop(record: Record, page: int | None, box) -> str | None:
 def _issue(issue: dict) -> dict:
     """An issue with its sentences made now from its code and parameters (Indonesian for
     people, English as before)."""
-    found = Issue(issue["code"], issue.get("params", {}), tuple(issue.get("numbers", ())))
-    return {
-        "code": found.code,
-        "params": found.params,
-        "numbers": list(found.numbers),
-        "message": describe(found, "id"),
-        "message_en": describe(found, "en"),
-    }
+    stored = Issue(issue["code"], issue.get("params", {}), tuple(issue.get("numbers", ())))
+    return issue_json(stored)
 
 
 def retention_json(r: Retention) -> dict:
