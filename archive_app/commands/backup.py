@@ -50,10 +50,11 @@ def backup(ctx, destination, keep):
         f"({_mb(report.copied_bytes)}), database {_mb(report.metadata_bytes)}, "
         f"{report.audit_entries} audit entries, in {report.seconds:.1f} s"
     )
-    if report.rederive or report.changed:
+    if report.rederive or report.remake or report.changed:
         click.echo(
             f"changed while the backup ran: {len(report.rederive)} metadata.json "
-            f"(written again on restore), {len(report.changed)} other(s)"
+            f"(written again on restore), {len(report.remake)} PDF/A copies (made again on "
+            f"restore), {len(report.changed)} other(s)"
         )
     if report.pruned:
         click.echo(f"removed older set(s): {', '.join(report.pruned)}")
@@ -87,6 +88,10 @@ def restore(ctx, source, set_id):
         f"{', the secret key' if report.secret_restored else ''} in {report.seconds:.1f} s"
         f"{' (resumed)' if report.resumed else ''}"
     )
+    if report.remade or report.remake_failed:
+        click.echo(f"PDF/A copies made again: {report.remade}")
+    for record_id, why in report.remake_failed.items():
+        click.echo(f"NO PDF/A COPY\t{record_id}\t{why}")
     ctx.reload()  # the restored secret key derives the audit key
     ok = _checks(ctx.services)
     sys.exit(0 if ok else 1)

@@ -15,9 +15,11 @@ In order:
 
 Writers go on meanwhile. A record's metadata.json may be rewritten between the snapshot and
 its copy (processing finished, a reviewer confirmed): it is derived from the database, so
-the set names the record and restore writes it again from the restored database. Any
-other object that does not match its checksum is reported as damaged, not copied: the
-set is complete but flagged, and the command exits 1.
+the set names the record and restore writes it again from the restored database. So is a
+PDF/A copy made again meanwhile (a correction, records/review.py): it is derived from the
+searchable PDF and the record's metadata, and restore makes it again. Any other object
+that does not match its checksum is reported as damaged, not copied: the set is complete
+but flagged, and the command exits 1.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class BackupReport:
     metadata_bytes: int = 0
     seconds: float = 0.0
     rederive: list[str] = field(default_factory=list)  # records whose metadata.json moved on
+    remake: list[str] = field(default_factory=list)  # records whose PDF/A copy was made again
     changed: list[list[str]] = field(default_factory=list)  # [record, key]: changed since
     damaged: list[list[str]] = field(default_factory=list)  # [record, key, what]
     pruned: list[str] = field(default_factory=list)
@@ -201,6 +204,7 @@ def _take(services, dest, report, previous, scratch, lock, progress) -> dict[str
         "bytes": report.bytes,
         "copied": {"objects": report.copied, "bytes": report.copied_bytes},
         "rederive": report.rederive,
+        "remake": report.remake,
         "changed": report.changed,
         "damaged": report.damaged,
     }
@@ -291,7 +295,10 @@ class _Copier:
         elif f.role == FileRole.METADATA.value:
             self.report.rederive.append(record_id)
         elif self._changed_since(record_id, f):
-            self.report.changed.append([record_id, f.key])
+            if f.role == FileRole.PDFA.value:
+                self.report.remake.append(record_id)
+            else:
+                self.report.changed.append([record_id, f.key])
         else:
             self.report.damaged.append([record_id, f.key, outcome])
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import time
 from contextlib import contextmanager
 from dataclasses import fields
 
@@ -21,7 +22,7 @@ from archive_app.operations import backup_sets
 from archive_app.operations.backup import backup
 from archive_app.operations.backup_sets import BackupError
 from archive_app.operations.restore import restore
-from archive_app.recordkeeping import fixity, holds
+from archive_app.recordkeeping import fixity, holds, preservation
 from archive_app.records import indexing, processing, sidecar
 from archive_app.services import build_services
 from config.settings import Settings, load_settings
@@ -47,7 +48,8 @@ def settings(request, tmp_path):
 
 @pytest.fixture
 def archive(services, tmp_path):
-    """Three records (two processed, one still queued), a user with a token, a legal hold."""
+    """Three records (two processed, one still queued, the first with its PDF/A copy), a user
+    with a token, a legal hold."""
     accounts.create_user(services, "ani", "a long password", "archivist", "test")
     services.token = accounts.create_token(services, "ani", "scanner", "test", days=30)
     ids = []
@@ -61,6 +63,7 @@ def archive(services, tmp_path):
             )
     for record_id in ids[:2]:
         processing.process(services, record_id)
+    assert preservation.preserve(services, ids[0]) is not None  # what the worker's task makes
     holds.place(
         services, reason="sengketa", case_ref="MK-1/2024", document_ids=[ids[0]], actor="test"
     )
@@ -174,6 +177,8 @@ def test_GIVEN_a_backup_WHEN_everything_is_lost_and_restored_THEN_it_is_the_same
     restored = build_services(load_settings(env=env))
     try:
         assert state(restored) == before
+        roles = {f.role for f in restored.metadata.records.files(archive.ids[0])}
+        assert {"original", "pdf", "pdfa", "metadata"} <= roles
         after = trail(restored)
         assert after[: len(in_set)] == in_set
         actions = [e.action for _, e, _, _ in after[len(in_set) :]]
@@ -285,6 +290,30 @@ class TestEmbedded:
         finally:
             restored.close()
 
+    def test_GIVEN_a_pdfa_copy_made_again_during_the_backup_THEN_restore_makes_it_again(
+        self, archive, tmp_path
+    ):
+        record_id = archive.ids[0]
+        in_snapshot = archive.metadata.records.files(record_id)
+        archive.metadata = _RemadeAfterSnapshot(archive, record_id)
+        report = backup(archive, str(tmp_path / "backup"))
+        assert report.ok and report.remake == [record_id] and report.changed == []
+
+        restored = build_services(make_settings(tmp_path / "restored"))
+        try:
+            done = restore(restored, str(tmp_path / "backup"))
+            assert done.remade == 1 and done.remake_failed == {}
+            files = {f.role: f for f in restored.metadata.records.files(record_id)}
+            old = next(f for f in in_snapshot if f.role == "pdfa")
+            assert files["pdfa"].sha256 != old.sha256
+            with restored.objects.open(files["pdfa"].key) as fh:
+                assert hashlib.sha256(fh.read()).hexdigest() == files["pdfa"].sha256
+            with restored.objects.open(files["metadata"].key) as fh:  # lists the new copy
+                assert files["pdfa"].sha256 in fh.read().decode()
+            assert fixity.verify(restored).ok and checkpoints.verify(restored).ok
+        finally:
+            restored.close()
+
     def test_GIVEN_a_restore_cut_short_WHEN_run_again_THEN_it_takes_up_where_it_stopped(
         self, archive, tmp_path
     ):
@@ -331,4 +360,17 @@ class _CorrectedAfterSnapshot:
         with self._inner.snapshot(out) as taken:
             self._services.metadata = self._inner
             sidecar.rewrite(self._services, self._record_id)
+            yield taken
+
+
+class _RemadeAfterSnapshot(_CorrectedAfterSnapshot):
+    """Right after the snapshot, the record's PDF/A copy is made again (a correction's task):
+    the bytes the snapshot names are gone from the store."""
+
+    @contextmanager
+    def snapshot(self, out):
+        with self._inner.snapshot(out) as taken:
+            self._services.metadata = self._inner
+            time.sleep(1.1)  # the copy's xmp:ModifyDate is to the second: new bytes
+            assert preservation.preserve(self._services, self._record_id, again=True)
             yield taken
