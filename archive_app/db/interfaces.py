@@ -121,9 +121,18 @@ class RecordRepository(Protocol):
         or the new checksum of one recorded under the same key; False, and nothing recorded,
         when the record is not ready (reprocessing replaces every derived file)."""
 
-    def missing_role(self, role: str, after: str = "", limit: int = 500) -> builtins.list[str]:
+    def missing_role(
+        self,
+        role: str,
+        after: str = "",
+        limit: int = 500,
+        *,
+        processed: tuple[datetime, datetime] | None = None,
+        unless_audited: str = "",
+    ) -> builtins.list[str]:
         """Ready records held here (not disposed of, not transferred) without a stored file
-        of ``role``, in id order after ``after``."""
+        of ``role``, in id order after ``after``; only those processed within
+        ``processed`` (from, until), and none with an audit entry ``unless_audited``."""
 
     def flags(self, record_id: str) -> builtins.list[str]: ...
     def iter_ready(

@@ -9,12 +9,12 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from archive_app.db.audit import append_in
 from archive_app.db.interfaces import DuplicateRecord
-from archive_app.db.models import PageRow, RecordRow, StoredFileRow
+from archive_app.db.models import AuditRow, PageRow, RecordRow, StoredFileRow
 from archive_app.db.record_rows import (
     VISIBLE,
     file_entity,
@@ -205,23 +205,39 @@ class SqlRecordRepository:
                 existing.last_checked_at, existing.last_check_ok = None, None
             return True
 
-    def missing_role(self, role: str, after: str = "", limit: int = 500) -> builtins.list[str]:
+    def missing_role(
+        self,
+        role: str,
+        after: str = "",
+        limit: int = 500,
+        *,
+        processed: tuple[datetime, datetime] | None = None,
+        unless_audited: str = "",
+    ) -> builtins.list[str]:
         has_role = (
             select(StoredFileRow.id)
             .where(StoredFileRow.document_id == RecordRow.id, StoredFileRow.role == role)
             .exists()
         )
-        query = (
-            select(RecordRow.id)
-            .where(
-                RecordRow.status == Status.READY.value,
-                or_(RecordRow.final_state == "", RecordRow.final_state.is_(None)),
-                RecordRow.id > after,
-                ~has_role,
-            )
-            .order_by(RecordRow.id)
-            .limit(limit)
+        query = select(RecordRow.id).where(
+            RecordRow.status == Status.READY.value,
+            or_(RecordRow.final_state == "", RecordRow.final_state.is_(None)),
+            RecordRow.id > after,
+            ~has_role,
         )
+        if processed is not None:
+            query = query.where(RecordRow.processed_at.between(*processed))
+        if unless_audited:
+            audited = (
+                select(AuditRow.id)
+                .where(
+                    AuditRow.target == literal("document:") + RecordRow.id,
+                    AuditRow.action == unless_audited,
+                )
+                .exists()
+            )
+            query = query.where(~audited)
+        query = query.order_by(RecordRow.id).limit(limit)
         with self._s.read() as s:
             return list(s.scalars(query))
 

@@ -158,6 +158,32 @@ def test_iter_ready_yields_bounded_batches_with_pages(metadata_store):
     assert all(pages == [PAGE] for b in batches for _, pages in b)
 
 
+def test_GIVEN_ready_records_THEN_those_without_a_role_are_found_in_a_window_unless_audited(
+    metadata_store,
+):
+    """What the sweep asks for lost PDF/A copy tasks (operations/sweeping.lost_copies)."""
+    records = metadata_store.records
+    plain, copied, failed = ids = [queued(metadata_store) for _ in range(3)]
+    for record_id in ids:
+        metadata_store.jobs.claim(record_id, "w", 60)
+        metadata_store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
+    assert records.put_file(copied, StoredFile("pdfa", f"k/{copied}/p", "b" * 64, 5))
+    metadata_store.audit.append(
+        AuditEntry(utcnow(), "system", "preserve.failed", f"document:{failed}")
+    )
+    now = utcnow()
+
+    def found(**kw):
+        return [i for i in records.missing_role("pdfa", limit=100, **kw) if i in ids]
+
+    assert sorted(found()) == sorted([plain, failed])
+    assert found(unless_audited="preserve.failed") == [plain]
+    assert found(processed=(now - timedelta(hours=1), now), unless_audited="preserve.failed") == [
+        plain
+    ]
+    assert found(processed=(now - timedelta(hours=2), now - timedelta(hours=1))) == []
+
+
 def test_audit_entries_form_a_hash_chain_even_with_concurrent_writers(metadata_store):
     def write(n):
         for i in range(5):
