@@ -41,7 +41,11 @@ UNAVAILABLE = {
 }
 
 
-FULL = "The archive's storage is full, so nothing was kept; try again once space is freed."
+FULL = (
+    "Penyimpanan arsip penuh, jadi tidak ada yang disimpan; coba lagi setelah ruang "
+    "dikosongkan. (The archive's storage is full, so nothing was kept; try again once space "
+    "is freed.)"
+)
 FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 SQLITE_FULL = 13
 POSTGRES_DISK_FULL = "53100"
