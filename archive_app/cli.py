@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from archive_app.commands import admin, ingest, recap, recordkeeping, run
+from archive_app.commands import admin, backup, ingest, recap, recordkeeping, run
 
 
 @click.group()
@@ -12,5 +12,5 @@ def main():
     """Election-records archive: ingest, search and keep KPU election forms."""
 
 
-for _module in (run, admin, ingest, recordkeeping, recap):
+for _module in (run, admin, ingest, recordkeeping, recap, backup):
     _module.register(main)

@@ -1,7 +1,9 @@
 """`make bench`: every benchmark, one after the other, printing their figures.
 
 Each one can also be run alone (``python -m bench.<name> --help``); docs/benchmarks.md
-records the figures of the last full run and how to read them.
+records the figures of the last full run and how to read them. The fault campaign
+(`bench/soak.py`) is not among them: it kills servers and, for its disk-full run, mounts a
+filesystem as root; it is run on its own.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import sys
 
 from bench import (
+    backup_bench,
     batch_bench,
     extract_bench,
     fixity_bench,
@@ -43,6 +46,11 @@ RUNS = (
     ("Object store: S3ObjectStore vs the raw minio client", objectstore_bench, []),
     ("Fixity: archive verify vs reading and hashing raw, local disk", fixity_bench, []),
     ("Fixity: archive verify vs reading and hashing raw, MinIO", fixity_bench, ["--backend", "s3"]),
+    (
+        "Backup and restore on PostgreSQL and MinIO, up to 1,000,000 records",
+        backup_bench,
+        ["--backend", "scaleout", "--records", "1000", "--scale", "100000,1000000"],
+    ),
 )
 
 

@@ -66,6 +66,13 @@ class Settings:
     elasticsearch_url: str = ""
     elasticsearch_index: str = "archive-documents"
     redis_url: str = ""
+    backup_dest: str = ""  # a folder or s3://bucket/prefix: the nightly backup goes there
+    backup_keep: int = 7  # complete backup sets kept; older ones are removed
+    backup_s3_endpoint: str = ""  # default: the archive's own S3 connection
+    backup_s3_access_key: str = field(default="", repr=False)
+    backup_s3_secret_key: str = field(default="", repr=False)
+    backup_s3_secure: bool = False
+    backup_s3_region: str = ""
     log_level: str = "INFO"
     letterhead: str = "KOMISI PEMILIHAN UMUM"  # the office on official reports; lines split by |
 
@@ -176,7 +183,8 @@ def _validate(settings: Settings) -> None:
             f"ARCHIVE_PAGE_READERS: unknown {', '.join(sorted(unknown))}; "
             f"choose from {', '.join(sorted(PAGE_READERS))}"
         )
-    for name in ("port", "job_lease_seconds", "job_max_attempts", "ocr_dpi", "max_upload_mb"):
+    positive = ("port", "job_lease_seconds", "job_max_attempts", "ocr_dpi", "max_upload_mb")
+    for name in (*positive, "backup_keep"):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{_env_name(name)} must be a positive number")
     for name in ("secret_key", "audit_key"):

@@ -20,7 +20,13 @@ MAX_DETAIL_TEXT = 2000  # characters of one string inside the details
 
 def record(services, actor: str, action: str, target: str = "", ip: str = "", **details) -> None:
     """Append to the audit trail. A failure here is raised: an unrecorded action is a bug."""
-    entry = AuditEntry(
+    services.metadata.audit.append(entry(actor, action, target, ip, **details))
+
+
+def entry(actor: str, action: str, target: str = "", ip: str = "", **details) -> AuditEntry:
+    """An entry as ``record`` stores it, for a repository that commits it together with the
+    action itself."""
+    return AuditEntry(
         at=utcnow(),
         actor=_cut(actor, CAPS["actor"]),
         action=_cut(action, CAPS["action"]),
@@ -28,7 +34,6 @@ def record(services, actor: str, action: str, target: str = "", ip: str = "", **
         ip=_cut(ip, CAPS["ip"]),
         details=_capped(details),
     )
-    services.metadata.audit.append(entry)
 
 
 def _cut(text: str, limit: int) -> str:

@@ -35,6 +35,13 @@ class Context:
                 raise click.ClickException(str(exc)) from None
         return self._services
 
+    def reload(self) -> None:
+        """Read the settings and build the services again (after a restore put the data
+        folder's secret back)."""
+        if self._services is not None:
+            self._services.close()
+        self._settings = self._services = None
+
 
 pass_ctx = click.make_pass_decorator(Context, ensure=True)
 

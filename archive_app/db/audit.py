@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import builtins
 import json
+from collections.abc import Iterable
 
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from archive_app.db.models import AuditRow
 from archive_app.db.session import Sessions
@@ -13,6 +15,32 @@ from archive_app.domain.audit import GENESIS, AuditEntry, entry_hash
 
 # Any constant works: it only has to be the same for every writer of the chain.
 _CHAIN_LOCK = 7_042_024
+
+
+def append_in(s: Session, entries: Iterable[AuditEntry]) -> builtins.list[int]:
+    """Append to the chain inside the caller's write transaction (so an action and its entry
+    are committed together), under a lock so two writers never link to the same entry."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    # SQLite: the write transaction began IMMEDIATE, so it already holds the lock.
+    prev = s.scalar(select(AuditRow.hash).order_by(AuditRow.id.desc()).limit(1)) or GENESIS
+    rows = []
+    for entry in entries:
+        row = AuditRow(
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            target=entry.target,
+            ip=entry.ip,
+            details=json.dumps(entry.details, sort_keys=True, ensure_ascii=False),
+            prev_hash=prev,
+            hash=entry_hash(entry, prev),
+        )
+        s.add(row)
+        rows.append(row)
+        prev = row.hash
+    s.flush()
+    return [r.id for r in rows]
 
 
 class SqlAuditLog:
@@ -27,30 +55,8 @@ class SqlAuditLog:
             self._append(*entries)
 
     def _append(self, *entries: AuditEntry) -> builtins.list[int]:
-        """Append under a lock so two writers never link to the same previous entry."""
         with self._s.write() as s:
-            if s.get_bind().dialect.name == "postgresql":
-                s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
-            # SQLite: the write transaction began IMMEDIATE, so it already holds the lock.
-            prev = s.scalar(select(AuditRow.hash).order_by(AuditRow.id.desc()).limit(1))
-            prev = prev or GENESIS
-            rows = []
-            for entry in entries:
-                row = AuditRow(
-                    at=entry.at,
-                    actor=entry.actor,
-                    action=entry.action,
-                    target=entry.target,
-                    ip=entry.ip,
-                    details=json.dumps(entry.details, sort_keys=True, ensure_ascii=False),
-                    prev_hash=prev,
-                    hash=entry_hash(entry, prev),
-                )
-                s.add(row)
-                rows.append(row)
-                prev = row.hash
-            s.flush()
-            return [r.id for r in rows]
+            return append_in(s, entries)
 
     def entries_after(self, entry_id: int, limit: int) -> builtins.list[tuple[int, AuditEntry]]:
         query = select(AuditRow).where(AuditRow.id > entry_id).order_by(AuditRow.id).limit(limit)

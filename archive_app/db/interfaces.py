@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from archive_app.domain.audit import AuditEntry
@@ -52,6 +54,10 @@ from archive_app.domain.throttle import Policy
 
 class MetadataUnavailable(IOError):
     """The metadata database cannot be reached or is busy; the caller may retry later."""
+
+
+class SnapshotError(RuntimeError):
+    """A snapshot could not be taken or loaded; the message says why."""
 
 
 class DuplicateRecord(Exception):
@@ -97,7 +103,12 @@ class RecordRepository(Protocol):
     def begin_upload(self, new: NewRecord) -> Record:
         """Reserve the record (status uploading); DuplicateDocument if the bytes exist."""
 
-    def complete_upload(self, record_id: str, files: Iterable[StoredFile]) -> None: ...
+    def complete_upload(
+        self, record_id: str, files: Iterable[StoredFile], entry: AuditEntry | None = None
+    ) -> None:
+        """Make the record visible (queued) with its files' checksums, and its audit entry,
+        in one transaction: an upload is recorded whole or not at all."""
+
     def abandon_upload(self, record_id: str) -> None: ...
     def stale_uploads(self, before: datetime) -> builtins.list[str]: ...
     def get(self, record_id: str) -> Record | None: ...
@@ -123,9 +134,18 @@ class RecordRepository(Protocol):
         or the new checksum of one recorded under the same key; False, and nothing recorded,
         when the record is not ready (reprocessing replaces every derived file)."""
 
-    def missing_role(self, role: str, after: str = "", limit: int = 500) -> builtins.list[str]:
+    def missing_role(
+        self,
+        role: str,
+        after: str = "",
+        limit: int = 500,
+        *,
+        processed: tuple[datetime, datetime] | None = None,
+        unless_audited: str = "",
+    ) -> builtins.list[str]:
         """Ready records held here (not disposed of, not transferred) without a stored file
-        of ``role``, in id order after ``after``."""
+        of ``role``, in id order after ``after``; only those processed within
+        ``processed`` (from, until), and none with an audit entry ``unless_audited``."""
 
     def flags(self, record_id: str) -> builtins.list[str]: ...
     def iter_ready(
@@ -490,6 +510,26 @@ class PublishedRepository(Protocol):
         """Figures changed between imports under a region, newest first."""
 
     def count_changes(self, election: str, year: int) -> int: ...
+class MetadataSnapshot(Protocol):
+    """A consistent copy of the database being taken (``MetadataStore.snapshot``): the dump
+    file, and a read-only view of the very state the dump holds, while the context lasts."""
+
+    @property
+    def kind(self) -> str:
+        """The engine that can load the dump: "sqlite" or "postgresql"."""
+
+    @property
+    def path(self) -> Path: ...
+    def audit_head(self) -> tuple[int, str] | None: ...
+    def counts(self) -> dict[str, int]:
+        """{"records", "users", "audit_entries"}: how many the snapshot holds."""
+
+    def stored_files(self) -> Iterator[tuple[str, StoredFile]]:
+        """(record id, file) of every object the snapshot says is stored (records' files
+        not destroyed, disposition reports), ordered by SHA-256, streamed."""
+
+    def disposed(self) -> Iterator[str]:
+        """Ids of the records an approved disposition destroyed (each left a tombstone)."""
 
 
 class MetadataStore(Protocol):
@@ -527,5 +567,15 @@ class MetadataStore(Protocol):
 
     def migrate(self) -> None: ...
     def is_current(self) -> bool: ...
+    def snapshot(self, out: Path) -> AbstractContextManager[MetadataSnapshot]:
+        """Write a consistent copy of the whole database to ``out`` (writers go on)."""
+
+    def load_snapshot(self, kind: str, path: Path) -> None:
+        """Put a snapshot in place of this database, which must be empty; SnapshotError
+        when the snapshot is of another engine or cannot be loaded."""
+
+    def contents(self) -> dict[str, int]:
+        """{"records", "users", "audit_entries"}: all 0 for a new or only migrated database."""
+
     def health(self) -> dict[str, Any]: ...
     def close(self) -> None: ...

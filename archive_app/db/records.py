@@ -9,11 +9,12 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from archive_app.db.audit import append_in
 from archive_app.db.interfaces import DuplicateRecord
-from archive_app.db.models import PageRow, RecordRow, StoredFileRow
+from archive_app.db.models import AuditRow, PageRow, RecordRow, StoredFileRow
 from archive_app.db.record_rows import (
     VISIBLE,
     file_entity,
@@ -24,6 +25,7 @@ from archive_app.db.record_rows import (
     record_entity,
 )
 from archive_app.db.session import Sessions
+from archive_app.domain.audit import AuditEntry
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import NewRecord, Page, Record, StoredFile
 from archive_app.domain.metadata import RecordMetadata
@@ -67,7 +69,9 @@ class SqlRecordRepository:
             raise DuplicateRecord(existing.id) from None
         return record_entity(row)
 
-    def complete_upload(self, record_id: str, files: Iterable[StoredFile]) -> None:
+    def complete_upload(
+        self, record_id: str, files: Iterable[StoredFile], entry: AuditEntry | None = None
+    ) -> None:
         now = utcnow()
         with self._s.write() as s:
             s.execute(
@@ -76,6 +80,8 @@ class SqlRecordRepository:
                 .values(status=Status.QUEUED.value, updated_at=now)
             )
             s.add_all(file_row(record_id, f, now) for f in files)
+            if entry is not None:
+                append_in(s, [entry])
 
     def abandon_upload(self, record_id: str) -> None:
         with self._s.write() as s:
@@ -199,23 +205,39 @@ class SqlRecordRepository:
                 existing.last_checked_at, existing.last_check_ok = None, None
             return True
 
-    def missing_role(self, role: str, after: str = "", limit: int = 500) -> builtins.list[str]:
+    def missing_role(
+        self,
+        role: str,
+        after: str = "",
+        limit: int = 500,
+        *,
+        processed: tuple[datetime, datetime] | None = None,
+        unless_audited: str = "",
+    ) -> builtins.list[str]:
         has_role = (
             select(StoredFileRow.id)
             .where(StoredFileRow.document_id == RecordRow.id, StoredFileRow.role == role)
             .exists()
         )
-        query = (
-            select(RecordRow.id)
-            .where(
-                RecordRow.status == Status.READY.value,
-                or_(RecordRow.final_state == "", RecordRow.final_state.is_(None)),
-                RecordRow.id > after,
-                ~has_role,
-            )
-            .order_by(RecordRow.id)
-            .limit(limit)
+        query = select(RecordRow.id).where(
+            RecordRow.status == Status.READY.value,
+            or_(RecordRow.final_state == "", RecordRow.final_state.is_(None)),
+            RecordRow.id > after,
+            ~has_role,
         )
+        if processed is not None:
+            query = query.where(RecordRow.processed_at.between(*processed))
+        if unless_audited:
+            audited = (
+                select(AuditRow.id)
+                .where(
+                    AuditRow.target == literal("document:") + RecordRow.id,
+                    AuditRow.action == unless_audited,
+                )
+                .exists()
+            )
+            query = query.where(~audited)
+        query = query.order_by(RecordRow.id).limit(limit)
         with self._s.read() as s:
             return list(s.scalars(query))
 

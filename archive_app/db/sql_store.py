@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from pathlib import Path
+
 from sqlalchemy import text
 
-from archive_app.db import migrate
+from archive_app.db import migrate, snapshots
 from archive_app.db.audit import SqlAuditLog
 from archive_app.db.batches import SqlBatchRepository
 from archive_app.db.engine import make_engines
 from archive_app.db.index_state import SqlIndexState
+from archive_app.db.interfaces import SnapshotError
 from archive_app.db.jobs import SqlJobLeases
 from archive_app.db.lifecycle import SqlLifecycleRepository
 from archive_app.db.login_attempts import SqlLoginAttempts
@@ -66,6 +70,20 @@ class SqlMetadataStore:
 
     def is_current(self) -> bool:
         return migrate.current_revision(self.engines.write) == migrate.head_revision()
+
+    @contextmanager
+    def snapshot(self, out: Path):
+        with snapshots.take(self.engines, self.url, out) as snapshot:
+            yield snapshot
+
+    def load_snapshot(self, kind: str, path: Path) -> None:
+        held = self.contents()
+        if any(held.values()):
+            raise SnapshotError(f"the metadata database is not empty: {held}")
+        snapshots.load(self.engines, self.url, kind, path)
+
+    def contents(self) -> dict[str, int]:
+        return snapshots.contents(self.engines)
 
     def health(self) -> dict:
         with self.engines.read.connect() as conn:

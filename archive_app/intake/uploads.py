@@ -9,6 +9,7 @@ sweep removes reservations older than an hour together with their objects.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -20,7 +21,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archive_app import audit
-from archive_app.db.interfaces import DuplicateRecord
+from archive_app.audit.trail import entry as audit_entry
+from archive_app.db.interfaces import DuplicateRecord, MetadataUnavailable
+from archive_app.domain.audit import AuditEntry
 from archive_app.domain.entities import NewRecord, StoredFile
 from archive_app.domain.metadata import validate_metadata
 from archive_app.domain.records import FileRole, Status, object_key
@@ -41,6 +44,13 @@ REJECTION_STATUS = {
     "too_large": 413,
     "too_many_pages": 413,
 }
+
+
+class BeingReceived(MetadataUnavailable):
+    """The same bytes hold an unfinished reservation: another upload of them is under way,
+    or one was cut short (a full disk kept even its cleanup from being written) and the
+    sweep removes it within the hour. Not a duplicate: nothing is archived yet, and a
+    client told "already archived" might discard its only copy. Try again later."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,8 @@ def receive(
         sha256, size = spool.sha256, spool.size
         info = inspect(spool.path, services.limits)
         existing = services.metadata.records.by_sha256(sha256)
+        if existing is not None and existing.status is Status.UPLOADING:
+            raise BeingReceived(f"{sha256} is being received (reservation {existing.id})")
         if existing is not None:
             raise DuplicateRecord(existing.id)
         new = NewRecord(
@@ -80,21 +92,29 @@ def receive(
             batch_id=batch_id,
             given=given,
         )
-        _store(services, new, spool.path, info.kind)
+        entry = audit_entry(
+            actor,
+            "upload",
+            f"document:{new.id}",
+            ip,
+            sha256=sha256,
+            name=new.original_name,
+            size=size,
+        )
+        try:
+            _store(services, new, spool.path, info.kind, entry)
+        except DuplicateRecord:  # the same bytes, reserved a moment ago by another upload
+            current = services.metadata.records.by_sha256(sha256)
+            if current is not None and current.status is Status.UPLOADING:
+                raise BeingReceived(f"{sha256} is being received by another upload") from None
+            raise
     finally:
         spool.path.unlink(missing_ok=True)
-    audit.record(
-        services,
-        actor,
-        "upload",
-        f"document:{new.id}",
-        ip,
-        sha256=sha256,
-        name=new.original_name,
-        size=size,
-    )
-    holds.apply_query_holds(services, new.id)
-    retention.refresh(services, ids=[new.id])
+    # The record and its audit entry are committed. What follows is redone by processing
+    # (holds by query, retention) or by the sweep (the wake-up): a failure here, a full
+    # disk say, is logged and must not tell the uploader that the record was not kept.
+    _quietly(holds.apply_query_holds, services, new.id)
+    _quietly(functools.partial(retention.refresh, services, ids=[new.id]))
     try:
         services.queue.enqueue(PROCESS_RECORD, new.id)
     except Exception:  # the record is safe; the sweep enqueues it again
@@ -102,7 +122,7 @@ def receive(
     return Accepted(id=new.id, sha256=sha256)
 
 
-def _store(services, new: NewRecord, path: Path, kind) -> None:
+def _store(services, new: NewRecord, path: Path, kind, entry: AuditEntry) -> None:
     records, objects = services.metadata.records, services.objects
     record = records.begin_upload(new)
     keys: list[str] = []
@@ -118,7 +138,7 @@ def _store(services, new: NewRecord, path: Path, kind) -> None:
         meta_file = StoredFile(
             FileRole.METADATA.value, meta_key, meta.sha256, meta.size, "application/json"
         )
-        records.complete_upload(new.id, [original, meta_file])
+        records.complete_upload(new.id, [original, meta_file], entry)
     except BaseException:
         for key in keys:
             _quietly(objects.delete, key)
@@ -130,7 +150,7 @@ def _quietly(fn, *args) -> None:
     try:
         fn(*args)
     except Exception:
-        log.exception("cleanup step %s failed", getattr(fn, "__name__", fn))
+        log.exception("step %s failed", getattr(fn, "__name__", fn))
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,28 @@
-"""Finding work that fell through the cracks: lost jobs and abandoned uploads."""
+"""Finding work that fell through the cracks: lost jobs, lost PDF/A copy tasks, abandoned
+uploads."""
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from archive_app.domain.clock import utcnow
-from archive_app.domain.records import record_prefix
-from archive_app.domain.tasks import PROCESS_RECORD
+from archive_app.domain.records import FileRole, record_prefix
+from archive_app.domain.tasks import PRESERVE_RECORD, PROCESS_RECORD
 from archive_app.intake import resumable
 from vocabulary.numbers import whole_number
 
 log = logging.getLogger(__name__)
 
 ABANDONED_UPLOAD = timedelta(hours=1)
+ABANDONED_TEMP = timedelta(days=1)  # untouched this long, a scratch file's process is gone
 FORGET_LOGIN_FAILURES = timedelta(days=1)  # longer than any throttle remembers them
+LOST_COPIES_SINCE = timedelta(days=1)  # older records' missing copies: the nightly task's
+LOST_COPIES_AT_ONCE = 100
 
 
 def sweep(services, now: datetime | None = None) -> dict:
@@ -28,10 +34,14 @@ def sweep(services, now: datetime | None = None) -> dict:
     lease = timedelta(seconds=services.settings.job_lease_seconds)
     # A queued record whose message was lost is only re-sent when the queue is empty:
     # a long backlog is not a loss, and re-sending it all would flood the queue.
-    queued_before = now - lease if services.queue.pending() == 0 else None
+    idle = services.queue.pending() == 0
+    queued_before = now - lease if idle else None
     requeued = services.metadata.jobs.reclaimable(now, queued_before)
     for record_id in requeued:
         services.queue.enqueue(PROCESS_RECORD, record_id)
+    copies = lost_copies(services, now, lease) if idle else []
+    for record_id in copies:
+        services.queue.enqueue(PRESERVE_RECORD, record_id, False)
     removed = records.stale_uploads(now - ABANDONED_UPLOAD)
     for record_id in removed:
         for key in list(services.objects.list(record_prefix(record_id))):
@@ -39,14 +49,69 @@ def sweep(services, now: datetime | None = None) -> dict:
         records.abandon_upload(record_id)
     try:
         chunked = resumable.sweep(services.settings)
+        scratch = forget_scratch(services.settings.tmp_dir, now)
     except OSError:
-        log.warning("sweep: abandoned resumable uploads could not be removed", exc_info=True)
-        chunked = 0
+        log.warning("sweep: abandoned temporary files could not be removed", exc_info=True)
+        chunked = scratch = 0
     services.metadata.login_attempts.forget_before(now - FORGET_LOGIN_FAILURES)
-    if requeued or removed or chunked:
-        log.info("sweep: re-enqueued %d, removed %d abandoned uploads and %d resumable ones",
-                 len(requeued), len(removed), chunked)  # fmt: skip
-    return {"requeued": requeued, "removed": removed, "resumable_removed": chunked}
+    if requeued or copies or removed or chunked or scratch:
+        log.info(
+            "sweep: re-enqueued %d records and %d PDF/A copies, removed %d abandoned "
+            "uploads, %d resumable ones and %d scratch entries",
+            len(requeued),
+            len(copies),
+            len(removed),
+            chunked,
+            scratch,
+        )
+    return {
+        "requeued": requeued,
+        "copies_requeued": copies,
+        "removed": removed,
+        "resumable_removed": chunked,
+        "scratch_removed": scratch,
+    }
+
+
+def lost_copies(services, now: datetime, lease: timedelta) -> list[str]:
+    """Ready records whose PDF/A copy task was lost: enqueueing it failed (the queue was
+    away as the record became ready), a step after ready failed so it was never sent, or a
+    worker was killed while making it (the queue had already handed the task out). Asked
+    only when the queue is empty, for records ready longer than a lease: a copy still being
+    made is then at most made twice, and the second run finds it there. A record whose copy
+    could not be made (``preserve.failed``) is left to the nightly task, not retried every
+    minute."""
+    return services.metadata.records.missing_role(
+        FileRole.PDFA.value,
+        limit=LOST_COPIES_AT_ONCE,
+        processed=(now - LOST_COPIES_SINCE, now - lease),
+        unless_audited="preserve.failed",
+    )
+
+
+def forget_scratch(tmp_dir: Path, now: datetime) -> int:
+    """Remove what killed processes left in data/tmp (an upload's spool, a job's or a
+    backup's scratch folder): entries in which nothing was touched for a day. Resumable
+    uploads keep their own rule (intake/resumable.py)."""
+    cutoff = (now - ABANDONED_TEMP).replace(tzinfo=UTC).timestamp()
+    removed = 0
+    for entry in tmp_dir.iterdir() if tmp_dir.is_dir() else ():
+        if entry.name == "uploads" or _newest_mtime(entry) >= cutoff:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+def _newest_mtime(entry: Path) -> float:
+    newest = entry.lstat().st_mtime
+    if entry.is_dir() and not entry.is_symlink():
+        for path in entry.rglob("*"):
+            newest = max(newest, path.lstat().st_mtime)
+    return newest
 
 
 def recover_on_start(services) -> dict:

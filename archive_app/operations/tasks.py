@@ -53,6 +53,13 @@ def _nightly(services) -> None:
     preservation.nightly(services)
 
 
+def _backup(services) -> None:
+    """A backup set to ARCHIVE_BACKUP_DEST, when one is set (docs/operations.md)."""
+    from archive_app.operations import backup
+
+    backup.nightly(services)
+
+
 def _on_start(services) -> None:
     from archive_app.operations import sweeping
 
@@ -69,6 +76,7 @@ REGISTRY = Registry(
         Periodic("sweep", _sweep, minute="*"),
         Periodic("audit_checkpoint", _audit_checkpoint, minute="*/10"),
         Periodic("daily", _nightly, minute="17", hour="1"),
+        Periodic("backup", _backup, minute="43", hour="2"),
     ),
     on_start=_on_start,
 )

@@ -106,6 +106,15 @@ def apply_query_holds(services, record_id: str) -> list[int]:
     return joined
 
 
+def mirror_active(services) -> int:
+    """Put the object-lock hold back on the objects of every active hold (a restore into a
+    new bucket brings the holds back in the database only); how many holds."""
+    active = services.metadata.holds.list(active=True)
+    for hold in active:
+        _mirror(services, services.metadata.holds.document_ids(hold.id), on=True)
+    return len(active)
+
+
 def _mirror(services, record_ids: list[str], *, on: bool) -> None:
     """Object Lock legal hold on every object of the records, where the store supports it."""
     for record_id in record_ids:

@@ -9,6 +9,7 @@ every object is stored. Indexing comes after and may fail without failing the re
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import logging
 import shutil
@@ -31,6 +32,14 @@ log = logging.getLogger(__name__)
 
 # Errors that say "a backend is away", not "this file is bad": retried without limit.
 TRANSIENT = (StoreUnavailable, MetadataUnavailable, ConnectionError, TimeoutError)
+FULL = (errno.ENOSPC, errno.EDQUOT)  # a full disk, too: the file is fine, space will come
+
+
+def _waits(exc: Exception) -> str:
+    """What a failure waits for ("" when it is this file's own)."""
+    if isinstance(exc, OSError) and exc.errno in FULL:
+        return "storage space"
+    return "a backend" if isinstance(exc, TRANSIENT) else ""
 
 
 class Lease:
@@ -76,12 +85,12 @@ def process(services, record_id: str) -> None:
     except RejectedFile as exc:
         _fail(services, record_id, owner, exc.message, final=True)
         return
-    except TRANSIENT as exc:
-        jobs.fail(
-            record_id, owner, f"Waiting for a backend: {exc}", final=False, count_attempt=False
-        )
-        raise  # the queue retries with a delay; the sweep re-enqueues after that
     except Exception as exc:
+        waits = _waits(exc)
+        if waits:
+            message = f"Waiting for {waits}: {exc}"
+            jobs.fail(record_id, owner, message, final=False, count_attempt=False)
+            raise  # the queue retries with a delay; the sweep re-enqueues after that
         final = record.attempts >= settings.job_max_attempts
         _fail(services, record_id, owner, f"{type(exc).__name__}: {exc}", final=final)
         if not final:

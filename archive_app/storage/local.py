@@ -10,6 +10,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -22,12 +23,26 @@ from archive_app.storage.interfaces import (
     check_key,
 )
 
+STALE_TEMP_SECONDS = 86_400  # a write's temp file untouched for a day: its process died
+
 
 class LocalObjectStore:
     def __init__(self, root: Path):
         self.root = Path(root)
         self._tmp = self.root / ".tmp"
         self._tmp.mkdir(parents=True, exist_ok=True)
+        self._forget_stale_temp()
+
+    def _forget_stale_temp(self) -> None:
+        """A process killed mid-write leaves its temp file (never the object: the rename
+        did not happen); the next process to open the store removes the old ones."""
+        cutoff = time.time() - STALE_TEMP_SECONDS
+        for entry in os.scandir(self._tmp):
+            try:
+                if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
 
     @classmethod
     def from_settings(cls, settings) -> LocalObjectStore:

@@ -158,6 +158,32 @@ def test_iter_ready_yields_bounded_batches_with_pages(metadata_store):
     assert all(pages == [PAGE] for b in batches for _, pages in b)
 
 
+def test_GIVEN_ready_records_THEN_those_without_a_role_are_found_in_a_window_unless_audited(
+    metadata_store,
+):
+    """What the sweep asks for lost PDF/A copy tasks (operations/sweeping.lost_copies)."""
+    records = metadata_store.records
+    plain, copied, failed = ids = [queued(metadata_store) for _ in range(3)]
+    for record_id in ids:
+        metadata_store.jobs.claim(record_id, "w", 60)
+        metadata_store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
+    assert records.put_file(copied, StoredFile("pdfa", f"k/{copied}/p", "b" * 64, 5))
+    metadata_store.audit.append(
+        AuditEntry(utcnow(), "system", "preserve.failed", f"document:{failed}")
+    )
+    now = utcnow()
+
+    def found(**kw):
+        return [i for i in records.missing_role("pdfa", limit=100, **kw) if i in ids]
+
+    assert sorted(found()) == sorted([plain, failed])
+    assert found(unless_audited="preserve.failed") == [plain]
+    assert found(processed=(now - timedelta(hours=1), now), unless_audited="preserve.failed") == [
+        plain
+    ]
+    assert found(processed=(now - timedelta(hours=2), now - timedelta(hours=1))) == []
+
+
 def test_audit_entries_form_a_hash_chain_even_with_concurrent_writers(metadata_store):
     def write(n):
         for i in range(5):
@@ -181,3 +207,67 @@ def test_audit_entries_form_a_hash_chain_even_with_concurrent_writers(metadata_s
         entry = AuditEntry(row.at, row.actor, row.action, row.target, row.ip, {})
         assert row.prev_hash == prev and row.hash == entry_hash(entry, prev)
         prev = row.hash
+
+
+def _record_with(store, *shas: str) -> str:
+    record = new_doc()
+    store.records.begin_upload(record)
+    files = [
+        StoredFile("view", f"k/{record.id}/{n}", sha, 10, page=n) for n, sha in enumerate(shas)
+    ]
+    store.records.complete_upload(record.id, files)
+    return record.id
+
+
+@pytest.fixture
+def empty_store(metadata_store, tmp_path):
+    """A second, new database on the same engine."""
+    from archive_app.db.sql_store import SqlMetadataStore
+
+    if metadata_store.engines.dialect == "sqlite":
+        store = SqlMetadataStore(f"sqlite:///{tmp_path / 'other.db'}")
+        yield store
+        store.close()
+        return
+    import psycopg
+
+    base, name = metadata_store.url.rsplit("/", 1)
+    admin = f"{base.replace('+psycopg', '')}/archive"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}_other"')
+    store = SqlMetadataStore(f"{base}/{name}_other")
+    yield store
+    store.close()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}_other" WITH (FORCE)')
+
+
+def test_a_snapshot_is_the_state_it_was_taken_at_and_loads_only_into_an_empty_database(
+    metadata_store, empty_store, tmp_path
+):
+    from archive_app.db.interfaces import SnapshotError
+
+    kept = [
+        _record_with(metadata_store, "f" * 64, "0" * 64),
+        _record_with(metadata_store, "7" * 64),
+    ]
+    metadata_store.audit.append(AuditEntry(utcnow(), "ani", "upload", "document:x", "", {}))
+    head = metadata_store.audit.head()
+    with metadata_store.snapshot(tmp_path / "snapshot") as taken:
+        _record_with(metadata_store, "9" * 64)  # written while the snapshot is read: not in it
+        metadata_store.audit.append(AuditEntry(utcnow(), "ani", "view", "document:x", "", {}))
+        assert taken.counts() == {"records": 2, "users": 0, "audit_entries": 1}
+        assert taken.audit_head() == head
+        assert [f.sha256[0] for _, f in taken.stored_files()] == ["0", "7", "f"]
+        kind, path = taken.kind, taken.path
+    assert kind == metadata_store.engines.dialect and path.stat().st_size > 0
+
+    with pytest.raises(SnapshotError, match="not empty"):
+        metadata_store.load_snapshot(kind, path)
+    with pytest.raises(SnapshotError, match="archive transfer"):
+        empty_store.load_snapshot("oracle", path)
+    empty_store.migrate()  # only migrated still counts as empty
+    assert empty_store.contents() == {"records": 0, "users": 0, "audit_entries": 0}
+    empty_store.load_snapshot(kind, path)
+    assert sorted(r.id for r in empty_store.records.list()) == sorted(kept)
+    assert empty_store.audit.head() == head and empty_store.is_current()

@@ -145,3 +145,31 @@ def test_queue_down_keeps_the_record_and_the_sweep_sends_it_when_back(
         assert wait_settled(client, tokens["auditor"], record_id)["status"] == "ready"
     finally:
         local.stop()
+
+
+def test_GIVEN_the_queue_down_as_a_record_becomes_ready_THEN_the_sweep_sends_its_pdfa_copy(
+    client, services, tokens, form, redis_server
+):
+    """Found by bench/soak.py: Redis killed just as a record turned ready lost its PDF/A copy
+    task, and nothing but the nightly task would have sent it again."""
+    from archive_app.records import processing
+
+    response = upload(client, tokens["archivist"], form)
+    record_id = response.get_json()["id"]
+    with stopped(redis_server):
+        processing.process(services, record_id)  # ready; enqueueing the copy fails
+    assert services.metadata.records.get(record_id).status.value == "ready"
+    local = services.queue.start_local(1)
+    try:
+        until(lambda: services.queue.pending() == 0, what="the processing message consumed")
+        assert sweeping.sweep(services)["copies_requeued"] == []  # may still be in flight
+        later = utcnow() + timedelta(seconds=services.settings.job_lease_seconds + 1)
+        assert sweeping.sweep(services, now=later)["copies_requeued"] == [record_id]
+        until(
+            lambda: any(f.role == "pdfa" for f in services.metadata.records.files(record_id)),
+            timeout=180,
+            what="the PDF/A copy",
+        )
+    finally:
+        local.stop()
+    assert sweeping.sweep(services, now=later)["copies_requeued"] == []
