@@ -8,9 +8,16 @@ from vocabulary.places import format_tps
 STATUS_LABELS = {
     "queued": "Dalam antrean",
     "processing": "Sedang diproses",
+    "review": "Perlu ditinjau",
     "ready": "Siap",
     "failed": "Gagal",
 }
+
+
+def tps_label(number: int) -> str:
+    """The TPS as people read it ("TPS 005"), or words for one nobody filled in yet,
+    never "TPS ?"."""
+    return format_tps(number) if number else "TPS belum diisi"
 
 
 def init_app(app) -> None:
@@ -33,5 +40,8 @@ def init_app(app) -> None:
     ):  # fmt: skip
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(
-        Permission=Permission, STATUS_LABELS=STATUS_LABELS, format_tps=format_tps, **JINJA_GLOBALS
+        Permission=Permission,
+        STATUS_LABELS=STATUS_LABELS,
+        tps_label=tps_label,
+        **JINJA_GLOBALS,
     )

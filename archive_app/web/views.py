@@ -41,6 +41,10 @@ FIELD_LABELS = {
 }
 
 
+# The document list's tabs, in the order a record goes through them.
+LIST_TABS = ("queued", "processing", "review", "ready", "failed")
+
+
 @bp.app_context_processor
 def labels():
     return {"FIELD_LABELS": FIELD_LABELS, "vocabulary": services().settings.vocabulary}
@@ -103,12 +107,21 @@ def upload():
 @requires(Permission.READ)
 def record_list():
     status = request.args.get("status") or None
+    if status not in LIST_TABS:
+        status = None
+    shown = "confirmed" if status == "ready" else status  # "Siap" leaves out "Perlu ditinjau"
     page = page_number(request.args.get("page"))
     records = services().metadata.records
-    items = records.list(status=status, limit=50, offset=(page - 1) * 50)
-    total = records.count(status=status)
+    items = records.list(status=shown, limit=50, offset=(page - 1) * 50)
+    total = records.count(status=shown)
     return render_template(
-        "records.html", items=items, status=status, page=page, total=total, per_page=50
+        "records.html",
+        items=items,
+        status=status,
+        tabs=LIST_TABS,
+        page=page,
+        total=total,
+        per_page=50,
     )
 
 
