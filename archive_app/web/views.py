@@ -12,7 +12,7 @@ from archive_app.domain.roles import Permission
 from archive_app.http.audit_reads import note_search, note_view
 from archive_app.http.links import with_query
 from archive_app.http.security import actor, client_ip, requires, services
-from archive_app.intake import uploads
+from archive_app.intake import reasons, uploads
 from archive_app.recordkeeping import retention
 from archive_app.records import search_results
 from ingest.models import RejectedFile
@@ -95,7 +95,7 @@ def upload():
             except MetadataError as exc:
                 errors.update(exc.fields)
             except RejectedFile as exc:
-                errors["file"] = exc.message
+                errors["file"] = reasons.in_indonesian(exc.message)
             except DuplicateRecord as exc:
                 flash("Berkas ini sudah ada di arsip.", "error")
                 return redirect(url_for("web.record_page", record_id=exc.existing_id))
