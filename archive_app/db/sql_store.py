@@ -22,6 +22,7 @@ from archive_app.db.records import SqlRecordRepository
 from archive_app.db.session import Sessions
 from archive_app.db.users import SqlUserRepository
 from archive_app.db.workers import SqlWorkerRegistry
+from archive_app.db.worklist import SqlWorklist
 
 
 class SqlMetadataStore:
@@ -42,6 +43,7 @@ class SqlMetadataStore:
         self.batches = SqlBatchRepository(sessions)
         self.readings = SqlReadingsRepository(sessions)
         self.login_attempts = SqlLoginAttempts(sessions)
+        self.worklist = SqlWorklist(sessions)
 
     @classmethod
     def from_settings(cls, settings) -> SqlMetadataStore:

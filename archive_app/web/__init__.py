@@ -28,6 +28,7 @@ def init_app(app) -> None:
         batches,
         dispositions,
         holds,
+        home,
         retention,
         review,
         schedule,
@@ -36,7 +37,7 @@ def init_app(app) -> None:
     from archive_app.web.labels import JINJA_GLOBALS
 
     for module in (
-        auth, views, admin, retention, schedule, holds, dispositions, audit, batches, review,
+        auth, home, views, admin, retention, schedule, holds, dispositions, audit, batches, review,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(

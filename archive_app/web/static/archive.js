@@ -128,3 +128,20 @@
     });
   });
 })();
+
+// The menu folds behind a button on a narrow screen (the CSS does the folding only when this
+// script runs; without it the menu simply wraps).
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var button = document.querySelector(".menu-toggle");
+    var menu = document.getElementById("menu");
+    if (!button || !menu) { return; }
+    document.documentElement.classList.add("menu-js");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var open = menu.classList.toggle("open");
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  });
+})();
