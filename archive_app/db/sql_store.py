@@ -20,6 +20,7 @@ from archive_app.db.recordkeeping import (
 )
 from archive_app.db.records import SqlRecordRepository
 from archive_app.db.session import Sessions
+from archive_app.db.statistics import SqlStatistics
 from archive_app.db.users import SqlUserRepository
 from archive_app.db.workers import SqlWorkerRegistry
 from archive_app.db.worklist import SqlWorklist
@@ -44,6 +45,7 @@ class SqlMetadataStore:
         self.readings = SqlReadingsRepository(sessions)
         self.login_attempts = SqlLoginAttempts(sessions)
         self.worklist = SqlWorklist(sessions)
+        self.statistics = SqlStatistics(sessions)
 
     @classmethod
     def from_settings(cls, settings) -> SqlMetadataStore:

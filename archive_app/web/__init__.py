@@ -34,6 +34,7 @@ def init_app(app) -> None:
         schedule,
         views,
     )
+    from archive_app.web.charts import TONES
     from archive_app.web.labels import JINJA_GLOBALS
 
     for module in (
@@ -44,5 +45,6 @@ def init_app(app) -> None:
         Permission=Permission,
         STATUS_LABELS=STATUS_LABELS,
         tps_label=tps_label,
+        TONES=TONES,
         **JINJA_GLOBALS,
     )

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from archive_app.domain.roles import Permission
 from archive_app.http.security import requires, services
+from archive_app.web import chart_data
 
 bp = Blueprint("home", __name__)
 
@@ -71,8 +72,9 @@ def index():
     fixity = svc.metadata.worklist.last_fixity_run() if audited else None
     # An auditor sees the archive's latest activity; everyone else their own.
     activity = svc.metadata.audit.list(actor=None if audited else current_user.username, limit=10)
+    tally = chart_data.tally_flags(svc.metadata.statistics) if audited else None
     return render_template("home.html", waiting=waiting(), fixity=fixity, activity=activity,
-                           audited=audited)  # fmt: skip
+                           audited=audited, tally_chart=tally)  # fmt: skip
 
 
 @bp.app_context_processor
