@@ -145,3 +145,12 @@
     });
   });
 })();
+
+// On a narrow screen the search facets start folded, so the results come first.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.matchMedia("(max-width: 800px)").matches) { return; }
+    document.querySelectorAll("details[data-fold-narrow]").forEach(function (d) { d.open = false; });
+  });
+})();
