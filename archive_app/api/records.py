@@ -100,8 +100,17 @@ def download(record_id: str, what: str):
         services().objects,
         file,
         download_name=downloads.filename(record, what),
-        as_attachment=what != "text" or request.args.get("download") == "1",
+        as_attachment=_as_attachment(what),
     )
+
+
+def _as_attachment(what: str) -> bool:
+    """Text opens in the browser unless ``download=1``; the PDFs the archive made open in
+    the browser's PDF viewer with ``inline=1`` (which reads them by ranges, so a large one
+    shows its first page at once). An original, as uploaded, is always a download."""
+    if what == "text":
+        return request.args.get("download") == "1"
+    return not (what in ("pdf", "pdfa") and request.args.get("inline") == "1")
 
 
 @bp.get("/documents/<record_id>/pages/<int:number>/<any(view, thumb):size>")

@@ -115,3 +115,9 @@ def test_downloads_have_distinct_names_and_answer_ranges(page, two_pages):
     assert answer[0] == 206
     assert answer[1].startswith("bytes 0-4/")
     assert answer[2] == "%PDF-"
+
+    # "Buka PDF teks di peramban" opens it in the browser, not as a download.
+    link = page.get_by_role("link", name="Buka PDF teks di peramban")
+    opened = page.request.get(link.get_attribute("href"), headers={"Range": "bytes=0-99"})
+    assert opened.status == 206
+    assert opened.headers["content-disposition"].startswith("inline")

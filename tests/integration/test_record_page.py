@@ -117,3 +117,12 @@ def _mark_ready_for_review(services, record_id: str) -> None:
             .where(RecordRow.id == record_id)
             .values(status="ready", needs_review=True)
         )
+
+
+def test_only_the_archives_own_pdfs_open_inline(client, tokens, original):
+    """GIVEN an uploaded original WHEN asked with inline=1 THEN it is still a download (an
+    original is served as uploaded, never shown by the browser); text stays inline."""
+    answer = client.get(
+        f"/api/v1/documents/{original}/original?inline=1", headers=bearer(tokens["auditor"])
+    )
+    assert answer.headers["Content-Disposition"].startswith("attachment")
