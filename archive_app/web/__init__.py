@@ -27,6 +27,7 @@ def init_app(app) -> None:
         auth,
         batches,
         dispositions,
+        fixity,
         holds,
         home,
         retention,
@@ -39,6 +40,7 @@ def init_app(app) -> None:
 
     for module in (
         auth, home, views, admin, retention, schedule, holds, dispositions, audit, batches, review,
+        fixity,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(
