@@ -72,8 +72,17 @@ def search():
         facet_url=lambda field, value: with_query("web.search", {**args, field: value, "page": 1}),
         hold_url=with_query("holds.new", {k: v for k, v in args.items() if k in HOLD_FIELDS}),
         page_url=lambda page: with_query("web.search", {**args, "page": page}),
+        without_url=lambda name: with_query("web.search", _without(args, name)),
         tally_url=with_query("api.tallies.tally_csv", args),
     ), (400 if error else 200)
+
+
+def _without(args: dict, name: str) -> dict:
+    """The search without the filter ``name`` ("*": without every filter, the words kept),
+    from its first page."""
+    if name == "*":
+        return {"q": args["q"]} if args.get("q") else {}
+    return {k: v for k, v in args.items() if k not in (name, "page", "cursor")}
 
 
 @bp.route("/upload", methods=["GET", "POST"])
