@@ -12,7 +12,7 @@ from flask_login import current_user
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission, Role
 from archive_app.http.security import actor, client_ip, requires, services
-from archive_app.intake import batches, resumable
+from archive_app.intake import batches, reasons, resumable
 
 bp = Blueprint("batches", __name__)
 
@@ -84,14 +84,14 @@ def add_batch_file(batch_id: int):
         # tried again without sending the bytes again. Every outcome (even a refusal) is final.
         outcomes = batches.add_file(svc, batch_id, path, name, actor(), client_ip(), overrides)
         resumable.remove(svc.settings, upload.id)
-        return jsonify(outcomes=[vars(o) for o in outcomes])
+        return jsonify(outcomes=[_outcome_json(o) for o in outcomes])
     file = request.files.get("file")
     if file is None:
         return jsonify(error="Attach the scan as the multipart field 'file'."), 400
     overrides = {k: request.form.get(k, "") for k in ALL_FIELDS}
     outcomes = batches.add_stream(svc, batch_id, file.stream, file.filename or "file", actor(),
                                   client_ip(), overrides)  # fmt: skip
-    return jsonify(outcomes=[vars(o) for o in outcomes])
+    return jsonify(outcomes=[_outcome_json(o) for o in outcomes])
 
 
 def _batch_json(batch) -> dict:
@@ -103,9 +103,19 @@ def _batch_json(batch) -> dict:
     }  # fmt: skip
 
 
+def _messages(message: str) -> dict | None:
+    """The refusal in English (``message``, as ever) and in Indonesian for the pages."""
+    return {"en": message, "id": reasons.in_indonesian(message)} if message else None
+
+
+def _outcome_json(outcome) -> dict:
+    return {**vars(outcome), "messages": _messages(outcome.message)}
+
+
 def _item_json(item) -> dict:
     return {
         "name": item.name, "outcome": item.outcome, "message": item.message or None,
+        "messages": _messages(item.message),
         "document_id": item.document_id, "status": item.status or None,
         "review": item.needs_review,
         "progress": {"done": item.pages_done, "total": item.page_count},

@@ -12,6 +12,7 @@ from archive_app.api.representations import record_json
 from archive_app.db.interfaces import DuplicateRecord
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
+from archive_app.http import ranges
 from archive_app.http.audit_reads import note_view
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.intake import uploads
@@ -91,15 +92,25 @@ def download(record_id: str, what: str):
     file = downloads.find(services(), record, what)
     if file is None:
         return jsonify(error=f"The {what} of this record is not available (yet)."), 404
-    audit.record(services(), actor(), "download", f"document:{record_id}", client_ip(), file=what)
-    return send_file(
-        services().objects.open(file.key),
-        mimetype=file.content_type,
-        as_attachment=what != "text" or request.args.get("download") == "1",
+    if ranges.starts_a_read():  # a viewer's later range requests are the same read
+        audit.record(
+            services(), actor(), "download", f"document:{record_id}", client_ip(), file=what
+        )
+    return ranges.send_stored(
+        services().objects,
+        file,
         download_name=downloads.filename(record, what),
-        conditional=False,
-        max_age=0,
+        as_attachment=_as_attachment(what),
     )
+
+
+def _as_attachment(what: str) -> bool:
+    """Text opens in the browser unless ``download=1``; the PDFs the archive made open in
+    the browser's PDF viewer with ``inline=1`` (which reads them by ranges, so a large one
+    shows its first page at once). An original, as uploaded, is always a download."""
+    if what == "text":
+        return request.args.get("download") == "1"
+    return not (what in ("pdf", "pdfa") and request.args.get("inline") == "1")
 
 
 @bp.get("/documents/<record_id>/pages/<int:number>/<any(view, thumb):size>")

@@ -31,6 +31,20 @@ from archive_app.domain.entities import NewRecord, Page, Record, StoredFile
 from archive_app.domain.metadata import RecordMetadata
 from archive_app.domain.records import IndexState, Status
 
+# List tabs, not stored statuses: a ready record a person must still confirm ("review"),
+# and one nobody needs to look at ("confirmed"). "ready" keeps meaning both, as the API says.
+REVIEW, CONFIRMED = "review", "confirmed"
+
+
+def status_filter(status: str | None) -> tuple:
+    """The rows a document list shows for ``status`` (needs_review is indexed)."""
+    if status in (REVIEW, CONFIRMED):
+        return (RecordRow.status == Status.READY.value,
+                RecordRow.needs_review.is_(status == REVIEW))  # fmt: skip
+    if status:
+        return (RecordRow.status == status,)
+    return (RecordRow.status.in_([v.value for v in VISIBLE]),)
+
 
 class SqlRecordRepository:
     def __init__(self, sessions: Sessions):
@@ -134,9 +148,7 @@ class SqlRecordRepository:
         limit: int = 50,
         offset: int = 0,
     ) -> builtins.list[Record]:
-        query = select(RecordRow).where(RecordRow.status.in_([v.value for v in VISIBLE]))
-        if status:
-            query = query.where(RecordRow.status == status)
+        query = select(RecordRow).where(*status_filter(status))
         if created_by:
             query = query.where(RecordRow.created_by == created_by)
         query = query.order_by(RecordRow.created_at.desc(), RecordRow.id)
@@ -144,11 +156,7 @@ class SqlRecordRepository:
             return [record_entity(r) for r in s.scalars(query.limit(limit).offset(offset))]
 
     def count(self, *, status: str | None = None) -> int:
-        query = select(func.count()).select_from(RecordRow)
-        if status:
-            query = query.where(RecordRow.status == status)
-        else:
-            query = query.where(RecordRow.status.in_([v.value for v in VISIBLE]))
+        query = select(func.count()).select_from(RecordRow).where(*status_filter(status))
         with self._s.read() as s:
             return s.scalar(query) or 0
 

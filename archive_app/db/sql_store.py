@@ -28,8 +28,10 @@ from archive_app.db.recordkeeping import (
 )
 from archive_app.db.records import SqlRecordRepository
 from archive_app.db.session import Sessions
+from archive_app.db.statistics import SqlStatistics
 from archive_app.db.users import SqlUserRepository
 from archive_app.db.workers import SqlWorkerRegistry
+from archive_app.db.worklist import SqlWorklist
 
 
 class SqlMetadataStore:
@@ -54,6 +56,8 @@ class SqlMetadataStore:
         self.recap = SqlRecapRepository(sessions, upkeep)
         self.published = SqlPublishedRepository(sessions, upkeep)
         self.login_attempts = SqlLoginAttempts(sessions)
+        self.worklist = SqlWorklist(sessions)
+        self.statistics = SqlStatistics(sessions)
 
     @classmethod
     def from_settings(cls, settings) -> SqlMetadataStore:

@@ -23,16 +23,21 @@ def page_image(services, record: Record, number: int, size: str) -> StoredFile |
 
 
 def filename(record: Record, what: str) -> str:
-    """A name that says what the file is: form, election, year, village, TPS."""
+    """A name that says what the file is: form, election, year, village, TPS, and which
+    copy (the scan as uploaded, the searchable PDF, the PDF/A), so an original PDF and its
+    searchable copy never land on one name in the Downloads folder. A field still unknown
+    is left out, never written as 0."""
     m = record.metadata
-    stem = f"{m.form_type}_{m.election}_{m.year}_{m.village}_TPS{m.tps:03d}_{record.id[:8]}"
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem)
+    parts = [m.form_type, m.election, str(m.year or ""), m.village,
+             f"TPS{m.tps:03d}" if m.tps else "", record.id[:8]]  # fmt: skip
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(p for p in parts if p))
     if what == "original":
-        return f"{stem}.{_EXTENSIONS.get(record.kind, 'bin')}"
+        return f"{stem}_asli.{_EXTENSIONS.get(record.kind, 'bin')}"
     return f"{stem}{_SUFFIXES[what]}"
 
 
-_SUFFIXES = {"pdf": ".pdf", "pdfa": ".pdfa.pdf", "text": ".txt"}
+# "asli" (original) / "teks" (with its text layer): the words the record page uses.
+_SUFFIXES = {"pdf": "_teks.pdf", "pdfa": "_teks.pdfa.pdf", "text": ".txt"}
 
 
 _EXTENSIONS = {"pdf": "pdf", "tiff": "tif", "jpeg": "jpg", "png": "png"}

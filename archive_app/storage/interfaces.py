@@ -60,6 +60,11 @@ class ObjectStore(Protocol):
     def open(self, key: str) -> BinaryIO:
         """A readable stream of the object; the caller closes it. ObjectNotFound if absent."""
 
+    def open_range(self, key: str, start: int, length: int) -> BinaryIO:
+        """A stream of ``length`` bytes from ``start`` (an HTTP Range answer): only those
+        bytes are read from the store, so a viewer asking for the end of a 2 GB PDF does
+        not pull the whole file first. ObjectNotFound if absent."""
+
     def stat(self, key: str) -> ObjectInfo: ...
     def exists(self, key: str) -> bool: ...
     def delete(self, key: str) -> None:

@@ -7,13 +7,14 @@ place (rename is atomic), and the directory is fsynced so the rename survives a 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from archive_app.storage.interfaces import (
     CHUNK,
@@ -89,6 +90,11 @@ class LocalObjectStore:
         except FileNotFoundError:
             raise ObjectNotFound(key) from None
 
+    def open_range(self, key: str, start: int, length: int) -> BinaryIO:
+        stream = self.open(key)
+        stream.seek(start)
+        return cast(BinaryIO, _Window(stream, length))
+
     def stat(self, key: str) -> ObjectInfo:
         try:
             return ObjectInfo(key=key, size=self._path(key).stat().st_size)
@@ -138,3 +144,23 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+class _Window(io.RawIOBase):
+    """At most ``length`` bytes of an open file, from where it stands."""
+
+    def __init__(self, stream: BinaryIO, length: int):
+        self._stream, self._left = stream, length
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._stream.read(min(len(buffer), self._left))
+        self._left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()

@@ -135,6 +135,11 @@ class S3ObjectStore:
         with self._call(key):
             return cast(BinaryIO, _ObjectStream(self._client.get_object(self.bucket, key), self))
 
+    def open_range(self, key: str, start: int, length: int) -> BinaryIO:
+        with self._call(key):
+            response = self._client.get_object(self.bucket, key, offset=start, length=length)
+            return cast(BinaryIO, _ObjectStream(response, self))
+
     def stat(self, key: str) -> ObjectInfo:
         with self._call(key):
             st = self._client.stat_object(self.bucket, key)

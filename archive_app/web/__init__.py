@@ -8,9 +8,16 @@ from vocabulary.places import format_tps
 STATUS_LABELS = {
     "queued": "Dalam antrean",
     "processing": "Sedang diproses",
+    "review": "Perlu ditinjau",
     "ready": "Siap",
     "failed": "Gagal",
 }
+
+
+def tps_label(number: int) -> str:
+    """The TPS as people read it ("TPS 005"), or words for one nobody filled in yet,
+    never "TPS ?"."""
+    return format_tps(number) if number else "TPS belum diisi"
 
 
 def init_app(app) -> None:
@@ -20,20 +27,27 @@ def init_app(app) -> None:
         auth,
         batches,
         dispositions,
+        fixity,
         holds,
+        home,
         recap,
         retention,
         review,
         schedule,
         views,
     )
+    from archive_app.web.charts import TONES
     from archive_app.web.labels import JINJA_GLOBALS
 
     for module in (
-        auth, views, admin, retention, schedule, holds, dispositions, audit, batches, review,
-        recap,
+        auth, home, views, admin, retention, schedule, holds, dispositions, audit, batches, review,
+        fixity, recap,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(
-        Permission=Permission, STATUS_LABELS=STATUS_LABELS, format_tps=format_tps, **JINJA_GLOBALS
+        Permission=Permission,
+        STATUS_LABELS=STATUS_LABELS,
+        tps_label=tps_label,
+        TONES=TONES,
+        **JINJA_GLOBALS,
     )

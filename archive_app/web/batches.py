@@ -8,6 +8,7 @@ from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.intake import batches
+from archive_app.web import chart_data
 
 bp = Blueprint("batches", __name__)
 
@@ -15,7 +16,11 @@ bp = Blueprint("batches", __name__)
 @bp.get("/batches")
 @requires(Permission.READ)
 def index():
-    return render_template("batches.html", batches=services().metadata.batches.list())
+    return render_template(
+        "batches.html",
+        batches=services().metadata.batches.list(),
+        ingest=chart_data.ingest(services().metadata.statistics),
+    )
 
 
 @bp.get("/batches/new")

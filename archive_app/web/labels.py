@@ -7,6 +7,8 @@ facets always say the same thing.
 
 from __future__ import annotations
 
+from archive_app.intake.reasons import in_indonesian
+
 RETENTION_LABELS = {
     "active": "aktif",
     "inactive": "inaktif",
@@ -73,4 +75,5 @@ JINJA_GLOBALS = {
     "LIST_STATUS_LABELS": LIST_STATUS_LABELS,
     "ITEM_STATE_LABELS": ITEM_STATE_LABELS,
     "retention_label": retention_label,
+    "in_indonesian": in_indonesian,
 }

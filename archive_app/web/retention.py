@@ -17,6 +17,7 @@ from archive_app.domain.roles import Permission
 from archive_app.http.links import with_query
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.recordkeeping import retention
+from archive_app.web import chart_data
 from archive_app.web.labels import retention_label
 from search.interfaces import RETENTION_STATES
 from vocabulary.numbers import page_number, whole_number
@@ -47,6 +48,8 @@ def dashboard():
         by_province=_pivot(counts["by_province"]),
         by_regency=_pivot(counts["by_regency"]),
         schedule=retention.schedule(services()),
+        state_chart=chart_data.retention_by_state(counts["by_state"]),
+        due_chart=chart_data.due_by_quarter(services().metadata.statistics),
     )
 
 

@@ -12,7 +12,7 @@ from archive_app.domain.roles import Permission
 from archive_app.http.audit_reads import note_search, note_view
 from archive_app.http.links import with_query
 from archive_app.http.security import actor, client_ip, requires, services
-from archive_app.intake import uploads
+from archive_app.intake import reasons, uploads
 from archive_app.recordkeeping import retention
 from archive_app.records import search_results
 from ingest.models import RejectedFile
@@ -39,6 +39,10 @@ FIELD_LABELS = {
     "notes": "Catatan",
     "retention": "Retensi",
 }
+
+
+# The document list's tabs, in the order a record goes through them.
+LIST_TABS = ("queued", "processing", "review", "ready", "failed")
 
 
 @bp.app_context_processor
@@ -68,8 +72,17 @@ def search():
         facet_url=lambda field, value: with_query("web.search", {**args, field: value, "page": 1}),
         hold_url=with_query("holds.new", {k: v for k, v in args.items() if k in HOLD_FIELDS}),
         page_url=lambda page: with_query("web.search", {**args, "page": page}),
+        without_url=lambda name: with_query("web.search", _without(args, name)),
         tally_url=with_query("api.tallies.tally_csv", args),
     ), (400 if error else 200)
+
+
+def _without(args: dict, name: str) -> dict:
+    """The search without the filter ``name`` ("*": without every filter, the words kept),
+    from its first page."""
+    if name == "*":
+        return {"q": args["q"]} if args.get("q") else {}
+    return {k: v for k, v in args.items() if k not in (name, "page", "cursor")}
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -91,7 +104,7 @@ def upload():
             except MetadataError as exc:
                 errors.update(exc.fields)
             except RejectedFile as exc:
-                errors["file"] = exc.message
+                errors["file"] = reasons.in_indonesian(exc.message)
             except DuplicateRecord as exc:
                 flash("Berkas ini sudah ada di arsip.", "error")
                 return redirect(url_for("web.record_page", record_id=exc.existing_id))
@@ -103,12 +116,21 @@ def upload():
 @requires(Permission.READ)
 def record_list():
     status = request.args.get("status") or None
+    if status not in LIST_TABS:
+        status = None
+    shown = "confirmed" if status == "ready" else status  # "Siap" leaves out "Perlu ditinjau"
     page = page_number(request.args.get("page"))
     records = services().metadata.records
-    items = records.list(status=status, limit=50, offset=(page - 1) * 50)
-    total = records.count(status=status)
+    items = records.list(status=shown, limit=50, offset=(page - 1) * 50)
+    total = records.count(status=shown)
     return render_template(
-        "records.html", items=items, status=status, page=page, total=total, per_page=50
+        "records.html",
+        items=items,
+        status=status,
+        tabs=LIST_TABS,
+        page=page,
+        total=total,
+        per_page=50,
     )
 
 

@@ -143,3 +143,16 @@ def test_an_open_object_can_be_served_by_flask_send_file(object_store):
     response = app.test_client().get("/view")
     assert response.status_code == 200
     assert response.data == b"\xff\xd8" + b"j" * 100_000
+
+
+def test_a_range_reads_only_the_bytes_asked_for(object_store):
+    """GIVEN a stored PDF WHEN a viewer asks for its last bytes, its first byte, or a window
+    THEN exactly those bytes come back (the store is asked for the range, not the file)."""
+    data = bytes(range(256)) * 40
+    object_store.put_bytes("records/ab/x6/original.pdf", data)
+    for start, length in ((len(data) - 100, 100), (0, 1), (300, 5000)):
+        with object_store.open_range("records/ab/x6/original.pdf", start, length) as fh:
+            got = b"".join(iter(lambda: fh.read(777), b""))
+        assert got == data[start : start + length]
+    with pytest.raises(ObjectNotFound):
+        object_store.open_range("records/ab/x6/missing.pdf", 0, 1)

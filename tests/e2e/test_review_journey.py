@@ -3,6 +3,8 @@ carry it legibly, waits for an archivist, who fills it in with the page image in
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 import pytest
 from playwright.sync_api import expect
 
@@ -17,8 +19,17 @@ def test_archivist_confirms_a_form_the_machine_could_not_read(page, real_scans):
     page.get_by_label("Berkas *").set_input_files(str(real_scans / "linn.png"))
     page.get_by_role("button", name="Unggah", exact=True).click()  # no metadata typed at all
 
-    expect(page.locator(".status.ready")).to_contain_text("Siap", timeout=120_000)
+    # Waiting for a person is its own status, not a green "Siap"; the unknown TPS says so.
+    expect(page.locator(".status.review")).to_contain_text("Perlu ditinjau", timeout=120_000)
     expect(page.get_by_text("Metadata perlu ditinjau")).to_be_visible()
+    expect(page.locator("body")).not_to_contain_text("TPS ?")
+    record_path = urlparse(page.url).path
+    page.get_by_role("link", name="Dokumen", exact=True).click()
+    page.get_by_role("link", name="Perlu ditinjau", exact=True).click()
+    expect(page.locator(f"table.list a[href='{record_path}']")).to_have_count(1)
+    page.get_by_role("link", name="Siap", exact=True).click()
+    expect(page.locator(f"table.list a[href='{record_path}']")).to_have_count(0)
+    page.goto(record_path)
     page.get_by_role("link", name="Tinjau sekarang").click()
 
     expect(page.get_by_role("img", name="Halaman 1")).to_be_visible()

@@ -23,9 +23,26 @@
     });
   }
 
+  // Why files were refused (or what became of a duplicate), in Indonesian, one per line.
+  function reasonOf(x) {
+    var text = (x.messages && x.messages.id) || x.message || "";
+    if (!text) { return ""; }
+    return (x.name && x.name.indexOf("/") >= 0 ? x.name.split("/").slice(1).join("/") + ": " : "") + text;
+  }
+
+  function setReason(tr, items) {
+    var lines = items.map(reasonOf).filter(function (t) { return t; });
+    var cell = tr.children[3];
+    cell.textContent = "";
+    lines.forEach(function (t, i) {
+      if (i) { cell.appendChild(document.createElement("br")); }
+      cell.appendChild(document.createTextNode(t));
+    });
+  }
+
   function row(name) {
     var tr = document.createElement("tr");
-    tr.innerHTML = "<td></td><td><progress max='1' value='0'></progress></td><td class='status'>menunggu</td>";
+    tr.innerHTML = "<td></td><td><progress max='1' value='0'></progress></td><td class='status'>menunggu</td><td class='reason'></td>";
     tr.children[0].textContent = name;
     document.getElementById("bulk-files").appendChild(tr);
     return tr;
@@ -44,16 +61,25 @@
         metadata: { filename: file.name }, headers: { "X-CSRFToken": csrf() },
         removeFingerprintOnSuccess: true,
         onProgress: function (sent, total) { tr.children[1].firstChild.value = total ? sent / total : 1; },
-        onError: function (err) { setStatus(tr, "gagal diunggah: " + err.message, "failed"); resolve([]); },
+        onError: function () {
+          setStatus(tr, "gagal diunggah", "failed");
+          tr.children[3].textContent = "Koneksi ke server terputus; unggah ulang berkas ini.";
+          resolve([]);
+        },
         onSuccess: function () {
           var id = upload.url.split("/").pop();
           postJSON(batchUrl, { upload_id: id, name: file.name }).then(function (answer) {
             var o = answer.outcomes;
             tr.dataset.docs = o.map(function (x) { return x.document_id || ""; }).join(",");
-            setStatus(tr, o.map(function (x) { return LABELS[x.outcome] + (x.message ? " (" + x.message + ")" : ""); }).join("; "),
+            setStatus(tr, o.map(function (x) { return LABELS[x.outcome]; }).join("; "),
                       o.length === 1 ? o[0].outcome : "");
+            setReason(tr, o);
             resolve(o);
-          }).catch(function (err) { setStatus(tr, "gagal: " + err.message, "failed"); resolve([]); });
+          }).catch(function (err) {
+            setStatus(tr, "gagal", "failed");
+            tr.children[3].textContent = err.message;
+            resolve([]);
+          });
         }
       });
       upload.findPreviousUploads().then(function (previous) {
@@ -107,6 +133,13 @@
 
   function startBulk(form) {
     var files = Array.prototype.slice.call(form.querySelector("input[type=file]").files);
+    var start = form.querySelector("button[type=submit]");
+    if (!files.length || start.disabled) { return; }
+    start.disabled = true;
+    start.dataset.idle = start.dataset.idle || start.textContent;
+    start.textContent = "Sedang mengunggah…";
+    document.getElementById("bulk-files").textContent = "";
+    function idle() { start.disabled = false; start.textContent = start.dataset.idle; }
     var metadata = {};
     ["election", "form_type", "year", "province", "regency", "district", "village", "tps"].forEach(function (k) {
       var el = form.elements[k];
@@ -129,11 +162,16 @@
       Promise.all([worker(), worker()]).then(function () {
         uploadsDone = true;
         window.removeEventListener("beforeunload", warn);
+        idle();
       });
       follow(form.dataset.apiBatches + "/" + batch.id, function (b) {
         files.forEach(function (f, i) {
           var mine = itemsOf(f.name, b.items);
-          if (mine.length) { var s = summarize(mine); setStatus(rows[i], s.text, s.cls); }
+          if (mine.length) {
+            var s = summarize(mine);
+            setStatus(rows[i], s.text, s.cls);
+            setReason(rows[i], mine);
+          }
         });
         var settled = countSettled(b.items);
         var overall = document.getElementById("bulk-overall");
@@ -142,7 +180,7 @@
         document.getElementById("bulk-summary").textContent = settled + " / " + overall.max;
         return !uploadsDone || settled < b.items.length;
       });
-    }).catch(function (err) { alert("Batch tidak dapat dibuat: " + err.message); });
+    }).catch(function (err) { idle(); alert("Batch tidak dapat dibuat: " + err.message); });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -161,7 +199,7 @@
             tr.innerHTML = "<td></td><td></td><td class='status'></td><td></td>";
             tr.children[0].textContent = item.name;
             tr.children[1].textContent = LABELS[item.outcome] || item.outcome;
-            tr.children[3].textContent = item.message || "";
+            tr.children[3].textContent = reasonOf({ messages: item.messages, message: item.message });
             body.appendChild(tr);
           }
           var cell = tr.children[2];

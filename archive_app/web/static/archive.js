@@ -71,3 +71,86 @@
     });
   });
 })();
+
+// Upload forms: a zone files can be dropped on (the file input inside it keeps working
+// alone), and a submit button that cannot be pressed twice while the upload runs.
+(function () {
+  "use strict";
+
+  function names(input) {
+    return Array.prototype.map.call(input.files, function (f) { return f.name; });
+  }
+
+  function setUp(zone) {
+    var input = zone.querySelector("input[type=file]");
+    var list = zone.querySelector("[data-dropzone-list]");
+    if (!input) { return; }
+    zone.classList.add("dropzone-js");
+    function show() {
+      var chosen = names(input);
+      if (list) { list.textContent = chosen.length ? chosen.length + " berkas dipilih: " + chosen.join(", ") : ""; }
+    }
+    ["dragenter", "dragover"].forEach(function (type) {
+      zone.addEventListener(type, function (e) {
+        e.preventDefault();
+        e.dataTransfer.dropEffect = "copy";
+        zone.classList.add("dragging");
+      });
+    });
+    zone.addEventListener("dragleave", function (e) {
+      if (!zone.contains(e.relatedTarget)) { zone.classList.remove("dragging"); }
+    });
+    zone.addEventListener("drop", function (e) {
+      e.preventDefault();
+      zone.classList.remove("dragging");
+      var dropped = e.dataTransfer.files;
+      if (!dropped.length) { return; }
+      if (!input.multiple && dropped.length > 1) {
+        if (list) { list.textContent = "Hanya satu berkas untuk formulir ini; gunakan Unggah massal untuk banyak berkas."; }
+        return;
+      }
+      input.files = dropped;
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    input.addEventListener("change", show);
+    show();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-dropzone]").forEach(setUp);
+    document.querySelectorAll("form[data-busy]").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        var button = form.querySelector("button[type=submit]");
+        if (!button) { return; }
+        // After this turn of the event loop, so the form is sent before the button goes.
+        setTimeout(function () { button.disabled = true; button.textContent = form.dataset.busy; }, 0);
+      });
+    });
+  });
+})();
+
+// The menu folds behind a button on a narrow screen (the CSS does the folding only when this
+// script runs; without it the menu simply wraps).
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var button = document.querySelector(".menu-toggle");
+    var menu = document.getElementById("menu");
+    if (!button || !menu) { return; }
+    document.documentElement.classList.add("menu-js");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var open = menu.classList.toggle("open");
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  });
+})();
+
+// On a narrow screen the search facets start folded, so the results come first.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.matchMedia("(max-width: 800px)").matches) { return; }
+    document.querySelectorAll("details[data-fold-narrow]").forEach(function (d) { d.open = false; });
+  });
+})();
