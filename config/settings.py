@@ -67,6 +67,7 @@ class Settings:
     elasticsearch_index: str = "archive-documents"
     redis_url: str = ""
     log_level: str = "INFO"
+    letterhead: str = "KOMISI PEMILIHAN UMUM"  # the office on official reports; lines split by |
 
     @property
     def cookies_secure(self) -> bool:

@@ -2,12 +2,14 @@
 
 Views and thumbnails come from each page's small preview, never from the full-resolution image,
 so they cost a few milliseconds. The PDF is assembled page by page from Tesseract's per-page PDFs
-(image plus invisible text; for PNG pages the text alone, laid over the PNG as it is) and from
-the source PDF's own text pages, copied untouched.
+(for PNG and JPEG pages the text alone, laid over the image file as it is; for a scanned page of
+an uploaded PDF, laid over that page as it is; image plus text for G4 pages) and from the source
+PDF's own text pages, copied untouched. So a scan is never decoded and encoded again for the PDF.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import img2pdf
@@ -32,32 +34,63 @@ def write_previews(
     thumb.save(thumb_path, "JPEG", quality=THUMB_QUALITY)
 
 
+@dataclass(frozen=True)
+class OcrPagePdf:
+    """One OCR'd page for the PDF: Tesseract's page PDF, and what goes under it when that PDF
+    holds the text layer alone: ``under``, an image file (PNG or JPEG) embedded as it is, or
+    ``source``, the index of the uploaded PDF's page, kept as it is."""
+
+    pdf: Path
+    under: Path | None = None
+    dpi: int = 300
+    source: int | None = None
+
+
 class PdfAssembler:
     """Collects pages into one PDF, in the order they are added.
 
     Only compressed page content is held (images stay encoded), so memory grows with the output
-    file size, not with page pixels.
+    file size, not with page pixels. ``source`` is the uploaded PDF, whose pages may be kept
+    under their text; it is opened here, by the one thread that assembles (PyMuPDF objects
+    must not be shared between threads).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, source: Path | None = None) -> None:
         self._doc = pymupdf.open()
+        self._source_path = source
+        self._source: pymupdf.Document | None = None
 
-    def add_ocr_page(self, page_pdf: Path, under: Path | None = None, dpi: int = 300) -> None:
-        """Tesseract's page PDF; with ``under`` (a PNG), its text layer laid over that image.
+    def add_ocr_page(self, part: OcrPagePdf) -> None:
+        """Tesseract's page PDF, or its text layer laid over the image or the source page.
 
-        img2pdf embeds a PNG's compressed data as it is (no decoding, no re-deflating), the
-        way a PDF can carry PNG data directly; the text layer goes on top, invisible.
+        img2pdf embeds a PNG's or JPEG's compressed data as it is (no decoding, no re-encoding;
+        a JPEG keeps its ICC profile), the way a PDF can carry them directly; a kept source page
+        is copied with its images untouched. The text layer goes on top, invisible.
         """
-        if under is None:
-            with pymupdf.open(page_pdf) as src:
+        if part.source is not None:
+            self._doc.insert_pdf(self._source_doc(), from_page=part.source, to_page=part.source)
+            with pymupdf.open(part.pdf) as text:
+                page = self._doc[-1]
+                page.show_pdf_page(page.rect, text, 0, overlay=True)
+            return
+        if part.under is None:
+            with pymupdf.open(part.pdf) as src:
                 self._doc.insert_pdf(src)
             return
-        layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
-        image_pdf = img2pdf.convert(str(under), layout_fun=layout, rotation=img2pdf.Rotation.none)
-        with pymupdf.open("pdf", image_pdf) as page_doc, pymupdf.open(page_pdf) as text:
+        layout = img2pdf.get_fixed_dpi_layout_fun((part.dpi, part.dpi))
+        image_pdf = img2pdf.convert(
+            str(part.under), layout_fun=layout, rotation=img2pdf.Rotation.none
+        )
+        with pymupdf.open("pdf", image_pdf) as page_doc, pymupdf.open(part.pdf) as text:
             page = page_doc[0]
             page.show_pdf_page(page.rect, text, 0, overlay=True)
             self._doc.insert_pdf(page_doc)
+
+    def _source_doc(self) -> pymupdf.Document:
+        if self._source is None:
+            assert self._source_path is not None, "a kept source page needs the source PDF"
+            self._source = pymupdf.open(self._source_path, filetype="pdf")
+        return self._source
 
     def add_source_page(self, source: pymupdf.Document, index: int) -> None:
         self._doc.insert_pdf(source, from_page=index, to_page=index)
@@ -72,3 +105,5 @@ class PdfAssembler:
 
     def close(self) -> None:
         self._doc.close()
+        if self._source is not None:
+            self._source.close()

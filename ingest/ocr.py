@@ -144,14 +144,17 @@ def _failed(image: Path, settings: OcrSettings, started: float) -> OcrError:
     return OcrError(f"Tesseract could not read {image.name} (an unreadable or damaged image)")
 
 
-def recognize(image: Path, out_base: Path, settings: OcrSettings, dpi: int) -> OcrResult:
-    """Full OCR of one page: ``out_base``.pdf (image + invisible text; text alone for a PNG,
-    see ``is_png``), .txt and .tsv.
+def recognize(
+    image: Path, out_base: Path, settings: OcrSettings, dpi: int, *, text_only: bool | None = None
+) -> OcrResult:
+    """Full OCR of one page: ``out_base``.pdf (image + invisible text; the text alone for a PNG
+    or JPEG, see ``embeds_as_is``, or when ``text_only`` asks for it), .txt and .tsv.
 
     ``dpi`` is passed explicitly because it sets the PDF page size; Tesseract's own guess for an
     image without a resolution tag is 70 dpi, which makes an A4 scan a 1.3-metre page.
     """
-    text_only = is_png(image)
+    if text_only is None:
+        text_only = embeds_as_is(image)
     with page_engine(settings) as engine:
         for name, value in (("tessedit_create_pdf", "1"), ("tessedit_create_txt", "1"),
                             ("textonly_pdf", "1" if text_only else "0"),
@@ -172,12 +175,15 @@ def recognize(image: Path, out_base: Path, settings: OcrSettings, dpi: int) -> O
     return OcrResult(text, confidence, words, score, pdf, image, tsv, text_only)
 
 
-def is_png(image: Path) -> bool:
-    """PNG pages get a text-only PDF from Tesseract: its PDF renderer would decode and deflate
-    the page again (~0.06 s a page), while derivatives.PdfAssembler puts the PNG's own
-    compressed data under the text, unchanged. JPEG and G4 it already copies as they are."""
+def embeds_as_is(image: Path) -> bool:
+    """PNG and JPEG pages get a text-only PDF from Tesseract, and derivatives.PdfAssembler puts
+    the file's own compressed data under the text (img2pdf), unchanged. Tesseract's renderer
+    would decode and deflate a PNG again (~0.06 s a page); a JPEG it copies, but declared
+    DeviceRGB/DeviceGray, dropping the scan's ICC profile, which img2pdf keeps. G4 (1-bit
+    TIFF) it copies as it is."""
     with open(image, "rb") as fh:
-        return fh.read(8) == b"\x89PNG\r\n\x1a\n"
+        head = fh.read(8)
+    return head == b"\x89PNG\r\n\x1a\n" or head[:3] == b"\xff\xd8\xff"
 
 
 def measure(image: Path, settings: OcrSettings, dpi: int) -> OcrResult:

@@ -46,6 +46,11 @@ class ImagePage:
     # reduced, and for a page written as JPEG (the file differs from these pixels).
     pixels: Image.Image | None = None
     decode: Callable[[], tuple[Image.Image, Image.Image | None]] | None = None  # (preview, pixels)
+    # The page of the uploaded PDF this image was rendered from (0-based), when the searchable
+    # PDF may keep that page as it is and lay the text over it: its scanned image is then
+    # never decoded and encoded again (a 150-dpi colour JPEG page rendered at 300 dpi and
+    # stored as a new JPEG was 3x larger and lost its ICC profile). None for other pages.
+    source_index: int | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -110,7 +115,11 @@ def _pdf_pages(path: Path, scratch: Path, settings: OcrSettings) -> Iterator[Ima
             zoom = page_zoom(page, settings)
             text = page.get_text()
             if not has_text_layer(text):
-                yield _rendered_page(page, index + 1, zoom, scratch, settings)
+                rendered = _rendered_page(page, index + 1, zoom, scratch, settings)
+                # A page shown turned (/Rotate) is rendered upright; its text would need the
+                # same turn, so such a page is stored as rendered, as before.
+                rendered.source_index = index if page.rotation == 0 else None
+                yield rendered
                 continue
             size = (round(page.rect.width * zoom), round(page.rect.height * zoom))
             view_zoom = min(zoom, settings.view_max_px / max(page.rect.width, page.rect.height))

@@ -77,7 +77,7 @@ def prepare(job: Job) -> None:
     job.cleanup.callback(shutil.rmtree, job.scratch, ignore_errors=True)
     (job.workdir / "pages").mkdir()
     job.total = page_count(job.path, job.kind)
-    job.pdf = derivatives.PdfAssembler()
+    job.pdf = derivatives.PdfAssembler(job.path if job.kind is FileKind.PDF else None)
     job.cleanup.callback(job.pdf.close)
     job.side = ThreadPoolExecutor(max(1, job.settings.page_workers), thread_name_prefix="side")
     job.cleanup.callback(job.side.shutdown, cancel_futures=True)
@@ -120,7 +120,7 @@ def _finish_page(job: Job, page: ImagePage | TextPage, future: Future) -> None:
         if isinstance(page, TextPage):
             job.pdf.add_source_page(page.source, page.index)
         else:
-            job.pdf.add_ocr_page(*pdf_page)
+            job.pdf.add_ocr_page(pdf_page)
     job.pages.append(result)
     _clear(job.scratch, page.number)
     if job.on_page:
@@ -162,7 +162,7 @@ def process_file(
     return ProcessedDocument(job.pages, job.pdf_path, job.text_path, extra)
 
 
-def ocr_page(page: ImagePage, job: Job) -> tuple[PageResult, tuple[Path, Path | None, int]]:
+def ocr_page(page: ImagePage, job: Job) -> tuple[PageResult, derivatives.OcrPagePdf]:
     """First pass, orientation check, re-OCR if turned, then views; and the page's PDF.
 
     While Tesseract reads the page (its engine leaves the GIL free only in gaps), what needs
@@ -175,7 +175,9 @@ def ocr_page(page: ImagePage, job: Job) -> tuple[PageResult, tuple[Path, Path | 
     beside = job.side.submit(_while_ocr, job, page)
     try:
         with _timed(job, "ocr"):
-            result = ocr.recognize(page.path, base, job.settings, page.dpi)
+            keep_source = page.source_index is not None  # the text goes over the PDF's page
+            text_only = True if keep_source else None
+            result = ocr.recognize(page.path, base, job.settings, page.dpi, text_only=text_only)
         with _timed(job, "orientation"):
             rotation, how = orientation.choose_rotation(page, result, job.settings, job.scratch)
             if rotation:
@@ -196,7 +198,7 @@ def ocr_page(page: ImagePage, job: Job) -> tuple[PageResult, tuple[Path, Path | 
     return PageResult(
         page.number, "ocr", result.text, result.confidence, result.words, rotation,
         width, height, view, thumb, readings,
-    ), _pdf_part(result, page.dpi)  # fmt: skip
+    ), _pdf_part(result, page, rotation)  # fmt: skip
 
 
 @dataclass
@@ -216,11 +218,14 @@ def _while_ocr(job: Job, page: ImagePage) -> _Early:
     return _Early(context, _run_readers(job, early, context))
 
 
-def _pdf_part(result: ocr.OcrResult, dpi: int) -> tuple[Path, Path | None, int]:
-    """What PdfAssembler.add_ocr_page needs: the page PDF, and the image to put under it if
-    Tesseract wrote the text layer alone."""
+def _pdf_part(result: ocr.OcrResult, page: ImagePage, rotation: int) -> derivatives.OcrPagePdf:
+    """What PdfAssembler.add_ocr_page needs: the page PDF, and what goes under it if Tesseract
+    wrote the text layer alone: the uploaded PDF's own page (read upright), else the image."""
     assert result.pdf_path is not None  # an OCR run that returned wrote its PDF
-    return result.pdf_path, result.image_path if result.text_only_pdf else None, dpi
+    if rotation == 0 and page.source_index is not None:
+        return derivatives.OcrPagePdf(result.pdf_path, dpi=page.dpi, source=page.source_index)
+    under = result.image_path if result.text_only_pdf else None
+    return derivatives.OcrPagePdf(result.pdf_path, under, page.dpi)
 
 
 def _read(job: Job, page: ImagePage, rotation: int, result: ocr.OcrResult, early: _Early) -> dict:

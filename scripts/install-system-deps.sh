@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(tesseract-ocr tesseract-ocr-ind tesseract-ocr-eng tesseract-ocr-osd fonts-dejavu-core)
 if [[ "${1:-}" == "test" ]]; then
-  packages+=(chromium)
+  packages+=(chromium poppler-utils)  # poppler: the berita acara test renders with pdftoppm
 fi
 
 missing=()

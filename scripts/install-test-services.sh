@@ -10,6 +10,8 @@
 #   minio/current -> <version>     what tests/services uses
 #   elasticsearch/classpath        launcher classes + server jars (jars stay in ~/.m2)
 #   elasticsearch/modules/         module bundles loaded by the node (netty4, test shims)
+#   verapdf/classpath              veraPDF, the PDF/A validator of the preservation tests (jars
+#                                  stay in ~/.m2)
 # Go's module/build caches (~/go/pkg/mod, ~/.cache/go-build) and ~/.m2 persist as usual.
 set -euo pipefail
 
@@ -21,6 +23,7 @@ MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${ARCHIVE_TEST_SERVICES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/archive-test-services}
 ES_SRC=$ROOT/tests/services/es
+VERAPDF_SRC=$ROOT/tests/services/verapdf
 
 log() { printf '[install-test-services] %s\n' "$*"; }
 die() { printf '[install-test-services] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -140,5 +143,33 @@ EOF
   echo "$es_stamp" >"$tmp/stamp"
   rm -rf "$es_dir" && mv "$tmp" "$es_dir"
   log "elasticsearch $es_version: ready in $es_dir"
+fi
+
+# --- veraPDF (Maven Central) -------------------------------------------------------------
+vp_dir=$CACHE/verapdf
+vp_stamp=$(cat "$VERAPDF_SRC/pom.xml" "$ES_SRC/settings.xml" | sha256sum | cut -c1-16)
+vp_cached() { # same pom, and every classpath jar still in ~/.m2
+  [ "$(cat "$vp_dir/stamp" 2>/dev/null)" = "$vp_stamp" ] || return 1
+  local entry; local IFS=:
+  for entry in $(cat "$vp_dir/classpath"); do [ -e "$entry" ] || return 1; done
+}
+if vp_cached; then
+  log "verapdf $(cat "$vp_dir/version"): cached"
+else
+  log "verapdf: resolving $VERAPDF_SRC/pom.xml from Maven Central"
+  tmp=$vp_dir.tmp; rm -rf "$tmp"; mkdir -p "$tmp"
+  resolve_verapdf() {
+    mvn -B -s "$ES_SRC/settings.xml" -f "$VERAPDF_SRC/pom.xml" dependency:build-classpath \
+      -Dmdep.outputFile="$tmp/classpath" >"$tmp/mvn.log" 2>&1 || { cat "$tmp/mvn.log" >&2; die "maven failed"; }
+  }
+  timed "maven resolve (verapdf)" resolve_verapdf
+  vp_version=$(java -cp "$(cat "$tmp/classpath")" org.verapdf.apps.GreenfieldCliWrapper --version 2>/dev/null \
+    | sed -n 's/^veraPDF \([0-9.]*\).*/\1/p' | head -n 1)
+  [ -n "$vp_version" ] || die "verapdf resolved but does not run: java -cp \$(cat $tmp/classpath) org.verapdf.apps.GreenfieldCliWrapper --version"
+  echo "$vp_version" >"$tmp/version"
+  echo "$vp_stamp" >"$tmp/stamp"
+  rm -f "$tmp/mvn.log"
+  rm -rf "$vp_dir" && mv "$tmp" "$vp_dir"
+  log "verapdf $vp_version: ready in $vp_dir"
 fi
 log "done; cache: $CACHE"

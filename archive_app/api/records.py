@@ -92,7 +92,7 @@ def get_record(record_id: str):
     )
 
 
-@bp.get("/documents/<record_id>/<any(original, pdf, text):what>")
+@bp.get("/documents/<record_id>/<any(original, pdf, pdfa, text):what>")
 @requires(Permission.READ)
 def download(record_id: str, what: str):
     record = _record_or_404(record_id)

@@ -54,6 +54,7 @@ def record_json(
             "self": url_for("api.records.get_record", record_id=record.id),
             "original": url_for("api.records.download", record_id=record.id, what="original"),
             "pdf": url_for("api.records.download", record_id=record.id, what="pdf"),
+            "pdfa": url_for("api.records.download", record_id=record.id, what="pdfa"),
             "text": url_for("api.records.download", record_id=record.id, what="text"),
         },
     }

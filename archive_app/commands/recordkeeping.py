@@ -37,6 +37,30 @@ def verify(ctx, sample, older_than):
     sys.exit(0 if report.ok else 1)
 
 
+@click.command()
+@click.argument("record_ids", nargs=-1)
+@click.option("--missing", is_flag=True, help="Every ready record that has no copy yet.")
+@click.option("--again", is_flag=True, help="Make the copies of RECORD_IDS again.")
+@click.option("--limit", type=int, default=None, help="With --missing: at most this many.")
+@pass_ctx
+def preserve(ctx, record_ids, missing, again, limit):
+    """Make PDF/A-2b preservation copies here and now (workers make them after processing)."""
+    from tqdm import tqdm
+
+    from archive_app.recordkeeping import preservation
+
+    if bool(record_ids) == missing:
+        raise click.UsageError("name records (RECORD_IDS) or pass --missing, not both")
+    ids = list(record_ids) if record_ids else preservation.missing(ctx.services, limit=limit)
+    with tqdm(unit="record", desc="preserve", file=sys.stderr) as bar:
+        report = preservation.preserve_many(ctx.services, ids, again=again, progress=bar.update)
+    for record_id, why in report.failed.items():
+        click.echo(f"FAILED\t{record_id}\t{why}")
+    click.echo(f"made {len(report.made)} PDF/A copies; {len(report.skipped)} had one or are "
+               f"not ready; {len(report.failed)} failed")  # fmt: skip
+    sys.exit(1 if report.failed else 0)
+
+
 @click.group("audit")
 def audit_group():
     """The audit trail."""
@@ -188,5 +212,5 @@ def holds_list(ctx):
 
 
 def register(group) -> None:
-    for command in (verify, audit_group, retention, disposition, holds):
+    for command in (verify, preserve, audit_group, retention, disposition, holds):
         group.add_command(command)

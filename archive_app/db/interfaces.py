@@ -117,6 +117,15 @@ class RecordRepository(Protocol):
     def replace_file(self, record_id: str, key: str, sha256: str, size: int) -> None:
         """A stored file was rewritten (the sidecar after a correction): new checksum."""
 
+    def put_file(self, record_id: str, file: StoredFile) -> bool:
+        """Record a file stored for a ready record after processing (its preservation copy),
+        or the new checksum of one recorded under the same key; False, and nothing recorded,
+        when the record is not ready (reprocessing replaces every derived file)."""
+
+    def missing_role(self, role: str, after: str = "", limit: int = 500) -> builtins.list[str]:
+        """Ready records held here (not disposed of, not transferred) without a stored file
+        of ``role``, in id order after ``after``."""
+
     def flags(self, record_id: str) -> builtins.list[str]: ...
     def iter_ready(
         self, batch_size: int
@@ -229,6 +238,10 @@ class LifecycleRepository(Protocol):
     ) -> Iterator[builtins.list[RetentionInput]]:
         """Records to (re)compute, in id order: all, these ids, or those whose state is due
         to change by ``changes_by``."""
+
+    def retention_groups(self) -> builtins.list[tuple[RetentionInput, int]]:
+        """Every distinct combination retention is computed from, with how many records
+        share it."""
 
     def save_retention(self, updates: builtins.list[RetentionUpdate]) -> None:
         """Store new states; a record whose state changed is queued for the search index."""

@@ -80,6 +80,31 @@ class SqlLifecycleRepository:
             for r in rows
         ]
 
+    def retention_groups(self) -> list[tuple[RetentionInput, int]]:
+        """Every distinct combination retention is computed from, with how many records
+        share it (the ``id`` of each input is empty): what a schedule change would do to the
+        whole archive, in one grouped query rather than a walk over every record."""
+        held = (
+            select(HoldRecordRow.document_id)
+            .join(HoldRow, HoldRow.id == HoldRecordRow.hold_id)
+            .where(HoldRow.released_at.is_(None))
+        )
+        is_held = RecordRow.id.in_(held)
+        columns = (
+            RecordRow.form_type, RecordRow.election, RecordRow.year, RecordRow.record_date,
+            RecordRow.final_state, is_held, RecordRow.retention_state,
+        )  # fmt: skip
+        query = (
+            select(*columns, func.count())
+            .where(RecordRow.status != Status.UPLOADING.value)
+            .group_by(*columns)
+        )
+        with self._s.read() as s:
+            return [
+                (RetentionInput("", f, e, y, d, final, bool(h), (state, "", "", None, None)), n)
+                for f, e, y, d, final, h, state, n in s.execute(query).all()
+            ]
+
     def save_retention(self, updates: list[RetentionUpdate]) -> None:
         """Store new states, all in one statement; a record whose state changed is queued
         for the search index."""

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import delete, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from archive_app.db import counts
@@ -217,6 +217,41 @@ class SqlRecordRepository:
                 .where(StoredFileRow.document_id == record_id, StoredFileRow.key == key)
                 .values(sha256=sha256, size=size, last_checked_at=None, last_check_ok=None)
             )
+
+    def put_file(self, record_id: str, file: StoredFile) -> bool:
+        now = utcnow()
+        with self._s.write() as s:
+            row = s.get(RecordRow, record_id)
+            if row is None or row.status != Status.READY.value:
+                return False
+            existing = s.scalar(select(StoredFileRow).where(StoredFileRow.key == file.key))
+            if existing is None:
+                s.add(file_row(record_id, file, now))
+            else:
+                existing.sha256, existing.size = file.sha256, file.size
+                existing.content_type, existing.created_at = file.content_type, now
+                existing.last_checked_at, existing.last_check_ok = None, None
+            return True
+
+    def missing_role(self, role: str, after: str = "", limit: int = 500) -> builtins.list[str]:
+        has_role = (
+            select(StoredFileRow.id)
+            .where(StoredFileRow.document_id == RecordRow.id, StoredFileRow.role == role)
+            .exists()
+        )
+        query = (
+            select(RecordRow.id)
+            .where(
+                RecordRow.status == Status.READY.value,
+                or_(RecordRow.final_state == "", RecordRow.final_state.is_(None)),
+                RecordRow.id > after,
+                ~has_role,
+            )
+            .order_by(RecordRow.id)
+            .limit(limit)
+        )
+        with self._s.read() as s:
+            return list(s.scalars(query))
 
     def flags(self, record_id: str) -> builtins.list[str]:
         with self._s.read() as s:

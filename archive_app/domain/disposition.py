@@ -77,11 +77,19 @@ class NotProposable(DispositionError):
     code = "disposition.not_proposable"
 
 
+class NotConfirmed(DispositionError):
+    """A destruction is carried out only after the person typed the list's number: one
+    click must never destroy records."""
+
+    code = "disposition.not_confirmed"
+
+
 HTTP_STATUS: dict[type[DispositionError], int] = {
     ListNotFound: 404,
     OwnList: 403,
     WrongStatus: 409,
     CommentRequired: 400,
+    NotConfirmed: 400,
     NotProposable: 400,
     DispositionError: 400,
 }
@@ -116,6 +124,12 @@ def check_decision(status: ListStatus, proposed_by: str, actor: str, comment: st
 def check_execution(status: ListStatus) -> None:
     if status not in EXECUTABLE:
         raise WrongStatus(f"Only an approved list can be executed (this one is {status.value}).")
+
+
+def check_confirmation(action: Action, list_id: int, typed: str | None) -> None:
+    """Destroying needs the list's number typed back; a transfer destroys nothing."""
+    if action is Action.DESTROY and (typed or "").strip().lstrip("#") != str(list_id):
+        raise NotConfirmed(f"Type the list number ({list_id}) to confirm the destruction.")
 
 
 def proposal_problem(state: str, due_action: str | None, action: Action, listed: bool) -> str:

@@ -33,6 +33,7 @@ class FileRole(StrEnum):
     VIEW = "view"
     THUMB = "thumb"
     METADATA = "metadata"
+    PDFA = "pdfa"  # the preservation copy: the searchable PDF as PDF/A-2b
 
 
 def record_prefix(record_id: str) -> str:
@@ -46,6 +47,8 @@ def object_key(record_id: str, role: FileRole, *, page: int = 0, extension: str 
         return f"{prefix}original.{extension}"
     if role is FileRole.PDF:
         return f"{prefix}searchable.pdf"
+    if role is FileRole.PDFA:
+        return f"{prefix}preservation.pdf"
     if role is FileRole.TEXT:
         return f"{prefix}text.txt"
     if role is FileRole.METADATA:

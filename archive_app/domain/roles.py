@@ -55,6 +55,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+# What a new account gets unless someone chooses more: it can read, and change nothing.
+LEAST_PRIVILEGED = Role.AUDITOR
+
+
 def parse_role(value: str) -> Role:
     try:
         return Role(value.strip().lower())

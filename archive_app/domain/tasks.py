@@ -9,3 +9,4 @@ from __future__ import annotations
 
 PROCESS_RECORD = "process_document"  # (record id): OCR and read one record
 INDEX_PENDING = "index_pending"  # (): bring the search index up to date
+PRESERVE_RECORD = "preserve_record"  # (record id, again=False): make its PDF/A copy

@@ -7,7 +7,7 @@ the runners, so a web process that only enqueues never loads them.
 
 from __future__ import annotations
 
-from archive_app.domain.tasks import INDEX_PENDING, PROCESS_RECORD
+from archive_app.domain.tasks import INDEX_PENDING, PRESERVE_RECORD, PROCESS_RECORD
 from archive_app.jobs.interfaces import Periodic, Registry, Task
 
 
@@ -15,6 +15,12 @@ def _process(services, record_id: str) -> None:
     from archive_app.records import processing
 
     processing.process(services, record_id)
+
+
+def _preserve(services, record_id: str, again: bool = False) -> None:
+    from archive_app.recordkeeping import preservation
+
+    preservation.preserve_many(services, [record_id], again=again)
 
 
 def _index_pending(services) -> None:
@@ -39,11 +45,12 @@ def _audit_checkpoint(services) -> None:
 
 
 def _nightly(services) -> None:
-    """Retention states whose dates came, then a slice of fixity checks."""
-    from archive_app.recordkeeping import fixity, retention
+    """Retention states whose dates came, a slice of fixity checks, missing PDF/A copies."""
+    from archive_app.recordkeeping import fixity, preservation, retention
 
     retention.daily(services)
     fixity.scheduled(services)
+    preservation.nightly(services)
 
 
 def _on_start(services) -> None:
@@ -56,6 +63,7 @@ REGISTRY = Registry(
     tasks=(
         Task(PROCESS_RECORD, _process, retry=True),
         Task(INDEX_PENDING, _index_pending),
+        Task(PRESERVE_RECORD, _preserve, retry=True),
     ),
     periodic=(
         Periodic("sweep", _sweep, minute="*"),

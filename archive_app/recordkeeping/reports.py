@@ -1,5 +1,12 @@
 """Official PDF reports stored in the archive itself: the destruction or transfer minutes
-(berita acara) of an executed disposition list."""
+(berita acara) of an executed disposition list.
+
+A document people sign and file, so it is laid out as one: the office's letterhead
+(``ARCHIVE_LETTERHEAD``), the list's approval trail, a table that fits an A4 page (hashes
+wrapped in four groups of sixteen; record ids kept whole so a reader's search finds them),
+signature blocks for the proposer, the approver and the two witnesses the procedure
+asks for (legal and oversight units), and "page N of M" on every page.
+"""
 
 from __future__ import annotations
 
@@ -12,21 +19,44 @@ import pymupdf
 from archive_app.domain.clock import utcnow
 
 CSS = """
-body { font-family: sans-serif; font-size: 9pt; }
-h1 { font-size: 14pt; text-align: center; margin-bottom: 2pt; }
+body { font-family: sans-serif; font-size: 8.5pt; }
+p.letterhead { text-align: center; font-weight: bold; font-size: 11pt; margin: 0; }
+p.address { text-align: center; font-size: 8pt; margin: 0 0 4pt 0; }
+h1 { font-size: 13pt; text-align: center; margin: 8pt 0 2pt 0; }
 p.sub { text-align: center; margin-top: 0; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border: 0.5pt solid #444; padding: 2pt; vertical-align: top; }
 th { background-color: #e8e8e8; }
-td.mono { font-family: monospace; font-size: 7pt; }
+td.mono { font-family: monospace; font-size: 6.5pt; }
+table.signatures td { border: none; text-align: center; padding-top: 6pt; }
+p.line { margin-top: 36pt; }
 """
 TITLES = {
     "destroy": "BERITA ACARA PEMUSNAHAN ARSIP",
     "transfer": "BERITA ACARA PENYERAHAN ARSIP STATIS",
 }
+PAGE = pymupdf.paper_rect("a4")
+MARGINS = (48, 48, -48, -56)  # left, top, right, bottom: room for the page number below
 
 
-def _html(services, disposition) -> str:
+def _wrapped(hex_digest: str) -> str:
+    """A SHA-256 in four lines of sixteen: a 64-character word runs off an A4 table."""
+    parts = [hex_digest[i : i + 16] for i in range(0, len(hex_digest), 16)]
+    return "<br/>".join(html.escape(p) for p in parts)
+
+
+def _letterhead(settings) -> str:
+    lines = [line.strip() for line in settings.letterhead.split("|") if line.strip()]
+    if not lines:
+        return ""
+    head, *rest = lines
+    out = f"<p class='letterhead'>{html.escape(head)}</p>"
+    if rest:
+        out += f"<p class='address'>{'<br/>'.join(html.escape(r) for r in rest)}</p>"
+    return out + "<hr/>"
+
+
+def _rows(services, disposition) -> list[str]:
     e = html.escape
     records = services.metadata.records
     rows = []
@@ -41,20 +71,41 @@ def _html(services, disposition) -> str:
             form = f"{m.form_type} {m.election} {m.year}"
             place = f"{m.province} / {m.regency} / {m.district} / {m.village}"
             tps, sha = f"TPS {m.tps:03d}", record.sha256
+        done = {"done": "dilaksanakan", "skipped": "dikecualikan"}.get(state, state)
         rows.append(
             f"<tr><td>{n}</td><td class='mono'>{e(record_id)}</td><td>{e(form)}</td>"
-            f"<td>{e(place)}</td><td>{tps}</td><td class='mono'>{e(sha)}</td>"
-            f"<td>{e({'done': 'dilaksanakan', 'skipped': 'dikecualikan'}.get(state, state))}"
-            f"{(' — ' + e(note)) if note else ''}</td></tr>"
+            f"<td>{e(place)}</td><td>{tps}</td><td class='mono'>{_wrapped(sha)}</td>"
+            f"<td>{e(done)}{(' — ' + e(note)) if note else ''}</td></tr>"
         )
+    return rows
+
+
+def _signatures(disposition) -> str:
+    e = html.escape
+    people = [
+        ("Yang mengusulkan", disposition.proposed_by),
+        ("Pejabat yang menyetujui", disposition.decided_by),
+        ("Saksi (unit hukum)", ""),
+        ("Saksi (unit pengawasan)", ""),
+    ]
+    cells = "".join(
+        f"<td>{e(role)}<p class='line'>( {e(name) or '.' * 28} )</p></td>" for role, name in people
+    )
+    return f"<table class='signatures'><tr>{cells}</tr></table>"
+
+
+def _html(services, disposition) -> str:
+    e = html.escape
     d = disposition
+    rows = _rows(services, d)
+    decided = d.decided_at.strftime("%Y-%m-%d %H:%M") if d.decided_at else "-"
     return f"""
+{_letterhead(services.settings)}
 <h1>{TITLES[d.action]}</h1>
 <p class="sub">Daftar disposisi nomor {d.id} — dibuat {utcnow():%Y-%m-%d %H:%M} UTC</p>
 <p>Diusulkan oleh <b>{e(d.proposed_by)}</b> pada {d.proposed_at:%Y-%m-%d %H:%M} UTC.
 Catatan usulan: {e(d.comment or "-")}</p>
-<p>Disetujui oleh <b>{e(d.decided_by)}</b> pada
-{d.decided_at.strftime("%Y-%m-%d %H:%M") if d.decided_at else "-"} UTC.
+<p>Disetujui oleh <b>{e(d.decided_by)}</b> pada {decided} UTC.
 Catatan persetujuan: {e(d.decision_comment or "-")}</p>
 <p>Dilaksanakan oleh <b>{e(d.executed_by or "-")}</b>. Arsip yang berada dalam penahanan hukum
 (legal hold) pada saat pelaksanaan dikecualikan dan tidak dimusnahkan atau diserahkan.</p>
@@ -64,21 +115,35 @@ Catatan persetujuan: {e(d.decision_comment or "-")}</p>
 {"".join(rows)}
 </table>
 <p>Jumlah arsip dalam daftar: {len(rows)}.</p>
+{_signatures(d)}
 """
 
 
 def render_pdf(body: str, path: Path) -> None:
     story = pymupdf.Story(html=body, user_css=CSS)
     writer = pymupdf.DocumentWriter(str(path))
-    page = pymupdf.paper_rect("a4")
-    where = page + (40, 40, -40, -40)
+    where = PAGE + MARGINS
     more = True
     while more:
-        device = writer.begin_page(page)
+        device = writer.begin_page(PAGE)
         more, _ = story.place(where)
         story.draw(device)
         writer.end_page()
     writer.close()
+    _number_pages(path)
+
+
+def _number_pages(path: Path) -> None:
+    """ "Halaman N dari M" at the foot of every page (known only once the story is laid)."""
+    with pymupdf.open(path) as doc:
+        total = doc.page_count
+        for n, page in enumerate(doc, start=1):
+            label = f"Halaman {n} dari {total}"
+            width = pymupdf.get_text_length(label, fontname="helv", fontsize=8)
+            page.insert_text(
+                ((PAGE.width - width) / 2, PAGE.height - 28), label, fontname="helv", fontsize=8
+            )
+        doc.saveIncr()
 
 
 def store_disposition_report(services, disposition):

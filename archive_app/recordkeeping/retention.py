@@ -68,6 +68,25 @@ def save_schedule(services, rows: list[dict], comment: str, actor: str, ip: str 
     return version.version
 
 
+def preview(services, rows: list[dict], today: date | None = None) -> dict[str, int]:
+    """What saving this schedule would change now: how many records would leave their
+    state for each other state ({"due": 5, "inactive": 12, ...}), counted over the groups
+    of records that share what retention is computed from (ScheduleError if invalid)."""
+    candidate = parse_schedule(rows)
+    today = today or date.today()
+    vocabulary = services.settings.vocabulary
+    moves: dict[str, int] = {}
+    for rec, count in services.metadata.lifecycle.retention_groups():
+        r = compute(
+            candidate, form_type=rec.form_type, election=rec.election,
+            election_day=vocabulary.election_day(rec.election, rec.year),
+            record_date=rec.record_date, today=today, on_hold=rec.held, final=rec.final_state,
+        )  # fmt: skip
+        if r.state.value != rec.cached[0]:
+            moves[r.state.value] = moves.get(r.state.value, 0) + count
+    return moves
+
+
 def state_of(services, record: Record, today: date | None = None) -> Retention:
     """The record's retention right now, with its active holds."""
     return states_of(services, [record], today)[record.id]

@@ -7,7 +7,8 @@ import re
 from archive_app.domain.entities import Record, StoredFile
 from archive_app.domain.records import FileRole
 
-ROLES = {"original": FileRole.ORIGINAL, "pdf": FileRole.PDF, "text": FileRole.TEXT}
+ROLES = {"original": FileRole.ORIGINAL, "pdf": FileRole.PDF, "pdfa": FileRole.PDFA,
+         "text": FileRole.TEXT}  # fmt: skip
 
 
 def find(services, record: Record, what: str) -> StoredFile | None:
@@ -28,7 +29,10 @@ def filename(record: Record, what: str) -> str:
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem)
     if what == "original":
         return f"{stem}.{_EXTENSIONS.get(record.kind, 'bin')}"
-    return f"{stem}.{'pdf' if what == 'pdf' else 'txt'}"
+    return f"{stem}{_SUFFIXES[what]}"
+
+
+_SUFFIXES = {"pdf": ".pdf", "pdfa": ".pdfa.pdf", "text": ".txt"}
 
 
 _EXTENSIONS = {"pdf": "pdf", "tiff": "tif", "jpeg": "jpg", "png": "png"}

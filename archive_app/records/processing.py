@@ -20,7 +20,7 @@ from archive_app import audit
 from archive_app.db.interfaces import MetadataUnavailable
 from archive_app.domain.entities import Page, StoredFile
 from archive_app.domain.records import FileRole, Status, object_key
-from archive_app.recordkeeping import holds, retention
+from archive_app.recordkeeping import holds, preservation, retention
 from archive_app.records import indexing, reconcile, sidecar
 from archive_app.storage.interfaces import CHUNK, ChecksumMismatch, StoreUnavailable
 from ingest.models import FileKind, ProcessedDocument, RejectedFile
@@ -92,6 +92,10 @@ def process(services, record_id: str) -> None:
     holds.apply_query_holds(services, record_id)  # now that its text is known
     retention.refresh(services, ids=[record_id])
     indexing.index_records(services, [record_id])
+    try:
+        preservation.enqueue(services, record_id)  # off the ingest path
+    except Exception:  # the record is ready; the nightly task makes a copy still missing
+        log.warning("could not enqueue the PDF/A copy of %s", record_id, exc_info=True)
 
 
 def _fail(services, record_id: str, owner: str, message: str, *, final: bool) -> None:

@@ -6,7 +6,7 @@ from archive_app import audit
 from archive_app.domain.disposition import OPEN as OPEN_LISTS
 from archive_app.domain.metadata import validate_metadata
 from archive_app.domain.records import Status
-from archive_app.recordkeeping import holds, retention
+from archive_app.recordkeeping import holds, preservation, retention
 from archive_app.records import indexing, sidecar
 
 
@@ -59,6 +59,7 @@ def confirm(
     holds.apply_query_holds(services, record_id)
     retention.refresh(services, ids=[record_id])
     indexing.index_records(services, [record_id])
+    preservation.enqueue(services, record_id, again=True)  # its XMP carries the metadata
 
 
 def editable(services, record_id: str, records_officer: bool) -> str:

@@ -10,6 +10,7 @@ import json
 
 from archive_app.domain.entities import Page, Record, StoredFile
 from archive_app.domain.records import FileRole, object_key
+from archive_app.recordkeeping import fixity
 
 SCHEMA = "election-archive/record/1"
 
@@ -50,4 +51,4 @@ def rewrite(services, record_id: str) -> None:
     files = records.files(record_id)
     body = build(record, files, records.pages(record_id), record.status.value)
     info = services.objects.put_bytes(sidecar_key(record_id), body, content_type="application/json")
-    records.replace_file(record_id, info.key, info.sha256, info.size)
+    fixity.record_rewrite(services, record_id, info.key, info.sha256, info.size)

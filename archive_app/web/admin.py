@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from archive_app import accounts
-from archive_app.domain.roles import Permission, Role
+from archive_app.domain.roles import LEAST_PRIVILEGED, Permission, Role
 from archive_app.http.security import actor, client_ip, requires, services
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -14,7 +14,10 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.get("/users")
 @requires(Permission.MANAGE_USERS)
 def users():
-    return render_template("admin_users.html", users=services().metadata.users.list(), roles=Role)
+    return render_template(
+        "admin_users.html", users=services().metadata.users.list(), roles=Role,
+        default_role=LEAST_PRIVILEGED,
+    )  # fmt: skip
 
 
 @bp.post("/users")
@@ -34,7 +37,11 @@ def create_user():
     except (accounts.AccountError, ValueError) as exc:
         flash(str(exc), "error")
         return render_template(
-            "admin_users.html", users=services().metadata.users.list(), roles=Role, form=form
+            "admin_users.html",
+            users=services().metadata.users.list(),
+            roles=Role,
+            form=form,
+            default_role=LEAST_PRIVILEGED,
         ), 400
     return redirect(url_for("admin.users"))
 

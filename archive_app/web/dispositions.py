@@ -9,7 +9,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from archive_app.domain.disposition import OPEN, Action, DispositionError, ListStatus
+from archive_app.domain.disposition import (
+    OPEN,
+    Action,
+    DispositionError,
+    ListStatus,
+    check_confirmation,
+)
 from archive_app.domain.roles import Permission
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.recordkeeping import disposition
@@ -134,9 +140,11 @@ def decide(list_id: int):
 @bp.post("/<int:list_id>/execute")
 @requires(Permission.MANAGE_RETENTION)
 def execute(list_id: int):
-    if services().metadata.dispositions.get(list_id) is None:
+    current = services().metadata.dispositions.get(list_id)
+    if current is None:
         abort(404)
     try:
+        check_confirmation(current.action, list_id, request.form.get("confirm"))
         summary = disposition.execute(services(), list_id, actor(), client_ip())
     except DispositionError as exc:
         flash(_indonesian(exc), "error")
@@ -152,6 +160,8 @@ MESSAGES = {
     "disposition.comment_required": "Keputusan memerlukan catatan.",
     "disposition.wrong_status": "Status daftar tidak mengizinkan langkah ini.",
     "disposition.not_found": "Daftar tidak ditemukan.",
+    "disposition.not_confirmed":
+        "Ketik nomor daftar untuk menegaskan pemusnahan; tidak ada arsip yang dimusnahkan.",
 }  # fmt: skip
 
 

@@ -6,6 +6,9 @@ every record); versions are never edited, so the history shows who changed what 
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from archive_app.domain.retention import Disposition, ScheduleError, Trigger
@@ -44,6 +47,10 @@ def save():
     if not comment:
         return _form(rows, comment, "Tuliskan alasan perubahan jadwal (wajib)."), 400
     try:
+        if request.form.get("previewed") != _digest(rows):
+            # Never saved unseen: first what the change would do to the records now.
+            moves = retention.preview(services(), rows)
+            return _form(rows, comment, None, preview=moves, digest=_digest(rows))
         version = retention.save_schedule(services(), rows, comment, actor(), client_ip())
     except ScheduleError as exc:
         return _form(rows, comment, f"Jadwal tidak disimpan: {exc}"), 400
@@ -51,13 +58,20 @@ def save():
     return redirect(url_for("schedule.show"))
 
 
-def _form(rows: list[dict], comment: str, error: str | None):
+def _digest(rows: list[dict]) -> str:
+    """The rows a preview was shown for: a save after editing them again previews again."""
+    return hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _form(rows: list[dict], comment: str, error: str | None, *, preview=None, digest=""):
     vocabulary = services().settings.vocabulary
     return render_template(
         "schedule_edit.html",
         rows=rows,
         comment=comment,
         error=error,
+        preview=preview,
+        digest=digest,
         form_types=[t.code for t in vocabulary.form_types],
         elections=[t.code for t in vocabulary.elections],
         dispositions=[d.value for d in Disposition],

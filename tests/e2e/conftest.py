@@ -124,6 +124,10 @@ def page(browser, server):
     context = browser.new_context(base_url=server, accept_downloads=True, locale="id-ID")
     page = context.new_page()
     page.set_default_timeout(20_000)
+    # expect() waits 5 s by default; a loaded CI machine needs what the actions get
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=20_000)
     yield page
     context.close()
 

@@ -60,6 +60,9 @@ def test_hold_propose_approve_execute_and_download_the_minutes(
     boxes = page.locator("input[name=record_id]")
     expect(boxes).to_have_count(2)
     assert {boxes.nth(i).get_attribute("value") for i in range(2)} == set(destroyed)
+    for i in range(2):  # a new list starts with nothing ticked
+        expect(boxes.nth(i)).not_to_be_checked()
+        boxes.nth(i).check()
     page.get_by_label("Catatan usulan").fill("Dinilai panitia: sesuai JRA, tidak bernilai guna")
     page.get_by_role("button", name="Usulkan arsip yang dipilih").click()
     expect(page.get_by_text("menunggu persetujuan pejabat")).to_be_visible()
@@ -83,6 +86,7 @@ def test_hold_propose_approve_execute_and_download_the_minutes(
 
     # The officer executes and downloads the minutes.
     page.goto(list_url)
+    page.get_by_label("Ketik nomor daftar").fill(list_url.rsplit("/", 1)[1])
     page.get_by_role("button", name="Laksanakan pemusnahan").click()
     expect(page.locator("h1 .lstatus")).to_have_text("dilaksanakan")
     expect(page.get_by_text("2 arsip, 0 dikecualikan")).to_be_visible()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+import time
 import zlib
 
 import pymupdf
@@ -76,8 +77,14 @@ def test_every_stored_file_has_its_checksum_and_a_sidecar_describes_the_record(
 ):
     record_id = upload(client, tokens["archivist"], form).get_json()["id"]
     wait_settled(client, tokens["archivist"], record_id)
+    # The PDF/A copy follows the record being ready, made by its own task.
+    deadline = time.monotonic() + 180
+    while not any(f.role == "pdfa" for f in services.metadata.records.files(record_id)):
+        assert time.monotonic() < deadline, "no PDF/A copy was made"
+        time.sleep(0.3)
     files = services.metadata.records.files(record_id)
-    assert {f.role for f in files} == {"original", "pdf", "text", "view", "thumb", "metadata"}
+    roles = {f.role for f in files}
+    assert roles == {"original", "pdf", "pdfa", "text", "view", "thumb", "metadata"}
     for f in files:
         with services.objects.open(f.key) as fh:
             assert hashlib.sha256(fh.read()).hexdigest() == f.sha256, f.key

@@ -272,6 +272,13 @@ def test_record_page_shows_retention_fixity_and_timeline(client, archive, tokens
     assert "Jejak audit arsip ini" not in archivist.get_data(as_text=True)
 
 
+def _digest(page: str) -> str:
+    """The preview's token the save must carry back."""
+    import re
+
+    return re.search(r'name="previewed" value="([0-9a-f]+)"', page).group(1)
+
+
 def test_schedule_edit_creates_version_two_in_the_history(client, archive, officer, tokens):
     """GIVEN the example schedule WHEN an officer lengthens a series with a comment THEN
     version 2 is in force, listed with who and why, and records are recomputed."""
@@ -294,10 +301,13 @@ def test_schedule_edit_creates_version_two_in_the_history(client, archive, offic
     assert refused.status_code == 400 and "both cover C.KEJADIAN" in refused.get_data(as_text=True)
     assert archive.metadata.schedules.current().version == 1
 
-    saved = client.post(
-        "/retention/schedule", data={**form, "comment": "PKPU baru: inaktif 50 tahun"},
-        headers=officer,
-    )  # fmt: skip
+    wanted = {**form, "comment": "PKPU baru: inaktif 50 tahun"}
+    previewed = client.post("/retention/schedule", data=wanted, headers=officer)
+    page = previewed.get_data(as_text=True)
+    assert previewed.status_code == 200 and "<b>1</b> arsip inaktif" in page  # nothing saved
+    assert archive.metadata.schedules.current().version == 1
+    saved = client.post("/retention/schedule", data={**wanted, "previewed": _digest(page)},
+                        headers=officer)  # fmt: skip
     assert saved.status_code == 302
     assert archive.metadata.schedules.current().version == 2
     assert archive.metadata.records.get(record_id).retention_state == "inactive"
@@ -306,6 +316,8 @@ def test_schedule_edit_creates_version_two_in_the_history(client, archive, offic
     assert "versi 2" in text and "PKPU baru: inaktif 50 tahun" in text and "records-officer" in text
     removed = {**form, "comment": "hapus KEJADIAN"}
     removed[f"remove-{[r['code'] for r in rows].index('KEJADIAN')}"] = "1"
+    page = client.post("/retention/schedule", data=removed, headers=officer).get_data(as_text=True)
+    removed["previewed"] = _digest(page)
     assert client.post("/retention/schedule", data=removed, headers=officer).status_code == 302
     assert "KEJADIAN" not in {s.code for s in retention.schedule(archive).series}
     assert (
@@ -361,7 +373,14 @@ def test_disposition_through_the_pages_with_four_eyes(client, archive, officer, 
     decision = {"decision": "approve", "comment": "Sesuai JRA"}
     client.post(f"/dispositions/{list_id}/decision", data=decision, headers=approver)
     assert archive.metadata.dispositions.get(list_id).status == "approved"
-    client.post(f"/dispositions/{list_id}/execute", headers=officer)
+    page = client.get(f"/dispositions/{list_id}", headers=officer).get_data(as_text=True)
+    assert f"Ketik nomor daftar ({list_id})" in page
+    unconfirmed = client.post(f"/dispositions/{list_id}/execute", data={"confirm": "ya"},
+                              headers=officer)  # fmt: skip
+    assert unconfirmed.status_code == 302  # back to the list, with the reason
+    assert archive.metadata.dispositions.get(list_id).status == "approved"  # nothing destroyed
+    client.post(f"/dispositions/{list_id}/execute", data={"confirm": str(list_id)},
+                headers=officer)  # fmt: skip
     done = client.get(f"/dispositions/{list_id}", headers=officer).get_data(as_text=True)
     assert "dilaksanakan" in done and f"/api/v1/dispositions/{list_id}/report" in done
 

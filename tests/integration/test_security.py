@@ -511,3 +511,12 @@ def test_given_tus_clients_when_they_ask_then_the_server_speaks_tus_1_0(client, 
     assert wrong.status_code == 412 and wrong.headers["Tus-Version"] == "1.0.0"
     anonymous = client.post("/api/v1/uploads", headers={"Tus-Resumable": "1.0.0"})
     assert anonymous.status_code == 401 and anonymous.headers["Tus-Resumable"] == "1.0.0"
+
+
+def test_given_the_new_user_form_when_opened_then_the_least_privileged_role_is_chosen(
+    client, tokens
+):
+    page = client.get("/admin/users", headers=bearer(tokens["admin"])).get_data(as_text=True)
+    form = page[page.index('id="n-role"') :]
+    chosen = re.search(r'<option value="([a-z_]+)"\s+selected', form).group(1)
+    assert chosen == "auditor"

@@ -1,4 +1,5 @@
-"""Real test servers (MinIO, Elasticsearch 8, PostgreSQL, Redis) started from the tests.
+"""Real test servers (MinIO, Elasticsearch 8, PostgreSQL, Redis) started from the tests, and
+veraPDF, the PDF/A validator (a command the tests run on files).
 
 No Docker and no mocks: each class runs the real server as a child process on 127.0.0.1,
 on a free port, in a temp directory, waits until it serves, and always stops it (context
@@ -17,6 +18,7 @@ from .es_server import ElasticsearchServer
 from .minio_server import MinioServer
 from .pg_server import PostgresServer
 from .redis_server import RedisServer
+from .verapdf import VeraPdf
 
 SERVERS = {
     "minio": MinioServer,
@@ -33,6 +35,7 @@ __all__ = [
     "SERVERS",
     "ServerProcess",
     "ServiceError",
+    "VeraPdf",
     "cache_dir",
     "free_port",
 ]

@@ -29,7 +29,12 @@ def test_given_a_page_then_one_run_writes_the_pdf_text_and_word_table(form, tmp_
     with pymupdf.open(result.pdf_path) as pdf:
         assert WORD in pdf[0].get_text()
         assert round(pdf[0].rect.width) == 595  # A4 at the dpi given, not Tesseract's 70
-        assert pdf[0].get_images()  # a JPEG page carries its image under the text
+        # a JPEG page's PDF holds the text alone: the JPEG goes under it as it is, with its
+        # ICC profile (derivatives.PdfAssembler), which Tesseract's renderer would drop
+        assert result.text_only_pdf and not pdf[0].get_images()
+    whole = ocr.recognize(form, tmp_path / "whole", OcrSettings(), 300, text_only=False)
+    with pymupdf.open(whole.pdf_path) as pdf:
+        assert not whole.text_only_pdf and pdf[0].get_images() and WORD in pdf[0].get_text()
 
 
 def test_given_the_same_page_twice_then_the_kept_engine_reads_it_the_same(form, tmp_path):

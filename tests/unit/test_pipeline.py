@@ -276,3 +276,63 @@ def test_given_a_gray_jpeg_then_its_pixels_are_held_only_for_page_readers(tmp_pa
     assert page.pixels is None  # nothing decoded before Tesseract starts
     assert max(page.preview.size) == settings.view_max_px
     assert (page.pixels.size if page.pixels else None) == (PAGE_PX if keep else None)
+
+
+def colour_scan(path: Path, **form) -> tuple[Path, bytes]:
+    """A colour JPEG scan with an ICC profile, as a colour scanner or phone writes it."""
+    from PIL import ImageCms, ImageOps
+
+    gray = Image.open(make_form(path.with_suffix(".gray.png"), **form))
+    tinted = ImageOps.colorize(gray, black=(20, 20, 70), white=(250, 244, 228))
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    tinted.save(path, "JPEG", quality=85, dpi=(300, 300), icc_profile=profile)
+    return path, profile
+
+
+def embedded_jpeg(pdf: pymupdf.Document, page: int) -> tuple[bytes, str]:
+    """The raw (still JPEG-encoded) data of the page's one image, and its colour space as PDF
+    text (``[/ICCBased 7 0 R]``)."""
+    [(xref, *_)] = pdf[page].get_images(full=True)
+    kind, space = pdf.xref_get_key(xref, "ColorSpace")
+    if kind == "xref":
+        space = pdf.xref_object(int(space.split()[0]), compressed=True)
+    return pdf.xref_stream_raw(xref), space
+
+
+def icc_profile(pdf: pymupdf.Document, space: str) -> bytes:
+    return pdf.xref_stream(int(re.search(r"/ICCBased\s+(\d+) 0 R", space).group(1)))
+
+
+def test_given_a_colour_jpeg_then_it_lies_under_the_text_byte_for_byte_with_its_profile(tmp_path):
+    """Tesseract's renderer copied the JPEG but declared it DeviceRGB, dropping its profile."""
+    source, profile = colour_scan(tmp_path / "colour.jpg", unique_word=WORD)
+    record = run(source, FileKind.JPEG, tmp_path)
+    with pymupdf.open(record.pdf_path) as pdf:
+        data, space = embedded_jpeg(pdf, 0)
+        assert data == source.read_bytes()
+        assert icc_profile(pdf, space) == profile
+        assert WORD in pdf[0].get_text()
+    assert record.pdf_path.stat().st_size < 1.05 * source.stat().st_size
+
+
+def test_given_a_scanned_pdf_then_its_own_pages_are_kept_under_the_text(tmp_path, real_scans):
+    """c02-22.pdf: a 150-dpi colour JPEG page with an ICC profile. Rendered at 300 dpi and
+    stored again it was 3x larger and lost the profile; now the page is kept as it is."""
+    source = real_scans / "c02-22.pdf"
+    record = run(source, FileKind.PDF, tmp_path)
+    with pymupdf.open(source) as original, pymupdf.open(record.pdf_path) as pdf:
+        (data, space), (data_before, space_before) = (
+            embedded_jpeg(pdf, 0),
+            embedded_jpeg(original, 0),
+        )
+        assert data == data_before
+        assert icc_profile(pdf, space) == icc_profile(original, space_before)
+        assert pdf[0].rect == original[0].rect
+        text = pdf[0].get_text()
+        assert "widow" in text and "kitchen" in text
+        # the text lies over the printed words: "kitchen", on the page's upper half
+        kitchen = [pymupdf.Rect(w[:4]) for w in pdf[0].get_text("words") if w[4] == "kitchen"]
+        assert kitchen and all(pdf[0].rect.contains(box) for box in kitchen)
+        assert all(0.25 < box.y0 / pdf[0].rect.height < 0.5 for box in kitchen)
+    assert record.pdf_path.stat().st_size < 1.1 * source.stat().st_size
+    assert record.pages[0].source == "ocr" and record.pages[0].confidence > 60
