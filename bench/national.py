@@ -3,7 +3,7 @@
     python -m bench.national [--records 12000000] [--stacks embedded,scaleout]
                              [--parts search,pages,jobs,sizes] [--out DIR] [--build-only]
                              [--rebuild] [--queries 200] [--requests 20] [--es-heap 4g]
-                             [--reindex] [--transfer 20000]
+                             [--reindex] [--transfer 20000] [--verify-sample 100000]
 
 Builds the archive of bench/national_data.py once per stack and keeps it (``--out``,
 default bench/out/national-<pages>/<stack>): embedded = SQLite + Tantivy, scaleout =
@@ -65,6 +65,7 @@ def main(argv=None) -> int:
     parser.add_argument("--es-heap", default="4g")
     parser.add_argument("--reindex", action="store_true", help="time `archive reindex` again")
     parser.add_argument("--transfer", type=int, default=20_000, help="records to transfer")
+    parser.add_argument("--verify-sample", type=int, default=100_000, help="files to verify")
     args = parser.parse_args(argv)
     spec = Spec(pages=args.pages)
     results = {}

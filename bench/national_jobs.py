@@ -54,7 +54,7 @@ def run_all(stack, services, info, args) -> dict:
     out["retention daily"] = retention_daily(stack, raw)
     out["retention full"] = retention_full(stack)
     out["hold by query"] = hold(stack, raw)
-    out["verify sample"] = verify(stack)
+    out["verify sample"] = verify(stack, args.verify_sample)
     if args.transfer:
         out["transfer"] = transfer(stack, args.transfer)
     if args.reindex:
@@ -126,10 +126,10 @@ def hold(stack, raw: RawSql) -> dict:
     return result
 
 
-def verify(stack) -> dict:
-    result, seconds, peak = _run(stack, ["bench.national_job", "verify", str(SAMPLE)])
+def verify(stack, sample: int = SAMPLE) -> dict:
+    result, seconds, peak = _run(stack, ["bench.national_job", "verify", str(sample)])
     mb = result["bytes"] / 1e6
-    _line(f"archive verify --sample {SAMPLE:,}",
+    _line(f"archive verify --sample {sample:,}",
           f"{result['checked']:,} files, {mb / result['seconds']:,.0f} MB/s in "
           f"{result['seconds']:.1f} s; raw read+hash {result['raw_seconds']:.1f} s "
           f"({result['raw_seconds'] / result['seconds']:.2f}x)", peak)  # fmt: skip
