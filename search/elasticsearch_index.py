@@ -347,6 +347,35 @@ class ElasticsearchIndex:
             after, skipped = found[-1]["sort"], skipped + step
         return self.client.search(pit=pit, search_after=after, **body).body
 
+    def ids(self, query: SearchQuery, batch: int = MAX_WINDOW) -> Iterator[list[str]]:
+        """Every match's id, ``batch`` at a time, walked with search_after in a point in time
+        in index order (no scoring, no counting, no source)."""
+        with _guard():
+            try:
+                opened = self.client.open_point_in_time(index=self.alias, keep_alive=PIT_KEEP_ALIVE)
+            except NotFoundError:
+                return
+            pit = {"id": opened["id"], "keep_alive": PIT_KEEP_ALIVE}
+            after: list | None = None
+            try:
+                while True:
+                    where: dict[str, Any] = {"search_after": after} if after else {}
+                    found = self.client.search(
+                        pit=pit, query={"constant_score": {"filter": m.query_clause(query)}},
+                        sort=[{"_shard_doc": "asc"}], size=batch, track_total_hits=False,
+                        source=False, filter_path="hits.hits._id,hits.hits.sort,pit_id", **where,
+                    ).body  # fmt: skip
+                    hits = found.get("hits", {}).get("hits", [])
+                    if not hits:
+                        return
+                    pit["id"] = found.get("pit_id", pit["id"])
+                    yield [hit["_id"] for hit in hits]
+                    if len(hits) < batch:
+                        return
+                    after = hits[-1]["sort"]
+            finally:
+                self._close_pit(pit["id"])
+
     def _close_pit(self, pit_id: str) -> None:
         """Free a point in time no cursor carries; one that has already expired is fine."""
         try:

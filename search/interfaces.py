@@ -6,7 +6,7 @@ the object store (``archive reindex``), so adapters may drop and rebuild it at w
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -85,6 +85,10 @@ class SearchIndex(Protocol):
         ``page`` may be any depth; ``cursor`` (when given, instead of ``page``) continues
         after the page that returned it, which stays cheap at any depth on every engine.
         """
+
+    def ids(self, query: SearchQuery) -> Iterator[list[str]]:
+        """The id of every record matching, in bounded batches and no particular order:
+        no scores' order, snippets or facets (a hold on a search covers every match)."""
 
     def rebuild(self, batches: Iterable[list[IndexDocument]]) -> int:
         """Replace the whole index with these records; searches keep working meanwhile."""

@@ -44,6 +44,7 @@ PAGE_BREAK = "\f"
 # A writer holds the lock for one commit (~15 ms); a worker waiting for it should not sleep
 # much longer than that between tries.
 LOCK_POLL = 0.005
+IDS_BATCH = 10_000
 
 
 def _schema() -> tantivy.Schema:
@@ -283,6 +284,22 @@ class TantivyIndex:
             facets=self._facets(searcher, full, facet_fields(query)),
             next_cursor=_encode_offset(offset + len(hits)) if more else "",
         )
+
+    def ids(self, query: SearchQuery, batch: int = IDS_BATCH) -> Iterator[list[str]]:
+        """Every match's id, ``batch`` at a time. Tantivy collects the top hits of a search,
+        so each batch is the next slice of one ranking (the searcher stays the same, so the
+        ranking does too): for 100,000 matches, ten searches instead of a thousand pages."""
+        searcher = self._reader().searcher()
+        full, _ = self._query(query)
+        offset = 0
+        while offset < searcher.num_docs:
+            found = searcher.search(full, batch, count=False, offset=offset)
+            if not found.hits:
+                return
+            yield [searcher.doc(address)["id"][0] for _, address in found.hits]
+            offset += len(found.hits)
+            if len(found.hits) < batch:
+                return
 
     def _facets(self, searcher, query: Query, fields) -> dict[str, dict[str, int]]:
         aggs = {name: {"terms": {"field": name, "size": 50}} for name in fields}

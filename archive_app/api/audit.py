@@ -19,10 +19,14 @@ def audit_trail():
     try:
         limit = bounded(args.get("limit"), "limit", 1, 1000, default=100)
         offset = bounded(args.get("offset"), "offset", 0, 10**12, default=0)
+        before = bounded(args.get("before"), "before", 1, 10**18, default=0) or None
     except NumberError as exc:
         return jsonify(error=str(exc), fields={exc.field: str(exc)}), 400
     entries = services().metadata.audit.list(
         actor=args.get("actor") or None, action=args.get("action") or None,
-        target=args.get("target") or None, limit=limit, offset=offset,
+        target=args.get("target") or None, limit=limit, offset=offset, before=before,
     )  # fmt: skip
-    return jsonify(entries=[audit_json(e) for e in entries], limit=limit, offset=offset)
+    return jsonify(
+        entries=[audit_json(e) for e in entries], limit=limit, offset=offset,
+        next_before=entries[-1]["id"] if len(entries) == limit else None,
+    )  # fmt: skip

@@ -12,7 +12,7 @@ from archive_app.api.representations import record_json
 from archive_app.db.interfaces import DuplicateRecord
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
-from archive_app.http import ranges
+from archive_app.http import cursors, ranges
 from archive_app.http.audit_reads import note_view
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.intake import uploads
@@ -22,6 +22,7 @@ from ingest.models import RejectedFile
 from vocabulary.numbers import NumberError, bounded
 
 bp = Blueprint("records", __name__)
+PER_PAGE = 50
 
 
 @bp.post("/documents")
@@ -55,12 +56,18 @@ def list_records():
         return jsonify(error="status must be queued, processing, ready or failed"), 400
     try:
         page = bounded(request.args.get("page"), "page", 1, 1_000_000, default=1)
+        after = cursors.decode(request.args.get("cursor"), "datetime", "str")
     except NumberError as exc:
         return jsonify(error=str(exc), fields={exc.field: str(exc)}), 400
     records = services().metadata.records
-    items = records.list(status=status, limit=50, offset=(page - 1) * 50)
+    offset = 0 if after else (page - 1) * PER_PAGE
+    items = records.list(status=status, limit=PER_PAGE + 1, offset=offset, after=after)
+    more, items = len(items) > PER_PAGE, items[:PER_PAGE]
     return jsonify(
-        total=records.count(status=status), page=page, documents=[record_json(d) for d in items]
+        total=records.count(status=status),
+        page=page,
+        documents=[record_json(d) for d in items],
+        next_cursor=cursors.encode(items[-1].created_at, items[-1].id) if more else None,
     )
 
 

@@ -2,24 +2,56 @@
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Iterator
 
 from archive_app.domain import spreadsheet
 
 COLUMNS = ("id", "at", "actor", "action", "target", "ip", "details")
+BATCH = 2000
 
 
-def write_csv(services, out, *, actor=None, action=None, target=None, limit=1_000_000) -> int:
+def write_csv(services, out, *, actor=None, action=None, target=None) -> int:
+    """The trail (or the part matching the filters) as CSV, newest first, written as it is
+    read: a batch of entries at a time, whatever the size of the trail."""
     writer = spreadsheet.writer(out)
     writer.writerow(COLUMNS)
-    rows = services.metadata.audit.list(actor=actor, action=action, target=target, limit=limit)
-    for row in rows:
-        details = json.dumps(row["details"], ensure_ascii=False, sort_keys=True)
-        at = row["at"].isoformat() + "Z"
-        writer.writerow(
-            [row["id"], at, row["actor"], row["action"], row["target"], row["ip"], details]
+    written = 0
+    for rows in _batches(services, actor, action, target):
+        writer.writerows(rows)
+        written += len(rows)
+    return written
+
+
+def csv_chunks(services, *, actor=None, action=None, target=None) -> Iterator[str]:
+    """The same CSV in pieces of ``BATCH`` entries, for a streamed download."""
+    buffer = io.StringIO()
+    writer = spreadsheet.writer(buffer)
+    writer.writerow(COLUMNS)
+    yield buffer.getvalue()
+    for rows in _batches(services, actor, action, target):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(rows)
+        yield buffer.getvalue()
+
+
+def _batches(services, actor, action, target) -> Iterator[list[list]]:
+    before = None
+    while True:
+        entries = services.metadata.audit.list(
+            actor=actor, action=action, target=target, limit=BATCH, before=before
         )
-    return len(rows)
+        if entries:
+            yield [
+                [e["id"], e["at"].isoformat() + "Z", e["actor"], e["action"], e["target"], e["ip"],
+                 json.dumps(e["details"], ensure_ascii=False, sort_keys=True)]
+                for e in entries
+            ]  # fmt: skip
+        if len(entries) < BATCH:
+            return
+        before = entries[-1]["id"]
 
 
 def timeline(services, record_id: str, limit: int = 200) -> list[dict]:

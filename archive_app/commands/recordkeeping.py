@@ -131,12 +131,16 @@ def retention():
 
 
 @retention.command("refresh")
+@click.option("--all", "everything", is_flag=True,
+              help="Recompute every record, not only those whose date has come.")  # fmt: skip
 @pass_ctx
-def retention_refresh(ctx):
-    """Recompute every record's retention state now."""
+def retention_refresh(ctx, everything):
+    """Move the records whose dates have come to their next state now (what the nightly
+    task does); with --all, recompute every record's state."""
     from archive_app.recordkeeping import retention as service
 
-    click.echo(f"{service.refresh(ctx.services)} record(s) changed state")
+    changed = service.refresh(ctx.services) if everything else service.daily(ctx.services)
+    click.echo(f"{changed} record(s) changed state")
 
 
 @retention.command("show")

@@ -77,7 +77,10 @@ class SqlAuditLog:
         action: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        before: int | None = None,
     ) -> builtins.list[dict]:
+        """Newest first. ``before`` (an entry id) continues a list in the order of the
+        indexes (actor, id), (action, id), (target, id): a range scan at any depth."""
         query = select(AuditRow)
         if target:
             query = query.where(AuditRow.target == target)
@@ -85,6 +88,8 @@ class SqlAuditLog:
             query = query.where(AuditRow.actor == actor)
         if action:
             query = query.where(AuditRow.action == action)
+        if before is not None:
+            query = query.where(AuditRow.id < before)
         query = query.order_by(AuditRow.id.desc()).limit(limit).offset(offset)
         with self._s.read() as s:
             return [

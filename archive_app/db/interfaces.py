@@ -121,9 +121,21 @@ class RecordRepository(Protocol):
         created_by: str | None = None,
         limit: int = 50,
         offset: int = 0,
-    ) -> builtins.list[Record]: ...
-    def count(self, *, status: str | None = None) -> int: ...
+        after: tuple[datetime, str] | None = None,
+    ) -> builtins.list[Record]:
+        """Newest first; ``after`` (the last one's created_at and id) continues the list at
+        the cost of its first page, whatever the depth."""
+
+    def count(self, *, status: str | None = None) -> int:
+        """Visible records (or those with ``status``), from counts the database keeps."""
+
+    def recount(self) -> None:
+        """Count the kept counts again from the rows (after a bulk load, or to repair)."""
+
     def pages(self, record_id: str) -> builtins.list[Page]: ...
+    def pages_of(self, record_ids: Iterable[str]) -> dict[str, builtins.list[Page]]:
+        """The pages of many records at once, by record id."""
+
     def files(self, record_id: str) -> builtins.list[StoredFile]: ...
     def update_metadata(self, record_id: str, metadata: RecordMetadata) -> None: ...
     def replace_file(self, record_id: str, key: str, sha256: str, size: int) -> None:
@@ -214,9 +226,15 @@ class ReadingsRepository(Protocol):
     def get(self, record_id: str) -> dict[str, Any]:
         """What processing read: {"given", "extracted", "review", "reasons", "tally"}."""
 
-    def queue(self, limit: int = 100, offset: int = 0) -> builtins.list[Record]:
+    def many(self, record_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """``get`` of many records in one go, by id."""
+
+    def queue(
+        self, limit: int = 100, offset: int = 0, after: tuple[datetime, str] | None = None
+    ) -> builtins.list[Record]:
         """Records waiting for review that can be corrected now: not frozen by a legal hold
-        or an open disposition list (they wait until the hold or the list ends)."""
+        or an open disposition list (they wait until the hold or the list ends). Oldest
+        first; ``after`` (the last one's created_at and id) continues the queue."""
 
     def queue_count(self) -> int: ...
     def confirm(self, record_id: str, metadata: RecordMetadata) -> None:
@@ -261,8 +279,12 @@ class LifecycleRepository(Protocol):
     def save_retention(self, updates: builtins.list[RetentionUpdate]) -> None:
         """Store new states; a record whose state changed is queued for the search index."""
 
-    def retention_counts(self, group: str | None = None) -> dict[str, Any]:
-        """{state: n} or {(group value, state): n} over every visible record."""
+    def retention_counts(self, group: str | None = None) -> dict[Any, int]:
+        """{state: n} or {(group value, state): n} over every visible record (group:
+        election, province or regency), from counts the database keeps."""
+
+    def due_count(self, day: date) -> int:
+        """Active and inactive records whose inactive period ends by ``day`` (kept count)."""
 
     def retention_ids(
         self,
@@ -273,7 +295,23 @@ class LifecycleRepository(Protocol):
         filters: dict[str, Any] | None = None,
         limit: int = 1000,
         offset: int = 0,
-    ) -> builtins.list[str]: ...
+        after: str | None = None,
+    ) -> builtins.list[str]:
+        """By the day the inactive period ends, then id, undated records last; ``after``
+        (the last id shown) continues the list at the cost of its first page."""
+
+    def retention_count(
+        self,
+        *,
+        state: str | None = None,
+        action: str | None = None,
+        due_by: date | None = None,
+        filters: dict[str, Any] | None = None,
+        cap: int = 10_000,
+    ) -> int:
+        """How many match: exact from the kept counts when they can say (a state with at
+        most one of election, province, regency), otherwise counted up to ``cap + 1``."""
+
     def tombstone(self, record_id: str) -> None:
         """Keep metadata, checksums and history; drop the content (page text) for good."""
 
@@ -319,7 +357,9 @@ class HoldRepository(Protocol):
         """Add records to a hold (idempotent); returns how many were new."""
 
     def release(self, hold_id: int, reason: str, actor: str) -> bool: ...
-    def get(self, hold_id: int) -> Hold | None: ...
+    def get(self, hold_id: int) -> Hold | None:
+        """The hold, with how many records it names (a count kept with them)."""
+
     def list(self, *, active: bool | None = None) -> builtins.list[Hold]: ...
     def for_record(self, record_id: str) -> builtins.list[Hold]:
         """Active holds on a record."""
@@ -327,7 +367,10 @@ class HoldRepository(Protocol):
     def held(self, record_ids: Iterable[str]) -> set[str]:
         """Which of these records are under at least one active hold."""
 
-    def document_ids(self, hold_id: int) -> builtins.list[str]: ...
+    def document_ids(
+        self, hold_id: int, limit: int | None = None, after: str = ""
+    ) -> builtins.list[str]:
+        """The hold's records in id order; ``limit``/``after`` (the last id) page them."""
 
 
 class DispositionRepository(Protocol):
@@ -378,7 +421,10 @@ class AuditLog(Protocol):
         action: str | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> builtins.list[dict[str, Any]]: ...
+        before: int | None = None,
+    ) -> builtins.list[dict[str, Any]]:
+        """Newest first; ``before`` (an entry id) continues at the cost of a first page."""
+
     def head(self) -> tuple[int, str] | None:
         """The newest entry's id and hash (None for an empty trail)."""
 
@@ -510,6 +556,8 @@ class PublishedRepository(Protocol):
         """Figures changed between imports under a region, newest first."""
 
     def count_changes(self, election: str, year: int) -> int: ...
+
+
 class MetadataSnapshot(Protocol):
     """A consistent copy of the database being taken (``MetadataStore.snapshot``): the dump
     file, and a read-only view of the very state the dump holds, while the context lasts."""

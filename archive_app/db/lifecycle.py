@@ -6,8 +6,9 @@ import random
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, tuple_, update
 
+from archive_app.db import counts
 from archive_app.db.models import HoldRecordRow, HoldRow, PageRow, RecordRow, StoredFileRow
 from archive_app.db.recap_upkeep import RecapUpkeep
 from archive_app.db.session import Sessions
@@ -17,8 +18,13 @@ from archive_app.domain.records import IndexState, Status
 from archive_app.domain.retention import RetentionInput, RetentionUpdate
 from vocabulary.text import squash
 
-GROUPS = {"election": RecordRow.election, "province": RecordRow.province,
-          "regency": RecordRow.regency, "form_type": RecordRow.form_type}  # fmt: skip
+GROUPS = {"election": "election", "province": "province", "regency": "regency"}
+INPUT_COLUMNS = (
+    RecordRow.id, RecordRow.form_type, RecordRow.election, RecordRow.year,
+    RecordRow.record_date, RecordRow.final_state, RecordRow.retention_state,
+    RecordRow.retention_series, RecordRow.retention_action, RecordRow.retention_changes_at,
+    RecordRow.retention_due_at,
+)  # fmt: skip
 
 
 class SqlLifecycleRepository:
@@ -31,47 +37,50 @@ class SqlLifecycleRepository:
         self, batch_size: int, *, ids: Iterable[str] | None = None, changes_by: date | None = None
     ) -> Iterator[list[RetentionInput]]:
         """Records to (re)compute, in id order: all, these ids, or those whose state is due
-        to change by ``changes_by``."""
+        to change by ``changes_by``.
+
+        Only the columns retention needs are read. The records due to change are found
+        through the index on the change date, so a night with a few changes reads a few
+        rows, whatever the size of the archive; given ids are read in chunks of 500.
+        """
+        if changes_by is not None:
+            with self._s.read() as s:
+                due = s.scalars(
+                    select(RecordRow.id).where(RecordRow.retention_changes_at <= changes_by)
+                )
+                ids = sorted(set(due) & set(ids) if ids is not None else due)
+        if ids is not None:
+            chosen = sorted(set(ids))
+            for start in range(0, len(chosen), batch_size):
+                chunk = chosen[start : start + batch_size]
+                found = self._inputs(RecordRow.id.in_(chunk), len(chunk))
+                if found:
+                    yield found
+            return
+        last = ""
+        while found := self._inputs(RecordRow.id > last, batch_size):
+            last = found[-1].id
+            yield found
+
+    def _inputs(self, where, limit: int) -> list[RetentionInput]:
         held = (
             select(HoldRecordRow.document_id)
             .join(HoldRow, HoldRow.id == HoldRecordRow.hold_id)
-            .where(HoldRow.released_at.is_(None))
+            .where(HoldRecordRow.document_id == RecordRow.id, HoldRow.released_at.is_(None))
+            .exists()
         )
-        base = select(RecordRow, RecordRow.id.in_(held)).where(
-            RecordRow.status != Status.UPLOADING.value
+        query = (
+            select(*INPUT_COLUMNS, held)
+            .where(RecordRow.status != Status.UPLOADING.value, where)
+            .order_by(RecordRow.id)
+            .limit(limit)
         )
-        if ids is not None:
-            base = base.where(RecordRow.id.in_(list(ids)))
-        if changes_by is not None:
-            base = base.where(RecordRow.retention_changes_at <= changes_by)
-        last = ""
-        while True:
-            with self._s.read() as s:
-                rows = s.execute(
-                    base.where(RecordRow.id > last).order_by(RecordRow.id).limit(batch_size)
-                ).all()
-            if not rows:
-                return
-            last = rows[-1][0].id
-            yield [
-                RetentionInput(
-                    r.id,
-                    r.form_type,
-                    r.election,
-                    r.year,
-                    r.record_date,
-                    r.final_state,
-                    bool(is_held),
-                    (
-                        r.retention_state,
-                        r.retention_series,
-                        r.retention_action,
-                        r.retention_changes_at,
-                        r.retention_due_at,
-                    ),
-                )  # fmt: skip
-                for r, is_held in rows
-            ]
+        with self._s.read() as s:
+            rows = s.execute(query).all()
+        return [
+            RetentionInput(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[11]), tuple(r[6:11]))
+            for r in rows
+        ]
 
     def retention_groups(self) -> list[tuple[RetentionInput, int]]:
         """Every distinct combination retention is computed from, with how many records
@@ -99,47 +108,46 @@ class SqlLifecycleRepository:
             ]
 
     def save_retention(self, updates: list[RetentionUpdate]) -> None:
-        """Store new states; a record whose state changed is queued for the search index."""
+        """Store new states, all in one statement; a record whose state changed is queued
+        for the search index."""
+        if not updates:
+            return
         now = utcnow()
+        statement = (
+            update(RecordRow)
+            .where(RecordRow.id == bindparam("b_id"))
+            .values(
+                retention_state=bindparam("b_state"),
+                retention_series=bindparam("b_series"),
+                retention_action=bindparam("b_action"),
+                retention_changes_at=bindparam("b_changes_at"),
+                retention_due_at=bindparam("b_due_at"),
+                index_state=IndexState.PENDING.value,
+                updated_at=now,
+            )  # fmt: skip
+        )
+        rows = [
+            {"b_id": u.id, "b_state": u.state, "b_series": u.series, "b_action": u.action,
+             "b_changes_at": u.changes_at, "b_due_at": u.due_at}
+            for u in updates
+        ]  # fmt: skip
         with self._s.write() as s:
-            for u in updates:
-                s.execute(
-                    update(RecordRow)
-                    .where(RecordRow.id == u.id)
-                    .values(
-                        retention_state=u.state,
-                        retention_series=u.series,
-                        retention_action=u.action,
-                        retention_changes_at=u.changes_at,
-                        retention_due_at=u.due_at,
-                        index_state=IndexState.PENDING.value,
-                        updated_at=now,
-                    )  # fmt: skip
-                )
+            s.connection().execute(statement, rows)
 
     def retention_counts(self, group: str | None = None) -> dict:
-        """{state: n} or {(group value, state): n} over every visible record."""
-        columns = (
-            [RecordRow.retention_state]
-            if group is None
-            else [GROUPS[group], RecordRow.retention_state]
-        )
-        query = (
-            select(*columns, func.count())
-            .where(RecordRow.status != Status.UPLOADING.value)
-            .group_by(*columns)
-        )
+        """{state: n} or {(group value, state): n} over every visible record: the counts
+        the database keeps (db/counts.py)."""
         with self._s.read() as s:
-            rows = s.execute(query).all()
-        if group is None:
-            return {r[0]: r[1] for r in rows}
-        return {(r[0], r[1]): r[2] for r in rows}
+            if group is None:
+                return {state: n for (_, state), n in counts.by_state(s, "retention").items()}
+            return counts.by_state(s, GROUPS[group])
 
-    def retention_ids(
-        self, *, state: str | None = None, action: str | None = None,
-        due_by: date | None = None, filters: dict | None = None, limit: int = 1000,
-        offset: int = 0,
-    ) -> list[str]:  # fmt: skip
+    def due_count(self, day: date) -> int:
+        """Active and inactive records whose inactive period ends by ``day`` (kept count)."""
+        with self._s.read() as s:
+            return counts.due_by(s, day)
+
+    def _retention_query(self, state, action, due_by, filters):
         query = select(RecordRow.id).where(RecordRow.status != Status.UPLOADING.value)
         if state:
             query = query.where(RecordRow.retention_state == state)
@@ -154,9 +162,63 @@ class SqlLifecycleRepository:
             column = getattr(RecordRow, name)
             query = query.where(func.lower(column) == squash(value)
                                 if isinstance(value, str) else column == value)  # fmt: skip
-        query = query.order_by(RecordRow.retention_due_at, RecordRow.id)
+        return query
+
+    def retention_ids(
+        self, *, state: str | None = None, action: str | None = None,
+        due_by: date | None = None, filters: dict | None = None, limit: int = 1000,
+        offset: int = 0, after: str | None = None,
+    ) -> list[str]:  # fmt: skip
+        """By the day the inactive period ends, then id; records without such a day last.
+
+        ``after`` (the last id shown) continues the list from that record's place: the
+        dated records and then the undated ones are each read in the order of an index, so
+        any page is a range scan. ``offset`` sorts the whole selection (its cost grows)."""
+        query = self._retention_query(state, action, due_by, filters)
+        due_at, ids = RecordRow.retention_due_at, RecordRow.id
+        if offset:
+            ordered = query.order_by(due_at.is_(None), due_at, ids)
+            with self._s.read() as s:
+                return list(s.scalars(ordered.limit(limit).offset(offset)))
+        found: list[str] = []
         with self._s.read() as s:
-            return list(s.scalars(query.limit(limit).offset(offset)))
+            place = (s.scalar(select(due_at).where(ids == after)), after) if after else None
+            if place is None or place[0] is not None:
+                dated = query.where(due_at.is_not(None))
+                if place is not None:
+                    dated = dated.where(tuple_(due_at, ids) > tuple_(*place))
+                found = list(s.scalars(dated.order_by(due_at, ids).limit(limit)))
+            if len(found) < limit and due_by is None:
+                undated = query.where(due_at.is_(None))
+                if place is not None and place[0] is None:
+                    undated = undated.where(ids > after)
+                found += s.scalars(undated.order_by(ids).limit(limit - len(found)))
+        return found
+
+    def retention_count(
+        self, *, state: str | None = None, action: str | None = None,
+        due_by: date | None = None, filters: dict | None = None, cap: int = 10_000,
+    ) -> int:  # fmt: skip
+        """How many records match, from the kept counts when they can say (a state, with at
+        most one of election, province or regency); otherwise counted, up to ``cap + 1``."""
+        filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+        with self._s.read() as s:
+            if not action and not due_by and len(filters) <= 1 and set(filters) <= set(GROUPS):
+                if not filters:
+                    kept = counts.by_state(s, "retention")
+                    return sum(n for (_, st), n in kept.items() if not state or st == state)
+                ((group, value),) = filters.items()
+                kept = counts.by_state(s, GROUPS[group])
+                wanted = squash(value)
+                return sum(
+                    n
+                    for (v, st), n in kept.items()
+                    if squash(v) == wanted and (not state or st == state)
+                )
+            if due_by and not state and not action and not filters:
+                return counts.due_by(s, due_by)
+            query = self._retention_query(state, action, due_by, filters).limit(cap + 1)
+            return s.scalar(select(func.count()).select_from(query.subquery())) or 0
 
     # -- final dispositions -------------------------------------------------------------
     def tombstone(self, record_id: str) -> None:
@@ -218,7 +280,9 @@ class SqlLifecycleRepository:
         self, *, older_than: datetime | None = None, sample: int | None = None,
         batch_size: int = 500,
     ) -> Iterator[list[tuple[str, StoredFile]]]:  # fmt: skip
-        """Stored (not destroyed) files: all, those unchecked since ``older_than``, or a sample."""
+        """Stored (not destroyed) files: all, those unchecked since ``older_than``, or a
+        random sample of them, in id order and bounded batches. A sample is drawn without
+        reading every id (tens of millions of files): see ``_sample``."""
         query = select(StoredFileRow).where(StoredFileRow.destroyed_at.is_(None))
         if older_than is not None:
             query = query.where(
@@ -228,12 +292,13 @@ class SqlLifecycleRepository:
                 )  # fmt: skip
             )
         if sample is not None:
-            with self._s.read() as s:
-                ids = list(s.scalars(query.with_only_columns(StoredFileRow.id)))
-            chosen = sorted(random.sample(ids, min(sample, len(ids))))
-            if not chosen:
-                return
-            query = query.where(StoredFileRow.id.in_(chosen))
+            chosen = self._sample(query, sample)
+            for start in range(0, len(chosen), batch_size):
+                part = query.where(StoredFileRow.id.in_(chosen[start : start + batch_size]))
+                with self._s.read() as s:
+                    rows = list(s.scalars(part.order_by(StoredFileRow.id)))
+                yield [_checked(r) for r in rows]
+            return
         last = 0
         while True:
             with self._s.read() as s:
@@ -247,19 +312,71 @@ class SqlLifecycleRepository:
             if not rows:
                 return
             last = rows[-1].id
-            yield [
-                (r.document_id, StoredFile(r.role, r.key, r.sha256, r.size, r.content_type, r.page))
-                for r in rows
-            ]
+            yield [_checked(r) for r in rows]
+
+    def _sample(self, query, size: int) -> list[int]:
+        """Ids of ``size`` files matching ``query``, uniformly at random.
+
+        File ids are dense (an autoincrement, with few gaps), so random ids in the range are
+        drawn and the matching ones kept, round after round: the cost follows the sample,
+        not the table. Where few files match (most checked recently), drawing stops paying
+        off and the matching ids are walked instead, keeping a reservoir of ``size``.
+        """
+        rng = random.Random()
+        with self._s.read() as s:
+            low, high = s.execute(
+                select(func.min(StoredFileRow.id), func.max(StoredFileRow.id))
+            ).one()
+        if low is None or size <= 0:
+            return []
+        ids = query.with_only_columns(StoredFileRow.id)
+        if 2 * size >= high - low + 1:  # a sample of most of the table: walk it
+            return sorted(self._reservoir(ids, size, rng))
+        chosen: set[int] = set()
+        drawn = 0
+        while len(chosen) < size and drawn < 8 * size + 10_000:
+            wanted = 2 * (size - len(chosen)) + 100
+            probe = sorted({rng.randint(low, high) for _ in range(wanted)} - chosen)
+            drawn += wanted  # what was drawn, kept or not: the loop always ends
+            with self._s.read() as s:
+                for start in range(0, len(probe), 500):
+                    part = probe[start : start + 500]
+                    chosen.update(s.scalars(ids.where(StoredFileRow.id.in_(part))))
+        if len(chosen) > size:
+            chosen = set(rng.sample(sorted(chosen), size))
+        if len(chosen) < size:  # few match: walk them all, keeping a uniform reservoir
+            chosen = set(self._reservoir(ids, size, rng))
+        return sorted(chosen)
+
+    def _reservoir(self, ids, size: int, rng: random.Random) -> list[int]:
+        kept: list[int] = []
+        seen, last = 0, 0
+        while True:
+            with self._s.read() as s:
+                batch = list(
+                    s.scalars(ids.where(StoredFileRow.id > last).order_by(StoredFileRow.id)
+                              .limit(10_000))
+                )  # fmt: skip
+            if not batch:
+                return kept
+            last = batch[-1]
+            for file_id in batch:
+                seen += 1
+                if len(kept) < size:
+                    kept.append(file_id)
+                elif (slot := rng.randrange(seen)) < size:
+                    kept[slot] = file_id
 
     def record_checks(self, results: list[tuple[str, bool]], at: datetime) -> None:
+        if not results:
+            return
+        statement = (
+            update(StoredFileRow)
+            .where(StoredFileRow.key == bindparam("b_key"))
+            .values(last_checked_at=at, last_check_ok=bindparam("b_ok"))
+        )
         with self._s.write() as s:
-            for key, ok in results:
-                s.execute(
-                    update(StoredFileRow)
-                    .where(StoredFileRow.key == key)
-                    .values(last_checked_at=at, last_check_ok=ok)
-                )
+            s.connection().execute(statement, [{"b_key": k, "b_ok": ok} for k, ok in results])
 
     def fixity_of(self, record_id: str) -> dict:
         """The record's last fixity check: when (the oldest file's check) and whether all passed."""
@@ -277,3 +394,7 @@ class SqlLifecycleRepository:
             "ok": all(bool(ok) for _, ok in rows),
             "files": len(rows),
         }
+
+
+def _checked(r: StoredFileRow) -> tuple[str, StoredFile]:
+    return r.document_id, StoredFile(r.role, r.key, r.sha256, r.size, r.content_type, r.page)

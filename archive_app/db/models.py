@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    func,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -64,7 +65,7 @@ class RecordRow(Base):
     __tablename__ = "documents"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16))
     index_state: Mapped[str] = mapped_column(String(16), index=True)
     election: Mapped[str] = mapped_column(String(32))
     form_type: Mapped[str] = mapped_column(String(32))
@@ -87,7 +88,7 @@ class RecordRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str] = mapped_column(String(128), default="")
     lease_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
     created_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
@@ -96,10 +97,10 @@ class RecordRow(Base):
     # and the final disposition once executed.
     record_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     retention_series: Mapped[str] = mapped_column(String(32), default="")
-    retention_state: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    retention_state: Mapped[str] = mapped_column(String(16), default="active")
     retention_action: Mapped[str] = mapped_column(String(16), default="")
-    retention_changes_at: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
-    retention_due_at: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    retention_changes_at: Mapped[date | None] = mapped_column(Date, nullable=True)
+    retention_due_at: Mapped[date | None] = mapped_column(Date, nullable=True)
     final_state: Mapped[str] = mapped_column(String(16), default="")
     final_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # Bulk ingest and what the machine read from the page: the batch a record came in,
@@ -110,7 +111,7 @@ class RecordRow(Base):
     )
     uploader_metadata: Mapped[str] = mapped_column(Text, default="{}")
     extracted: Mapped[str] = mapped_column(Text, default="{}")
-    needs_review: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
     review_reasons: Mapped[str] = mapped_column(Text, default="[]")
     tally: Mapped[str] = mapped_column(Text, default="")
     tally_consistent: Mapped[bool | None] = mapped_column(Boolean, nullable=True, index=True)
@@ -120,8 +121,18 @@ class RecordRow(Base):
     page_hash: Mapped[str] = mapped_column(String(16), default="")
     page_print: Mapped[str] = mapped_column(Text, default="")  # the finer grid that confirms it
 
+    # Lists are read in index order ending in the id (keyset pages, migration 0008); place
+    # filters compare lowercased values.
     __table_args__ = (
         Index("ix_documents_place", "province", "regency", "district", "village", "tps"),
+        Index("ix_documents_newest", "created_at", "id"),
+        Index("ix_documents_status_newest", "status", "created_at", "id"),
+        Index("ix_documents_review_queue", "needs_review", "status", "created_at", "id"),
+        Index("ix_documents_retention_list", "retention_state", "retention_due_at", "id"),
+        Index("ix_documents_retention_changes", "retention_changes_at", "id"),
+        Index("ix_documents_due", "retention_due_at", "id"),
+        Index("ix_documents_regency_lower", func.lower(regency), "id"),
+        Index("ix_documents_province_lower", func.lower(province), "id"),
     )
 
 
@@ -163,13 +174,19 @@ class AuditRow(Base):
     __tablename__ = "audit_events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
-    actor: Mapped[str] = mapped_column(String(64), index=True)
-    action: Mapped[str] = mapped_column(String(64), index=True)
-    target: Mapped[str] = mapped_column(String(128), index=True, default="")
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(128), default="")
     ip: Mapped[str] = mapped_column(String(64), default="")
     details: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_audit_events_actor_id", "actor", "id"),
+        Index("ix_audit_events_action_id", "action", "id"),
+        Index("ix_audit_events_target_id", "target", "id"),
+    )
 
 
 class WorkerRow(Base):
@@ -204,6 +221,7 @@ class HoldRow(Base):
     released_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     released_by: Mapped[str] = mapped_column(String(64), default="")
     release_reason: Mapped[str] = mapped_column(Text, default="")
+    record_count: Mapped[int] = mapped_column(Integer, default=0)  # kept with hold_records
 
 
 class HoldRecordRow(Base):
@@ -481,3 +499,14 @@ class DifferenceTotalRow(Base):
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     size: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RecordCountRow(Base):
+    """Counts of visible records by key, kept by triggers on ``documents`` (migration 0008):
+    what dashboards and list totals show, read instead of counted (db/counts.py)."""
+
+    __tablename__ = "record_counts"
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(100), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)

@@ -7,10 +7,12 @@ confirmation that takes a record out of it, and the vote counts for the region e
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 
+from archive_app.db import counts
 from archive_app.db.models import (
     DispositionItemRow,
     DispositionListRow,
@@ -19,7 +21,7 @@ from archive_app.db.models import (
     RecordRow,
 )
 from archive_app.db.recap_upkeep import RecapUpkeep
-from archive_app.db.record_rows import metadata_columns, record_entity
+from archive_app.db.record_rows import LIGHT, metadata_columns, record_entity
 from archive_app.db.session import Sessions
 from archive_app.domain.clock import utcnow
 from archive_app.domain.disposition import OPEN
@@ -44,11 +46,27 @@ def frozen_ids():
     return held.union(listed)
 
 
-_REVIEWABLE = (
-    RecordRow.needs_review.is_(True),
-    RecordRow.status == Status.READY.value,
-    RecordRow.id.not_in(frozen_ids()),
-)
+def _waiting():
+    return (RecordRow.needs_review.is_(True), RecordRow.status == Status.READY.value)
+
+
+def _reviewable():
+    """Waiting, and not frozen: each not-frozen test is one index lookup per row read, and
+    the queue stops at its page, so it costs the same whatever the size of the holds."""
+    held = (
+        select(HoldRecordRow.document_id)
+        .join(HoldRow, HoldRow.id == HoldRecordRow.hold_id)
+        .where(HoldRecordRow.document_id == RecordRow.id, HoldRow.released_at.is_(None))
+    )
+    listed = (
+        select(DispositionItemRow.document_id)
+        .join(DispositionListRow, DispositionListRow.id == DispositionItemRow.list_id)
+        .where(
+            DispositionItemRow.document_id == RecordRow.id,
+            DispositionListRow.status.in_([status.value for status in OPEN]),
+        )
+    )
+    return (*_waiting(), ~held.exists(), ~listed.exists())
 
 
 class SqlReadingsRepository:
@@ -58,35 +76,53 @@ class SqlReadingsRepository:
 
     def get(self, record_id: str) -> dict:
         """What processing read: {"given", "extracted", "review", "reasons", "tally"}."""
-        with self._s.read() as s:
-            row = s.get(RecordRow, record_id)
-            if row is None:
-                return {}
-            return {
-                "given": json.loads(row.uploader_metadata or "{}"),
-                "extracted": json.loads(row.extracted or "{}"),
-                "review": row.needs_review,
-                "reasons": json.loads(row.review_reasons or "[]"),
-                "tally": json.loads(row.tally) if row.tally else None,
-            }
+        return self.many([record_id]).get(record_id, {})
 
-    def queue(self, limit: int = 100, offset: int = 0) -> list[Record]:
-        """Records waiting for review that can be corrected now: not frozen by a legal hold
-        or an open disposition list (they wait until the hold or the list ends)."""
+    def many(self, record_ids: Iterable[str]) -> dict[str, dict]:
+        """``get`` for many records in one query (a page of the review queue)."""
+        ids = list(record_ids)
+        columns = (RecordRow.id, RecordRow.uploader_metadata, RecordRow.extracted,
+                   RecordRow.needs_review, RecordRow.review_reasons, RecordRow.tally)  # fmt: skip
+        found = {}
         with self._s.read() as s:
-            rows = s.scalars(
-                select(RecordRow)
-                .where(*_REVIEWABLE)
-                .order_by(RecordRow.created_at)
-                .limit(limit)
-                .offset(offset)
-            )
-            return [record_entity(r) for r in rows]
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                for row in s.execute(select(*columns).where(RecordRow.id.in_(chunk))):
+                    found[row.id] = {
+                        "given": json.loads(row.uploader_metadata or "{}"),
+                        "extracted": json.loads(row.extracted or "{}"),
+                        "review": row.needs_review,
+                        "reasons": json.loads(row.review_reasons or "[]"),
+                        "tally": json.loads(row.tally) if row.tally else None,
+                    }
+        return found
+
+    def queue(
+        self, limit: int = 100, offset: int = 0, after: tuple[datetime, str] | None = None
+    ) -> list[Record]:
+        """Records waiting for review that can be corrected now: not frozen by a legal hold
+        or an open disposition list (they wait until the hold or the list ends). Oldest
+        first; ``after`` (created_at, id of the last one shown) continues the queue."""
+        query = select(RecordRow).where(*_reviewable())
+        if after is not None:
+            query = query.where(tuple_(RecordRow.created_at, RecordRow.id) > tuple_(*after))
+        query = query.order_by(RecordRow.created_at, RecordRow.id).limit(limit).offset(offset)
+        with self._s.read() as s:
+            return [record_entity(r) for r in s.scalars(query.options(*LIGHT))]
 
     def queue_count(self) -> int:
+        """The kept count of records waiting for review, less those frozen now (counted
+        from the frozen side: a hold or a list names far fewer records than the archive)."""
         with self._s.read() as s:
-            query = select(func.count()).select_from(RecordRow).where(*_REVIEWABLE)
-            return s.scalar(query) or 0
+            waiting = counts.total(s, "review")
+            if not waiting:
+                return 0
+            frozen = (
+                select(func.count())
+                .select_from(RecordRow)
+                .where(RecordRow.id.in_(frozen_ids()), *_waiting())
+            )
+            return waiting - (s.scalar(frozen) or 0)
 
     def confirm(self, record_id: str, metadata: RecordMetadata) -> None:
         """A person confirmed (or corrected) the metadata: it leaves the review queue."""

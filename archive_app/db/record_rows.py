@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from sqlalchemy.orm import defer
+
 from archive_app.db.models import PageRow, RecordRow, StoredFileRow
 from archive_app.domain.entities import Page, PageReadings, Record, StoredFile
 from archive_app.domain.metadata import ALL_FIELDS, RecordMetadata
@@ -79,6 +81,13 @@ def file_row(record_id: str, f: StoredFile, now: datetime) -> StoredFileRow:
 
 
 VISIBLE = (Status.QUEUED, Status.PROCESSING, Status.READY, Status.FAILED)
+# Load options for lists: the record entity needs none of what was read from the pages
+# (the vote counts alone are several kB a record, most of a row).
+LIGHT = tuple(
+    defer(column)
+    for column in (RecordRow.tally, RecordRow.extracted, RecordRow.uploader_metadata,
+                   RecordRow.review_reasons)
+)  # fmt: skip
 
 
 def apply_readings(row: RecordRow, r: PageReadings) -> None:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from archive_app.db.models import (
     DispositionItemRow,
@@ -55,12 +55,12 @@ class SqlScheduleRepository:
             return self._entity(row)
 
 
-def _hold(row: HoldRow, records: int = 0) -> Hold:
+def _hold(row: HoldRow) -> Hold:
     return Hold(
         id=row.id, reason=row.reason, case_ref=row.case_ref,
         query=json.loads(row.query) if row.query else None, created_at=row.created_at,
         created_by=row.created_by, released_at=row.released_at, released_by=row.released_by,
-        release_reason=row.release_reason, records=records,
+        release_reason=row.release_reason, records=row.record_count,
     )  # fmt: skip
 
 
@@ -72,29 +72,41 @@ class SqlHoldRepository:
         self, reason: str, case_ref: str, query: dict | None, record_ids: Iterable[str], actor: str
     ) -> int:
         now = utcnow()
+        ids = sorted(set(record_ids))
         with self._s.write() as s:
             row = HoldRow(
                 reason=reason, case_ref=case_ref, query=json.dumps(query) if query else "",
-                created_at=now, created_by=actor,
+                created_at=now, created_by=actor, record_count=len(ids),
             )  # fmt: skip
             s.add(row)
             s.flush()
-            s.add_all(
-                HoldRecordRow(hold_id=row.id, document_id=d, added_at=now) for d in set(record_ids)
-            )
+            _insert_records(s, row.id, ids, now)
             return row.id
 
     def add_records(self, hold_id: int, record_ids: Iterable[str]) -> int:
         """Add records to a hold (idempotent); returns how many were new."""
-        now, added = utcnow(), 0
+        now = utcnow()
+        wanted = sorted(set(record_ids))
         with self._s.write() as s:
-            have = set(
-                s.scalars(select(HoldRecordRow.document_id).where(HoldRecordRow.hold_id == hold_id))
-            )
-            for record_id in set(record_ids) - have:
-                s.add(HoldRecordRow(hold_id=hold_id, document_id=record_id, added_at=now))
-                added += 1
-        return added
+            have: set[str] = set()
+            for start in range(0, len(wanted), 500):
+                have.update(
+                    s.scalars(
+                        select(HoldRecordRow.document_id).where(
+                            HoldRecordRow.hold_id == hold_id,
+                            HoldRecordRow.document_id.in_(wanted[start : start + 500]),
+                        )
+                    )
+                )
+            new = [i for i in wanted if i not in have]
+            _insert_records(s, hold_id, new, now)
+            if new:
+                s.execute(
+                    update(HoldRow)
+                    .where(HoldRow.id == hold_id)
+                    .values(record_count=HoldRow.record_count + len(new))
+                )
+        return len(new)
 
     def release(self, hold_id: int, reason: str, actor: str) -> bool:
         with self._s.write() as s:
@@ -108,28 +120,16 @@ class SqlHoldRepository:
     def get(self, hold_id: int) -> Hold | None:
         with self._s.read() as s:
             row = s.get(HoldRow, hold_id)
-            if row is None:
-                return None
-            count = s.scalar(
-                select(func.count())
-                .select_from(HoldRecordRow)
-                .where(HoldRecordRow.hold_id == hold_id)
-            )
-            return _hold(row, count or 0)
+            return _hold(row) if row is not None else None
 
     def list(self, *, active: bool | None = None) -> builtins.list[Hold]:
-        counts = (
-            select(HoldRecordRow.hold_id, func.count().label("n"))
-            .group_by(HoldRecordRow.hold_id)
-            .subquery()
-        )
-        query = select(HoldRow, counts.c.n).outerjoin(counts, counts.c.hold_id == HoldRow.id)
+        query = select(HoldRow)
         if active is True:
             query = query.where(HoldRow.released_at.is_(None))
         elif active is False:
             query = query.where(HoldRow.released_at.is_not(None))
         with self._s.read() as s:
-            return [_hold(r, n or 0) for r, n in s.execute(query.order_by(HoldRow.id.desc()))]
+            return [_hold(r) for r in s.scalars(query.order_by(HoldRow.id.desc()))]
 
     def for_record(self, record_id: str) -> builtins.list[Hold]:
         """Active holds on a record."""
@@ -160,11 +160,27 @@ class SqlHoldRepository:
                 )
         return held
 
-    def document_ids(self, hold_id: int) -> builtins.list[str]:
+    def document_ids(
+        self, hold_id: int, limit: int | None = None, after: str = ""
+    ) -> builtins.list[str]:
+        """In id order; ``limit`` and ``after`` (the last id seen) give it page by page."""
+        query = (
+            select(HoldRecordRow.document_id)
+            .where(HoldRecordRow.hold_id == hold_id, HoldRecordRow.document_id > after)
+            .order_by(HoldRecordRow.document_id)
+        )
         with self._s.read() as s:
-            return list(
-                s.scalars(select(HoldRecordRow.document_id).where(HoldRecordRow.hold_id == hold_id))
-            )
+            return list(s.scalars(query.limit(limit) if limit is not None else query))
+
+
+def _insert_records(s, hold_id: int, ids: builtins.list[str], now) -> None:
+    """Rows in one statement per 5,000 (a hold on a search may name 100,000 records)."""
+    for start in range(0, len(ids), 5000):
+        rows = [
+            {"hold_id": hold_id, "document_id": d, "added_at": now}
+            for d in ids[start : start + 5000]
+        ]
+        s.execute(insert(HoldRecordRow), rows)
 
 
 def _list(row: DispositionListRow, items: int = 0) -> DispositionList:

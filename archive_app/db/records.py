@@ -9,13 +9,15 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from sqlalchemy import delete, func, literal, or_, select, update
+from sqlalchemy import delete, func, literal, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
+from archive_app.db import counts
 from archive_app.db.audit import append_in
 from archive_app.db.interfaces import DuplicateRecord
 from archive_app.db.models import AuditRow, PageRow, RecordRow, StoredFileRow
 from archive_app.db.record_rows import (
+    LIGHT,
     VISIBLE,
     file_entity,
     file_row,
@@ -133,12 +135,18 @@ class SqlRecordRepository:
         if not ids:
             return {}
         with self._s.read() as s:
-            rows = s.scalars(
-                select(RecordRow).where(
-                    RecordRow.id.in_(ids), RecordRow.status != Status.UPLOADING.value
+            found: dict[str, Record] = {}
+            for start in range(0, len(ids), 500):
+                rows = s.scalars(
+                    select(RecordRow)
+                    .where(
+                        RecordRow.id.in_(ids[start : start + 500]),
+                        RecordRow.status != Status.UPLOADING.value,
+                    )
+                    .options(*LIGHT)
                 )
-            )
-            return {r.id: record_entity(r) for r in rows}
+                found.update((r.id, record_entity(r)) for r in rows)
+            return found
 
     def list(
         self,
@@ -147,18 +155,38 @@ class SqlRecordRepository:
         created_by: str | None = None,
         limit: int = 50,
         offset: int = 0,
+        after: tuple[datetime, str] | None = None,
     ) -> builtins.list[Record]:
-        query = select(RecordRow).where(*status_filter(status))
+        """Newest first; ``after`` (the last row's created_at and id) continues a list in its
+        index order, as cheap at any depth; ``offset`` skips rows (its cost grows with it)."""
+        if status:
+            query = select(RecordRow).where(*status_filter(status))
+        else:  # not "IN (visible)": the planner would then sort every row instead of walking
+            query = select(RecordRow).where(RecordRow.status != Status.UPLOADING.value)
         if created_by:
             query = query.where(RecordRow.created_by == created_by)
-        query = query.order_by(RecordRow.created_at.desc(), RecordRow.id)
+        if after is not None:
+            query = query.where(tuple_(RecordRow.created_at, RecordRow.id) < tuple_(*after))
+        query = query.order_by(RecordRow.created_at.desc(), RecordRow.id.desc())
         with self._s.read() as s:
-            return [record_entity(r) for r in s.scalars(query.limit(limit).offset(offset))]
+            rows = s.scalars(query.options(*LIGHT).limit(limit).offset(offset))
+            return [record_entity(r) for r in rows]
 
     def count(self, *, status: str | None = None) -> int:
-        query = select(func.count()).select_from(RecordRow).where(*status_filter(status))
+        """From the counts kept by the database (db/counts.py), not by counting rows."""
         with self._s.read() as s:
-            return s.scalar(query) or 0
+            if status == Status.UPLOADING.value:  # not kept: reservations are invisible
+                query = select(func.count()).select_from(RecordRow)
+                return s.scalar(query.where(RecordRow.status == status)) or 0
+            statuses = counts.by_value(s, "status")
+            if status in (REVIEW, CONFIRMED):  # ready records apart by needs_review
+                review = counts.total(s, "review")
+                return review if status == REVIEW else statuses.get("ready", 0) - review
+            return statuses.get(status, 0) if status else sum(statuses.values())
+
+    def recount(self) -> None:
+        with self._s.write() as s:
+            counts.recount(s)
 
     def pages(self, record_id: str) -> builtins.list[Page]:
         with self._s.read() as s:
@@ -166,6 +194,21 @@ class SqlRecordRepository:
                 select(PageRow).where(PageRow.document_id == record_id).order_by(PageRow.number)
             )
             return [page_entity(r) for r in rows]
+
+    def pages_of(self, record_ids: Iterable[str]) -> dict[str, builtins.list[Page]]:
+        """The pages of many records, by record id, in one query per 500."""
+        ids = builtins.list(record_ids)
+        found: dict[str, builtins.list[Page]] = {i: [] for i in ids}
+        with self._s.read() as s:
+            for start in range(0, len(ids), 500):
+                rows = s.scalars(
+                    select(PageRow)
+                    .where(PageRow.document_id.in_(ids[start : start + 500]))
+                    .order_by(PageRow.document_id, PageRow.number)
+                )
+                for row in rows:
+                    found[row.document_id].append(page_entity(row))
+        return found
 
     def files(self, record_id: str) -> builtins.list[StoredFile]:
         with self._s.read() as s:
@@ -258,9 +301,28 @@ class SqlRecordRepository:
     def iter_ready(
         self, batch_size: int
     ) -> Iterator[builtins.list[tuple[Record, builtins.list[Page]]]]:
-        """Ready records with their pages, in id order, one bounded batch at a time."""
-        for batch in self.iter_records(batch_size, statuses=(Status.READY,)):
-            yield [(record, pages) for record, pages, _ in batch]
+        """Ready records with their pages, in id order, one bounded batch at a time (what a
+        reindex reads: no stored files, none of what was read from the pages)."""
+        last = ""
+        query = select(RecordRow).where(RecordRow.status == Status.READY.value).options(*LIGHT)
+        while True:
+            with self._s.read() as s:
+                rows = list(
+                    s.scalars(query.where(RecordRow.id > last).order_by(RecordRow.id)
+                              .limit(batch_size))
+                )  # fmt: skip
+                if not rows:
+                    return
+                pages: dict[str, builtins.list[Page]] = {r.id: [] for r in rows}
+                for p in s.scalars(
+                    select(PageRow)
+                    .where(PageRow.document_id.in_(builtins.list(pages)))
+                    .order_by(PageRow.document_id, PageRow.number)
+                ):
+                    pages[p.document_id].append(page_entity(p))
+                batch = [(record_entity(r), pages[r.id]) for r in rows]
+            last = rows[-1].id
+            yield batch
 
     def iter_records(
         self, batch_size: int, statuses=VISIBLE, after: str = "", unindexed: bool = False
@@ -269,13 +331,14 @@ class SqlRecordRepository:
         (``unindexed``: only those the search index has not confirmed)."""
         last = after
         base = select(RecordRow).where(RecordRow.status.in_([st.value for st in statuses]))
-        if unindexed:
-            base = base.where(
-                or_(
-                    RecordRow.index_state == IndexState.PENDING.value,
-                    RecordRow.status != Status.READY.value,
-                )
+        if unindexed:  # two index lookups, not an OR that would read every row
+            pending = select(RecordRow.id).where(
+                RecordRow.status == Status.READY.value,
+                RecordRow.index_state == IndexState.PENDING.value,
             )
+            waiting = [st.value for st in VISIBLE if st is not Status.READY]
+            others = select(RecordRow.id).where(RecordRow.status.in_(waiting))
+            base = base.where(RecordRow.id.in_(pending.union_all(others)))
         while True:
             with self._s.read() as s:
                 rows = list(

@@ -65,18 +65,12 @@ def release(services, hold_id: int, reason: str, actor: str, ip: str = "") -> bo
 
 
 def matching_ids(services, params: dict) -> list[str]:
-    """Every record matching the search now: the index's hits, plus records it has not
+    """Every record matching the search now: the index's matches, plus records it has not
     indexed yet, checked one by one."""
-    ids: list[str] = []
-    cursor = ""
-    while True:
-        page = {**params, "per_page": "100", **({"cursor": cursor} if cursor else {})}
-        result = services.index.search(parse_search(page))
-        ids.extend(h.id for h in result.hits)
-        cursor = result.next_cursor
-        if not cursor:
-            break
     query = parse_search(params)
+    ids: list[str] = []
+    for batch in services.index.ids(query):
+        ids.extend(batch)
     records = services.metadata.records
     for batch in records.iter_records(200, unindexed=True):
         for record, pages, _ in batch:

@@ -28,6 +28,7 @@ from archive_app.domain.retention import (
 log = logging.getLogger(__name__)
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "retention.toml"
+BATCH = 2000  # records read, compared and written per round
 
 
 def load_example() -> list[dict]:
@@ -88,41 +89,59 @@ def preview(services, rows: list[dict], today: date | None = None) -> dict[str, 
 
 def state_of(services, record: Record, today: date | None = None) -> Retention:
     """The record's retention right now, with its active holds."""
-    holds = services.metadata.holds.for_record(record.id)
+    return states_of(services, [record], today)[record.id]
+
+
+def states_of(services, records: list[Record], today: date | None = None) -> dict[str, Retention]:
+    """``state_of`` for a page of records: the schedule read once, the holds looked up
+    together (and in full only for the few records under one)."""
+    current, today = schedule(services), today or date.today()
+    held = services.metadata.holds.held(r.id for r in records)
+    holds = {i: services.metadata.holds.for_record(i) for i in held}
     vocabulary = services.settings.vocabulary
-    result = compute(
-        schedule(services),
-        form_type=record.metadata.form_type,
-        election=record.metadata.election,
-        election_day=vocabulary.election_day(record.metadata.election, record.metadata.year),
-        record_date=record.metadata.record_date,
-        today=today or date.today(),
-        on_hold=bool(holds),
-        final=record.final_state,
-    )
-    return Retention(**{**vars(result), "holds": tuple(holds)})
+    out = {}
+    for record in records:
+        m = record.metadata
+        on = holds.get(record.id, [])
+        result = compute(
+            current, form_type=m.form_type, election=m.election,
+            election_day=vocabulary.election_day(m.election, m.year),
+            record_date=m.record_date, today=today, on_hold=bool(on), final=record.final_state,
+        )  # fmt: skip
+        out[record.id] = Retention(**{**vars(result), "holds": tuple(on)})
+    return out
 
 
 def refresh(
     services, *, ids=None, changes_by: date | None = None, today: date | None = None
 ) -> int:
-    """Recompute the cached state of these records (default: all); returns how many changed."""
+    """Recompute the cached state of these records (default: all); returns how many changed.
+
+    A state depends only on the form type, election, year, record date, final state and
+    whether a hold is on the record, and an archive holds few such combinations: each is
+    computed once per run. Only rows whose state differs are written.
+    """
     today = today or date.today()
     current = schedule(services)
     vocabulary = services.settings.vocabulary
     lifecycle = services.metadata.lifecycle
+    known: dict[tuple, tuple] = {}
     changed = 0
-    for batch in lifecycle.retention_inputs(500, ids=ids, changes_by=changes_by):
+    for batch in lifecycle.retention_inputs(BATCH, ids=ids, changes_by=changes_by):
         updates = []
         for rec in batch:
-            r = compute(
-                current, form_type=rec.form_type, election=rec.election,
-                election_day=vocabulary.election_day(rec.election, rec.year),
-                record_date=rec.record_date, today=today, on_hold=rec.held,
-                final=rec.final_state,
-            )  # fmt: skip
-            due_at = r.inactive_until if r.state.value in ("active", "inactive") else None
-            new = (r.state.value, r.series, r.action or "", r.changes_at, due_at)
+            key = (rec.form_type, rec.election, rec.year, rec.record_date, rec.final_state,
+                   rec.held)  # fmt: skip
+            new = known.get(key)
+            if new is None:
+                r = compute(
+                    current, form_type=rec.form_type, election=rec.election,
+                    election_day=vocabulary.election_day(rec.election, rec.year),
+                    record_date=rec.record_date, today=today, on_hold=rec.held,
+                    final=rec.final_state,
+                )  # fmt: skip
+                due_at = r.inactive_until if r.state.value in ("active", "inactive") else None
+                new = known[key] = (r.state.value, r.series, r.action or "", r.changes_at, due_at)
             if new != rec.cached:
                 updates.append(RetentionUpdate(rec.id, *new))
         if updates:
@@ -149,7 +168,5 @@ def dashboard(services, today: date | None = None) -> dict:
         "by_election": lifecycle.retention_counts("election"),
         "by_province": lifecycle.retention_counts("province"),
         "by_regency": lifecycle.retention_counts("regency"),
-        "due_within_year": len(
-            lifecycle.retention_ids(due_by=today + timedelta(days=365), limit=1_000_000)
-        ),
+        "due_within_year": lifecycle.due_count(today + timedelta(days=365)),
     }

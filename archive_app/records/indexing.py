@@ -45,12 +45,9 @@ def index_records(services, record_ids: list[str]) -> bool:
     ids = list(record_ids)
     for _ in range(STALE_ROUNDS):
         read_at = utcnow()
-        found = records.by_ids(ids)
-        batch = [
-            to_index_document(record, records.pages(record.id))
-            for record in found.values()
-            if record.status is Status.READY
-        ]
+        found = [r for r in records.by_ids(ids).values() if r.status is Status.READY]
+        pages = records.pages_of(r.id for r in found)
+        batch = [to_index_document(record, pages[record.id]) for record in found]
         try:
             services.index.index(batch)
         except Exception:
@@ -63,7 +60,7 @@ def index_records(services, record_ids: list[str]) -> bool:
     return True  # edited in every round: each of those edits' writers checks the same way
 
 
-def catch_up(services, batch_size: int = 200) -> int:
+def catch_up(services, batch_size: int = 1000) -> int:
     """Index every pending record; returns how many were indexed."""
     done = 0
     seen: set[str] = set()

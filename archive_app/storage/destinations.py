@@ -39,6 +39,9 @@ class PrefixedStore:
     def open(self, key: str) -> BinaryIO:
         return self.inner.open(self._k(key))
 
+    def open_range(self, key: str, start: int, length: int) -> BinaryIO:
+        return self.inner.open_range(self._k(key), start, length)
+
     def stat(self, key: str) -> ObjectInfo:
         info = self.inner.stat(self._k(key))
         return ObjectInfo(key, info.size, info.sha256)

@@ -22,6 +22,7 @@ bp = Blueprint("holds", __name__, url_prefix="/holds")
 QUERY_FIELDS = ("q", "election", "form_type", "year", "province", "regency", "district",
                 "village", "tps")  # fmt: skip
 _ID = re.compile(r"[0-9a-f]{32}")
+SHOWN = 500  # records listed on a hold's page (the count says how many it names)
 
 
 @bp.get("")
@@ -91,9 +92,12 @@ def detail(hold_id: int):
     hold = services().metadata.holds.get(hold_id)
     if hold is None:
         abort(404)
-    ids = services().metadata.holds.document_ids(hold_id)
-    records = services().metadata.records.by_ids(ids[:500])
-    return render_template("hold.html", hold=hold, records=list(records.values()), total=len(ids))
+    ids = services().metadata.holds.document_ids(hold_id, limit=SHOWN)
+    records = services().metadata.records.by_ids(ids)
+    return render_template(
+        "hold.html", hold=hold, records=[records[i] for i in ids if i in records],
+        total=hold.records,
+    )  # fmt: skip
 
 
 @bp.post("/<int:hold_id>/release")

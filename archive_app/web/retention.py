@@ -14,13 +14,14 @@ from flask import Blueprint, Response, abort, render_template, request
 from archive_app import audit
 from archive_app.domain import spreadsheet
 from archive_app.domain.roles import Permission
+from archive_app.http import cursors
 from archive_app.http.links import with_query
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.recordkeeping import retention
 from archive_app.web import chart_data
 from archive_app.web.labels import retention_label
 from search.interfaces import RETENTION_STATES
-from vocabulary.numbers import page_number, whole_number
+from vocabulary.numbers import whole_number
 
 bp = Blueprint("retention", __name__, url_prefix="/retention")
 
@@ -81,40 +82,47 @@ def list_filters(args) -> dict:
     }
 
 
-def matching_ids(svc, chosen: dict, limit: int, offset: int = 0) -> list[str]:
+def _selection(chosen: dict) -> dict:
     within = chosen["due_within"]
-    return svc.metadata.lifecycle.retention_ids(
-        state=chosen["state"] or None,
-        action=chosen["action"] or None,
-        due_by=date.today() + timedelta(days=int(within)) if within else None,
-        filters={name: chosen[name] for name in PLACE_FILTERS if chosen[name]},
-        limit=limit,
-        offset=offset,
-    )
+    return {
+        "state": chosen["state"] or None,
+        "action": chosen["action"] or None,
+        "due_by": date.today() + timedelta(days=int(within)) if within else None,
+        "filters": {name: chosen[name] for name in PLACE_FILTERS if chosen[name]},
+    }
+
+
+def matching_ids(svc, chosen: dict, limit: int, after=None) -> list[str]:
+    return svc.metadata.lifecycle.retention_ids(**_selection(chosen), limit=limit, after=after)
 
 
 @bp.get("/records")
 @requires(Permission.READ_AUDIT)
 def records():
     chosen = list_filters(request.args)
-    page = page_number(request.args.get("page"))
-    shown = matching_ids(services(), chosen, PER_PAGE, (page - 1) * PER_PAGE)
-    total = len(matching_ids(services(), chosen, COUNT_CAP + 1))  # there may be millions
-    records = services().metadata.records.by_ids(shown)
-    rows = [(records[i], retention.state_of(services(), records[i])) for i in shown if i in records]
+    svc = services()
+    after = (cursors.lenient(request.args.get("cursor"), "str") or (None,))[0]
+    shown = matching_ids(svc, chosen, PER_PAGE + 1, after)
+    more, shown = len(shown) > PER_PAGE, shown[:PER_PAGE]
+    total = svc.metadata.lifecycle.retention_count(**_selection(chosen), cap=COUNT_CAP)
+    found = svc.metadata.records.by_ids(shown)
+    page = [found[i] for i in shown if i in found]
+    states = retention.states_of(svc, page)
     query = {k: v for k, v in chosen.items() if v}
+    next_url = None
+    if more and shown:
+        next_url = with_query("retention.records", {**query, "cursor": cursors.encode(shown[-1])})
     return render_template(
         "retention_records.html",
-        rows=rows,
+        rows=[(record, states[record.id]) for record in page],
         total=min(total, COUNT_CAP),
         capped=total > COUNT_CAP,
-        page=page,
-        per_page=PER_PAGE,
         chosen=chosen,
         states=RETENTION_STATES,
         due_actions=DUE_ACTIONS,
         export_url=with_query("retention.export", query),
-        page_url=lambda n: with_query("retention.records", {**query, "page": n}),
+        next_url=next_url,
+        first_url=with_query("retention.records", query) if after else None,
     )
 
 
@@ -134,10 +142,10 @@ def export():
 
 def _batches(svc, chosen: dict):
     """Needs no request context: the response is streamed after the view has returned."""
-    offset = 0
-    while ids := matching_ids(svc, chosen, BATCH, offset):
+    after = None
+    while ids := matching_ids(svc, chosen, BATCH, after):
         yield ids
-        offset += len(ids)
+        after = ids[-1]
 
 
 def _csv_rows(svc, batches):
@@ -150,8 +158,10 @@ def _csv_rows(svc, batches):
         out.seek(0)
         out.truncate()
         records = svc.metadata.records.by_ids(ids)
-        for record in (records[i] for i in ids if i in records):
-            r = retention.state_of(svc, record)
+        page = [records[i] for i in ids if i in records]
+        states = retention.states_of(svc, page)
+        for record in page:
+            r = states[record.id]
             m = record.metadata
             writer.writerow([
                 record.id, m.form_type, m.election, m.year, m.province, m.regency, m.district,

@@ -7,18 +7,31 @@ from flask_login import current_user
 
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
+from archive_app.http import cursors
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.records import review
 
 bp = Blueprint("review", __name__)
+PER_PAGE = 200
 
 
 @bp.get("/review")
 @requires(Permission.REVIEW)
 def queue():
     readings = services().metadata.readings
-    items = [(d, readings.get(d.id)) for d in readings.queue(limit=200)]
-    return render_template("review_queue.html", items=items, total=readings.queue_count())
+    after = cursors.lenient(request.args.get("cursor"), "datetime", "str")
+    records = readings.queue(limit=PER_PAGE + 1, after=after)
+    more, records = len(records) > PER_PAGE, records[:PER_PAGE]
+    read = readings.many(r.id for r in records)
+    next_url = None
+    if more:
+        last = records[-1]
+        next_url = url_for("review.queue", cursor=cursors.encode(last.created_at, last.id))
+    return render_template(
+        "review_queue.html", items=[(r, read.get(r.id, {})) for r in records],
+        total=readings.queue_count(), next_url=next_url,
+        first_url=url_for("review.queue") if after else None,
+    )  # fmt: skip
 
 
 @bp.route("/review/<record_id>", methods=["GET", "POST"])

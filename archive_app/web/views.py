@@ -9,6 +9,7 @@ from archive_app import accounts, audit
 from archive_app.db.interfaces import DuplicateRecord
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
+from archive_app.http import cursors
 from archive_app.http.audit_reads import note_search, note_view
 from archive_app.http.links import with_query
 from archive_app.http.security import actor, client_ip, requires, services
@@ -21,6 +22,7 @@ from search.query import QueryError, parse_search
 from vocabulary.numbers import NumberError, bounded, page_number
 
 bp = Blueprint("web", __name__)
+PER_PAGE = 50
 
 # What a search-scoped hold can name (a hold on a retention state would drift as dates pass).
 HOLD_FIELDS = ("q", *(f for f in FILTER_FIELDS if f != "retention"))
@@ -119,19 +121,23 @@ def record_list():
     if status not in LIST_TABS:
         status = None
     shown = "confirmed" if status == "ready" else status  # "Siap" leaves out "Perlu ditinjau"
-    page = page_number(request.args.get("page"))
+    after = cursors.lenient(request.args.get("cursor"), "datetime", "str")
+    page = 1 if after else page_number(request.args.get("page"))
     records = services().metadata.records
-    items = records.list(status=shown, limit=50, offset=(page - 1) * 50)
-    total = records.count(status=shown)
+    items = records.list(status=shown, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE,
+                         after=after)  # fmt: skip
+    more, items = len(items) > PER_PAGE, items[:PER_PAGE]
+    next_url = None
+    if more:
+        last = items[-1]
+        next_url = with_query("web.record_list", {
+            "status": status, "cursor": cursors.encode(last.created_at, last.id)})  # fmt: skip
     return render_template(
-        "records.html",
-        items=items,
-        status=status,
-        tabs=LIST_TABS,
-        page=page,
-        total=total,
-        per_page=50,
-    )
+        "records.html", items=items, status=status, tabs=LIST_TABS,
+        total=records.count(status=shown), next_url=next_url,
+        first_url=with_query("web.record_list", {"status": status})
+        if after or page > 1 else None,
+    )  # fmt: skip
 
 
 @bp.get("/documents/<record_id>")

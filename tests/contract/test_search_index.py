@@ -263,3 +263,22 @@ def test_an_offset_far_past_the_last_hit_answers_an_empty_page(search_index, off
     for result in (by_cursor, by_page, one_a_page):
         assert result.hits == [] and result.next_cursor == "" and result.total == 4
     assert search_index.search(parse_search({"q": "suara"})).total == 4
+
+
+def test_ids_gives_every_match_once_in_bounded_batches(search_index):
+    """GIVEN 25 records, 13 of them with "gugatan" (3 of those at TPS 2) WHEN a hold asks for
+    every match's id in batches of 5 THEN it gets the 13, each once, in batches of at most 5;
+    a filter narrows them (TPS 2: the 3), and a search matching no record gives nothing."""
+    search_index.index(
+        doc(n, "gugatan sengketa" if n % 2 else "suara sah", tps=2 if n in (3, 5, 24) else 1)
+        for n in range(1, 25)
+    )
+    search_index.index([doc(99, "gugatan", tps=2)])
+    batches = list(search_index.ids(parse_search({"q": "gugatan"}), batch=5))
+    found = [i for batch in batches for i in batch]
+    assert all(len(batch) <= 5 for batch in batches)
+    assert sorted(found) == sorted({f"{n:032x}" for n in [*range(1, 25, 2), 99]})
+    assert len(found) == len(set(found)) == 13
+    filtered = list(search_index.ids(parse_search({"q": "gugatan", "tps": "2"}), batch=2))
+    assert sorted(i for b in filtered for i in b) == [f"{n:032x}" for n in (3, 5, 99)]
+    assert list(search_index.ids(parse_search({"q": "tidakada"}))) == []

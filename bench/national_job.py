@@ -1,0 +1,132 @@
+"""One job of the national benchmark, in a process of its own (so its peak memory is its own).
+
+    python -m bench.national_job JOB [ARG]      (settings: the ARCHIVE_* environment)
+
+Runs the archive's own code for the job and prints one JSON line of figures. The parent
+(bench/national.py) reads the process's peak resident memory from the kernel when it ends.
+
+    retention-daily     retention.daily: the nightly task (records whose state is due to change)
+    hold-query WORD     holds.place on a search, the index catching up (as the workers' sweep
+                        would), then holds.release and the catch-up again
+    verify N            fixity.verify on a sample of N files (`archive verify --sample N`), and
+                        beside it, reading and hashing as many objects with nothing else
+    transfer N DIR      transfer.transfer of N records into a fresh archive in DIR
+    reindex             records.indexing.reindex (`archive reindex`)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+
+from archive_app.services import build_services
+from bench.national_objects import SyntheticObjectStore
+from config.settings import load_settings
+
+
+def _services():
+    services = build_services(load_settings())
+    services.objects = SyntheticObjectStore()
+    return services
+
+
+def retention_daily() -> dict:
+    from archive_app.recordkeeping import retention
+
+    services = _services()
+    started = time.perf_counter()
+    changed = retention.daily(services)
+    return {"changed": changed, "seconds": time.perf_counter() - started}
+
+
+def hold_query(word: str) -> dict:
+    from archive_app.recordkeeping import holds
+    from archive_app.records import indexing
+
+    services = _services()
+    out: dict = {}
+    started = time.perf_counter()
+    hold_id = holds.place(services, reason="bench", case_ref="BENCH/1", query={"q": word},
+                          actor="bench")  # fmt: skip
+    out["place_seconds"] = time.perf_counter() - started
+    out["records"] = services.metadata.holds.get(hold_id).records
+    started = time.perf_counter()
+    out["indexed_after_place"] = indexing.catch_up(services)
+    out["catch_up_seconds"] = time.perf_counter() - started
+    started = time.perf_counter()
+    holds.release(services, hold_id, "bench done", "bench")
+    out["release_seconds"] = time.perf_counter() - started
+    started = time.perf_counter()
+    out["indexed_after_release"] = indexing.catch_up(services)
+    out["catch_up_release_seconds"] = time.perf_counter() - started
+    out["hold_id"] = hold_id
+    return out
+
+
+def verify(sample: int) -> dict:
+    from archive_app.recordkeeping import fixity
+
+    services = _services()
+    started = time.perf_counter()
+    report = fixity.verify(services, sample=sample, actor="bench")
+    seconds = time.perf_counter() - started
+    # raw: as many objects of the same sizes read from the same medium and hashed, nothing else
+    sizes = report.bytes / max(report.checked, 1)
+    names = ["original.pdf", "searchable.pdf"]
+    started = time.perf_counter()
+    hashed = 0
+    for n in range(report.checked):
+        with services.objects.open(f"records/00/x/{names[n % 2]}") as fh:
+            hashlib.sha256(fh.read()).hexdigest()
+            hashed += 1
+    raw = time.perf_counter() - started
+    return {"checked": report.checked, "bytes": report.bytes, "seconds": seconds,
+            "missing": len(report.missing), "changed": len(report.changed),
+            "raw_seconds": raw, "mean_size": sizes}  # fmt: skip
+
+
+def transfer(limit: int, folder: str) -> dict:
+    from archive_app.operations import transfer as moving
+
+    source = _services()
+    env = {"ARCHIVE_DATA_DIR": folder}
+    for name in ("ARCHIVE_TRANSFER_DATABASE_URL", "ARCHIVE_TRANSFER_ELASTICSEARCH_URL"):
+        if os.environ.get(name):
+            env[name.replace("TRANSFER_", "")] = os.environ[name]
+    if os.environ.get("ARCHIVE_TRANSFER_ELASTICSEARCH_URL"):
+        env.update(ARCHIVE_SEARCH_BACKEND="elasticsearch",
+                   ARCHIVE_ELASTICSEARCH_INDEX="national-transfer")  # fmt: skip
+    target = build_services(load_settings(env=env))
+    started = time.perf_counter()
+    report = moving.transfer(source, target, limit=limit)
+    seconds = time.perf_counter() - started
+    return {"records": report.records, "objects": report.objects, "bytes": report.bytes,
+            "seconds": seconds}  # fmt: skip
+
+
+def reindex() -> dict:
+    from archive_app.records import indexing
+
+    services = _services()
+    started = time.perf_counter()
+    records = indexing.reindex(services)
+    return {"records": records, "seconds": time.perf_counter() - started}
+
+
+JOBS = {"retention-daily": retention_daily, "hold-query": hold_query, "verify": verify,
+        "transfer": transfer, "reindex": reindex}  # fmt: skip
+
+
+def main(argv: list[str]) -> int:
+    job, *args = argv
+    typed = [int(a) if a.isdigit() else a for a in args]
+    result = JOBS[job](*typed)
+    print(json.dumps(result, default=str), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,210 @@
+"""The jobs of the national benchmark, each in a process of its own, and sizes on disk.
+
+Every job leaves the archive as it found it (what it changed is put back afterwards), so
+the next run measures the same archive.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from bench.national_data import HOLD_WORD
+from bench.national_measure import RawSql, rss_mb
+
+STALE = 10_000  # records whose retention state changes on the day of the nightly refresh
+SAMPLE = 100_000
+MEMORY_TARGET = 500.0
+
+
+def _run(stack, args: list[str], extra_env: dict | None = None) -> tuple[dict, float, float]:
+    """(the job's JSON line, wall seconds, peak RSS MB) of ``python -m ARGS`` on the stack."""
+    env = {**os.environ, **stack.env, **(extra_env or {})}
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", *args], env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)  # the child's own peak memory
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - started
+        out.seek(0), err.seek(0)
+        text, problem = out.read(), err.read()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed: {problem[-2000:]}")
+    lines = [line for line in text.splitlines() if line.startswith("{")]
+    result = json.loads(lines[-1]) if lines else {"output": text.strip()[-300:]}
+    return result, seconds, usage.ru_maxrss / 1024
+
+
+def _line(name: str, text: str, peak: float) -> None:
+    ok = "met" if peak <= MEMORY_TARGET else "MISSED"
+    print(f"{name:<34} {text}; peak {peak:,.0f} MB ({ok})", flush=True)
+
+
+def run_all(stack, services, info, args) -> dict:
+    raw = RawSql(services.settings.data_dir / "archive.db", stack.dsn)
+    out: dict = {}
+    print("\njobs, each in a process of its own (peak memory target <= 500 MB)")
+    out["retention daily"] = retention_daily(stack, raw)
+    out["retention full"] = retention_full(stack)
+    out["hold by query"] = hold(stack, raw)
+    out["verify sample"] = verify(stack, args.verify_sample)
+    if args.transfer:
+        out["transfer"] = transfer(stack, args.transfer)
+    if args.reindex:
+        result, seconds, peak = _run(stack, ["bench.national_job", "reindex"])
+        pages = int(info["pages_made"])
+        _line("reindex", f"{pages / seconds:,.0f} pages/s ({seconds:.0f} s)", peak)
+        out["reindex"] = {**result, "wall": seconds, "peak_mb": peak}
+    raw.close()
+    return out
+
+
+def _stale(raw: RawSql, count: int) -> list[str]:
+    """``count`` records whose cached state is due to change today (their change date set
+    to yesterday): what a day on which they pass from one state to the next looks like."""
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    cursor = raw.conn.cursor()
+    cursor.execute("SELECT id FROM documents WHERE retention_changes_at IS NOT NULL "
+                   "ORDER BY id LIMIT " + str(count))  # fmt: skip
+    ids = [r[0] for r in cursor.fetchall()]
+    mark = "%s" if not hasattr(raw.conn, "create_function") else "?"
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        cursor.execute(
+            f"UPDATE documents SET retention_changes_at = {mark} WHERE id IN "
+            f"({','.join([mark] * len(part))})",
+            [yesterday, *part],
+        )
+    cursor.close()
+    return ids
+
+
+def retention_daily(stack, raw: RawSql) -> dict:
+    _stale(raw, STALE)
+    result, seconds, peak = _run(stack, ["bench.national_job", "retention-daily"])
+    _line("retention: nightly refresh", f"{result['changed']:,} changed in "
+          f"{result['seconds']:.2f} s ({seconds:.1f} s with start-up)", peak)  # fmt: skip
+    result.update(wall=seconds, peak_mb=peak)
+    return result
+
+
+def retention_full(stack) -> dict:
+    from archive_app.commands import recordkeeping
+
+    all_flag = ["--all"] if "--all" in str(recordkeeping.retention_refresh.params) else []
+    result, seconds, peak = _run(stack, ["archive_app", "retention", "refresh", *all_flag])
+    records = _records(stack)
+    _line("archive retention refresh (all)", f"{records / seconds:,.0f} records/s ({seconds:.0f} s"
+          f", {result.get('output', '')})", peak)  # fmt: skip
+    return {"seconds": seconds, "records_per_s": records / seconds, "peak_mb": peak, **result}
+
+
+def _records(stack) -> int:
+    info = json.loads((stack.folder / "built.json").read_text())
+    return int(info["records"])
+
+
+def hold(stack, raw: RawSql) -> dict:
+    result, seconds, peak = _run(stack, ["bench.national_job", "hold-query", HOLD_WORD])
+    _line(f"hold by query (q={HOLD_WORD})",
+          f"{result['records']:,} records: place {result['place_seconds']:.1f} s, index "
+          f"catch-up {result['catch_up_seconds']:.1f} s, release {result['release_seconds']:.1f}"
+          f" s, catch-up {result['catch_up_release_seconds']:.1f} s", peak)  # fmt: skip
+    cursor = raw.conn.cursor()  # the archive as it was: no trace of the bench's hold
+    mark = "%s" if not hasattr(raw.conn, "create_function") else "?"
+    cursor.execute(f"DELETE FROM hold_records WHERE hold_id = {mark}", [result["hold_id"]])
+    cursor.execute(f"DELETE FROM holds WHERE id = {mark}", [result["hold_id"]])
+    cursor.close()
+    result.update(wall=seconds, peak_mb=peak)
+    return result
+
+
+def verify(stack, sample: int = SAMPLE) -> dict:
+    result, seconds, peak = _run(stack, ["bench.national_job", "verify", str(sample)])
+    mb = result["bytes"] / 1e6
+    _line(f"archive verify --sample {sample:,}",
+          f"{result['checked']:,} files, {mb / result['seconds']:,.0f} MB/s in "
+          f"{result['seconds']:.1f} s; raw read+hash {result['raw_seconds']:.1f} s "
+          f"({result['raw_seconds'] / result['seconds']:.2f}x)", peak)  # fmt: skip
+    result.update(wall=seconds, peak_mb=peak)
+    return result
+
+
+def transfer(stack, limit: int) -> dict:
+    folder = stack.folder / "transfer-target"
+    shutil.rmtree(folder, ignore_errors=True)
+    extra = {}
+    if stack.dsn:
+        import psycopg
+
+        with psycopg.connect(stack.dsn, autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS transfer_target WITH (FORCE)")
+            conn.execute("CREATE DATABASE transfer_target")
+        extra = {"ARCHIVE_TRANSFER_DATABASE_URL": stack.env["ARCHIVE_DATABASE_URL"].rsplit(
+            "/", 1)[0] + "/transfer_target",
+            "ARCHIVE_TRANSFER_ELASTICSEARCH_URL": stack.es_url}  # fmt: skip
+    result, seconds, peak = _run(
+        stack, ["bench.national_job", "transfer", str(limit), str(folder)], extra
+    )
+    rate = result["records"] / result["seconds"]
+    _line(f"transfer of {limit:,} records", f"{rate:,.0f} records/s, "
+          f"{result['bytes'] / 1e6 / result['seconds']:,.0f} MB/s", peak)  # fmt: skip
+    shutil.rmtree(folder, ignore_errors=True)
+    result.update(wall=seconds, peak_mb=peak)
+    return result
+
+
+def _du(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.exists() else 0
+
+
+def sizes(stack, services) -> dict:
+    out: dict = {}
+    if stack.dsn:
+        import psycopg
+
+        with psycopg.connect(stack.dsn) as conn:
+            out["database"] = conn.execute("SELECT pg_database_size(current_database())"
+                                           ).fetchone()[0]  # fmt: skip
+            for table in ("documents", "pages", "stored_files", "audit_events"):
+                out[table] = conn.execute("SELECT pg_total_relation_size(%s)", (table,)
+                                          ).fetchone()[0]  # fmt: skip
+        import urllib.request
+
+        with urllib.request.urlopen(f"{stack.es_url}/_cat/indices?format=json&bytes=b") as r:
+            out["index"] = sum(int(i["store.size"]) for i in json.load(r))
+        out["es_jvm_rss_mb"] = rss_mb(stack.pids["elasticsearch"])
+    else:
+        data = services.settings.data_dir
+        out["database"] = sum(f.stat().st_size for f in data.glob("archive.db*"))
+        out.update(_sqlite_tables(data / "archive.db"))
+        out["index"] = _du(services.settings.index_dir)
+    print("\nsizes on disk: " + ", ".join(
+        f"{k} {v / 1e9:.2f} GB" if "rss" not in k else f"{k} {v:,.0f} MB" for k, v in out.items()
+    ), flush=True)  # fmt: skip
+    return out
+
+
+def _sqlite_tables(path: Path) -> dict:
+    import sqlite3
+
+    conn = sqlite3.connect(str(path))
+    try:
+        rows = conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall()
+    except sqlite3.OperationalError:
+        return {}
+    finally:
+        conn.close()
+    tables = {}
+    for name, size in rows:
+        for table in ("documents", "pages", "stored_files", "audit_events"):
+            if name == table or name.startswith((f"ix_{table}", f"sqlite_autoindex_{table}")):
+                tables[table] = tables.get(table, 0) + size
+    return tables

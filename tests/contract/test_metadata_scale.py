@@ -1,0 +1,196 @@
+"""MetadataStore contract, what national scale needs: counts the database keeps right through
+every kind of write, lists that continue after a position (keyset pages), a fixity sample
+drawn without reading every file, retention inputs read by change date or in chunks."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import insert, select, update
+
+from archive_app.db.models import (
+    DispositionItemRow,
+    DispositionListRow,
+    RecordCountRow,
+    RecordRow,
+    StoredFileRow,
+)
+from archive_app.domain.audit import AuditEntry
+from archive_app.domain.clock import utcnow
+from archive_app.domain.entities import NewRecord, Page, StoredFile
+from archive_app.domain.metadata import RecordMetadata
+from archive_app.domain.retention import RetentionUpdate
+
+BASE = datetime(2024, 2, 15, 8, 0)
+
+
+def row(n: int, **changes) -> dict:
+    """A visible record row as processing leaves it, created ``n`` seconds after BASE."""
+    at = BASE + timedelta(seconds=n)
+    values = dict(
+        id=f"{n:032x}", sha256=uuid.uuid4().hex * 2, status="ready", index_state="indexed",
+        election="PPWP", form_type="C.HASIL", year=2024, province="Jawa Tengah",
+        regency="Karanganyar", district="Jaten", village="Papahan", tps=1 + n % 30,
+        region_code="", title="", notes="", kind="pdf", original_name="", size=1,
+        page_count=1, pages_done=1, error="", attempts=1, lease_owner="", created_at=at,
+        created_by="ani", updated_at=at, retention_series="", retention_state="active",
+        retention_action="", final_state="", uploader_metadata="{}", extracted="{}",
+        needs_review=False, review_reasons="[]", tally="", tally_low_confidence=False,
+    )  # fmt: skip
+    values.update(changes)
+    return values
+
+
+def load(store, rows: list[dict]) -> list[str]:
+    """Bulk rows, 500 to a statement (as an import or a bulk load writes them)."""
+    with store.engines.write.begin() as conn:
+        for start in range(0, len(rows), 500):
+            conn.execute(insert(RecordRow).values(rows[start : start + 500]))
+    return [r["id"] for r in rows]
+
+
+def kept(store) -> dict:
+    with store.engines.read.connect() as conn:
+        found = conn.execute(select(RecordCountRow))
+        return {(r.name, r.value, r.state): r.n for r in found if r.n}
+
+
+def test_kept_counts_equal_a_recount_after_every_kind_of_write(metadata_store):
+    """GIVEN records written every way the archive writes them (bulk rows, an upload that is
+    reserved, completed or abandoned, a claim, a finish, a failure, a retry, a correction, a
+    confirmed review, new retention states, a tombstone, a transfer, an import) THEN the
+    counts the database kept equal a count made from the rows."""
+    store = metadata_store
+    load(store, [row(n, needs_review=n % 3 == 0, province="Aceh" if n % 2 else "Bali",
+                     retention_due_at=date(2029, 2, 14) if n % 4 else None)
+                 for n in range(1, 13)])  # fmt: skip
+    meta = RecordMetadata("DPR", "C.HASIL", 2024, "Riau", "Kampar", "Bangkinang", "Kumantan", 3)
+    new = [NewRecord(uuid.uuid4().hex, uuid.uuid4().hex * 2, meta, "pdf", "x.pdf", 10, 1, "ani")
+           for _ in range(3)]  # fmt: skip
+    for record in new:
+        store.records.begin_upload(record)
+    store.records.complete_upload(new[0].id, [StoredFile("original", "k/0", "a" * 64, 10)])
+    store.records.complete_upload(new[1].id, [StoredFile("original", "k/1", "a" * 64, 10)])
+    store.records.abandon_upload(new[2].id)
+    store.jobs.claim(new[0].id, "w", 60)
+    store.jobs.finish(new[0].id, "w", [Page(1, "ocr", "suara", 90.0, 1, 0, 10, 10)], [], 90.0)
+    store.jobs.claim(new[1].id, "w", 60)
+    store.jobs.fail(new[1].id, "w", "bad scan", final=True)
+    store.jobs.requeue(new[1].id)
+    store.records.update_metadata(f"{1:032x}", meta)
+    store.readings.confirm(f"{3:032x}", meta)
+    store.lifecycle.save_retention([
+        RetentionUpdate(f"{n:032x}", "due", "KEJADIAN", "destroy", None, None) for n in (2, 5)
+    ])  # fmt: skip
+    store.lifecycle.tombstone(f"{6:032x}")
+    store.lifecycle.mark_transferred(f"{7:032x}")
+    record = store.records.get(f"{8:032x}")
+    with store.engines.write.begin() as conn:
+        conn.execute(RecordRow.__table__.delete().where(RecordRow.id == record.id))
+    assert store.records.import_record(record, [], [])
+    maintained = kept(store)
+    store.records.recount()
+    assert maintained == kept(store)
+    assert store.records.count() == 14 and store.records.count(status="queued") == 1
+    assert store.lifecycle.retention_counts()["due"] == 2
+    assert store.lifecycle.retention_counts("province")[("Riau", "active")] == 4
+
+
+def test_lists_continue_after_the_last_row_shown(metadata_store):
+    """GIVEN 30 records, some waiting for review, and an audit trail WHEN each list is read
+    page by page from the last row shown THEN every row comes once, in the list's order."""
+    store = metadata_store
+    load(store, [row(n, needs_review=n % 2 == 0) for n in range(1, 31)])
+    newest = [f"{n:032x}" for n in range(30, 0, -1)]
+    seen, after = [], None
+    while page := store.records.list(limit=7, after=after):
+        seen += [r.id for r in page]
+        after = (page[-1].created_at, page[-1].id)
+    assert seen == newest
+    assert [r.id for r in store.records.list(limit=3, status="ready")] == newest[:3]
+    queued, after = [], None
+    while page := store.readings.queue(limit=4, after=after):
+        queued += [r.id for r in page]
+        after = (page[-1].created_at, page[-1].id)
+    assert queued == [f"{n:032x}" for n in range(2, 31, 2)]
+    assert store.readings.queue_count() == 15
+    for n in range(25):
+        store.audit.append(AuditEntry(utcnow(), "ani" if n % 2 else "budi", "view", f"t:{n}"))
+    trail, before = [], None
+    while page := store.audit.list(actor="ani", limit=5, before=before):
+        trail += [e["target"] for e in page]
+        before = page[-1]["id"]
+    assert trail == [f"t:{n}" for n in range(23, 0, -2)]
+
+
+def test_a_frozen_record_leaves_the_queue_and_its_count(metadata_store):
+    store = metadata_store
+    ids = load(store, [row(n, needs_review=True) for n in range(1, 6)])
+    store.holds.place("sengketa", "PHPU-1", None, ids[:2], "ani")
+    with store.engines.write.begin() as conn:
+        conn.execute(insert(DispositionListRow).values(
+            id=1, action="destroy", status="proposed", comment="", proposed_by="ani",
+            proposed_at=BASE, decided_by="", decision_comment="", executed_by="", report_key="",
+            report_sha256="", packages="[]"))  # fmt: skip
+        conn.execute(insert(DispositionItemRow).values(list_id=1, document_id=ids[4]))
+    assert [r.id for r in store.readings.queue()] == ids[2:4]
+    assert store.readings.queue_count() == 2
+
+
+def test_retention_lists_continue_through_dated_then_undated_records(metadata_store):
+    store = metadata_store
+    days = [date(2029, 2, 14), None, date(2027, 1, 1), None, date(2029, 2, 14), date(2027, 1, 1)]
+    rows = [row(n, retention_due_at=days[n % 6], retention_state="inactive",
+                province="Aceh" if n < 10 else "Bali") for n in range(1, 19)]  # fmt: skip
+    ids = load(store, rows)
+    expected = sorted(ids, key=lambda i: (days[int(i, 16) % 6] is None,
+                                          days[int(i, 16) % 6] or date.max, i))  # fmt: skip
+    seen, after = [], None
+    while page := store.lifecycle.retention_ids(limit=4, after=after):
+        seen += page
+        after = page[-1]
+    assert seen == expected
+    assert store.lifecycle.retention_ids(limit=100, offset=0) == expected
+    assert store.lifecycle.retention_count(state="inactive", filters={"province": "aceh"}) == 9
+    assert store.lifecycle.retention_count(filters={"district": "jaten"}, cap=5) == 6
+    due = store.lifecycle.retention_ids(due_by=date(2028, 1, 1), limit=100)
+    assert due == [i for i in expected if days[int(i, 16) % 6] == date(2027, 1, 1)]
+    assert store.lifecycle.due_count(date(2028, 1, 1)) == len(due) == 6
+
+
+def test_a_fixity_sample_is_drawn_from_the_files_that_qualify(metadata_store):
+    """GIVEN 300 stored files, 40 of them checked yesterday WHEN 50 are sampled among those
+    unchecked for a week, then 500 THEN 50 distinct unchecked ones come, then all 260."""
+    store = metadata_store
+    ids = load(store, [row(n) for n in range(1, 301)])
+    files = [dict(document_id=i, role="original", page=0, key=f"k/{i}", sha256="a" * 64,
+                  size=1, content_type="x", created_at=BASE) for i in ids]  # fmt: skip
+    with store.engines.write.begin() as conn:
+        conn.execute(insert(StoredFileRow), files)
+        conn.execute(update(StoredFileRow).where(StoredFileRow.key.in_(
+            [f"k/{i}" for i in ids[:40]])).values(last_checked_at=utcnow()))  # fmt: skip
+    week = utcnow() - timedelta(days=7)
+    picked = [
+        f.key for b in store.lifecycle.files_to_check(older_than=week, sample=50) for _, f in b
+    ]
+    assert len(picked) == len(set(picked)) == 50
+    assert not set(picked) & {f"k/{i}" for i in ids[:40]}
+    everything = [f.key for b in store.lifecycle.files_to_check(older_than=week, sample=500)
+                  for _, f in b]  # fmt: skip
+    assert sorted(everything) == sorted(f"k/{i}" for i in ids[40:])
+
+
+def test_retention_inputs_come_by_change_date_and_for_more_ids_than_a_statement_takes(
+    metadata_store,
+):
+    """SQLite takes at most 32,766 values in one statement: a hold over 40,000 records must
+    still be computed. The nightly refresh reads only records whose change date has come."""
+    store = metadata_store
+    soon = date(2026, 12, 1)
+    ids = load(store, [row(n, retention_changes_at=soon if n % 1000 == 0 else date(2029, 2, 14))
+                       for n in range(1, 40_001)])  # fmt: skip
+    due = [r.id for b in store.lifecycle.retention_inputs(500, changes_by=soon) for r in b]
+    assert due == sorted(f"{n:032x}" for n in range(1000, 40_001, 1000))
+    every = sum(len(b) for b in store.lifecycle.retention_inputs(2000, ids=ids))
+    assert every == 40_000
