@@ -8,12 +8,21 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from archive_app import accounts
 from archive_app.domain.roles import Role
 from config.settings import load_settings
 
 PASSWORD = "correct horse battery"
+
+# Property tests check what is true, not how fast examples come on a shared 2-core machine:
+# a per-example deadline and the "generation is slow" check only made them flaky under load.
+hypothesis_settings.register_profile(
+    "archive", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("archive")
 
 
 def pytest_report_header(config):
