@@ -77,9 +77,11 @@ def test_every_stored_file_has_its_checksum_and_a_sidecar_describes_the_record(
 ):
     record_id = upload(client, tokens["archivist"], form).get_json()["id"]
     wait_settled(client, tokens["archivist"], record_id)
-    # The PDF/A copy follows the record being ready, made by its own task.
+    # The PDF/A copy follows the record being ready, made by its own task; its audit entry
+    # comes last, once the copy is stored and listed in the sidecar.
     deadline = time.monotonic() + 180
-    while not any(f.role == "pdfa" for f in services.metadata.records.files(record_id)):
+    target = f"document:{record_id}"
+    while not services.metadata.audit.list(target=target, action="preserve.made", limit=1):
         assert time.monotonic() < deadline, "no PDF/A copy was made"
         time.sleep(0.3)
     files = services.metadata.records.files(record_id)
