@@ -18,6 +18,8 @@ from bench import (
     objectstore_bench,
     ocr_bench,
     pdfa_bench,
+    recap_bench,
+    recap_read_bench,
     reindex_bench,
     search_bench,
     tally_bench,
@@ -36,6 +38,13 @@ RUNS = (
     ("PDF/A: OCRmyPDF against the archive with preservation copies", pdfa_bench, []),
     ("Metadata read from generated forms with known answers", extract_bench, []),
     ("Vote counts read from generated C.Hasil forms", tally_bench, []),
+    ("Recap forms (D.Hasil) read column by column, fresh seeds", recap_read_bench, []),
+    ("The recapitulation check at 820,000 TPS, SQLite", recap_bench, []),
+    (
+        "The recapitulation check at 820,000 TPS, PostgreSQL",
+        recap_bench,
+        ["--backend", "postgresql"],
+    ),
     ("Search at 1,000,000 records (Tantivy): raw engine vs API", search_bench, []),
     (
         "Search at 1,000,000 records (Elasticsearch): raw engine vs API",
