@@ -23,6 +23,9 @@ ABANDONED_TEMP = timedelta(days=1)  # untouched this long, a scratch file's proc
 FORGET_LOGIN_FAILURES = timedelta(days=1)  # longer than any throttle remembers them
 LOST_COPIES_SINCE = timedelta(days=1)  # older records' missing copies: the nightly task's
 LOST_COPIES_AT_ONCE = 100
+# Longer than a copy takes on a loaded machine: within it a copy still being made (its task
+# handed out, so the queue looks empty) is not made a second time beside the first.
+LOST_COPY_GRACE = timedelta(minutes=10)
 
 
 def sweep(services, now: datetime | None = None) -> dict:
@@ -77,14 +80,14 @@ def lost_copies(services, now: datetime, lease: timedelta) -> list[str]:
     """Ready records whose PDF/A copy task was lost: enqueueing it failed (the queue was
     away as the record became ready), a step after ready failed so it was never sent, or a
     worker was killed while making it (the queue had already handed the task out). Asked
-    only when the queue is empty, for records ready longer than a lease: a copy still being
-    made is then at most made twice, and the second run finds it there. A record whose copy
+    only when the queue is empty, for records ready longer than ``LOST_COPY_GRACE`` (or a
+    lease, if longer): a copy still being made is not made again beside it. A record whose copy
     could not be made (``preserve.failed``) is left to the nightly task, not retried every
     minute."""
     return services.metadata.records.missing_role(
         FileRole.PDFA.value,
         limit=LOST_COPIES_AT_ONCE,
-        processed=(now - LOST_COPIES_SINCE, now - lease),
+        processed=(now - LOST_COPIES_SINCE, now - max(lease, LOST_COPY_GRACE)),
         unless_audited="preserve.failed",
     )
 

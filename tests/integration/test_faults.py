@@ -163,7 +163,8 @@ def test_GIVEN_the_queue_down_as_a_record_becomes_ready_THEN_the_sweep_sends_its
     try:
         until(lambda: services.queue.pending() == 0, what="the processing message consumed")
         assert sweeping.sweep(services)["copies_requeued"] == []  # may still be in flight
-        later = utcnow() + timedelta(seconds=services.settings.job_lease_seconds + 1)
+        lease = timedelta(seconds=services.settings.job_lease_seconds)
+        later = utcnow() + max(lease, sweeping.LOST_COPY_GRACE) + timedelta(seconds=1)
         assert sweeping.sweep(services, now=later)["copies_requeued"] == [record_id]
         until(
             lambda: any(f.role == "pdfa" for f in services.metadata.records.files(record_id)),
