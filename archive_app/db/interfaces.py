@@ -249,8 +249,12 @@ class ReadingsRepository(Protocol):
         first; ``after`` (the last one's created_at and id) continues the queue."""
 
     def queue_count(self) -> int: ...
-    def confirm(self, record_id: str, metadata: RecordMetadata) -> None:
-        """A person confirmed (or corrected) the metadata: it leaves the review queue."""
+    def confirm(
+        self, record_id: str, metadata: RecordMetadata, after_ready: Sequence[str] = ()
+    ) -> None:
+        """A person confirmed (or corrected) the metadata: it leaves the review queue.
+        ``after_ready``: the steps the new metadata owes (query holds, retention), written
+        in the same transaction as with ``JobLeases.finish``."""
 
     def iter_tallies(
         self, filters: dict[str, Any], batch_size: int = 500

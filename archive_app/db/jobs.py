@@ -7,7 +7,6 @@ wake-up calls; the row is the truth.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
@@ -15,13 +14,11 @@ from sqlalchemy import ColumnElement, delete, func, or_, select, update
 
 from archive_app.db.models import PageRow, RecordRow, StoredFileRow
 from archive_app.db.recap_upkeep import RecapUpkeep
-from archive_app.db.record_rows import apply_readings, file_row, record_entity
+from archive_app.db.record_rows import STEP, apply_readings, file_row, owed_steps, record_entity
 from archive_app.db.session import Sessions, changed
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import Page, PageReadings, Record, StoredFile
 from archive_app.domain.records import FileRole, IndexState, Status
-
-STEP = re.compile(r"\[([^\]]+)\]")  # one owed step in ``after_ready``
 
 
 class SqlJobLeases:
@@ -113,7 +110,7 @@ class SqlJobLeases:
             row.lease_until = None
             row.updated_at = now
             row.processed_at = now
-            row.after_ready = "".join(f"[{step}]" for step in after_ready)
+            row.after_ready = owed_steps(after_ready)
             if readings is not None:
                 apply_readings(row, readings)
             s.flush()

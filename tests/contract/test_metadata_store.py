@@ -137,6 +137,8 @@ def test_GIVEN_steps_owed_after_ready_THEN_they_are_written_with_ready_and_paid_
     jobs.step_done(record_id, "retention")
     assert jobs.steps_owed([record_id, other]) == {other: ["holds", "retention"]}
     assert jobs.owing_steps(later, 10) == [other]
+    metadata_store.readings.confirm(record_id, META, ("holds", "retention"))  # a correction
+    assert jobs.steps_owed([record_id]) == {record_id: ["holds", "retention"]}
 
 
 def test_failures_are_final_or_requeued_and_retry_resets(metadata_store):
