@@ -9,7 +9,7 @@ away is ``MetadataUnavailable``, never a driver's exception.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
@@ -195,9 +195,21 @@ class JobLeases(Protocol):
         files: builtins.list[StoredFile],
         confidence: float | None,
         readings: PageReadings | None = None,
+        after_ready: Sequence[str] = (),
     ) -> None:
         """Swap in the pages and derivative files, what was read from the pages, and mark
-        ready, all in one transaction."""
+        ready, all in one transaction. ``after_ready`` names the steps owed once ready
+        (query holds, retention): written in the same transaction, so a crash right after
+        leaves them owed instead of forgotten."""
+
+    def steps_owed(self, record_ids: Iterable[str]) -> dict[str, builtins.list[str]]:
+        """The after-ready steps each of these records still owes (only those owing any)."""
+
+    def step_done(self, record_id: str, step: str) -> None:
+        """The step is paid for this record; the others it owes stay owed."""
+
+    def owing_steps(self, ready_before: datetime, limit: int) -> builtins.list[str]:
+        """Records owing after-ready steps, ready before ``ready_before``, oldest first."""
 
     def fail(
         self, record_id: str, owner: str, error: str, *, final: bool, count_attempt: bool = True
@@ -237,8 +249,12 @@ class ReadingsRepository(Protocol):
         first; ``after`` (the last one's created_at and id) continues the queue."""
 
     def queue_count(self) -> int: ...
-    def confirm(self, record_id: str, metadata: RecordMetadata) -> None:
-        """A person confirmed (or corrected) the metadata: it leaves the review queue."""
+    def confirm(
+        self, record_id: str, metadata: RecordMetadata, after_ready: Sequence[str] = ()
+    ) -> None:
+        """A person confirmed (or corrected) the metadata: it leaves the review queue.
+        ``after_ready``: the steps the new metadata owes (query holds, retention), written
+        in the same transaction as with ``JobLeases.finish``."""
 
     def iter_tallies(
         self, filters: dict[str, Any], batch_size: int = 500

@@ -7,13 +7,14 @@ wake-up calls; the row is the truth.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 
 from archive_app.db.models import PageRow, RecordRow, StoredFileRow
 from archive_app.db.recap_upkeep import RecapUpkeep
-from archive_app.db.record_rows import apply_readings, file_row, record_entity
+from archive_app.db.record_rows import STEP, apply_readings, file_row, owed_steps, record_entity
 from archive_app.db.session import Sessions, changed
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import Page, PageReadings, Record, StoredFile
@@ -80,9 +81,10 @@ class SqlJobLeases:
         files: list[StoredFile],
         confidence: float | None,
         readings: PageReadings | None = None,
+        after_ready: Sequence[str] = (),
     ) -> None:
         """Swap in the pages and derivative files, what was read from the pages, and mark
-        ready, all in one transaction."""
+        ready, all in one transaction, writing down the steps still owed after it."""
         now = utcnow()
         with self._s.write() as s:
             row = s.get(RecordRow, record_id)
@@ -108,10 +110,43 @@ class SqlJobLeases:
             row.lease_until = None
             row.updated_at = now
             row.processed_at = now
+            row.after_ready = owed_steps(after_ready)
             if readings is not None:
                 apply_readings(row, readings)
             s.flush()
             self._upkeep.record_changed(s, record_id)  # the sums, in this same transaction
+
+    def steps_owed(self, record_ids: Iterable[str]) -> dict[str, list[str]]:
+        ids = list(record_ids)
+        if not ids:
+            return {}
+        with self._s.read() as s:
+            rows = s.execute(
+                select(RecordRow.id, RecordRow.after_ready).where(
+                    RecordRow.id.in_(ids), RecordRow.after_ready != ""
+                )
+            )
+            return {r[0]: STEP.findall(r[1]) for r in rows}
+
+    def step_done(self, record_id: str, step: str) -> None:
+        """One UPDATE, so two processes paying different steps never undo each other."""
+        with self._s.write() as s:
+            s.execute(
+                update(RecordRow)
+                .where(RecordRow.id == record_id)
+                .values(after_ready=func.replace(RecordRow.after_ready, f"[{step}]", ""))
+            )
+
+    def owing_steps(self, ready_before: datetime, limit: int) -> list[str]:
+        with self._s.read() as s:
+            return list(
+                s.scalars(
+                    select(RecordRow.id)
+                    .where(RecordRow.after_ready != "", RecordRow.processed_at < ready_before)
+                    .order_by(RecordRow.processed_at, RecordRow.id)
+                    .limit(limit)
+                )
+            )
 
     def fail(
         self, record_id: str, owner: str, error: str, *, final: bool, count_attempt: bool = True

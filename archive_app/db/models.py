@@ -120,6 +120,9 @@ class RecordRow(Base):
     # polling stations is found by it (recap checks).
     page_hash: Mapped[str] = mapped_column(String(16), default="")
     page_print: Mapped[str] = mapped_column(Text, default="")  # the finer grid that confirms it
+    # The steps still owed once the record turned ready, as "[holds][retention]" (migration
+    # 0009): written with "ready", each removed when done, paid by the sweep otherwise.
+    after_ready: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     # Lists are read in index order ending in the id (keyset pages, migration 0008); place
     # filters compare lowercased values.
@@ -133,6 +136,13 @@ class RecordRow(Base):
         Index("ix_documents_due", "retention_due_at", "id"),
         Index("ix_documents_regency_lower", func.lower(regency), "id"),
         Index("ix_documents_province_lower", func.lower(province), "id"),
+        Index(
+            "ix_documents_after_ready",
+            "processed_at",
+            "id",
+            sqlite_where=text("after_ready != ''"),
+            postgresql_where=text("after_ready != ''"),
+        ),
     )
 
 

@@ -7,7 +7,7 @@ confirmation that takes a record out of it, and the vote counts for the region e
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, tuple_, update
@@ -21,7 +21,7 @@ from archive_app.db.models import (
     RecordRow,
 )
 from archive_app.db.recap_upkeep import RecapUpkeep
-from archive_app.db.record_rows import LIGHT, metadata_columns, record_entity
+from archive_app.db.record_rows import LIGHT, metadata_columns, owed_steps, record_entity
 from archive_app.db.session import Sessions
 from archive_app.domain.clock import utcnow
 from archive_app.domain.disposition import OPEN
@@ -124,7 +124,9 @@ class SqlReadingsRepository:
             )
             return waiting - (s.scalar(frozen) or 0)
 
-    def confirm(self, record_id: str, metadata: RecordMetadata) -> None:
+    def confirm(
+        self, record_id: str, metadata: RecordMetadata, after_ready: Sequence[str] = ()
+    ) -> None:
         """A person confirmed (or corrected) the metadata: it leaves the review queue."""
         with self._s.write() as s:
             s.execute(
@@ -136,6 +138,7 @@ class SqlReadingsRepository:
                     review_reasons="[]",
                     index_state=IndexState.PENDING.value,
                     updated_at=utcnow(),
+                    after_ready=owed_steps(after_ready),
                 )  # fmt: skip
             )
             self._upkeep.record_changed(s, record_id)  # it may now belong to another TPS

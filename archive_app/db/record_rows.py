@@ -4,6 +4,8 @@ repository that reads or writes records, their pages and stored files."""
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy.orm import defer
@@ -101,6 +103,15 @@ def apply_readings(row: RecordRow, r: PageReadings) -> None:
     row.tally_low_confidence = r.tally_low_confidence
     row.page_hash = r.page_hash
     row.page_print = r.page_print
+
+
+STEP = re.compile(r"\[([^\]]+)\]")  # one owed step in ``documents.after_ready``
+
+
+def owed_steps(names: Iterable[str]) -> str:
+    """The steps a record owes after ready, as its row keeps them ("[holds][retention]"):
+    each name in brackets, so one is removed by a plain string replace."""
+    return "".join(f"[{name}]" for name in names)
 
 
 def metadata_columns(metadata: RecordMetadata) -> dict:

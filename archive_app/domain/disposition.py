@@ -132,8 +132,17 @@ def check_confirmation(action: Action, list_id: int, typed: str | None) -> None:
         raise NotConfirmed(f"Type the list number ({list_id}) to confirm the destruction.")
 
 
-def proposal_problem(state: str, due_action: str | None, action: Action, listed: bool) -> str:
+# A record still owing its steps after ready (records/after_ready.py) may match a hold
+# placed by search that it has not joined yet: treated as held until the steps are done.
+OWED = "steps after ready not done yet (query holds, retention): it may be under a hold"
+
+
+def proposal_problem(
+    state: str, due_action: str | None, action: Action, listed: bool, owed: bool = False
+) -> str:
     """Why a record may not go on a list for ``action`` ("" when it may)."""
+    if owed:
+        return OWED
     if state != "due":
         return f"not due (state {state})"
     if due_action != action.value:

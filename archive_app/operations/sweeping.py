@@ -1,5 +1,5 @@
-"""Finding work that fell through the cracks: lost jobs, lost PDF/A copy tasks, abandoned
-uploads."""
+"""Finding work that fell through the cracks: lost jobs, lost PDF/A copy tasks, steps owed
+after ready, abandoned uploads."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from archive_app.domain.clock import utcnow
 from archive_app.domain.records import FileRole, record_prefix
 from archive_app.domain.tasks import PRESERVE_RECORD, PROCESS_RECORD
 from archive_app.intake import resumable
+from archive_app.records import after_ready
 from vocabulary.numbers import whole_number
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ def sweep(services, now: datetime | None = None) -> dict:
     copies = lost_copies(services, now, lease) if idle else []
     for record_id in copies:
         services.queue.enqueue(PRESERVE_RECORD, record_id, False)
+    # Not through the queue: a hold a record owes must not wait behind a backlog.
+    settled = after_ready.catch_up(services, now - lease)
     removed = records.stale_uploads(now - ABANDONED_UPLOAD)
     for record_id in removed:
         for key in list(services.objects.list(record_prefix(record_id))):
@@ -57,12 +60,14 @@ def sweep(services, now: datetime | None = None) -> dict:
         log.warning("sweep: abandoned temporary files could not be removed", exc_info=True)
         chunked = scratch = 0
     services.metadata.login_attempts.forget_before(now - FORGET_LOGIN_FAILURES)
-    if requeued or copies or removed or chunked or scratch:
+    if requeued or copies or settled or removed or chunked or scratch:
         log.info(
-            "sweep: re-enqueued %d records and %d PDF/A copies, removed %d abandoned "
-            "uploads, %d resumable ones and %d scratch entries",
+            "sweep: re-enqueued %d records and %d PDF/A copies, settled the steps after "
+            "ready of %d, removed %d abandoned uploads, %d resumable ones and %d scratch "
+            "entries",
             len(requeued),
             len(copies),
+            len(settled),
             len(removed),
             chunked,
             scratch,
@@ -70,6 +75,7 @@ def sweep(services, now: datetime | None = None) -> dict:
     return {
         "requeued": requeued,
         "copies_requeued": copies,
+        "settled": settled,
         "removed": removed,
         "resumable_removed": chunked,
         "scratch_removed": scratch,

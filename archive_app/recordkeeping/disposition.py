@@ -3,7 +3,8 @@
 A records officer proposes a list of records that are due (none on hold); a different user
 with approval rights approves or rejects it, with a comment. Only an approved list can be
 executed, and execution only ever touches the records on it: each record is checked for a
-hold again at that moment (a held record is skipped, never deleted), processed, and marked
+hold again at that moment (a held record is skipped, never deleted, and so is one whose
+steps after ready, which join query holds, are not done yet), processed, and marked
 done, so an interrupted run, started again, finishes the rest and repeats nothing harmful.
 
 destroy:  every stored object of the record (every version) and its index entry are
@@ -42,6 +43,7 @@ def propose(services, action: str, record_ids: list[str], comment: str, actor: s
     if not ids:
         raise DispositionError("A disposition list needs at least one record.")
     records = services.metadata.records.by_ids(ids)
+    owed = services.metadata.jobs.steps_owed(ids)
     problems = {}
     for record_id in ids:
         record = records.get(record_id)
@@ -51,7 +53,9 @@ def propose(services, action: str, record_ids: list[str], comment: str, actor: s
         state = retention.state_of(services, record)
         listed = any(status in rules.OPEN for _, status, _ in
                      services.metadata.dispositions.lists_for_record(record_id))  # fmt: skip
-        problem = rules.proposal_problem(state.state.value, state.action, kind, listed)
+        problem = rules.proposal_problem(
+            state.state.value, state.action, kind, listed, record_id in owed
+        )
         if problem:
             problems[record_id] = problem
     if problems:
@@ -109,7 +113,12 @@ def execute(services, list_id: int, actor: str, ip: str = "", progress=None) -> 
         dispositions.mark_item(list_id, record_id, ItemState.SKIPPED, "on legal hold at execution")
         audit.record(services, actor, "disposition.skip", f"document:{record_id}", ip,
                      list=list_id, reason="on hold")  # fmt: skip
-    todo = [d for d in pending if d not in held]
+    owed = set(services.metadata.jobs.steps_owed(d for d in pending if d not in held))
+    for record_id in sorted(owed):
+        dispositions.mark_item(list_id, record_id, ItemState.SKIPPED, f"at execution: {rules.OWED}")
+        audit.record(services, actor, "disposition.skip", f"document:{record_id}", ip,
+                     list=list_id, reason="steps after ready owed")  # fmt: skip
+    todo = [d for d in pending if d not in held and d not in owed]
     if current.action == Action.DESTROY:
         for record_id in todo:
             _destroy(services, current, record_id, actor, ip)

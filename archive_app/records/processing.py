@@ -3,7 +3,9 @@
 The worker claims the record with a lease and renews it while it works. Derivatives are
 written under fixed keys, so a retry after a crash overwrites what the dead attempt left;
 the row only turns "ready" (with pages and file checksums) in a single transaction once
-every object is stored. Indexing comes after and may fail without failing the record.
+every object is stored. The steps owed after that (query holds, retention) are written
+down in that same transaction and done at least once (records/after_ready.py). Indexing
+comes after and may fail without failing the record.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from archive_app import audit
 from archive_app.db.interfaces import MetadataUnavailable
 from archive_app.domain.entities import Page, StoredFile
 from archive_app.domain.records import FileRole, Status, object_key
-from archive_app.recordkeeping import holds, preservation, retention
-from archive_app.records import indexing, reconcile, sidecar
+from archive_app.recordkeeping import preservation
+from archive_app.records import after_ready, indexing, reconcile, sidecar
 from archive_app.storage.interfaces import CHUNK, ChecksumMismatch, StoreUnavailable
 from ingest import page_hash
 from ingest.models import FileKind, ProcessedDocument, RejectedFile
@@ -71,8 +73,9 @@ def process(services, record_id: str) -> None:
     jobs = services.metadata.jobs
     owner = services.new_owner()
     record = jobs.claim(record_id, owner, settings.job_lease_seconds)
-    if record is None:
-        return  # done already, or another worker holds a live lease
+    if record is None:  # done already, or another worker holds a live lease; a retry after
+        after_ready.settle(services, record_id)  # a step after ready failed does it now
+        return
     if record.attempts > settings.job_max_attempts:
         message = f"Processing stopped after {settings.job_max_attempts} attempts."
         jobs.fail(record_id, owner, message, final=True)
@@ -99,8 +102,7 @@ def process(services, record_id: str) -> None:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     audit.record(services, "system", "process.ready", f"document:{record_id}")
-    holds.apply_query_holds(services, record_id)  # now that its text is known
-    retention.refresh(services, ids=[record_id])
+    after_ready.settle(services, record_id, after_ready.NAMES)  # now that its text is known
     indexing.index_records(services, [record_id])
     try:
         preservation.enqueue(services, record_id)  # off the ingest path
@@ -147,7 +149,9 @@ def _run(services, record, owner: str, workdir: Path) -> None:
     derived.append(
         StoredFile(FileRole.METADATA.value, meta_key, meta.sha256, meta.size, "application/json")
     )
-    services.metadata.jobs.finish(record.id, owner, pages, derived, result.confidence, settled)
+    services.metadata.jobs.finish(
+        record.id, owner, pages, derived, result.confidence, settled, after_ready.NAMES
+    )
 
 
 def _page_hash(result: ProcessedDocument) -> tuple[str, str]:

@@ -6,8 +6,8 @@ from archive_app import audit
 from archive_app.domain.disposition import OPEN as OPEN_LISTS
 from archive_app.domain.metadata import validate_metadata
 from archive_app.domain.records import Status
-from archive_app.recordkeeping import holds, preservation, retention
-from archive_app.records import indexing, sidecar
+from archive_app.recordkeeping import preservation, retention
+from archive_app.records import after_ready, indexing, sidecar
 
 
 class NotReviewable(Exception):
@@ -50,14 +50,13 @@ def confirm(
     readings = services.metadata.readings.get(
         record_id
     )  # the reasons, before confirming clears them
-    services.metadata.readings.confirm(record_id, metadata)
+    services.metadata.readings.confirm(record_id, metadata, after_ready.NAMES)
     old, new = before.metadata.as_dict(), metadata.as_dict()
     changes = {k: {"before": old[k], "after": new[k]} for k in new if old.get(k) != new[k]}
     audit.record(services, actor, "metadata.review", f"document:{record_id}", ip, changes=changes,
                  reasons=readings.get("reasons", []))  # fmt: skip
     sidecar.rewrite(services, record_id)
-    holds.apply_query_holds(services, record_id)
-    retention.refresh(services, ids=[record_id])
+    after_ready.settle(services, record_id, after_ready.NAMES)  # holds by search, retention
     indexing.index_records(services, [record_id])
     preservation.enqueue(services, record_id, again=True)  # its XMP carries the metadata
 

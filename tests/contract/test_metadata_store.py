@@ -114,6 +114,33 @@ def test_an_expired_lease_can_be_reclaimed_and_the_old_owner_cannot_finish(metad
     assert records.pages(record_id) == [PAGE]
 
 
+def test_GIVEN_steps_owed_after_ready_THEN_they_are_written_with_ready_and_paid_one_by_one(
+    metadata_store,
+):
+    """A worker killed right after "ready" leaves its steps after ready written down."""
+    jobs = metadata_store.jobs
+    record_id, other = queued(metadata_store), queued(metadata_store)
+    assert jobs.steps_owed([record_id, other]) == {}
+    for rid in (record_id, other):
+        jobs.claim(rid, "w", 60)
+        jobs.finish(rid, "w", [PAGE], [], 90.0, None, ("holds", "retention"))
+    assert metadata_store.records.get(record_id).status is Status.READY
+    owed = jobs.steps_owed([record_id, other, "nosuchrecord"])
+    assert owed == {record_id: ["holds", "retention"], other: ["holds", "retention"]}
+    assert jobs.owing_steps(utcnow() - timedelta(minutes=1), 10) == []  # ready just now
+    later = utcnow() + timedelta(minutes=1)
+    assert set(jobs.owing_steps(later, 10)) == {record_id, other}
+    assert len(jobs.owing_steps(later, 1)) == 1
+    jobs.step_done(record_id, "holds")
+    assert jobs.steps_owed([record_id]) == {record_id: ["retention"]}
+    jobs.step_done(record_id, "holds")  # twice is harmless
+    jobs.step_done(record_id, "retention")
+    assert jobs.steps_owed([record_id, other]) == {other: ["holds", "retention"]}
+    assert jobs.owing_steps(later, 10) == [other]
+    metadata_store.readings.confirm(record_id, META, ("holds", "retention"))  # a correction
+    assert jobs.steps_owed([record_id]) == {record_id: ["holds", "retention"]}
+
+
 def test_failures_are_final_or_requeued_and_retry_resets(metadata_store):
     records = metadata_store.records
     record_id = queued(metadata_store)

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from archive_app.db.interfaces import MetadataUnavailable
 from archive_app.domain.clock import utcnow
 from archive_app.operations import sweeping
 from archive_app.records import indexing
@@ -174,3 +175,44 @@ def test_GIVEN_the_queue_down_as_a_record_becomes_ready_THEN_the_sweep_sends_its
     finally:
         local.stop()
     assert sweeping.sweep(services, now=later)["copies_requeued"] == []
+
+
+def test_GIVEN_the_database_lost_as_a_record_turns_ready_THEN_the_sweep_applies_its_query_hold(
+    client, services, tokens, form, pg_server
+):
+    """PostgreSQL stopped right after the "ready" commit: the hold by search the record
+    matches cannot be joined then, and the retried task finds the record ready. The step
+    stays owed in its row, and the sweep joins it once the database is back."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from archive_app.db.models import RecordRow
+    from archive_app.recordkeeping import holds
+    from archive_app.records import processing
+
+    hold_id = holds.place(services, reason="Sengketa", case_ref="PHP 7/2024",
+                          query={"q": "kelapamuda"}, actor="pengelola")  # fmt: skip
+    record_id = upload(client, tokens["archivist"], form).get_json()["id"]
+    lost = []
+
+    def stop_once_ready(session):
+        ready = any(isinstance(o, RecordRow) and o.id == record_id and o.status == "ready"
+                    for o in session.identity_map.values())  # fmt: skip
+        if ready and not lost:
+            lost.append(pg_server.stop())
+
+    event.listen(Session, "after_commit", stop_once_ready)
+    try:
+        with pytest.raises(MetadataUnavailable):
+            processing.process(services, record_id)
+    finally:
+        event.remove(Session, "after_commit", stop_once_ready)
+        if lost:
+            pg_server.start()
+    assert lost, "the database was never stopped"
+    assert services.metadata.records.get(record_id).status.value == "ready"
+    assert record_id not in services.metadata.holds.document_ids(hold_id)
+    later = utcnow() + timedelta(seconds=services.settings.job_lease_seconds + 1)
+    assert sweeping.sweep(services, now=later)["settled"] == [record_id]
+    assert record_id in services.metadata.holds.document_ids(hold_id)
+    assert services.metadata.records.get(record_id).retention_state == "on_hold"
