@@ -6,7 +6,10 @@ in words, never a 500. The titles of a whole page come from one query."""
 from __future__ import annotations
 
 import html
+import os
 import re
+import subprocess
+import sys
 from datetime import datetime, timedelta
 
 import pytest
@@ -159,3 +162,21 @@ def test_a_date_range_is_read_from_the_index_on_time(services):
             {"a": datetime(2024, 5, 2), "b": datetime(2024, 5, 3)},
         ).fetchall()
     assert "ix_audit_events_at" in " ".join(str(row[-1]) for row in plan)
+
+
+def test_the_cli_export_takes_the_same_dates(services, settings):
+    """GIVEN entries on two days WHEN ``archive audit export --from --to`` names one THEN the
+    CSV holds that day's entries; a bad date is refused with the reason."""
+    _at(services, "2024-03-01", n=2)
+    _at(services, "2024-03-02", n=3)
+    env = {**os.environ, "ARCHIVE_DATA_DIR": str(settings.data_dir)}
+
+    def export(*args):
+        return subprocess.run([sys.executable, "-m", "archive_app", "audit", "export", *args],
+                              env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+
+    done = export("--from", "2024-03-02", "--to", "2024-03-02")
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.strip().splitlines()) == 1 + 3
+    refused = export("--from", "2024-02-30")
+    assert refused.returncode == 2 and "Tanggal tidak dikenali" in refused.stderr
