@@ -44,6 +44,8 @@ ACTION_LABELS = {
     "retention.refresh": "Menghitung ulang retensi",
     "retention.export": "Mengekspor daftar retensi",
     "fixity.run": "Memeriksa keutuhan berkas",
+    "fixity.missing": "Berkas hilang saat diperiksa",
+    "fixity.changed": "Isi berkas berubah saat diperiksa",
     "preserve.made": "Membuat salinan pelestarian",
     "preserve.failed": "Salinan pelestarian gagal",
     "user.create": "Membuat pengguna",
@@ -63,6 +65,7 @@ ACTION_LABELS = {
     "backup.failed": "Pencadangan gagal",
     "restore.completed": "Pemulihan selesai",
     "transfer": "Memindahkan arsip",
+    "transfer.audit": "Jejak audit arsip asal disalin",
 }
 
 DETAIL_LABELS = {
@@ -81,7 +84,9 @@ DETAIL_LABELS = {
     "remake_failed": "Gagal dibuat ulang", "resumed": "Dilanjutkan", "role": "Peran",
     "sample": "Sampel", "seconds": "Detik", "series": "Seri", "sha256": "SHA-256",
     "size": "Ukuran (bita)", "source": "Sumber", "stations": "TPS", "token_id": "Token",
-    "username": "Nama pengguna", "via": "Melalui", "year": "Tahun", "before": "Sebelum",
+    "username": "Nama pengguna", "transferred_from": "Dipindahkan dari",
+    "source_entry": "Entri asal", "through": "Sampai entri", "via": "Melalui", "year": "Tahun",
+    "before": "Sebelum",
     "after": "Sesudah", "actor": "Pelaku", "action": "Tindakan", "target": "Sasaran",
     "form_type": "Jenis formulir", "province": "Provinsi", "regency": "Kabupaten/Kota",
     "district": "Kecamatan", "village": "Desa/Kelurahan", "tps": "TPS", "title": "Judul",
@@ -156,6 +161,8 @@ def _text(value) -> str:
         return "—"
     if isinstance(value, bool):
         return "ya" if value else "tidak"
+    if isinstance(value, dict) and value.keys() == {"before", "after"}:  # a corrected field
+        return f"{_text(value['before'])} → {_text(value['after'])}"
     if isinstance(value, dict):
         return "; ".join(f"{DETAIL_LABELS.get(k, k)}: {_text(v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
