@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import url_for
 
+from archive_app.audit import readable
 from archive_app.domain.entities import DispositionList, Hold, Page, Record
 from archive_app.domain.retention import Retention
 from archive_app.records.reconcile import issue_json
@@ -212,7 +213,8 @@ def disposition_json(d: DispositionList, items=None) -> dict:
 
 
 def audit_json(entry: dict) -> dict:
-    return {**entry, "at": _iso(entry["at"])}
+    """The entry with its stable ``action`` code and, beside it, the words people read."""
+    return {**entry, "at": _iso(entry["at"]), "label": readable.action_label(entry["action"])}
 
 
 def hit_json(record: Record, score: float, highlights) -> dict:

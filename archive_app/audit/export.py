@@ -12,36 +12,46 @@ COLUMNS = ("id", "at", "actor", "action", "target", "ip", "details")
 BATCH = 2000
 
 
-def write_csv(services, out, *, actor=None, action=None, target=None) -> int:
+def write_csv(
+    services, out, *, actor=None, action=None, target=None, since=None, until=None
+) -> int:
     """The trail (or the part matching the filters) as CSV, newest first, written as it is
     read: a batch of entries at a time, whatever the size of the trail."""
     writer = spreadsheet.writer(out)
     writer.writerow(COLUMNS)
     written = 0
-    for rows in _batches(services, actor, action, target):
+    for rows in _batches(services, actor, action, target, since, until):
         writer.writerows(rows)
         written += len(rows)
     return written
 
 
-def csv_chunks(services, *, actor=None, action=None, target=None) -> Iterator[str]:
+def csv_chunks(
+    services, *, actor=None, action=None, target=None, since=None, until=None
+) -> Iterator[str]:
     """The same CSV in pieces of ``BATCH`` entries, for a streamed download."""
     buffer = io.StringIO()
     writer = spreadsheet.writer(buffer)
     writer.writerow(COLUMNS)
     yield buffer.getvalue()
-    for rows in _batches(services, actor, action, target):
+    for rows in _batches(services, actor, action, target, since, until):
         buffer.seek(0)
         buffer.truncate()
         writer.writerows(rows)
         yield buffer.getvalue()
 
 
-def _batches(services, actor, action, target) -> Iterator[list[list]]:
+def _batches(services, actor, action, target, since, until) -> Iterator[list[list]]:
     before = None
     while True:
         entries = services.metadata.audit.list(
-            actor=actor, action=action, target=target, limit=BATCH, before=before
+            actor=actor,
+            action=action,
+            target=target,
+            limit=BATCH,
+            before=before,
+            since=since,
+            until=until,
         )
         if entries:
             yield [

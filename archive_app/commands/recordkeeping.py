@@ -117,12 +117,20 @@ def audit_checkpoint(ctx, new_series):
 @click.option("--actor", default=None)
 @click.option("--action", default=None)
 @click.option("--target", default=None)
+@click.option("--from", "start", default=None, help="First day, YYYY-MM-DD (UTC).")
+@click.option("--to", "end", default=None, help="Last day, YYYY-MM-DD (UTC), included.")
 @pass_ctx
-def audit_export(ctx, actor, action, target):
+def audit_export(ctx, actor, action, target, start, end):
     """Write the trail (optionally filtered) as CSV to standard output."""
     from archive_app.audit.export import write_csv
+    from archive_app.audit.readable import DateRangeError, date_range
 
-    write_csv(ctx.services, sys.stdout, actor=actor, action=action, target=target)
+    try:
+        since, until = date_range(start, end)
+    except DateRangeError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"--{exc.field}") from None
+    write_csv(ctx.services, sys.stdout, actor=actor, action=action, target=target,
+              since=since, until=until)  # fmt: skip
 
 
 @click.group()

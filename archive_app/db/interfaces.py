@@ -438,8 +438,11 @@ class AuditLog(Protocol):
         limit: int = 100,
         offset: int = 0,
         before: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> builtins.list[dict[str, Any]]:
-        """Newest first; ``before`` (an entry id) continues at the cost of a first page."""
+        """Newest first; ``before`` (an entry id) continues at the cost of a first page;
+        ``since`` / ``until`` (UTC, until exclusive) bound the entries' time."""
 
     def head(self) -> tuple[int, str] | None:
         """The newest entry's id and hash (None for an empty trail)."""

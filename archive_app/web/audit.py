@@ -1,4 +1,4 @@
-"""The audit trail for auditors: filter by actor, action and target; export as CSV.
+"""The audit trail for auditors: filter by actor, action, target and dates; export as CSV.
 
 Exporting is itself recorded, so the trail shows who took a copy of it and of which part.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 
 from archive_app import audit
+from archive_app.audit import readable
 from archive_app.domain.roles import Permission
 from archive_app.http import cursors
 from archive_app.http.links import with_query
@@ -16,49 +17,73 @@ from vocabulary.numbers import page_number
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-FILTERS = ("actor", "action", "target")
+FILTERS = ("actor", "action", "target", "from", "to")
 PER_PAGE = 100
 
 
 def _filters(args) -> dict:
-    return {name: args.get(name, "").strip() for name in FILTERS}
+    return {name: args.get(name, "").strip()[:200] for name in FILTERS}
+
+
+def _query(chosen: dict) -> dict:
+    """The store's filters: the dates as UTC bounds (DateRangeError for a bad one)."""
+    since, until = readable.date_range(chosen["from"], chosen["to"])
+    plain = {k: chosen[k] or None for k in ("actor", "action", "target")}
+    return {**plain, "since": since, "until": until}
 
 
 @bp.get("")
 @requires(Permission.READ_AUDIT)
 def index():
     chosen = _filters(request.args)
+    query = {k: v for k, v in chosen.items() if v}
+    try:
+        filters = _query(chosen)
+    except readable.DateRangeError as exc:
+        return _page([], chosen, query, error=(exc.field, str(exc))), 400
     before = (cursors.lenient(request.args.get("cursor"), "int") or (None,))[0]
     page = 1 if before else page_number(request.args.get("page"))
     entries = services().metadata.audit.list(
-        **{k: v or None for k, v in chosen.items()},
-        limit=PER_PAGE + 1,
-        offset=(page - 1) * PER_PAGE,
-        before=before,
+        **filters, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE, before=before
     )
-    query = {k: v for k, v in chosen.items() if v}
     more, entries = len(entries) > PER_PAGE, entries[:PER_PAGE]
+    next_url = None
+    if more:
+        next_url = with_query("audit.index", {**query, "cursor": cursors.encode(entries[-1]["id"])})
+    return _page(
+        entries, chosen, query, next_url=next_url,
+        first_url=with_query("audit.index", query) if before or page > 1 else None,
+    )  # fmt: skip
+
+
+def _page(entries, chosen, query, *, error=None, next_url=None, first_url=None):
     return render_template(
         "audit.html",
         entries=entries,
+        targets=readable.targets(services(), [e["target"] for e in entries if e["target"]]),
+        details={e["id"]: readable.details(e["details"]) for e in entries},
+        actions=readable.ACTION_LABELS,
         chosen=chosen,
+        error=error,
         export_url=with_query("audit.export", query),
-        first_url=with_query("audit.index", query) if before or page > 1 else None,
-        next_url=with_query("audit.index", {**query, "cursor": cursors.encode(entries[-1]["id"])})
-        if more
-        else None,
+        first_url=first_url,
+        next_url=next_url,
     )
 
 
 @bp.get("/export.csv")
 @requires(Permission.READ_AUDIT)
 def export():
-    chosen = {k: v or None for k, v in _filters(request.args).items()}
+    chosen = _filters(request.args)
+    try:
+        filters = _query(chosen)
+    except readable.DateRangeError as exc:
+        return Response(str(exc), status=400, mimetype="text/plain")
     svc = services()
     audit.record(svc, actor(), "audit.export", "", client_ip(),
                  filters={k: v for k, v in chosen.items() if v})  # fmt: skip
     return Response(
-        audit.csv_chunks(svc, **chosen),
+        audit.csv_chunks(svc, **filters),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=jejak-audit.csv"},
     )
