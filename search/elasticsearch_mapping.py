@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from search.interfaces import IndexDocument, SearchQuery
-from search.query import ALWAYS_FACETED, QueryError, facet_fields, metadata_words
+from search.query import ALWAYS_FACETED, QueryError, facet_fields, metadata_words, sort_keys
 from vocabulary.text import squash
 
 KEYWORD_FIELDS = (
@@ -100,6 +100,10 @@ MAPPINGS = {
         **{f"{name}_lc": {"type": "keyword", "doc_values": False} for name in KEYWORD_FIELDS},
         **{name: {"type": "integer"} for name in INT_FIELDS},
         "flags": {"type": "keyword", "doc_values": False},
+        # sort keys only (search/query.py:sort_keys); a mapping change needs `archive reindex`
+        "dated": {"type": "long", "index": False},
+        "region_key": {"type": "keyword", "index": False},
+        "tps_key": {"type": "keyword", "index": False},
     },
 }
 
@@ -120,6 +124,7 @@ def source(doc: IndexDocument) -> dict:
     for name in INT_FIELDS:
         body[name] = int(meta.get(name) or 0)
     body["flags"] = list(meta.get("flags") or ())
+    body.update(sort_keys(meta, int(doc.created_at.timestamp())))
     return body
 
 
@@ -209,7 +214,17 @@ def sort_clause(query: SearchQuery) -> list:
     order is what a point in time's ``_shard_doc`` follows, so pages past the first
     10,000 hits (walked in a point in time) continue the same order.
     """
+    if query.sort in ORDERS:
+        return [ORDERS[query.sort]]
     return [{"created": "desc"}] if query.is_empty else ["_score"]
+
+
+ORDERS = {  # sort code -> sort clause (as the embedded engine's ORDERS)
+    "newest": {"dated": "desc"},
+    "oldest": {"dated": "asc"},
+    "region": {"region_key": "asc"},
+    "tps": {"tps_key": "asc"},
+}
 
 
 def aggregations(query: SearchQuery) -> dict:
@@ -273,7 +288,7 @@ def decode_cursor(text: str) -> Cursor:
         and 0 <= offset < 10**15
         and isinstance(pit, str)
         and isinstance(after, list)
-        and all(_is_int(v) or isinstance(v, float) for v in after)
+        and all(_is_int(v) or isinstance(v, float | str) for v in after)
         and (not pit or after)
     ):
         return Cursor(offset, pit, tuple(after))

@@ -27,6 +27,10 @@ FACET_FIELDS = FILTER_FIELDS[:-1]  # flags are a filter only
 FLAGS = ("inconsistent", "low_confidence", "review")
 RETENTION_STATES = ("active", "inactive", "due", "on_hold", "disposed", "transferred")
 MAX_PER_PAGE = 100
+# How hits may be ordered (stable codes, as in the API's ``sort=``). "relevance" lists the
+# newest first when there are no words; "region" runs province, regency, district,
+# village, then TPS; "tps" runs by TPS number, then region.
+SORTS = ("relevance", "newest", "oldest", "region", "tps")
 
 
 class IndexUnavailable(IOError):
@@ -51,6 +55,7 @@ class SearchQuery:
     page: int = 1
     per_page: int = 20
     cursor: str = ""  # opaque: continue after the previous page (from SearchResult.next_cursor)
+    sort: str = "relevance"  # one of SORTS
 
     @property
     def is_empty(self) -> bool:
@@ -80,7 +85,8 @@ class SearchIndex(Protocol):
     def delete(self, ids: Iterable[str]) -> None: ...
 
     def search(self, query: SearchQuery) -> SearchResult:
-        """Hits ordered by relevance (newest first when there are no words), with facets.
+        """Hits in ``query.sort`` order (relevance: newest first when there are no words),
+        with facets. Hits with equal sort keys come in index order.
 
         ``page`` may be any depth; ``cursor`` (when given, instead of ``page``) continues
         after the page that returned it, which stays cheap at any depth on every engine.

@@ -32,7 +32,7 @@ from search.interfaces import (
     SearchQuery,
     SearchResult,
 )
-from search.query import QueryError, facet_fields, metadata_words
+from search.query import QueryError, facet_fields, metadata_words, sort_keys
 from search.snippets import snippet_html
 from vocabulary.numbers import whole_number
 from vocabulary.text import squash
@@ -59,7 +59,27 @@ def _schema() -> tantivy.Schema:
         sb.add_integer_field(name, indexed=True, fast=True)
     sb.add_text_field("flags", tokenizer_name="raw")  # why auditors should look: a filter
     sb.add_integer_field("created", fast=True)
+    # sort keys (search/query.py:sort_keys); a schema change needs `archive reindex`
+    sb.add_integer_field("dated", fast=True)
+    sb.add_text_field("region_key", fast=True, tokenizer_name="raw")
+    sb.add_text_field("tps_key", fast=True, tokenizer_name="raw")
     return sb.build()
+
+
+# sort code -> (fast field, order); "relevance" with words is by score
+ORDERS = {
+    "newest": ("dated", tantivy.Order.Desc),
+    "oldest": ("dated", tantivy.Order.Asc),
+    "region": ("region_key", tantivy.Order.Asc),
+    "tps": ("tps_key", tantivy.Order.Asc),
+}
+
+
+def _order(query: SearchQuery) -> dict[str, Any]:
+    if query.sort in ORDERS:
+        field, order = ORDERS[query.sort]
+        return {"order_by_field": field, "order": order}
+    return {"order_by_field": "created"} if query.is_empty else {}
 
 
 def _analyzer():
@@ -108,7 +128,15 @@ class TantivyIndex:
     def _open(self, name: str) -> Index:
         path = self.root / name
         path.mkdir(parents=True, exist_ok=True)
-        index = Index(self.schema, path=str(path), reuse=True)
+        try:
+            index = Index(self.schema, path=str(path), reuse=True)
+        except ValueError as exc:
+            if "schema does not match" not in str(exc):
+                raise
+            # written by an older version (e.g. before the sort keys): rebuild to upgrade
+            raise IndexUnavailable(
+                "the search index predates this version: run `archive reindex`"
+            ) from exc
         index.register_tokenizer("folded", _analyzer())
         return index
 
@@ -164,6 +192,7 @@ class TantivyIndex:
         for name in INT_FIELDS:
             fields[name] = int(meta.get(name) or 0)
         fields["created"] = int(doc.created_at.timestamp())
+        fields.update(sort_keys(meta, fields["created"]))
         document = Document(**fields)
         for flag in meta.get("flags") or ():
             document.add_text("flags", flag)
@@ -252,7 +281,8 @@ class TantivyIndex:
         # offset of 10^14 asked for petabytes and aborted the process. No page starts past
         # the last document, so such an offset only needs the count.
         past_end = offset >= searcher.num_docs
-        order: dict[str, Any] = {"order_by_field": "created"} if query.is_empty else {}
+        order = _order(query)
+        scored = "order_by_field" not in order
         found: Any  # the binding's result (its stub lacks ``count``), or _NoHits
         if past_end:
             found = searcher.search(full, 1, offset=0, **order)
@@ -275,7 +305,9 @@ class TantivyIndex:
                 html = snippet_html(fragment.replace(PAGE_BREAK, "\n"), ranges)
                 highlights = (html,) if html else ()
                 page = _page_of(doc["text"][0], fragment, ranges) if html else None
-            hit = SearchHit(doc["id"][0], float(score), highlights=highlights, page=page)
+            hit = SearchHit(
+                doc["id"][0], float(score) if scored else 0.0, highlights=highlights, page=page
+            )
             hits.append(hit)
         more = offset + len(hits) < found.count
         return SearchResult(

@@ -27,6 +27,7 @@ def search():
         total=found.total,
         page=query.page,
         per_page=query.per_page,
+        sort=query.sort,
         hits=[hit_json(record, hit.score, hit.highlights) for record, hit in found.hits],
         facets=found.facets,
         next_cursor=found.next_cursor or None,

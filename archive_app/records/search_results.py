@@ -52,9 +52,9 @@ def _signer(services) -> URLSafeTimedSerializer:
 
 
 def _fingerprint(query: SearchQuery) -> str:
-    """The question a cursor belongs to: a cursor handed back with other words, filters or
-    page size would continue some other list."""
-    asked = [query.terms, query.phrases, sorted(query.filters.items()), query.per_page]
+    """The question a cursor belongs to: a cursor handed back with other words, filters,
+    order or page size would continue some other list."""
+    asked = [query.terms, query.phrases, sorted(query.filters.items()), query.per_page, query.sort]
     return hashlib.sha256(json.dumps(asked, default=str).encode()).hexdigest()[:16]
 
 

@@ -43,6 +43,15 @@ FIELD_LABELS = {
 }
 
 
+# Orders a search can be listed in (codes as in search.interfaces.SORTS and the API).
+SORT_LABELS = {
+    "relevance": "Paling relevan",
+    "newest": "Terbaru",
+    "oldest": "Terlama",
+    "region": "Wilayah (provinsi → desa)",
+    "tps": "Nomor TPS",
+}
+
 # The document list's tabs, in the order a record goes through them.
 LIST_TABS = ("queued", "processing", "review", "ready", "failed")
 
@@ -71,6 +80,7 @@ def search():
         query=query,
         error=error,
         filter_fields=FILTER_FIELDS,
+        sort_labels=SORT_LABELS,
         facet_url=lambda field, value: with_query("web.search", {**args, field: value, "page": 1}),
         hold_url=with_query("holds.new", {k: v for k, v in args.items() if k in HOLD_FIELDS}),
         page_url=lambda page: with_query("web.search", {**args, "page": page}),
@@ -80,10 +90,10 @@ def search():
 
 
 def _without(args: dict, name: str) -> dict:
-    """The search without the filter ``name`` ("*": without every filter, the words kept),
-    from its first page."""
+    """The search without the filter ``name`` ("*": without every filter, the words and the
+    order kept), from its first page."""
     if name == "*":
-        return {"q": args["q"]} if args.get("q") else {}
+        return {k: v for k, v in args.items() if k in ("q", "sort")}
     return {k: v for k, v in args.items() if k not in (name, "page", "cursor")}
 
 
