@@ -27,6 +27,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from search import spelling
 from search.interfaces import IndexDocument, SearchQuery
 from search.query import ALWAYS_FACETED, QueryError, facet_fields, metadata_words, sort_keys
 from vocabulary.text import squash
@@ -203,6 +204,49 @@ def best_pages_request(query: SearchQuery, ids: list[str]) -> dict:
         "size": len(ids),
         "_source": False,
     }
+
+
+def suggest_request(words: list[str]) -> dict:
+    """How many records hold each word, and the term suggester's known words near it, per
+    field (the rules are in ``search/spelling.py``; the choice among them is made there)."""
+    known = {w: {"bool": {"should": [{"term": {"text": w}}, {"term": {"meta": w}}]}} for w in words}
+    suggest = {
+        f"{field}-{i}": {
+            "text": word,
+            "term": {
+                "field": field,
+                "suggest_mode": "always",
+                "max_edits": spelling.MAX_EDITS,
+                "prefix_length": spelling.PREFIX[field],
+                "min_word_length": spelling.MIN_WORD,
+                "size": 10,
+            },
+        }  # fmt: skip
+        for i, word in enumerate(words)
+        for field in spelling.FIELDS
+    }
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "aggs": {"known": {"filters": {"filters": known}}},
+        "suggest": suggest,
+    }
+
+
+def suggestions(response: dict, words: list[str]) -> dict[str, str]:
+    counts = response.get("aggregations", {}).get("known", {}).get("buckets", {})
+    found = {}
+    for i, word in enumerate(words):
+        if counts.get(word, {}).get("doc_count", 1):
+            continue
+        for field in spelling.FIELDS:
+            entries = response.get("suggest", {}).get(f"{field}-{i}", [])
+            options = [(o["text"], o["freq"]) for e in entries for o in e["options"]]
+            choice = spelling.best(word, options)
+            if choice:
+                found[word] = choice
+                break
+    return found
 
 
 def sort_clause(query: SearchQuery) -> list:

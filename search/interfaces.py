@@ -6,7 +6,7 @@ the object store (``archive reindex``), so adapters may drop and rebuild it at w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -95,6 +95,11 @@ class SearchIndex(Protocol):
     def ids(self, query: SearchQuery) -> Iterator[list[str]]:
         """The id of every record matching, in bounded batches and no particular order:
         no scores' order, snippets or facets (a hold on a search covers every match)."""
+
+    def suggest(self, words: Sequence[str]) -> dict[str, str]:
+        """Corrections for typed words the index has never seen ("kelapmuda" ->
+        "kelapamuda"), following the rules in ``search/spelling.py``; words with none are
+        left out."""
 
     def rebuild(self, batches: Iterable[list[IndexDocument]]) -> int:
         """Replace the whole index with these records; searches keep working meanwhile."""

@@ -40,6 +40,11 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+def corrected(text: str, corrections: Mapping[str, str]) -> str:
+    """What the person typed, with each word that has a correction replaced by it."""
+    return _WORD.sub(lambda m: corrections.get(fold(m.group()), m.group()), text)
+
+
 def normalize_filter(name: str, value: str) -> str | int:
     value = str(value).strip()
     if name == "tps":

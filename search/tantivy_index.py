@@ -17,7 +17,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from typing import Any
 import tantivy
 from tantivy import Document, Filter, Index, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
+from search import spelling
 from search.interfaces import (
     IndexDocument,
     IndexUnavailable,
@@ -332,6 +333,22 @@ class TantivyIndex:
             offset += len(found.hits)
             if len(found.hits) < batch:
                 return
+
+    def suggest(self, words: Sequence[str]) -> dict[str, str]:
+        searcher = self._reader().searcher()
+        found: dict[str, str] = {}
+        for word in dict.fromkeys(words):
+            if not spelling.wants_correction(word):
+                continue
+            if any(searcher.doc_freq(field, word) for field in spelling.FIELDS):
+                continue
+            for field in spelling.FIELDS:
+                known = searcher.terms_with_prefix(field, word[: spelling.PREFIX[field]])
+                choice = spelling.best(word, known)
+                if choice:
+                    found[word] = choice
+                    break
+        return found
 
     def _facets(self, searcher, query: Query, fields) -> dict[str, dict[str, int]]:
         aggs = {name: {"terms": {"field": name, "size": 50}} for name in fields}

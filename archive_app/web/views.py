@@ -18,7 +18,7 @@ from archive_app.recordkeeping import retention
 from archive_app.records import search_results
 from ingest.models import RejectedFile
 from search.interfaces import FILTER_FIELDS
-from search.query import QueryError, parse_search
+from search.query import QueryError, corrected, parse_search
 from vocabulary.numbers import NumberError, bounded, page_number
 
 bp = Blueprint("web", __name__)
@@ -86,7 +86,16 @@ def search():
         page_url=lambda page: with_query("web.search", {**args, "page": page}),
         without_url=lambda name: with_query("web.search", _without(args, name)),
         tally_url=with_query("api.tallies.tally_csv", args),
+        suggestion=_suggestion(args, found),
     ), (400 if error else 200)
+
+
+def _suggestion(args: dict, found) -> tuple[str, str] | None:
+    """("Mungkin maksud Anda") the corrected words and the link that searches for them."""
+    if found is None or not found.suggestions:
+        return None
+    text = corrected(args.get("q", ""), found.suggestions)
+    return text, with_query("web.search", {**_without(args, "page"), "q": text})
 
 
 def _without(args: dict, name: str) -> dict:

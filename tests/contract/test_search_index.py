@@ -318,3 +318,28 @@ def test_an_unknown_sort_is_a_query_error():
     with pytest.raises(QueryError) as caught:
         parse_search({"sort": "acak"})
     assert caught.value.field == "sort" and "relevance" in str(caught.value)
+
+
+TYPOS = [
+    doc(21, "Saksi: Suharyanto, Kelapamuda", village="Kelapamuda", district="Karangpandan"),
+    doc(22, "suara sah 120", village="Kelapamuda", district="Karangpandan"),
+    doc(23, "suara sah 98", village="Papahan"),
+]
+
+
+def test_a_misspelt_place_or_name_gets_the_word_the_archive_knows(search_index):
+    """GIVEN records from Kelapamuda, one naming the witness Suharyanto WHEN "Kelapmuda" or
+    "suharianto" is searched (nothing found) THEN every engine suggests the right word."""
+    search_index.index(TYPOS)
+    query = parse_search({"q": "Kelapmuda suharianto"})
+    assert search_index.search(query).total == 0
+    assert search_index.suggest(query.terms) == {
+        "kelapmuda": "kelapamuda",
+        "suharianto": "suharyanto",
+    }
+
+
+def test_words_the_archive_knows_and_short_words_get_no_suggestion(search_index):
+    search_index.index(TYPOS)
+    assert search_index.suggest(["papahan", "suara", "sah", "xyzzyq"]) == {}
+    assert search_index.suggest(["kelapamuda"]) == {}
