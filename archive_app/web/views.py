@@ -9,13 +9,14 @@ from archive_app import accounts, audit
 from archive_app.db.interfaces import DuplicateRecord
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
+from archive_app.domain.saved_searches import kept_params
 from archive_app.http import cursors
 from archive_app.http.audit_reads import note_search, note_view
 from archive_app.http.links import with_query
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.intake import reasons, uploads
 from archive_app.recordkeeping import retention
-from archive_app.records import search_results
+from archive_app.records import saved_searches, search_results
 from ingest.models import RejectedFile
 from search.interfaces import FILTER_FIELDS
 from search.query import QueryError, corrected, parse_search
@@ -87,6 +88,9 @@ def search():
         without_url=lambda name: with_query("web.search", _without(args, name)),
         tally_url=with_query("api.tallies.tally_csv", args),
         suggestion=_suggestion(args, found),
+        saved=services().metadata.saved_searches.visible_to(current_user.username),
+        deletable=lambda saved: saved_searches.deletable(saved, current_user),
+        save_params=kept_params(args),
     ), (400 if error else 200)
 
 
