@@ -21,6 +21,11 @@ def wants_correction(word: str) -> bool:
     return len(word) >= MIN_WORD and not word.isdigit()
 
 
+def reachable(word: str, known: str, start: str) -> bool:
+    """Worth measuring: same start, length within reach."""
+    return known.startswith(start) and abs(len(known) - len(word)) <= MAX_EDITS
+
+
 def edit_distance(a: str, b: str, limit: int = MAX_EDITS) -> int:
     """Optimal string alignment distance, or ``limit + 1`` once it is certainly above."""
     if abs(len(a) - len(b)) > limit:

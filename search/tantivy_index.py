@@ -34,6 +34,7 @@ from search.interfaces import (
     SearchResult,
 )
 from search.query import QueryError, facet_fields, metadata_words, sort_keys
+from search.query import words as query_words
 from search.snippets import snippet_html
 from vocabulary.numbers import whole_number
 from vocabulary.text import squash
@@ -46,13 +47,14 @@ PAGE_BREAK = "\f"
 # much longer than that between tries.
 LOCK_POLL = 0.005
 IDS_BATCH = 10_000
+SUGGEST_DOCS = 20  # records read for the words near a misspelt one
 
 
 def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("id", stored=True, tokenizer_name="raw")
     sb.add_text_field("text", stored=True, tokenizer_name="folded")
-    sb.add_text_field("meta", tokenizer_name="folded")
+    sb.add_text_field("meta", stored=True, tokenizer_name="folded")  # stored: suggestions
     for name in TEXT_FIELDS:
         sb.add_text_field(name, fast=True, tokenizer_name="raw")  # display value, for facets
         sb.add_text_field(f"{name}_lc", tokenizer_name="raw")  # lowercased, for filters
@@ -335,6 +337,9 @@ class TantivyIndex:
                 return
 
     def suggest(self, words: Sequence[str]) -> dict[str, str]:
+        """Candidates come from the records a fuzzy term query finds (the term dictionary
+        of a national index holds ~10^5 words per prefix: too many to compare one by one),
+        each one confirmed as a term of the field by its document count."""
         searcher = self._reader().searcher()
         found: dict[str, str] = {}
         for word in dict.fromkeys(words):
@@ -343,12 +348,20 @@ class TantivyIndex:
             if any(searcher.doc_freq(field, word) for field in spelling.FIELDS):
                 continue
             for field in spelling.FIELDS:
-                known = searcher.terms_with_prefix(field, word[: spelling.PREFIX[field]])
-                choice = spelling.best(word, known)
+                choice = spelling.best(word, self._near(searcher, field, word))
                 if choice:
                     found[word] = choice
                     break
         return found
+
+    def _near(self, searcher, field: str, word: str) -> list[tuple[str, int]]:
+        fuzzy = Query.fuzzy_term_query(self.schema, field, word, distance=spelling.MAX_EDITS)
+        start = word[: spelling.PREFIX[field]]
+        near: set[str] = set()
+        for _, address in searcher.search(fuzzy, SUGGEST_DOCS, count=False).hits:
+            for text in searcher.doc(address)[field]:
+                near.update(w for w in query_words(text) if spelling.reachable(word, w, start))
+        return [(w, searcher.doc_freq(field, w)) for w in near]
 
     def _facets(self, searcher, query: Query, fields) -> dict[str, dict[str, int]]:
         aggs = {name: {"terms": {"field": name, "size": 50}} for name in fields}
