@@ -91,7 +91,10 @@ def parse_search(params: Mapping[str, str]) -> SearchQuery:
 
 def _sort(raw: str) -> str:
     if raw not in SORTS:
-        raise QueryError("sort", f"sort must be one of {', '.join(SORTS)}")
+        choices = ", ".join(SORTS)
+        raise QueryError(
+            "sort", f"Urutan harus salah satu dari {choices} (sort must be one of {choices})"
+        )
     return raw
 
 
