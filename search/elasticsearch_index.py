@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -34,6 +34,7 @@ from typing import Any
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
 from search import elasticsearch_mapping as m
+from search import spelling
 from search.interfaces import IndexDocument, IndexUnavailable, SearchHit, SearchQuery, SearchResult
 
 MAX_WINDOW = 10_000  # index.max_result_window: from + size beyond it is refused
@@ -412,6 +413,17 @@ class ElasticsearchIndex:
             return {}
         found = self.client.search(index=self.alias, **m.best_pages_request(query, ids))
         return {hit["_id"]: m.best_page(hit) for hit in found["hits"]["hits"]}
+
+    def suggest(self, words: Sequence[str]) -> dict[str, str]:
+        asked = [w for w in dict.fromkeys(words) if spelling.wants_correction(w)]
+        if not asked:
+            return {}
+        with _guard():
+            try:
+                found = self.client.search(index=self.alias, **m.suggest_request(asked)).body
+            except NotFoundError:
+                return {}
+        return m.suggestions(found, asked)
 
     def count(self) -> int:
         with _guard():

@@ -27,8 +27,9 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from search import spelling
 from search.interfaces import IndexDocument, SearchQuery
-from search.query import ALWAYS_FACETED, QueryError, facet_fields, metadata_words
+from search.query import ALWAYS_FACETED, QueryError, facet_fields, metadata_words, sort_keys
 from vocabulary.text import squash
 
 KEYWORD_FIELDS = (
@@ -100,6 +101,10 @@ MAPPINGS = {
         **{f"{name}_lc": {"type": "keyword", "doc_values": False} for name in KEYWORD_FIELDS},
         **{name: {"type": "integer"} for name in INT_FIELDS},
         "flags": {"type": "keyword", "doc_values": False},
+        # sort keys only (search/query.py:sort_keys); a mapping change needs `archive reindex`
+        "dated": {"type": "long", "index": False},
+        "region_key": {"type": "keyword", "index": False},
+        "tps_key": {"type": "keyword", "index": False},
     },
 }
 
@@ -120,6 +125,7 @@ def source(doc: IndexDocument) -> dict:
     for name in INT_FIELDS:
         body[name] = int(meta.get(name) or 0)
     body["flags"] = list(meta.get("flags") or ())
+    body.update(sort_keys(meta, int(doc.created_at.timestamp())))
     return body
 
 
@@ -200,6 +206,49 @@ def best_pages_request(query: SearchQuery, ids: list[str]) -> dict:
     }
 
 
+def suggest_request(words: list[str]) -> dict:
+    """How many records hold each word, and the term suggester's known words near it, per
+    field (the rules are in ``search/spelling.py``; the choice among them is made there)."""
+    known = {w: {"bool": {"should": [{"term": {"text": w}}, {"term": {"meta": w}}]}} for w in words}
+    suggest = {
+        f"{field}-{i}": {
+            "text": word,
+            "term": {
+                "field": field,
+                "suggest_mode": "always",
+                "max_edits": spelling.MAX_EDITS,
+                "prefix_length": spelling.PREFIX[field],
+                "min_word_length": spelling.MIN_WORD,
+                "size": 10,
+            },
+        }  # fmt: skip
+        for i, word in enumerate(words)
+        for field in spelling.FIELDS
+    }
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "aggs": {"known": {"filters": {"filters": known}}},
+        "suggest": suggest,
+    }
+
+
+def suggestions(response: dict, words: list[str]) -> dict[str, str]:
+    counts = response.get("aggregations", {}).get("known", {}).get("buckets", {})
+    found = {}
+    for i, word in enumerate(words):
+        if counts.get(word, {}).get("doc_count", 1):
+            continue
+        for field in spelling.FIELDS:
+            entries = response.get("suggest", {}).get(f"{field}-{i}", [])
+            options = [(o["text"], o["freq"]) for e in entries for o in e["options"]]
+            choice = spelling.best(word, options)
+            if choice:
+                found[word] = choice
+                break
+    return found
+
+
 def sort_clause(query: SearchQuery) -> list:
     """Newest first without words, else relevance; equal ones in index order.
 
@@ -209,7 +258,17 @@ def sort_clause(query: SearchQuery) -> list:
     order is what a point in time's ``_shard_doc`` follows, so pages past the first
     10,000 hits (walked in a point in time) continue the same order.
     """
+    if query.sort in ORDERS:
+        return [ORDERS[query.sort]]
     return [{"created": "desc"}] if query.is_empty else ["_score"]
+
+
+ORDERS = {  # sort code -> sort clause (as the embedded engine's ORDERS)
+    "newest": {"dated": "desc"},
+    "oldest": {"dated": "asc"},
+    "region": {"region_key": "asc"},
+    "tps": {"tps_key": "asc"},
+}
 
 
 def aggregations(query: SearchQuery) -> dict:
@@ -273,7 +332,7 @@ def decode_cursor(text: str) -> Cursor:
         and 0 <= offset < 10**15
         and isinstance(pit, str)
         and isinstance(after, list)
-        and all(_is_int(v) or isinstance(v, float) for v in after)
+        and all(_is_int(v) or isinstance(v, float | str) for v in after)
         and (not pit or after)
     ):
         return Cursor(offset, pit, tuple(after))

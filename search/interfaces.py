@@ -6,7 +6,7 @@ the object store (``archive reindex``), so adapters may drop and rebuild it at w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -27,6 +27,10 @@ FACET_FIELDS = FILTER_FIELDS[:-1]  # flags are a filter only
 FLAGS = ("inconsistent", "low_confidence", "review")
 RETENTION_STATES = ("active", "inactive", "due", "on_hold", "disposed", "transferred")
 MAX_PER_PAGE = 100
+# How hits may be ordered (stable codes, as in the API's ``sort=``). "relevance" lists the
+# newest first when there are no words; "region" runs province, regency, district,
+# village, then TPS; "tps" runs by TPS number, then region.
+SORTS = ("relevance", "newest", "oldest", "region", "tps")
 
 
 class IndexUnavailable(IOError):
@@ -51,6 +55,7 @@ class SearchQuery:
     page: int = 1
     per_page: int = 20
     cursor: str = ""  # opaque: continue after the previous page (from SearchResult.next_cursor)
+    sort: str = "relevance"  # one of SORTS
 
     @property
     def is_empty(self) -> bool:
@@ -80,7 +85,8 @@ class SearchIndex(Protocol):
     def delete(self, ids: Iterable[str]) -> None: ...
 
     def search(self, query: SearchQuery) -> SearchResult:
-        """Hits ordered by relevance (newest first when there are no words), with facets.
+        """Hits in ``query.sort`` order (relevance: newest first when there are no words),
+        with facets. Hits with equal sort keys come in index order.
 
         ``page`` may be any depth; ``cursor`` (when given, instead of ``page``) continues
         after the page that returned it, which stays cheap at any depth on every engine.
@@ -89,6 +95,11 @@ class SearchIndex(Protocol):
     def ids(self, query: SearchQuery) -> Iterator[list[str]]:
         """The id of every record matching, in bounded batches and no particular order:
         no scores' order, snippets or facets (a hold on a search covers every match)."""
+
+    def suggest(self, words: Sequence[str]) -> dict[str, str]:
+        """Corrections for typed words the index has never seen ("kelapmuda" ->
+        "kelapamuda"), following the rules in ``search/spelling.py``; words with none are
+        left out."""
 
     def rebuild(self, batches: Iterable[list[IndexDocument]]) -> int:
         """Replace the whole index with these records; searches keep working meanwhile."""

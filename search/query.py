@@ -16,6 +16,7 @@ from search.interfaces import (
     FLAGS,
     MAX_PER_PAGE,
     RETENTION_STATES,
+    SORTS,
     SearchQuery,
 )
 from vocabulary.numbers import NumberError, bounded, whole_number
@@ -37,6 +38,11 @@ class QueryError(ValueError):
 
 def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
+
+
+def corrected(text: str, corrections: Mapping[str, str]) -> str:
+    """What the person typed, with each word that has a correction replaced by it."""
+    return _WORD.sub(lambda m: corrections.get(fold(m.group()), m.group()), text)
 
 
 def normalize_filter(name: str, value: str) -> str | int:
@@ -79,7 +85,33 @@ def parse_search(params: Mapping[str, str]) -> SearchQuery:
         page=_positive(params, "page", 1, 1_000_000),
         per_page=_positive(params, "per_page", 20, MAX_PER_PAGE),
         cursor=_cursor(params.get("cursor") or ""),
+        sort=_sort(params.get("sort") or "relevance"),
     )
+
+
+def _sort(raw: str) -> str:
+    if raw not in SORTS:
+        choices = ", ".join(SORTS)
+        raise QueryError(
+            "sort", f"Urutan harus salah satu dari {choices} (sort must be one of {choices})"
+        )
+    return raw
+
+
+def sort_keys(metadata: Mapping, created_seconds: int) -> dict[str, int | str]:
+    """The values both engines sort on, one field per order (the embedded engine sorts by
+    a single field): ``dated`` (election year, then upload second), ``region_key`` and
+    ``tps_key`` (normalised place names and the zero-padded TPS, in the order read)."""
+    tps = metadata.get("tps")
+    tps_text = f"{tps:03d}" if isinstance(tps, int) else "999"
+    places = [squash(metadata.get(name, "")) for name in PLACE_LEVELS[:-1]]
+    region = "\x1f".join([*places, tps_text])
+    year = metadata.get("year")
+    return {
+        "dated": (year if isinstance(year, int) else 0) * 10**10 + created_seconds,
+        "region_key": region,
+        "tps_key": f"{tps_text}\x1f{region}",
+    }
 
 
 def _cursor(raw: str) -> str:

@@ -17,7 +17,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from typing import Any
 import tantivy
 from tantivy import Document, Filter, Index, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
+from search import spelling
 from search.interfaces import (
     IndexDocument,
     IndexUnavailable,
@@ -32,7 +33,8 @@ from search.interfaces import (
     SearchQuery,
     SearchResult,
 )
-from search.query import QueryError, facet_fields, metadata_words
+from search.query import QueryError, facet_fields, metadata_words, sort_keys
+from search.query import words as query_words
 from search.snippets import snippet_html
 from vocabulary.numbers import whole_number
 from vocabulary.text import squash
@@ -45,13 +47,14 @@ PAGE_BREAK = "\f"
 # much longer than that between tries.
 LOCK_POLL = 0.005
 IDS_BATCH = 10_000
+SUGGEST_DOCS = 20  # records read for the words near a misspelt one
 
 
 def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("id", stored=True, tokenizer_name="raw")
     sb.add_text_field("text", stored=True, tokenizer_name="folded")
-    sb.add_text_field("meta", tokenizer_name="folded")
+    sb.add_text_field("meta", stored=True, tokenizer_name="folded")  # stored: suggestions
     for name in TEXT_FIELDS:
         sb.add_text_field(name, fast=True, tokenizer_name="raw")  # display value, for facets
         sb.add_text_field(f"{name}_lc", tokenizer_name="raw")  # lowercased, for filters
@@ -59,7 +62,27 @@ def _schema() -> tantivy.Schema:
         sb.add_integer_field(name, indexed=True, fast=True)
     sb.add_text_field("flags", tokenizer_name="raw")  # why auditors should look: a filter
     sb.add_integer_field("created", fast=True)
+    # sort keys (search/query.py:sort_keys); a schema change needs `archive reindex`
+    sb.add_integer_field("dated", fast=True)
+    sb.add_text_field("region_key", fast=True, tokenizer_name="raw")
+    sb.add_text_field("tps_key", fast=True, tokenizer_name="raw")
     return sb.build()
+
+
+# sort code -> (fast field, order); "relevance" with words is by score
+ORDERS = {
+    "newest": ("dated", tantivy.Order.Desc),
+    "oldest": ("dated", tantivy.Order.Asc),
+    "region": ("region_key", tantivy.Order.Asc),
+    "tps": ("tps_key", tantivy.Order.Asc),
+}
+
+
+def _order(query: SearchQuery) -> dict[str, Any]:
+    if query.sort in ORDERS:
+        field, order = ORDERS[query.sort]
+        return {"order_by_field": field, "order": order}
+    return {"order_by_field": "created"} if query.is_empty else {}
 
 
 def _analyzer():
@@ -108,7 +131,15 @@ class TantivyIndex:
     def _open(self, name: str) -> Index:
         path = self.root / name
         path.mkdir(parents=True, exist_ok=True)
-        index = Index(self.schema, path=str(path), reuse=True)
+        try:
+            index = Index(self.schema, path=str(path), reuse=True)
+        except ValueError as exc:
+            if "schema does not match" not in str(exc):
+                raise
+            # written by an older version (e.g. before the sort keys): rebuild to upgrade
+            raise IndexUnavailable(
+                "the search index predates this version: run `archive reindex`"
+            ) from exc
         index.register_tokenizer("folded", _analyzer())
         return index
 
@@ -164,6 +195,7 @@ class TantivyIndex:
         for name in INT_FIELDS:
             fields[name] = int(meta.get(name) or 0)
         fields["created"] = int(doc.created_at.timestamp())
+        fields.update(sort_keys(meta, fields["created"]))
         document = Document(**fields)
         for flag in meta.get("flags") or ():
             document.add_text("flags", flag)
@@ -252,7 +284,8 @@ class TantivyIndex:
         # offset of 10^14 asked for petabytes and aborted the process. No page starts past
         # the last document, so such an offset only needs the count.
         past_end = offset >= searcher.num_docs
-        order: dict[str, Any] = {"order_by_field": "created"} if query.is_empty else {}
+        order = _order(query)
+        scored = "order_by_field" not in order
         found: Any  # the binding's result (its stub lacks ``count``), or _NoHits
         if past_end:
             found = searcher.search(full, 1, offset=0, **order)
@@ -275,7 +308,9 @@ class TantivyIndex:
                 html = snippet_html(fragment.replace(PAGE_BREAK, "\n"), ranges)
                 highlights = (html,) if html else ()
                 page = _page_of(doc["text"][0], fragment, ranges) if html else None
-            hit = SearchHit(doc["id"][0], float(score), highlights=highlights, page=page)
+            hit = SearchHit(
+                doc["id"][0], float(score) if scored else 0.0, highlights=highlights, page=page
+            )
             hits.append(hit)
         more = offset + len(hits) < found.count
         return SearchResult(
@@ -300,6 +335,33 @@ class TantivyIndex:
             offset += len(found.hits)
             if len(found.hits) < batch:
                 return
+
+    def suggest(self, words: Sequence[str]) -> dict[str, str]:
+        """Candidates come from the records a fuzzy term query finds (the term dictionary
+        of a national index holds ~10^5 words per prefix: too many to compare one by one),
+        each one confirmed as a term of the field by its document count."""
+        searcher = self._reader().searcher()
+        found: dict[str, str] = {}
+        for word in dict.fromkeys(words):
+            if not spelling.wants_correction(word):
+                continue
+            if any(searcher.doc_freq(field, word) for field in spelling.FIELDS):
+                continue
+            for field in spelling.FIELDS:
+                choice = spelling.best(word, self._near(searcher, field, word))
+                if choice:
+                    found[word] = choice
+                    break
+        return found
+
+    def _near(self, searcher, field: str, word: str) -> list[tuple[str, int]]:
+        fuzzy = Query.fuzzy_term_query(self.schema, field, word, distance=spelling.MAX_EDITS)
+        start = word[: spelling.PREFIX[field]]
+        near: set[str] = set()
+        for _, address in searcher.search(fuzzy, SUGGEST_DOCS, count=False).hits:
+            for text in searcher.doc(address)[field]:
+                near.update(w for w in query_words(text) if spelling.reachable(word, w, start))
+        return [(w, searcher.doc_freq(field, w)) for w in near]
 
     def _facets(self, searcher, query: Query, fields) -> dict[str, dict[str, int]]:
         aggs = {name: {"terms": {"field": name, "size": 50}} for name in fields}

@@ -16,6 +16,7 @@ def init_app(app) -> None:
         recap,
         recordkeeping,
         records,
+        saved_searches,
         search,
         tallies,
         uploads,
@@ -25,6 +26,7 @@ def init_app(app) -> None:
     api = Blueprint("api", __name__, url_prefix="/api/v1")
     for module in (
         search,
+        saved_searches,
         uploads,
         batches,
         tallies,

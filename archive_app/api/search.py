@@ -9,7 +9,7 @@ from archive_app.domain.roles import Permission
 from archive_app.http.audit_reads import note_search
 from archive_app.http.security import requires, services
 from archive_app.records import search_results
-from search.query import QueryError, parse_search
+from search.query import QueryError, corrected, parse_search
 
 bp = Blueprint("search", __name__)
 
@@ -27,7 +27,12 @@ def search():
         total=found.total,
         page=query.page,
         per_page=query.per_page,
+        sort=query.sort,
         hits=[hit_json(record, hit.score, hit.highlights) for record, hit in found.hits],
         facets=found.facets,
         next_cursor=found.next_cursor or None,
+        suggestions=[{"word": w, "suggestion": c} for w, c in found.suggestions.items()],
+        suggested_q=corrected(request.args.get("q", ""), found.suggestions)
+        if found.suggestions
+        else None,
     )

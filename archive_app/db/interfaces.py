@@ -49,6 +49,7 @@ from archive_app.domain.recap_types import (
 from archive_app.domain.records import Status
 from archive_app.domain.retention import RetentionInput, RetentionUpdate
 from archive_app.domain.roles import Role
+from archive_app.domain.saved_searches import SavedSearch
 from archive_app.domain.throttle import Policy
 
 
@@ -478,6 +479,23 @@ class LoginAttempts(Protocol):
         """Drop keys whose last failure is older than ``before`` (a periodic sweep)."""
 
 
+class SavedSearchRepository(Protocol):
+    """Named searches users keep (domain/saved_searches.py holds the rules on names and
+    on who may delete one; this only stores)."""
+
+    def save(
+        self, owner: str, name: str, params: dict[str, str], shared: bool, now: datetime
+    ) -> SavedSearch:
+        """Store under (owner, name); the owner's search of the same name is replaced."""
+
+    def visible_to(self, username: str) -> builtins.list[SavedSearch]:
+        """The user's own searches and those shared with everyone, by name."""
+
+    def get(self, search_id: int) -> SavedSearch | None: ...
+    def delete(self, search_id: int) -> bool:
+        """True when it existed."""
+
+
 class TpsRepository(Protocol):
     """The TPS master list per voting day (``poll``), and region names, by KPU code."""
 
@@ -631,6 +649,9 @@ class MetadataStore(Protocol):
 
     @property
     def published(self) -> PublishedRepository: ...
+
+    @property
+    def saved_searches(self) -> SavedSearchRepository: ...
 
     def migrate(self) -> None: ...
     def is_current(self) -> bool: ...

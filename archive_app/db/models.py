@@ -61,6 +61,19 @@ class LoginAttemptRow(Base):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
+class SavedSearchRow(Base):
+    """A named search a user keeps (domain/saved_searches.py); ``params`` is JSON."""
+
+    __tablename__ = "saved_searches"
+    __table_args__ = (Index("uq_saved_searches_owner_name", "owner", "name", unique=True),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(80))
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    params: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class RecordRow(Base):
     __tablename__ = "documents"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

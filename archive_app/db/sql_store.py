@@ -27,6 +27,7 @@ from archive_app.db.recordkeeping import (
     SqlScheduleRepository,
 )
 from archive_app.db.records import SqlRecordRepository
+from archive_app.db.saved_searches import SqlSavedSearches
 from archive_app.db.session import Sessions
 from archive_app.db.statistics import SqlStatistics
 from archive_app.db.users import SqlUserRepository
@@ -56,6 +57,7 @@ class SqlMetadataStore:
         self.recap = SqlRecapRepository(sessions, upkeep)
         self.published = SqlPublishedRepository(sessions, upkeep)
         self.login_attempts = SqlLoginAttempts(sessions)
+        self.saved_searches = SqlSavedSearches(sessions)
         self.worklist = SqlWorklist(sessions)
         self.statistics = SqlStatistics(sessions)
 

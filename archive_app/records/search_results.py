@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from archive_app.domain.entities import Record
+from search import spelling
 from search.interfaces import SearchHit, SearchQuery
 from search.query import QueryError
 
@@ -29,6 +30,7 @@ class Found:
     hits: list[tuple[Record, SearchHit]]
     facets: dict[str, dict[str, int]]
     next_cursor: str = ""
+    suggestions: dict[str, str] = field(default_factory=dict)  # typed word -> correction
 
 
 CURSOR_MAX_AGE = 24 * 3600  # seconds a cursor stays usable
@@ -42,7 +44,10 @@ def run(services, query: SearchQuery) -> Found:
     records = services.metadata.records.by_ids(h.id for h in result.hits)
     hits = [(records[h.id], h) for h in result.hits if h.id in records]
     cursor = signer.dumps([result.next_cursor, _fingerprint(query)]) if result.next_cursor else ""
-    return Found(total=result.total, hits=hits, facets=result.facets, next_cursor=cursor)
+    suggestions = {}
+    if query.terms and result.total <= spelling.FEW_HITS:  # "mungkin maksud Anda ..."
+        suggestions = services.index.suggest(query.terms)
+    return Found(result.total, hits, result.facets, cursor, suggestions)
 
 
 def _signer(services) -> URLSafeTimedSerializer:
@@ -52,9 +57,9 @@ def _signer(services) -> URLSafeTimedSerializer:
 
 
 def _fingerprint(query: SearchQuery) -> str:
-    """The question a cursor belongs to: a cursor handed back with other words, filters or
-    page size would continue some other list."""
-    asked = [query.terms, query.phrases, sorted(query.filters.items()), query.per_page]
+    """The question a cursor belongs to: a cursor handed back with other words, filters,
+    order or page size would continue some other list."""
+    asked = [query.terms, query.phrases, sorted(query.filters.items()), query.per_page, query.sort]
     return hashlib.sha256(json.dumps(asked, default=str).encode()).hexdigest()[:16]
 
 

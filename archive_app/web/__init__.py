@@ -33,6 +33,7 @@ def init_app(app) -> None:
         recap,
         retention,
         review,
+        saved_searches,
         schedule,
         views,
     )
@@ -41,7 +42,7 @@ def init_app(app) -> None:
 
     for module in (
         auth, home, views, admin, retention, schedule, holds, dispositions, audit, batches, review,
-        fixity, recap,
+        fixity, recap, saved_searches,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(

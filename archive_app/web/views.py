@@ -9,16 +9,17 @@ from archive_app import accounts, audit
 from archive_app.db.interfaces import DuplicateRecord
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
+from archive_app.domain.saved_searches import kept_params
 from archive_app.http import cursors
 from archive_app.http.audit_reads import note_search, note_view
 from archive_app.http.links import with_query
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.intake import reasons, uploads
 from archive_app.recordkeeping import retention
-from archive_app.records import search_results
+from archive_app.records import saved_searches, search_results
 from ingest.models import RejectedFile
 from search.interfaces import FILTER_FIELDS
-from search.query import QueryError, parse_search
+from search.query import QueryError, corrected, parse_search
 from vocabulary.numbers import NumberError, bounded, page_number
 
 bp = Blueprint("web", __name__)
@@ -42,6 +43,15 @@ FIELD_LABELS = {
     "retention": "Retensi",
 }
 
+
+# Orders a search can be listed in (codes as in search.interfaces.SORTS and the API).
+SORT_LABELS = {
+    "relevance": "Paling relevan",
+    "newest": "Terbaru",
+    "oldest": "Terlama",
+    "region": "Wilayah (provinsi → desa)",
+    "tps": "Nomor TPS",
+}
 
 # The document list's tabs, in the order a record goes through them.
 LIST_TABS = ("queued", "processing", "review", "ready", "failed")
@@ -71,19 +81,32 @@ def search():
         query=query,
         error=error,
         filter_fields=FILTER_FIELDS,
+        sort_labels=SORT_LABELS,
         facet_url=lambda field, value: with_query("web.search", {**args, field: value, "page": 1}),
         hold_url=with_query("holds.new", {k: v for k, v in args.items() if k in HOLD_FIELDS}),
         page_url=lambda page: with_query("web.search", {**args, "page": page}),
         without_url=lambda name: with_query("web.search", _without(args, name)),
         tally_url=with_query("api.tallies.tally_csv", args),
+        suggestion=_suggestion(args, found),
+        saved=services().metadata.saved_searches.visible_to(current_user.username),
+        deletable=lambda saved: saved_searches.deletable(saved, current_user),
+        save_params=kept_params(args),
     ), (400 if error else 200)
 
 
+def _suggestion(args: dict, found) -> tuple[str, str] | None:
+    """("Mungkin maksud Anda") the corrected words and the link that searches for them."""
+    if found is None or not found.suggestions:
+        return None
+    text = corrected(args.get("q", ""), found.suggestions)
+    return text, with_query("web.search", {**_without(args, "page"), "q": text})
+
+
 def _without(args: dict, name: str) -> dict:
-    """The search without the filter ``name`` ("*": without every filter, the words kept),
-    from its first page."""
+    """The search without the filter ``name`` ("*": without every filter, the words and the
+    order kept), from its first page."""
     if name == "*":
-        return {"q": args["q"]} if args.get("q") else {}
+        return {k: v for k, v in args.items() if k in ("q", "sort")}
     return {k: v for k, v in args.items() if k not in (name, "page", "cursor")}
 
 

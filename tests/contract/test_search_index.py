@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from search.interfaces import IndexDocument
-from search.query import parse_search
+from search.query import QueryError, parse_search
 
 BASE = datetime(2024, 2, 15, 8, 0, 0)
 
@@ -282,3 +282,64 @@ def test_ids_gives_every_match_once_in_bounded_batches(search_index):
     filtered = list(search_index.ids(parse_search({"q": "gugatan", "tps": "2"}), batch=2))
     assert sorted(i for b in filtered for i in b) == [f"{n:032x}" for n in (3, 5, 99)]
     assert list(search_index.ids(parse_search({"q": "tidakada"}))) == []
+
+
+SORTED = [
+    doc(1, "suara sah", village="Suruh", district="Jaten", tps=3, year=2019),
+    doc(2, "suara sah", village="Papahan", district="Tasikmadu", tps=1, year=2024),
+    doc(3, "suara sah", village="Papahan", district="Jaten", tps=7, year=2024),
+    doc(4, "suara sah", village="Ngringo", district="Jaten", tps=2, year=2014),
+]
+
+
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        ("newest", ["3", "2", "1", "4"]),  # election year, then upload time
+        ("oldest", ["4", "1", "2", "3"]),
+        ("region", ["4", "3", "1", "2"]),  # district Jaten before Tasikmadu, then village
+        ("tps", ["2", "4", "1", "3"]),
+    ],
+)
+def test_hits_come_in_the_chosen_order_with_and_without_words(search_index, sort, expected):
+    """GIVEN four records WHEN sorted by date, region or TPS THEN every engine lists them in
+    that order, whether or not words were asked, and a cursor continues the same order."""
+    search_index.index(SORTED)
+    for words in ({}, {"q": "suara"}):
+        assert ids(search_index.search(parse_search({**words, "sort": sort}))) == expected
+        first = search_index.search(parse_search({**words, "sort": sort, "per_page": "3"}))
+        rest = search_index.search(
+            parse_search({**words, "sort": sort, "per_page": "3", "cursor": first.next_cursor})
+        )
+        assert ids(first) + ids(rest) == expected
+
+
+def test_an_unknown_sort_is_a_query_error():
+    with pytest.raises(QueryError) as caught:
+        parse_search({"sort": "acak"})
+    assert caught.value.field == "sort" and "relevance" in str(caught.value)
+
+
+TYPOS = [
+    doc(21, "Saksi: Suharyanto, Kelapamuda", village="Kelapamuda", district="Karangpandan"),
+    doc(22, "suara sah 120", village="Kelapamuda", district="Karangpandan"),
+    doc(23, "suara sah 98", village="Papahan"),
+]
+
+
+def test_a_misspelt_place_or_name_gets_the_word_the_archive_knows(search_index):
+    """GIVEN records from Kelapamuda, one naming the witness Suharyanto WHEN "Kelapmuda" or
+    "suharianto" is searched (nothing found) THEN every engine suggests the right word."""
+    search_index.index(TYPOS)
+    query = parse_search({"q": "Kelapmuda suharianto"})
+    assert search_index.search(query).total == 0
+    assert search_index.suggest(query.terms) == {
+        "kelapmuda": "kelapamuda",
+        "suharianto": "suharyanto",
+    }
+
+
+def test_words_the_archive_knows_and_short_words_get_no_suggestion(search_index):
+    search_index.index(TYPOS)
+    assert search_index.suggest(["papahan", "suara", "sah", "xyzzyq"]) == {}
+    assert search_index.suggest(["kelapamuda"]) == {}

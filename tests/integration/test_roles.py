@@ -23,6 +23,7 @@ VALUES = {
     "hold_id": 999,
     "list_id": 999,
     "batch_id": 999,
+    "search_id": 999,
     "upload_id": "abc",
     "username": "auditor",
 }

@@ -154,3 +154,13 @@
     document.querySelectorAll("details[data-fold-narrow]").forEach(function (d) { d.open = false; });
   });
 })();
+
+// Search order: choosing another order runs the search again (the "Cari" button does too).
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.requestSubmit(); });
+    });
+  });
+})();
