@@ -23,6 +23,8 @@ ACTION_LABELS = {
     "download": "Mengunduh berkas",
     "record.view": "Membuka dokumen",
     "search": "Mencari",
+    "saved_search.save": "Menyimpan pencarian",
+    "saved_search.delete": "Menghapus pencarian tersimpan",
     "metadata.review": "Meninjau metadata",
     "process.ready": "Pemrosesan selesai",
     "process.failed": "Pemrosesan gagal",
