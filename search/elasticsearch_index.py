@@ -23,19 +23,22 @@ leaves pending.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
 from search import elasticsearch_mapping as m
 from search import spelling
 from search.interfaces import IndexDocument, IndexUnavailable, SearchHit, SearchQuery, SearchResult
+
+log = logging.getLogger(__name__)
 
 MAX_WINDOW = 10_000  # index.max_result_window: from + size beyond it is refused
 # How long a deep cursor stays cheap after its last use. Each open point in time pins the
@@ -101,7 +104,19 @@ class ElasticsearchIndex:
         # Another process may have just created it: its primary shard may not be started
         # yet, and a search or write before that fails with "no shard available".
         self.client.cluster.health(index=self.alias, wait_for_status="yellow", timeout="30s")
+        self._add_new_fields()
         self._ready = True
+
+    def _add_new_fields(self) -> None:
+        """Fields a newer version added (the sort keys did) put into an existing index: new
+        records are then indexed and sorted at once; older ones get theirs at the next
+        ``archive reindex``. A field whose type changed cannot be added, and waits for it."""
+        try:
+            fields = cast(dict[str, Any], m.MAPPINGS["properties"])
+            self.client.indices.put_mapping(index=self.alias, properties=fields)
+        except ApiError as exc:
+            log.warning("search index %s keeps its fields until `archive reindex`: %s",
+                        self.alias, exc.error)  # fmt: skip
 
     def _create(self, name: str, alias: str, settings: dict) -> None:
         self.client.indices.create(

@@ -197,3 +197,29 @@ def test_deep_pages_leave_no_point_in_time_open(es_index):
     while cursor:
         cursor = es_index.search(parse_search({"per_page": "100", "cursor": cursor})).next_cursor
     assert open_contexts(es_index) == before
+
+
+def test_an_index_from_before_the_sort_keys_takes_new_records_at_once(es_settings, tmp_path):
+    """GIVEN an index made by a version without the sort keys (strict mapping) WHEN this
+    version opens it THEN the new fields are added: new records are indexed and sorted
+    without waiting for `archive reindex`."""
+    import copy
+
+    from archive_app.services import build_index
+    from search import elasticsearch_mapping as m
+
+    index = build_index(make_settings(tmp_path / "data", **es_settings))
+    old = copy.deepcopy(m.MAPPINGS)
+    for field in ("dated", "region_key", "tps_key"):
+        old["properties"].pop(field, None)
+    index.client.indices.create(index=f"{index.alias}-initial", settings=m.SETTINGS,
+                                mappings=old, aliases={index.alias: {}})  # fmt: skip
+    try:
+        index.index(CORPUS)
+        index.client.indices.refresh(index=index.alias)
+        (name,) = behind(index, index.alias)
+        props = index.client.indices.get_mapping(index=name)[name]["mappings"]["properties"]
+        assert {"dated", "region_key", "tps_key"} <= set(props)
+        assert found(index, "") == len(CORPUS)
+    finally:
+        index.drop()
