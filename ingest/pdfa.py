@@ -83,15 +83,23 @@ def make_pdfa(
 ) -> PdfaResult:  # fmt: skip
     """Write the PDF/A-2b copy of ``searchable`` to ``target``; raises PdfaError."""
     started = time.perf_counter()
-    try:
-        notes = _save(searchable, target, description)
-        return PdfaResult(target, time.perf_counter() - started, (), notes)
-    except pikepdf.pdfa.PdfaError as exc:
-        log.info("%s: not PDF/A as it is (%s); redoing the pages that fail", searchable,
-                 _findings(exc)[:3])  # fmt: skip
+    for attempt in (1, 2):
+        try:
+            notes = _save(searchable, target, description)
+            return PdfaResult(target, time.perf_counter() - started, (), notes)
+        except pikepdf.pdfa.PdfaError as exc:
+            first = _findings(exc)
+            # The validator turns an unexpected error of its own into a pikepdf:internal
+            # finding: that says nothing about the file, so it is tried once more.
+            if attempt == 1 and _internal_only(exc):
+                log.warning("%s: validation raised (%s); trying once more", searchable, first[:3])
+                continue
+            log.info("%s: not PDF/A as it is (%s); redoing the pages that fail", searchable,
+                     first[:3])  # fmt: skip
+            break
     redo = failing_pages(searchable)
     if not redo:
-        raise PdfaError("the PDF fails PDF/A as a whole, no page alone", [])
+        raise PdfaError("the PDF fails PDF/A as a whole, no page alone", first)
     rebuilt = workdir / "pdfa-pages.pdf"
     _rebuild(searchable, rebuilt, redo, settings, workdir)
     try:
@@ -192,3 +200,8 @@ def _rendered(page: pymupdf.Page, dpi: int, base: Path) -> Iterator[Path]:
 
 def _findings(exc: pikepdf.pdfa.PdfaError) -> list[str]:
     return [str(f) for f in exc.report.findings]
+
+
+def _internal_only(exc: pikepdf.pdfa.PdfaError) -> bool:
+    findings = exc.report.findings
+    return bool(findings) and all(f.rule == "pikepdf:internal" for f in findings)
