@@ -28,7 +28,7 @@ from archive_app.db.models import (
     TpsRow,
 )
 from archive_app.db.recap_diffs import refresh_differences
-from archive_app.db.recap_rows import chunks, entry_values, tps_figures, upsert
+from archive_app.db.recap_rows import chunks, entry_values, sum_row, tps_figures, upsert
 from archive_app.db.recap_upkeep import ADDED, RecapUpkeep, value_dicts
 from archive_app.domain import recap
 from archive_app.domain.recap import Part
@@ -171,21 +171,7 @@ def _sums(s: Session) -> None:
         election, year, region = key
         level = regions.LEVELS.index(regions.LEVEL_OF[width])
         for code, part in parts.items():
-            pending.append(
-                {
-                    "election": election,
-                    "year": year,
-                    "region": region,
-                    "candidate": code,
-                    "level": level,
-                    "label": part.label[:200],
-                    "confirmed": part.confirmed,
-                    "read": part.read,
-                    "unsure": part.unsure,
-                    "unread": part.unread,
-                    "forms": part.forms,
-                }
-            )
+            pending.append(sum_row(election, year, region, level, code, part))
 
     for election, year, place, figures, listed in s.execute(query).yield_per(5000):
         part = recap.contribution(tps_figures(figures), listed)

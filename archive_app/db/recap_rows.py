@@ -53,6 +53,16 @@ def upsert(
     s.connection().execute(stmt, [dict(r) for r in ordered])
 
 
+def sum_row(election: str, year: int, region: str, level: int, code: str, part) -> dict:
+    """A recap_sums row: one candidate's part under one region (written by the rebuild and
+    by the upkeep, so both agree)."""
+    return {
+        "election": election, "year": year, "region": region, "candidate": code,
+        "level": level, "label": part.label[:200], "confirmed": part.confirmed,
+        "read": part.read, "unsure": part.unsure, "unread": part.unread, "forms": part.forms,
+    }  # fmt: skip
+
+
 def chunks(items: Iterable[str], size: int = CHUNK) -> Iterable[list[str]]:
     batch: list[str] = []
     for item in items:

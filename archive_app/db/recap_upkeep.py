@@ -31,7 +31,7 @@ from archive_app.db.models import (
     TpsRow,
 )
 from archive_app.db.recap_diffs import refresh_differences
-from archive_app.db.recap_rows import entry_values, has_list, tps_figures, upsert
+from archive_app.db.recap_rows import entry_values, has_list, sum_row, tps_figures, upsert
 from archive_app.domain import recap
 from archive_app.domain.recap import Part
 from vocabulary import regions
@@ -198,21 +198,7 @@ def apply_sums(s: Session, election: str, year: int, place: str, change: dict[st
     for region in regions.ancestors(place[:10]):
         level = regions.LEVELS.index(regions.level_of(region))
         for code, part in change.items():
-            rows.append(
-                {
-                    "election": election,
-                    "year": year,
-                    "region": region,
-                    "candidate": code,
-                    "level": level,
-                    "label": part.label[:200],
-                    "confirmed": part.confirmed,
-                    "read": part.read,
-                    "unsure": part.unsure,
-                    "unread": part.unread,
-                    "forms": part.forms,
-                }
-            )
+            rows.append(sum_row(election, year, region, level, code, part))
     upsert(s, RecapSumRow, rows, ("election", "year", "region", "candidate"), add=ADDED)
     s.execute(
         delete(RecapSumRow).where(
