@@ -115,8 +115,6 @@ def preserve_many(
             raise
         except Exception as exc:  # this record's copy: PdfaError, a damaged searchable PDF
             why = str(exc) if isinstance(exc, pdfa.PdfaError) else f"{type(exc).__name__}: {exc}"
-            if isinstance(exc, pdfa.PdfaError) and exc.findings:
-                why += ": " + "; ".join(exc.findings[:3])
             report.failed[record_id] = why
             log.warning("no PDF/A copy of %s: %s", record_id, why)
             audit.record(services, "system", "preserve.failed", f"document:{record_id}",

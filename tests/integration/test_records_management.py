@@ -135,7 +135,10 @@ def test_a_rejected_list_can_never_be_executed(archive):
 def test_an_approved_transfer_exports_validated_bagit_packages(archive, worker, tmp_path):
     ids = [add(archive, n, form_type="C.HASIL") for n in (1, 2)]
     deadline = time.monotonic() + 120
-    while any(archive.metadata.records.get(i).status.value != "ready" for i in ids):
+    # Ready, and the steps after ready done too: until then disposition refuses the record.
+    while any(archive.metadata.records.get(i).status.value != "ready" for i in ids) or (
+        archive.metadata.jobs.steps_owed(ids)
+    ):
         assert time.monotonic() < deadline
         time.sleep(0.3)
     list_id = disposition.propose(archive, "transfer", ids, "serah ke LKD", "pengelola")
