@@ -23,6 +23,7 @@ from archive_app.domain.entities import (
     BatchItem,
     DispositionList,
     Hold,
+    IndexSource,
     NewRecord,
     Page,
     PageReadings,
@@ -161,10 +162,9 @@ class RecordRepository(Protocol):
         ``processed`` (from, until), and none with an audit entry ``unless_audited``."""
 
     def flags(self, record_id: str) -> builtins.list[str]: ...
-    def iter_ready(
-        self, batch_size: int
-    ) -> Iterator[builtins.list[tuple[Record, builtins.list[Page]]]]:
-        """Ready records with their pages, in id order, one bounded batch at a time."""
+    def iter_index_sources(self, batch_size: int) -> Iterator[builtins.list[IndexSource]]:
+        """Every ready record as the search index needs it (metadata, retention state,
+        flags, page texts), in id order, one bounded batch at a time: what a rebuild reads."""
 
     def iter_records(
         self,

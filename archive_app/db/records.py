@@ -29,8 +29,8 @@ from archive_app.db.record_rows import (
 from archive_app.db.session import Sessions
 from archive_app.domain.audit import AuditEntry
 from archive_app.domain.clock import utcnow
-from archive_app.domain.entities import NewRecord, Page, Record, StoredFile
-from archive_app.domain.metadata import RecordMetadata
+from archive_app.domain.entities import IndexSource, NewRecord, Page, Record, StoredFile
+from archive_app.domain.metadata import ALL_FIELDS, RecordMetadata
 from archive_app.domain.records import IndexState, Status
 
 # List tabs, not stored statuses: a ready record a person must still confirm ("review"),
@@ -298,31 +298,40 @@ class SqlRecordRepository:
             return flags_of(row) if row else []
 
     # -- whole archive -------------------------------------------------------------------
-    def iter_ready(
-        self, batch_size: int
-    ) -> Iterator[builtins.list[tuple[Record, builtins.list[Page]]]]:
-        """Ready records with their pages, in id order, one bounded batch at a time (what a
-        reindex reads: no stored files, none of what was read from the pages)."""
+    def iter_index_sources(self, batch_size: int) -> Iterator[builtins.list[IndexSource]]:
+        """Every ready record as the index needs it, in id order, one bounded batch at a time.
+
+        What a rebuild reads, so it is read cheaply: keyset batches (each in its own short
+        read, so a rebuild never holds a snapshot for minutes), only the columns the index
+        uses as plain rows (no ORM objects: building them was 60% of the rebuild's time),
+        and the pages of a batch by one range of the pages' primary key, streamed through a
+        server-side cursor where the driver has one (PostgreSQL)."""
+        columns = (RecordRow.id, *(getattr(RecordRow, f) for f in ALL_FIELDS),
+                   RecordRow.retention_state, RecordRow.tally_consistent,
+                   RecordRow.tally_low_confidence, RecordRow.needs_review,
+                   RecordRow.created_at)  # fmt: skip
+        ready = select(*columns).where(RecordRow.status == Status.READY.value)
         last = ""
-        query = select(RecordRow).where(RecordRow.status == Status.READY.value).options(*LIGHT)
         while True:
             with self._s.read() as s:
-                rows = list(
-                    s.scalars(query.where(RecordRow.id > last).order_by(RecordRow.id)
-                              .limit(batch_size))
-                )  # fmt: skip
+                conn = s.connection().execution_options(stream_results=True, yield_per=1000)
+                rows = conn.execute(
+                    ready.where(RecordRow.id > last).order_by(RecordRow.id).limit(batch_size)
+                ).all()
                 if not rows:
                     return
-                pages: dict[str, builtins.list[Page]] = {r.id: [] for r in rows}
-                for p in s.scalars(
-                    select(PageRow)
-                    .where(PageRow.document_id.in_(builtins.list(pages)))
+                texts: dict[str, builtins.list[str]] = {row[0]: [] for row in rows}
+                pages = conn.execute(
+                    select(PageRow.document_id, PageRow.text)
+                    .where(PageRow.document_id > last, PageRow.document_id <= rows[-1][0])
                     .order_by(PageRow.document_id, PageRow.number)
-                ):
-                    pages[p.document_id].append(page_entity(p))
-                batch = [(record_entity(r), pages[r.id]) for r in rows]
-            last = rows[-1].id
-            yield batch
+                )
+                for document_id, text in pages:
+                    found = texts.get(document_id)
+                    if found is not None:  # not a page of a record that is not ready
+                        found.append(text)
+            last = rows[-1][0]
+            yield [_index_source(row, texts[row[0]]) for row in rows]
 
     def iter_records(
         self, batch_size: int, statuses=VISIBLE, after: str = "", unindexed: bool = False
@@ -395,3 +404,18 @@ class SqlRecordRepository:
         except IntegrityError:
             return False
         return True
+
+
+_META_END = 1 + len(ALL_FIELDS)
+FLAGS = ("inconsistent", "low_confidence", "review")
+
+
+def _index_source(row, pages: builtins.list[str]) -> IndexSource:
+    """One row of ``iter_index_sources``'s select as an IndexSource."""
+    metadata = dict(zip(ALL_FIELDS, row[1:_META_END], strict=True))
+    day = metadata["record_date"]
+    metadata["record_date"] = day.isoformat() if day else ""
+    consistent, low, review = row[_META_END + 1 : _META_END + 4]
+    marks = (consistent is False, bool(low), bool(review))  # as flags_of, in its order
+    flags = tuple(flag for flag, on in zip(FLAGS, marks, strict=True) if on)
+    return IndexSource(row[0], metadata, row[_META_END], flags, row[_META_END + 4], tuple(pages))

@@ -72,13 +72,28 @@ def catch_up(services, batch_size: int = 1000) -> int:
         done += len(ids)
 
 
-def reindex(services, progress: Callable[[int], None] | None = None, batch_size: int = 500) -> int:
-    """Rebuild the whole index from the metadata store; searches keep working meanwhile."""
+def reindex(services, progress: Callable[[int], None] | None = None, batch_size: int = 2000) -> int:
+    """Rebuild the whole index from the metadata store; searches keep working meanwhile.
+
+    Records are read as plain column tuples in keyset batches (``iter_index_sources``):
+    memory holds one batch, whatever the size of the archive."""
     started = utcnow()
 
     def batches() -> Iterator[list[IndexDocument]]:
-        for batch in services.metadata.records.iter_ready(batch_size):
-            yield [to_index_document(record, pages) for record, pages in batch]
+        for batch in services.metadata.records.iter_index_sources(batch_size):
+            yield [
+                IndexDocument(
+                    id=src.id,
+                    metadata={
+                        **src.metadata,
+                        "retention": src.retention_state,
+                        "flags": list(src.flags),
+                    },
+                    pages=src.pages,
+                    created_at=src.created_at,
+                )  # fmt: skip
+                for src in batch
+            ]
             if progress:
                 progress(len(batch))
 

@@ -171,7 +171,10 @@ def test_index_bookkeeping_keeps_later_edits_pending(metadata_store):
     assert index.pending_index(10) == []
 
 
-def test_iter_ready_yields_bounded_batches_with_pages(metadata_store):
+def test_index_sources_come_in_bounded_batches_with_their_pages_and_flags(metadata_store):
+    """GIVEN 5 ready records and one still queued WHEN a rebuild reads them in batches of 2
+    THEN 2, 2, 1 records come, each ready one once, with the same metadata, retention state,
+    flags and date as the record itself and its page texts; the queued one does not."""
     records = metadata_store.records
     ids = []
     for _ in range(5):
@@ -179,10 +182,17 @@ def test_iter_ready_yields_bounded_batches_with_pages(metadata_store):
         metadata_store.jobs.claim(record_id, "w", 60)
         metadata_store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
         ids.append(record_id)
-    batches = list(records.iter_ready(2))
+    queued(metadata_store)
+    batches = list(records.iter_index_sources(2))
     assert [len(b) for b in batches] == [2, 2, 1]
-    assert sorted(d.id for b in batches for d, _ in b) == sorted(ids)
-    assert all(pages == [PAGE] for b in batches for _, pages in b)
+    sources = {s.id: s for b in batches for s in b}
+    assert sorted(sources) == sorted(ids)
+    assert all(s.pages == (PAGE.text,) for s in sources.values())
+    for record in records.by_ids(ids).values():
+        source = sources[record.id]
+        assert source.metadata == record.metadata.as_dict()
+        assert (source.retention_state, source.flags, source.created_at) == (
+            record.retention_state, record.flags, record.created_at)  # fmt: skip
 
 
 def test_GIVEN_ready_records_THEN_those_without_a_role_are_found_in_a_window_unless_audited(
