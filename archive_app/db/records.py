@@ -220,6 +220,19 @@ class SqlRecordRepository:
             return [file_entity(r) for r in rows]
 
     # -- corrections ---------------------------------------------------------------------
+    def file_keys(self, record_ids: Iterable[str]) -> builtins.list[str]:
+        """The object keys of every stored file of these records, in one query per 500."""
+        ids = builtins.list(record_ids)
+        keys: builtins.list[str] = []
+        with self._s.read() as s:
+            for start in range(0, len(ids), 500):
+                keys.extend(s.scalars(
+                    select(StoredFileRow.key)
+                    .where(StoredFileRow.document_id.in_(ids[start : start + 500]))
+                    .order_by(StoredFileRow.document_id, StoredFileRow.id)
+                ))  # fmt: skip
+        return keys
+
     def update_metadata(self, record_id: str, metadata: RecordMetadata) -> None:
         with self._s.write() as s:
             s.execute(
@@ -306,32 +319,34 @@ class SqlRecordRepository:
         uses as plain rows (no ORM objects: building them was 60% of the rebuild's time),
         and the pages of a batch by one range of the pages' primary key, streamed through a
         server-side cursor where the driver has one (PostgreSQL)."""
-        columns = (RecordRow.id, *(getattr(RecordRow, f) for f in ALL_FIELDS),
-                   RecordRow.retention_state, RecordRow.tally_consistent,
-                   RecordRow.tally_low_confidence, RecordRow.needs_review,
-                   RecordRow.created_at)  # fmt: skip
-        ready = select(*columns).where(RecordRow.status == Status.READY.value)
         last = ""
         while True:
             with self._s.read() as s:
                 conn = s.connection().execution_options(stream_results=True, yield_per=1000)
                 rows = conn.execute(
-                    ready.where(RecordRow.id > last).order_by(RecordRow.id).limit(batch_size)
+                    _SOURCE.where(RecordRow.id > last).order_by(RecordRow.id).limit(batch_size)
                 ).all()
                 if not rows:
                     return
-                texts: dict[str, builtins.list[str]] = {row[0]: [] for row in rows}
-                pages = conn.execute(
-                    select(PageRow.document_id, PageRow.text)
-                    .where(PageRow.document_id > last, PageRow.document_id <= rows[-1][0])
-                    .order_by(PageRow.document_id, PageRow.number)
-                )
-                for document_id, text in pages:
-                    found = texts.get(document_id)
-                    if found is not None:  # not a page of a record that is not ready
-                        found.append(text)
+                pages = (PageRow.document_id > last, PageRow.document_id <= rows[-1][0])
+                texts = _page_texts(conn, [row[0] for row in rows], pages)
             last = rows[-1][0]
             yield [_index_source(row, texts[row[0]]) for row in rows]
+
+    def index_sources(self, record_ids: Iterable[str]) -> builtins.list[IndexSource]:
+        """These records, those that are ready, as the index needs them (the catch-up after
+        a hold re-indexes 100,000 at a time, 1,000 per call): one query per 500."""
+        ids = builtins.list(record_ids)
+        found: builtins.list[IndexSource] = []
+        with self._s.read() as s:
+            conn = s.connection()
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                rows = conn.execute(_SOURCE.where(RecordRow.id.in_(chunk))).all()
+                ready = [row[0] for row in rows]
+                texts = _page_texts(conn, ready, (PageRow.document_id.in_(ready),))
+                found.extend(_index_source(row, texts[row[0]]) for row in rows)
+        return found
 
     def iter_records(
         self, batch_size: int, statuses=VISIBLE, after: str = "", unindexed: bool = False
@@ -406,7 +421,29 @@ class SqlRecordRepository:
         return True
 
 
+# What the index is built from (IndexSource), as plain columns: see iter_index_sources.
+_SOURCE = select(
+    RecordRow.id, *(getattr(RecordRow, f) for f in ALL_FIELDS), RecordRow.retention_state,
+    RecordRow.tally_consistent, RecordRow.tally_low_confidence, RecordRow.needs_review,
+    RecordRow.created_at,
+).where(RecordRow.status == Status.READY.value)  # fmt: skip
 _META_END = 1 + len(ALL_FIELDS)
+
+
+def _page_texts(conn, ids: builtins.list[str], where: tuple) -> dict[str, builtins.list[str]]:
+    """Page texts of these records, in page order; ``where`` selects at least their pages
+    (pages of other records it selects are skipped)."""
+    texts: dict[str, builtins.list[str]] = {i: [] for i in ids}
+    if not ids:
+        return texts
+    query = select(PageRow.document_id, PageRow.text).where(*where)
+    for document_id, text in conn.execute(query.order_by(PageRow.document_id, PageRow.number)):
+        found = texts.get(document_id)
+        if found is not None:
+            found.append(text)
+    return texts
+
+
 FLAGS = ("inconsistent", "low_confidence", "review")
 
 

@@ -11,8 +11,7 @@ import logging
 from collections.abc import Callable, Iterator
 
 from archive_app.domain.clock import utcnow
-from archive_app.domain.entities import Page, Record
-from archive_app.domain.records import Status
+from archive_app.domain.entities import IndexSource
 from search.interfaces import IndexDocument
 
 log = logging.getLogger(__name__)
@@ -20,17 +19,14 @@ log = logging.getLogger(__name__)
 STALE_ROUNDS = 3  # re-index rounds for records edited while they were being indexed
 
 
-def to_index_document(record: Record, pages: list[Page]) -> IndexDocument:
+def to_index_document(source: IndexSource) -> IndexDocument:
     return IndexDocument(
-        id=record.id,
-        metadata={
-            **record.metadata.as_dict(),
-            "retention": record.retention_state,
-            "flags": list(record.flags),
-        },  # fmt: skip
-        pages=tuple(p.text for p in pages),
-        created_at=record.created_at,
-    )
+        id=source.id,
+        metadata={**source.metadata, "retention": source.retention_state,
+                  "flags": list(source.flags)},
+        pages=source.pages,
+        created_at=source.created_at,
+    )  # fmt: skip
 
 
 def index_records(services, record_ids: list[str]) -> bool:
@@ -45,9 +41,7 @@ def index_records(services, record_ids: list[str]) -> bool:
     ids = list(record_ids)
     for _ in range(STALE_ROUNDS):
         read_at = utcnow()
-        found = [r for r in records.by_ids(ids).values() if r.status is Status.READY]
-        pages = records.pages_of(r.id for r in found)
-        batch = [to_index_document(record, pages[record.id]) for record in found]
+        batch = [to_index_document(source) for source in records.index_sources(ids)]
         try:
             services.index.index(batch)
         except Exception:
