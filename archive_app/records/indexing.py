@@ -54,8 +54,13 @@ def index_records(services, record_ids: list[str]) -> bool:
     return True  # edited in every round: each of those edits' writers checks the same way
 
 
-def catch_up(services, batch_size: int = 1000) -> int:
-    """Index every pending record; returns how many were indexed."""
+def catch_up(services, batch_size: int = 5000) -> int:
+    """Index every pending record; returns how many were indexed.
+
+    Each batch is one engine commit: after a hold on a search 100,000 records are pending,
+    and with 1,000 a batch half of Tantivy's time went to committing and merging (20,000
+    records: 18.2 s at 1,000 a batch, 9.6 s at 5,000). A batch of 5,000 records' text is
+    a few tens of MB."""
     done = 0
     seen: set[str] = set()
     while True:
