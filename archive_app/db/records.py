@@ -158,19 +158,60 @@ class SqlRecordRepository:
         after: tuple[datetime, str] | None = None,
     ) -> builtins.list[Record]:
         """Newest first; ``after`` (the last row's created_at and id) continues a list in its
-        index order, as cheap at any depth; ``offset`` skips rows (its cost grows with it)."""
-        if status:
-            query = select(RecordRow).where(*status_filter(status))
-        else:  # not "IN (visible)": the planner would then sort every row instead of walking
-            query = select(RecordRow).where(RecordRow.status != Status.UPLOADING.value)
+        index order, as cheap at any depth; ``offset`` skips rows (a page number's jump).
+
+        An offset is turned into a keyset position first (``_seek``): the row it lands on
+        is found by walking an index that holds every column the filter and the order
+        need, without reading one table row, and the page is then read after it. Reading
+        whole rows to skip them (OFFSET) cost 1.6 s at page 2,000 of a 1M-page archive."""
+        # all visible: not "IN (visible)", or the planner sorts every row instead of walking
+        where = status_filter(status) if status else (RecordRow.status != Status.UPLOADING.value,)
         if created_by:
-            query = query.where(RecordRow.created_by == created_by)
-        if after is not None:
-            query = query.where(tuple_(RecordRow.created_at, RecordRow.id) < tuple_(*after))
-        query = query.order_by(RecordRow.created_at.desc(), RecordRow.id.desc())
+            where = (*where, RecordRow.created_by == created_by)
+        newest = (RecordRow.created_at.desc(), RecordRow.id.desc())
         with self._s.read() as s:
-            rows = s.scalars(query.options(*LIGHT).limit(limit).offset(offset))
+            if offset and after is None and not created_by:
+                after = self._seek(s, status, offset)
+                if after is None:
+                    return []
+                offset = 0
+            query = select(RecordRow).where(*where)
+            if after is not None:
+                query = query.where(tuple_(RecordRow.created_at, RecordRow.id) < tuple_(*after))
+            rows = s.scalars(query.order_by(*newest).options(*LIGHT).limit(limit).offset(offset))
             return [record_entity(r) for r in rows]
+
+    @staticmethod
+    def _seek(s, status: str | None, offset: int) -> tuple[datetime, str] | None:
+        """(created_at, id) of the ``offset``-th row of a list, None past its end.
+
+        A tab's rows are found on an index that starts with its filter columns
+        (ix_documents_status_newest, ix_documents_review_queue) and covers the order: an
+        index-only walk. The list of every visible record walks ix_documents_newest, which
+        does not hold the status, so it counts every row and then steps on past the
+        uploads in progress it met (reservations: few at any time), until the rows it
+        passed hold exactly ``offset`` visible ones."""
+        key = (RecordRow.created_at, RecordRow.id)
+        newest = (RecordRow.created_at.desc(), RecordRow.id.desc())
+        if status:
+            query = select(*key).where(*status_filter(status)).order_by(*newest)
+            found = s.execute(query.offset(offset - 1).limit(1)).first()
+            return tuple(found) if found else None
+        skip = offset
+        while True:
+            query = select(*key).order_by(*newest).offset(skip - 1).limit(1)
+            found = s.execute(query).first()
+            if found is None:
+                return None
+            hidden = s.scalar(
+                select(func.count()).select_from(RecordRow).where(
+                    RecordRow.status == Status.UPLOADING.value,
+                    tuple_(*key) >= tuple_(*found),
+                )
+            ) or 0  # fmt: skip
+            if skip - hidden >= offset:
+                return tuple(found)
+            skip = offset + hidden
 
     def count(self, *, status: str | None = None) -> int:
         """From the counts kept by the database (db/counts.py), not by counting rows."""
