@@ -18,7 +18,8 @@ once: the later one wins.
 Every write is refreshed before it returns (read-after-write, as the app expects). Errors
 that only say the cluster is away, slow or overloaded (connection, timeout, 429, 5xx)
 become ``IndexUnavailable``, which the web layer answers with 503 and the indexing code
-leaves pending.
+leaves pending; so does a read that some shards failed (``_shards.failed``), which
+Elasticsearch answers with 200 and the other shards' hits (see ``_whole``).
 """
 
 from __future__ import annotations
@@ -64,6 +65,25 @@ def _guard() -> Iterator[None]:
         if any(s == 429 or s >= 500 for s in statuses):
             raise IndexUnavailable(f"Elasticsearch refused writes: {exc}") from exc
         raise
+
+
+def _whole(response: Any) -> Any:
+    """The response, if every shard answered; IndexUnavailable if any failed.
+
+    Elasticsearch answers 200 with the hits and counts of the shards it could reach when
+    others fail (a node away, a shard unassigned or relocating): counts and facets that
+    are silently too low, and a hold on a search that misses records. A partial answer is
+    treated as no answer, so the page says the index is degraded and jobs retry later."""
+    shards = response.get("_shards") or {}
+    if shards.get("failed", 0) > 0:
+        reasons = {
+            (f.get("reason") or {}).get("type", "unknown") for f in shards.get("failures") or ()
+        }
+        raise IndexUnavailable(
+            f"Elasticsearch answered from {shards.get('successful', '?')} of"
+            f" {shards.get('total', '?')} shards ({', '.join(sorted(reasons))})"
+        )
+    return response
 
 
 class ElasticsearchIndex:
@@ -319,6 +339,7 @@ class ElasticsearchIndex:
                 if status == 429 or status >= 500:
                     raise IndexUnavailable(f"Elasticsearch unavailable: {error}")
                 raise RuntimeError(f"Elasticsearch refused a search: {error}")
+            _whole(part)
         total = counts["hits"]["total"]
         return {
             **hits, "hits": {**hits["hits"], "total": total},
@@ -329,10 +350,10 @@ class ElasticsearchIndex:
         """A ``page=`` past the last hit answered from the count and facets alone (one
         request), instead of walking every hit to find there is nothing there; None when
         the page does hold hits."""
-        counted = self.client.search(
+        counted = _whole(self.client.search(
             index=self.alias, query=body["query"], size=0, track_total_hits=True,
             aggs=m.aggregations(query),
-        ).body  # fmt: skip
+        ).body)  # fmt: skip
         return counted if offset >= counted["hits"]["total"]["value"] else None
 
     def _deep(self, query: SearchQuery, offset: int, body: dict, cursor) -> dict:
@@ -340,7 +361,8 @@ class ElasticsearchIndex:
         if cursor and cursor.pit:
             pit = {"id": cursor.pit, "keep_alive": PIT_KEEP_ALIVE}
             try:
-                return self.client.search(pit=pit, search_after=list(cursor.after), **body).body
+                resume = list(cursor.after)
+                return _whole(self.client.search(pit=pit, search_after=resume, **body).body)
             except ApiError as exc:
                 if exc.meta.status == 429 or exc.meta.status >= 500:
                     raise
@@ -354,14 +376,14 @@ class ElasticsearchIndex:
             where: dict[str, Any] = (
                 {"search_after": after, "size": step} if after else {"size": 1, "from_": step - 1}
             )
-            found = self.client.search(
+            found = _whole(self.client.search(
                 pit=pit, query=body["query"], sort=body["sort"], track_total_hits=False,
-                source=False, filter_path="hits.hits.sort", **where,
-            ).body.get("hits", {}).get("hits", [])  # fmt: skip
+                source=False, filter_path="hits.hits.sort,_shards", **where,
+            ).body).get("hits", {}).get("hits", [])  # fmt: skip
             if len(found) < (step if after else 1):  # fewer hits than the page starts at
-                return self.client.search(pit=pit, **{**body, "size": 0}).body
+                return _whole(self.client.search(pit=pit, **{**body, "size": 0}).body)
             after, skipped = found[-1]["sort"], skipped + step
-        return self.client.search(pit=pit, search_after=after, **body).body
+        return _whole(self.client.search(pit=pit, search_after=after, **body).body)
 
     def ids(self, query: SearchQuery, batch: int = MAX_WINDOW) -> Iterator[list[str]]:
         """Every match's id, ``batch`` at a time, walked with search_after in a point in time
@@ -376,11 +398,12 @@ class ElasticsearchIndex:
             try:
                 while True:
                     where: dict[str, Any] = {"search_after": after} if after else {}
-                    found = self.client.search(
+                    found = _whole(self.client.search(
                         pit=pit, query={"constant_score": {"filter": m.query_clause(query)}},
                         sort=[{"_shard_doc": "asc"}], size=batch, track_total_hits=False,
-                        source=False, filter_path="hits.hits._id,hits.hits.sort,pit_id", **where,
-                    ).body  # fmt: skip
+                        source=False, filter_path="hits.hits._id,hits.hits.sort,pit_id,_shards",
+                        **where,
+                    ).body)  # fmt: skip
                     hits = found.get("hits", {}).get("hits", [])
                     if not hits:
                         return
@@ -443,7 +466,7 @@ class ElasticsearchIndex:
     def count(self) -> int:
         with _guard():
             try:
-                return self.client.count(index=self.alias)["count"]
+                return _whole(self.client.count(index=self.alias).body)["count"]
             except NotFoundError:
                 return 0
 

@@ -29,8 +29,14 @@ from dataclasses import dataclass
 
 from search import spelling
 from search.interfaces import IndexDocument, SearchQuery
-from search.query import ALWAYS_FACETED, QueryError, facet_fields, metadata_words, sort_keys
-from vocabulary.text import squash
+from search.query import (
+    ALWAYS_FACETED,
+    QueryError,
+    facet_fields,
+    metadata_words,
+    sort_keys,
+    squashed,
+)
 
 KEYWORD_FIELDS = (
     "election", "form_type", "province", "regency", "district", "village", "retention",
@@ -121,7 +127,7 @@ def source(doc: IndexDocument) -> dict:
     for name in KEYWORD_FIELDS:
         value = str(meta.get(name, ""))
         body[name] = value
-        body[f"{name}_lc"] = squash(value)
+        body[f"{name}_lc"] = squashed(value)
     for name in INT_FIELDS:
         body[name] = int(meta.get(name) or 0)
     body["flags"] = list(meta.get("flags") or ())

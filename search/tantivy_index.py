@@ -33,11 +33,10 @@ from search.interfaces import (
     SearchQuery,
     SearchResult,
 )
-from search.query import QueryError, facet_fields, metadata_words, sort_keys
+from search.query import QueryError, facet_fields, metadata_words, sort_keys, squashed
 from search.query import words as query_words
 from search.snippets import snippet_html
 from vocabulary.numbers import whole_number
-from vocabulary.text import squash
 
 TEXT_FIELDS = ("election", "form_type", "province", "regency", "district", "village", "retention")
 INT_FIELDS = ("year", "tps")
@@ -191,7 +190,7 @@ class TantivyIndex:
         for name in TEXT_FIELDS:
             value = str(meta.get(name, ""))
             fields[name] = value
-            fields[f"{name}_lc"] = squash(value)
+            fields[f"{name}_lc"] = squashed(value)
         for name in INT_FIELDS:
             fields[name] = int(meta.get(name) or 0)
         fields["created"] = int(doc.created_at.timestamp())

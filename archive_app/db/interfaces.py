@@ -23,6 +23,7 @@ from archive_app.domain.entities import (
     BatchItem,
     DispositionList,
     Hold,
+    IndexSource,
     NewRecord,
     Page,
     PageReadings,
@@ -138,6 +139,10 @@ class RecordRepository(Protocol):
         """The pages of many records at once, by record id."""
 
     def files(self, record_id: str) -> builtins.list[StoredFile]: ...
+    def file_keys(self, record_ids: Iterable[str]) -> builtins.list[str]:
+        """The object keys of every stored file of these records (many at once: a hold on
+        a search mirrors itself onto 100,000 records' objects)."""
+
     def update_metadata(self, record_id: str, metadata: RecordMetadata) -> None: ...
     def replace_file(self, record_id: str, key: str, sha256: str, size: int) -> None:
         """A stored file was rewritten (the sidecar after a correction): new checksum."""
@@ -161,10 +166,12 @@ class RecordRepository(Protocol):
         ``processed`` (from, until), and none with an audit entry ``unless_audited``."""
 
     def flags(self, record_id: str) -> builtins.list[str]: ...
-    def iter_ready(
-        self, batch_size: int
-    ) -> Iterator[builtins.list[tuple[Record, builtins.list[Page]]]]:
-        """Ready records with their pages, in id order, one bounded batch at a time."""
+    def iter_index_sources(self, batch_size: int) -> Iterator[builtins.list[IndexSource]]:
+        """Every ready record as the search index needs it (metadata, retention state,
+        flags, page texts), in id order, one bounded batch at a time: what a rebuild reads."""
+
+    def index_sources(self, record_ids: Iterable[str]) -> builtins.list[IndexSource]:
+        """These records, those that are ready, as the search index needs them."""
 
     def iter_records(
         self,
@@ -283,6 +290,10 @@ class BatchRepository(Protocol):
 class LifecycleRepository(Protocol):
     """A record's life after ingest: cached retention state, tombstones, fixity."""
 
+    def hold_state(self, hold_id: int) -> int:
+        """Mark the records this hold names (not disposed of or transferred) on hold, as
+        ``domain.retention.compute`` would, in one statement; how many changed."""
+
     def retention_inputs(
         self, batch_size: int, *, ids: Iterable[str] | None = None, changes_by: date | None = None
     ) -> Iterator[builtins.list[RetentionInput]]:
@@ -369,7 +380,10 @@ class HoldRepository(Protocol):
         query: dict[str, Any] | None,
         record_ids: Iterable[str],
         actor: str,
-    ) -> int: ...
+    ) -> int:
+        """The hold and its records, whole or not at all; ``record_ids`` may be any
+        iterable, read a chunk at a time, duplicates ignored."""
+
     def add_records(self, hold_id: int, record_ids: Iterable[str]) -> int:
         """Add records to a hold (idempotent); returns how many were new."""
 

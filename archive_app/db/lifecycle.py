@@ -11,11 +11,11 @@ from sqlalchemy import bindparam, delete, func, or_, select, tuple_, update
 from archive_app.db import counts
 from archive_app.db.models import HoldRecordRow, HoldRow, PageRow, RecordRow, StoredFileRow
 from archive_app.db.recap_upkeep import RecapUpkeep
-from archive_app.db.session import Sessions
+from archive_app.db.session import Sessions, changed
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import StoredFile
 from archive_app.domain.records import IndexState, Status
-from archive_app.domain.retention import RetentionInput, RetentionUpdate
+from archive_app.domain.retention import RetentionInput, RetentionUpdate, State
 from vocabulary.text import squash
 
 GROUPS = {"election": "election", "province": "province", "regency": "regency"}
@@ -133,6 +133,36 @@ class SqlLifecycleRepository:
         ]  # fmt: skip
         with self._s.write() as s:
             s.connection().execute(statement, rows)
+
+    def hold_state(self, hold_id: int) -> int:
+        """Mark this hold's records on hold, in one statement; how many changed.
+
+        What ``domain.retention.compute`` gives a held record (state on hold, no action, no
+        change date, dates and series kept), set on every record the hold names that is
+        not disposed of or transferred and not on hold already. Computing each record's
+        state and writing it back one row at a time, as ``save_retention`` does, took 45 s
+        for 100,000 records; a hold changes nothing else that the computation depends on.
+        Changed records are queued for the search index."""
+        named = select(HoldRecordRow.document_id).where(HoldRecordRow.hold_id == hold_id)
+        statement = (
+            update(RecordRow)
+            .where(
+                RecordRow.id.in_(named),
+                RecordRow.status != Status.UPLOADING.value,
+                RecordRow.final_state == "",
+                RecordRow.retention_state != State.ON_HOLD.value,
+            )
+            .values(
+                retention_state=State.ON_HOLD.value,
+                retention_action="",
+                retention_changes_at=None,
+                retention_due_at=None,
+                index_state=IndexState.PENDING.value,
+                updated_at=utcnow(),
+            )  # fmt: skip
+        )
+        with self._s.write() as s:
+            return changed(s.connection().execute(statement))
 
     def retention_counts(self, group: str | None = None) -> dict:
         """{state: n} or {(group value, state): n} over every visible record: the counts

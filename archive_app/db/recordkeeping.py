@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as lite_insert
 
 from archive_app.db.models import (
     DispositionItemRow,
@@ -20,6 +22,7 @@ from archive_app.db.session import Sessions, changed
 from archive_app.domain.clock import utcnow
 from archive_app.domain.disposition import Action, ItemState, ListStatus
 from archive_app.domain.entities import DispositionList, Hold, ScheduleVersion
+from archive_app.domain.iteration import batched
 
 
 class SqlScheduleRepository:
@@ -71,16 +74,24 @@ class SqlHoldRepository:
     def place(
         self, reason: str, case_ref: str, query: dict | None, record_ids: Iterable[str], actor: str
     ) -> int:
+        """The hold and its records in one transaction: placed whole or not at all.
+
+        ``record_ids`` may be any iterable (a hold on a search streams the index's matches):
+        it is read 5,000 at a time and duplicates are ignored by the database, so memory
+        holds one chunk whatever the number of records."""
         now = utcnow()
-        ids = sorted(set(record_ids))
         with self._s.write() as s:
             row = HoldRow(
                 reason=reason, case_ref=case_ref, query=json.dumps(query) if query else "",
-                created_at=now, created_by=actor, record_count=len(ids),
+                created_at=now, created_by=actor, record_count=0,
             )  # fmt: skip
             s.add(row)
             s.flush()
-            _insert_records(s, row.id, ids, now)
+            for chunk in batched(record_ids, 5000):
+                _insert_new(s, row.id, chunk, now)
+            row.record_count = s.scalar(
+                select(func.count()).where(HoldRecordRow.hold_id == row.id)
+            ) or 0  # fmt: skip
             return row.id
 
     def add_records(self, hold_id: int, record_ids: Iterable[str]) -> int:
@@ -171,6 +182,13 @@ class SqlHoldRepository:
         )
         with self._s.read() as s:
             return list(s.scalars(query.limit(limit) if limit is not None else query))
+
+
+def _insert_new(s, hold_id: int, ids: Iterable[str], now) -> None:
+    """Rows for the ids not in the hold yet, in one statement."""
+    insert_ = pg_insert if s.get_bind().dialect.name == "postgresql" else lite_insert
+    rows = [{"hold_id": hold_id, "document_id": d, "added_at": now} for d in dict.fromkeys(ids)]
+    s.execute(insert_(HoldRecordRow).on_conflict_do_nothing(), rows)
 
 
 def _insert_records(s, hold_id: int, ids: builtins.list[str], now) -> None:

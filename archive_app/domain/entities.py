@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from archive_app.domain.disposition import Action, ListStatus
 from archive_app.domain.metadata import RecordMetadata
@@ -200,3 +200,16 @@ class BatchItem:
     pages_done: int = 0
     page_count: int = 0
     needs_review: bool = False
+
+
+class IndexSource(NamedTuple):
+    """What the search index is built from for one ready record, read straight from the
+    columns (a rebuild reads every record: a tuple, not the full Record, is what made the
+    rebuild fast enough; see docs/benchmarks.md, "Reindex")."""
+
+    id: str
+    metadata: dict[str, Any]  # as RecordMetadata.as_dict()
+    retention_state: str
+    flags: tuple[str, ...]
+    created_at: datetime
+    pages: tuple[str, ...]  # text of each page, in order

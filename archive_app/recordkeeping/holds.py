@@ -4,13 +4,20 @@ A hold names its records, or a search whose matches it covers now and later: eve
 processed afterwards is checked against the active query-scoped holds. A held record is
 refused by every disposition path, and where the object store supports S3 Object Lock legal
 holds, the hold is mirrored onto the record's objects so the store itself refuses deletion.
+
+A hold on a search may name 100,000 records, so placing one is set-based: the index's
+matches stream into the hold's rows a chunk at a time, one statement marks them all on
+hold, the objects are mirrored a batch of records at a time, and one audit entry says the
+scope (the query and how many records). Record by record it took minutes.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 
 from archive_app import audit
+from archive_app.domain.iteration import batched
 from archive_app.recordkeeping import retention
 from search.query import parse_search, record_matches
 
@@ -30,10 +37,11 @@ def place(
         raise HoldError("A hold needs a reason and a case reference.")
     if bool(document_ids) == bool(query):
         raise HoldError("Give either document_ids or a query, not both or neither.")
+    scope: Iterable[str]
     if document_ids:
-        ids = list(dict.fromkeys(document_ids))
-        found = services.metadata.records.by_ids(ids)
-        missing = [i for i in ids if i not in found]
+        scope = list(dict.fromkeys(document_ids))
+        found = services.metadata.records.by_ids(scope)
+        missing = [i for i in scope if i not in found]
         if missing:
             raise HoldError(f"Unknown records: {', '.join(missing[:10])}")
     else:
@@ -41,12 +49,13 @@ def place(
         parsed = parse_search(query)  # QueryError for bad parameters
         if parsed.is_empty and not parsed.filters:
             raise HoldError("A query-scoped hold needs at least one search term or filter.")
-        ids = matching_ids(services, query)
-    hold_id = services.metadata.holds.place(reason, case_ref, query, ids, actor)
-    retention.refresh(services, ids=ids)
-    _mirror(services, ids, on=True)
+        scope = matching_ids(services, query)
+    hold_id = services.metadata.holds.place(reason, case_ref, query, scope, actor)
+    services.metadata.lifecycle.hold_state(hold_id)
+    _mirror(services, _hold_records(services, hold_id), on=True)
+    hold = services.metadata.holds.get(hold_id)
     audit.record(services, actor, "hold.place", f"hold:{hold_id}", ip, reason=reason,
-                 case_ref=case_ref, query=query, records=len(ids))  # fmt: skip
+                 case_ref=case_ref, query=query, records=hold.records if hold else 0)  # fmt: skip
     return hold_id
 
 
@@ -64,20 +73,25 @@ def release(services, hold_id: int, reason: str, actor: str, ip: str = "") -> bo
     return True
 
 
-def matching_ids(services, params: dict) -> list[str]:
-    """Every record matching the search now: the index's matches, plus records it has not
-    indexed yet, checked one by one."""
+def matching_ids(services, params: dict) -> Iterator[str]:
+    """Every record matching the search now, streamed (possibly with repeats): the
+    index's matches, then records it has not indexed yet, checked one by one."""
     query = parse_search(params)
-    ids: list[str] = []
     for batch in services.index.ids(query):
-        ids.extend(batch)
-    records = services.metadata.records
-    for batch in records.iter_records(200, unindexed=True):
+        yield from batch
+    for batch in services.metadata.records.iter_records(200, unindexed=True):
         for record, pages, _ in batch:
             text = "\n".join(p.text for p in pages)
             if record_matches(query, record.metadata.as_dict(), text):
-                ids.append(record.id)
-    return list(dict.fromkeys(ids))
+                yield record.id
+
+
+def _hold_records(services, hold_id: int, batch: int = 1000) -> Iterator[str]:
+    """The hold's records, read a page of ids at a time."""
+    after = ""
+    while ids := services.metadata.holds.document_ids(hold_id, limit=batch, after=after):
+        yield from ids
+        after = ids[-1]
 
 
 def apply_query_holds(services, record_id: str) -> list[int]:
@@ -105,16 +119,17 @@ def mirror_active(services) -> int:
     new bucket brings the holds back in the database only); how many holds."""
     active = services.metadata.holds.list(active=True)
     for hold in active:
-        _mirror(services, services.metadata.holds.document_ids(hold.id), on=True)
+        _mirror(services, _hold_records(services, hold.id), on=True)
     return len(active)
 
 
-def _mirror(services, record_ids: list[str], *, on: bool) -> None:
-    """Object Lock legal hold on every object of the records, where the store supports it."""
-    for record_id in record_ids:
-        for f in services.metadata.records.files(record_id):
+def _mirror(services, record_ids: Iterable[str], *, on: bool) -> None:
+    """Object Lock legal hold on every object of the records, where the store supports it;
+    the records' keys are read 500 records at a time, and a store that cannot is asked once."""
+    for chunk in batched(record_ids, 500):
+        for key in services.metadata.records.file_keys(chunk):
             try:
-                if not services.objects.set_legal_hold(f.key, on):
+                if not services.objects.set_legal_hold(key, on):
                     return  # the store cannot: nothing to mirror
             except Exception:  # the database hold is authoritative; the mirror is extra
-                log.warning("could not set the object-lock hold on %s", f.key, exc_info=True)
+                log.warning("could not set the object-lock hold on %s", key, exc_info=True)

@@ -11,8 +11,7 @@ import logging
 from collections.abc import Callable, Iterator
 
 from archive_app.domain.clock import utcnow
-from archive_app.domain.entities import Page, Record
-from archive_app.domain.records import Status
+from archive_app.domain.entities import IndexSource
 from search.interfaces import IndexDocument
 
 log = logging.getLogger(__name__)
@@ -20,17 +19,14 @@ log = logging.getLogger(__name__)
 STALE_ROUNDS = 3  # re-index rounds for records edited while they were being indexed
 
 
-def to_index_document(record: Record, pages: list[Page]) -> IndexDocument:
+def to_index_document(source: IndexSource) -> IndexDocument:
     return IndexDocument(
-        id=record.id,
-        metadata={
-            **record.metadata.as_dict(),
-            "retention": record.retention_state,
-            "flags": list(record.flags),
-        },  # fmt: skip
-        pages=tuple(p.text for p in pages),
-        created_at=record.created_at,
-    )
+        id=source.id,
+        metadata={**source.metadata, "retention": source.retention_state,
+                  "flags": list(source.flags)},
+        pages=source.pages,
+        created_at=source.created_at,
+    )  # fmt: skip
 
 
 def index_records(services, record_ids: list[str]) -> bool:
@@ -45,9 +41,7 @@ def index_records(services, record_ids: list[str]) -> bool:
     ids = list(record_ids)
     for _ in range(STALE_ROUNDS):
         read_at = utcnow()
-        found = [r for r in records.by_ids(ids).values() if r.status is Status.READY]
-        pages = records.pages_of(r.id for r in found)
-        batch = [to_index_document(record, pages[record.id]) for record in found]
+        batch = [to_index_document(source) for source in records.index_sources(ids)]
         try:
             services.index.index(batch)
         except Exception:
@@ -60,8 +54,13 @@ def index_records(services, record_ids: list[str]) -> bool:
     return True  # edited in every round: each of those edits' writers checks the same way
 
 
-def catch_up(services, batch_size: int = 1000) -> int:
-    """Index every pending record; returns how many were indexed."""
+def catch_up(services, batch_size: int = 5000) -> int:
+    """Index every pending record; returns how many were indexed.
+
+    Each batch is one engine commit: after a hold on a search 100,000 records are pending,
+    and with 1,000 a batch half of Tantivy's time went to committing and merging (20,000
+    records: 18.2 s at 1,000 a batch, 9.6 s at 5,000). A batch of 5,000 records' text is
+    a few tens of MB."""
     done = 0
     seen: set[str] = set()
     while True:
@@ -72,13 +71,28 @@ def catch_up(services, batch_size: int = 1000) -> int:
         done += len(ids)
 
 
-def reindex(services, progress: Callable[[int], None] | None = None, batch_size: int = 500) -> int:
-    """Rebuild the whole index from the metadata store; searches keep working meanwhile."""
+def reindex(services, progress: Callable[[int], None] | None = None, batch_size: int = 2000) -> int:
+    """Rebuild the whole index from the metadata store; searches keep working meanwhile.
+
+    Records are read as plain column tuples in keyset batches (``iter_index_sources``):
+    memory holds one batch, whatever the size of the archive."""
     started = utcnow()
 
     def batches() -> Iterator[list[IndexDocument]]:
-        for batch in services.metadata.records.iter_ready(batch_size):
-            yield [to_index_document(record, pages) for record, pages in batch]
+        for batch in services.metadata.records.iter_index_sources(batch_size):
+            yield [
+                IndexDocument(
+                    id=src.id,
+                    metadata={
+                        **src.metadata,
+                        "retention": src.retention_state,
+                        "flags": list(src.flags),
+                    },
+                    pages=src.pages,
+                    created_at=src.created_at,
+                )  # fmt: skip
+                for src in batch
+            ]
             if progress:
                 progress(len(batch))
 

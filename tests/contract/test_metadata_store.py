@@ -171,7 +171,10 @@ def test_index_bookkeeping_keeps_later_edits_pending(metadata_store):
     assert index.pending_index(10) == []
 
 
-def test_iter_ready_yields_bounded_batches_with_pages(metadata_store):
+def test_index_sources_come_in_bounded_batches_with_their_pages_and_flags(metadata_store):
+    """GIVEN 5 ready records and one still queued WHEN a rebuild reads them in batches of 2
+    THEN 2, 2, 1 records come, each ready one once, with the same metadata, retention state,
+    flags and date as the record itself and its page texts; the queued one does not."""
     records = metadata_store.records
     ids = []
     for _ in range(5):
@@ -179,10 +182,43 @@ def test_iter_ready_yields_bounded_batches_with_pages(metadata_store):
         metadata_store.jobs.claim(record_id, "w", 60)
         metadata_store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
         ids.append(record_id)
-    batches = list(records.iter_ready(2))
+    queued(metadata_store)
+    batches = list(records.iter_index_sources(2))
     assert [len(b) for b in batches] == [2, 2, 1]
-    assert sorted(d.id for b in batches for d, _ in b) == sorted(ids)
-    assert all(pages == [PAGE] for b in batches for _, pages in b)
+    sources = {s.id: s for b in batches for s in b}
+    assert sorted(sources) == sorted(ids)
+    assert all(s.pages == (PAGE.text,) for s in sources.values())
+    for record in records.by_ids(ids).values():
+        source = sources[record.id]
+        assert source.metadata == record.metadata.as_dict()
+        assert (source.retention_state, source.flags, source.created_at) == (
+            record.retention_state, record.flags, record.created_at)  # fmt: skip
+
+
+def test_GIVEN_a_search_hold_streaming_repeated_ids_THEN_each_record_is_held_once_and_frozen(
+    metadata_store,
+):
+    """What a hold on a search does in the store: the index's matches arrive as a stream
+    that may repeat a record (indexed and also pending); each record is named once, the
+    count is kept, one statement marks them on hold (the others untouched, a second call
+    changes nothing) and queues them for the index; their files' keys come in one call."""
+    store = metadata_store
+    ids = [queued(store) for _ in range(4)]
+    for record_id in ids:
+        store.jobs.claim(record_id, "w", 60)
+        store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
+    store.index_state.mark_indexed(ids, utcnow())
+    stream = (i for i in [ids[0], ids[1], ids[0], ids[2]])
+    hold_id = store.holds.place("sengketa", "PHPU-9", {"q": "suara"}, stream, "ani")
+    hold = store.holds.get(hold_id)
+    assert hold is not None and hold.records == 3
+    assert store.holds.document_ids(hold_id) == sorted(ids[:3])
+    assert store.lifecycle.hold_state(hold_id) == 3
+    assert store.lifecycle.hold_state(hold_id) == 0
+    states = {i: r.retention_state for i, r in store.records.by_ids(ids).items()}
+    assert states == {ids[0]: "on_hold", ids[1]: "on_hold", ids[2]: "on_hold", ids[3]: "active"}
+    assert sorted(store.index_state.pending_index(10)) == sorted(ids[:3])
+    assert sorted(store.records.file_keys(ids[:2])) == sorted(f"k/{i}" for i in ids[:2])
 
 
 def test_GIVEN_ready_records_THEN_those_without_a_role_are_found_in_a_window_unless_audited(

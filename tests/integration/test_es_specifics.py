@@ -223,3 +223,34 @@ def test_an_index_from_before_the_sort_keys_takes_new_records_at_once(es_setting
         assert found(index, "") == len(CORPUS)
     finally:
         index.drop()
+
+
+def test_an_answer_from_only_some_shards_says_unavailable_not_partial_counts(es_index):
+    """GIVEN the archive's index and, behind the same alias, an index whose shard no node
+    holds (as when the node holding it has gone) WHEN searching with facets, counting, or
+    listing the ids a hold would cover THEN IndexUnavailable: Elasticsearch answers 200
+    with the shards it reached, and counts it cannot vouch for must reach neither the page
+    nor a hold. Once that shard is back (here: its index removed), answers are whole again.
+    (A shard that held records cannot be kept unassigned on a one-node test cluster: the
+    node forces the allocation of a primary whose data it has.)"""
+    from search import elasticsearch_mapping as m
+
+    es_index.index(CORPUS)
+    client, stray = es_index.client, f"{es_index.alias}-lost-shard"
+    client.indices.create(
+        index=stray, mappings=m.MAPPINGS, aliases={es_index.alias: {}}, wait_for_active_shards="0",
+        settings={**m.SETTINGS, "auto_expand_replicas": False, "number_of_shards": 1,
+                  "number_of_replicas": 0, "routing.allocation.require._name": "gone"},
+    )  # fmt: skip
+    try:
+        raw = client.search(index=es_index.alias, query={"match": {"text": "suara"}}, size=0)
+        assert raw["_shards"]["failed"] == 1  # the server's own answer: partial, yet 200
+        with pytest.raises(IndexUnavailable, match="no_shard_available"):
+            es_index.search(parse_search({"q": "suara"}))
+        with pytest.raises(IndexUnavailable):
+            es_index.count()
+        with pytest.raises(IndexUnavailable):
+            list(es_index.ids(parse_search({"q": "suara"})))
+    finally:
+        client.indices.delete(index=stray)
+    assert found(es_index, "suara") == 4 and es_index.count() == 5
