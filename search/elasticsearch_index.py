@@ -475,7 +475,11 @@ class ElasticsearchIndex:
         try:
             with _guard():
                 status = self.client.options(request_timeout=3).cluster.health()["status"]
-            documents = self.count()
         except IndexUnavailable as exc:
             return {**state, "ok": False, "status": "unreachable", "error": str(exc)[:300]}
+        try:
+            documents = self.count()
+        except IndexUnavailable as exc:  # the cluster answers, some of the index does not
+            return {**state, "ok": False, "status": status, "documents": None,
+                    "error": str(exc)[:300]}  # fmt: skip
         return {**state, "ok": status != "red", "status": status, "documents": documents}

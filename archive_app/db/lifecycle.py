@@ -143,7 +143,12 @@ class SqlLifecycleRepository:
         state and writing it back one row at a time, as ``save_retention`` does, took 45 s
         for 100,000 records; a hold changes nothing else that the computation depends on.
         Changed records are queued for the search index."""
-        named = select(HoldRecordRow.document_id).where(HoldRecordRow.hold_id == hold_id)
+        # Only while the hold is in force: a release landing first must not leave its
+        # records marked on hold with no hold behind them.
+        active = select(HoldRow.id).where(HoldRow.id == hold_id, HoldRow.released_at.is_(None))
+        named = select(HoldRecordRow.document_id).where(
+            HoldRecordRow.hold_id == hold_id, HoldRecordRow.hold_id.in_(active)
+        )
         statement = (
             update(RecordRow)
             .where(
