@@ -667,6 +667,10 @@ class MetadataStore(Protocol):
 
     def migrate(self) -> None: ...
     def is_current(self) -> bool: ...
+    def one_read(self) -> AbstractContextManager[None]:
+        """Every repository read inside is one session and one read transaction (a page
+        of many questions: fewer round trips, one moment's answers). Writes are apart."""
+
     def snapshot(self, out: Path) -> AbstractContextManager[MetadataSnapshot]:
         """Write a consistent copy of the whole database to ``out`` (writers go on)."""
 

@@ -179,6 +179,14 @@ def build(
     differences: int = 100,
     missing: int = 100,
 ) -> Comparison:
+    """The comparison of a region: some twenty reads, in one read transaction."""
+    with services.metadata.one_read():
+        return _build(services, election, year, region, differences, missing)
+
+
+def _build(
+    services, election: str, year: int, region: str, differences: int, missing: int
+) -> Comparison:
     repo = services.metadata.recap
     level = regions.level_of(region)
     trail_codes = regions.ancestors(region[:10])
