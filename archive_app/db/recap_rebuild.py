@@ -72,22 +72,23 @@ def _analyze(s: Session, *tables: str) -> None:
 
 def _entries(s: Session, upkeep: RecapUpkeep, progress) -> int:
     """The forms' rows from the records, a batch at a time, written as plain rows (Core
-    executemany): ORM objects for a million forms cost minutes of Python."""
+    executemany): ORM objects for a million forms cost minutes of Python.
+
+    The batches walk the primary key alone and the form type and status are checked here:
+    with them in the query SQLite read every ready record through the status index and
+    sorted them all, for every batch (EXPLAIN QUERY PLAN: "USE TEMP B-TREE FOR ORDER BY"),
+    a rebuild quadratic in the archive's size: at 823,546 records it had done 116,000 in
+    22 minutes."""
     last, done = "", 0
+    kinds = set(FORM_LEVELS)
     while True:
-        rows = s.scalars(
-            select(RecordRow)
-            .where(
-                RecordRow.id > last,
-                RecordRow.form_type.in_(list(FORM_LEVELS)),
-                RecordRow.status == Status.READY.value,
-            )
-            .order_by(RecordRow.id)
-            .limit(BATCH)
+        batch = s.scalars(
+            select(RecordRow).where(RecordRow.id > last).order_by(RecordRow.id).limit(BATCH)
         ).all()
-        if not rows:
+        if not batch:
             return done
-        last = rows[-1].id
+        last = batch[-1].id
+        rows = [r for r in batch if r.form_type in kinds and r.status == Status.READY.value]
         forms: list[dict] = []
         printed: list[dict] = []
         for row in rows:
