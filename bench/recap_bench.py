@@ -1,6 +1,7 @@
 """The recapitulation check at national scale: 820,000 TPS of one election.
 
     python -m bench.recap_bench [--backend sqlite|postgresql] [--tps 820000] [--queries 30]
+                                [--keep DIR]  (SQLite: build once, time again later)
 
 Builds a synthetic nation (38 provinces, ~514 regencies, ~7,300 districts, ~83,000
 villages, ``--tps`` polling stations) and archives, for one election (PPWP 2024):
