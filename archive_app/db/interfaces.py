@@ -537,8 +537,15 @@ class RecapRepository(Protocol):
         """Child regions (TPS codes under a village) with anything to show."""
 
     def sums(self, election: str, year: int, codes: Iterable[str]) -> dict[str, RegionSums]: ...
-    def coverage(self, election: str, year: int, codes: Iterable[str]) -> dict[str, Coverage]:
-        """Per region (or TPS): expected, archived, missing, unlisted forms."""
+    def coverage(
+        self,
+        election: str,
+        year: int,
+        codes: Iterable[str],
+        sums: dict[str, RegionSums] | None = None,
+    ) -> dict[str, Coverage]:
+        """Per region (or TPS): expected, archived, missing, unlisted forms; ``sums``, when
+        given, are the regions' sums already read (not read again)."""
 
     def missing_tps(
         self, election: str, year: int, region: str, limit: int = 100
@@ -558,6 +565,11 @@ class RecapRepository(Protocol):
         unplaced: bool = False,
     ) -> builtins.list[FormEntry]:
         """Forms under a region (every copy, counted or not), in code order."""
+
+    def counted_forms(
+        self, election: str, year: int, places: Iterable[str]
+    ) -> dict[str, FormEntry]:
+        """The counted form of each of these places (TPS codes), read together."""
 
     def form(self, record_id: str) -> FormEntry | None: ...
     def recap_values(
@@ -669,6 +681,10 @@ class MetadataStore(Protocol):
 
     def migrate(self) -> None: ...
     def is_current(self) -> bool: ...
+    def one_read(self) -> AbstractContextManager[None]:
+        """Every repository read inside is one session and one read transaction (a page
+        of many questions: fewer round trips, one moment's answers). Writes are apart."""
+
     def snapshot(self, out: Path) -> AbstractContextManager[MetadataSnapshot]:
         """Write a consistent copy of the whole database to ``out`` (writers go on)."""
 

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, false, func, select, text, true
+from sqlalchemy import Select, and_, case, false, func, or_, select, text, true, union
 
 from archive_app.db.models import (
     FLAGGED,
@@ -25,7 +25,7 @@ from archive_app.db.models import (
     RegionRow,
     TpsRow,
 )
-from archive_app.db.recap_rows import chunks, form_entry
+from archive_app.db.recap_rows import chunks, counted_rows, form_entry
 from archive_app.db.recap_upkeep import RecapUpkeep
 from archive_app.db.session import Sessions
 from archive_app.domain.recap import Part
@@ -88,7 +88,6 @@ class SqlRecapRepository:
             return []
         width = regions.DIGITS[child]
         poll = poll_of(election, year, self._upkeep.days)
-        found: set[str] = set()
         with self._s.read() as s:
             sources = [
                 (TpsRow.code, [TpsRow.poll == poll]),
@@ -107,13 +106,16 @@ class SqlRecapRepository:
                 ),
             ]
             # Under a regency or deeper the codes below are few (a few thousand at most):
-            # one range read per source beats one index seek per child per source.
+            # one range read per source beats one index seek per child per source. Above
+            # it, the seeks. Either way all five sources are one statement (one round trip).
             near = len(region) >= regions.DIGITS["regency"]
-            for column, where in sources:
-                if near:
-                    found |= _codes_below(s, column, where, region, width)
-                else:
-                    found |= _child_codes(s, column, where, region, width)
+            reads = [
+                _codes_below(column, where, region, width)
+                if near
+                else _child_codes(column, where, region, width, f"seeks_{n}")
+                for n, (column, where) in enumerate(sources)
+            ]
+            found = {c for c in s.scalars(union(*reads)) if c and len(c) == width}
         return sorted(found)
 
     # -- the forms' sums and coverage ---------------------------------------------------
@@ -135,12 +137,21 @@ class SqlRecapRepository:
                     )
         return {c: RegionSums(c, parts) for c, parts in out.items()}
 
-    def coverage(self, election: str, year: int, codes: Iterable[str]) -> dict[str, Coverage]:
-        """Coverage of regions (codes up to a village's) or of TPS (13 digits)."""
+    def coverage(
+        self,
+        election: str,
+        year: int,
+        codes: Iterable[str],
+        sums: dict[str, RegionSums] | None = None,
+    ) -> dict[str, Coverage]:
+        """Coverage of regions (codes up to a village's) or of TPS (13 digits). ``sums``:
+        the regions' sums when the caller has read them already (the counts of forms are
+        rows of the sums), so a page reads them once."""
         wanted = sorted(set(codes))
         poll = poll_of(election, year, self._upkeep.days)
         areas = [c for c in wanted if len(c) != 13]
-        sums = self.sums(election, year, areas)
+        if sums is None or any(c not in sums for c in areas):
+            sums = self.sums(election, year, areas)
         out: dict[str, Coverage] = {}
         with self._s.read() as s:
             listed = s.get(ExpectedRow, (poll, "")) is not None
@@ -209,7 +220,6 @@ class SqlRecapRepository:
         poll = poll_of(election, year, self._upkeep.days)
         if len(region) == 13:
             return [region] if self.coverage(election, year, [region])[region].missing else []
-        out: list[str] = []
         with self._s.read() as s:
             archived = (
                 select(RecapSumRow.forms)
@@ -232,27 +242,31 @@ class SqlRecapRepository:
                 .order_by(ExpectedRow.region)
                 .limit(limit)
             ).all()
-            for village in villages:
-                have = select(RecapFormRow.place).where(
-                    RecapFormRow.election == election,
-                    RecapFormRow.year == year,
-                    RecapFormRow.counted.is_(True),
-                    _in_region(RecapFormRow.place, village),
+            if not villages:
+                return []
+            # The stations of all those villages in one statement, not one statement per
+            # village (100 round trips at the nation). The range from the first village to
+            # the last is what the index reads (SQLite does not read an OR of ranges beside
+            # the poll's equality as several index ranges: it walked every station).
+            counted = select(RecapFormRow.place).where(
+                RecapFormRow.election == election,
+                RecapFormRow.year == year,
+                RecapFormRow.place == TpsRow.code,
+                RecapFormRow.counted.is_(True),
+            )
+            out = s.scalars(
+                select(TpsRow.code)
+                .where(
+                    TpsRow.poll == poll,
+                    TpsRow.code >= villages[0],
+                    TpsRow.code < regions.upper_bound(villages[-1]),
+                    or_(*(_in_region(TpsRow.code, v) for v in villages)),
+                    ~counted.exists(),
                 )
-                codes = s.scalars(
-                    select(TpsRow.code)
-                    .where(
-                        TpsRow.poll == poll,
-                        _in_region(TpsRow.code, village),
-                        TpsRow.code.not_in(have),
-                    )
-                    .order_by(TpsRow.code)
-                    .limit(limit - len(out))
-                ).all()
-                out += codes
-                if len(out) >= limit:
-                    break
-        return out[:limit]
+                .order_by(TpsRow.code)
+                .limit(limit)
+            ).all()
+        return list(out)
 
     # -- forms --------------------------------------------------------------------------
     def forms(
@@ -286,6 +300,17 @@ class SqlRecapRepository:
         query = query.order_by(RecapFormRow.place, RecapFormRow.created_at).limit(limit)
         with self._s.read() as s:
             return [form_entry(r) for r in s.scalars(query)]
+
+    def counted_forms(
+        self, election: str, year: int, places: Iterable[str]
+    ) -> dict[str, FormEntry]:
+        """The counted form of each of these places, read together (a page's differences
+        name up to a hundred TPS: one statement, not one each)."""
+        out: dict[str, FormEntry] = {}
+        with self._s.read() as s:
+            for batch in chunks(sorted(set(places))):
+                out.update({r.place: form_entry(r) for r in counted_rows(s, election, year, batch)})
+        return out
 
     def form(self, record_id: str) -> FormEntry | None:
         with self._s.read() as s:
@@ -420,30 +445,34 @@ class SqlRecapRepository:
             return rebuild(s, self._upkeep, progress)
 
 
-def _codes_below(s: Any, column: Any, where: list, region: str, width: int) -> set[str]:
+def _codes_below(column: Any, where: list, region: str, width: int) -> Select:
     """The distinct ``width``-digit starts of the codes under ``region``: one range read."""
     end = regions.upper_bound(region)
     start = func.substr(column, 1, width)
-    query = select(start).where(*where, column > region, column < end).distinct()
-    return {c for c in s.scalars(query) if c and len(c) == width}
+    return select(start).where(*where, column > region, column < end).distinct()
 
 
-def _child_codes(s: Any, column: Any, where: list, region: str, width: int) -> set[str]:
+def _child_codes(column: Any, where: list, region: str, width: int, name: str) -> Select:
     """The distinct ``width``-digit starts of the codes under ``region`` in an indexed
-    column: one index seek per child found, never a walk over the codes below them."""
-    found: set[str] = set()
-    after = region
+    column: one index seek per child found, never a walk over the codes below them, and all
+    the seeks in one statement (a recursive query: each step seeks past the child before).
+    One statement per child made the nation's page 200 round trips (~0.3 s of SQLAlchemy
+    per request at 20,000 TPS, 36 ms of it in SQLite)."""
     end = regions.upper_bound(region)
-    while True:
-        following = s.scalar(select(func.min(column)).where(*where, column > after, column < end))
-        if following is None:
-            return found
-        if len(following) < width:
-            after = following
-            continue
-        child = following[:width]
-        found.add(child)
-        after = regions.upper_bound(child)
+    first = select(func.min(column)).where(*where, column > region, column < end)
+    seeks = select(first.scalar_subquery().label("code")).cte(name, recursive=True)
+    code = seeks.c.code
+    # Past every code of the child just found ("digits" < ":"); a code shorter than a
+    # child's (none are, but the walk must not stop on one) is stepped over by itself.
+    after = case(
+        (func.length(code) < width, code),
+        else_=func.substr(code, 1, width).concat(":"),
+    )
+    following = select(func.min(column)).where(*where, column > after, column < end)
+    seeks = seeks.union_all(select(following.scalar_subquery()).where(code.isnot(None)))
+    return select(func.substr(seeks.c.code, 1, width)).where(
+        seeks.c.code.isnot(None), func.length(seeks.c.code) >= width
+    )
 
 
 def _difference(r: DifferenceRow) -> StoredDifference:

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from archive_app.db.models import (
@@ -20,7 +20,7 @@ from archive_app.db.models import (
     RecapSumRow,
     RecapValueRow,
 )
-from archive_app.db.recap_rows import chunks, tps_figures, upsert
+from archive_app.db.recap_rows import chunks, core_table, tps_figures, upsert
 from archive_app.domain.recap_compare import (
     Difference,
     compare,
@@ -69,15 +69,13 @@ def refresh_differences(
                 DifferenceRow.region.in_(batch),
             )
         ).all()
+        # Core statements on the tables (recap_rows.core_table says why).
+        t = core_table(DifferenceRow)
         s.execute(
-            delete(DifferenceRow).where(
-                DifferenceRow.election == election,
-                DifferenceRow.year == year,
-                DifferenceRow.region.in_(batch),
-            )
+            delete(t).where(t.c.election == election, t.c.year == year, t.c.region.in_(batch))
         )
-        s.add_all(_row(election, year, d) for d in found)
-        s.flush()
+        if found:
+            s.execute(insert(t), [_row(election, year, d) for d in found])
         _totals(s, election, year, old, [(d.region, d.kind, d.size) for d in found])
 
 
@@ -99,12 +97,13 @@ def _totals(s: Session, election: str, year: int, old: Iterable, new: Iterable) 
         s, DifferenceTotalRow, rows, ("election", "year", "region", "kind"), add=("count", "size")
     )
     if rows:
+        t = core_table(DifferenceTotalRow)
         s.execute(
-            delete(DifferenceTotalRow).where(
-                DifferenceTotalRow.election == election,
-                DifferenceTotalRow.year == year,
-                DifferenceTotalRow.region.in_({r["region"] for r in rows}),
-                DifferenceTotalRow.count == 0,
+            delete(t).where(
+                t.c.election == election,
+                t.c.year == year,
+                t.c.region.in_(sorted({r["region"] for r in rows})),
+                t.c.count == 0,
             )
         )
 
@@ -129,38 +128,33 @@ def _compare(code, forms, recap, stages, published, missing, unread, max_voters)
     return [d for d in out if d is not None]
 
 
-def _row(election: str, year: int, d: Difference) -> DifferenceRow:
-    return DifferenceRow(
-        election=election,
-        year=year,
-        region=d.region,
-        kind=d.kind,
-        level=regions.LEVELS.index(regions.level_of(d.region)),
-        deltas=json.dumps({c: [d.first[c], d.second[c]] for c in d.deltas}),
-        swing=d.swing,
-        size=d.size,
-        missing=d.missing,
-        explained=d.explained,
-    )
+def _row(election: str, year: int, d: Difference) -> dict[str, Any]:
+    return {
+        "election": election,
+        "year": year,
+        "region": d.region,
+        "kind": d.kind,
+        "level": regions.LEVELS.index(regions.level_of(d.region)),
+        "deltas": json.dumps({c: [d.first[c], d.second[c]] for c in d.deltas}),
+        "swing": d.swing,
+        "size": d.size,
+        "missing": d.missing,
+        "explained": d.explained,
+    }
 
 
 def _sums(s: Session, election: str, year: int, codes: list[str]) -> dict[str, dict]:
     if not codes:
         return {}
-    rows = s.execute(
-        select(RecapSumRow).where(
-            RecapSumRow.election == election,
-            RecapSumRow.year == year,
-            RecapSumRow.region.in_(codes),
+    t = RecapSumRow
+    rows = s.execute(  # columns, not ORM objects: a corrected form reads a few hundred
+        select(t.region, t.candidate, t.confirmed + t.read + t.unsure, t.unread, t.forms).where(
+            t.election == election, t.year == year, t.region.in_(codes)
         )
-    ).scalars()
+    )
     out: dict[str, dict] = {}
-    for r in rows:
-        out.setdefault(r.region, {})[r.candidate] = {
-            "total": r.confirmed + r.read + r.unsure,
-            "unread": r.unread,
-            "forms": r.forms,
-        }
+    for region, candidate, total, unread, forms in rows:
+        out.setdefault(region, {})[candidate] = {"total": total, "unread": unread, "forms": forms}
     return out
 
 
@@ -188,19 +182,20 @@ def _tps_forms(s: Session, election: str, year: int, codes: list[str]) -> dict[s
 
 
 def _recap_values(s: Session, election: str, year: int, codes: list[str]) -> dict[str, dict]:
+    v = RecapValueRow
     rows = s.execute(
-        select(RecapValueRow)
-        .join(RecapFormRow, RecapFormRow.record_id == RecapValueRow.record_id)
+        select(v.region, v.stage, v.own, v.candidate, v.votes)
+        .join(RecapFormRow, RecapFormRow.record_id == v.record_id)
         .where(
-            RecapValueRow.election == election,
-            RecapValueRow.year == year,
-            RecapValueRow.region.in_(codes),
+            v.election == election,
+            v.year == year,
+            v.region.in_(codes),
             RecapFormRow.counted.is_(True),
         )
-    ).scalars()
+    )
     out: dict[str, dict] = {}
-    for r in rows:
-        out.setdefault(r.region, {}).setdefault((r.stage, r.own), {})[r.candidate] = r.votes
+    for region, stage, own, candidate, votes in rows:
+        out.setdefault(region, {}).setdefault((stage, own), {})[candidate] = votes
     return out
 
 

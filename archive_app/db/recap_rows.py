@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -61,6 +61,14 @@ def sum_row(election: str, year: int, region: str, level: int, code: str, part) 
         "level": level, "label": part.label[:200], "confirmed": part.confirmed,
         "read": part.read, "unsure": part.unsure, "unread": part.unread, "forms": part.forms,
     }  # fmt: skip
+
+
+def core_table(model: Any) -> Table:
+    """A model's table, for Core statements: an ORM bulk delete first evaluates its
+    criteria against the session's objects and an ORM insert builds an object per row
+    (in a profile of corrected forms at 20,000 TPS the ORM's bulk statements took ~15 %
+    of the time, more than SQLite spent on every statement of the correction)."""
+    return cast(Table, model.__table__)
 
 
 def chunks(items: Iterable[str], size: int = CHUNK) -> Iterable[list[str]]:

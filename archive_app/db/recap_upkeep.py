@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,14 @@ from archive_app.db.models import (
     TpsRow,
 )
 from archive_app.db.recap_diffs import refresh_differences
-from archive_app.db.recap_rows import entry_values, has_list, sum_row, tps_figures, upsert
+from archive_app.db.recap_rows import (
+    core_table,
+    entry_values,
+    has_list,
+    sum_row,
+    tps_figures,
+    upsert,
+)
 from archive_app.domain import recap
 from archive_app.domain.recap import Part
 from vocabulary import regions
@@ -79,13 +87,16 @@ class RecapUpkeep:
         partners = _partners(s, old) if old is not None else set()
         touched: set[str] = set()
         if new is None:
-            s.execute(delete(RecapValueRow).where(RecapValueRow.record_id == record_id))
+            s.execute(_values_of(record_id))
             s.delete(old)
             s.flush()
         else:
             self._write(s, old, before, new)
+        changes: dict[tuple[str, int], dict[str, dict[str, Part]]] = {}
         for key in sorted(keys):
-            touched |= self._recount(s, key, record_id, before)
+            touched |= self._recount(s, key, record_id, before, changes)
+        for (election, year), by_place in sorted(changes.items()):
+            apply_sums(s, election, year, by_place)
         if before is not None and before.level != "tps" and before.place:
             touched |= {before.place} | {c for c in json.loads(before.figures or "{}") if c}
         if new is not None:
@@ -119,16 +130,22 @@ class RecapUpkeep:
         else:
             for name, value in values.items():
                 setattr(old, name, value)
-        s.execute(delete(RecapValueRow).where(RecapValueRow.record_id == new["record_id"]))
+        s.execute(_values_of(new["record_id"]))
         if new["level"] != "tps":
             s.add_all(_value_rows(new))
         s.flush()
 
     def _recount(
-        self, s: Session, key: tuple[str, int, str, str], record_id: str, before: _Snapshot | None
+        self,
+        s: Session,
+        key: tuple[str, int, str, str],
+        record_id: str,
+        before: _Snapshot | None,
+        changes: dict[tuple[str, int], dict[str, dict[str, Part]]],
     ) -> set[str]:
-        """Choose the form counted for one place; move the sums if the counted part changed.
-        Returns the regions (and TPS) whose comparison may have changed."""
+        """Choose the form counted for one place; note in ``changes`` how its sums move if
+        the counted part changed. Returns the regions (and TPS) whose comparison may have
+        changed."""
         election, year, level, place = key
         if not place:
             return set()
@@ -162,7 +179,12 @@ class RecapUpkeep:
             else {}
         )
         _mark_counted(rows, chosen)
-        apply_sums(s, election, year, place, recap.delta(old, new))
+        change = recap.delta(old, new)
+        if change:
+            by_place = changes.setdefault((election, year), {})
+            merged = by_place.setdefault(place, {})
+            for code, part in change.items():
+                merged[code] = merged[code] + part if code in merged else part
         return set(regions.ancestors(place[:10])) | {place}
 
     def _findings(self, s: Session, record_id: str) -> set[str]:
@@ -189,26 +211,53 @@ class RecapUpkeep:
         return partners
 
 
-def apply_sums(s: Session, election: str, year: int, place: str, change: dict[str, Part]) -> None:
-    """Add ``change`` to the sums of every region above a place (a TPS: its village up to
-    the nation), dropping rows that fall back to nothing."""
-    if not change:
+def apply_sums(
+    s: Session, election: str, year: int, changes: Mapping[str, Mapping[str, Part]]
+) -> None:
+    """Add each place's change to the sums of every region above it (a TPS: its village up
+    to the nation): one upsert for all of them, and one delete of the rows that may have
+    fallen back to nothing. The places a correction moves a form between are added up
+    first, so a region above both (the village when only the TPS number was wrong, always
+    the nation) is written once, and not at all where the two cancel out."""
+    by_row: dict[tuple[str, str], Part] = {}
+    for place, change in changes.items():
+        for region in regions.ancestors(place[:10]):
+            for code, part in change.items():
+                found = by_row.get((region, code))
+                by_row[(region, code)] = found + part if found is not None else part
+    moved = {k: p for k, p in by_row.items() if not p.empty}
+    if not moved:
         return
-    rows = []
-    for region in regions.ancestors(place[:10]):
-        level = regions.LEVELS.index(regions.level_of(region))
-        for code, part in change.items():
-            rows.append(sum_row(election, year, region, level, code, part))
+    rows = [
+        sum_row(election, year, region, _LEVEL[len(region)], code, part)
+        for (region, code), part in moved.items()
+    ]
     upsert(s, RecapSumRow, rows, ("election", "year", "region", "candidate"), add=ADDED)
-    s.execute(
-        delete(RecapSumRow).where(
-            RecapSumRow.election == election,
-            RecapSumRow.year == year,
-            RecapSumRow.region.in_(regions.ancestors(place[:10])),
-            RecapSumRow.candidate.in_(list(change)),
-            *(getattr(RecapSumRow, c) == 0 for c in ADDED),
+    # Sums never go below zero, so only a row that something was taken from can reach
+    # nothing: a form added somewhere needs no delete at all.
+    taken = [
+        k for k, p in moved.items() if min(p.confirmed, p.read, p.unsure, p.unread, p.forms) < 0
+    ]
+    if taken:
+        t = core_table(RecapSumRow)
+        s.execute(
+            delete(t).where(
+                t.c.election == election,
+                t.c.year == year,
+                t.c.region.in_(sorted({r for r, _ in taken})),
+                t.c.candidate.in_(sorted({c for _, c in taken})),
+                *(t.c[c] == 0 for c in ADDED),
+            )
         )
-    )
+
+
+_LEVEL = {width: regions.LEVELS.index(level) for level, width in regions.DIGITS.items()}
+
+
+def _values_of(record_id: str) -> Any:
+    """Delete a record's recap figures (a Core statement: recap_rows.core_table)."""
+    t = core_table(RecapValueRow)
+    return delete(t).where(t.c.record_id == record_id)
 
 
 def _snapshot(row: RecapFormRow) -> _Snapshot:

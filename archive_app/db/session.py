@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Result
@@ -25,11 +26,33 @@ class Sessions:
         self.engines = engines
         self._read = sessionmaker(engines.read, expire_on_commit=False)
         self._write = sessionmaker(engines.write, expire_on_commit=False)
+        self._shared: ContextVar[Session | None] = ContextVar(f"read-{id(self)}", default=None)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
+        shared = self._shared.get()
+        if shared is not None:
+            with _unavailable():
+                yield shared
+            return
         with _unavailable(), self._read() as session:
             yield session
+
+    @contextmanager
+    def one_read(self) -> Iterator[None]:
+        """Every ``read()`` inside shares one session and one transaction. A page that asks
+        the repositories twenty questions (the recap's) otherwise opens twenty sessions:
+        a BEGIN and a ROLLBACK each, round trips to a PostgreSQL server, and answers from
+        twenty moments instead of one. Writes keep their own sessions."""
+        if self._shared.get() is not None:
+            yield
+            return
+        with _unavailable(), self._read() as session:
+            token = self._shared.set(session)
+            try:
+                yield
+            finally:
+                self._shared.reset(token)
 
     @contextmanager
     def write(self) -> Iterator[Session]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from sqlalchemy import text
@@ -40,6 +40,7 @@ class SqlMetadataStore:
         self.url = url
         self.engines = make_engines(url)
         sessions = Sessions(self.engines)
+        self._sessions = sessions
         upkeep = RecapUpkeep(max_voters, vocabulary)  # keeps the recap's sums current
         self.users = SqlUserRepository(sessions)
         self.records = SqlRecordRepository(sessions)
@@ -76,6 +77,9 @@ class SqlMetadataStore:
 
     def is_current(self) -> bool:
         return migrate.current_revision(self.engines.write) == migrate.head_revision()
+
+    def one_read(self) -> AbstractContextManager[None]:
+        return self._sessions.one_read()
 
     @contextmanager
     def snapshot(self, out: Path):

@@ -179,13 +179,24 @@ def build(
     differences: int = 100,
     missing: int = 100,
 ) -> Comparison:
+    """The comparison of a region: some twenty reads, in one read transaction."""
+    with services.metadata.one_read():
+        return _build(services, election, year, region, differences, missing)
+
+
+def _build(
+    services, election: str, year: int, region: str, differences: int, missing: int
+) -> Comparison:
     repo = services.metadata.recap
     level = regions.level_of(region)
     trail_codes = regions.ancestors(region[:10])
     child_codes = repo.children(election, year, region) if level != "tps" else []
     missing_codes = repo.missing_tps(election, year, region, missing)
     names = repo.names(trail_codes + child_codes + [c[:10] for c in missing_codes])
-    coverage = repo.coverage(election, year, [region] + child_codes)
+    # The sums of the region and its children (not TPS: a TPS's figures are its form's),
+    # read once for the rows, the children's columns and the coverage counts alike.
+    sums = repo.sums(election, year, [c for c in [region, *child_codes] if len(c) != 13])
+    coverage = repo.coverage(election, year, [region] + child_codes, sums=sums)
     published = _published(repo.published(election, year, [region] + child_codes))
     recaps = _recaps(repo.recap_values(election, year, [region] + child_codes))
     if level == "tps":
@@ -194,7 +205,6 @@ def build(
         rows = _tps_rows(counted, published.get(region, NOTHING))
     else:
         forms, counted = [], None
-        sums = repo.sums(election, year, [region] + child_codes)
         rows = _rows(sums[region].parts, recaps.get(region, {}), published.get(region, NOTHING))
     best = {r.candidate: (r.published if r.published is not None else r.from_forms) for r in rows}
     pair = rules.leaders({c: v for c, v in best.items() if v is not None})
@@ -466,12 +476,7 @@ def _items(services, election, year, found: list[StoredDifference], pair, labels
     codes = {d.region for d in found}
     more = repo.names({c for d in found for c in regions.ancestors(d.region[:10])} - set(names))
     names = {**names, **more}
-    tps = sorted(c for c in codes if len(c) == 13)
-    forms: dict[str, FormEntry] = {}
-    for code in tps:
-        counted = next((f for f in repo.forms(election, year, code, limit=5) if f.counted), None)
-        if counted:
-            forms[code] = counted
+    forms = repo.counted_forms(election, year, [c for c in codes if len(c) == 13])
     recaps = _recaps(repo.recap_values(election, year, sorted(codes)))
     out = []
     for d in found:

@@ -228,3 +228,15 @@ def test_the_same_page_for_two_tps_and_a_header_naming_another_tps_are_flagged(m
     assert c not in flagged
     store.lifecycle.tombstone(b)
     assert store.recap.form(a).findings == []
+
+
+def test_a_pages_reads_share_one_session_and_other_reads_do_not(metadata_store):
+    """GIVEN a recap page's reads inside one_read, WHEN repositories read, THEN one session
+    (one BEGIN, one snapshot) serves them all; outside it every read has its own."""
+    sessions = metadata_store._sessions
+    with metadata_store.one_read():
+        with sessions.read() as first, sessions.read() as second:
+            assert first is second
+        assert metadata_store.recap.children("PPWP", 2024, "") == []
+    with sessions.read() as first, sessions.read() as second:
+        assert first is not second
