@@ -30,6 +30,7 @@ def init_app(app) -> None:
         fixity,
         holds,
         home,
+        language,
         recap,
         retention,
         review,
@@ -42,7 +43,7 @@ def init_app(app) -> None:
 
     for module in (
         auth, home, views, admin, retention, schedule, holds, dispositions, audit, batches, review,
-        fixity, recap, saved_searches,
+        fixity, recap, saved_searches, language,
     ):  # fmt: skip
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(

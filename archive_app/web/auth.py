@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -33,11 +34,15 @@ def login():
         if user is None:
             flash("Nama pengguna atau kata sandi salah.", "error")
             return render_template("login.html", username=username), 401
+        chosen = session.get("language")  # picked on the login page: becomes the preference
         session.clear()  # a new session for the new login (no fixation)
+        if chosen and not user.language:
+            services().metadata.users.set_language(user.id, chosen)
+            user = replace(user, language=chosen)
         login_user(LoginUser(user))
         services().metadata.users.record_login(user.id)
         audit.record(services(), user.username, "login", f"user:{user.username}", client_ip())
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     if current_user.is_authenticated:
         return redirect(url_for("web.search"))
     return render_template("login.html", username="")
@@ -52,7 +57,7 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only redirect within this site (no open redirect through ?next=)."""
     if target:
         parts = urlsplit(target)

@@ -1,0 +1,81 @@
+"""Which language a person gets: their stored choice, else their browser's Accept-Language,
+else Indonesian; the pages and the API's messages follow the same choice."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import PASSWORD, bearer
+
+ENGLISH = {"Accept-Language": "en-GB,en;q=0.9"}
+
+
+def _post(client, path: str, data: dict, page: str = "/login", **kwargs):
+    """A form post as a browser sends it: with the CSRF token of a page it was shown."""
+    html = client.get(page).get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+    return client.post(path, data={**data, "csrf_token": token}, **kwargs)
+
+
+def _login(client, username: str) -> None:
+    answer = _post(client, "/login", {"username": username, "password": PASSWORD})
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+
+
+def test_indonesian_without_a_choice_or_a_header(client, tokens):
+    """GIVEN no preference and no Accept-Language WHEN a page is opened THEN it is in
+    Indonesian and says so."""
+    answer = client.get("/beranda", headers=bearer(tokens["archivist"]))
+    page = answer.get_data(as_text=True)
+    assert '<html lang="id">' in page and "Pekerjaan menunggu" in page
+    assert answer.headers["Content-Language"] == "id"
+
+
+def test_a_browser_asking_for_english_gets_english_pages(client, tokens):
+    """GIVEN a browser that prefers English WHEN it opens Beranda and the login page THEN
+    both are in English."""
+    page = client.get("/beranda", headers={**bearer(tokens["archivist"]), **ENGLISH})
+    text = page.get_data(as_text=True)
+    assert '<html lang="en">' in text and "Work waiting" in text and "Beranda" not in text
+    assert page.headers["Content-Language"] == "en"
+    login = client.get("/login", headers={"Accept-Language": "fr, en;q=0.5"})
+    assert "Log in" in login.get_data(as_text=True)
+
+
+def test_an_unsupported_language_falls_back_to_indonesian(client):
+    page = client.get("/login", headers={"Accept-Language": "fr-FR, de;q=0.8"})
+    assert '<html lang="id">' in page.get_data(as_text=True)
+
+
+def test_a_stored_preference_wins_over_the_browser(app, services, tokens):
+    """GIVEN an archivist whose browser asks for English WHEN they choose Bahasa Indonesia
+    in the menu THEN every later page is Indonesian despite the header, in a new session too,
+    and choosing English again switches back."""
+    client = app.test_client()
+    _login(client, "archivist")
+    assert "Work waiting" in client.get("/beranda", headers=ENGLISH).get_data(as_text=True)
+    chosen = _post(client, "/bahasa", {"language": "id", "next": "/beranda"}, "/beranda")
+    assert chosen.status_code == 302 and chosen.headers["Location"] == "/beranda"
+    assert services.metadata.users.by_name("archivist").language == "id"
+    assert "Pekerjaan menunggu" in client.get("/beranda", headers=ENGLISH).get_data(as_text=True)
+    other = app.test_client()  # another browser, same person
+    _login(other, "archivist")
+    assert "Pekerjaan menunggu" in other.get("/beranda", headers=ENGLISH).get_data(as_text=True)
+    _post(client, "/bahasa", {"language": "en", "next": "/beranda"}, "/beranda")
+    assert "Work waiting" in client.get("/beranda").get_data(as_text=True)
+
+
+def test_a_choice_made_before_login_becomes_the_preference(app, services, tokens):
+    """GIVEN someone who picks English on the login page WHEN they log in THEN English is
+    stored as their preference."""
+    client = app.test_client()
+    _post(client, "/bahasa", {"language": "en", "next": "/login"})
+    assert "Log in" in client.get("/login").get_data(as_text=True)
+    _login(client, "auditor")
+    assert services.metadata.users.by_name("auditor").language == "en"
+
+
+def test_the_switch_never_redirects_off_the_site(app, tokens):
+    client = app.test_client()
+    answer = _post(client, "/bahasa", {"language": "en", "next": "//evil.example/x"})
+    assert answer.headers["Location"].startswith("/") and "evil" not in answer.headers["Location"]
