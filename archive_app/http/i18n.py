@@ -12,17 +12,22 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext
 from flask_login import current_user
 
 from archive_app.domain import languages
 
 CATALOGUES = Path(__file__).resolve().parent.parent / "translations"
+# Beyond gettext's own names (``_``, ``N_`` for a message translated where it is shown):
+# Flask-Babel's lazy strings, for labels defined before any request. ``make translations``
+# passes the same keywords.
+KEYWORDS = {"lazy_gettext": None, "_l": None}
 
 
 def compile_catalogues(source: Path = CATALOGUES) -> Path:
@@ -81,3 +86,20 @@ def init_app(app) -> None:
         response.headers.setdefault("Content-Language", current_language())
         response.vary.add("Accept-Language")
         return response
+
+
+class Labels(Mapping[str, str]):
+    """A table of codes to Indonesian labels (marked with ``N_``), read in the request's
+    language: ``labels[code]``, ``.get``, ``.items()`` all translate."""
+
+    def __init__(self, labels: dict[str, str]):
+        self._labels = labels
+
+    def __getitem__(self, key: str) -> str:
+        return gettext(self._labels[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._labels)
+
+    def __len__(self) -> int:
+        return len(self._labels)

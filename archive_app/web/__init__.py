@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
+
+from archive_app.domain.languages import N_
 from archive_app.domain.roles import Permission
+from archive_app.http.i18n import Labels
 from vocabulary.places import format_tps
 
-STATUS_LABELS = {
-    "queued": "Dalam antrean",
-    "processing": "Sedang diproses",
-    "review": "Perlu ditinjau",
-    "ready": "Siap",
-    "failed": "Gagal",
-}
+STATUS_LABELS = Labels(
+    {
+        "queued": N_("Dalam antrean"),
+        "processing": N_("Sedang diproses"),
+        "review": N_("Perlu ditinjau"),
+        "ready": N_("Siap"),
+        "failed": N_("Gagal"),
+    }
+)
 
 
 def tps_label(number: int) -> str:
     """The TPS as people read it ("TPS 005"), or words for one nobody filled in yet,
     never "TPS ?"."""
-    return format_tps(number) if number else "TPS belum diisi"
+    return format_tps(number) if number else gettext("TPS belum diisi")
 
 
 def init_app(app) -> None:

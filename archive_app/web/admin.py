@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from archive_app import accounts
 from archive_app.domain.roles import LEAST_PRIVILEGED, Permission, Role
@@ -33,7 +34,8 @@ def create_user():
             actor(),
             client_ip(),
         )
-        flash(f"Pengguna {form.get('username', '').strip().lower()} dibuat.", "success")
+        name = form.get("username", "").strip().lower()
+        flash(_("Pengguna %(name)s dibuat.", name=name), "success")
     except (accounts.AccountError, ValueError) as exc:
         flash(str(exc), "error")
         return render_template(
@@ -51,7 +53,7 @@ def create_user():
 def update_user(username: str):
     form = request.form
     if username == actor() and (form.get("active") == "0" or form.get("role", "admin") != "admin"):
-        flash("Anda tidak dapat menonaktifkan atau menurunkan peran akun Anda sendiri.", "error")
+        flash(_("Anda tidak dapat menonaktifkan atau menurunkan peran akun Anda sendiri."), "error")
         return redirect(url_for("admin.users"))
     try:
         accounts.update_user(
@@ -63,7 +65,7 @@ def update_user(username: str):
             active={"1": True, "0": False}.get(form.get("active", "")),
             password=form.get("password") or None,
         )
-        flash(f"Pengguna {username} diperbarui.", "success")
+        flash(_("Pengguna %(name)s diperbarui.", name=username), "success")
     except (accounts.AccountError, ValueError) as exc:
         flash(str(exc), "error")
         return redirect(url_for("admin.users"))

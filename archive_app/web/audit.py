@@ -62,7 +62,7 @@ def _page(entries, chosen, query, *, error=None, next_url=None, first_url=None):
         entries=entries,
         targets=readable.targets(services(), [e["target"] for e in entries if e["target"]]),
         details={e["id"]: readable.details(e["details"]) for e in entries},
-        actions=readable.ACTION_LABELS,
+        actions={code: readable.action_label(code) for code in readable.ACTION_LABELS},
         chosen=chosen,
         error=error,
         export_url=with_query("audit.export", query),

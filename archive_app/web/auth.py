@@ -6,6 +6,7 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from archive_app import accounts, audit
@@ -27,12 +28,16 @@ def login():
         except accounts.Throttled as exc:
             wait = exc.retry_after
             flash(
-                f"Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {wait} detik.", "error"
+                _(
+                    "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %(wait)s detik.",
+                    wait=wait,
+                ),
+                "error",
             )
             page = render_template("login.html", username=username)
             return page, 429, {"Retry-After": str(exc.retry_after)}
         if user is None:
-            flash("Nama pengguna atau kata sandi salah.", "error")
+            flash(_("Nama pengguna atau kata sandi salah."), "error")
             return render_template("login.html", username=username), 401
         chosen = session.get("language")  # picked on the login page: becomes the preference
         session.clear()  # a new session for the new login (no fixation)

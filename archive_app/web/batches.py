@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
@@ -37,7 +38,7 @@ def create():
     metadata = {k: request.form.get(k, "") for k in ALL_FIELDS}
     files = [f for f in request.files.getlist("files") if f and f.filename]
     if not files:
-        flash("Pilih satu atau beberapa berkas (atau ZIP).", "error")
+        flash(_("Pilih satu atau beberapa berkas (atau ZIP)."), "error")
         return render_template("batch_new.html", values=metadata, errors={}), 400
     try:
         batch_id = batches.start(services(), request.form.get("label", ""), "web", metadata,

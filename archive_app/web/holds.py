@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from archive_app.domain.roles import Permission
 from archive_app.http.security import actor, client_ip, requires, services
@@ -59,7 +60,7 @@ def place():
     except (HoldError, QueryError) as exc:
         return _form(values, str(exc)), 400
     hold = services().metadata.holds.get(hold_id)
-    flash(f"Penahanan #{hold_id} berlaku untuk {hold.records} arsip.", "success")
+    flash(_("Penahanan #%(id)s berlaku untuk %(n)s arsip.", id=hold_id, n=hold.records), "success")
     return redirect(url_for("holds.detail", hold_id=hold_id))
 
 
@@ -69,7 +70,7 @@ def parse_ids(text: str) -> list[str]:
     tokens = [t for t in re.split(r"[\s,;]+", text.strip().lower()) if t]
     wrong = [t for t in tokens if not _ID.fullmatch(t)]
     if wrong:
-        raise HoldError(f"Bukan ID arsip: {', '.join(wrong[:5])}")
+        raise HoldError(_("Bukan ID arsip: %(ids)s", ids=", ".join(wrong[:5])))
     return list(dict.fromkeys(tokens))
 
 
@@ -110,10 +111,10 @@ def release(hold_id: int):
             services(), hold_id, request.form.get("reason", ""), actor(), client_ip()
         )
     except HoldError:
-        flash("Pencabutan penahanan memerlukan alasan.", "error")
+        flash(_("Pencabutan penahanan memerlukan alasan."), "error")
         return redirect(url_for("holds.detail", hold_id=hold_id))
     if released:
-        flash(f"Penahanan #{hold_id} dicabut.", "success")
+        flash(_("Penahanan #%(id)s dicabut.", id=hold_id), "success")
     else:
-        flash(f"Penahanan #{hold_id} sudah dicabut sebelumnya.", "error")
+        flash(_("Penahanan #%(id)s sudah dicabut sebelumnya.", id=hold_id), "error")
     return redirect(url_for("holds.detail", hold_id=hold_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
@@ -53,11 +54,11 @@ def record(record_id: str):
         except MetadataError as exc:
             errors = exc.fields
         except review.NotReviewable as exc:
-            errors = {"": f"Tidak dapat dikonfirmasi: {exc}."}
+            errors = {"": _("Tidak dapat dikonfirmasi: %(why)s.", why=exc)}
         except review.NeedsRecordsOfficer as exc:
-            errors = {"": f"Perlu Pengelola Arsip: {exc}."}
+            errors = {"": _("Perlu Pengelola Arsip: %(why)s.", why=exc)}
         else:
-            flash("Metadata dikonfirmasi.", "success")
+            flash(_("Metadata dikonfirmasi."), "success")
             following = services().metadata.readings.queue(limit=1)
             if following:
                 return redirect(url_for("review.record", record_id=following[0].id))

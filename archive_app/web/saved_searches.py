@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from archive_app.domain.roles import Permission
@@ -26,9 +27,9 @@ def save():
             shared=form.get("shared") == "1", ip=client_ip(),
         )  # fmt: skip
     except (SavedSearchError, QueryError) as exc:
-        flash(f"Pencarian tidak disimpan: {exc}", "error")
+        flash(_("Pencarian tidak disimpan: %(why)s", why=exc), "error")
         return redirect(with_query("web.search", params), 303)
-    flash(f"Pencarian \u201c{saved.name}\u201d disimpan.", "success")
+    flash(_("Pencarian \u201c%(name)s\u201d disimpan.", name=saved.name), "success")
     return redirect(with_query("web.search", saved.params), 303)
 
 
@@ -52,5 +53,5 @@ def delete(search_id: int):
     except SavedSearchError as exc:
         flash(str(exc), "error")
         return redirect(with_query("web.search", {}), 303)
-    flash(f"Pencarian \u201c{saved.name}\u201d dihapus.", "success")
+    flash(_("Pencarian \u201c%(name)s\u201d dihapus.", name=saved.name), "success")
     return redirect(with_query("web.search", {}), 303)

@@ -79,3 +79,41 @@ def test_the_switch_never_redirects_off_the_site(app, tokens):
     client = app.test_client()
     answer = _post(client, "/bahasa", {"language": "en", "next": "//evil.example/x"})
     assert answer.headers["Location"].startswith("/") and "evil" not in answer.headers["Location"]
+
+
+def test_the_api_keeps_its_codes_and_speaks_the_asked_language(client, services, tokens):
+    """GIVEN API calls refused for the same reason WHEN asked in Indonesian, in English,
+    and by a token whose user chose English THEN the code is the same and the message
+    follows the language."""
+    auditor = bearer(tokens["auditor"])
+    default = client.get("/api/v1/holds/999", headers=auditor)
+    english = client.get("/api/v1/holds/999", headers={**auditor, **ENGLISH})
+    assert default.status_code == english.status_code == 404
+    assert default.get_json() == {
+        "error": "hold.not_found",
+        "message": "Penahanan tidak ditemukan.",
+    }
+    assert english.get_json() == {"error": "hold.not_found", "message": "No such hold."}
+    assert english.headers["Content-Language"] == "en"
+
+    forbidden = client.post("/api/v1/holds", json={}, headers={**auditor, **ENGLISH})
+    assert forbidden.get_json() == {
+        "error": "forbidden",
+        "message": "Your role does not allow this.",
+    }
+    anonymous = client.get("/api/v1/search", headers=ENGLISH)
+    assert anonymous.status_code == 401
+    assert anonymous.get_json() == {
+        "error": "unauthenticated",
+        "message": "Authentication required.",
+    }
+
+    user = services.metadata.users.by_name("auditor")
+    services.metadata.users.set_language(user.id, "en")
+    preferred = client.get("/api/v1/holds/999", headers={**auditor, "Accept-Language": "id"})
+    assert preferred.get_json() == {"error": "hold.not_found", "message": "No such hold."}
+
+
+def test_an_error_page_is_in_the_asked_language(client, tokens):
+    page = client.get("/documents/tidak-ada", headers={**bearer(tokens["auditor"]), **ENGLISH})
+    assert page.status_code == 404 and "Page or document not found." in page.get_data(as_text=True)

@@ -155,7 +155,7 @@ def test_four_eyes_disposition_over_the_api(client, archive, officer, tokens):
     url = f"/api/v1/dispositions/{list_id}"
 
     own = client.post(f"{url}/decision", json={"approve": True, "comment": "ok"}, headers=officer)
-    assert own.status_code == 403 and "own list" in own.get_json()["error"]
+    assert own.status_code == 403 and own.get_json()["error"] == "disposition.own_list"
     assert client.post(f"{url}/execute", headers=officer).status_code == 409
     no_comment = client.post(f"{url}/decision", json={"approve": True}, headers=approver)
     assert no_comment.status_code == 400
