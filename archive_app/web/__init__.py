@@ -46,6 +46,7 @@ def init_app(app) -> None:
     )
     from archive_app.web.charts import TONES
     from archive_app.web.labels import JINJA_GLOBALS
+    from archive_app.web.script_strings import script_strings
 
     for module in (
         auth, home, views, admin, retention, schedule, holds, dispositions, audit, batches, review,
@@ -57,5 +58,6 @@ def init_app(app) -> None:
         STATUS_LABELS=STATUS_LABELS,
         tps_label=tps_label,
         TONES=TONES,
+        script_strings=script_strings,
         **JINJA_GLOBALS,
     )

@@ -3,6 +3,7 @@ else Indonesian; the pages and the API's messages follow the same choice."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from tests.conftest import PASSWORD, bearer
@@ -117,3 +118,15 @@ def test_the_api_keeps_its_codes_and_speaks_the_asked_language(client, services,
 def test_an_error_page_is_in_the_asked_language(client, tokens):
     page = client.get("/documents/tidak-ada", headers={**bearer(tokens["auditor"]), **ENGLISH})
     assert page.status_code == 404 and "Page or document not found." in page.get_data(as_text=True)
+
+
+def test_the_scripts_get_their_words_in_the_page_language(client, tokens):
+    """GIVEN the upload page in English WHEN its script reads its words THEN they are the
+    English ones (the scripts hold no words of their own)."""
+    page = client.get("/batches/new", headers={**bearer(tokens["archivist"]), **ENGLISH})
+    block = re.search(
+        r'<script type="application/json" id="strings">(.*?)</script>', page.get_data(as_text=True)
+    )
+    strings = json.loads(block.group(1))
+    assert strings["language"] == "en" and strings["uploading"] == "Uploading…"
+    assert strings["batch"]["rejected"] == "rejected" and strings["status"]["queued"] == "Queued"
