@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from vocabulary.messages import N_ as N_  # re-exported: the domain marks its labels with it
+
 DEFAULT = "id"
 LANGUAGES: tuple[str, ...] = ("id", "en")
 # Each language named in itself: what the switcher offers, never translated.
@@ -33,9 +35,3 @@ def choose(
         or parse_language(best_match())
         or DEFAULT
     )
-
-
-def N_(message: str) -> str:  # noqa: N802  (gettext's own name for it, which extraction knows)
-    """Marks an Indonesian message that is translated where it is shown, not where it is
-    defined (a table of labels, a reason stored with a record)."""
-    return message

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from archive_app.domain.languages import N_
-from archive_app.http.i18n import Labels, current_language
+from archive_app.http.i18n import Labels
 from archive_app.intake import reasons
 
 # Parameters a client got wrong: the message is the rule's own (part of the field's check).
@@ -50,4 +50,4 @@ def invalid(exc: Exception, field: str | None = None):
 
 def refusal(message: str) -> str:
     """An upload refusal as intake words it (in English), in the request's language."""
-    return message if current_language() == "en" else reasons.in_indonesian(message)
+    return reasons.translated(message)

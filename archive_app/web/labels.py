@@ -1,4 +1,5 @@
-"""Indonesian labels for records-management codes.
+"""Labels for records-management codes, written in Indonesian and read in the request's
+language (``Labels`` translates each one when it is looked up).
 
 The codes (``due``, ``destroy``, ``proposed`` ...) are the API's and the database's; people
 see these words instead. Kept in one place so the pages, the CSV exports and the search
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 from archive_app.domain.languages import N_
 from archive_app.http.i18n import Labels
-from archive_app.intake.reasons import in_indonesian
+from archive_app.intake.reasons import translated
+from archive_app.records import review_reasons
 
 RETENTION_LABELS = Labels(
     {
@@ -93,5 +95,6 @@ JINJA_GLOBALS = {
     "LIST_STATUS_LABELS": LIST_STATUS_LABELS,
     "ITEM_STATE_LABELS": ITEM_STATE_LABELS,
     "retention_label": retention_label,
-    "in_indonesian": in_indonesian,
+    "refusal": translated,
+    "review_reason": review_reasons.translated,
 }

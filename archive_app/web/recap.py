@@ -5,11 +5,13 @@ difference down to the TPS form and the crop of the number."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext
 from markupsafe import Markup
 
 from archive_app import audit
 from archive_app.domain.recap_compare import KIND_LABELS, describe
 from archive_app.domain.roles import Permission
+from archive_app.http.i18n import Labels
 from archive_app.http.links import with_query
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.recap import chart, comparison
@@ -58,9 +60,9 @@ def page():
         ),
         export=lambda endpoint, **path: with_query(endpoint, _api_params(found), **path),
         dotted=regions.dotted,
-        level_label=regions.LEVEL_LABELS,
-        kind_label=KIND_LABELS,
-        finding=describe,
+        level_label=Labels(regions.LEVEL_LABELS),
+        kind_label=Labels(KIND_LABELS),
+        finding=lambda code, params: describe(code, params, gettext),
         child_level=_child_level(found),
         polls=svc.metadata.tps.polls(),
     ), (400 if error else 200)

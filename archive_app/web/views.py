@@ -136,7 +136,7 @@ def upload():
             except MetadataError as exc:
                 errors.update(exc.fields)
             except RejectedFile as exc:
-                errors["file"] = reasons.in_indonesian(exc.message)
+                errors["file"] = reasons.translated(exc.message)
             except DuplicateRecord as exc:
                 flash(_("Berkas ini sudah ada di arsip."), "error")
                 return redirect(url_for("web.record_page", record_id=exc.existing_id))

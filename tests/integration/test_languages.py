@@ -3,6 +3,7 @@ else Indonesian; the pages and the API's messages follow the same choice."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -130,3 +131,24 @@ def test_the_scripts_get_their_words_in_the_page_language(client, tokens):
     strings = json.loads(block.group(1))
     assert strings["language"] == "en" and strings["uploading"] == "Uploading…"
     assert strings["batch"]["rejected"] == "rejected" and strings["status"]["queued"] == "Queued"
+
+
+def test_refusals_and_review_reasons_follow_the_language(app, client, tokens):
+    """GIVEN a refused upload and a stored review reason WHEN read in English and in
+    Indonesian THEN each reads in that language (stored in English, shown translated)."""
+    from archive_app.intake.reasons import translated
+    from archive_app.records.review_reasons import translated as review_reason
+
+    archivist = bearer(tokens["archivist"])
+    data = {"file": (io.BytesIO(b""), "kosong.png")}
+    refused = client.post(
+        "/api/v1/documents", data=data, headers={**archivist, **ENGLISH}, buffered=True
+    ).get_json()
+    assert refused["message"] == "The file is empty." and refused["code"] == refused["error"]
+    for language, said, reason in (
+        ("en", "The file is empty.", "Polling station: neither given nor read from the page"),
+        ("id", "Berkas kosong.", "TPS: tidak diisi dan tidak terbaca dari halaman"),
+    ):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            assert translated("The file is empty.") == said
+            assert review_reason("tps: neither given nor read from the page") == reason

@@ -78,6 +78,7 @@
 // alone), and a submit button that cannot be pressed twice while the upload runs.
 (function () {
   "use strict";
+  var T = JSON.parse(document.getElementById("strings").textContent);
 
   function names(input) {
     return Array.prototype.map.call(input.files, function (f) { return f.name; });
