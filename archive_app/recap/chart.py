@@ -35,10 +35,11 @@ def svg(children: list[Child]) -> str:
     largest = max(sum(size for _, size in c.weights.values()) for c in shown) or 1
     scale = (WIDTH - LABEL - 90) / largest
     height = TOP + ROW * len(shown) + 10
+    title = gettext("Sebaran selisih per wilayah")
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="recap-chart" width="{WIDTH}" '
         f'height="{height}" viewBox="0 0 {WIDTH} {height}" role="img" '
-        f'aria-label="{escape(gettext("Sebaran selisih per wilayah"))}">'
+        f'aria-label="{escape(title)}">'
     ]
     x: float = LABEL
     for kind in KINDS:  # the legend

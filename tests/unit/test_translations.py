@@ -8,6 +8,7 @@ this test, not a reader of the English pages.
 from __future__ import annotations
 
 import re
+import tokenize
 from pathlib import Path
 
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -18,6 +19,7 @@ from archive_app.http.i18n import CATALOGUES, KEYWORDS
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+CALL = re.compile(r"""\{[^{}]*\b(_|N_|gettext|lazy_gettext)\(\s*["']""")
 
 
 def extracted() -> dict[str, tuple[str, int]]:
@@ -63,3 +65,16 @@ def test_every_message_has_a_finished_english_translation():
         elif set(PLACEHOLDER.findall(msgid)) != set(PLACEHOLDER.findall(str(entry.string))):
             problems.append(f"placeholders differ: {where} -> {entry.string!r}")
     assert not problems, "run `make translations`, then translate:\n" + "\n".join(problems)
+
+
+def test_no_message_hides_inside_an_f_string():
+    """GIVEN the Python sources WHEN read THEN no gettext call sits inside an f-string's
+    braces: the extraction cannot see it there, so its English would silently be missing."""
+    hidden = []
+    for path in sorted((ROOT / "archive_app").rglob("*.py")):
+        with path.open("rb") as source:
+            for token in tokenize.tokenize(source.readline):
+                prefix = token.string[:2].lower()
+                if token.type == tokenize.STRING and "f" in prefix and CALL.search(token.string):
+                    hidden.append(f"{path.relative_to(ROOT)}:{token.start[0]}")
+    assert not hidden, hidden
