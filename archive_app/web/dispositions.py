@@ -96,7 +96,9 @@ def propose():
     except DispositionError as exc:
         page = _propose_page(action, filters, comment, str(exc), exc.problems, set(picked))
         return page, 400
-    flash(f"Daftar usul #{list_id} ({len(ids)} arsip) menunggu persetujuan pejabat.", "success")
+    message = _("Daftar usul #%(id)s (%(n)s arsip) menunggu persetujuan pejabat.", id=list_id,
+                n=len(ids))  # fmt: skip
+    flash(message, "success")
     return redirect(url_for("dispositions.detail", list_id=list_id))
 
 
