@@ -14,6 +14,7 @@ from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission, Role
 from archive_app.http.problems import BAD_REQUEST, problem
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said_fields
 from archive_app.intake import batches, reasons, resumable
 
 bp = Blueprint("batches", __name__)
@@ -39,7 +40,9 @@ def create_batch():
         batch_id = batches.start(services(), str(body.get("label", "")), "api", metadata,
                                  actor(), client_ip())  # fmt: skip
     except MetadataError as exc:
-        return problem(400, "metadata.invalid", _("Metadata tidak valid."), fields=exc.fields)
+        return problem(
+            400, "metadata.invalid", _("Metadata tidak valid."), fields=said_fields(exc.fields)
+        )
     return jsonify(id=batch_id), 201
 
 

@@ -17,6 +17,7 @@ from archive_app.http import cursors, ranges
 from archive_app.http.audit_reads import note_view
 from archive_app.http.problems import BAD_REQUEST, invalid, problem, refusal
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said_fields
 from archive_app.intake import uploads
 from archive_app.recordkeeping import retention
 from archive_app.records import crops, downloads
@@ -45,7 +46,10 @@ def upload_record():
         )
     except MetadataError as exc:
         return problem(
-            400, "metadata.invalid", _("Beberapa kolom metadata tidak valid."), fields=exc.fields
+            400,
+            "metadata.invalid",
+            _("Beberapa kolom metadata tidak valid."),
+            fields=said_fields(exc.fields),
         )
     except RejectedFile as exc:
         status = uploads.REJECTION_STATUS[exc.code]

@@ -12,6 +12,7 @@ from flask import jsonify
 
 from archive_app.domain.languages import N_
 from archive_app.http.i18n import Labels
+from archive_app.http.service_messages import said
 from archive_app.intake import reasons
 
 # Parameters a client got wrong: the message is the rule's own (part of the field's check).
@@ -36,8 +37,10 @@ DISPOSITION_MESSAGES = Labels(
 
 
 def problem(status: int, error: str, message: object, **extra):
-    """``error`` is the stable code; ``message`` is already in the request's language."""
-    response = jsonify(error=error, message=str(message), **extra)
+    """``error`` is the stable code; ``message`` is in the request's language already, or
+    an exception whose (English) sentence is said in it here."""
+    text = said(message) if isinstance(message, Exception) else str(message)
+    response = jsonify(error=error, message=text, **extra)
     response.status_code = status
     return response
 
@@ -45,7 +48,7 @@ def problem(status: int, error: str, message: object, **extra):
 def invalid(exc: Exception, field: str | None = None):
     """A parameter refused by its check (``exc.field`` names it): 400 with ``fields``."""
     name = field or getattr(exc, "field", "") or ""
-    return problem(400, INVALID_PARAMETER, exc, fields={name: str(exc)})
+    return problem(400, INVALID_PARAMETER, exc, fields={name: said(exc)})
 
 
 def refusal(message: str) -> str:

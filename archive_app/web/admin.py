@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from archive_app import accounts
 from archive_app.domain.roles import LEAST_PRIVILEGED, Permission, Role
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -37,7 +38,7 @@ def create_user():
         name = form.get("username", "").strip().lower()
         flash(_("Pengguna %(name)s dibuat.", name=name), "success")
     except (accounts.AccountError, ValueError) as exc:
-        flash(str(exc), "error")
+        flash(said(exc), "error")
         return render_template(
             "admin_users.html",
             users=services().metadata.users.list(),
@@ -67,6 +68,6 @@ def update_user(username: str):
         )
         flash(_("Pengguna %(name)s diperbarui.", name=username), "success")
     except (accounts.AccountError, ValueError) as exc:
-        flash(str(exc), "error")
+        flash(said(exc), "error")
         return redirect(url_for("admin.users"))
     return redirect(url_for("admin.users"))

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said_fields
 from archive_app.intake import batches
 from archive_app.web import chart_data
 
@@ -44,7 +45,9 @@ def create():
         batch_id = batches.start(services(), request.form.get("label", ""), "web", metadata,
                                  actor(), client_ip())  # fmt: skip
     except MetadataError as exc:
-        return render_template("batch_new.html", values=metadata, errors=exc.fields), 400
+        return render_template(
+            "batch_new.html", values=metadata, errors=said_fields(exc.fields)
+        ), 400
     for file in files:
         batches.add_stream(services(), batch_id, file.stream, file.filename, actor(), client_ip())
     return redirect(url_for("batches.show", batch_id=batch_id))

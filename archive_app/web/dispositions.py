@@ -20,6 +20,7 @@ from archive_app.domain.disposition import (
 from archive_app.domain.roles import Permission
 from archive_app.http.problems import DISPOSITION_MESSAGES
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said
 from archive_app.recordkeeping import disposition
 from vocabulary.numbers import whole_number
 
@@ -94,7 +95,7 @@ def propose():
     try:
         list_id = disposition.propose(services(), action, ids, comment, actor(), client_ip())
     except DispositionError as exc:
-        page = _propose_page(action, filters, comment, str(exc), exc.problems, set(picked))
+        page = _propose_page(action, filters, comment, _indonesian(exc), exc.problems, set(picked))
         return page, 400
     message = _("Daftar usul #%(id)s (%(n)s arsip) menunggu persetujuan pejabat.", id=list_id,
                 n=len(ids))  # fmt: skip
@@ -161,4 +162,4 @@ def execute(list_id: int):
 
 
 def _indonesian(exc: DispositionError) -> str:
-    return DISPOSITION_MESSAGES.get(exc.code) or str(exc)
+    return DISPOSITION_MESSAGES.get(exc.code) or said(exc)

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from archive_app.domain.roles import Permission
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said
 from archive_app.recordkeeping import holds
 from archive_app.recordkeeping.holds import HoldError
 from archive_app.records import search_results
@@ -58,7 +59,7 @@ def place():
             document_ids=ids or None, query=query or None, actor=actor(), ip=client_ip(),
         )  # fmt: skip
     except (HoldError, QueryError) as exc:
-        return _form(values, str(exc)), 400
+        return _form(values, said(exc)), 400
     hold = services().metadata.holds.get(hold_id)
     flash(_("Penahanan #%(id)s berlaku untuk %(n)s arsip.", id=hold_id, n=hold.records), "success")
     return redirect(url_for("holds.detail", hold_id=hold_id))
@@ -81,7 +82,7 @@ def _form(values: dict, error: str | None):
         try:
             matches = search_results.run(services(), parse_search({**query, "per_page": "1"})).total
         except QueryError as exc:
-            error = error or str(exc)
+            error = error or said(exc)
     return render_template(
         "hold_new.html", values=values, error=error, matches=matches, query_fields=QUERY_FIELDS
     )

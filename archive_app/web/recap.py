@@ -14,6 +14,7 @@ from archive_app.domain.roles import Permission
 from archive_app.http.i18n import Labels
 from archive_app.http.links import with_query
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said
 from archive_app.recap import chart, comparison
 from archive_app.recap.comparison import RegionError
 from vocabulary import regions
@@ -35,7 +36,7 @@ def page():
             asked = comparison.asked(svc, args, region_param=True)
             found = comparison.build(svc, asked.election, asked.year, asked.region)
         except RegionError as exc:
-            error = str(exc)
+            error = said(exc)
     if found is not None:
         audit.record(
             svc,

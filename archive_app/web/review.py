@@ -10,6 +10,7 @@ from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
 from archive_app.http import cursors
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said, said_fields
 from archive_app.records import review
 
 bp = Blueprint("review", __name__)
@@ -52,11 +53,11 @@ def record(record_id: str):
                 services(), record_id, values, actor(), client_ip(), records_officer=officer
             )
         except MetadataError as exc:
-            errors = exc.fields
+            errors = said_fields(exc.fields)
         except review.NotReviewable as exc:
-            errors = {"": _("Tidak dapat dikonfirmasi: %(why)s.", why=exc)}
+            errors = {"": _("Tidak dapat dikonfirmasi: %(why)s.", why=said(exc))}
         except review.NeedsRecordsOfficer as exc:
-            errors = {"": _("Perlu Pengelola Arsip: %(why)s.", why=exc)}
+            errors = {"": _("Perlu Pengelola Arsip: %(why)s.", why=said(exc))}
         else:
             flash(_("Metadata dikonfirmasi."), "success")
             following = services().metadata.readings.queue(limit=1)

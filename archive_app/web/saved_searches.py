@@ -10,6 +10,7 @@ from archive_app.domain.roles import Permission
 from archive_app.domain.saved_searches import KEPT, SavedSearchError
 from archive_app.http.links import with_query
 from archive_app.http.security import client_ip, requires, services
+from archive_app.http.service_messages import said
 from archive_app.records import saved_searches
 from search.query import QueryError
 
@@ -27,7 +28,7 @@ def save():
             shared=form.get("shared") == "1", ip=client_ip(),
         )  # fmt: skip
     except (SavedSearchError, QueryError) as exc:
-        flash(_("Pencarian tidak disimpan: %(why)s", why=exc), "error")
+        flash(_("Pencarian tidak disimpan: %(why)s", why=said(exc)), "error")
         return redirect(with_query("web.search", params), 303)
     flash(_("Pencarian \u201c%(name)s\u201d disimpan.", name=saved.name), "success")
     return redirect(with_query("web.search", saved.params), 303)
@@ -51,7 +52,7 @@ def delete(search_id: int):
     except saved_searches.NotVisible:
         abort(404)
     except SavedSearchError as exc:
-        flash(str(exc), "error")
+        flash(said(exc), "error")
         return redirect(with_query("web.search", {}), 303)
     flash(_("Pencarian \u201c%(name)s\u201d dihapus.", name=saved.name), "success")
     return redirect(with_query("web.search", {}), 303)

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from archive_app.domain.retention import Disposition, ScheduleError, Trigger
 from archive_app.domain.roles import Permission
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said
 from archive_app.recordkeeping import retention
 from vocabulary.numbers import whole_number
 
@@ -54,7 +55,7 @@ def save():
             return _form(rows, comment, None, preview=moves, digest=_digest(rows))
         version = retention.save_schedule(services(), rows, comment, actor(), client_ip())
     except ScheduleError as exc:
-        return _form(rows, comment, _("Jadwal tidak disimpan: %(why)s", why=exc)), 400
+        return _form(rows, comment, _("Jadwal tidak disimpan: %(why)s", why=said(exc))), 400
     flash(
         _(
             "Jadwal retensi versi %(version)s berlaku; status setiap arsip dihitung ulang.",

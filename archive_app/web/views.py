@@ -17,6 +17,7 @@ from archive_app.http.audit_reads import note_search, note_view
 from archive_app.http.i18n import Labels
 from archive_app.http.links import with_query
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said, said_fields
 from archive_app.intake import reasons, uploads
 from archive_app.recordkeeping import retention
 from archive_app.records import saved_searches, search_results
@@ -78,7 +79,7 @@ def search():
         query = parse_search(args)
         found = search_results.run(services(), query)
     except QueryError as exc:
-        error, query = str(exc), None
+        error, query = said(exc), None
     if found is not None and args:  # the bare landing page is browsing, not a search
         note_search(args, found.total, via="web")
     return render_template(
@@ -134,7 +135,7 @@ def upload():
                 flash(_("Berkas diterima dan masuk antrean pemrosesan."), "success")
                 return redirect(url_for("web.record_page", record_id=accepted.id))
             except MetadataError as exc:
-                errors.update(exc.fields)
+                errors.update(said_fields(exc.fields))
             except RejectedFile as exc:
                 errors["file"] = reasons.translated(exc.message)
             except DuplicateRecord as exc:

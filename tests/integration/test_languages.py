@@ -152,3 +152,14 @@ def test_refusals_and_review_reasons_follow_the_language(app, client, tokens):
         with app.test_request_context(headers={"Accept-Language": language}):
             assert translated("The file is empty.") == said
             assert review_reason("tps: neither given nor read from the page") == reason
+
+
+def test_a_rule_refusal_reads_in_the_asked_language(client, tokens):
+    """GIVEN a search with a malformed TPS WHEN asked in Indonesian and in English THEN the
+    code and field are the same and the sentence follows the language."""
+    auditor = bearer(tokens["auditor"])
+    default = client.get("/api/v1/search?tps=abc", headers=auditor).get_json()
+    english = client.get("/api/v1/search?tps=abc", headers={**auditor, **ENGLISH}).get_json()
+    assert default["error"] == english["error"] == "invalid_parameter"
+    assert default["fields"]["tps"] == "tps harus berupa angka 1 sampai 999"
+    assert english["fields"]["tps"] == english["message"] == "tps must be a number from 1 to 999"
