@@ -152,6 +152,10 @@ def test_refusals_and_review_reasons_follow_the_language(app, client, tokens):
         with app.test_request_context(headers={"Accept-Language": language}):
             assert translated("The file is empty.") == said
             assert review_reason("tps: neither given nor read from the page") == reason
+    tally = {"issues": [{"message": "jumlah tidak cocok", "message_en": "sums differ"}]}
+    for language, said in (("en", "tally: sums differ"), ("id", "hitungan: jumlah tidak cocok")):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            assert review_reason("tally: sums differ", tally) == said
 
 
 def test_a_rule_refusal_reads_in_the_asked_language(client, tokens):
