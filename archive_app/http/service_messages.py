@@ -52,6 +52,13 @@ _SENTENCES: list[tuple[re.Pattern[str], str]] = [
         (r"retention must be one of (?P<v>.*)", N_("retention harus salah satu dari %(v)s")),
         (r"cursor is not one this server gave out( for this search)?",
          N_("cursor ini bukan yang diberikan server ini")),
+        (r"Urutan harus salah satu dari (?P<v>.+) \(sort must be one of .+\)",
+         N_("Urutan harus salah satu dari %(v)s")),
+        # domain/saved_searches.py (written in both languages; said in one)
+        (r"Beri nama pencarian ini \(Give this search a name\)\.",
+         N_("Beri nama pencarian ini.")),
+        (r"Nama paling panjang (?P<n>\d+) karakter \(a name has at most \d+ characters\)\.",
+         N_("Nama paling panjang %(n)s karakter.")),
         # domain/retention.py: a schedule being edited
         (r"(?P<where>.+): every series needs a unique code",
          N_("%(where)s: setiap seri memerlukan kode yang unik")),
