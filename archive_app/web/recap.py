@@ -64,6 +64,7 @@ def page():
         level_label=Labels(regions.LEVEL_LABELS),
         kind_label=Labels(KIND_LABELS),
         finding=lambda code, params: describe(code, params, gettext),
+        row_label=lambda code, label: comparison.row_label(code, label, gettext),
         child_level=_child_level(found),
         polls=svc.metadata.tps.polls(),
     ), (400 if error else 200)

@@ -167,3 +167,14 @@ def test_a_rule_refusal_reads_in_the_asked_language(client, tokens):
     assert default["error"] == english["error"] == "invalid_parameter"
     assert default["fields"]["tps"] == "tps harus berupa angka 1 sampai 999"
     assert english["fields"]["tps"] == english["message"] == "tps must be a number from 1 to 999"
+
+
+def test_our_row_labels_are_translated_but_names_read_from_forms_are_not(app):
+    from archive_app.recap.comparison import row_label
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        from flask_babel import gettext
+
+        assert row_label("valid", "Jumlah suara sah", gettext) == "Valid votes"
+        assert row_label("02", "Nomor urut 02", gettext) == "Ballot number 02"
+        assert row_label("02", "BUDI SANTOSO", gettext) == "BUDI SANTOSO"
