@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt pyproject.toml | sha256sum | cut -c1-12)
 export ARCHIVE_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test bench lint format system-deps test-system-deps test-services venv clean
+.PHONY: run test bench lint format translations system-deps test-system-deps test-services venv clean
 
 run: system-deps venv
 	$(BIN)/archive init
@@ -26,6 +26,12 @@ lint: venv
 format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# After changing a message in the code or the templates: refresh the English catalogue, then
+# write the new translations into it (the .mo files are compiled when the app starts).
+translations: venv
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o build/messages.pot .
+	$(BIN)/pybabel update -i build/messages.pot -d archive_app/translations --no-fuzzy-matching --width 100
 
 system-deps:
 	scripts/install-system-deps.sh

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import re
 
+from vocabulary.messages import N_
+
 # The levels, top down, and how many digits a code of each level has. The nation is the
 # empty code: every code starts with it.
 LEVELS = ("nation", "province", "regency", "district", "village", "tps")
 DIGITS = {"nation": 0, "province": 2, "regency": 4, "district": 6, "village": 10, "tps": 13}
 LEVEL_OF = {length: level for level, length in DIGITS.items()}
-LEVEL_LABELS = {  # Indonesian, as the pages show them
-    "nation": "Nasional",
-    "province": "Provinsi",
-    "regency": "Kabupaten/Kota",
-    "district": "Kecamatan",
-    "village": "Kelurahan/Desa",
-    "tps": "TPS",
+LEVEL_LABELS = {  # Indonesian; the pages translate them (vocabulary.messages)
+    "nation": N_("Nasional"),
+    "province": N_("Provinsi"),
+    "regency": N_("Kabupaten/Kota"),
+    "district": N_("Kecamatan"),
+    "village": N_("Kelurahan/Desa"),
+    "tps": N_("TPS"),
 }
 _SEPARATORS = re.compile(r"[\s.\-/]+")
 _CUTS = (2, 4, 6, 10)

@@ -6,6 +6,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from flask_babel import gettext
+
 from archive_app import audit
 from archive_app.accounts.users import AccountError
 from archive_app.domain.clock import utcnow
@@ -24,9 +26,11 @@ def create_token(
     """
     user = services.metadata.users.by_name(username)
     if user is None:
-        raise AccountError(f"There is no user {username!r}.")
+        raise AccountError(gettext("Tidak ada pengguna %(name)r.", name=username))
     if days is not None and not 1 <= days <= MAX_TOKEN_DAYS:
-        raise AccountError(f"A token lasts 1 to {MAX_TOKEN_DAYS} days.")
+        raise AccountError(
+            gettext("Masa berlaku token 1 sampai %(days)s hari.", days=MAX_TOKEN_DAYS)
+        )
     expires = utcnow() + timedelta(days=days) if days else None
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     services.metadata.users.create_token(user.id, name or "token", hash_token(token), expires)

@@ -1,9 +1,12 @@
-"""Users and their passwords: the rules shared by the admin UI and the CLI."""
+"""Users and their passwords: the rules shared by the admin UI and the CLI.
+
+Refusals are said in the request's language (Indonesian, the default, on the CLI)."""
 
 from __future__ import annotations
 
 import re
 
+from flask_babel import gettext
 from werkzeug.security import generate_password_hash
 
 from archive_app import audit
@@ -20,7 +23,9 @@ class AccountError(ValueError):
 
 def check_new_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"The password must have at least {MIN_PASSWORD} characters.")
+        raise AccountError(
+            gettext("Kata sandi harus paling sedikit %(n)s karakter.", n=MIN_PASSWORD)
+        )
 
 
 def create_user(
@@ -29,13 +34,15 @@ def create_user(
     username = username.strip().lower()
     if not USERNAME.match(username):
         raise AccountError(
-            "User names are 3-64 characters: lowercase letters, digits, dot, dash, underscore."
+            gettext(
+                "Nama pengguna 3-64 karakter: huruf kecil, angka, titik, tanda hubung, garis bawah."
+            )
         )
     role = parse_role(role) if isinstance(role, str) else role
     check_new_password(password)
     users = services.metadata.users
     if users.by_name(username):
-        raise AccountError(f"The user {username!r} already exists.")
+        raise AccountError(gettext("Pengguna %(name)r sudah ada.", name=username))
     user = users.create(username, generate_password_hash(password), role)
     audit.record(services, actor, "user.create", f"user:{username}", ip, role=role.value)
     return user
@@ -62,7 +69,7 @@ def update_user(
     try:
         user = services.metadata.users.update(username, **changes)
     except LookupError:
-        raise AccountError(f"There is no user {username!r}.") from None
+        raise AccountError(gettext("Tidak ada pengguna %(name)r.", name=username)) from None
     shown = {k: (v.value if isinstance(v, Role) else v) for k, v in changes.items()}
     if "password_hash" in shown:
         # A new password is most often set because the old one may be known to someone

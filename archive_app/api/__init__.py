@@ -1,13 +1,14 @@
 """The JSON API under /api/v1: one blueprint per feature, registered by ``init_app``.
 
-Errors are ``{"error": ...}`` with a status that says which kind of refusal it is.
+Errors are ``{"error": <stable code>, "message": <in the asked language>}`` (http.problems)
+with a status that says which kind of refusal it is.
 """
 
 from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from flask import Blueprint, jsonify
+    from flask import Blueprint
 
     from archive_app.api import (
         audit,
@@ -21,6 +22,7 @@ def init_app(app) -> None:
         tallies,
         uploads,
     )
+    from archive_app.http.problems import problem, refusal
     from archive_app.intake.resumable import UploadError
 
     api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -40,8 +42,7 @@ def init_app(app) -> None:
 
     @api.errorhandler(UploadError)
     def upload_error(exc: UploadError):
-        response = jsonify(error=exc.message)
-        response.status_code = exc.status
+        response = problem(exc.status, "upload.refused", refusal(exc.message))
         response.headers.update(uploads.TUS)
         return response
 

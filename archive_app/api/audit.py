@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify, request
 from archive_app.api.representations import audit_json
 from archive_app.audit.readable import DateRangeError, date_range
 from archive_app.domain.roles import Permission
+from archive_app.http.problems import invalid
 from archive_app.http.security import requires, services
 from vocabulary.numbers import NumberError, bounded
 
@@ -24,7 +25,7 @@ def audit_trail():
         before = bounded(args.get("before"), "before", 1, 10**18, default=0) or None
         since, until = date_range(args.get("from"), args.get("to"))
     except (NumberError, DateRangeError) as exc:
-        return jsonify(error=str(exc), fields={exc.field: str(exc)}), 400
+        return invalid(exc)
     entries = services().metadata.audit.list(
         actor=args.get("actor") or None, action=args.get("action") or None,
         target=args.get("target") or None, limit=limit, offset=offset, before=before,

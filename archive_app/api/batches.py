@@ -7,11 +7,14 @@ A file comes as multipart ``file`` (a ZIP adds one outcome per entry) or as the
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission, Role
+from archive_app.http.problems import BAD_REQUEST, problem
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said_fields
 from archive_app.intake import batches, reasons, resumable
 
 bp = Blueprint("batches", __name__)
@@ -32,12 +35,14 @@ def create_batch():
     body = _json_object()
     metadata = body.get("metadata") or {}
     if not isinstance(metadata, dict):
-        return jsonify(error="metadata must be an object of field names to values"), 400
+        return problem(400, BAD_REQUEST, _("metadata harus berupa objek nama kolom ke nilai"))
     try:
         batch_id = batches.start(services(), str(body.get("label", "")), "api", metadata,
                                  actor(), client_ip())  # fmt: skip
     except MetadataError as exc:
-        return jsonify(error="Invalid metadata.", fields=exc.fields), 400
+        return problem(
+            400, "metadata.invalid", _("Metadata tidak valid."), fields=said_fields(exc.fields)
+        )
     return jsonify(id=batch_id), 201
 
 
@@ -52,7 +57,7 @@ def list_batches():
 def get_batch(batch_id: int):
     batch = services().metadata.batches.get(batch_id)
     if batch is None:
-        return jsonify(error="No such batch."), 404
+        return problem(404, "batch.not_found", _("Batch tidak ditemukan."))
     items = services().metadata.batches.items(batch_id)
     return jsonify({**_batch_json(batch), "items": [_item_json(i) for i in items]})
 
@@ -65,19 +70,29 @@ def add_batch_file(batch_id: int):
     svc = services()
     batch = svc.metadata.batches.get(batch_id)
     if batch is None:
-        return jsonify(error="No such batch."), 404
+        return problem(404, "batch.not_found", _("Batch tidak ditemukan."))
     if batch.created_by != actor() and current_user.role != Role.ADMIN:
-        return jsonify(
-            error="Only the batch's uploader (or an administrator) adds files to it."
-        ), 403
+        return problem(
+            403,
+            "batch.not_owner",
+            _("Hanya pengunggah batch (atau administrator) yang menambahkan berkas ke dalamnya."),
+        )
     if request.is_json:
         body = _json_object()
         upload = resumable.get(svc.settings, str(body.get("upload_id", "")), actor())
         if not upload.complete:
-            return jsonify(error=f"Upload incomplete: {upload.offset}/{upload.length} bytes."), 409
+            return problem(
+                409,
+                "upload.incomplete",
+                _(
+                    "Unggahan belum lengkap: %(offset)s/%(length)s bita.",
+                    offset=upload.offset,
+                    length=upload.length,
+                ),
+            )
         metadata, name = body.get("metadata") or {}, body.get("name") or upload.name
         if not isinstance(metadata, dict) or not isinstance(name, str):
-            return jsonify(error="metadata must be an object and name a string"), 400
+            return problem(400, BAD_REQUEST, _("metadata harus berupa objek dan name berupa teks"))
         overrides = {k: v for k, v in metadata.items() if k in ALL_FIELDS}
         path = resumable.data_path(svc.settings, upload.id)
         # A backend failure raises past this line and keeps the upload: finishing it can be
@@ -87,7 +102,9 @@ def add_batch_file(batch_id: int):
         return jsonify(outcomes=[_outcome_json(o) for o in outcomes])
     file = request.files.get("file")
     if file is None:
-        return jsonify(error="Attach the scan as the multipart field 'file'."), 400
+        return problem(
+            400, "upload.no_file", _("Lampirkan pindaian sebagai kolom multipart 'file'.")
+        )
     overrides = {k: request.form.get(k, "") for k in ALL_FIELDS}
     outcomes = batches.add_stream(svc, batch_id, file.stream, file.filename or "file", actor(),
                                   client_ip(), overrides)  # fmt: skip

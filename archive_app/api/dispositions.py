@@ -8,24 +8,28 @@ state, 400 for anything else wrong with the request.
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, send_file
+from flask_babel import gettext as _
 
 from archive_app import audit
 from archive_app.api.recordkeeping import json_body
 from archive_app.api.representations import disposition_json
 from archive_app.domain.disposition import DispositionError, http_status
 from archive_app.domain.roles import Permission
+from archive_app.http.problems import BAD_REQUEST, DISPOSITION_MESSAGES, problem
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.recordkeeping import disposition
 
 
 def _missing():
-    return jsonify(error="No such disposition list.", code="disposition.not_found"), 404
+    code = "disposition.not_found"
+    return problem(404, code, DISPOSITION_MESSAGES[code], code=code)
 
 
 def _refused(exc: DispositionError):
     """Every refusal of a disposition rule, with its stable code and the status the rule's
     kind calls for (domain/disposition.py's one table)."""
-    return jsonify(error=str(exc), code=exc.code, problems=exc.problems), http_status(exc)
+    message = DISPOSITION_MESSAGES.get(exc.code) or str(exc)
+    return problem(http_status(exc), exc.code, message, code=exc.code, problems=exc.problems)
 
 
 bp = Blueprint("dispositions", __name__)
@@ -44,7 +48,7 @@ def propose_disposition():
     body = json_body()
     ids = body.get("document_ids")
     if not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
-        return jsonify(error="document_ids must be a list of record ids"), 400
+        return problem(400, BAD_REQUEST, _("document_ids harus berupa daftar ID arsip"))
     try:
         list_id = disposition.propose(
             services(), str(body.get("action") or ""), ids, str(body.get("comment") or ""),
@@ -69,7 +73,7 @@ def get_disposition(list_id: int):
 def decide_disposition(list_id: int):
     body = json_body()
     if not isinstance(body.get("approve"), bool):
-        return jsonify(error="approve must be true or false"), 400
+        return problem(400, BAD_REQUEST, _("approve harus true atau false"))
     try:
         status = disposition.decide(
             services(), list_id, body["approve"], str(body.get("comment") or ""), actor(),
@@ -99,7 +103,11 @@ def disposition_report(list_id: int):
     if current is None:
         return _missing()
     if not current.report_key:
-        return jsonify(error="This list has no minutes yet: it has not been executed."), 404
+        return problem(
+            404,
+            "disposition.no_minutes",
+            _("Daftar ini belum punya berita acara: belum dilaksanakan."),
+        )
     audit.record(services(), actor(), "download", f"disposition:{list_id}", client_ip(),
                  file="berita-acara", sha256=current.report_sha256)  # fmt: skip
     kind = "pemusnahan" if current.action == "destroy" else "penyerahan"

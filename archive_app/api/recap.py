@@ -13,6 +13,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from archive_app import audit
 from archive_app.domain.roles import Permission
 from archive_app.http.links import with_query
+from archive_app.http.problems import INVALID_PARAMETER, problem
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.recap import comparison, exports
 from archive_app.recap.comparison import Comparison, Item, Place, RegionError
@@ -35,9 +36,7 @@ def _comparison() -> tuple[Comparison | None, Response | None]:
 
 
 def _bad(message: str) -> Response:
-    response = jsonify(error=message)
-    response.status_code = 400
-    return response
+    return problem(400, INVALID_PARAMETER, message)
 
 
 @bp.get("/recap")

@@ -7,9 +7,11 @@ Routes hang under /api/v1. Bodies are JSON; every refusal is
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
 
 from archive_app.api.representations import hold_json
 from archive_app.domain.roles import Permission
+from archive_app.http.problems import BAD_REQUEST, invalid, problem
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.recordkeeping import holds, retention
 from archive_app.recordkeeping.holds import HoldError
@@ -41,11 +43,12 @@ def place_hold():
     body = json_body()
     ids, query = body.get("document_ids"), body.get("query")
     if ids is not None and not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
-        return jsonify(error="document_ids must be a list of record ids"), 400
+        return problem(400, BAD_REQUEST, _("document_ids harus berupa daftar ID arsip"))
     if query is not None:
         unknown = sorted(set(query) - set(HOLD_QUERY_KEYS)) if isinstance(query, dict) else ["?"]
         if unknown:
-            return jsonify(error=f"query takes only {', '.join(HOLD_QUERY_KEYS)}"), 400
+            keys = ", ".join(HOLD_QUERY_KEYS)
+            return problem(400, BAD_REQUEST, _("query hanya menerima %(keys)s", keys=keys))
     try:
         hold_id = holds.place(
             services(), reason=str(body.get("reason") or ""),
@@ -53,9 +56,9 @@ def place_hold():
             query=query or None, actor=actor(), ip=client_ip(),
         )  # fmt: skip
     except HoldError as exc:
-        return jsonify(error=str(exc)), 400
+        return problem(400, "hold.invalid", exc)
     except QueryError as exc:
-        return jsonify(error=str(exc), fields={exc.field: str(exc)}), 400
+        return invalid(exc)
     return jsonify(id=hold_id, records=services().metadata.holds.get(hold_id).records), 201
 
 
@@ -64,7 +67,7 @@ def place_hold():
 def get_hold(hold_id: int):
     hold = services().metadata.holds.get(hold_id)
     if hold is None:
-        return jsonify(error="No such hold."), 404
+        return problem(404, "hold.not_found", _("Penahanan tidak ditemukan."))
     return jsonify(
         {**hold_json(hold), "document_ids": services().metadata.holds.document_ids(hold_id)}
     )
@@ -76,16 +79,16 @@ def release_hold(hold_id: int):
     """Release with ``{"reason": ...}`` (or ?reason= for clients that drop DELETE bodies)."""
     hold = services().metadata.holds.get(hold_id)
     if hold is None:
-        return jsonify(error="No such hold."), 404
+        return problem(404, "hold.not_found", _("Penahanan tidak ditemukan."))
     if not hold.active:
-        return jsonify(error=f"Hold {hold_id} was already released."), 409
+        return _released(hold_id)
     reason = str(json_body().get("reason") or request.args.get("reason") or "")
     try:
         released = holds.release(services(), hold_id, reason, actor(), client_ip())
     except HoldError as exc:
-        return jsonify(error=str(exc)), 400
+        return problem(400, "hold.invalid", exc)
     if not released:
-        return jsonify(error=f"Hold {hold_id} was already released."), 409
+        return _released(hold_id)
     return jsonify(hold_json(services().metadata.holds.get(hold_id)))
 
 
@@ -108,3 +111,8 @@ def retention_summary():
         due_within_year=counts["due_within_year"],
         schedule_version=retention.schedule(services()).version,
     )
+
+
+def _released(hold_id: int):
+    message = _("Penahanan %(id)s sudah dicabut sebelumnya.", id=hold_id)
+    return problem(409, "hold.already_released", message)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, abort, jsonify, request, send_file
+from flask_babel import gettext as _
 
 from archive_app import audit
 from archive_app.api.representations import record_json
@@ -14,7 +15,9 @@ from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
 from archive_app.http import cursors, ranges
 from archive_app.http.audit_reads import note_view
+from archive_app.http.problems import BAD_REQUEST, invalid, problem, refusal
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said_fields
 from archive_app.intake import uploads
 from archive_app.recordkeeping import retention
 from archive_app.records import crops, downloads
@@ -30,21 +33,31 @@ PER_PAGE = 50
 def upload_record():
     upload = request.files.get("file")
     if upload is None:
-        return jsonify(
-            error="Attach the scan as the multipart field 'file'.",
-            fields={"file": "This field is required."},
-        ), 400
+        return problem(
+            400,
+            "upload.no_file",
+            _("Lampirkan pindaian sebagai kolom multipart 'file'."),
+            fields={"file": _("Kolom ini wajib diisi.")},
+        )
     raw = {name: request.form.get(name, "") for name in ALL_FIELDS}
     try:
         accepted = uploads.receive(
             services(), upload.stream, upload.filename or "", raw, actor(), client_ip()
         )
     except MetadataError as exc:
-        return jsonify(error="Some metadata fields are invalid.", fields=exc.fields), 400
+        return problem(
+            400,
+            "metadata.invalid",
+            _("Beberapa kolom metadata tidak valid."),
+            fields=said_fields(exc.fields),
+        )
     except RejectedFile as exc:
-        return jsonify(error=exc.message, code=exc.code), uploads.REJECTION_STATUS[exc.code]
+        status = uploads.REJECTION_STATUS[exc.code]
+        return problem(status, exc.code, refusal(exc.message), code=exc.code)
     except DuplicateRecord as exc:
-        return jsonify(error="This file is already in the archive.", id=exc.existing_id), 409
+        return problem(
+            409, "record.duplicate", _("Berkas ini sudah ada di arsip."), id=exc.existing_id
+        )
     return jsonify(id=accepted.id, status=accepted.status, sha256=accepted.sha256), 202
 
 
@@ -53,12 +66,12 @@ def upload_record():
 def list_records():
     status = request.args.get("status") or None
     if status and status not in {"queued", "processing", "ready", "failed"}:
-        return jsonify(error="status must be queued, processing, ready or failed"), 400
+        return problem(400, BAD_REQUEST, _("status harus queued, processing, ready atau failed"))
     try:
         page = bounded(request.args.get("page"), "page", 1, 1_000_000, default=1)
         after = cursors.decode(request.args.get("cursor"), "datetime", "str")
     except NumberError as exc:
-        return jsonify(error=str(exc), fields={exc.field: str(exc)}), 400
+        return invalid(exc)
     records = services().metadata.records
     offset = 0 if after else (page - 1) * PER_PAGE
     items = records.list(status=status, limit=PER_PAGE + 1, offset=offset, after=after)
@@ -98,7 +111,11 @@ def download(record_id: str, what: str):
     record = _record_or_404(record_id)
     file = downloads.find(services(), record, what)
     if file is None:
-        return jsonify(error=f"The {what} of this record is not available (yet)."), 404
+        return problem(
+            404,
+            "record.file_unavailable",
+            _("Berkas %(what)s arsip ini belum atau tidak tersedia.", what=what),
+        )
     if ranges.starts_a_read():  # a viewer's later range requests are the same read
         audit.record(
             services(), actor(), "download", f"document:{record_id}", client_ip(), file=what
@@ -135,9 +152,14 @@ def page_image(record_id: str, number: int, size: str):
 def retry(record_id: str):
     _record_or_404(record_id)
     if not uploads.retry(services(), record_id, actor(), client_ip()):
-        return jsonify(
-            error="Only failed records that no hold or open list freezes can be retried."
-        ), 409
+        return problem(
+            409,
+            "record.not_retryable",
+            _(
+                "Hanya arsip gagal yang tidak dibekukan penahanan atau daftar terbuka yang "
+                "dapat diproses ulang."
+            ),
+        )
     return jsonify(id=record_id, status="queued"), 202
 
 
@@ -150,7 +172,7 @@ def page_crop(record_id: str, number: int):
     try:
         box = crops.parse_box(request.args.get("box"))
     except crops.BadBox as exc:
-        return jsonify(error=str(exc)), 400
+        return problem(400, "crop.bad_box", exc)
     file = downloads.page_image(services(), record, number, "view")
     if file is None:
         abort(404)
@@ -159,5 +181,7 @@ def page_crop(record_id: str, number: int):
     try:
         data = crops.crop(io.BytesIO(view), box)
     except OSError:  # the stored view could not be decoded
-        return jsonify(error="The page image of this record could not be read."), 404
+        return problem(
+            404, "record.page_unreadable", _("Gambar halaman arsip ini tidak dapat dibaca.")
+        )
     return send_file(io.BytesIO(data), mimetype="image/jpeg")

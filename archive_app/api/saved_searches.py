@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from archive_app.domain.roles import Permission
 from archive_app.domain.saved_searches import SavedSearch, SavedSearchError
+from archive_app.http.problems import BAD_REQUEST, invalid, problem
 from archive_app.http.security import client_ip, requires, services
 from archive_app.records import saved_searches
 from search.query import QueryError
@@ -34,7 +36,8 @@ def listed():
 def save():
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("query", {}), dict):
-        return jsonify(error='expected {"name", "query": {search parameters}, "shared"}'), 400
+        expected = '{"name", "query": {...}, "shared"}'
+        return problem(400, BAD_REQUEST, _("yang diharapkan: %(shape)s", shape=expected))
     name, query = body.get("name"), body.get("query") or {}
     try:
         saved = saved_searches.save(
@@ -43,9 +46,9 @@ def save():
             shared=body.get("shared") is True, ip=client_ip(),
         )  # fmt: skip
     except SavedSearchError as exc:
-        return jsonify(error=str(exc), fields={"name": str(exc)}), 400
+        return invalid(exc, "name")
     except QueryError as exc:
-        return jsonify(error=str(exc), fields={exc.field: str(exc)}), 400
+        return invalid(exc)
     return jsonify(_json(saved)), 201
 
 
@@ -55,7 +58,7 @@ def delete(search_id: int):
     try:
         saved_searches.delete(services(), current_user, search_id, client_ip())
     except saved_searches.NotVisible:
-        return jsonify(error="no such saved search"), 404
+        return problem(404, "saved_search.not_found", _("Pencarian tersimpan tidak ditemukan."))
     except SavedSearchError as exc:
-        return jsonify(error=str(exc)), 403
+        return problem(403, "saved_search.forbidden", exc)
     return "", 204

@@ -7,6 +7,7 @@ from flask import Blueprint, jsonify, request
 from archive_app.api.representations import hit_json
 from archive_app.domain.roles import Permission
 from archive_app.http.audit_reads import note_search
+from archive_app.http.problems import invalid
 from archive_app.http.security import requires, services
 from archive_app.records import search_results
 from search.query import QueryError, corrected, parse_search
@@ -21,7 +22,7 @@ def search():
         query = parse_search(request.args)
         found = search_results.run(services(), query)
     except QueryError as exc:
-        return jsonify(error=str(exc), fields={exc.field: str(exc)}), 400
+        return invalid(exc)
     note_search(request.args, found.total, via="api")
     return jsonify(
         total=found.total,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask import Blueprint, Response, request, stream_with_context
 
 from archive_app import audit
 from archive_app.domain.roles import Permission
+from archive_app.http.problems import invalid
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.records import tally_export
 from search.query import QueryError, normalize_filter
@@ -23,7 +24,7 @@ def tally_csv():
             if request.args.get(name):
                 filters[name] = normalize_filter(name, request.args[name])
     except QueryError as exc:
-        return jsonify(error=str(exc), fields={exc.field: str(exc)}), 400
+        return invalid(exc)
     audit.record(services(), actor(), "tally.export", "", client_ip(), filters=filters)
     return Response(
         stream_with_context(tally_export.csv_lines(services(), filters)),

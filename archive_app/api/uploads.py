@@ -8,9 +8,11 @@ from __future__ import annotations
 import base64
 from functools import wraps
 
-from flask import Blueprint, jsonify, make_response, request, url_for
+from flask import Blueprint, make_response, request, url_for
+from flask_babel import gettext as _
 
 from archive_app.domain.roles import Permission
+from archive_app.http.problems import problem
 from archive_app.http.security import actor, public, requires, services
 from archive_app.intake import resumable
 from vocabulary.numbers import whole_number
@@ -52,8 +54,8 @@ def _tus_version(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         if request.headers.get("Tus-Resumable") != TUS["Tus-Resumable"]:
-            message = "Send Tus-Resumable: 1.0.0 (the tus version this server speaks)."
-            return _tus(jsonify(error=message), 412, **TUS_CAPABILITIES)
+            message = _("Kirim Tus-Resumable: 1.0.0 (versi tus yang dipakai server ini).")
+            return _tus(problem(412, "tus.version", message), 412, **TUS_CAPABILITIES)
         return view(*args, **kwargs)
 
     return wrapper

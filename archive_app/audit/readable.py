@@ -1,5 +1,6 @@
-"""The audit trail as people read it: actions as Indonesian phrases, targets by name (a
-record by its title, fetched for a whole page in one query), details as labelled fields.
+"""The audit trail as people read it: actions as phrases (written in Indonesian, read in the
+request's language), targets by name (a record by its title, fetched for a whole page in one
+query), details as labelled fields.
 
 The stored codes stay what they are (the chain hashes them, the API and scripts filter by
 them); these words are only laid over them for reading.
@@ -10,104 +11,172 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext
+
 from archive_app.domain.entities import Record
+from archive_app.domain.languages import N_
 from vocabulary.places import format_tps
 
 ACTION_LABELS = {
-    "login": "Masuk",
-    "login.failed": "Gagal masuk",
-    "login.throttled": "Masuk ditahan sementara",
-    "login.unlock": "Penahanan masuk dibuka",
-    "logout": "Keluar",
-    "upload": "Mengunggah dokumen",
-    "download": "Mengunduh berkas",
-    "record.view": "Membuka dokumen",
-    "search": "Mencari",
-    "saved_search.save": "Menyimpan pencarian",
-    "saved_search.delete": "Menghapus pencarian tersimpan",
-    "metadata.review": "Meninjau metadata",
-    "process.ready": "Pemrosesan selesai",
-    "process.failed": "Pemrosesan gagal",
-    "process.retry": "Memproses ulang",
-    "batch.start": "Memulai unggahan massal",
-    "batch.reject": "Berkas unggahan massal ditolak",
-    "hold.place": "Menahan dokumen",
-    "hold.extend": "Memperluas penahanan",
-    "hold.release": "Mencabut penahanan",
-    "disposition.propose": "Mengusulkan daftar",
-    "disposition.approve": "Menyetujui daftar",
-    "disposition.reject": "Menolak daftar",
-    "disposition.execute": "Melaksanakan daftar",
-    "disposition.executed": "Daftar selesai dilaksanakan",
-    "disposition.destroyed": "Dokumen dimusnahkan",
-    "disposition.transferred": "Dokumen diserahkan",
-    "disposition.skip": "Dokumen dikecualikan dari daftar",
-    "retention.schedule": "Mengubah jadwal retensi",
-    "retention.refresh": "Menghitung ulang retensi",
-    "retention.export": "Mengekspor daftar retensi",
-    "fixity.run": "Memeriksa keutuhan berkas",
-    "fixity.missing": "Berkas hilang saat diperiksa",
-    "fixity.changed": "Isi berkas berubah saat diperiksa",
-    "preserve.made": "Membuat salinan pelestarian",
-    "preserve.failed": "Salinan pelestarian gagal",
-    "user.create": "Membuat pengguna",
-    "user.update": "Mengubah pengguna",
-    "token.create": "Membuat token API",
-    "token.revoke": "Mencabut token API",
-    "audit.export": "Mengekspor jejak audit",
-    "tally.export": "Mengekspor hasil hitung",
-    "recap.view": "Membuka rekapitulasi",
-    "recap.export": "Mengekspor rekapitulasi",
-    "recap.rebuild": "Menyusun ulang rekapitulasi",
-    "recap.results_import": "Mengimpor hasil resmi",
-    "recap.tps_import": "Mengimpor daftar TPS",
-    "index.rebuild": "Membangun ulang indeks pencarian",
-    "backup.started": "Pencadangan dimulai",
-    "backup.completed": "Pencadangan selesai",
-    "backup.failed": "Pencadangan gagal",
-    "restore.completed": "Pemulihan selesai",
-    "transfer": "Memindahkan arsip",
-    "transfer.audit": "Jejak audit arsip asal disalin",
+    "login": N_("Masuk"),
+    "login.failed": N_("Gagal masuk"),
+    "login.throttled": N_("Masuk ditahan sementara"),
+    "login.unlock": N_("Penahanan masuk dibuka"),
+    "logout": N_("Keluar"),
+    "upload": N_("Mengunggah dokumen"),
+    "download": N_("Mengunduh berkas"),
+    "record.view": N_("Membuka dokumen"),
+    "search": N_("Mencari"),
+    "saved_search.save": N_("Menyimpan pencarian"),
+    "saved_search.delete": N_("Menghapus pencarian tersimpan"),
+    "metadata.review": N_("Meninjau metadata"),
+    "process.ready": N_("Pemrosesan selesai"),
+    "process.failed": N_("Pemrosesan gagal"),
+    "process.retry": N_("Memproses ulang"),
+    "batch.start": N_("Memulai unggahan massal"),
+    "batch.reject": N_("Berkas unggahan massal ditolak"),
+    "hold.place": N_("Menahan dokumen"),
+    "hold.extend": N_("Memperluas penahanan"),
+    "hold.release": N_("Mencabut penahanan"),
+    "disposition.propose": N_("Mengusulkan daftar"),
+    "disposition.approve": N_("Menyetujui daftar"),
+    "disposition.reject": N_("Menolak daftar"),
+    "disposition.execute": N_("Melaksanakan daftar"),
+    "disposition.executed": N_("Daftar selesai dilaksanakan"),
+    "disposition.destroyed": N_("Dokumen dimusnahkan"),
+    "disposition.transferred": N_("Dokumen diserahkan"),
+    "disposition.skip": N_("Dokumen dikecualikan dari daftar"),
+    "retention.schedule": N_("Mengubah jadwal retensi"),
+    "retention.refresh": N_("Menghitung ulang retensi"),
+    "retention.export": N_("Mengekspor daftar retensi"),
+    "fixity.run": N_("Memeriksa keutuhan berkas"),
+    "fixity.missing": N_("Berkas hilang saat diperiksa"),
+    "fixity.changed": N_("Isi berkas berubah saat diperiksa"),
+    "preserve.made": N_("Membuat salinan pelestarian"),
+    "preserve.failed": N_("Salinan pelestarian gagal"),
+    "user.create": N_("Membuat pengguna"),
+    "user.update": N_("Mengubah pengguna"),
+    "token.create": N_("Membuat token API"),
+    "token.revoke": N_("Mencabut token API"),
+    "audit.export": N_("Mengekspor jejak audit"),
+    "tally.export": N_("Mengekspor hasil hitung"),
+    "recap.view": N_("Membuka rekapitulasi"),
+    "recap.export": N_("Mengekspor rekapitulasi"),
+    "recap.rebuild": N_("Menyusun ulang rekapitulasi"),
+    "recap.results_import": N_("Mengimpor hasil resmi"),
+    "recap.tps_import": N_("Mengimpor daftar TPS"),
+    "index.rebuild": N_("Membangun ulang indeks pencarian"),
+    "backup.started": N_("Pencadangan dimulai"),
+    "backup.completed": N_("Pencadangan selesai"),
+    "backup.failed": N_("Pencadangan gagal"),
+    "restore.completed": N_("Pemulihan selesai"),
+    "transfer": N_("Memindahkan arsip"),
+    "transfer.audit": N_("Jejak audit arsip asal disalin"),
 }
 
 DETAIL_LABELS = {
-    "bytes": "Ukuran (bita)", "case_ref": "Nomor perkara", "changed": "Berubah",
-    "changes": "Perubahan", "checked": "Diperiksa", "comment": "Catatan", "copied": "Disalin",
-    "copied_bytes": "Bita disalin", "damaged": "Rusak", "destination": "Tujuan",
-    "document": "Dokumen", "election": "Pemilu", "error": "Galat", "expires_at": "Berlaku sampai",
-    "figures": "Angka", "file": "Berkas", "files": "Berkas", "filters": "Saringan",
-    "format": "Format", "hits": "Hasil", "key": "Kunci", "keys": "Kunci", "kind": "Jenis",
-    "label": "Label", "list": "Daftar", "manifest_sha256": "SHA-256 manifes",
-    "mb_per_second": "MB per detik", "metadata": "Metadata", "missing": "Hilang",
-    "name": "Nama", "new": "Baru", "objects": "Objek", "older_than_days": "Lebih lama dari (hari)",
-    "package": "Paket", "previous": "Sebelumnya", "pruned": "Dipangkas", "query": "Kueri",
-    "reason": "Alasan", "reasons": "Alasan", "records": "Dokumen", "rederived": "Dibuat ulang",
-    "redone_pages": "Halaman diulang", "regions": "Wilayah", "remade": "Dibuat ulang",
-    "remake_failed": "Gagal dibuat ulang", "resumed": "Dilanjutkan", "role": "Peran",
-    "sample": "Sampel", "seconds": "Detik", "series": "Seri", "sha256": "SHA-256",
-    "size": "Ukuran (bita)", "source": "Sumber", "stations": "TPS", "token_id": "Token",
-    "username": "Nama pengguna", "transferred_from": "Dipindahkan dari",
-    "source_entry": "Entri asal", "through": "Sampai entri", "via": "Melalui", "year": "Tahun",
-    "before": "Sebelum",
-    "after": "Sesudah", "actor": "Pelaku", "action": "Tindakan", "target": "Sasaran",
-    "form_type": "Jenis formulir", "province": "Provinsi", "regency": "Kabupaten/Kota",
-    "district": "Kecamatan", "village": "Desa/Kelurahan", "tps": "TPS", "title": "Judul",
-    "notes": "Catatan", "record_date": "Tanggal formulir", "region_code": "Kode wilayah",
-}  # fmt: skip
+    "bytes": N_("Ukuran (bita)"),
+    "case_ref": N_("Nomor perkara"),
+    "changed": N_("Berubah"),
+    "changes": N_("Perubahan"),
+    "checked": N_("Diperiksa"),
+    "comment": N_("Catatan"),
+    "copied": N_("Disalin"),
+    "copied_bytes": N_("Bita disalin"),
+    "damaged": N_("Rusak"),
+    "destination": N_("Tujuan"),
+    "document": N_("Dokumen"),
+    "election": N_("Pemilu"),
+    "error": N_("Galat"),
+    "expires_at": N_("Berlaku sampai"),
+    "figures": N_("Angka"),
+    "file": N_("Berkas"),
+    "files": N_("Berkas"),
+    "filters": N_("Saringan"),
+    "format": N_("Format"),
+    "hits": N_("Hasil"),
+    "key": N_("Kunci"),
+    "keys": N_("Kunci"),
+    "kind": N_("Jenis"),
+    "label": N_("Label"),
+    "list": N_("Daftar"),
+    "manifest_sha256": N_("SHA-256 manifes"),
+    "mb_per_second": N_("MB per detik"),
+    "metadata": N_("Metadata"),
+    "missing": N_("Hilang"),
+    "name": N_("Nama"),
+    "new": N_("Baru"),
+    "objects": N_("Objek"),
+    "older_than_days": N_("Lebih lama dari (hari)"),
+    "package": N_("Paket"),
+    "previous": N_("Sebelumnya"),
+    "pruned": N_("Dipangkas"),
+    "query": N_("Kueri"),
+    "reason": N_("Alasan"),
+    "reasons": N_("Alasan"),
+    "records": N_("Dokumen"),
+    "rederived": N_("Dibuat ulang"),
+    "redone_pages": N_("Halaman diulang"),
+    "regions": N_("Wilayah"),
+    "remade": N_("Dibuat ulang"),
+    "remake_failed": N_("Gagal dibuat ulang"),
+    "resumed": N_("Dilanjutkan"),
+    "role": N_("Peran"),
+    "sample": N_("Sampel"),
+    "seconds": N_("Detik"),
+    "series": N_("Seri"),
+    "sha256": N_("SHA-256"),
+    "size": N_("Ukuran (bita)"),
+    "source": N_("Sumber"),
+    "stations": N_("TPS"),
+    "token_id": N_("Token"),
+    "username": N_("Nama pengguna"),
+    "transferred_from": N_("Dipindahkan dari"),
+    "source_entry": N_("Entri asal"),
+    "through": N_("Sampai entri"),
+    "via": N_("Melalui"),
+    "year": N_("Tahun"),
+    "before": N_("Sebelum"),
+    "after": N_("Sesudah"),
+    "actor": N_("Pelaku"),
+    "action": N_("Tindakan"),
+    "target": N_("Sasaran"),
+    "form_type": N_("Jenis formulir"),
+    "province": N_("Provinsi"),
+    "regency": N_("Kabupaten/Kota"),
+    "district": N_("Kecamatan"),
+    "village": N_("Desa/Kelurahan"),
+    "tps": N_("TPS"),
+    "title": N_("Judul"),
+    "notes": N_("Catatan"),
+    "record_date": N_("Tanggal formulir"),
+    "region_code": N_("Kode wilayah"),
+}
 
 # What a target's kind is called; a document is named by its title instead.
 TARGET_KINDS = {
-    "user": "Pengguna", "hold": "Penahanan no.", "disposition": "Daftar usul no.",
-    "region": "Wilayah", "batch": "Unggahan massal no.", "schedule": "Jadwal retensi versi",
-    "backup": "Cadangan", "published": "Hasil resmi no.", "poll": "Pemungutan",
-    "to": "Tujuan", "archive": "Arsip asal",
-}  # fmt: skip
+    "user": N_("Pengguna"),
+    "hold": N_("Penahanan no."),
+    "disposition": N_("Daftar usul no."),
+    "region": N_("Wilayah"),
+    "batch": N_("Unggahan massal no."),
+    "schedule": N_("Jadwal retensi versi"),
+    "backup": N_("Cadangan"),
+    "published": N_("Hasil resmi no."),
+    "poll": N_("Pemungutan"),
+    "to": N_("Tujuan"),
+    "archive": N_("Arsip asal"),
+}
 
-MISSING = "belum diisi"
+MISSING = N_("belum diisi")
 
 
 def action_label(code: str) -> str:
-    return ACTION_LABELS.get(code, code)
+    return gettext(ACTION_LABELS[code]) if code in ACTION_LABELS else code
+
+
+def detail_label(key: str) -> str:
+    return gettext(DETAIL_LABELS[key]) if key in DETAIL_LABELS else key.replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -125,11 +194,13 @@ class Target:
 
 def record_title(record: Record) -> str:
     """Form type, election, year, place and TPS, as the document list names a record."""
-    m = record.metadata
-    head = " ".join(str(v) for v in (m.form_type, m.election, m.year) if v) or MISSING
-    place = ", ".join(v for v in (m.village, m.district and f"Kec. {m.district}", m.regency) if v)
-    tps = format_tps(m.tps) if m.tps else f"TPS {MISSING}"
-    return " · ".join(part for part in (head, place or f"wilayah {MISSING}", tps))
+    m, missing = record.metadata, gettext(MISSING)
+    head = " ".join(str(v) for v in (m.form_type, m.election, m.year) if v) or missing
+    district = m.district and gettext("Kec. %(district)s", district=m.district)
+    place = ", ".join(v for v in (m.village, district, m.regency) if v)
+    tps = format_tps(m.tps) if m.tps else gettext("TPS %(number)s", number=missing)
+    region = place or gettext("wilayah %(missing)s", missing=missing)
+    return " · ".join(part for part in (head, region, tps))
 
 
 def targets(services, codes: list[str]) -> dict[str, Target]:
@@ -142,10 +213,11 @@ def targets(services, codes: list[str]) -> dict[str, Target]:
         kind, _, value = code.partition(":")
         if kind == "document":
             found = records.get(value)
-            text = record_title(found) if found else f"Dokumen {value[:8]}… (tidak ada lagi)"
+            gone = gettext("Dokumen %(id)s… (tidak ada lagi)", id=value[:8])
+            text = record_title(found) if found else gone
             named[code] = Target(text, value)
         elif kind in TARGET_KINDS and value:
-            named[code] = Target(f"{TARGET_KINDS[kind]} {value}")
+            named[code] = Target(f"{gettext(TARGET_KINDS[kind])} {value}")
         else:
             named[code] = Target(code)
     return named
@@ -153,20 +225,18 @@ def targets(services, codes: list[str]) -> dict[str, Target]:
 
 def details(values: dict) -> list[Detail]:
     """An entry's details as labelled fields, in the order they were recorded."""
-    return [
-        Detail(k, DETAIL_LABELS.get(k, k.replace("_", " ")), _text(v)) for k, v in values.items()
-    ]
+    return [Detail(k, detail_label(k), _text(v)) for k, v in values.items()]
 
 
 def _text(value) -> str:
     if value is None or value == "" or value == [] or value == {}:
         return "—"
     if isinstance(value, bool):
-        return "ya" if value else "tidak"
+        return gettext("ya") if value else gettext("tidak")
     if isinstance(value, dict) and value.keys() == {"before", "after"}:  # a corrected field
         return f"{_text(value['before'])} → {_text(value['after'])}"
     if isinstance(value, dict):
-        return "; ".join(f"{DETAIL_LABELS.get(k, k)}: {_text(v)}" for k, v in value.items())
+        return "; ".join(f"{detail_label(k)}: {_text(v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return ", ".join(_text(v) for v in value)
     return str(value)
@@ -183,7 +253,7 @@ def date_range(start: str | None, end: str | None) -> tuple[datetime | None, dat
     days included; DateRangeError, in words, for a date that is not one or a reversed range."""
     first, last = _day("from", start), _day("to", end)
     if first and last and first > last:
-        raise DateRangeError("from", "Tanggal awal jatuh setelah tanggal akhir.")
+        raise DateRangeError("from", gettext("Tanggal awal jatuh setelah tanggal akhir."))
     since = datetime.combine(first, datetime.min.time()) if first else None
     until = datetime.combine(last + timedelta(days=1), datetime.min.time()) if last else None
     return since, until
@@ -199,6 +269,10 @@ def _day(field: str, text: str | None) -> date | None:
         day = None
     if day is None or day.year < 1900 or day >= date.max:
         raise DateRangeError(
-            field, f"Tanggal tidak dikenali: «{text[:20]}». Tulis TTTT-BB-HH, mis. 2024-02-14."
+            field,
+            gettext(
+                "Tanggal tidak dikenali: «%(text)s». Tulis TTTT-BB-HH, mis. 2024-02-14.",
+                text=text[:20],
+            ),
         )
     return day

@@ -37,6 +37,9 @@ class UserRow(Base):
     # Bumped on logout, password, role or state change: a session cookie carries the epoch
     # it was issued in, and one from an older epoch no longer logs anyone in.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # The language the user chose for the pages and the API's messages; NULL follows the
+    # browser's Accept-Language (domain/languages.py).
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
 
 class ApiTokenRow(Base):

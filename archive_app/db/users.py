@@ -24,6 +24,7 @@ def _user(row: UserRow) -> User:
         created_at=row.created_at,
         last_login_at=row.last_login_at,
         session_epoch=row.session_epoch or 0,
+        language=row.language,
     )
 
 
@@ -91,6 +92,13 @@ class SqlUserRepository:
             s.flush()
             return _user(row)
 
+    def set_language(self, user_id: int, language: str | None) -> None:
+        """Unlike ``update``, no session ends: a language says nothing of who may do what."""
+        with self._s.write() as s:
+            row = s.get(UserRow, user_id)
+            if row:
+                row.language = language
+
     def end_sessions(self, user_id: int) -> None:
         with self._s.write() as s:
             row = s.get(UserRow, user_id)
@@ -110,7 +118,7 @@ class SqlUserRepository:
             row = UserRow(
                 username=user.username, password_hash=user.password_hash, role=user.role.value,
                 active=user.active, created_at=user.created_at or utcnow(),
-                last_login_at=user.last_login_at,
+                last_login_at=user.last_login_at, language=user.language,
             )  # fmt: skip
             s.add(row)
             s.flush()

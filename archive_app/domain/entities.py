@@ -26,6 +26,7 @@ class User:
     created_at: datetime | None = None
     last_login_at: datetime | None = None
     session_epoch: int = 0
+    language: str | None = None  # None: follow the browser (domain/languages.py)
 
 
 @dataclass(frozen=True)

@@ -24,19 +24,20 @@ every difference.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from archive_app.domain.recap import TOTALS, VOTER_KEYS
+from vocabulary.messages import N_
 from vocabulary.text import squash
 
 KINDS = ("recap_forms", "published_forms", "published_recap", "recap_stages")
-KIND_LABELS = {  # Indonesian, as the pages show them
-    "recap_forms": "rekap ≠ jumlah formulir",
-    "published_forms": "publikasi ≠ formulir",
-    "published_recap": "publikasi ≠ rekap",
-    "recap_stages": "rekap kab/kota ≠ rekap kecamatan",
+KIND_LABELS = {  # Indonesian; the pages translate them (vocabulary.messages)
+    "recap_forms": N_("rekap ≠ jumlah formulir"),
+    "published_forms": N_("publikasi ≠ formulir"),
+    "published_recap": N_("publikasi ≠ rekap"),
+    "recap_stages": N_("rekap kab/kota ≠ rekap kecamatan"),
 }
 FORMS_KINDS = ("recap_forms", "published_forms")
 
@@ -233,18 +234,22 @@ def tps_findings(
 
 
 FINDING_LABELS = {
-    "published_differs": "angka publikasi {published} berbeda dengan formulir {form} "
-    "(calon {candidate})",
-    "published_over_voters": "total publikasi {total} melebihi DPT {dpt} + DPTb {dptb}",
-    "form_over_voters": "total pada formulir {total} melebihi DPT {dpt} + DPTb {dptb}",
-    "duplicate_page": "halaman yang sama diunggah untuk TPS lain: {others}",
-    "misfiled": "kepala formulir menyebut {header}, tetapi diarsipkan sebagai {filed}",
+    "published_differs": N_(
+        "angka publikasi {published} berbeda dengan formulir {form} (calon {candidate})"
+    ),
+    "published_over_voters": N_("total publikasi {total} melebihi DPT {dpt} + DPTb {dptb}"),
+    "form_over_voters": N_("total pada formulir {total} melebihi DPT {dpt} + DPTb {dptb}"),
+    "duplicate_page": N_("halaman yang sama diunggah untuk TPS lain: {others}"),
+    "misfiled": N_("kepala formulir menyebut {header}, tetapi diarsipkan sebagai {filed}"),
 }
 
 
-def describe(code: str, params: Mapping[str, object]) -> str:
-    """The finding in Indonesian (the UI's language); the API gives the code."""
-    template = FINDING_LABELS.get(code, code)
+def describe(
+    code: str, params: Mapping[str, object], translate: Callable[[str], str] = lambda s: s
+) -> str:
+    """The finding in Indonesian, or through ``translate`` (the pages pass gettext); the API
+    gives the code."""
+    template = translate(FINDING_LABELS[code]) if code in FINDING_LABELS else code
     try:
         return template.format(**params)
     except (KeyError, IndexError, ValueError):

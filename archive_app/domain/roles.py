@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from archive_app.domain.languages import N_
+
 
 class Role(StrEnum):
     ADMIN = "admin"
@@ -29,11 +31,11 @@ class Permission(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.ADMIN: "Administrator",
-    Role.ARCHIVIST: "Arsiparis / Operator",
-    Role.AUDITOR: "Auditor / Pemeriksa",
-    Role.RECORDS_OFFICER: "Pengelola Arsip",
-    Role.APPROVER: "Pejabat Berwenang",
+    Role.ADMIN: N_("Administrator"),
+    Role.ARCHIVIST: N_("Arsiparis / Operator"),
+    Role.AUDITOR: N_("Auditor / Pemeriksa"),
+    Role.RECORDS_OFFICER: N_("Pengelola Arsip"),
+    Role.APPROVER: N_("Pejabat Berwenang"),
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -11,9 +11,12 @@ from __future__ import annotations
 import errno
 import sqlite3
 
-from flask import jsonify, render_template, request
+from flask import render_template, request
+from flask_babel import gettext
 
 from archive_app.db.interfaces import MetadataUnavailable
+from archive_app.domain.languages import N_
+from archive_app.http.problems import problem
 from archive_app.http.security import wants_json
 from archive_app.intake.uploads import BeingReceived
 from archive_app.storage.interfaces import StoreUnavailable
@@ -24,27 +27,43 @@ CSP = (
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
 )
 
+# Status -> the API's stable code and the message people read (translated when shown).
 MESSAGES = {
-    400: "Permintaan tidak valid.",
-    403: "Peran Anda tidak mengizinkan tindakan ini.",
-    404: "Halaman atau dokumen tidak ditemukan.",
-    405: "Metode tidak diizinkan.",
-    413: "Berkas terlalu besar.",
+    400: ("bad_request", N_("Permintaan tidak valid.")),
+    403: ("forbidden", N_("Peran Anda tidak mengizinkan tindakan ini.")),
+    404: ("not_found", N_("Halaman atau dokumen tidak ditemukan.")),
+    405: ("method_not_allowed", N_("Metode tidak diizinkan.")),
+    413: ("too_large", N_("Berkas terlalu besar.")),
 }
 
 UNAVAILABLE = {
-    BeingReceived: "The same file is being received by another upload, or an attempt was cut "
-    "short; it is not archived yet. Try again later.",
-    IndexUnavailable: "The search index is unavailable right now; try again shortly.",
-    StoreUnavailable: "The object store is unavailable right now; try again shortly.",
-    MetadataUnavailable: "The metadata database is unavailable right now; try again shortly.",
+    BeingReceived: (
+        "upload.being_received",
+        N_(
+            "Berkas yang sama sedang diterima oleh unggahan lain, atau sebuah percobaan terputus; "
+            "berkas itu belum diarsipkan. Coba lagi nanti."
+        ),
+    ),
+    IndexUnavailable: (
+        "unavailable.index",
+        N_("Indeks pencarian sedang tidak tersedia; coba lagi sebentar lagi."),
+    ),
+    StoreUnavailable: (
+        "unavailable.object_store",
+        N_("Penyimpanan objek sedang tidak tersedia; coba lagi sebentar lagi."),
+    ),
+    MetadataUnavailable: (
+        "unavailable.metadata",
+        N_("Basis data metadata sedang tidak tersedia; coba lagi sebentar lagi."),
+    ),
 }
 
-
 FULL = (
-    "Penyimpanan arsip penuh, jadi tidak ada yang disimpan; coba lagi setelah ruang "
-    "dikosongkan. (The archive's storage is full, so nothing was kept; try again once space "
-    "is freed.)"
+    "storage_full",
+    N_(
+        "Penyimpanan arsip penuh, jadi tidak ada yang disimpan; coba lagi setelah ruang "
+        "dikosongkan."
+    ),
 )
 FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 SQLITE_FULL = 13
@@ -68,30 +87,36 @@ def storage_full(exc: BaseException | None) -> bool:
     return False
 
 
-def _answer(code: int, message: str):
+def _answer(status: int, code: str, message: str, description: str | None = None):
+    """The page or the API's ``{"error", "message"}``; ``description`` is a view's own
+    words for an abort (the API passes them on instead of the generic message)."""
     if wants_json():
-        return jsonify(error=message), code
-    return render_template("error.html", code=code, message=message), code
+        return problem(status, code, description or gettext(message))
+    return render_template("error.html", code=status, message=gettext(message)), status
+
+
+def _own_words(exc) -> str | None:
+    """An abort's description when the view gave one (not werkzeug's default)."""
+    description = getattr(exc, "description", None)
+    return description if description and description != type(exc).description else None
 
 
 def init_app(app) -> None:
-    for code, message in MESSAGES.items():
+    for status, (code, message) in MESSAGES.items():
 
-        def handler(exc, code=code, message=message):
-            if wants_json():
-                return jsonify(error=getattr(exc, "description", message)), code
-            return render_template("error.html", code=code, message=message), code
+        def handler(exc, status=status, code=code, message=message):
+            return _answer(status, code, message, _own_words(exc))
 
-        app.register_error_handler(code, handler)
+        app.register_error_handler(status, handler)
 
-    for exc_type, message in UNAVAILABLE.items():
+    for exc_type, (code, message) in UNAVAILABLE.items():
 
-        def unavailable(exc, message=message):
+        def unavailable(exc, code=code, message=message):
             if storage_full(exc):
                 app.logger.error("storage full: %s", exc)
-                return _answer(507, FULL)
+                return _answer(507, *FULL)
             app.logger.warning("backend unavailable: %s", exc)
-            return _answer(503, message)
+            return _answer(503, code, message)
 
         app.register_error_handler(exc_type, unavailable)
 
@@ -99,7 +124,7 @@ def init_app(app) -> None:
         if not storage_full(exc):
             raise exc  # any other: the 500 it always was, with its traceback in the log
         app.logger.error("storage full: %s", exc)
-        return _answer(507, FULL)
+        return _answer(507, *FULL)
 
     app.register_error_handler(OSError, os_error)
 

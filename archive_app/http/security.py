@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app, g, jsonify, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from archive_app import accounts
 from archive_app.domain.entities import User
+from archive_app.domain.languages import N_
 from archive_app.domain.roles import Permission, can
+from archive_app.http.problems import problem
 from vocabulary.numbers import whole_number
 
 ANONYMOUS_BODY = 64 * 1024  # bytes a request may send before it is logged in
@@ -70,7 +73,8 @@ def init_app(app) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Silakan masuk untuk membuka halaman ini."
+    login_manager.login_message = N_("Silakan masuk untuk membuka halaman ini.")
+    login_manager.localize_callback = _  # translated when flashed, in the asker's language
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
@@ -101,7 +105,7 @@ def init_app(app) -> None:
     @login_manager.unauthorized_handler
     def unauthorized():
         if wants_json():
-            return jsonify(error="Authentication required."), 401
+            return problem(401, "unauthenticated", _("Perlu masuk (login) dahulu."))
         return redirect(url_for("auth.login", next=request.full_path))
 
     @app.before_request
@@ -129,7 +133,9 @@ def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(exc):
         if wants_json():
-            return jsonify(error=f"CSRF check failed: {exc.description}"), 400
+            return problem(
+                400, "csrf_failed", _("Pemeriksaan CSRF gagal: %(why)s", why=exc.description)
+            )
         return exc.description, 400
 
 
@@ -152,7 +158,9 @@ def requires(permission: Permission):
                 return login_manager.unauthorized()
             if not current_user.can(permission):
                 if wants_json():
-                    return jsonify(error="Your role does not allow this."), 403
+                    return problem(
+                        403, "forbidden", _("Peran Anda tidak mengizinkan tindakan ini.")
+                    )
                 abort(403)
             return view(*args, **kwargs)
 

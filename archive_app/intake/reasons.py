@@ -1,68 +1,87 @@
-"""Why a file was refused, in Indonesian, for the people uploading it.
+"""Why a file was refused, in the language of the person uploading it.
 
-The refusals are written (and stored with a batch's items) in English, the API's language;
-a person at an upload desk reads them in Indonesian. The table below matches the English
-sentences the intake writes (ingest.sniff, intake.uploads, intake.zips, intake.batches) and
-says them again; an unknown sentence passes through unchanged rather than disappear.
+The refusals are written (and stored with a batch's items) in English by code that knows
+no request (ingest.sniff, intake.uploads, intake.zips, intake.batches); a stored sentence
+must read the same whatever language its reader chose. The table below matches those
+sentences and says them again as Indonesian messages, the source language of the
+catalogues: ``translated`` passes them through gettext (English readers get en.po's words),
+``in_indonesian`` gives the Indonesian itself. An unknown sentence passes through unchanged
+rather than disappear.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-_WHAT = {"PDF": "PDF", "PNG image": "gambar PNG", "JPEG image": "gambar JPEG",
-         "TIFF image": "gambar TIFF"}  # fmt: skip
+from flask_babel import gettext
+
+from archive_app.domain.languages import N_
+
+_WHAT = {"PDF": "PDF", "PNG image": N_("gambar PNG"), "JPEG image": N_("gambar JPEG"),
+         "TIFF image": N_("gambar TIFF")}  # fmt: skip
 
 # (English pattern, Indonesian template): the first full match wins.
 _REASONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p), t)
     for p, t in [
-        (r"The file is empty\.", "Berkas kosong."),
+        (r"The file is empty\.", N_("Berkas kosong.")),
         (r"This file is not a PDF, TIFF, JPEG or PNG scan, so it cannot be archived\.",
-         "Berkas ini bukan pindaian PDF, TIFF, JPEG atau PNG, sehingga tidak dapat diarsipkan."),
+         N_("Berkas ini bukan pindaian PDF, TIFF, JPEG atau PNG, "
+            "sehingga tidak dapat diarsipkan.")),
         (r"The (?P<what>.+) is damaged or incomplete and cannot be read\. Please upload it again\.",
-         "Berkas {what} rusak atau tidak lengkap sehingga tidak terbaca. Unggah ulang."),
+         N_("Berkas %(what)s rusak atau tidak lengkap sehingga tidak terbaca. Unggah ulang.")),
         (r"The PDF is password-protected\. Please upload it without a password\.",
-         "PDF dilindungi kata sandi. Unggah tanpa kata sandi."),
+         N_("PDF dilindungi kata sandi. Unggah tanpa kata sandi.")),
         (r"The file has more than (?P<n>\d+) pages\. Please split it into smaller files\.",
-         "Berkas lebih dari {n} halaman. Pecah menjadi beberapa berkas."),
+         N_("Berkas lebih dari %(n)s halaman. Pecah menjadi beberapa berkas.")),
         (r"The image is too large \((?P<w>\d+) x (?P<h>\d+) pixels\)\. "
          r"The limit is (?P<mp>[\d.]+) megapixels\.",
-         "Gambar terlalu besar ({w} x {h} piksel). Batasnya {mp} megapiksel."),
+         N_("Gambar terlalu besar (%(w)s x %(h)s piksel). Batasnya %(mp)s megapiksel.")),
         (r"The image is too large\. The limit is (?P<mp>[\d.]+) megapixels\.",
-         "Gambar terlalu besar. Batasnya {mp} megapiksel."),
-        (r"The file is larger than (?P<n>\d+) MB\.", "Berkas lebih besar dari {n} MB."),
+         N_("Gambar terlalu besar. Batasnya %(mp)s megapiksel.")),
+        (r"The file is larger than (?P<n>\d+) MB\.", N_("Berkas lebih besar dari %(n)s MB.")),
         (r"already archived; it had failed, so it was queued again",
-         "sudah ada di arsip; sebelumnya gagal, jadi dimasukkan lagi ke antrean"),
-        (r"already archived", "sudah ada di arsip"),
-        (r"metadata: (?P<rest>.*)", "metadata tidak valid: {rest}"),
+         N_("sudah ada di arsip; sebelumnya gagal, jadi dimasukkan lagi ke antrean")),
+        (r"already archived", N_("sudah ada di arsip")),
+        (r"metadata: (?P<rest>.*)", N_("metadata tidak valid: %(rest)s")),
         (r"The ZIP file is damaged or not a ZIP: (?P<rest>.*)",
-         "Berkas ZIP rusak atau bukan ZIP: {rest}"),
+         N_("Berkas ZIP rusak atau bukan ZIP: %(rest)s")),
         (r"The ZIP holds (?P<n>\d+) files; at most (?P<max>\d+) are accepted\.",
-         "ZIP berisi {n} berkas; paling banyak {max} yang diterima."),
+         N_("ZIP berisi %(n)s berkas; paling banyak %(max)s yang diterima.")),
         (r"The ZIP would unpack to (?P<n>\d+) MB; at most (?P<max>\d+) MB are accepted\.",
-         "ZIP akan terurai menjadi {n} MB; paling banyak {max} MB yang diterima."),
+         N_("ZIP akan terurai menjadi %(n)s MB; paling banyak %(max)s MB yang diterima.")),
         (r"its path points outside the archive \(zip-slip\); not extracted",
-         "jalurnya menunjuk ke luar arsip (zip-slip); tidak diekstrak"),
-        (r"it is a symbolic link; not extracted", "berupa tautan simbolik; tidak diekstrak"),
+         N_("jalurnya menunjuk ke luar arsip (zip-slip); tidak diekstrak")),
+        (r"it is a symbolic link; not extracted", N_("berupa tautan simbolik; tidak diekstrak")),
         (r"archives inside the archive are not accepted; unpack it first",
-         "arsip di dalam arsip tidak diterima; ekstrak dulu"),
-        (r"archives inside the archive are not accepted", "arsip di dalam arsip tidak diterima"),
+         N_("arsip di dalam arsip tidak diterima; ekstrak dulu")),
+        (r"archives inside the archive are not accepted",
+         N_("arsip di dalam arsip tidak diterima")),
         (r"its compression ratio is that of a zip bomb; not extracted",
-         "rasio kompresinya seperti bom zip; tidak diekstrak"),
-        (r"it is encrypted; not extracted", "terenkripsi; tidak diekstrak"),
+         N_("rasio kompresinya seperti bom zip; tidak diekstrak")),
+        (r"it is encrypted; not extracted", N_("terenkripsi; tidak diekstrak")),
         (r"it unpacks past its declared size; refused",
-         "terurai melebihi ukuran yang dinyatakan; ditolak"),
-        (r"it could not be read: (?P<rest>.*)", "tidak dapat dibaca: {rest}"),
+         N_("terurai melebihi ukuran yang dinyatakan; ditolak")),
+        (r"it could not be read: (?P<rest>.*)", N_("tidak dapat dibaca: %(rest)s")),
     ]
 ]  # fmt: skip
 
 
 def in_indonesian(message: str) -> str:
     """The refusal ``message`` in Indonesian ("" stays "")."""
+    return _say(message, lambda text: text)
+
+
+def translated(message: str) -> str:
+    """The refusal ``message`` in the request's language (Indonesian outside a request)."""
+    return _say(message, gettext)
+
+
+def _say(message: str, translate: Callable[[str], str]) -> str:
     for pattern, template in _REASONS:
         match = pattern.fullmatch(message.strip())
         if match:
-            words = {k: _WHAT.get(v, v) for k, v in match.groupdict().items()}
-            return template.format(**words)
+            words = {k: translate(_WHAT.get(v, v)) for k, v in match.groupdict().items()}
+            return translate(template) % words
     return message

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from html import escape
 
+from flask_babel import gettext
+
 from archive_app.domain.recap_compare import KIND_LABELS, KINDS
 from archive_app.recap.comparison import Child
 
@@ -33,16 +35,18 @@ def svg(children: list[Child]) -> str:
     largest = max(sum(size for _, size in c.weights.values()) for c in shown) or 1
     scale = (WIDTH - LABEL - 90) / largest
     height = TOP + ROW * len(shown) + 10
+    title = gettext("Sebaran selisih per wilayah")
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="recap-chart" width="{WIDTH}" '
         f'height="{height}" viewBox="0 0 {WIDTH} {height}" role="img" '
-        'aria-label="Sebaran selisih per wilayah">'
+        f'aria-label="{escape(title)}">'
     ]
     x: float = LABEL
     for kind in KINDS:  # the legend
         out.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{COLOURS[kind]}"/>')
-        out.append(f'<text x="{x + 14}" y="13" font-size="10">{escape(KIND_LABELS[kind])}</text>')
-        x += 14 + 6 * len(KIND_LABELS[kind]) + 16
+        label = gettext(KIND_LABELS[kind])
+        out.append(f'<text x="{x + 14}" y="13" font-size="10">{escape(label)}</text>')
+        x += 14 + 6 * len(label) + 16
     for at, child in enumerate(shown):
         y = TOP + at * ROW
         name = child.name if len(child.name) <= 32 else child.name[:31] + "…"
@@ -60,7 +64,15 @@ def svg(children: list[Child]) -> str:
             out.append(
                 f'<rect x="{x:.1f}" y="{y + 3}" width="{width:.1f}" height="{ROW - 6}" '
                 f'fill="{COLOURS[kind]}"><title>{escape(child.name)}: '
-                f"{escape(KIND_LABELS[kind])}, {count} selisih, {size} suara</title></rect>"
+                + escape(
+                    gettext(
+                        "%(kind)s, %(count)s selisih, %(size)s suara",
+                        kind=gettext(KIND_LABELS[kind]),
+                        count=count,
+                        size=size,
+                    )
+                )
+                + "</title></rect>"
             )
             x += width
             total += size

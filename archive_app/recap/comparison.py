@@ -27,6 +27,7 @@ from archive_app.domain.recap_types import (
     poll_of,
 )
 from vocabulary import regions
+from vocabulary.messages import N_
 from vocabulary.numbers import whole_number
 from vocabulary.places import FIRST_YEAR
 
@@ -363,21 +364,33 @@ def _shown(code: str) -> bool:
     return rules.contest(code) or code in SHOWN_TOTALS or "." in code and code[0].isdigit()
 
 
+# A row's label when no form named it (Indonesian; the page translates it, see row_label).
 LABELS = {
-    "valid": "Jumlah suara sah",
-    "invalid": "Suara tidak sah",
-    "ballots_used": "Jumlah suara sah dan tidak sah",
-    "users.total.JML": "Pengguna hak pilih",
-    "voters.dpt.JML": "Pemilih dalam DPT",
+    "valid": N_("Jumlah suara sah"),
+    "invalid": N_("Suara tidak sah"),
+    "ballots_used": N_("Jumlah suara sah dan tidak sah"),
+    "users.total.JML": N_("Pengguna hak pilih"),
+    "voters.dpt.JML": N_("Pemilih dalam DPT"),
 }
+BALLOT_NUMBER = N_("Nomor urut %(n)s")
 
 
 def _label(code: str) -> str:
     if code in LABELS:
         return LABELS[code]
     if rules.contest(code):
-        return f"Nomor urut {code}"
+        return BALLOT_NUMBER % {"n": code}
     return code
+
+
+def row_label(code: str, label: str, translate) -> str:
+    """``label`` through ``translate`` when it is one of ours (``_label``'s), not a name read
+    from a form (a candidate's or a party's name stays as written)."""
+    if label != _label(code):
+        return label
+    if code in LABELS:
+        return translate(LABELS[code])
+    return translate(BALLOT_NUMBER) % {"n": code} if rules.contest(code) else label
 
 
 def _children(

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pymupdf
+from flask_babel import gettext as _
 
 from archive_app.domain import spreadsheet
 from archive_app.domain.clock import utcnow
@@ -139,10 +140,10 @@ def xlsx_bytes(c: Comparison) -> bytes:
 
     book = Workbook()
     sheets = (
-        ("Perbandingan", ROW_COLUMNS, _rows(c)),
-        ("Selisih", DIFF_COLUMNS, _differences(c)),
+        (_("Perbandingan"), ROW_COLUMNS, _rows(c)),
+        (_("Selisih"), DIFF_COLUMNS, _differences(c)),
         (
-            "TPS belum ada",
+            _("TPS belum ada"),
             ("code", "name"),
             ([regions.dotted(code), name] for code, name in c.missing_tps),
         ),
@@ -193,18 +194,28 @@ p.small { font-size: 7.5pt; color: #444; }
 def _report_html(services, c: Comparison, archive: pymupdf.Archive) -> str:
     e = html.escape
     cov = c.coverage
+    level = _(regions.LEVEL_LABELS[c.level])
+    made = utcnow().strftime("%Y-%m-%d %H:%M")
+    where = (
+        f"{e(c.election)} {c.year} — {e(c.name)} ({e(level)} {e(regions.dotted(c.region) or '-')})"
+    )
+    if cov.listed:
+        coverage = _("Cakupan: %(archived)s dari %(expected)s TPS terarsip, %(missing)s belum "
+                     "ada, %(unlisted)s formulir menyebut TPS di luar daftar; %(forms)s formulir "
+                     "dijumlahkan.", archived=cov.archived, expected=cov.expected,
+                     missing=cov.missing, unlisted=cov.unlisted, forms=cov.forms)  # fmt: skip
+    else:
+        coverage = _("Cakupan: %(forms)s formulir dijumlahkan (daftar TPS belum diimpor).",
+                     forms=cov.forms)  # fmt: skip
+    heads = (_("Calon"), _("Jumlah formulir"), _("di antaranya ragu"), _("Formulir rekap"),
+             _("Publikasi"))  # fmt: skip
+    title, made = _("LAPORAN SELISIH REKAPITULASI"), _("dibuat %(at)s UTC", at=made)
+    compared = _("Perbandingan")
     parts = [
-        "<h1>LAPORAN SELISIH REKAPITULASI</h1>",
-        f"<p class='sub'>{e(c.election)} {c.year} — {e(c.name)} "
-        f"({e(regions.LEVEL_LABELS[c.level])} {e(regions.dotted(c.region) or '-')}) — dibuat "
-        f"{utcnow():%Y-%m-%d %H:%M} UTC</p>",
-        f"<p>Cakupan: {cov.archived} dari {cov.expected} TPS terarsip, {cov.missing} belum "
-        f"ada, {cov.unlisted} formulir menyebut TPS di luar daftar; {cov.forms} formulir "
-        "dijumlahkan.</p>"
-        if cov.listed
-        else f"<p>Cakupan: {cov.forms} formulir dijumlahkan (daftar TPS belum diimpor).</p>",
-        "<h2>Perbandingan</h2><table><tr><th>Calon</th><th>Jumlah formulir</th>"
-        "<th>di antaranya ragu</th><th>Formulir rekap</th><th>Publikasi</th></tr>",
+        f"<h1>{e(title)}</h1>",
+        f"<p class='sub'>{where} — {e(made)}</p>",
+        f"<p>{e(coverage)}</p>",
+        f"<h2>{e(compared)}</h2><table><tr>" + "".join(f"<th>{e(h)}</th>" for h in heads) + "</tr>",
     ]
     for r in c.rows:
         parts.append(
@@ -213,33 +224,30 @@ def _report_html(services, c: Comparison, archive: pymupdf.Archive) -> str:
             f"<td class='n'>{_n(r.published)}</td></tr>"
         )
     parts.append("</table>")
-    parts.append(
-        f"<h2>Selisih ({len(c.differences)}, yang paling berpengaruh pada selisih "
-        "suara dua teratas lebih dulu)</h2>"
-    )
+    title = _("Selisih (%(n)s, yang paling berpengaruh pada selisih suara dua teratas lebih "
+              "dulu)", n=len(c.differences))  # fmt: skip
+    parts.append(f"<h2>{e(title)}</h2>")
     crops_left = PDF_CROPS
     for rank, item in enumerate(c.differences, 1):
         parts.append(_item_html(services, rank, item, archive, crops_left > 0))
         crops_left -= 1
     if c.missing_tps:
         listed = ", ".join(e(f"{regions.dotted(code)} ({name})") for code, name in c.missing_tps)
-        parts.append(f"<h2>TPS yang formulirnya belum ada</h2><p class='small'>{listed}</p>")
+        title = e(_("TPS yang formulirnya belum ada"))
+        parts.append(f"<h2>{title}</h2><p class='small'>{listed}</p>")
     return "".join(parts)
 
 
 def _item_html(services, rank: int, item: Item, archive, with_crops: bool) -> str:
     e = html.escape
-    head = (
-        f"<p><b>{rank}. {e(item.name)}</b> ({e(regions.dotted(item.region))}) — "
-        f"{e(KIND_LABELS.get(item.kind, item.kind))}; pengaruh pada selisih suara "
-        f"{item.impact}, besar {item.size}"
-        + (f"; {item.missing} TPS belum ada dapat menjelaskannya" if item.explained else "")
-        + "</p>"
-    )
-    rows = [
-        "<table><tr><th>Calon</th><th>Pertama</th><th>Kedua</th><th>Selisih</th>"
-        "<th>Tempat pada halaman</th></tr>"
-    ]
+    kind = _(KIND_LABELS[item.kind]) if item.kind in KIND_LABELS else item.kind
+    said = _("%(kind)s; pengaruh pada selisih suara %(impact)s, besar %(size)s", kind=kind,
+             impact=item.impact, size=item.size)  # fmt: skip
+    if item.explained:
+        said += "; " + _("%(n)s TPS belum ada dapat menjelaskannya", n=item.missing)
+    head = f"<p><b>{rank}. {e(item.name)}</b> ({e(regions.dotted(item.region))}) — {e(said)}</p>"
+    heads = (_("Calon"), _("Pertama"), _("Kedua"), _("Selisih"), _("Tempat pada halaman"))
+    rows = ["<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in heads) + "</tr>"]
     for code, label, first, second, delta in item.values:
         images = ""
         if with_crops:
@@ -280,4 +288,4 @@ def _n(value) -> str:
 
 
 def finding_text(code: str, params: dict) -> str:
-    return describe(code, params)
+    return describe(code, params, _)

@@ -6,6 +6,10 @@ A document people sign and file, so it is laid out as one: the office's letterhe
 wrapped in four groups of sixteen; record ids kept whole so a reader's search finds them),
 signature blocks for the proposer, the approver and the two witnesses the procedure
 asks for (legal and oversight units), and "page N of M" on every page.
+
+Its words go through gettext like every other, but it is rendered in the archive's own
+language (Indonesian) whatever the executing officer reads the pages in: it is an official
+record, stored once with its checksum, not a page drawn for one reader.
 """
 
 from __future__ import annotations
@@ -15,8 +19,11 @@ import tempfile
 from pathlib import Path
 
 import pymupdf
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from archive_app.domain.clock import utcnow
+from archive_app.domain.languages import DEFAULT, N_
 
 CSS = """
 body { font-family: sans-serif; font-size: 8.5pt; }
@@ -32,8 +39,8 @@ table.signatures td { border: none; text-align: center; padding-top: 6pt; }
 p.line { margin-top: 36pt; }
 """
 TITLES = {
-    "destroy": "BERITA ACARA PEMUSNAHAN ARSIP",
-    "transfer": "BERITA ACARA PENYERAHAN ARSIP STATIS",
+    "destroy": N_("BERITA ACARA PEMUSNAHAN ARSIP"),
+    "transfer": N_("BERITA ACARA PENYERAHAN ARSIP STATIS"),
 }
 PAGE = pymupdf.paper_rect("a4")
 MARGINS = (48, 48, -48, -56)  # left, top, right, bottom: room for the page number below
@@ -71,7 +78,7 @@ def _rows(services, disposition) -> list[str]:
             form = f"{m.form_type} {m.election} {m.year}"
             place = f"{m.province} / {m.regency} / {m.district} / {m.village}"
             tps, sha = f"TPS {m.tps:03d}", record.sha256
-        done = {"done": "dilaksanakan", "skipped": "dikecualikan"}.get(state, state)
+        done = {"done": _("dilaksanakan"), "skipped": _("dikecualikan")}.get(state, state)
         rows.append(
             f"<tr><td>{n}</td><td class='mono'>{e(record_id)}</td><td>{e(form)}</td>"
             f"<td>{e(place)}</td><td>{tps}</td><td class='mono'>{_wrapped(sha)}</td>"
@@ -83,10 +90,10 @@ def _rows(services, disposition) -> list[str]:
 def _signatures(disposition) -> str:
     e = html.escape
     people = [
-        ("Yang mengusulkan", disposition.proposed_by),
-        ("Pejabat yang menyetujui", disposition.decided_by),
-        ("Saksi (unit hukum)", ""),
-        ("Saksi (unit pengawasan)", ""),
+        (_("Yang mengusulkan"), disposition.proposed_by),
+        (_("Pejabat yang menyetujui"), disposition.decided_by),
+        (_("Saksi (unit hukum)"), ""),
+        (_("Saksi (unit pengawasan)"), ""),
     ]
     cells = "".join(
         f"<td>{e(role)}<p class='line'>( {e(name) or '.' * 28} )</p></td>" for role, name in people
@@ -99,22 +106,35 @@ def _html(services, disposition) -> str:
     d = disposition
     rows = _rows(services, d)
     decided = d.decided_at.strftime("%Y-%m-%d %H:%M") if d.decided_at else "-"
+    made = utcnow().strftime("%Y-%m-%d %H:%M")
+    proposed_at = d.proposed_at.strftime("%Y-%m-%d %H:%M")
+    bold = {k: "<b>" + e(v or "-") + "</b>"
+            for k, v in (("proposer", d.proposed_by), ("approver", d.decided_by),
+                         ("executor", d.executed_by))}  # fmt: skip
+    heads = (_("No"), _("ID arsip"), _("Formulir"), _("Wilayah"), _("TPS"),
+             _("SHA-256 berkas asli"), _("Keterangan"))  # fmt: skip
+    sub = _("Daftar disposisi nomor %(id)s — dibuat %(at)s UTC", id=d.id, at=made)
+    proposed = _("Diusulkan oleh %(who)s pada %(at)s UTC. Catatan usulan: %(note)s",
+                 who=bold["proposer"], at=proposed_at, note=e(d.comment or "-"))  # fmt: skip
+    approved = _("Disetujui oleh %(who)s pada %(at)s UTC. Catatan persetujuan: %(note)s",
+                 who=bold["approver"], at=decided,
+                 note=e(d.decision_comment or "-"))  # fmt: skip
+    executed = _("Dilaksanakan oleh %(who)s. Arsip yang berada dalam penahanan hukum (legal "
+                 "hold) pada saat pelaksanaan dikecualikan dan tidak dimusnahkan atau "
+                 "diserahkan.", who=bold["executor"])  # fmt: skip
+    total = _("Jumlah arsip dalam daftar: %(n)s.", n=len(rows))
     return f"""
 {_letterhead(services.settings)}
-<h1>{TITLES[d.action]}</h1>
-<p class="sub">Daftar disposisi nomor {d.id} — dibuat {utcnow():%Y-%m-%d %H:%M} UTC</p>
-<p>Diusulkan oleh <b>{e(d.proposed_by)}</b> pada {d.proposed_at:%Y-%m-%d %H:%M} UTC.
-Catatan usulan: {e(d.comment or "-")}</p>
-<p>Disetujui oleh <b>{e(d.decided_by)}</b> pada {decided} UTC.
-Catatan persetujuan: {e(d.decision_comment or "-")}</p>
-<p>Dilaksanakan oleh <b>{e(d.executed_by or "-")}</b>. Arsip yang berada dalam penahanan hukum
-(legal hold) pada saat pelaksanaan dikecualikan dan tidak dimusnahkan atau diserahkan.</p>
+<h1>{e(_(TITLES[d.action]))}</h1>
+<p class="sub">{e(sub)}</p>
+<p>{proposed}</p>
+<p>{approved}</p>
+<p>{executed}</p>
 <table>
-<tr><th>No</th><th>ID arsip</th><th>Formulir</th><th>Wilayah</th><th>TPS</th>
-<th>SHA-256 berkas asli</th><th>Keterangan</th></tr>
+<tr>{"".join(f"<th>{e(h)}</th>" for h in heads)}</tr>
 {"".join(rows)}
 </table>
-<p>Jumlah arsip dalam daftar: {len(rows)}.</p>
+<p>{e(total)}</p>
 {_signatures(d)}
 """
 
@@ -138,7 +158,7 @@ def _number_pages(path: Path) -> None:
     with pymupdf.open(path) as doc:
         total = doc.page_count
         for n, page in enumerate(doc, start=1):
-            label = f"Halaman {n} dari {total}"
+            label = _("Halaman %(page)s dari %(pages)s", page=n, pages=total)
             width = pymupdf.get_text_length(label, fontname="helv", fontsize=8)
             page.insert_text(
                 ((PAGE.width - width) / 2, PAGE.height - 28), label, fontname="helv", fontsize=8
@@ -150,6 +170,7 @@ def store_disposition_report(services, disposition):
     """Render the minutes and store them in the object store; returns the ObjectInfo."""
     with tempfile.TemporaryDirectory(dir=services.settings.tmp_dir) as tmp:
         path = Path(tmp) / "berita-acara.pdf"
-        render_pdf(_html(services, disposition), path)
+        with force_locale(DEFAULT):  # an official record: the archive's language (docstring)
+            render_pdf(_html(services, disposition), path)
         key = f"disposition/list-{disposition.id}/berita-acara.pdf"
         return services.objects.put_file(key, path, content_type="application/pdf")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from archive_app import audit
 from archive_app.domain.clock import utcnow
 from archive_app.domain.roles import Role
@@ -46,10 +48,7 @@ def visible(services, user, search_id: int) -> SavedSearch:
 def delete(services, user, search_id: int, ip: str = "") -> SavedSearch:
     saved = visible(services, user, search_id)
     if not deletable(saved, user):
-        raise SavedSearchError(
-            "Hanya pemiliknya yang dapat menghapus pencarian ini "
-            "(only its owner may delete this search)."
-        )
+        raise SavedSearchError(gettext("Hanya pemiliknya yang dapat menghapus pencarian ini."))
     services.metadata.saved_searches.delete(saved.id)
     audit.record(
         services, user.username, "saved_search.delete", f"saved_search:{saved.id}", ip,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from archive_app import accounts
 from archive_app.domain.roles import LEAST_PRIVILEGED, Permission, Role
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -33,9 +35,10 @@ def create_user():
             actor(),
             client_ip(),
         )
-        flash(f"Pengguna {form.get('username', '').strip().lower()} dibuat.", "success")
+        name = form.get("username", "").strip().lower()
+        flash(_("Pengguna %(name)s dibuat.", name=name), "success")
     except (accounts.AccountError, ValueError) as exc:
-        flash(str(exc), "error")
+        flash(said(exc), "error")
         return render_template(
             "admin_users.html",
             users=services().metadata.users.list(),
@@ -51,7 +54,7 @@ def create_user():
 def update_user(username: str):
     form = request.form
     if username == actor() and (form.get("active") == "0" or form.get("role", "admin") != "admin"):
-        flash("Anda tidak dapat menonaktifkan atau menurunkan peran akun Anda sendiri.", "error")
+        flash(_("Anda tidak dapat menonaktifkan atau menurunkan peran akun Anda sendiri."), "error")
         return redirect(url_for("admin.users"))
     try:
         accounts.update_user(
@@ -63,8 +66,8 @@ def update_user(username: str):
             active={"1": True, "0": False}.get(form.get("active", "")),
             password=form.get("password") or None,
         )
-        flash(f"Pengguna {username} diperbarui.", "success")
+        flash(_("Pengguna %(name)s diperbarui.", name=username), "success")
     except (accounts.AccountError, ValueError) as exc:
-        flash(str(exc), "error")
+        flash(said(exc), "error")
         return redirect(url_for("admin.users"))
     return redirect(url_for("admin.users"))

@@ -13,6 +13,7 @@ from archive_app.domain.roles import Permission
 from archive_app.http import cursors
 from archive_app.http.links import with_query
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said
 from vocabulary.numbers import page_number
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -40,7 +41,7 @@ def index():
     try:
         filters = _query(chosen)
     except readable.DateRangeError as exc:
-        return _page([], chosen, query, error=(exc.field, str(exc))), 400
+        return _page([], chosen, query, error=(exc.field, said(exc))), 400
     before = (cursors.lenient(request.args.get("cursor"), "int") or (None,))[0]
     page = 1 if before else page_number(request.args.get("page"))
     entries = services().metadata.audit.list(
@@ -62,7 +63,7 @@ def _page(entries, chosen, query, *, error=None, next_url=None, first_url=None):
         entries=entries,
         targets=readable.targets(services(), [e["target"] for e in entries if e["target"]]),
         details={e["id"]: readable.details(e["details"]) for e in entries},
-        actions=readable.ACTION_LABELS,
+        actions={code: readable.action_label(code) for code in readable.ACTION_LABELS},
         chosen=chosen,
         error=error,
         export_url=with_query("audit.export", query),
@@ -78,7 +79,7 @@ def export():
     try:
         filters = _query(chosen)
     except readable.DateRangeError as exc:
-        return Response(str(exc), status=400, mimetype="text/plain")
+        return Response(said(exc), status=400, mimetype="text/plain")
     svc = services()
     audit.record(svc, actor(), "audit.export", "", client_ip(),
                  filters={k: v for k, v in chosen.items() if v})  # fmt: skip

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from archive_app import accounts, audit
@@ -26,18 +28,26 @@ def login():
         except accounts.Throttled as exc:
             wait = exc.retry_after
             flash(
-                f"Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {wait} detik.", "error"
+                _(
+                    "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %(wait)s detik.",
+                    wait=wait,
+                ),
+                "error",
             )
             page = render_template("login.html", username=username)
             return page, 429, {"Retry-After": str(exc.retry_after)}
         if user is None:
-            flash("Nama pengguna atau kata sandi salah.", "error")
+            flash(_("Nama pengguna atau kata sandi salah."), "error")
             return render_template("login.html", username=username), 401
+        chosen = session.get("language")  # picked on the login page: becomes the preference
         session.clear()  # a new session for the new login (no fixation)
+        if chosen and not user.language:
+            services().metadata.users.set_language(user.id, chosen)
+            user = replace(user, language=chosen)
         login_user(LoginUser(user))
         services().metadata.users.record_login(user.id)
         audit.record(services(), user.username, "login", f"user:{user.username}", client_ip())
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     if current_user.is_authenticated:
         return redirect(url_for("web.search"))
     return render_template("login.html", username="")
@@ -52,7 +62,7 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only redirect within this site (no open redirect through ?next=)."""
     if target:
         parts = urlsplit(target)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said_fields
 from archive_app.intake import batches
 from archive_app.web import chart_data
 
@@ -37,13 +39,15 @@ def create():
     metadata = {k: request.form.get(k, "") for k in ALL_FIELDS}
     files = [f for f in request.files.getlist("files") if f and f.filename]
     if not files:
-        flash("Pilih satu atau beberapa berkas (atau ZIP).", "error")
+        flash(_("Pilih satu atau beberapa berkas (atau ZIP)."), "error")
         return render_template("batch_new.html", values=metadata, errors={}), 400
     try:
         batch_id = batches.start(services(), request.form.get("label", ""), "web", metadata,
                                  actor(), client_ip())  # fmt: skip
     except MetadataError as exc:
-        return render_template("batch_new.html", values=metadata, errors=exc.fields), 400
+        return render_template(
+            "batch_new.html", values=metadata, errors=said_fields(exc.fields)
+        ), 400
     for file in files:
         batches.add_stream(services(), batch_id, file.stream, file.filename, actor(), client_ip())
     return redirect(url_for("batches.show", batch_id=batch_id))

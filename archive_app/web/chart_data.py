@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from archive_app.domain.clock import utcnow
 from archive_app.http.links import with_query
@@ -20,9 +21,9 @@ HOURS = 48
 
 def retention_by_state(by_state: dict[str, int]) -> charts.Chart:
     return charts.rows(
-        "Arsip menurut status retensi",
+        _("Arsip menurut status retensi"),
         [(RETENTION_LABELS[s], by_state.get(s, 0)) for s in RETENTION_STATES],
-        unit="arsip",
+        unit=_("arsip"),
         tones=[STATE_TONES.get(s, "ink") for s in RETENTION_STATES],
         hrefs=[url_for("retention.records", state=s) for s in RETENTION_STATES],
     )
@@ -37,9 +38,12 @@ def due_by_quarter(statistics, today: date | None = None) -> charts.Chart:
     counts = [0] * QUARTERS
     for day, n in by_day.items():
         counts[((day.year - first.year) * 12 + day.month - first.month) // 3] += n
-    series = [(f"{s.year} K{(s.month - 1) // 3 + 1}", counts[i]) for i, s in enumerate(starts[:-1])]
-    chart = charts.columns("Arsip yang jatuh tempo per triwulan, 10 tahun ke depan", series,
-                           unit="arsip", label_every=4, tones=["warn"] * QUARTERS)  # fmt: skip
+    series = [
+        (_("%(year)s K%(quarter)s", year=s.year, quarter=(s.month - 1) // 3 + 1), counts[i])
+        for i, s in enumerate(starts[:-1])
+    ]
+    chart = charts.columns(_("Arsip yang jatuh tempo per triwulan, 10 tahun ke depan"), series,
+                           unit=_("arsip"), label_every=4, tones=["warn"] * QUARTERS)  # fmt: skip
     # Axis labels: the year alone, under each year's first quarter.
     return charts.Chart(**{**vars(chart), "labels": [(x, t[:4]) for x, t in chart.labels]})
 
@@ -61,20 +65,20 @@ def ingest(statistics, now: datetime | None = None) -> dict:
     backlog = statistics.backlog()
     return {
         "pages": charts.columns(
-            "Halaman dibaca per jam, 48 jam terakhir (UTC)",
+            _("Halaman dibaca per jam, 48 jam terakhir (UTC)"),
             [(label, processed.get(k, (0, 0))[1]) for label, k in zip(labels, keys, strict=True)],
-            unit="halaman", label_every=6, tones=["ok"] * HOURS,
+            unit=_("halaman"), label_every=6, tones=["ok"] * HOURS,
         ),
         "failures": charts.columns(
-            "Arsip gagal diproses per jam, 48 jam terakhir (UTC)",
+            _("Arsip gagal diproses per jam, 48 jam terakhir (UTC)"),
             [(label, failed.get(k, 0)) for label, k in zip(labels, keys, strict=True)],
-            unit="arsip", label_every=6, tones=["bad"] * HOURS, height=140,
+            unit=_("arsip"), label_every=6, tones=["bad"] * HOURS, height=140,
         ),
         "backlog": charts.rows(
-            "Antrean sekarang",
-            [("Dalam antrean", backlog.get("queued", (0, 0))[0]),
-             ("Sedang diproses", backlog.get("processing", (0, 0))[0])],
-            unit="arsip", tones=["warn", "blue"],
+            _("Antrean sekarang"),
+            [(_("Dalam antrean"), backlog.get("queued", (0, 0))[0]),
+             (_("Sedang diproses"), backlog.get("processing", (0, 0))[0])],
+            unit=_("arsip"), tones=["warn", "blue"],
             hrefs=[url_for("web.record_list", status="queued"),
                    url_for("web.record_list", status="processing")],
         ),
@@ -88,9 +92,9 @@ def tally_flags(statistics, level: str = "province", limit: int = 15) -> charts.
     numbers), per region, most first."""
     found = statistics.tally_flags_by(level)[:limit]
     return charts.rows(
-        "Hitungan suara yang perlu diperiksa, menurut wilayah",
-        [(region or "(belum diisi)", a + b) for region, a, b in found],
-        unit="arsip",
+        _("Hitungan suara yang perlu diperiksa, menurut wilayah"),
+        [(region or _("(belum diisi)"), a + b) for region, a, b in found],
+        unit=_("arsip"),
         tones=["bad" if a else "warn" for _, a, _b in found],
         hrefs=[
             url_for("web.search", **{level: region}, flag="inconsistent" if a else "low_confidence")

@@ -7,6 +7,7 @@ button before approval), but the service is what refuses: a forged form gets its
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from archive_app.domain.disposition import (
@@ -17,7 +18,9 @@ from archive_app.domain.disposition import (
     check_confirmation,
 )
 from archive_app.domain.roles import Permission
+from archive_app.http.problems import DISPOSITION_MESSAGES
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said
 from archive_app.recordkeeping import disposition
 from vocabulary.numbers import whole_number
 
@@ -92,9 +95,11 @@ def propose():
     try:
         list_id = disposition.propose(services(), action, ids, comment, actor(), client_ip())
     except DispositionError as exc:
-        page = _propose_page(action, filters, comment, str(exc), exc.problems, set(picked))
+        page = _propose_page(action, filters, comment, _indonesian(exc), exc.problems, set(picked))
         return page, 400
-    flash(f"Daftar usul #{list_id} ({len(ids)} arsip) menunggu persetujuan pejabat.", "success")
+    message = _("Daftar usul #%(id)s (%(n)s arsip) menunggu persetujuan pejabat.", id=list_id,
+                n=len(ids))  # fmt: skip
+    flash(message, "success")
     return redirect(url_for("dispositions.detail", list_id=list_id))
 
 
@@ -133,7 +138,8 @@ def decide(list_id: int):
     except DispositionError as exc:
         flash(_indonesian(exc), "error")
     else:
-        flash(f"Daftar #{list_id} {'disetujui' if new == 'approved' else 'ditolak'}.", "success")
+        done = _("Daftar #%(id)s disetujui.") if new == "approved" else _("Daftar #%(id)s ditolak.")
+        flash(done % {"id": list_id}, "success")
     return redirect(url_for("dispositions.detail", list_id=list_id))
 
 
@@ -149,21 +155,11 @@ def execute(list_id: int):
     except DispositionError as exc:
         flash(_indonesian(exc), "error")
     else:
-        flash(f"Daftar #{list_id} dilaksanakan: {summary['done']} arsip, "
-              f"{summary['skipped']} dikecualikan karena ditahan.", "success")  # fmt: skip
+        flash(_("Daftar #%(id)s dilaksanakan: %(done)s arsip, %(skipped)s dikecualikan karena "
+                "ditahan.", id=list_id, done=summary["done"], skipped=summary["skipped"]),
+              "success")  # fmt: skip
     return redirect(url_for("dispositions.detail", list_id=list_id))
 
 
-MESSAGES = {
-    "disposition.own_list":
-        "Pengusul tidak boleh menyetujui atau menolak daftarnya sendiri (prinsip empat mata).",
-    "disposition.comment_required": "Keputusan memerlukan catatan.",
-    "disposition.wrong_status": "Status daftar tidak mengizinkan langkah ini.",
-    "disposition.not_found": "Daftar tidak ditemukan.",
-    "disposition.not_confirmed":
-        "Ketik nomor daftar untuk menegaskan pemusnahan; tidak ada arsip yang dimusnahkan.",
-}  # fmt: skip
-
-
 def _indonesian(exc: DispositionError) -> str:
-    return MESSAGES.get(exc.code, str(exc))
+    return DISPOSITION_MESSAGES.get(exc.code) or said(exc)

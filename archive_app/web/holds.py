@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from archive_app.domain.roles import Permission
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said
 from archive_app.recordkeeping import holds
 from archive_app.recordkeeping.holds import HoldError
 from archive_app.records import search_results
@@ -57,9 +59,9 @@ def place():
             document_ids=ids or None, query=query or None, actor=actor(), ip=client_ip(),
         )  # fmt: skip
     except (HoldError, QueryError) as exc:
-        return _form(values, str(exc)), 400
+        return _form(values, said(exc)), 400
     hold = services().metadata.holds.get(hold_id)
-    flash(f"Penahanan #{hold_id} berlaku untuk {hold.records} arsip.", "success")
+    flash(_("Penahanan #%(id)s berlaku untuk %(n)s arsip.", id=hold_id, n=hold.records), "success")
     return redirect(url_for("holds.detail", hold_id=hold_id))
 
 
@@ -69,7 +71,7 @@ def parse_ids(text: str) -> list[str]:
     tokens = [t for t in re.split(r"[\s,;]+", text.strip().lower()) if t]
     wrong = [t for t in tokens if not _ID.fullmatch(t)]
     if wrong:
-        raise HoldError(f"Bukan ID arsip: {', '.join(wrong[:5])}")
+        raise HoldError(_("Bukan ID arsip: %(ids)s", ids=", ".join(wrong[:5])))
     return list(dict.fromkeys(tokens))
 
 
@@ -80,7 +82,7 @@ def _form(values: dict, error: str | None):
         try:
             matches = search_results.run(services(), parse_search({**query, "per_page": "1"})).total
         except QueryError as exc:
-            error = error or str(exc)
+            error = error or said(exc)
     return render_template(
         "hold_new.html", values=values, error=error, matches=matches, query_fields=QUERY_FIELDS
     )
@@ -110,10 +112,10 @@ def release(hold_id: int):
             services(), hold_id, request.form.get("reason", ""), actor(), client_ip()
         )
     except HoldError:
-        flash("Pencabutan penahanan memerlukan alasan.", "error")
+        flash(_("Pencabutan penahanan memerlukan alasan."), "error")
         return redirect(url_for("holds.detail", hold_id=hold_id))
     if released:
-        flash(f"Penahanan #{hold_id} dicabut.", "success")
+        flash(_("Penahanan #%(id)s dicabut.", id=hold_id), "success")
     else:
-        flash(f"Penahanan #{hold_id} sudah dicabut sebelumnya.", "error")
+        flash(_("Penahanan #%(id)s sudah dicabut sebelumnya.", id=hold_id), "error")
     return redirect(url_for("holds.detail", hold_id=hold_id))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import Blueprint, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from archive_app.domain.roles import Permission
@@ -43,24 +44,29 @@ def waiting() -> list[Waiting]:
         found.append(Waiting(key, count, label, url, urgent))
 
     if can(Permission.REVIEW):
-        add("review", work.to_review(CAP), "Arsip perlu ditinjau", url_for("review.queue"), True)
+        add("review", work.to_review(CAP), _("Arsip perlu ditinjau"), url_for("review.queue"), True)
     if can(Permission.UPLOAD):
-        add("batches", work.batches_running(CAP), "Batch sedang diproses", url_for("batches.index"))
+        add(
+            "batches",
+            work.batches_running(CAP),
+            _("Batch sedang diproses"),
+            url_for("batches.index"),
+        )
         failed_url = url_for("web.record_list", status="failed")
-        add("failed", work.failed(CAP), "Arsip gagal diproses", failed_url, True)
+        add("failed", work.failed(CAP), _("Arsip gagal diproses"), failed_url, True)
     if can(Permission.READ_AUDIT):
         by = date.today() + timedelta(days=DUE_HORIZON_DAYS)
         due_url = url_for("retention.records", state="due")
-        add("due", work.due_now(CAP), "Jatuh tempo sekarang", due_url, True)
+        add("due", work.due_now(CAP), _("Jatuh tempo sekarang"), due_url, True)
         soon_url = url_for("retention.records", due_within=DUE_HORIZON_DAYS)
-        add("coming_due", work.coming_due(by, CAP), "Jatuh tempo dalam 12 bulan", soon_url)
+        add("coming_due", work.coming_due(by, CAP), _("Jatuh tempo dalam 12 bulan"), soon_url)
         lists_url = url_for("dispositions.index")
-        add("proposed", work.lists("proposed", CAP), "Daftar penyusutan menunggu persetujuan",
+        add("proposed", work.lists("proposed", CAP), _("Daftar penyusutan menunggu persetujuan"),
             lists_url, can(Permission.APPROVE_DISPOSITION))  # fmt: skip
         if can(Permission.MANAGE_RETENTION):
-            add("approved", work.lists("approved", CAP), "Daftar disetujui, menunggu dilaksanakan",
-                lists_url, True)  # fmt: skip
-        add("holds", work.holds_active(CAP), "Penahanan berlaku", url_for("holds.index"))
+            approved = _("Daftar disetujui, menunggu dilaksanakan")
+            add("approved", work.lists("approved", CAP), approved, lists_url, True)
+        add("holds", work.holds_active(CAP), _("Penahanan berlaku"), url_for("holds.index"))
     return found
 
 

@@ -1,4 +1,5 @@
-"""Indonesian labels for records-management codes.
+"""Labels for records-management codes, written in Indonesian and read in the request's
+language (``Labels`` translates each one when it is looked up).
 
 The codes (``due``, ``destroy``, ``proposed`` ...) are the API's and the database's; people
 see these words instead. Kept in one place so the pages, the CSV exports and the search
@@ -7,36 +8,51 @@ facets always say the same thing.
 
 from __future__ import annotations
 
-from archive_app.intake.reasons import in_indonesian
+from archive_app.domain.languages import N_
+from archive_app.http.i18n import Labels
+from archive_app.intake.reasons import translated
+from archive_app.records import review_reasons
 
-RETENTION_LABELS = {
-    "active": "aktif",
-    "inactive": "inaktif",
-    "due": "jatuh tempo",
-    "on_hold": "ditahan",
-    "disposed": "dimusnahkan",
-    "transferred": "diserahkan",
-}
+RETENTION_LABELS = Labels(
+    {
+        "active": N_("aktif"),
+        "inactive": N_("inaktif"),
+        "due": N_("jatuh tempo"),
+        "on_hold": N_("ditahan"),
+        "disposed": N_("dimusnahkan"),
+        "transferred": N_("diserahkan"),
+    }
+)
 
 # What a due record is due for.
-DUE_ACTION_LABELS = {"destroy": "musnah", "transfer": "serahkan", "review": "nilai kembali"}
+DUE_ACTION_LABELS = Labels(
+    {"destroy": N_("musnah"), "transfer": N_("serahkan"), "review": N_("nilai kembali")}
+)
 
 # The final disposition a schedule series names (keterangan in a JRA).
-DISPOSITION_LABELS = {"destroy": "Musnah", "permanent": "Permanen", "review": "Dinilai kembali"}
+DISPOSITION_LABELS = Labels(
+    {"destroy": N_("Musnah"), "permanent": N_("Permanen"), "review": N_("Dinilai kembali")}
+)
 
-TRIGGER_LABELS = {"election_day": "hari pemungutan suara", "record_date": "tanggal pada formulir"}
+TRIGGER_LABELS = Labels(
+    {"election_day": N_("hari pemungutan suara"), "record_date": N_("tanggal pada formulir")}
+)
 
-LIST_ACTION_LABELS = {"destroy": "Pemusnahan", "transfer": "Penyerahan"}
+LIST_ACTION_LABELS = Labels({"destroy": N_("Pemusnahan"), "transfer": N_("Penyerahan")})
 
-LIST_STATUS_LABELS = {
-    "proposed": "diusulkan",
-    "approved": "disetujui",
-    "rejected": "ditolak",
-    "executing": "sedang dilaksanakan",
-    "executed": "dilaksanakan",
-}
+LIST_STATUS_LABELS = Labels(
+    {
+        "proposed": N_("diusulkan"),
+        "approved": N_("disetujui"),
+        "rejected": N_("ditolak"),
+        "executing": N_("sedang dilaksanakan"),
+        "executed": N_("dilaksanakan"),
+    }
+)
 
-ITEM_STATE_LABELS = {"pending": "menunggu", "done": "dilaksanakan", "skipped": "dikecualikan"}
+ITEM_STATE_LABELS = Labels(
+    {"pending": N_("menunggu"), "done": N_("dilaksanakan"), "skipped": N_("dikecualikan")}
+)
 
 
 def retention_label(state: str, action: str | None = None) -> str:
@@ -48,21 +64,25 @@ def retention_label(state: str, action: str | None = None) -> str:
 
 
 # Outcome of a file in a batch, and the record's state after it.
-BATCH_LABELS = {
-    "accepted": "diterima",
-    "duplicate": "sudah ada",
-    "rejected": "ditolak",
-    "queued": "dalam antrean",
-    "processing": "sedang diproses",
-    "ready": "siap",
-    "failed": "gagal",
-    "review": "perlu ditinjau",
-}
-FLAG_LABELS = {
-    "inconsistent": "hitungan tidak cocok",
-    "low_confidence": "angka meragukan",
-    "review": "perlu ditinjau",
-}
+BATCH_LABELS = Labels(
+    {
+        "accepted": N_("diterima"),
+        "duplicate": N_("sudah ada"),
+        "rejected": N_("ditolak"),
+        "queued": N_("dalam antrean"),
+        "processing": N_("sedang diproses"),
+        "ready": N_("siap"),
+        "failed": N_("gagal"),
+        "review": N_("perlu ditinjau"),
+    }
+)
+FLAG_LABELS = Labels(
+    {
+        "inconsistent": N_("hitungan tidak cocok"),
+        "low_confidence": N_("angka meragukan"),
+        "review": N_("perlu ditinjau"),
+    }
+)
 
 JINJA_GLOBALS = {
     "BATCH_LABELS": BATCH_LABELS,
@@ -75,5 +95,6 @@ JINJA_GLOBALS = {
     "LIST_STATUS_LABELS": LIST_STATUS_LABELS,
     "ITEM_STATE_LABELS": ITEM_STATE_LABELS,
     "retention_label": retention_label,
-    "in_indonesian": in_indonesian,
+    "refusal": translated,
+    "review_reason": review_reasons.translated,
 }

@@ -5,13 +5,16 @@ difference down to the TPS form and the crop of the number."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext
 from markupsafe import Markup
 
 from archive_app import audit
 from archive_app.domain.recap_compare import KIND_LABELS, describe
 from archive_app.domain.roles import Permission
+from archive_app.http.i18n import Labels
 from archive_app.http.links import with_query
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said
 from archive_app.recap import chart, comparison
 from archive_app.recap.comparison import RegionError
 from vocabulary import regions
@@ -33,7 +36,7 @@ def page():
             asked = comparison.asked(svc, args, region_param=True)
             found = comparison.build(svc, asked.election, asked.year, asked.region)
         except RegionError as exc:
-            error = str(exc)
+            error = said(exc)
     if found is not None:
         audit.record(
             svc,
@@ -58,9 +61,10 @@ def page():
         ),
         export=lambda endpoint, **path: with_query(endpoint, _api_params(found), **path),
         dotted=regions.dotted,
-        level_label=regions.LEVEL_LABELS,
-        kind_label=KIND_LABELS,
-        finding=describe,
+        level_label=Labels(regions.LEVEL_LABELS),
+        kind_label=Labels(KIND_LABELS),
+        finding=lambda code, params: describe(code, params, gettext),
+        row_label=lambda code, label: comparison.row_label(code, label, gettext),
         child_level=_child_level(found),
         polls=svc.metadata.tps.polls(),
     ), (400 if error else 200)

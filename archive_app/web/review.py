@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
 from archive_app.http import cursors
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said, said_fields
 from archive_app.records import review
 
 bp = Blueprint("review", __name__)
@@ -51,13 +53,13 @@ def record(record_id: str):
                 services(), record_id, values, actor(), client_ip(), records_officer=officer
             )
         except MetadataError as exc:
-            errors = exc.fields
+            errors = said_fields(exc.fields)
         except review.NotReviewable as exc:
-            errors = {"": f"Tidak dapat dikonfirmasi: {exc}."}
+            errors = {"": _("Tidak dapat dikonfirmasi: %(why)s.", why=said(exc))}
         except review.NeedsRecordsOfficer as exc:
-            errors = {"": f"Perlu Pengelola Arsip: {exc}."}
+            errors = {"": _("Perlu Pengelola Arsip: %(why)s.", why=said(exc))}
         else:
-            flash("Metadata dikonfirmasi.", "success")
+            flash(_("Metadata dikonfirmasi."), "success")
             following = services().metadata.readings.queue(limit=1)
             if following:
                 return redirect(url_for("review.record", record_id=following[0].id))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from archive_app.domain.roles import Permission
 from archive_app.domain.saved_searches import KEPT, SavedSearchError
 from archive_app.http.links import with_query
 from archive_app.http.security import client_ip, requires, services
+from archive_app.http.service_messages import said
 from archive_app.records import saved_searches
 from search.query import QueryError
 
@@ -26,9 +28,9 @@ def save():
             shared=form.get("shared") == "1", ip=client_ip(),
         )  # fmt: skip
     except (SavedSearchError, QueryError) as exc:
-        flash(f"Pencarian tidak disimpan: {exc}", "error")
+        flash(_("Pencarian tidak disimpan: %(why)s", why=said(exc)), "error")
         return redirect(with_query("web.search", params), 303)
-    flash(f"Pencarian \u201c{saved.name}\u201d disimpan.", "success")
+    flash(_("Pencarian \u201c%(name)s\u201d disimpan.", name=saved.name), "success")
     return redirect(with_query("web.search", saved.params), 303)
 
 
@@ -50,7 +52,7 @@ def delete(search_id: int):
     except saved_searches.NotVisible:
         abort(404)
     except SavedSearchError as exc:
-        flash(str(exc), "error")
+        flash(said(exc), "error")
         return redirect(with_query("web.search", {}), 303)
-    flash(f"Pencarian \u201c{saved.name}\u201d dihapus.", "success")
+    flash(_("Pencarian \u201c%(name)s\u201d dihapus.", name=saved.name), "success")
     return redirect(with_query("web.search", {}), 303)

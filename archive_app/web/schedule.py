@@ -10,10 +10,12 @@ import hashlib
 import json
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from archive_app.domain.retention import Disposition, ScheduleError, Trigger
 from archive_app.domain.roles import Permission
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said
 from archive_app.recordkeeping import retention
 from vocabulary.numbers import whole_number
 
@@ -45,7 +47,7 @@ def save():
     rows = rows_from_form(request.form)
     comment = request.form.get("comment", "").strip()
     if not comment:
-        return _form(rows, comment, "Tuliskan alasan perubahan jadwal (wajib)."), 400
+        return _form(rows, comment, _("Tuliskan alasan perubahan jadwal (wajib).")), 400
     try:
         if request.form.get("previewed") != _digest(rows):
             # Never saved unseen: first what the change would do to the records now.
@@ -53,8 +55,14 @@ def save():
             return _form(rows, comment, None, preview=moves, digest=_digest(rows))
         version = retention.save_schedule(services(), rows, comment, actor(), client_ip())
     except ScheduleError as exc:
-        return _form(rows, comment, f"Jadwal tidak disimpan: {exc}"), 400
-    flash(f"Jadwal retensi versi {version} berlaku; status setiap arsip dihitung ulang.", "success")
+        return _form(rows, comment, _("Jadwal tidak disimpan: %(why)s", why=said(exc))), 400
+    flash(
+        _(
+            "Jadwal retensi versi %(version)s berlaku; status setiap arsip dihitung ulang.",
+            version=version,
+        ),
+        "success",
+    )
     return redirect(url_for("schedule.show"))
 
 

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from archive_app import accounts, audit
 from archive_app.db.interfaces import DuplicateRecord
+from archive_app.domain.languages import N_
 from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
 from archive_app.domain.saved_searches import kept_params
 from archive_app.http import cursors
 from archive_app.http.audit_reads import note_search, note_view
+from archive_app.http.i18n import Labels
 from archive_app.http.links import with_query
 from archive_app.http.security import actor, client_ip, requires, services
+from archive_app.http.service_messages import said, said_fields
 from archive_app.intake import reasons, uploads
 from archive_app.recordkeeping import retention
 from archive_app.records import saved_searches, search_results
@@ -28,30 +32,34 @@ PER_PAGE = 50
 # What a search-scoped hold can name (a hold on a retention state would drift as dates pass).
 HOLD_FIELDS = ("q", *(f for f in FILTER_FIELDS if f != "retention"))
 
-FIELD_LABELS = {
-    "election": "Pemilihan",
-    "form_type": "Jenis formulir",
-    "year": "Tahun",
-    "province": "Provinsi",
-    "regency": "Kabupaten/Kota",
-    "district": "Kecamatan",
-    "village": "Kelurahan/Desa",
-    "tps": "TPS",
-    "region_code": "Kode wilayah (Kemendagri)",
-    "title": "Judul",
-    "notes": "Catatan",
-    "retention": "Retensi",
-}
+FIELD_LABELS = Labels(
+    {
+        "election": N_("Pemilihan"),
+        "form_type": N_("Jenis formulir"),
+        "year": N_("Tahun"),
+        "province": N_("Provinsi"),
+        "regency": N_("Kabupaten/Kota"),
+        "district": N_("Kecamatan"),
+        "village": N_("Kelurahan/Desa"),
+        "tps": N_("TPS"),
+        "region_code": N_("Kode wilayah (Kemendagri)"),
+        "title": N_("Judul"),
+        "notes": N_("Catatan"),
+        "retention": N_("Retensi"),
+    }
+)
 
 
 # Orders a search can be listed in (codes as in search.interfaces.SORTS and the API).
-SORT_LABELS = {
-    "relevance": "Paling relevan",
-    "newest": "Terbaru",
-    "oldest": "Terlama",
-    "region": "Wilayah (provinsi → desa)",
-    "tps": "Nomor TPS",
-}
+SORT_LABELS = Labels(
+    {
+        "relevance": N_("Paling relevan"),
+        "newest": N_("Terbaru"),
+        "oldest": N_("Terlama"),
+        "region": N_("Wilayah (provinsi → desa)"),
+        "tps": N_("Nomor TPS"),
+    }
+)
 
 # The document list's tabs, in the order a record goes through them.
 LIST_TABS = ("queued", "processing", "review", "ready", "failed")
@@ -71,7 +79,7 @@ def search():
         query = parse_search(args)
         found = search_results.run(services(), query)
     except QueryError as exc:
-        error, query = str(exc), None
+        error, query = said(exc), None
     if found is not None and args:  # the bare landing page is browsing, not a search
         note_search(args, found.total, via="web")
     return render_template(
@@ -118,20 +126,20 @@ def upload():
     if request.method == "POST":
         file = request.files.get("file")
         if file is None or not file.filename:
-            errors["file"] = "Pilih berkas hasil pindaian."
+            errors["file"] = _("Pilih berkas hasil pindaian.")
         else:
             try:
                 accepted = uploads.receive(
                     services(), file.stream, file.filename, values, actor(), client_ip()
                 )
-                flash("Berkas diterima dan masuk antrean pemrosesan.", "success")
+                flash(_("Berkas diterima dan masuk antrean pemrosesan."), "success")
                 return redirect(url_for("web.record_page", record_id=accepted.id))
             except MetadataError as exc:
-                errors.update(exc.fields)
+                errors.update(said_fields(exc.fields))
             except RejectedFile as exc:
-                errors["file"] = reasons.in_indonesian(exc.message)
+                errors["file"] = reasons.translated(exc.message)
             except DuplicateRecord as exc:
-                flash("Berkas ini sudah ada di arsip.", "error")
+                flash(_("Berkas ini sudah ada di arsip."), "error")
                 return redirect(url_for("web.record_page", record_id=exc.existing_id))
     status = 400 if errors else 200
     return render_template("upload.html", values=values, errors=errors), status
@@ -188,9 +196,9 @@ def record_page(record_id: str):
 @requires(Permission.UPLOAD)
 def retry(record_id: str):
     if uploads.retry(services(), record_id, actor(), client_ip()):
-        flash("Dokumen dimasukkan kembali ke antrean.", "success")
+        flash(_("Dokumen dimasukkan kembali ke antrean."), "success")
     else:
-        flash("Hanya dokumen yang gagal yang dapat diproses ulang.", "error")
+        flash(_("Hanya dokumen yang gagal yang dapat diproses ulang."), "error")
     return redirect(url_for("web.record_page", record_id=record_id))
 
 
@@ -207,7 +215,10 @@ def tokens():
                 services(), current_user.username, name, actor(), client_ip(), days=days
             )
         except (NumberError, accounts.AccountError):
-            flash(f"Masa berlaku token 1 sampai {accounts.MAX_TOKEN_DAYS} hari.", "error")
+            flash(
+                _("Masa berlaku token 1 sampai %(days)s hari.", days=accounts.MAX_TOKEN_DAYS),
+                "error",
+            )
     listed = services().metadata.users.tokens(current_user.user.id)
     return render_template("tokens.html", tokens=listed, new_token=new_token)
 
@@ -219,5 +230,5 @@ def revoke_token(token_id: int):
         audit.record(
             services(), actor(), "token.revoke", f"user:{actor()}", client_ip(), token_id=token_id
         )
-        flash("Token dicabut.", "success")
+        flash(_("Token dicabut."), "success")
     return redirect(url_for("web.tokens"))

@@ -56,6 +56,19 @@ def test_users_and_tokens(metadata_store):
     assert users.update("ani", role=Role.AUDITOR, active=False).role is Role.AUDITOR
 
 
+def test_a_users_language_is_kept_without_ending_their_sessions(metadata_store):
+    """GIVEN a user WHEN they choose a language, then go back to the browser's THEN it is
+    stored (migration 0011) and their sessions stay open."""
+    users = metadata_store.users
+    ani = users.create("ani", "hash", Role.ARCHIVIST)
+    assert ani.language is None
+    users.set_language(ani.id, "en")
+    chosen = users.get(ani.id)
+    assert chosen.language == "en" and chosen.session_epoch == ani.session_epoch
+    users.set_language(ani.id, None)
+    assert users.by_name("ani").language is None
+
+
 def test_a_reserved_upload_is_invisible_until_completed(metadata_store):
     records = metadata_store.records
     record = new_doc()

@@ -155,7 +155,7 @@ def test_four_eyes_disposition_over_the_api(client, archive, officer, tokens):
     url = f"/api/v1/dispositions/{list_id}"
 
     own = client.post(f"{url}/decision", json={"approve": True, "comment": "ok"}, headers=officer)
-    assert own.status_code == 403 and "own list" in own.get_json()["error"]
+    assert own.status_code == 403 and own.get_json()["error"] == "disposition.own_list"
     assert client.post(f"{url}/execute", headers=officer).status_code == 409
     no_comment = client.post(f"{url}/decision", json={"approve": True}, headers=approver)
     assert no_comment.status_code == 400
@@ -298,7 +298,8 @@ def test_schedule_edit_creates_version_two_in_the_history(client, archive, offic
                f"active_years-{n}": "1", f"inactive_years-{n}": "1",
                f"disposition-{n}": "destroy"}  # fmt: skip
     refused = client.post("/retention/schedule", data=overlap, headers=officer)
-    assert refused.status_code == 400 and "both cover C.KEJADIAN" in refused.get_data(as_text=True)
+    said = refused.get_data(as_text=True)  # the rule's sentence, on an Indonesian page
+    assert refused.status_code == 400 and "sama-sama mencakup C.KEJADIAN" in said
     assert archive.metadata.schedules.current().version == 1
 
     wanted = {**form, "comment": "PKPU baru: inaktif 50 tahun"}

@@ -141,7 +141,10 @@ def test_no_route_answers_500_whatever_it_is_asked_and_the_server_keeps_serving(
     assert found.status_code == 200
 
 
-PUBLIC = {"auth.login", "health.healthz", "api.uploads.upload_options", "static"}
+# The language switch is public so the login page can offer it (docs/security.md).
+PUBLIC = {
+    "auth.login", "health.healthz", "api.uploads.upload_options", "static", "language.choose",
+}  # fmt: skip
 
 
 def test_every_route_is_public_or_role_checked_and_never_both(app):

@@ -53,7 +53,8 @@ def test_a_cursor_from_another_order_is_refused(client, services, tokens):
 
 
 def test_an_unknown_sort_is_a_400_with_a_message(client, tokens):
-    answer = client.get("/api/v1/search?sort=acak", headers=bearer(tokens["auditor"]))
+    english = {**bearer(tokens["auditor"]), "Accept-Language": "en"}
+    answer = client.get("/api/v1/search?sort=acak", headers=english)
     assert answer.status_code == 400
     assert "sort must be one of relevance, newest" in answer.get_json()["fields"]["sort"]
 
@@ -77,7 +78,8 @@ def test_the_page_offers_the_orders_and_keeps_the_filters(client, services, toke
 
 def test_a_bad_sort_on_the_page_says_why(client, tokens):
     answer = client.get("/?sort=acak", headers=bearer(tokens["auditor"]))
-    assert answer.status_code == 400 and "sort must be one of" in answer.get_data(as_text=True)
+    said = answer.get_data(as_text=True)  # in the page's language, Indonesian by default
+    assert answer.status_code == 400 and "Urutan harus salah satu dari relevance" in said
 
 
 def test_an_index_from_before_the_sort_keys_is_upgraded_by_reindex(tmp_path):

@@ -38,8 +38,9 @@ def test_GIVEN_a_full_database_WHEN_uploading_and_searching_THEN_507_and_nothing
     with _filled(services):
         refused = upload(client, tokens["archivist"], form)
         assert refused.status_code == 507, refused.get_json()
-        said = refused.get_json()["error"]
-        assert said.startswith("Penyimpanan arsip penuh") and "storage is full" in said
+        said = refused.get_json()
+        assert said["error"] == "storage_full"
+        assert said["message"].startswith("Penyimpanan arsip penuh")
         search = client.get("/api/v1/search?q=suara", headers=bearer(tokens["auditor"]))
         assert search.status_code == 507  # a search that cannot be audited is not answered
     left = leftovers(services)  # at most a reservation its cleanup could not remove: no objects
@@ -98,6 +99,6 @@ def test_GIVEN_an_upload_cut_short_WHEN_the_same_file_comes_again_THEN_503_not_a
     )  # as an upload whose cleanup a full disk refused leaves it
     again = upload(client, tokens["archivist"], form)
     assert again.status_code == 503
-    assert "not archived yet" in again.get_json()["error"]
+    assert again.get_json()["error"] == "upload.being_received"
     sweeping.sweep(services, now=utcnow() + timedelta(hours=2))
     assert upload(client, tokens["archivist"], form).status_code == 202

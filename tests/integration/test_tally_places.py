@@ -81,7 +81,8 @@ def test_given_a_crop_link_when_fetched_without_login_or_with_bad_boxes_then_ref
     ):
         response = client.get(url, query_string={"box": box}, headers=auditor)
         assert response.status_code == 400, box
-        assert "box" in response.get_json()["error"]
+        body = response.get_json()
+        assert body["error"] == "crop.bad_box" and "box" in body["message"]
     assert client.get(url, headers=auditor).status_code == 400
     clamped = client.get(url, query_string={"box": "-1,-1,0.5,0.2"}, headers=auditor)
     assert clamped.status_code == 200, "a box reaching past the page is clamped to it"

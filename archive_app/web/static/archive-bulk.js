@@ -3,9 +3,9 @@
 // (the files are posted with it and received in one request).
 (function () {
   "use strict";
-  var LABELS = { accepted: "diterima", duplicate: "sudah ada", rejected: "ditolak",
-    queued: "dalam antrean", processing: "sedang diproses", ready: "siap", failed: "gagal",
-    review: "perlu ditinjau" };
+  // The words shown, in the page's language (web/script_strings.py, put in base.html).
+  var T = JSON.parse(document.getElementById("strings").textContent);
+  var LABELS = T.batch;
   var CHUNK = 8 * 1024 * 1024;
   var csrf = function () { return document.querySelector("meta[name=csrf-token]").content; };
 
@@ -16,16 +16,16 @@
       return r.json().then(function (j) {
         if (!r.ok) {
           var fields = j.fields ? Object.keys(j.fields).map(function (k) { return k + ": " + j.fields[k]; }) : [];
-          throw new Error([j.error || r.status].concat(fields).join(" "));
+          throw new Error([j.message || j.error || r.status].concat(fields).join(" "));
         }
         return j;
       });
     });
   }
 
-  // Why files were refused (or what became of a duplicate), in Indonesian, one per line.
+  // Why files were refused (or what became of a duplicate), in the page's language.
   function reasonOf(x) {
-    var text = (x.messages && x.messages.id) || x.message || "";
+    var text = (x.messages && x.messages[T.language]) || x.message || "";
     if (!text) { return ""; }
     return (x.name && x.name.indexOf("/") >= 0 ? x.name.split("/").slice(1).join("/") + ": " : "") + text;
   }
@@ -63,7 +63,7 @@
         onProgress: function (sent, total) { tr.children[1].firstChild.value = total ? sent / total : 1; },
         onError: function () {
           setStatus(tr, "gagal diunggah", "failed");
-          tr.children[3].textContent = "Koneksi ke server terputus; unggah ulang berkas ini.";
+          tr.children[3].textContent = T.connection_lost;
           resolve([]);
         },
         onSuccess: function () {
@@ -137,7 +137,7 @@
     if (!files.length || start.disabled) { return; }
     start.disabled = true;
     start.dataset.idle = start.dataset.idle || start.textContent;
-    start.textContent = "Sedang mengunggah…";
+    start.textContent = T.uploading;
     document.getElementById("bulk-files").textContent = "";
     function idle() { start.disabled = false; start.textContent = start.dataset.idle; }
     var metadata = {};
@@ -180,7 +180,7 @@
         document.getElementById("bulk-summary").textContent = settled + " / " + overall.max;
         return !uploadsDone || settled < b.items.length;
       });
-    }).catch(function (err) { idle(); alert("Batch tidak dapat dibuat: " + err.message); });
+    }).catch(function (err) { idle(); alert(T.batch_failed.replace("%(why)s", err.message)); });
   }
 
   document.addEventListener("DOMContentLoaded", function () {

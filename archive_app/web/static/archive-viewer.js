@@ -4,6 +4,8 @@
 (function () {
   "use strict";
   var ZOOMS = [0.5, 0.75, 1, 1.25, 1.5, 2, 3, 4];
+  // The words shown, in the page's language (web/script_strings.py, put in base.html).
+  var T = JSON.parse(document.getElementById("strings").textContent);
 
   function setUp(viewer) {
     var stage = viewer.querySelector("[data-stage]");
@@ -18,7 +20,7 @@
     viewer.classList.add("viewer-js");
     tools.hidden = false;
     stage.tabIndex = 0;
-    stage.setAttribute("aria-label", "Halaman pindaian; panah kiri/kanan berpindah halaman, + dan − memperbesar");
+    stage.setAttribute("aria-label", T.viewer);
 
     function image() { return figures[state.page].querySelector("img"); }
 
@@ -30,7 +32,7 @@
       img.style.maxWidth = "none";
       img.style.transform = state.turn ? "rotate(" + state.turn + "deg)" : "";
       level.textContent = Math.round(zoom * 100) + "%";
-      pageOf.textContent = "Halaman " + (state.page + 1) + " dari " + figures.length;
+      pageOf.textContent = T.page_of.replace("%(page)s", state.page + 1).replace("%(pages)s", figures.length);
       if (strip) {
         strip.querySelectorAll("[data-goto]").forEach(function (a, i) {
           if (i === state.page) { a.setAttribute("aria-current", "page"); } else { a.removeAttribute("aria-current"); }

@@ -2,7 +2,9 @@
 // record settles, then the page reloads so the result (pages, downloads) appears.
 (function () {
   "use strict";
-  var LABELS = { queued: "Dalam antrean", processing: "Sedang diproses", ready: "Siap", failed: "Gagal" };
+  // The words shown, in the page's language (web/script_strings.py, put in base.html).
+  var T = JSON.parse(document.getElementById("strings").textContent);
+  var LABELS = T.status;
 
   function update(badge, doc) {
     badge.dataset.status = doc.status;
@@ -76,6 +78,7 @@
 // alone), and a submit button that cannot be pressed twice while the upload runs.
 (function () {
   "use strict";
+  var T = JSON.parse(document.getElementById("strings").textContent);
 
   function names(input) {
     return Array.prototype.map.call(input.files, function (f) { return f.name; });
@@ -88,7 +91,7 @@
     zone.classList.add("dropzone-js");
     function show() {
       var chosen = names(input);
-      if (list) { list.textContent = chosen.length ? chosen.length + " berkas dipilih: " + chosen.join(", ") : ""; }
+      if (list) { list.textContent = chosen.length ? T.chosen.replace("%(n)s", chosen.length).replace("%(names)s", chosen.join(", ")) : ""; }
     }
     ["dragenter", "dragover"].forEach(function (type) {
       zone.addEventListener(type, function (e) {
@@ -106,7 +109,7 @@
       var dropped = e.dataTransfer.files;
       if (!dropped.length) { return; }
       if (!input.multiple && dropped.length > 1) {
-        if (list) { list.textContent = "Hanya satu berkas untuk formulir ini; gunakan Unggah massal untuk banyak berkas."; }
+        if (list) { list.textContent = T.one_file; }
         return;
       }
       input.files = dropped;
