@@ -21,6 +21,7 @@ from flask import request, session
 from flask_babel import Babel, get_locale, gettext
 from flask_login import current_user
 
+from archive_app.db.interfaces import MetadataUnavailable
 from archive_app.domain import languages
 
 CATALOGUES = Path(__file__).resolve().parent.parent / "translations"
@@ -59,7 +60,12 @@ def _compile_into(source: Path, target: Path) -> None:
 
 def select_language() -> str:
     """This request's language (see the module's docstring)."""
-    preference = current_user.user.language if current_user.is_authenticated else None
+    try:
+        preference = current_user.user.language if current_user.is_authenticated else None
+    except MetadataUnavailable:
+        # The error page saying the database is away is shown in the header's language:
+        # the user it would have read the choice from cannot be loaded either.
+        preference = None
     return languages.choose(
         preference,
         session.get("language"),
