@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archive_app.domain import recap
 from archive_app.domain import recap_compare as rules
@@ -173,3 +175,23 @@ def test_a_page_saved_again_is_the_same_page_another_form_is_not():
     assert recap.same_page(*first, *page_hash(smaller))
     assert not recap.same_page(*first, *page_hash(other))
     assert not recap.same_page("", "", *first)
+
+
+@given(
+    st.integers(0, 40).flatmap(
+        lambda limit: st.tuples(
+            st.just(limit),
+            st.lists(
+                st.tuples(st.integers(0, 255), st.integers(-60, 60)), min_size=1, max_size=400
+            ),  # fmt: skip
+        )
+    )
+)
+def test_cells_within_agrees_with_cell_by_cell(case):
+    """The lane arithmetic says what the plain definition says, at every cell."""
+    limit, pairs = case
+    a = bytes(x for x, _ in pairs)
+    b = bytes(min(255, max(0, x + d)) for x, d in pairs)
+    plain = max(abs(x - y) for x, y in zip(a, b, strict=True)) <= limit
+    assert recap.cells_within(a, b, limit) == plain
+    assert recap.cells_within(b, a, limit) == plain
