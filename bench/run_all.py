@@ -13,6 +13,7 @@ import sys
 from bench import (
     backup_bench,
     batch_bench,
+    big_upload_bench,
     extract_bench,
     fixity_bench,
     hold_bench,
@@ -36,6 +37,11 @@ RUNS = (
         "Workers on the Redis queue and scale-out backends: 1, 2, 4",
         batch_bench,
         ["--backend", "scaleout", "--workers", "1,2,4", "--pages", "200"],
+    ),
+    (
+        "A 2 GB multi-page TIFF through tus, the web server and a worker: memory",
+        big_upload_bench,
+        [],
     ),
     ("PDF/A: OCRmyPDF against the archive with preservation copies", pdfa_bench, []),
     ("Metadata read from generated forms with known answers", extract_bench, []),

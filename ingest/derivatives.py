@@ -9,6 +9,8 @@ PDF's own text pages, copied untouched. So a scan is never decoded and encoded a
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,10 @@ from ingest import images
 
 VIEW_QUALITY = 80
 THUMB_QUALITY = 75
+# A part of the searchable PDF held in memory before it is written out (PdfAssembler): about
+# four colour scan pages, or a run of small ones.
+PART_BYTES = 32 * 1024 * 1024
+PART_PAGES = 64
 
 
 def write_previews(
@@ -47,20 +53,43 @@ class OcrPagePdf:
 
 
 class PdfAssembler:
-    """Collects pages into one PDF, in the order they are added.
+    """Collects pages into one PDF, in the order they are added, in bounded memory.
 
-    Only compressed page content is held (images stay encoded), so memory grows with the output
-    file size, not with page pixels. ``source`` is the uploaded PDF, whose pages may be kept
-    under their text; it is opened here, by the one thread that assembles (PyMuPDF objects
-    must not be shared between threads).
+    Pages are gathered in a part held in memory (compressed content only: images stay
+    encoded). Once a part holds PART_BYTES of page data or PART_PAGES pages it is appended
+    to the PDF on disk under ``spill`` as an incremental update (the file is opened, the
+    part's objects added, only they written, the file closed), so the pages written before
+    are never loaded again. Holding the whole document instead grew a worker by the size
+    of its output: 574 MB for 82 colour pages, ~14 GB for a 2,000-page scan batch
+    (docs/benchmarks.md, the 2 GB upload). Joining part files with qpdf (pikepdf) was tried
+    and held every stream of the parts in memory while it wrote.
+
+    ``source`` is the uploaded PDF, whose pages may be kept under their text; it is opened
+    here, by the one thread that assembles (PyMuPDF objects must not be shared between
+    threads).
     """
 
-    def __init__(self, source: Path | None = None) -> None:
+    def __init__(self, spill: Path, source: Path | None = None) -> None:
         self._doc = pymupdf.open()
+        self._spill_in = spill
+        self._spill: Path | None = None  # made when the first part is written out
+        self._held = 0  # bytes of page data in the part in memory
+        self._written = 0  # pages in the file on disk
         self._source_path = source
         self._source: pymupdf.Document | None = None
 
     def add_ocr_page(self, part: OcrPagePdf) -> None:
+        """Tesseract's page PDF, or its text layer laid over the image or the source page."""
+        self._add_ocr_page(part)
+        size = part.pdf.stat().st_size
+        if part.under is not None:
+            size += part.under.stat().st_size
+        elif part.source is not None:  # the kept page's images: the source's average page
+            assert self._source_path is not None and self._source is not None
+            size += self._source_path.stat().st_size // max(1, self._source.page_count)
+        self._added(size)
+
+    def _add_ocr_page(self, part: OcrPagePdf) -> None:
         """Tesseract's page PDF, or its text layer laid over the image or the source page.
 
         img2pdf embeds a PNG's or JPEG's compressed data as it is (no decoding, no re-encoding;
@@ -94,12 +123,45 @@ class PdfAssembler:
 
     def add_source_page(self, source: pymupdf.Document, index: int) -> None:
         self._doc.insert_pdf(source, from_page=index, to_page=index)
+        self._added(0)  # a text page: small, PART_PAGES bounds a run of them
+
+    def _added(self, size: int) -> None:
+        self._held += size
+        if self._held >= PART_BYTES or self._doc.page_count >= PART_PAGES:
+            self._write_part()
+
+    def _write_part(self) -> None:
+        if self._spill is None:
+            self._spill = Path(tempfile.mkdtemp(dir=self._spill_in, prefix="pdf-"))
+            self._save_doc(self._written_path)
+        else:
+            # garbage=3 keeps one font object a part, not one a page, in the update too.
+            part = self._doc.tobytes(garbage=3, deflate=True)
+            with pymupdf.open(self._written_path) as pdf, pymupdf.open("pdf", part) as new:
+                pdf.insert_pdf(new)
+                pdf.saveIncr()
+        self._written += self._doc.page_count
+        self._doc.close()
+        self._doc, self._held = pymupdf.open(), 0
+
+    @property
+    def _written_path(self) -> Path:
+        assert self._spill is not None
+        return self._spill / "document.pdf"
 
     @property
     def page_count(self) -> int:
-        return self._doc.page_count
+        return self._written + self._doc.page_count
 
     def save(self, path: Path) -> None:
+        if self._spill is None:  # never written out: saved as it always was
+            self._save_doc(path)
+            return
+        if self._doc.page_count:
+            self._write_part()
+        shutil.move(self._written_path, path)
+
+    def _save_doc(self, path: Path) -> None:
         # garbage=3 merges the identical font objects each Tesseract page brings along.
         self._doc.save(path, garbage=3, deflate=True)
 
@@ -107,3 +169,5 @@ class PdfAssembler:
         self._doc.close()
         if self._source is not None:
             self._source.close()
+        if self._spill is not None:
+            shutil.rmtree(self._spill, ignore_errors=True)

@@ -173,7 +173,7 @@ def failing_pages(path: Path) -> list[int]:
 def _rebuild(source: Path, target: Path, redo: list[int], settings: OcrSettings,
              workdir: Path) -> None:  # fmt: skip
     """The PDF again, the pages in ``redo`` rendered and read like scans."""
-    assembler = derivatives.PdfAssembler()
+    assembler = derivatives.PdfAssembler(workdir)
     with contextlib.closing(assembler), pymupdf.open(source) as doc:
         for index in range(doc.page_count):
             if index not in redo:

@@ -77,7 +77,7 @@ def prepare(job: Job) -> None:
     job.cleanup.callback(shutil.rmtree, job.scratch, ignore_errors=True)
     (job.workdir / "pages").mkdir()
     job.total = page_count(job.path, job.kind)
-    job.pdf = derivatives.PdfAssembler(job.path if job.kind is FileKind.PDF else None)
+    job.pdf = derivatives.PdfAssembler(job.workdir, job.path if job.kind is FileKind.PDF else None)
     job.cleanup.callback(job.pdf.close)
     job.side = ThreadPoolExecutor(max(1, job.settings.page_workers), thread_name_prefix="side")
     job.cleanup.callback(job.side.shutdown, cancel_futures=True)
