@@ -4,12 +4,15 @@ Chromium driven by Playwright: the journeys are tested as a person uses them."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+import warnings
+from pathlib import Path
 
 import pytest
 
@@ -119,16 +122,37 @@ def browser():
         chromium.close()
 
 
+# Screenshots of every journey, kept after the run for whoever reads a CI result: the last
+# screen of each test (passed or failed) and the steps a test keeps on its way (``keep``).
+ARTIFACTS = Path(
+    os.environ.get("ARCHIVE_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")
+)
+SCREENSHOTS = ARTIFACTS / "screenshots"
+
+
+def keep(page, request, step: str) -> Path:
+    """Keep a screenshot of this step of the journey among the test artefacts."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid.split("::", 1)[-1])
+    path = SCREENSHOTS / f"{Path(request.node.fspath).stem}--{name}--{step}.png"
+    page.screenshot(path=path, full_page=True)
+    return path
+
+
 @pytest.fixture
-def page(browser, server):
+def page(browser, server, request):
     context = browser.new_context(base_url=server, accept_downloads=True, locale="id-ID")
     page = context.new_page()
     page.set_default_timeout(20_000)
     # expect() waits 5 s by default; a loaded CI machine needs what the actions get
-    from playwright.sync_api import expect
+    from playwright.sync_api import Error, expect
 
     expect.set_options(timeout=20_000)
     yield page
+    try:
+        keep(page, request, "last")
+    except Error as exc:  # a page the test closed or crashed has nothing to show
+        warnings.warn(f"no screenshot of {request.node.nodeid}: {exc}", stacklevel=1)
     context.close()
 
 

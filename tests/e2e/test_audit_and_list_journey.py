@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import archive_cli, log_in
+from tests.e2e.conftest import archive_cli, keep, log_in
 from tests.formgen import make_form
 
 pytestmark = pytest.mark.browser
@@ -31,7 +31,7 @@ def a_record(archive_env, server, tmp_path_factory) -> str:
 
 
 def test_an_auditor_filters_the_trail_by_date_and_opens_the_record_by_its_title(
-    page, a_record, tmp_path
+    page, a_record, request
 ):
     today = datetime.now(UTC).date()
     log_in(page, "pemeriksa")
@@ -50,7 +50,7 @@ def test_an_auditor_filters_the_trail_by_date_and_opens_the_record_by_its_title(
     expect(title).to_have_attribute("title", f"document:{a_record}")
     expect(page.locator("table.audit")).not_to_contain_text(f"document:{a_record}")
     expect(page.locator("dl.details dt", has_text="SHA-256").first).to_be_visible()
-    page.screenshot(path=tmp_path / "audit-filtered.png", full_page=True)
+    keep(page, request, "audit-filtered")
     title.click()
     expect(page).to_have_url(re.compile(rf"/documents/{a_record}$"))
 
@@ -69,7 +69,7 @@ def test_an_auditor_filters_the_trail_by_date_and_opens_the_record_by_its_title(
     expect(page.get_by_role("alert")).to_have_count(0)
 
 
-def test_the_document_list_shows_each_records_first_page(page, a_record, tmp_path):
+def test_the_document_list_shows_each_records_first_page(page, a_record, request):
     log_in(page, "pemeriksa")
     page.goto("/documents")
     row = page.locator("table.list tbody tr", has=page.locator(f'a[href="/documents/{a_record}"]'))
@@ -81,4 +81,4 @@ def test_the_document_list_shows_each_records_first_page(page, a_record, tmp_pat
     )
     box = thumb.bounding_box()
     assert box and (round(box["width"]), round(box["height"])) == (48, 64)
-    page.screenshot(path=tmp_path / "documents-thumbnails.png", full_page=True)
+    keep(page, request, "thumbnails")
