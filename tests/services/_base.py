@@ -45,11 +45,22 @@ def cache_dir() -> Path:
     return Path(base) / "archive-test-services"
 
 
+_ISSUED: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port that nothing listens on now (the kernel's pick on 127.0.0.1)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((LOOPBACK, 0))
-        return s.getsockname()[1]
+    """A TCP port that nothing listens on now (the kernel's pick on 127.0.0.1), never one
+    this process handed out before: the port is free again once the probe closes, so two
+    picks could be the same number (an Elasticsearch node got its HTTP and transport port
+    equal, and answered HTTP with "This is not an HTTP port"), and a stopped server keeps
+    its port for its restart."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind((LOOPBACK, 0))
+            port = s.getsockname()[1]
+        if port not in _ISSUED:
+            _ISSUED.add(port)
+            return port
 
 
 def http_status(url: str, timeout: float = 2.0) -> int | None:
