@@ -144,14 +144,20 @@ def worker(services):
 
 
 def _start_server(cls):
-    """Start a real server; outside CI a missing one skips, in CI it fails the run."""
-    server = cls()
-    try:
-        server.start()
-    except Exception as exc:  # not installed, port trouble, startup timeout...
-        server.close()
-        _missing(f"{cls.__name__} could not start: {exc} (run scripts/install-test-services.sh)")
-    return server
+    """Start a real server; outside CI a missing one skips, in CI it fails the run. A start
+    that fails is tried once more on fresh ports: another process may take a port between
+    the moment it is found free and the server binding it."""
+    for attempt in (1, 2):
+        server = cls()
+        try:
+            server.start()
+            return server
+        except Exception as exc:  # not installed, port trouble, startup timeout...
+            server.close()
+            if attempt == 2:
+                _missing(f"{cls.__name__} could not start: {exc} "
+                         "(run scripts/install-test-services.sh)")  # fmt: skip
+    raise AssertionError("unreachable")
 
 
 def _missing(message: str):
