@@ -12,8 +12,9 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from archive_app import audit
 from archive_app.domain.roles import Permission
+from archive_app.http import csv_headers
 from archive_app.http.links import with_query
-from archive_app.http.problems import INVALID_PARAMETER, problem
+from archive_app.http.problems import INVALID_PARAMETER, invalid, problem
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.recap import comparison, exports
 from archive_app.recap.comparison import Comparison, Item, Place, RegionError
@@ -145,13 +146,23 @@ def differences_csv():
     return _csv("differences")
 
 
+_CSV_LABELS = {
+    "comparison": csv_headers.RECAP_COMPARISON,
+    "differences": csv_headers.RECAP_DIFFERENCES,
+}
+
+
 def _csv(table: str):
+    try:
+        header = csv_headers.header_row(exports.CSV_COLUMNS[table], _CSV_LABELS[table])
+    except csv_headers.HeaderChoiceError as exc:
+        return invalid(exc)
     found, error = _comparison()
     if found is None:
         return error
     _audit_export(found, f"{table}.csv")
     return Response(
-        exports.csv_text(found, table),
+        exports.csv_text(found, table, header),
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={_stem(found, table)}.csv"},
     )

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, request, stream_with_context
 
 from archive_app import audit
 from archive_app.domain.roles import Permission
+from archive_app.http import csv_headers
 from archive_app.http.problems import invalid
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.records import tally_export
@@ -23,11 +24,12 @@ def tally_csv():
         for name in tally_export.FILTERS:
             if request.args.get(name):
                 filters[name] = normalize_filter(name, request.args[name])
-    except QueryError as exc:
+        header = csv_headers.header_row(tally_export.COLUMNS, csv_headers.TALLY)
+    except (QueryError, csv_headers.HeaderChoiceError) as exc:
         return invalid(exc)
     audit.record(services(), actor(), "tally.export", "", client_ip(), filters=filters)
     return Response(
-        stream_with_context(tally_export.csv_lines(services(), filters)),
+        stream_with_context(tally_export.csv_lines(services(), filters, header)),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=hitungan-suara.csv"},
     )

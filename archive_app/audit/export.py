@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from archive_app.domain import spreadsheet
 
@@ -27,12 +27,20 @@ def write_csv(
 
 
 def csv_chunks(
-    services, *, actor=None, action=None, target=None, since=None, until=None
+    services,
+    *,
+    header: Sequence[str] = COLUMNS,
+    actor=None,
+    action=None,
+    target=None,
+    since=None,
+    until=None,
 ) -> Iterator[str]:
-    """The same CSV in pieces of ``BATCH`` entries, for a streamed download."""
+    """The same CSV in pieces of ``BATCH`` entries, for a streamed download; ``header`` is
+    COLUMNS or their labels."""
     buffer = io.StringIO()
     writer = spreadsheet.writer(buffer)
-    writer.writerow(COLUMNS)
+    writer.writerow(header)
     yield buffer.getvalue()
     for rows in _batches(services, actor, action, target, since, until):
         buffer.seek(0)

@@ -11,7 +11,7 @@ import html
 import io
 import logging
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pymupdf
@@ -59,6 +59,7 @@ DIFF_COLUMNS = (
     "explained",
     "records",
 )
+CSV_COLUMNS = {"comparison": ROW_COLUMNS, "differences": DIFF_COLUMNS}
 PDF_CROPS = 40  # differences shown with their crops in the PDF
 CROPS_PER_ITEM = 6
 
@@ -122,16 +123,13 @@ def _differences(c: Comparison) -> Iterator[list]:
             ]
 
 
-def csv_text(c: Comparison, what: str) -> str:
-    """``what``: "comparison" (the region and its children) or "differences"."""
+def csv_text(c: Comparison, what: str, header: Sequence[str] | None = None) -> str:
+    """``what``: "comparison" (the region and its children) or "differences"; ``header``:
+    the table's columns (the default) or their labels."""
     out = io.StringIO()
     writer = spreadsheet.writer(out)
-    if what == "differences":
-        writer.writerow(DIFF_COLUMNS)
-        writer.writerows(_differences(c))
-    else:
-        writer.writerow(ROW_COLUMNS)
-        writer.writerows(_rows(c))
+    writer.writerow(header or CSV_COLUMNS[what])
+    writer.writerows(_differences(c) if what == "differences" else _rows(c))
     return out.getvalue()
 
 

@@ -6,7 +6,7 @@ corrected). After the candidate rows and the totals come the voter data and ball
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from archive_app.domain import spreadsheet
 
@@ -16,8 +16,9 @@ COLUMNS = ("document_id", "election", "form_type", "year", "province", "regency"
 FILTERS = ("election", "form_type", "year", "province", "regency", "district", "village", "tps")
 
 
-def csv_lines(services, filters: dict) -> Iterator[str]:
-    """The CSV, streamed line by line (a province has hundreds of thousands of numbers)."""
+def csv_lines(services, filters: dict, header: Sequence[str] = COLUMNS) -> Iterator[str]:
+    """The CSV, streamed line by line (a province has hundreds of thousands of numbers);
+    ``header`` is COLUMNS or their labels."""
     buffer = io.StringIO()
     writer = spreadsheet.writer(buffer)
 
@@ -27,7 +28,7 @@ def csv_lines(services, filters: dict) -> Iterator[str]:
         buffer.truncate()
         return text
 
-    writer.writerow(COLUMNS)
+    writer.writerow(header)
     yield flush()
     for record, tally in services.metadata.readings.iter_tallies(filters):
         m = record.metadata

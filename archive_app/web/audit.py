@@ -10,7 +10,7 @@ from flask import Blueprint, Response, render_template, request
 from archive_app import audit
 from archive_app.audit import readable
 from archive_app.domain.roles import Permission
-from archive_app.http import cursors
+from archive_app.http import csv_headers, cursors
 from archive_app.http.links import with_query
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.http.service_messages import said
@@ -78,13 +78,14 @@ def export():
     chosen = _filters(request.args)
     try:
         filters = _query(chosen)
-    except readable.DateRangeError as exc:
+        header = csv_headers.header_row(audit.COLUMNS, csv_headers.AUDIT)
+    except (readable.DateRangeError, csv_headers.HeaderChoiceError) as exc:
         return Response(said(exc), status=400, mimetype="text/plain")
     svc = services()
     audit.record(svc, actor(), "audit.export", "", client_ip(),
                  filters={k: v for k, v in chosen.items() if v})  # fmt: skip
     return Response(
-        audit.csv_chunks(svc, **filters),
+        audit.csv_chunks(svc, header=header, **filters),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=jejak-audit.csv"},
     )

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from archive_app import audit
 from archive_app.domain import spreadsheet
 from archive_app.domain.roles import Permission
-from archive_app.http import cursors
+from archive_app.http import csv_headers, cursors
 from archive_app.http.links import with_query
 from archive_app.http.security import actor, client_ip, requires, services
 from archive_app.recordkeeping import retention
@@ -130,11 +130,15 @@ def records():
 @requires(Permission.READ_AUDIT)
 def export():
     chosen = list_filters(request.args)
+    try:
+        header = csv_headers.header_row(CSV_COLUMNS, csv_headers.RETENTION)
+    except csv_headers.HeaderChoiceError as exc:
+        return Response(str(exc), status=400, mimetype="text/plain")
     svc = services()
     audit.record(svc, actor(), "retention.export", "", client_ip(),
                  filters={k: v for k, v in chosen.items() if v})  # fmt: skip
     return Response(
-        _csv_rows(svc, _batches(svc, chosen)),
+        _csv_rows(svc, _batches(svc, chosen), header),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=retensi.csv"},
     )
@@ -148,11 +152,11 @@ def _batches(svc, chosen: dict):
         after = ids[-1]
 
 
-def _csv_rows(svc, batches):
+def _csv_rows(svc, batches, header: list[str]):
     """Streamed batch by batch: an export of a whole province must not sit in memory."""
     out = io.StringIO()
     writer = spreadsheet.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(header)
     yield out.getvalue()
     for ids in batches:
         out.seek(0)
