@@ -66,7 +66,7 @@ def _page(entries, chosen, query, *, error=None, next_url=None, first_url=None):
         actions={code: readable.action_label(code) for code in readable.ACTION_LABELS},
         chosen=chosen,
         error=error,
-        export_url=with_query("audit.export", query),
+        export_url=with_query("audit.export", {**query, **csv_headers.LABELLED}),
         first_url=first_url,
         next_url=next_url,
     )

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from archive_app import audit
 from archive_app.domain.recap_compare import KIND_LABELS, describe
 from archive_app.domain.roles import Permission
+from archive_app.http.csv_headers import LABELLED
 from archive_app.http.i18n import Labels
 from archive_app.http.links import with_query
 from archive_app.http.security import actor, client_ip, requires, services
@@ -60,6 +61,7 @@ def page():
             {"election": found.election, "year": found.year, "region": regions.dotted(code)},
         ),
         export=lambda endpoint, **path: with_query(endpoint, _api_params(found), **path),
+        csv_export=lambda endpoint: with_query(endpoint, {**_api_params(found), **LABELLED}),
         dotted=regions.dotted,
         level_label=Labels(regions.LEVEL_LABELS),
         kind_label=Labels(KIND_LABELS),

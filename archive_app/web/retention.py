@@ -120,7 +120,7 @@ def records():
         chosen=chosen,
         states=RETENTION_STATES,
         due_actions=DUE_ACTIONS,
-        export_url=with_query("retention.export", query),
+        export_url=with_query("retention.export", {**query, **csv_headers.LABELLED}),
         next_url=next_url,
         first_url=with_query("retention.records", query) if after else None,
     )

@@ -14,6 +14,7 @@ from archive_app.domain.roles import Permission
 from archive_app.domain.saved_searches import kept_params
 from archive_app.http import cursors
 from archive_app.http.audit_reads import note_search, note_view
+from archive_app.http.csv_headers import LABELLED
 from archive_app.http.i18n import Labels
 from archive_app.http.links import with_query
 from archive_app.http.security import actor, client_ip, requires, services
@@ -94,7 +95,7 @@ def search():
         hold_url=with_query("holds.new", {k: v for k, v in args.items() if k in HOLD_FIELDS}),
         page_url=lambda page: with_query("web.search", {**args, "page": page}),
         without_url=lambda name: with_query("web.search", _without(args, name)),
-        tally_url=with_query("api.tallies.tally_csv", args),
+        tally_url=with_query("api.tallies.tally_csv", {**args, **LABELLED}),
         suggestion=_suggestion(args, found),
         saved=services().metadata.saved_searches.visible_to(current_user.username),
         deletable=lambda saved: saved_searches.deletable(saved, current_user),
