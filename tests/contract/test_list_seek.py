@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from archive_app.db.models import AuditRow, BatchRow, RecordRow
+from archive_app.db.models import AuditRow, BatchRow, DifferenceRow, RecordRow
 from archive_app.db.record_rows import LIGHT, record_entity
 from tests.contract.test_metadata_scale import BASE, load, row
 
@@ -136,3 +136,28 @@ def _records(store, query, offset: int, limit: int) -> list:
     with Session(store.engines.read) as s:
         rows = s.scalars(query.options(*LIGHT).limit(limit).offset(offset))
         return [record_entity(x) for x in rows]
+
+
+def test_differences_continue_after_the_last_one_read_in_their_order(metadata_store):
+    """GIVEN 300 differences, a region's three kinds tying on swing and size, regions tying
+    often, under two provinces WHEN
+    they are read 7 at a time after the last one read THEN every one comes once, in the
+    order of the plain ORDER BY (swing and size falling, region and kind rising)."""
+    store = metadata_store
+    d = DifferenceRow
+    rows = [dict(election="PPWP", year=2024, region=f"{(11, 33)[n // 3 % 2]}{n // 3:04d}",
+                 kind=("sum", "votes", "valid")[n % 3], level=2, deltas="{}",
+                 swing=n // 3 % 9, size=n // 6 % 4, missing=0, explained=False)
+            for n in range(ROWS)]  # fmt: skip
+    with store.engines.write.begin() as conn:
+        conn.execute(insert(DifferenceRow), rows)
+    for region in ("", "33"):
+        order = (d.swing.desc(), d.size.desc(), d.region, d.kind)
+        query = select(d.region, d.kind).where(d.region.startswith(region)).order_by(*order)
+        want = [tuple(x) for x in offset_reading(store, query, 0, ROWS)]
+        seen, after = [], None
+        while page := store.recap.differences("PPWP", 2024, region, explained=False,
+                                              limit=7, after=after):  # fmt: skip
+            seen += [(x.region, x.kind) for x in page]
+            after = page[-1]
+        assert seen == want, region
