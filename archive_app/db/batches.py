@@ -8,6 +8,7 @@ import json
 from sqlalchemy import func, select
 
 from archive_app.db.models import BatchItemRow, BatchRow, RecordRow
+from archive_app.db.seek import seek
 from archive_app.db.session import Sessions
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import Batch, BatchItem
@@ -60,10 +61,16 @@ class SqlBatchRepository:
             return _batch(row, self._counts(s, [batch_id])[batch_id])
 
     def list(self, limit: int = 100, offset: int = 0) -> builtins.list[Batch]:
+        """Newest first; ``offset`` is skipped on the primary key alone (db/seek.py)."""
+        newest = BatchRow.id.desc()
         with self._s.read() as s:
-            rows = list(
-                s.scalars(select(BatchRow).order_by(BatchRow.id.desc()).limit(limit).offset(offset))
-            )
+            query = select(BatchRow).order_by(newest).limit(limit)
+            if offset:
+                found = seek(s, select(BatchRow.id).order_by(newest), offset)
+                if found is None:
+                    return []
+                query = query.where(BatchRow.id < found[0])
+            rows = list(s.scalars(query))
             counts = self._counts(s, [r.id for r in rows]) if rows else {}
             return [_batch(r, counts[r.id]) for r in rows]
 

@@ -591,10 +591,11 @@ class RecapRepository(Protocol):
         *,
         explained: bool,
         limit: int = 500,
-        offset: int = 0,
+        after: StoredDifference | None = None,
         kinds: Iterable[str] | None = None,
     ) -> builtins.list[StoredDifference]:
-        """Differences under a region (itself included), largest swing first."""
+        """Differences under a region (itself included), largest swing first; ``after``
+        (the last one read) continues the list."""
 
     def difference_weights(
         self, election: str, year: int, codes: Iterable[str]

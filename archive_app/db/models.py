@@ -147,9 +147,9 @@ class RecordRow(Base):
         Index("ix_documents_newest", "created_at", "id"),
         Index("ix_documents_status_newest", "status", "created_at", "id"),
         Index("ix_documents_review_queue", "needs_review", "status", "created_at", "id"),
-        Index("ix_documents_retention_list", "retention_state", "retention_due_at", "id"),
+        Index("ix_documents_retention_list", "retention_state", "retention_due_at", "id", "status"),
         Index("ix_documents_retention_changes", "retention_changes_at", "id"),
-        Index("ix_documents_due", "retention_due_at", "id"),
+        Index("ix_documents_due", "retention_due_at", "id", "status"),
         Index("ix_documents_regency_lower", func.lower(regency), "id"),
         Index("ix_documents_province_lower", func.lower(province), "id"),
         Index(
@@ -212,6 +212,7 @@ class AuditRow(Base):
         Index("ix_audit_events_actor_id", "actor", "id"),
         Index("ix_audit_events_action_id", "action", "id"),
         Index("ix_audit_events_target_id", "target", "id"),
+        Index("ix_audit_events_id", "id").ddl_if(dialect="sqlite"),  # migration 0012
     )
 
 

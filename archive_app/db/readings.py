@@ -22,6 +22,7 @@ from archive_app.db.models import (
 )
 from archive_app.db.recap_upkeep import RecapUpkeep
 from archive_app.db.record_rows import LIGHT, metadata_columns, owed_steps, record_entity
+from archive_app.db.seek import seek
 from archive_app.db.session import Sessions
 from archive_app.domain.clock import utcnow
 from archive_app.domain.disposition import OPEN
@@ -102,12 +103,20 @@ class SqlReadingsRepository:
     ) -> list[Record]:
         """Records waiting for review that can be corrected now: not frozen by a legal hold
         or an open disposition list (they wait until the hold or the list ends). Oldest
-        first; ``after`` (created_at, id of the last one shown) continues the queue."""
-        query = select(RecordRow).where(*_reviewable())
-        if after is not None:
-            query = query.where(tuple_(RecordRow.created_at, RecordRow.id) > tuple_(*after))
-        query = query.order_by(RecordRow.created_at, RecordRow.id).limit(limit).offset(offset)
+        first; ``after`` (created_at, id of the last one shown) continues the queue, and
+        ``offset`` is turned into such a position (db/seek.py), skipped on
+        ix_documents_review_queue's keys rather than over whole records."""
+        key = (RecordRow.created_at, RecordRow.id)
+        where = _reviewable()
         with self._s.read() as s:
+            if after is not None:
+                where = (*where, tuple_(*key) > tuple_(*after))
+            if offset:
+                after = seek(s, select(*key).where(*where).order_by(*key), offset)
+                if after is None:
+                    return []
+                where = (*where, tuple_(*key) > tuple_(*after))
+            query = select(RecordRow).where(*where).order_by(*key).limit(limit)
             return [record_entity(r) for r in s.scalars(query.options(*LIGHT))]
 
     def queue_count(self) -> int:

@@ -379,10 +379,12 @@ class SqlRecapRepository:
         *,
         explained: bool,
         limit: int = 500,
-        offset: int = 0,
+        after: StoredDifference | None = None,
         kinds: Iterable[str] | None = None,
     ) -> builtins.list[StoredDifference]:
-        """Differences under a region (itself included), largest swing first."""
+        """Differences under a region (itself included), largest swing first; ``after``
+        (the last one read) continues from it, a range on ix_recap_differences_order's
+        swing where an offset read every difference before it again."""
         query = select(DifferenceRow).where(
             DifferenceRow.election == election,
             DifferenceRow.year == year,
@@ -391,6 +393,8 @@ class SqlRecapRepository:
         )
         if kinds is not None:
             query = query.where(DifferenceRow.kind.in_(list(kinds)))
+        if after is not None:
+            query = query.where(*_past(after))
         query = query.order_by(
             DifferenceRow.swing.desc(),
             DifferenceRow.size.desc(),
@@ -398,7 +402,7 @@ class SqlRecapRepository:
             DifferenceRow.kind,
         )
         with self._s.read() as s:
-            rows = s.scalars(query.limit(limit).offset(offset))
+            rows = s.scalars(query.limit(limit))
             return [_difference(r) for r in rows]
 
     def difference_weights(
@@ -472,6 +476,22 @@ def _child_codes(column: Any, where: list, region: str, width: int, name: str) -
     seeks = seeks.union_all(select(following.scalar_subquery()).where(code.isnot(None)))
     return select(func.substr(seeks.c.code, 1, width)).where(
         seeks.c.code.isnot(None), func.length(seeks.c.code) >= width
+    )
+
+
+def _past(d: StoredDifference) -> tuple:
+    """Differences after ``d`` in the list's order (swing and size falling, then region and
+    kind rising): mixed directions, so spelt out rather than one row comparison."""
+    r = DifferenceRow
+    same_size = and_(r.swing == d.swing, r.size == d.size)
+    return (
+        r.swing <= d.swing,
+        or_(
+            r.swing < d.swing,
+            and_(r.swing == d.swing, r.size < d.size),
+            and_(same_size, r.region > d.region),
+            and_(same_size, r.region == d.region, r.kind > d.kind),
+        ),
     )
 
 

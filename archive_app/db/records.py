@@ -26,6 +26,7 @@ from archive_app.db.record_rows import (
     page_entity,
     record_entity,
 )
+from archive_app.db.seek import seek
 from archive_app.db.session import Sessions
 from archive_app.domain.audit import AuditEntry
 from archive_app.domain.clock import utcnow
@@ -194,13 +195,10 @@ class SqlRecordRepository:
         key = (RecordRow.created_at, RecordRow.id)
         newest = (RecordRow.created_at.desc(), RecordRow.id.desc())
         if status:
-            query = select(*key).where(*status_filter(status)).order_by(*newest)
-            found = s.execute(query.offset(offset - 1).limit(1)).first()
-            return tuple(found) if found else None
+            return seek(s, select(*key).where(*status_filter(status)).order_by(*newest), offset)
         skip = offset
         while True:
-            query = select(*key).order_by(*newest).offset(skip - 1).limit(1)
-            found = s.execute(query).first()
+            found = seek(s, select(*key).order_by(*newest), skip)
             if found is None:
                 return None
             hidden = s.scalar(
@@ -210,7 +208,7 @@ class SqlRecordRepository:
                 )
             ) or 0  # fmt: skip
             if skip - hidden >= offset:
-                return tuple(found)
+                return found
             skip = offset + hidden
 
     def count(self, *, status: str | None = None) -> int:

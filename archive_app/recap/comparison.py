@@ -459,10 +459,11 @@ def top_differences(
         if need <= 0:
             break
         kept: list[tuple[int, int, int, StoredDifference]] = []  # (impact, size, n, diff)
-        offset, n = 0, 0
+        after: StoredDifference | None = None
+        n = 0
         while True:
             batch = repo.differences(
-                election, year, region, explained=explained, limit=BATCH, offset=offset
+                election, year, region, explained=explained, limit=BATCH, after=after
             )
             for d in batch:
                 n += 1
@@ -471,7 +472,7 @@ def top_differences(
                     heapq.heappush(kept, entry)
                 elif entry[:3] > kept[0][:3]:
                     heapq.heapreplace(kept, entry)
-            offset += len(batch)
+            after = batch[-1] if batch else after
             if len(batch) < BATCH or (len(kept) >= need and batch[-1].swing < kept[0][0]):
                 break
         out += [e[3] for e in sorted(kept, key=lambda e: e[:3], reverse=True)]
