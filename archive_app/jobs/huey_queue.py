@@ -16,7 +16,7 @@ import signal
 import threading
 from collections.abc import Callable
 
-from huey import RedisHuey, SqliteHuey, crontab
+from huey import PriorityRedisHuey, SqliteHuey, crontab
 
 from archive_app.jobs.interfaces import Registry
 
@@ -34,8 +34,12 @@ def backoff_seconds(attempt: int) -> int:
 
 
 def make_huey(settings):
+    """Both storages order waiting tasks by priority. On Redis that needs a sorted set, so
+    the queue has its own key (``huey.redis.archive-priority``): messages left in the list of
+    an archive before priorities are not read, and the lease sweep enqueues their records
+    again (the queue is not the source of truth, see interfaces.py)."""
     if settings.queue_backend == "redis":
-        return RedisHuey("archive", url=settings.redis_url, results=False)
+        return PriorityRedisHuey("archive-priority", url=settings.redis_url, results=False)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("archive", filename=str(settings.queue_path), results=False, fsync=True)
 
@@ -90,7 +94,7 @@ class HueyTaskQueue:
                 queued.schedule(args, {"attempt": attempt + 1}, delay=delay)
                 raise
 
-        queued = huey.task(name=task.name)(run)
+        queued = huey.task(name=task.name, priority=task.priority)(run)
         return queued
 
     def enqueue(self, task: str, *args) -> None:

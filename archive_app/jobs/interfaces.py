@@ -20,6 +20,9 @@ class Task:
     name: str
     run: Callable[..., None]  # run(services, *args)
     retry: bool = False  # a failure is tried again later, each time later
+    # Of the tasks waiting, the higher priority runs first (equal ones in order): a record
+    # waiting to be processed goes before a preservation copy of one already searchable.
+    priority: int = 0
 
 
 @dataclass(frozen=True)

@@ -60,3 +60,29 @@ def test_a_lost_message_is_found_again_by_the_sweep(queue_services, tmp_path):
 def test_health_reports_the_backend(queue_services):
     health = queue_services.queue.health()
     assert health["ok"] is True and health["backend"] == queue_services.settings.queue_backend
+
+
+def test_waiting_tasks_run_by_priority_then_in_order(queue_services):
+    """GIVEN copies queued before a record to process, WHEN one worker starts, THEN the
+    record goes first and the rest keep their order (ingest before preservation)."""
+    from archive_app.jobs.huey_queue import HueyTaskQueue
+    from archive_app.jobs.interfaces import Registry, Task
+
+    ran: list[str] = []
+    registry = Registry(tasks=(
+        Task("test_copy", lambda _services, name: ran.append(name)),
+        Task("test_ingest", lambda _services, name: ran.append(name), priority=10),
+    ))  # fmt: skip
+    queue = HueyTaskQueue(queue_services.settings, lambda _settings: queue_services, registry)
+    for name in ("copy 1", "copy 2"):
+        queue.enqueue("test_copy", name)
+    queue.enqueue("test_ingest", "record")
+    queue.enqueue("test_copy", "copy 3")
+    local = queue.start_local(1)
+    try:
+        deadline = time.monotonic() + 30
+        while len(ran) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        local.stop()
+    assert ran == ["record", "copy 1", "copy 2", "copy 3"]
