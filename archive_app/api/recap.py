@@ -149,6 +149,7 @@ def differences_csv():
 _CSV_LABELS = {
     "comparison": csv_headers.RECAP_COMPARISON,
     "differences": csv_headers.RECAP_DIFFERENCES,
+    "missing": csv_headers.RECAP_MISSING,
 }
 
 
@@ -171,12 +172,18 @@ def _csv(table: str):
 @bp.get("/recap/export.xlsx")
 @requires(Permission.READ_AUDIT)
 def export_xlsx():
+    """The three sheets; ``header`` names their columns as for the CSV downloads."""
+    tables = {**exports.CSV_COLUMNS, "missing": exports.MISSING_COLUMNS}
+    try:
+        headers = {t: csv_headers.header_row(tables[t], _CSV_LABELS[t]) for t in tables}
+    except csv_headers.HeaderChoiceError as exc:
+        return invalid(exc)
     found, error = _comparison()
     if found is None:
         return error
     _audit_export(found, "xlsx")
     return Response(
-        exports.xlsx_bytes(found),
+        exports.xlsx_bytes(found, headers),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f"attachment; filename={_stem(found, 'rekap')}.xlsx"},
     )

@@ -115,6 +115,9 @@ RECAP_DIFFERENCES = Labels(
 )
 
 
+RECAP_MISSING = Labels({"code": N_("Kode TPS"), "name": N_("TPS")})
+
+
 class HeaderChoiceError(ValueError):
     """``header`` is neither ``codes`` nor ``labels``; the message is in the request's
     language already."""

@@ -11,7 +11,7 @@ import html
 import io
 import logging
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pymupdf
@@ -133,16 +133,22 @@ def csv_text(c: Comparison, what: str, header: Sequence[str] | None = None) -> s
     return out.getvalue()
 
 
-def xlsx_bytes(c: Comparison) -> bytes:
+MISSING_COLUMNS = ("code", "name")
+
+
+def xlsx_bytes(c: Comparison, headers: Mapping[str, Sequence[str]] | None = None) -> bytes:
+    """``headers``: each sheet's header row by table ("comparison", "differences",
+    "missing"), as the request asked for them (csv_headers); the column codes without."""
     from openpyxl import Workbook
 
+    own = {**CSV_COLUMNS, "missing": MISSING_COLUMNS, **(headers or {})}
     book = Workbook()
     sheets = (
-        (_("Perbandingan"), ROW_COLUMNS, _rows(c)),
-        (_("Selisih"), DIFF_COLUMNS, _differences(c)),
+        (_("Perbandingan"), own["comparison"], _rows(c)),
+        (_("Selisih"), own["differences"], _differences(c)),
         (
             _("TPS belum ada"),
-            ("code", "name"),
+            own["missing"],
             ([regions.dotted(code), name] for code, name in c.missing_tps),
         ),
     )

@@ -199,3 +199,31 @@ def test_every_csv_link_on_the_pages_asks_for_labels(client, tokens, papahan):
         assert answer.status_code == 200, link
         header = next(csv.reader(io.StringIO(answer.get_data(as_text=True))))
         assert "ID arsip" in header or "Wilayah" in header or "Pelaku" in header, link
+
+
+def test_the_recap_workbook_names_its_columns_like_the_csv_downloads(client, tokens, papahan):
+    """GIVEN the Rekapitulasi page WHEN an auditor follows its XLSX link THEN every sheet's
+    header row is in words, in English for an English reader; without ``header`` the
+    workbook keeps the codes for scripts."""
+    from openpyxl import load_workbook
+
+    auditor = bearer(tokens["auditor"])
+    page = client.get("/rekapitulasi?election=PPWP&year=2024&region=33.13", headers=auditor)
+    link = html.unescape(re.search(r'href="([^"]*\.xlsx[^"]*)"', page.get_data(as_text=True))[1])
+    assert "header=labels" in link
+
+    def first_rows(url: str, headers: dict) -> list[list]:
+        answer = client.get(url, headers=headers)
+        assert answer.status_code == 200, answer.data[:300]
+        book = load_workbook(io.BytesIO(answer.data), read_only=True)
+        return [list(next(sheet.iter_rows(max_row=1, values_only=True))) for sheet in book]
+
+    comparison, differences, missing = first_rows(link, auditor)
+    assert comparison[:2] == ["Kode wilayah", "Wilayah"] and "Peringkat" in differences
+    assert missing == ["Kode TPS", "TPS"]
+    english = first_rows(link, {**auditor, **ENGLISH})
+    assert english[0][:2] == ["Region code", "Region"] and english[2] == ["Polling station code", "Polling station"]
+    codes = first_rows(link.replace("header=labels", "header=codes"), auditor)
+    assert codes[0][:2] == ["region", "name"] and codes[2] == ["code", "name"]
+    refused = client.get(link.replace("header=labels", "header=words"), headers=auditor)
+    assert refused.status_code == 400 and refused.get_json()["error"] == "invalid_parameter"
