@@ -39,7 +39,7 @@ def _offset_before(services, status: str | None, offset: int) -> list:
         return list(conn.execute(query))
 
 
-def _times(call, runs: int) -> tuple[float, float]:
+def times(call, runs: int) -> tuple[float, float]:
     took = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -65,8 +65,8 @@ def main(argv=None) -> int:
             offset = (page - 1) * 50
             same = [r.id for r in records.list(status=status, limit=51, offset=offset)]
             assert same == [r.id for r in _offset_before(services, status, offset)]
-            b50, b95 = _times(lambda s=status, o=offset: _offset_before(services, s, o), args.runs)
-            a50, a95 = _times(
+            b50, b95 = times(lambda s=status, o=offset: _offset_before(services, s, o), args.runs)
+            a50, a95 = times(
                 lambda s=status, o=offset: records.list(status=s, limit=51, offset=o), args.runs
             )
             print(f"| {status or 'all'}, page {page:,} | {b50:,.1f} / {b95:,.1f}"

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -38,6 +37,7 @@ from sqlalchemy import func, insert, select, text
 from archive_app.db.models import AuditRow, DifferenceRow, RecordRow
 from archive_app.db.sql_store import SqlMetadataStore
 from archive_app.domain.recap_types import StoredDifference
+from bench.list_pages_bench import times
 from bench.reindex_bench import OUT
 from tests.conftest import make_settings
 
@@ -148,16 +148,6 @@ def retention_before(store, where: list, offset: int) -> list[str]:
     )  # fmt: skip
     with store.engines.read.connect() as conn:
         return list(conn.scalars(query.limit(PER_PAGE + 1).offset(offset)))
-
-
-def times(call, runs: int) -> tuple[float, float]:
-    took = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        took.append((time.perf_counter() - started) * 1000)
-    took.sort()
-    return statistics.median(took), took[min(len(took) - 1, round(0.95 * (len(took) - 1)))]
 
 
 def count(store, query) -> int:

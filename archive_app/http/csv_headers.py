@@ -26,7 +26,7 @@ CHOICES = ("codes", "labels")
 # What every download link on the pages adds: a person gets the columns named in words.
 LABELLED = {"header": "labels"}
 
-_PLACE = {  # as the search filters name them
+PLACE_LABELS = {  # as the search filters name them (web/views.py uses them too)
     "election": N_("Pemilihan"),
     "form_type": N_("Jenis formulir"),
     "year": N_("Tahun"),
@@ -47,7 +47,7 @@ _REGION = {  # as the Rekapitulasi page names them
 TALLY = Labels(
     {
         "document_id": N_("ID arsip"),
-        **_PLACE,
+        **PLACE_LABELS,
         "line": N_("Baris"),
         "votes": N_("Suara"),
         "confidence": N_("Keyakinan"),
@@ -72,7 +72,7 @@ AUDIT = Labels(
 RETENTION = Labels(
     {
         "id": N_("ID arsip"),
-        **_PLACE,
+        **PLACE_LABELS,
         "state": N_("Kode status retensi"),
         "state_label": N_("Status retensi"),
         "action": N_("Jatuh tempo untuk"),

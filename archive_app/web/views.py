@@ -14,7 +14,7 @@ from archive_app.domain.roles import Permission
 from archive_app.domain.saved_searches import kept_params
 from archive_app.http import cursors
 from archive_app.http.audit_reads import note_search, note_view
-from archive_app.http.csv_headers import LABELLED
+from archive_app.http.csv_headers import LABELLED, PLACE_LABELS
 from archive_app.http.i18n import Labels
 from archive_app.http.links import with_query
 from archive_app.http.security import actor, client_ip, requires, services
@@ -35,14 +35,7 @@ HOLD_FIELDS = ("q", *(f for f in FILTER_FIELDS if f != "retention"))
 
 FIELD_LABELS = Labels(
     {
-        "election": N_("Pemilihan"),
-        "form_type": N_("Jenis formulir"),
-        "year": N_("Tahun"),
-        "province": N_("Provinsi"),
-        "regency": N_("Kabupaten/Kota"),
-        "district": N_("Kecamatan"),
-        "village": N_("Kelurahan/Desa"),
-        "tps": N_("TPS"),
+        **PLACE_LABELS,
         "region_code": N_("Kode wilayah (Kemendagri)"),
         "title": N_("Judul"),
         "notes": N_("Catatan"),
