@@ -2,6 +2,7 @@
 
     python -m bench.batch_bench [--pages 500] [--workers 1,2] [--readers codes,header,tally]
                                 [--backend embedded|scaleout] [--threads] [--rounds 5]
+                                [--pages-dir DIR]
 
 For each worker count N, in one run, taking turns slice by slice (``--rounds``, 5):
   bare:      the same page files OCR'd by N parallel `tesseract` processes (ind+eng, psm 4,
@@ -54,6 +55,13 @@ def pages(folder: Path, count: int) -> list[Path]:
                               noise=0.002, votes=(100 + n % 50, 40 + n % 30, 20 + n % 17),
                               digit_boxes=n % 2 == 1))  # fmt: skip
     return made
+
+
+def kept_pages(folder: Path, count: int) -> list[Path]:
+    """The first ``count`` pages of ``folder``, generated there the first time."""
+    folder.mkdir(parents=True, exist_ok=True)
+    have = sorted(folder.glob("p*.jpg"))
+    return have[:count] if len(have) >= count else pages(folder, count)
 
 
 def bare(files: list[Path], workers: int) -> float:
@@ -205,6 +213,8 @@ def main(argv=None) -> int:
     parser.add_argument("--backend", default="embedded", choices=["embedded", "scaleout"])
     parser.add_argument("--threads", action="store_true", help="N worker threads in one process")
     parser.add_argument("--rounds", type=int, default=5, help="bare and pipeline take turns")
+    parser.add_argument("--pages-dir", type=Path, help="keep the pages here and use them "
+                        "again (another checkout timed on the very same files)")  # fmt: skip
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         root = Path(tmp)
@@ -213,7 +223,9 @@ def main(argv=None) -> int:
             from tests.services import SERVERS
 
             servers = {name: stack.enter_context(cls()) for name, cls in SERVERS.items()}
-        files = pages(root, args.pages)
+        files = (
+            kept_pages(args.pages_dir, args.pages) if args.pages_dir else pages(root, args.pages)
+        )
         print(
             f"{args.pages} generated A4 pages (JPEG, 300 dpi; half with handwritten-style "
             "digit boxes), Tesseract ind+eng psm 4, OMP_THREAD_LIMIT=1; page readers: "
