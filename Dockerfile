@@ -20,6 +20,7 @@ COPY archive_app archive_app
 COPY ingest ingest
 COPY search search
 COPY config config
+COPY vocabulary vocabulary
 RUN pip install --no-build-isolation --no-deps . \
  && useradd --system --uid 10001 --home-dir /data archive \
  && mkdir -p /data && chown archive /data

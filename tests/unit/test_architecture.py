@@ -2,6 +2,7 @@
 
 import ast
 import sys
+import tomllib
 from pathlib import Path
 
 from config.settings import documented_variables
@@ -100,3 +101,16 @@ def test_every_env_example_variable_is_used_by_compose():
         if line and not line.startswith("#"):
             name = line.split("=", 1)[0]
             assert "${" + name in compose, f"{name} in .env.example is not used"
+
+
+def test_the_image_and_the_package_hold_every_top_level_package():
+    """GIVEN the packages the code imports (pyproject's import-linter roots) WHEN the Docker
+    image is built or the project installed THEN each is copied and packaged: an image
+    without one fails at its first import, not in a test."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    roots = set(project["tool"]["importlinter"]["root_packages"])
+    include = project["tool"]["setuptools"]["packages"]["find"]["include"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for name in sorted(roots):
+        assert f"{name}*" in include, f"{name} is not packaged by pyproject.toml"
+        assert f"COPY {name} {name}" in dockerfile, f"{name} is not copied into the image"
