@@ -16,7 +16,9 @@ _TPS = re.compile(r"^(?:TPS)?\s*[:.\-]?\s*0*([0-9]{1,3})$", re.IGNORECASE)
 
 
 def format_tps(number: int) -> str:
-    return f"TPS {number:03d}" if number else "TPS ?"
+    """ "TPS 005"; "" while the number is not known (0): the page says so in the reader's
+    language ("Belum diisi"), and the API's ``tps_label`` is empty, never "TPS ?"."""
+    return f"TPS {number:03d}" if number else ""
 
 
 def parse_tps(value: Any) -> int | None:

@@ -30,6 +30,14 @@ def test_given_typical_input_when_validated_then_codes_and_names_are_normalised(
     assert meta.tps_label == "TPS 005"
 
 
+def test_a_tps_not_known_yet_has_no_label_never_a_question_mark():
+    """GIVEN a form uploaded without its TPS WHEN it is labelled THEN the label is empty
+    (the pages say "Belum diisi"; the API's tps_label is ""), never "TPS ?"."""
+    from vocabulary.places import format_tps
+
+    assert format_tps(0) == "" and format_tps(7) == "TPS 007"
+
+
 @pytest.mark.parametrize(
     "raw,expected",
     [
