@@ -11,6 +11,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from archive_app.domain.languages import N_
+
 
 class ListStatus(StrEnum):
     PROPOSED = "proposed"
@@ -135,6 +137,22 @@ def check_confirmation(action: Action, list_id: int, typed: str | None) -> None:
 # A record still owing its steps after ready (records/after_ready.py) may match a hold
 # placed by search that it has not joined yet: treated as held until the steps are done.
 OWED = "steps after ready not done yet (query holds, retention): it may be under a hold"
+# A record still being received or processed: the worker would write its files and row
+# back after the destruction or transfer. A later list takes it once it is ready.
+BUSY = "still being processed: a later list can take it once it is ready"
+ON_HOLD = "on legal hold at execution"
+
+# Why an item was skipped, as people read it; the stored note is the sentence on the left.
+SKIP_NOTES = {
+    ON_HOLD: N_("ditahan (legal hold) saat pelaksanaan"),
+    f"at execution: {OWED}": N_(
+        "saat pelaksanaan: langkah setelah siap belum selesai (penahanan berdasarkan "
+        "pencarian, retensi); mungkin sedang ditahan"
+    ),
+    f"at execution: {BUSY}": N_(
+        "saat pelaksanaan: masih diproses; daftar berikutnya dapat memuatnya setelah siap"
+    ),
+}
 
 
 def proposal_problem(

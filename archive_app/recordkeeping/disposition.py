@@ -26,7 +26,7 @@ from archive_app import audit
 from archive_app.domain import disposition as rules
 from archive_app.domain.clock import utcnow
 from archive_app.domain.disposition import Action, DispositionError, ItemState, ListStatus
-from archive_app.domain.records import record_prefix
+from archive_app.domain.records import Status, record_prefix
 from archive_app.recordkeeping import reports
 
 __all__ = ["DispositionError", "decide", "execute", "propose"]
@@ -66,6 +66,22 @@ def propose(services, action: str, record_ids: list[str], comment: str, actor: s
     audit.record(services, actor, "disposition.propose", f"disposition:{list_id}", ip,
                  kind=kind.value, records=len(ids), comment=comment.strip())  # fmt: skip
     return list_id
+
+
+def _busy(services, record_ids: list[str]) -> list[str]:
+    """The records a worker is processing: it would write their files and pages back after
+    the destruction or transfer. A queued one may go: no worker claims a record that has a
+    final state (jobs.claim), so it is never processed after."""
+    found = services.metadata.records.by_ids(record_ids)
+    return [d for d in record_ids if d in found and found[d].status is Status.PROCESSING]
+
+
+def _skip_busy(services, list_id: int, record_id: str, actor: str, ip: str) -> None:
+    services.metadata.dispositions.mark_item(
+        list_id, record_id, ItemState.SKIPPED, f"at execution: {rules.BUSY}"
+    )
+    audit.record(services, actor, "disposition.skip", f"document:{record_id}", ip,
+                 list=list_id, reason="still being processed")  # fmt: skip
 
 
 def _get(services, list_id: int):
@@ -110,7 +126,7 @@ def execute(services, list_id: int, actor: str, ip: str = "", progress=None) -> 
     ]
     held = services.metadata.holds.held(pending)
     for record_id in held:
-        dispositions.mark_item(list_id, record_id, ItemState.SKIPPED, "on legal hold at execution")
+        dispositions.mark_item(list_id, record_id, ItemState.SKIPPED, rules.ON_HOLD)
         audit.record(services, actor, "disposition.skip", f"document:{record_id}", ip,
                      list=list_id, reason="on hold")  # fmt: skip
     owed = set(services.metadata.jobs.steps_owed(d for d in pending if d not in held))
@@ -118,9 +134,15 @@ def execute(services, list_id: int, actor: str, ip: str = "", progress=None) -> 
         dispositions.mark_item(list_id, record_id, ItemState.SKIPPED, f"at execution: {rules.OWED}")
         audit.record(services, actor, "disposition.skip", f"document:{record_id}", ip,
                      list=list_id, reason="steps after ready owed")  # fmt: skip
-    todo = [d for d in pending if d not in held and d not in owed]
+    busy = _busy(services, [d for d in pending if d not in held and d not in owed])
+    for record_id in busy:
+        _skip_busy(services, list_id, record_id, actor, ip)
+    todo = [d for d in pending if d not in held and d not in owed and d not in busy]
     if current.action == Action.DESTROY:
         for record_id in todo:
+            if _busy(services, [record_id]):  # claimed since the list was read: next list
+                _skip_busy(services, list_id, record_id, actor, ip)
+                continue
             _destroy(services, current, record_id, actor, ip)
             if progress:
                 progress(1)

@@ -23,7 +23,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from archive_app.domain.clock import utcnow
+from archive_app.domain.disposition import SKIP_NOTES
 from archive_app.domain.languages import DEFAULT, N_
+from vocabulary.places import format_tps
 
 CSS = """
 body { font-family: sans-serif; font-size: 8.5pt; }
@@ -77,12 +79,12 @@ def _rows(services, disposition) -> list[str]:
             m = record.metadata
             form = f"{m.form_type} {m.election} {m.year}"
             place = f"{m.province} / {m.regency} / {m.district} / {m.village}"
-            tps, sha = f"TPS {m.tps:03d}", record.sha256
+            tps, sha = format_tps(m.tps) or _("Belum diisi"), record.sha256
         done = {"done": _("dilaksanakan"), "skipped": _("dikecualikan")}.get(state, state)
         rows.append(
             f"<tr><td>{n}</td><td class='mono'>{e(record_id)}</td><td>{e(form)}</td>"
             f"<td>{e(place)}</td><td>{tps}</td><td class='mono'>{_wrapped(sha)}</td>"
-            f"<td>{e(done)}{(' — ' + e(note)) if note else ''}</td></tr>"
+            f"<td>{e(done)}{(' — ' + e(_(SKIP_NOTES.get(note, note)))) if note else ''}</td></tr>"
         )
     return rows
 

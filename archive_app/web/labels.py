@@ -8,6 +8,7 @@ facets always say the same thing.
 
 from __future__ import annotations
 
+from archive_app.domain.disposition import SKIP_NOTES
 from archive_app.domain.languages import N_
 from archive_app.http.i18n import Labels
 from archive_app.intake.reasons import translated
@@ -54,6 +55,8 @@ ITEM_STATE_LABELS = Labels(
     {"pending": N_("menunggu"), "done": N_("dilaksanakan"), "skipped": N_("dikecualikan")}
 )
 
+ITEM_NOTE_LABELS = Labels(SKIP_NOTES)  # why an item was skipped; other notes as stored
+
 
 def retention_label(state: str, action: str | None = None) -> str:
     """``due`` alone says nothing useful: it always carries what the record is due for."""
@@ -94,6 +97,7 @@ JINJA_GLOBALS = {
     "LIST_ACTION_LABELS": LIST_ACTION_LABELS,
     "LIST_STATUS_LABELS": LIST_STATUS_LABELS,
     "ITEM_STATE_LABELS": ITEM_STATE_LABELS,
+    "ITEM_NOTE_LABELS": ITEM_NOTE_LABELS,
     "retention_label": retention_label,
     "refusal": translated,
     "review_reason": review_reasons.translated,

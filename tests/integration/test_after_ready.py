@@ -103,3 +103,27 @@ def test_GIVEN_a_listed_record_killed_after_ready_THEN_execution_skips_it_and_de
     assert items[owing] == ("skipped", f"at execution: {rules.OWED}")
     assert archive.metadata.records.get(owing).final_state == ""
     assert archive.metadata.records.get(other).final_state == "disposed"
+
+
+def test_GIVEN_a_listed_record_being_processed_THEN_execution_skips_it_and_a_destroyed_queued_one_is_never_claimed(  # noqa: E501
+    archive,
+):
+    """A worker writing a record's files and pages back after its destruction would bring
+    it back: a record being processed waits for a later list. A queued one is destroyed,
+    and no worker or sweep takes it up after."""
+    busy, queued = add(archive, 1), add(archive, 2)
+    list_id = disposition.propose(archive, "destroy", [busy, queued], "usul", "pengelola")
+    disposition.decide(archive, list_id, True, "Sesuai JRA", "pejabat")
+    jobs = archive.metadata.jobs
+    assert jobs.claim(busy, "worker-host:1:a", 600) is not None
+    summary = disposition.execute(archive, list_id, "pengelola")
+    assert summary["done"] == 1 and summary["skipped"] == 1
+    items = {i: (state, note) for i, state, note in archive.metadata.dispositions.items(list_id)}
+    assert items[busy] == ("skipped", f"at execution: {rules.BUSY}")
+    assert archive.metadata.records.get(busy).final_state == ""
+    assert archive.metadata.records.files(busy)  # nothing of it was deleted
+    assert archive.metadata.records.get(queued).final_state == "disposed"
+    assert jobs.claim(queued, "worker-host:1:b", 600) is None
+    later = utcnow() + timedelta(days=1)
+    assert queued not in jobs.reclaimable(later, later)
+    assert rules.SKIP_NOTES[items[busy][1]].startswith("saat pelaksanaan: masih diproses")
