@@ -43,6 +43,7 @@ from archive_app.domain.recap_types import (
     PublishedFigure,
     PublishedImport,
     RecapValue,
+    RegionFigures,
     RegionSums,
     Station,
     StoredDifference,
@@ -549,6 +550,11 @@ class RecapRepository(Protocol):
     ) -> dict[str, Coverage]:
         """Per region (or TPS): expected, archived, missing, unlisted forms; ``sums``, when
         given, are the regions' sums already read (not read again)."""
+
+    def figures(self, election: str, year: int, codes: Iterable[str]) -> RegionFigures:
+        """What ``sums``, ``coverage``, ``published``, ``recap_values`` and
+        ``difference_weights`` give for these codes, and the stations among them, read
+        together (one round trip for a page's region and its children)."""
 
     def missing_tps(
         self, election: str, year: int, region: str, limit: int = 100

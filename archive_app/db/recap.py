@@ -25,6 +25,7 @@ from archive_app.db.models import (
     RegionRow,
     TpsRow,
 )
+from archive_app.db.recap_figures import coverages, read_figures
 from archive_app.db.recap_rows import chunks, counted_rows, form_entry
 from archive_app.db.recap_upkeep import RecapUpkeep
 from archive_app.db.session import Sessions
@@ -34,6 +35,7 @@ from archive_app.domain.recap_types import (
     FormEntry,
     PublishedFigure,
     RecapValue,
+    RegionFigures,
     RegionSums,
     StoredDifference,
     poll_of,
@@ -152,7 +154,6 @@ class SqlRecapRepository:
         areas = [c for c in wanted if len(c) != 13]
         if sums is None or any(c not in sums for c in areas):
             sums = self.sums(election, year, areas)
-        out: dict[str, Coverage] = {}
         with self._s.read() as s:
             listed = s.get(ExpectedRow, (poll, "")) is not None
             expected: dict[str, tuple[int, int]] = {}
@@ -164,7 +165,7 @@ class SqlRecapRepository:
                 )
                 expected.update({r[0]: (r[1], r[2]) for r in rows})
             tps = [c for c in wanted if len(c) == 13]
-            stations = {}
+            stations: dict[str, int | None] = {}
             forms: dict[str, tuple[bool, bool | None]] = {}  # place -> (empty, listed)
             for batch in chunks(tps):
                 stations.update(
@@ -185,31 +186,14 @@ class SqlRecapRepository:
                     )
                 )
                 forms.update({r[0]: (r[2] in ("", "{}"), r[1]) for r in counted})
-        for code in areas:
-            parts = sums[code].parts
-            n, dpt = expected.get(code, (0, 0))
-            out[code] = Coverage(
-                expected=n,
-                archived=parts.get("_listed", Part()).forms,
-                unlisted=parts.get("_unlisted", Part()).forms,
-                forms=parts.get("_forms", Part()).forms,
-                empty=parts.get("_empty", Part()).forms,
-                dpt=dpt,
-                listed=listed,
-            )
-        for code in tps:
-            on_list = code in stations
-            form = forms.get(code)
-            out[code] = Coverage(
-                expected=int(on_list),
-                archived=int(form is not None and on_list),
-                unlisted=int(form is not None and not on_list and listed),
-                forms=int(form is not None),
-                empty=int(bool(form and form[0])),
-                dpt=stations.get(code) or 0,
-                listed=listed,
-            )
-        return out
+        return coverages(areas, tps, sums, expected, listed, stations, forms)
+
+    def figures(self, election: str, year: int, codes: Iterable[str]) -> RegionFigures:
+        """The sums, coverage, published and recap figures and differences of these
+        regions (and TPS) in one statement (db/recap_figures.py says why)."""
+        poll = poll_of(election, year, self._upkeep.days)
+        with self._s.read() as s:
+            return read_figures(s, election, year, poll, codes)
 
     def missing_tps(
         self, election: str, year: int, region: str, limit: int = 100

@@ -23,8 +23,8 @@ from archive_app.domain.recap_types import (
     PublishedChange,
     PublishedImport,
     RecapValue,
+    RegionFigures,
     StoredDifference,
-    poll_of,
 )
 from vocabulary import regions
 from vocabulary.messages import N_
@@ -195,11 +195,11 @@ def _build(
     missing_codes = repo.missing_tps(election, year, region, missing)
     names = repo.names(trail_codes + child_codes + [c[:10] for c in missing_codes])
     # The sums of the region and its children (not TPS: a TPS's figures are its form's),
-    # read once for the rows, the children's columns and the coverage counts alike.
-    sums = repo.sums(election, year, [c for c in [region, *child_codes] if len(c) != 13])
-    coverage = repo.coverage(election, year, [region] + child_codes, sums=sums)
-    published = _published(repo.published(election, year, [region] + child_codes))
-    recaps = _recaps(repo.recap_values(election, year, [region] + child_codes))
+    # their coverage, published and recap figures and differences: one statement.
+    figures = repo.figures(election, year, [region, *child_codes])
+    sums, coverage = figures.sums, figures.coverage
+    published = _published(figures.published)
+    recaps = _recaps(figures.recap_values)
     if level == "tps":
         forms = repo.forms(election, year, region, limit=50)
         counted = next((f for f in forms if f.counted), None)
@@ -217,18 +217,13 @@ def _build(
         region,
         child_codes,
         names,
-        coverage,
+        figures,
         published,
         recaps,
         None if level == "tps" else sums,
     )
     found = top_differences(repo, election, year, region, pair, differences)
     items = _items(services, election, year, found, pair, labels, names)
-    station = (
-        services.metadata.tps.station(poll_of(election, year, services.settings.vocabulary), region)
-        if level == "tps"
-        else None
-    )
     comparison = Comparison(
         election=election,
         year=year,
@@ -248,7 +243,7 @@ def _build(
     if level == "tps":
         comparison.forms = forms
         comparison.findings = _tps_findings(
-            counted, published.get(region, NOTHING), station.dpt if station else None
+            counted, published.get(region, NOTHING), figures.stations.get(region)
         )
     else:
         comparison.flagged = repo.forms(election, year, region, with_findings=True, limit=100)
@@ -394,15 +389,16 @@ def row_label(code: str, label: str, translate) -> str:
 
 
 def _children(
-    services, election, year, region, codes, names, coverage, published, recaps, sums
+    services, election, year, region, codes, names, read: RegionFigures, published, recaps, sums
 ) -> list[Child]:
+    """The children's columns, from the figures read with the region's (a TPS's DPT
+    from the stations read with them: no statement per TPS)."""
     repo = services.metadata.recap
-    weights = repo.difference_weights(election, year, codes)
+    coverage, weights = read.coverage, read.weights
     forms: dict[str, list[FormEntry]] = {}
     if regions.level_of(region) == "village":
         for form in repo.forms(election, year, region, limit=2000):
             forms.setdefault(form.place, []).append(form)
-    poll = poll_of(election, year, services.settings.vocabulary)
     out = []
     for code in codes:
         pub = published.get(code, NOTHING)[1]
@@ -420,10 +416,7 @@ def _children(
         }
         findings: list[Finding] = []
         if len(code) == 13:
-            station = services.metadata.tps.station(poll, code)
-            findings = _tps_findings(
-                counted, published.get(code, NOTHING), station.dpt if station else None
-            )
+            findings = _tps_findings(counted, published.get(code, NOTHING), read.stations.get(code))
         out.append(
             Child(
                 code,
