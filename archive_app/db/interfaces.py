@@ -575,6 +575,11 @@ class RecapRepository(Protocol):
     ) -> builtins.list[FormEntry]:
         """Forms under a region (every copy, counted or not), in code order."""
 
+    def flagged_and_unlisted(
+        self, election: str, year: int, region: str, limit: int = 100
+    ) -> tuple[builtins.list[FormEntry], builtins.list[FormEntry]]:
+        """``forms(with_findings=True)`` and ``forms(listed=False)``, read together."""
+
     def counted_forms(
         self, election: str, year: int, places: Iterable[str]
     ) -> dict[str, FormEntry]:
@@ -601,6 +606,12 @@ class RecapRepository(Protocol):
         kinds: Iterable[str] | None = None,
     ) -> builtins.list[StoredDifference]:
         """Differences under a region (itself included), largest swing first."""
+
+    def leading_differences(
+        self, election: str, year: int, region: str, limit: int
+    ) -> dict[bool, builtins.list[StoredDifference]]:
+        """``differences(explained=False)`` and ``differences(explained=True)`` at offset 0,
+        read together (keyed by ``explained``)."""
 
     def difference_weights(
         self, election: str, year: int, codes: Iterable[str]

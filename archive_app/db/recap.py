@@ -11,7 +11,21 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, and_, case, false, func, or_, select, text, true, union
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+    union,
+    union_all,
+)
+from sqlalchemy.orm import aliased
 
 from archive_app.db.models import (
     FLAGGED,
@@ -268,22 +282,30 @@ class SqlRecapRepository:
         """Forms of an election under a region (every copy, counted or not), in code order;
         ``listed`` False: only forms naming a TPS not on the list; ``with_findings``: only
         forms with a finding; ``unplaced``: the forms that give no code to place them by."""
-        query = select(RecapFormRow).where(
-            RecapFormRow.election == election,
-            RecapFormRow.year == year,
-            RecapFormRow.level == level,
-        )
-        if unplaced:
-            query = query.where(RecapFormRow.place == "")
-        else:
-            query = query.where(RecapFormRow.place != "", _in_region(RecapFormRow.place, region))
-        if listed is not None:  # "= false" as the partial index says it, not "IS false"
-            query = query.where(RecapFormRow.listed == (true() if listed else false()))
-        if with_findings:
-            query = query.where(text(FLAGGED))
-        query = query.order_by(RecapFormRow.place, RecapFormRow.created_at).limit(limit)
+        query = _forms_query(election, year, region, level, limit, listed, with_findings, unplaced)
         with self._s.read() as s:
             return [form_entry(r) for r in s.scalars(query)]
+
+    def flagged_and_unlisted(
+        self, election: str, year: int, region: str, limit: int = 100
+    ) -> tuple[builtins.list[FormEntry], builtins.list[FormEntry]]:
+        """``forms(with_findings=True)`` and ``forms(listed=False)`` of a region's C.Hasil,
+        in one statement (a page shows both: one round trip, not two). Each read keeps its
+        own order and limit; UNION ALL hands back the first read's rows, then the second's."""
+        queries = [
+            _forms_query(election, year, region, "tps", limit, None, True, False),
+            _forms_query(election, year, region, "tps", limit, False, False, False),
+        ]
+        parts = [q.subquery(f"part_{n}") for n, q in enumerate(queries)]
+        both = union_all(
+            *(select(literal_column(str(n)).label("part"), *p.c) for n, p in enumerate(parts))
+        ).subquery("both_parts")
+        found: tuple[builtins.list[FormEntry], builtins.list[FormEntry]] = ([], [])
+        with self._s.read() as s:
+            rows = s.execute(select(both.c.part, aliased(RecapFormRow, both)))
+            for part, row in rows:
+                found[int(part)].append(form_entry(row))
+        return found
 
     def counted_forms(
         self, election: str, year: int, places: Iterable[str]
@@ -355,6 +377,27 @@ class SqlRecapRepository:
         return out
 
     # -- differences --------------------------------------------------------------------
+    def leading_differences(
+        self, election: str, year: int, region: str, limit: int
+    ) -> dict[bool, builtins.list[StoredDifference]]:
+        """The first ``limit`` differences under a region not explained by missing forms
+        and the first ``limit`` explained (``differences`` with ``offset`` 0, both), in one
+        statement: a page reads both for most regions, so one round trip, not two."""
+        parts = [
+            _differences_query(election, year, region, explained, None)
+            .limit(limit)
+            .subquery(f"part_{int(explained)}")
+            for explained in (False, True)
+        ]
+        both = union_all(*(select(p) for p in parts)).subquery("both_parts")
+        row = aliased(DifferenceRow, both)
+        query = select(row).order_by(both.c.explained, *_swing_order(both.c))
+        found: dict[bool, builtins.list[StoredDifference]] = {False: [], True: []}
+        with self._s.read() as s:
+            for r in s.scalars(query):
+                found[bool(r.explained)].append(_difference(r))
+        return found
+
     def differences(
         self,
         election: str,
@@ -367,20 +410,7 @@ class SqlRecapRepository:
         kinds: Iterable[str] | None = None,
     ) -> builtins.list[StoredDifference]:
         """Differences under a region (itself included), largest swing first."""
-        query = select(DifferenceRow).where(
-            DifferenceRow.election == election,
-            DifferenceRow.year == year,
-            DifferenceRow.explained.is_(explained),
-            _in_region(DifferenceRow.region, region),
-        )
-        if kinds is not None:
-            query = query.where(DifferenceRow.kind.in_(list(kinds)))
-        query = query.order_by(
-            DifferenceRow.swing.desc(),
-            DifferenceRow.size.desc(),
-            DifferenceRow.region,
-            DifferenceRow.kind,
-        )
+        query = _differences_query(election, year, region, explained, kinds)
         with self._s.read() as s:
             rows = s.scalars(query.limit(limit).offset(offset))
             return [_difference(r) for r in rows]
@@ -427,6 +457,53 @@ class SqlRecapRepository:
 
         with self._s.write() as s:
             return rebuild(s, self._upkeep, progress)
+
+
+def _forms_query(
+    election: str,
+    year: int,
+    region: str,
+    level: str,
+    limit: int,
+    listed: bool | None,
+    with_findings: bool,
+    unplaced: bool,
+) -> Select:
+    """``SqlRecapRepository.forms``'s read (its docstring says what each argument does)."""
+    query = select(RecapFormRow).where(
+        RecapFormRow.election == election,
+        RecapFormRow.year == year,
+        RecapFormRow.level == level,
+    )
+    if unplaced:
+        query = query.where(RecapFormRow.place == "")
+    else:
+        query = query.where(RecapFormRow.place != "", _in_region(RecapFormRow.place, region))
+    if listed is not None:  # "= false" as the partial index says it, not "IS false"
+        query = query.where(RecapFormRow.listed == (true() if listed else false()))
+    if with_findings:
+        query = query.where(text(FLAGGED))
+    return query.order_by(RecapFormRow.place, RecapFormRow.created_at).limit(limit)
+
+
+def _differences_query(
+    election: str, year: int, region: str, explained: bool, kinds: Iterable[str] | None
+) -> Select:
+    """Differences under a region (itself included), largest swing first: one order for
+    every read of them (region and kind make it total: they are the key with the election)."""
+    query = select(DifferenceRow).where(
+        DifferenceRow.election == election,
+        DifferenceRow.year == year,
+        DifferenceRow.explained.is_(explained),
+        _in_region(DifferenceRow.region, region),
+    )
+    if kinds is not None:
+        query = query.where(DifferenceRow.kind.in_(list(kinds)))
+    return query.order_by(*_swing_order(DifferenceRow.__table__.c))
+
+
+def _swing_order(c: Any) -> tuple:
+    return (c.swing.desc(), c.size.desc(), c.region, c.kind)
 
 
 def _codes_below(column: Any, where: list, region: str, width: int) -> Select:

@@ -246,8 +246,9 @@ def _build(
             counted, published.get(region, NOTHING), figures.stations.get(region)
         )
     else:
-        comparison.flagged = repo.forms(election, year, region, with_findings=True, limit=100)
-        comparison.unlisted = repo.forms(election, year, region, listed=False, limit=100)
+        comparison.flagged, comparison.unlisted = repo.flagged_and_unlisted(
+            election, year, region, limit=100
+        )
     comparison.changes = services.metadata.published.changes(election, year, region, limit=50)
     comparison.imports = services.metadata.published.imports(election, year)[:20]
     return comparison
@@ -445,7 +446,9 @@ def top_differences(
 ) -> list[StoredDifference]:
     """The ``limit`` differences under a region that matter most: those the missing forms
     cannot explain first, then by impact on the leading margin. Read by swing, largest
-    first, and stopped once no later one can beat the ones kept (impact <= swing)."""
+    first, and stopped once no later one can beat the ones kept (impact <= swing). The
+    first batch of each kind is read in one statement (``leading_differences``)."""
+    first = repo.leading_differences(election, year, region, BATCH)
     out: list[StoredDifference] = []
     for explained in (False, True):
         need = limit - len(out)
@@ -454,8 +457,12 @@ def top_differences(
         kept: list[tuple[int, int, int, StoredDifference]] = []  # (impact, size, n, diff)
         offset, n = 0, 0
         while True:
-            batch = repo.differences(
-                election, year, region, explained=explained, limit=BATCH, offset=offset
+            batch = (
+                first[explained]
+                if offset == 0
+                else repo.differences(
+                    election, year, region, explained=explained, limit=BATCH, offset=offset
+                )
             )
             for d in batch:
                 n += 1
