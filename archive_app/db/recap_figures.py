@@ -76,7 +76,7 @@ def _branches(election: str, year: int, poll: str, areas: list[str], tps: list[s
     return out
 
 
-def _shape(tag: str, region: Any, texts: Sequence = (), numbers: Sequence = ()) -> Select:
+def shape(tag: str, region: Any, texts: Sequence = (), numbers: Sequence = ()) -> Select:
     """A branch's columns: tag, region, t1..t5 (text), n1..n5 (numbers); NULLs typed, so
     PostgreSQL resolves the UNION's column types whatever the branches' order."""
     text_cols = [*texts, *[cast(null(), String) for _ in range(TEXTS - len(texts))]]
@@ -90,17 +90,17 @@ def _shape(tag: str, region: Any, texts: Sequence = (), numbers: Sequence = ()) 
 def _listed(poll: str) -> Select:
     """Whether a master list was imported for the voting day (its nation row)."""
     e = ExpectedRow
-    return _shape("listed", e.region).where(e.poll == poll, e.region == "")
+    return shape("listed", e.region).where(e.poll == poll, e.region == "")
 
 
 def _by_code(election: str, year: int, codes: list[str]) -> list[Select]:
     """Published figures and counted recap forms' figures of regions and TPS alike."""
     p, v, f = PublishedRow, RecapValueRow, RecapFormRow
-    published = _shape(
+    published = shape(
         "published", p.region, (p.candidate, p.series, p.ts), (p.votes, p.import_id)
     ).where(p.election == election, p.year == year, p.region.in_(codes))
     values = (
-        _shape(
+        shape(
             "value",
             v.region,
             (v.candidate, v.record_id, v.stage, v.status, v.box),
@@ -115,13 +115,13 @@ def _by_code(election: str, year: int, codes: list[str]) -> list[Select]:
 def _area_reads(election: str, year: int, poll: str, areas: list[str]) -> list[Select]:
     """Regions: their sums, the TPS the list expects, the differences under them."""
     m, e, d = RecapSumRow, ExpectedRow, DifferenceTotalRow
-    sums = _shape(
+    sums = shape(
         "sum", m.region, (m.candidate, m.label), (m.confirmed, m.read, m.unsure, m.unread, m.forms)
     ).where(m.election == election, m.year == year, m.region.in_(areas))
-    expected = _shape("expected", e.region, (), (e.tps, e.dpt)).where(
+    expected = shape("expected", e.region, (), (e.tps, e.dpt)).where(
         e.poll == poll, e.region.in_(areas)
     )
-    totals = _shape("weight", d.region, (d.kind,), (d.count, d.size)).where(
+    totals = shape("weight", d.region, (d.kind,), (d.count, d.size)).where(
         d.election == election, d.year == year, d.region.in_(areas)
     )
     return [sums, expected, totals]
@@ -130,11 +130,11 @@ def _area_reads(election: str, year: int, poll: str, areas: list[str]) -> list[S
 def _tps_reads(election: str, year: int, poll: str, tps: list[str]) -> list[Select]:
     """TPS: on the list or not (and its DPT), its counted form, its own differences."""
     t, f, d = TpsRow, RecapFormRow, DifferenceRow
-    stations = _shape("station", t.code, (), (t.dpt,)).where(t.poll == poll, t.code.in_(tps))
-    counted = _shape("counted", f.place, (f.figures,), (cast(f.listed, Integer),)).where(
+    stations = shape("station", t.code, (), (t.dpt,)).where(t.poll == poll, t.code.in_(tps))
+    counted = shape("counted", f.place, (f.figures,), (cast(f.listed, Integer),)).where(
         f.election == election, f.year == year, f.place.in_(tps), f.counted.is_(True)
     )
-    differences = _shape("difference", d.region, (d.kind,), (d.size,)).where(
+    differences = shape("difference", d.region, (d.kind,), (d.size,)).where(
         d.election == election, d.year == year, d.region.in_(tps)
     )
     return [stations, counted, differences]
