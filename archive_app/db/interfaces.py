@@ -551,10 +551,13 @@ class RecapRepository(Protocol):
         """Per region (or TPS): expected, archived, missing, unlisted forms; ``sums``, when
         given, are the regions' sums already read (not read again)."""
 
-    def figures(self, election: str, year: int, codes: Iterable[str]) -> RegionFigures:
+    def figures(
+        self, election: str, year: int, codes: Iterable[str], named: Iterable[str] = ()
+    ) -> RegionFigures:
         """What ``sums``, ``coverage``, ``published``, ``recap_values`` and
-        ``difference_weights`` give for these codes, and the stations among them, read
-        together (one round trip for a page's region and its children)."""
+        ``difference_weights`` give for these codes, the stations among them and what
+        ``names`` gives for ``named``, read together (one round trip for a page's region
+        and its children)."""
 
     def missing_tps(
         self, election: str, year: int, region: str, limit: int = 100

@@ -202,12 +202,15 @@ class SqlRecapRepository:
                 forms.update({r[0]: (r[2] in ("", "{}"), r[1]) for r in counted})
         return coverages(areas, tps, sums, expected, listed, stations, forms)
 
-    def figures(self, election: str, year: int, codes: Iterable[str]) -> RegionFigures:
+    def figures(
+        self, election: str, year: int, codes: Iterable[str], named: Iterable[str] = ()
+    ) -> RegionFigures:
         """The sums, coverage, published and recap figures and differences of these
-        regions (and TPS) in one statement (db/recap_figures.py says why)."""
+        regions (and TPS), and the names of the regions ``named``, in one statement
+        (db/recap_figures.py says why)."""
         poll = poll_of(election, year, self._upkeep.days)
         with self._s.read() as s:
-            return read_figures(s, election, year, poll, codes)
+            return read_figures(s, election, year, poll, codes, named)
 
     def missing_tps(
         self, election: str, year: int, region: str, limit: int = 100

@@ -7,7 +7,8 @@ saturated machine each cost 8-12 ms however cheap it was to execute (a district'
 differences: 0.15 ms in EXPLAIN ANALYZE), so the ~17 statements of a district's page took
 ~160 ms. The seven reads below were seven of them. They are the same index reads as before
 (each branch keeps its own ``WHERE``), joined by ``UNION ALL`` into rows of one shape: a tag
-saying which read a row comes from, the region, five text and five number columns.
+saying which read a row comes from, the region, five text and five number columns. The
+names of the regions the page shows ride along (one statement more otherwise).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from archive_app.db.models import (
     RecapFormRow,
     RecapSumRow,
     RecapValueRow,
+    RegionRow,
     TpsRow,
 )
 from archive_app.db.recap_rows import chunks
@@ -52,15 +54,23 @@ TEXTS, NUMBERS = 5, 5  # columns of each kind in every branch
 
 
 def read_figures(
-    s: Session, election: str, year: int, poll: str, codes: Iterable[str]
+    s: Session, election: str, year: int, poll: str, codes: Iterable[str], named: Iterable[str]
 ) -> RegionFigures:
-    """The figures of these regions and TPS (codes), one statement per 400 codes."""
+    """The figures of these regions and TPS (codes) and the names of the regions ``named``
+    (``SqlRecapRepository.names``), one statement per 400 codes."""
     wanted = sorted(set(codes))
     found = _Found(wanted)
-    for batch in chunks(wanted):
-        areas = [c for c in batch if len(c) != 13]
-        tps = [c for c in batch if len(c) == 13]
-        branches = _branches(election, year, poll, areas, tps)
+    batches = list(chunks(wanted))
+    names = list(chunks(sorted({c[:10] for c in named if c})))
+    for at in range(max(len(batches), len(names))):
+        branches = []
+        if at < len(batches):
+            areas = [c for c in batches[at] if len(c) != 13]
+            tps = [c for c in batches[at] if len(c) == 13]
+            branches += _branches(election, year, poll, areas, tps)
+        if at < len(names):
+            r = RegionRow
+            branches.append(shape("name", r.code, (r.name,)).where(r.code.in_(names[at])))
         for row in s.execute(union_all(*branches)):
             found.add(row)
     return found.figures()
@@ -154,6 +164,7 @@ class _Found:
         self.weights: dict[str, dict[str, tuple[int, int]]] = {}
         self.stations: dict[str, int | None] = {}
         self.forms: dict[str, tuple[bool, bool | None]] = {}  # place -> (empty, listed)
+        self.names: dict[str, str] = {}
 
     def add(self, row: Any) -> None:
         tag, region, t1, t2, t3, t4, t5, n1, n2, n3, n4, n5 = row
@@ -176,6 +187,8 @@ class _Found:
             self.stations[region] = n1
         elif tag == "counted":
             self.forms[region] = (t1 in ("", "{}"), None if n1 is None else bool(n1))
+        elif tag == "name":
+            self.names[region] = t1
 
     def figures(self) -> RegionFigures:
         sums = {c: RegionSums(c, parts) for c, parts in self.parts.items()}
@@ -183,7 +196,7 @@ class _Found:
             self.areas, self.tps, sums, self.expected, self.listed, self.stations, self.forms
         )
         return RegionFigures(
-            sums, coverage, self.published, self.values, self.weights, self.stations
+            sums, coverage, self.published, self.values, self.weights, self.stations, self.names
         )
 
 

@@ -182,9 +182,10 @@ class RegionSums:
 @dataclass(frozen=True)
 class RegionFigures:
     """Everything a comparison page reads about a region and its children, read together
-    (``RecapRepository.figures``): the forms' sums (regions), the coverage (regions and
-    TPS), the published figures, the counted recap forms' figures, the differences under
-    each child, and the master list's stations among the codes (``code -> DPT``)."""
+        (``RecapRepository.figures``): the forms' sums (regions), the coverage (regions and
+        TPS), the published figures, the counted recap forms' figures, the differences under
+        each child, the master list's stations among the codes (``code -> DPT``), and the names
+    of the regions asked to be named."""
 
     sums: dict[str, RegionSums]
     coverage: dict[str, Coverage]
@@ -192,3 +193,4 @@ class RegionFigures:
     recap_values: list[RecapValue]
     weights: dict[str, dict[str, tuple[int, int]]]
     stations: dict[str, int | None] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # the regions ``named``: code -> name

@@ -193,10 +193,11 @@ def _build(
     trail_codes = regions.ancestors(region[:10])
     child_codes = repo.children(election, year, region) if level != "tps" else []
     missing_codes = repo.missing_tps(election, year, region, missing)
-    names = repo.names(trail_codes + child_codes + [c[:10] for c in missing_codes])
     # The sums of the region and its children (not TPS: a TPS's figures are its form's),
-    # their coverage, published and recap figures and differences: one statement.
-    figures = repo.figures(election, year, [region, *child_codes])
+    # their coverage, published and recap figures, differences and names: one statement.
+    named = trail_codes + child_codes + [c[:10] for c in missing_codes]
+    figures = repo.figures(election, year, [region, *child_codes], named)
+    names = figures.names
     sums, coverage = figures.sums, figures.coverage
     published = _published(figures.published)
     recaps = _recaps(figures.recap_values)

@@ -250,7 +250,8 @@ def test_a_pages_reads_together_give_what_each_read_gives_alone(metadata_store):
     THEN they give exactly what the reads one by one give, on every database."""
     store = metadata_store
     stations = [Station("3313052001001", 210), Station("3313052001002", None)]
-    store.tps.import_list(POLL, [*stations, Station("3313052002001", 150)])
+    names = [("33", "Jawa Tengah"), ("3313", "Karanganyar"), ("3313052001", "Papahan")]
+    store.tps.import_list(POLL, [*stations, Station("3313052002001", 150)], names)
     archived(store, meta(VILLAGE, 1), tally([10, 20, 30], statuses={"row2": "unsure"}))
     archived(store, meta(VILLAGE, 9), tally([1, 1, 1]))  # not on the list
     header = {"tps": {"value": 5, "confidence": 0.95, "source": "header"}}
@@ -270,7 +271,8 @@ def test_a_pages_reads_together_give_what_each_read_gives_alone(metadata_store):
         ["3313052001", "3313052001001", "3313052001002", "3313052001009"],
         ["3313052001002"],
     ):
-        found = repo.figures("PPWP", 2024, codes)
+        found = repo.figures("PPWP", 2024, codes, [*codes, "3313"])
+        assert found.names == repo.names([*codes, "3313"])
         areas = [c for c in codes if len(c) != 13]
         assert found.sums == repo.sums("PPWP", 2024, areas)
         assert found.coverage == repo.coverage("PPWP", 2024, codes)
