@@ -12,23 +12,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import (
-    Select,
-    and_,
-    case,
-    false,
     func,
     literal_column,
     or_,
     select,
-    text,
-    true,
     union,
     union_all,
 )
 from sqlalchemy.orm import aliased
 
 from archive_app.db.models import (
-    FLAGGED,
     DifferenceRow,
     DifferenceTotalRow,
     ExpectedRow,
@@ -40,6 +33,14 @@ from archive_app.db.models import (
     TpsRow,
 )
 from archive_app.db.recap_figures import coverages, read_figures
+from archive_app.db.recap_queries import (
+    child_codes,
+    codes_below,
+    differences_query,
+    forms_query,
+    in_region,
+    swing_order,
+)
 from archive_app.db.recap_rows import chunks, counted_rows, form_entry
 from archive_app.db.recap_upkeep import RecapUpkeep
 from archive_app.db.session import Sessions
@@ -55,13 +56,6 @@ from archive_app.domain.recap_types import (
     poll_of,
 )
 from vocabulary import regions
-
-
-def _in_region(column: Any, region: str) -> Any:
-    """``column`` holds a code inside ``region`` (an index range, not LIKE)."""
-    if not region:
-        return column.isnot(None)
-    return and_(column >= region, column < regions.upper_bound(region))
 
 
 class SqlRecapRepository:
@@ -126,9 +120,9 @@ class SqlRecapRepository:
             # it, the seeks. Either way all five sources are one statement (one round trip).
             near = len(region) >= regions.DIGITS["regency"]
             reads = [
-                _codes_below(column, where, region, width)
+                codes_below(column, where, region, width)
                 if near
-                else _child_codes(column, where, region, width, f"seeks_{n}")
+                else child_codes(column, where, region, width, f"seeks_{n}")
                 for n, (column, where) in enumerate(sources)
             ]
             found = {c for c in s.scalars(union(*reads)) if c and len(c) == width}
@@ -237,7 +231,7 @@ class SqlRecapRepository:
                 .where(
                     ExpectedRow.poll == poll,
                     func.length(ExpectedRow.region) == 10,
-                    _in_region(ExpectedRow.region, region),
+                    in_region(ExpectedRow.region, region),
                     ExpectedRow.tps > func.coalesce(archived, 0),
                 )
                 .order_by(ExpectedRow.region)
@@ -261,7 +255,7 @@ class SqlRecapRepository:
                     TpsRow.poll == poll,
                     TpsRow.code >= villages[0],
                     TpsRow.code < regions.upper_bound(villages[-1]),
-                    or_(*(_in_region(TpsRow.code, v) for v in villages)),
+                    or_(*(in_region(TpsRow.code, v) for v in villages)),
                     ~counted.exists(),
                 )
                 .order_by(TpsRow.code)
@@ -285,7 +279,7 @@ class SqlRecapRepository:
         """Forms of an election under a region (every copy, counted or not), in code order;
         ``listed`` False: only forms naming a TPS not on the list; ``with_findings``: only
         forms with a finding; ``unplaced``: the forms that give no code to place them by."""
-        query = _forms_query(election, year, region, level, limit, listed, with_findings, unplaced)
+        query = forms_query(election, year, region, level, limit, listed, with_findings, unplaced)
         with self._s.read() as s:
             return [form_entry(r) for r in s.scalars(query)]
 
@@ -296,8 +290,8 @@ class SqlRecapRepository:
         in one statement (a page shows both: one round trip, not two). Each read keeps its
         own order and limit; UNION ALL hands back the first read's rows, then the second's."""
         queries = [
-            _forms_query(election, year, region, "tps", limit, None, True, False),
-            _forms_query(election, year, region, "tps", limit, False, False, False),
+            forms_query(election, year, region, "tps", limit, None, True, False),
+            forms_query(election, year, region, "tps", limit, False, False, False),
         ]
         parts = [q.subquery(f"part_{n}") for n, q in enumerate(queries)]
         both = union_all(
@@ -387,14 +381,14 @@ class SqlRecapRepository:
         and the first ``limit`` explained (``differences`` with ``offset`` 0, both), in one
         statement: a page reads both for most regions, so one round trip, not two."""
         parts = [
-            _differences_query(election, year, region, explained, None)
+            differences_query(election, year, region, explained, None)
             .limit(limit)
             .subquery(f"part_{int(explained)}")
             for explained in (False, True)
         ]
         both = union_all(*(select(p) for p in parts)).subquery("both_parts")
         row = aliased(DifferenceRow, both)
-        query = select(row).order_by(both.c.explained, *_swing_order(both.c))
+        query = select(row).order_by(both.c.explained, *swing_order(both.c))
         found: dict[bool, builtins.list[StoredDifference]] = {False: [], True: []}
         with self._s.read() as s:
             for r in s.scalars(query):
@@ -413,7 +407,7 @@ class SqlRecapRepository:
         kinds: Iterable[str] | None = None,
     ) -> builtins.list[StoredDifference]:
         """Differences under a region (itself included), largest swing first."""
-        query = _differences_query(election, year, region, explained, kinds)
+        query = differences_query(election, year, region, explained, kinds)
         with self._s.read() as s:
             rows = s.scalars(query.limit(limit).offset(offset))
             return [_difference(r) for r in rows]
@@ -460,83 +454,6 @@ class SqlRecapRepository:
 
         with self._s.write() as s:
             return rebuild(s, self._upkeep, progress)
-
-
-def _forms_query(
-    election: str,
-    year: int,
-    region: str,
-    level: str,
-    limit: int,
-    listed: bool | None,
-    with_findings: bool,
-    unplaced: bool,
-) -> Select:
-    """``SqlRecapRepository.forms``'s read (its docstring says what each argument does)."""
-    query = select(RecapFormRow).where(
-        RecapFormRow.election == election,
-        RecapFormRow.year == year,
-        RecapFormRow.level == level,
-    )
-    if unplaced:
-        query = query.where(RecapFormRow.place == "")
-    else:
-        query = query.where(RecapFormRow.place != "", _in_region(RecapFormRow.place, region))
-    if listed is not None:  # "= false" as the partial index says it, not "IS false"
-        query = query.where(RecapFormRow.listed == (true() if listed else false()))
-    if with_findings:
-        query = query.where(text(FLAGGED))
-    return query.order_by(RecapFormRow.place, RecapFormRow.created_at).limit(limit)
-
-
-def _differences_query(
-    election: str, year: int, region: str, explained: bool, kinds: Iterable[str] | None
-) -> Select:
-    """Differences under a region (itself included), largest swing first: one order for
-    every read of them (region and kind make it total: they are the key with the election)."""
-    query = select(DifferenceRow).where(
-        DifferenceRow.election == election,
-        DifferenceRow.year == year,
-        DifferenceRow.explained.is_(explained),
-        _in_region(DifferenceRow.region, region),
-    )
-    if kinds is not None:
-        query = query.where(DifferenceRow.kind.in_(list(kinds)))
-    return query.order_by(*_swing_order(DifferenceRow.__table__.c))
-
-
-def _swing_order(c: Any) -> tuple:
-    return (c.swing.desc(), c.size.desc(), c.region, c.kind)
-
-
-def _codes_below(column: Any, where: list, region: str, width: int) -> Select:
-    """The distinct ``width``-digit starts of the codes under ``region``: one range read."""
-    end = regions.upper_bound(region)
-    start = func.substr(column, 1, width)
-    return select(start).where(*where, column > region, column < end).distinct()
-
-
-def _child_codes(column: Any, where: list, region: str, width: int, name: str) -> Select:
-    """The distinct ``width``-digit starts of the codes under ``region`` in an indexed
-    column: one index seek per child found, never a walk over the codes below them, and all
-    the seeks in one statement (a recursive query: each step seeks past the child before).
-    One statement per child made the nation's page 200 round trips (~0.3 s of SQLAlchemy
-    per request at 20,000 TPS, 36 ms of it in SQLite)."""
-    end = regions.upper_bound(region)
-    first = select(func.min(column)).where(*where, column > region, column < end)
-    seeks = select(first.scalar_subquery().label("code")).cte(name, recursive=True)
-    code = seeks.c.code
-    # Past every code of the child just found ("digits" < ":"); a code shorter than a
-    # child's (none are, but the walk must not stop on one) is stepped over by itself.
-    after = case(
-        (func.length(code) < width, code),
-        else_=func.substr(code, 1, width).concat(":"),
-    )
-    following = select(func.min(column)).where(*where, column > after, column < end)
-    seeks = seeks.union_all(select(following.scalar_subquery()).where(code.isnot(None)))
-    return select(func.substr(seeks.c.code, 1, width)).where(
-        seeks.c.code.isnot(None), func.length(seeks.c.code) >= width
-    )
 
 
 def _difference(r: DifferenceRow) -> StoredDifference:
