@@ -6,25 +6,36 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, and_, case, false, func, select, text, true
+from sqlalchemy import Select, and_, bindparam, case, false, func, select, text, true
 
 from archive_app.db.models import FLAGGED, DifferenceRow, RecapFormRow
 from vocabulary import regions
 
+BOUND = "bound"  # as a region: the range given when the statement runs (``region_params``)
+
 
 def in_region(column: Any, region: str) -> Any:
-    """``column`` holds a code inside ``region`` (an index range, not LIKE)."""
+    """``column`` holds a code inside ``region`` (an index range, not LIKE); ``BOUND``: inside
+    the range of the parameters ``lo`` and ``hi`` (a statement built once, run for any
+    region)."""
     if not region:
         return column.isnot(None)
+    if region == BOUND:
+        return and_(column >= bindparam("lo"), column < bindparam("hi"))
     return and_(column >= region, column < regions.upper_bound(region))
 
 
+def region_params(region: str) -> dict[str, str]:
+    """The parameters of ``in_region(column, BOUND)`` for a region (none for the nation)."""
+    return {"lo": region, "hi": regions.upper_bound(region)} if region else {}
+
+
 def forms_query(
-    election: str,
-    year: int,
+    election: Any,
+    year: Any,
     region: str,
     level: str,
-    limit: int,
+    limit: Any,
     listed: bool | None,
     with_findings: bool,
     unplaced: bool,
@@ -47,7 +58,7 @@ def forms_query(
 
 
 def differences_query(
-    election: str, year: int, region: str, explained: bool, kinds: Iterable[str] | None
+    election: Any, year: Any, region: str, explained: bool, kinds: Iterable[str] | None
 ) -> Select:
     """Differences under a region (itself included), largest swing first: one order for
     every read of them (region and kind make it total: they are the key with the election)."""
