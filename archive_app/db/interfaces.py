@@ -43,6 +43,7 @@ from archive_app.domain.recap_types import (
     PublishedFigure,
     PublishedImport,
     RecapValue,
+    RegionFigures,
     RegionSums,
     Station,
     StoredDifference,
@@ -550,6 +551,14 @@ class RecapRepository(Protocol):
         """Per region (or TPS): expected, archived, missing, unlisted forms; ``sums``, when
         given, are the regions' sums already read (not read again)."""
 
+    def figures(
+        self, election: str, year: int, codes: Iterable[str], named: Iterable[str] = ()
+    ) -> RegionFigures:
+        """What ``sums``, ``coverage``, ``published``, ``recap_values`` and
+        ``difference_weights`` give for these codes, the stations among them and what
+        ``names`` gives for ``named``, read together (one round trip for a page's region
+        and its children)."""
+
     def missing_tps(
         self, election: str, year: int, region: str, limit: int = 100
     ) -> builtins.list[str]:
@@ -568,6 +577,11 @@ class RecapRepository(Protocol):
         unplaced: bool = False,
     ) -> builtins.list[FormEntry]:
         """Forms under a region (every copy, counted or not), in code order."""
+
+    def flagged_and_unlisted(
+        self, election: str, year: int, region: str, limit: int = 100
+    ) -> tuple[builtins.list[FormEntry], builtins.list[FormEntry]]:
+        """``forms(with_findings=True)`` and ``forms(listed=False)``, read together."""
 
     def counted_forms(
         self, election: str, year: int, places: Iterable[str]
@@ -596,6 +610,12 @@ class RecapRepository(Protocol):
     ) -> builtins.list[StoredDifference]:
         """Differences under a region (itself included), largest swing first; ``after``
         (the last one read) continues the list."""
+
+    def leading_differences(
+        self, election: str, year: int, region: str, limit: int
+    ) -> dict[bool, builtins.list[StoredDifference]]:
+        """``differences(explained=False)`` and ``differences(explained=True)`` at offset 0,
+        read together (keyed by ``explained``)."""
 
     def difference_weights(
         self, election: str, year: int, codes: Iterable[str]

@@ -143,6 +143,8 @@ class SqlPublishedRepository:
                     PublishedChangeRow.region < regions.upper_bound(region),
                 )
             rows = list(s.scalars(query.order_by(PublishedChangeRow.id.desc()).limit(limit)))
+            if not rows:  # most regions have no changes: no second statement for nothing
+                return []
             ids = {r.old_import for r in rows} | {r.new_import for r in rows}
             at = dict(
                 s.execute(

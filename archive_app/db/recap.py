@@ -9,12 +9,13 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, case, false, func, or_, select, text, true, union
+from sqlalchemy import Select, and_, bindparam, func, literal_column, or_, select, union, union_all
+from sqlalchemy.orm import aliased
 
 from archive_app.db.models import (
-    FLAGGED,
     DifferenceRow,
     DifferenceTotalRow,
     ExpectedRow,
@@ -25,6 +26,17 @@ from archive_app.db.models import (
     RegionRow,
     TpsRow,
 )
+from archive_app.db.recap_figures import coverages, read_figures
+from archive_app.db.recap_queries import (
+    BOUND,
+    child_codes,
+    codes_below,
+    differences_query,
+    forms_query,
+    in_region,
+    region_params,
+    swing_order,
+)
 from archive_app.db.recap_rows import chunks, counted_rows, form_entry
 from archive_app.db.recap_upkeep import RecapUpkeep
 from archive_app.db.session import Sessions
@@ -34,18 +46,12 @@ from archive_app.domain.recap_types import (
     FormEntry,
     PublishedFigure,
     RecapValue,
+    RegionFigures,
     RegionSums,
     StoredDifference,
     poll_of,
 )
 from vocabulary import regions
-
-
-def _in_region(column: Any, region: str) -> Any:
-    """``column`` holds a code inside ``region`` (an index range, not LIKE)."""
-    if not region:
-        return column.isnot(None)
-    return and_(column >= region, column < regions.upper_bound(region))
 
 
 class SqlRecapRepository:
@@ -110,9 +116,9 @@ class SqlRecapRepository:
             # it, the seeks. Either way all five sources are one statement (one round trip).
             near = len(region) >= regions.DIGITS["regency"]
             reads = [
-                _codes_below(column, where, region, width)
+                codes_below(column, where, region, width)
                 if near
-                else _child_codes(column, where, region, width, f"seeks_{n}")
+                else child_codes(column, where, region, width, f"seeks_{n}")
                 for n, (column, where) in enumerate(sources)
             ]
             found = {c for c in s.scalars(union(*reads)) if c and len(c) == width}
@@ -152,7 +158,6 @@ class SqlRecapRepository:
         areas = [c for c in wanted if len(c) != 13]
         if sums is None or any(c not in sums for c in areas):
             sums = self.sums(election, year, areas)
-        out: dict[str, Coverage] = {}
         with self._s.read() as s:
             listed = s.get(ExpectedRow, (poll, "")) is not None
             expected: dict[str, tuple[int, int]] = {}
@@ -164,7 +169,7 @@ class SqlRecapRepository:
                 )
                 expected.update({r[0]: (r[1], r[2]) for r in rows})
             tps = [c for c in wanted if len(c) == 13]
-            stations = {}
+            stations: dict[str, int | None] = {}
             forms: dict[str, tuple[bool, bool | None]] = {}  # place -> (empty, listed)
             for batch in chunks(tps):
                 stations.update(
@@ -185,31 +190,17 @@ class SqlRecapRepository:
                     )
                 )
                 forms.update({r[0]: (r[2] in ("", "{}"), r[1]) for r in counted})
-        for code in areas:
-            parts = sums[code].parts
-            n, dpt = expected.get(code, (0, 0))
-            out[code] = Coverage(
-                expected=n,
-                archived=parts.get("_listed", Part()).forms,
-                unlisted=parts.get("_unlisted", Part()).forms,
-                forms=parts.get("_forms", Part()).forms,
-                empty=parts.get("_empty", Part()).forms,
-                dpt=dpt,
-                listed=listed,
-            )
-        for code in tps:
-            on_list = code in stations
-            form = forms.get(code)
-            out[code] = Coverage(
-                expected=int(on_list),
-                archived=int(form is not None and on_list),
-                unlisted=int(form is not None and not on_list and listed),
-                forms=int(form is not None),
-                empty=int(bool(form and form[0])),
-                dpt=stations.get(code) or 0,
-                listed=listed,
-            )
-        return out
+        return coverages(areas, tps, sums, expected, listed, stations, forms)
+
+    def figures(
+        self, election: str, year: int, codes: Iterable[str], named: Iterable[str] = ()
+    ) -> RegionFigures:
+        """The sums, coverage, published and recap figures and differences of these
+        regions (and TPS), and the names of the regions ``named``, in one statement
+        (db/recap_figures.py says why)."""
+        poll = poll_of(election, year, self._upkeep.days)
+        with self._s.read() as s:
+            return read_figures(s, election, year, poll, codes, named)
 
     def missing_tps(
         self, election: str, year: int, region: str, limit: int = 100
@@ -236,7 +227,7 @@ class SqlRecapRepository:
                 .where(
                     ExpectedRow.poll == poll,
                     func.length(ExpectedRow.region) == 10,
-                    _in_region(ExpectedRow.region, region),
+                    in_region(ExpectedRow.region, region),
                     ExpectedRow.tps > func.coalesce(archived, 0),
                 )
                 .order_by(ExpectedRow.region)
@@ -247,7 +238,9 @@ class SqlRecapRepository:
             # The stations of all those villages in one statement, not one statement per
             # village (100 round trips at the nation). The range from the first village to
             # the last is what the index reads (SQLite does not read an OR of ranges beside
-            # the poll's equality as several index ranges: it walked every station).
+            # the poll's equality as several index ranges: it walked every station); the
+            # villages are a list the rows are checked against, not an OR of 100 ranges,
+            # which PostgreSQL took 15 ms to plan (EXPLAIN ANALYZE at 50,000 TPS).
             counted = select(RecapFormRow.place).where(
                 RecapFormRow.election == election,
                 RecapFormRow.year == year,
@@ -260,7 +253,7 @@ class SqlRecapRepository:
                     TpsRow.poll == poll,
                     TpsRow.code >= villages[0],
                     TpsRow.code < regions.upper_bound(villages[-1]),
-                    or_(*(_in_region(TpsRow.code, v) for v in villages)),
+                    func.substr(TpsRow.code, 1, 10).in_(villages),  # stations: 13 digits
                     ~counted.exists(),
                 )
                 .order_by(TpsRow.code)
@@ -284,22 +277,22 @@ class SqlRecapRepository:
         """Forms of an election under a region (every copy, counted or not), in code order;
         ``listed`` False: only forms naming a TPS not on the list; ``with_findings``: only
         forms with a finding; ``unplaced``: the forms that give no code to place them by."""
-        query = select(RecapFormRow).where(
-            RecapFormRow.election == election,
-            RecapFormRow.year == year,
-            RecapFormRow.level == level,
-        )
-        if unplaced:
-            query = query.where(RecapFormRow.place == "")
-        else:
-            query = query.where(RecapFormRow.place != "", _in_region(RecapFormRow.place, region))
-        if listed is not None:  # "= false" as the partial index says it, not "IS false"
-            query = query.where(RecapFormRow.listed == (true() if listed else false()))
-        if with_findings:
-            query = query.where(text(FLAGGED))
-        query = query.order_by(RecapFormRow.place, RecapFormRow.created_at).limit(limit)
+        query = forms_query(election, year, region, level, limit, listed, with_findings, unplaced)
         with self._s.read() as s:
             return [form_entry(r) for r in s.scalars(query)]
+
+    def flagged_and_unlisted(
+        self, election: str, year: int, region: str, limit: int = 100
+    ) -> tuple[builtins.list[FormEntry], builtins.list[FormEntry]]:
+        """``forms(with_findings=True)`` and ``forms(listed=False)`` of a region's C.Hasil,
+        in one statement (a page shows both: one round trip, not two). Each read keeps its
+        own order and limit; UNION ALL hands back the first read's rows, then the second's."""
+        found: tuple[builtins.list[FormEntry], builtins.list[FormEntry]] = ([], [])
+        params = {"election": election, "year": year, "limit": limit, **region_params(region)}
+        with self._s.read() as s:
+            for part, row in s.execute(_flagged_and_unlisted(not region), params):
+                found[int(part)].append(form_entry(row))
+        return found
 
     def counted_forms(
         self, election: str, year: int, places: Iterable[str]
@@ -371,6 +364,19 @@ class SqlRecapRepository:
         return out
 
     # -- differences --------------------------------------------------------------------
+    def leading_differences(
+        self, election: str, year: int, region: str, limit: int
+    ) -> dict[bool, builtins.list[StoredDifference]]:
+        """The first ``limit`` differences under a region not explained by missing forms
+        and the first ``limit`` explained (``differences`` from the start, both), in one
+        statement: a page reads both for most regions, so one round trip, not two."""
+        found: dict[bool, builtins.list[StoredDifference]] = {False: [], True: []}
+        params = {"election": election, "year": year, "limit": limit, **region_params(region)}
+        with self._s.read() as s:
+            for r in s.scalars(_leading_differences(not region), params):
+                found[bool(r.explained)].append(_difference(r))
+        return found
+
     def differences(
         self,
         election: str,
@@ -385,22 +391,9 @@ class SqlRecapRepository:
         """Differences under a region (itself included), largest swing first; ``after``
         (the last one read) continues from it, a range on ix_recap_differences_order's
         swing where an offset read every difference before it again."""
-        query = select(DifferenceRow).where(
-            DifferenceRow.election == election,
-            DifferenceRow.year == year,
-            DifferenceRow.explained.is_(explained),
-            _in_region(DifferenceRow.region, region),
-        )
-        if kinds is not None:
-            query = query.where(DifferenceRow.kind.in_(list(kinds)))
+        query = differences_query(election, year, region, explained, kinds)
         if after is not None:
             query = query.where(*_past(after))
-        query = query.order_by(
-            DifferenceRow.swing.desc(),
-            DifferenceRow.size.desc(),
-            DifferenceRow.region,
-            DifferenceRow.kind,
-        )
         with self._s.read() as s:
             rows = s.scalars(query.limit(limit))
             return [_difference(r) for r in rows]
@@ -449,34 +442,42 @@ class SqlRecapRepository:
             return rebuild(s, self._upkeep, progress)
 
 
-def _codes_below(column: Any, where: list, region: str, width: int) -> Select:
-    """The distinct ``width``-digit starts of the codes under ``region``: one range read."""
-    end = regions.upper_bound(region)
-    start = func.substr(column, 1, width)
-    return select(start).where(*where, column > region, column < end).distinct()
+# The combined reads' statements, built once per shape and run with parameters: built per
+# request, their subqueries' column collections and coercions cost more CPU (4.4 and 3.0 ms
+# a district page, cProfile at 20,000 TPS on SQLite) than the round trip they save.
+_ELECTION: Any = bindparam("election")
+_YEAR: Any = bindparam("year")
+_LIMIT: Any = bindparam("limit")
 
 
-def _child_codes(column: Any, where: list, region: str, width: int, name: str) -> Select:
-    """The distinct ``width``-digit starts of the codes under ``region`` in an indexed
-    column: one index seek per child found, never a walk over the codes below them, and all
-    the seeks in one statement (a recursive query: each step seeks past the child before).
-    One statement per child made the nation's page 200 round trips (~0.3 s of SQLAlchemy
-    per request at 20,000 TPS, 36 ms of it in SQLite)."""
-    end = regions.upper_bound(region)
-    first = select(func.min(column)).where(*where, column > region, column < end)
-    seeks = select(first.scalar_subquery().label("code")).cte(name, recursive=True)
-    code = seeks.c.code
-    # Past every code of the child just found ("digits" < ":"); a code shorter than a
-    # child's (none are, but the walk must not stop on one) is stepped over by itself.
-    after = case(
-        (func.length(code) < width, code),
-        else_=func.substr(code, 1, width).concat(":"),
-    )
-    following = select(func.min(column)).where(*where, column > after, column < end)
-    seeks = seeks.union_all(select(following.scalar_subquery()).where(code.isnot(None)))
-    return select(func.substr(seeks.c.code, 1, width)).where(
-        seeks.c.code.isnot(None), func.length(seeks.c.code) >= width
-    )
+@cache
+def _flagged_and_unlisted(nation: bool) -> Select:
+    """``forms(with_findings=True)`` and ``forms(listed=False)`` in one statement; each keeps
+    its order and limit, and UNION ALL hands back the first read's rows, then the second's."""
+    region = "" if nation else BOUND
+    queries = [
+        forms_query(_ELECTION, _YEAR, region, "tps", _LIMIT, None, True, False),
+        forms_query(_ELECTION, _YEAR, region, "tps", _LIMIT, False, False, False),
+    ]
+    parts = [q.subquery(f"part_{n}") for n, q in enumerate(queries)]
+    both = union_all(
+        *(select(literal_column(str(n)).label("part"), *p.c) for n, p in enumerate(parts))
+    ).subquery("both_parts")
+    return select(both.c.part, aliased(RecapFormRow, both))
+
+
+@cache
+def _leading_differences(nation: bool) -> Select:
+    """The first differences of each kind (explained or not), in their order."""
+    region = "" if nation else BOUND
+    parts = [
+        differences_query(_ELECTION, _YEAR, region, explained, None)
+        .limit(_LIMIT)
+        .subquery(f"part_{int(explained)}")
+        for explained in (False, True)
+    ]
+    both = union_all(*(select(p) for p in parts)).subquery("both_parts")
+    return select(aliased(DifferenceRow, both)).order_by(both.c.explained, *swing_order(both.c))
 
 
 def _past(d: StoredDifference) -> tuple:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Integer, cast, delete, insert, union_all
 from sqlalchemy.orm import Session
 
 from archive_app.db.models import (
@@ -20,6 +21,7 @@ from archive_app.db.models import (
     RecapSumRow,
     RecapValueRow,
 )
+from archive_app.db.recap_figures import shape as _shape
 from archive_app.db.recap_rows import chunks, core_table, tps_figures, upsert
 from archive_app.domain.recap_compare import (
     Difference,
@@ -36,39 +38,28 @@ def refresh_differences(
 ) -> None:
     """Make the differences of these regions and TPS (codes) again."""
     poll = poll_of(election, year, days)
-    listed = s.get(ExpectedRow, (poll, "")) is not None
     for batch in chunks(sorted(set(codes))):
         found: list[Difference] = []
         tps = [c for c in batch if len(c) == 13]
         areas = [c for c in batch if len(c) != 13]
-        published = _published(s, election, year, batch)
-        recaps = _recap_values(s, election, year, batch)
-        tps_forms = _tps_forms(s, election, year, tps) if tps else {}
+        read = _read(s, election, year, poll, areas, tps)
+        published, recaps, listed = read.published, read.recaps, read.listed
         for code in tps:
-            forms = tps_forms.get(code)
+            forms = read.tps_forms.get(code)
             pub = published.get(code, {}).get("hitung")  # a TPS: the count per TPS
             found += _compare(code, forms, None, None, pub, 0, {}, 0)
-        sums = _sums(s, election, year, areas)
-        expected = _expected(s, poll, areas) if listed else {}
         for code in areas:
-            parts = sums.get(code, {})
+            parts = read.sums.get(code, {})
             forms = {c: p["total"] for c, p in parts.items() if not c.startswith("_")}
             empty = parts.get("_empty", {}).get("forms", 0)
             unread = {c: p["unread"] + empty for c, p in parts.items() if not c.startswith("_")}
             on_list = parts.get("_listed", {}).get("forms", 0)
-            missing = max(expected.get(code, 0) - on_list, 0) if listed else 0
+            missing = max(read.expected.get(code, 0) - on_list, 0) if listed else 0
             own, stages = recap_figure(code, recaps.get(code, {}))
             series = published.get(code, {})
             chosen = published_series(code, series)
             pub = series[chosen] if chosen else None
             found += _compare(code, forms or None, own, stages, pub, missing, unread, max_voters)
-        old = s.execute(
-            select(DifferenceRow.region, DifferenceRow.kind, DifferenceRow.size).where(
-                DifferenceRow.election == election,
-                DifferenceRow.year == year,
-                DifferenceRow.region.in_(batch),
-            )
-        ).all()
         # Core statements on the tables (recap_rows.core_table says why).
         t = core_table(DifferenceRow)
         s.execute(
@@ -76,7 +67,7 @@ def refresh_differences(
         )
         if found:
             s.execute(insert(t), [_row(election, year, d) for d in found])
-        _totals(s, election, year, old, [(d.region, d.kind, d.size) for d in found])
+        _totals(s, election, year, read.old, [(d.region, d.kind, d.size) for d in found])
 
 
 def _totals(s: Session, election: str, year: int, old: Iterable, new: Iterable) -> None:
@@ -143,73 +134,81 @@ def _row(election: str, year: int, d: Difference) -> dict[str, Any]:
     }
 
 
-def _sums(s: Session, election: str, year: int, codes: list[str]) -> dict[str, dict]:
-    if not codes:
-        return {}
-    t = RecapSumRow
-    rows = s.execute(  # columns, not ORM objects: a corrected form reads a few hundred
-        select(t.region, t.candidate, t.confirmed + t.read + t.unsure, t.unread, t.forms).where(
-            t.election == election, t.year == year, t.region.in_(codes)
-        )
+@dataclass
+class _Read:
+    """What the differences of a batch are made from, as the seven reads gave it."""
+
+    listed: bool = False
+    published: dict[str, dict] = field(default_factory=dict)  # region -> series -> figures
+    recaps: dict[str, dict] = field(default_factory=dict)  # region -> (stage, own) -> figures
+    tps_forms: dict[str, dict] = field(default_factory=dict)  # TPS -> its counted figures
+    sums: dict[str, dict] = field(default_factory=dict)  # region -> candidate -> counts
+    expected: dict[str, int] = field(default_factory=dict)  # region -> TPS on the list
+    old: list[tuple[str, str, int]] = field(default_factory=list)  # differences kept now
+
+
+def _read(
+    s: Session, election: str, year: int, poll: str, areas: list[str], tps: list[str]
+) -> _Read:
+    """The published and recap figures, the TPS' counted forms, the regions' sums and
+    expected TPS, and the differences kept now, in one statement (recap_figures.py's
+    shape). Seven statements before: of a corrected form's 21, seven were these reads."""
+    p, v, f, m, e, d = (
+        PublishedRow,
+        RecapValueRow,
+        RecapFormRow,
+        RecapSumRow,
+        ExpectedRow,
+        DifferenceRow,
     )
-    out: dict[str, dict] = {}
-    for region, candidate, total, unread, forms in rows:
-        out.setdefault(region, {})[candidate] = {"total": total, "unread": unread, "forms": forms}
+    codes = areas + tps
+    branches = [
+        _shape("listed", e.region).where(e.poll == poll, e.region == ""),
+        _shape("published", p.region, (p.series, p.candidate), (p.votes,)).where(
+            p.election == election, p.year == year, p.region.in_(codes)
+        ),
+        _shape("value", v.region, (v.stage, v.candidate), (cast(v.own, Integer), v.votes))
+        .join(f, f.record_id == v.record_id)
+        .where(v.election == election, v.year == year, v.region.in_(codes), f.counted.is_(True)),
+        _shape("old", d.region, (d.kind,), (d.size,)).where(
+            d.election == election, d.year == year, d.region.in_(codes)
+        ),
+    ]
+    if tps:
+        branches.append(
+            _shape("counted", f.place, (f.figures,)).where(
+                f.election == election, f.year == year, f.place.in_(tps), f.counted.is_(True)
+            )
+        )
+    if areas:
+        total = m.confirmed + m.read + m.unsure
+        branches.append(
+            _shape("sum", m.region, (m.candidate,), (total, m.unread, m.forms)).where(
+                m.election == election, m.year == year, m.region.in_(areas)
+            )
+        )
+        branches.append(
+            _shape("expected", e.region, (), (e.tps,)).where(e.poll == poll, e.region.in_(areas))
+        )
+    out = _Read()
+    for row in s.execute(union_all(*branches)):
+        _add(out, row)
     return out
 
 
-def _expected(s: Session, poll: str, codes: list[str]) -> dict[str, int]:
-    if not codes:
-        return {}
-    rows = s.execute(
-        select(ExpectedRow.region, ExpectedRow.tps).where(
-            ExpectedRow.poll == poll, ExpectedRow.region.in_(codes)
-        )
-    )
-    return {r[0]: r[1] for r in rows}
-
-
-def _tps_forms(s: Session, election: str, year: int, codes: list[str]) -> dict[str, dict]:
-    rows = s.execute(
-        select(RecapFormRow.place, RecapFormRow.figures).where(
-            RecapFormRow.election == election,
-            RecapFormRow.year == year,
-            RecapFormRow.place.in_(codes),
-            RecapFormRow.counted.is_(True),
-        )
-    )
-    return {place: {c: f.votes for c, f in tps_figures(raw).items()} for place, raw in rows}
-
-
-def _recap_values(s: Session, election: str, year: int, codes: list[str]) -> dict[str, dict]:
-    v = RecapValueRow
-    rows = s.execute(
-        select(v.region, v.stage, v.own, v.candidate, v.votes)
-        .join(RecapFormRow, RecapFormRow.record_id == v.record_id)
-        .where(
-            v.election == election,
-            v.year == year,
-            v.region.in_(codes),
-            RecapFormRow.counted.is_(True),
-        )
-    )
-    out: dict[str, dict] = {}
-    for region, stage, own, candidate, votes in rows:
-        out.setdefault(region, {}).setdefault((stage, own), {})[candidate] = votes
-    return out
-
-
-def _published(s: Session, election: str, year: int, codes: list[str]) -> dict[str, dict]:
-    rows = s.execute(
-        select(
-            PublishedRow.region, PublishedRow.series, PublishedRow.candidate, PublishedRow.votes
-        ).where(
-            PublishedRow.election == election,
-            PublishedRow.year == year,
-            PublishedRow.region.in_(codes),
-        )
-    )
-    out: dict[str, dict] = {}
-    for region, series, candidate, votes in rows:
-        out.setdefault(region, {}).setdefault(series, {})[candidate] = votes
-    return out
+def _add(out: _Read, row: Any) -> None:
+    tag, region, t1, t2, _, _, _, n1, n2, n3, _, _ = row
+    if tag == "listed":
+        out.listed = True
+    elif tag == "published":
+        out.published.setdefault(region, {}).setdefault(t1, {})[t2] = n1
+    elif tag == "value":
+        out.recaps.setdefault(region, {}).setdefault((t1, bool(n1)), {})[t2] = n2
+    elif tag == "old":
+        out.old.append((region, t1, n1))
+    elif tag == "counted":
+        out.tps_forms[region] = {c: fig.votes for c, fig in tps_figures(t1).items()}
+    elif tag == "sum":
+        out.sums.setdefault(region, {})[t1] = {"total": n1, "unread": n2, "forms": n3}
+    elif tag == "expected":
+        out.expected[region] = n1

@@ -93,8 +93,9 @@ class RecapUpkeep:
         else:
             self._write(s, old, before, new)
         changes: dict[tuple[str, int], dict[str, dict[str, Part]]] = {}
+        found = _forms_at(s, keys)
         for key in sorted(keys):
-            touched |= self._recount(s, key, record_id, before, changes)
+            touched |= self._recount(s, key, record_id, before, changes, found.get(key, []))
         for (election, year), by_place in sorted(changes.items()):
             apply_sums(s, election, year, by_place)
         if before is not None and before.level != "tps" and before.place:
@@ -142,23 +143,14 @@ class RecapUpkeep:
         record_id: str,
         before: _Snapshot | None,
         changes: dict[tuple[str, int], dict[str, dict[str, Part]]],
+        rows: list[RecapFormRow],
     ) -> set[str]:
-        """Choose the form counted for one place; note in ``changes`` how its sums move if
-        the counted part changed. Returns the regions (and TPS) whose comparison may have
-        changed."""
+        """Choose the form counted for one place (``rows``: its forms); note in ``changes``
+        how its sums move if the counted part changed. Returns the regions (and TPS) whose
+        comparison may have changed."""
         election, year, level, place = key
         if not place:
             return set()
-        rows = list(
-            s.scalars(
-                select(RecapFormRow).where(
-                    RecapFormRow.election == election,
-                    RecapFormRow.year == year,
-                    RecapFormRow.level == level,
-                    RecapFormRow.place == place,
-                )
-            )
-        )
         chosen = recap.counted_first(
             [(r.record_id, r.form_type, r.created_at.isoformat()) for r in rows]
         )
@@ -270,6 +262,31 @@ def _key(values: dict | None) -> tuple[str, int, str, str] | None:
     if values is None:
         return None
     return values["election"], values["year"], values["level"], values["place"]
+
+
+def _forms_at(
+    s: Session, keys: set[tuple[str, int, str, str]]
+) -> dict[tuple[str, int, str, str], list[RecapFormRow]]:
+    """The forms of each place (election, year, level, place) a change touches: the places
+    of one election and level in one statement (a form moved between two TPS read both
+    places' forms in two)."""
+    groups: dict[tuple[str, int, str], list[str]] = {}
+    for election, year, level, place in sorted(keys):
+        if place:
+            groups.setdefault((election, year, level), []).append(place)
+    out: dict[tuple[str, int, str, str], list[RecapFormRow]] = {}
+    for (election, year, level), places in groups.items():
+        rows = s.scalars(
+            select(RecapFormRow).where(
+                RecapFormRow.election == election,
+                RecapFormRow.year == year,
+                RecapFormRow.level == level,
+                RecapFormRow.place.in_(places),
+            )
+        )
+        for row in rows:
+            out.setdefault((election, year, level, row.place), []).append(row)
+    return out
 
 
 def _lock(s: Session, key: tuple[str, int, str, str]) -> None:

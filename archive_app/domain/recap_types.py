@@ -177,3 +177,20 @@ class RegionSums:
 
     def votes(self) -> dict[str, int]:
         return {c: p.total for c, p in self.parts.items() if not c.startswith("_")}
+
+
+@dataclass(frozen=True)
+class RegionFigures:
+    """Everything a comparison page reads about a region and its children, read together
+        (``RecapRepository.figures``): the forms' sums (regions), the coverage (regions and
+        TPS), the published figures, the counted recap forms' figures, the differences under
+        each child, the master list's stations among the codes (``code -> DPT``), and the names
+    of the regions asked to be named."""
+
+    sums: dict[str, RegionSums]
+    coverage: dict[str, Coverage]
+    published: list[PublishedFigure]
+    recap_values: list[RecapValue]
+    weights: dict[str, dict[str, tuple[int, int]]]
+    stations: dict[str, int | None] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # the regions ``named``: code -> name

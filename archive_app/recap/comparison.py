@@ -23,8 +23,8 @@ from archive_app.domain.recap_types import (
     PublishedChange,
     PublishedImport,
     RecapValue,
+    RegionFigures,
     StoredDifference,
-    poll_of,
 )
 from vocabulary import regions
 from vocabulary.messages import N_
@@ -193,13 +193,14 @@ def _build(
     trail_codes = regions.ancestors(region[:10])
     child_codes = repo.children(election, year, region) if level != "tps" else []
     missing_codes = repo.missing_tps(election, year, region, missing)
-    names = repo.names(trail_codes + child_codes + [c[:10] for c in missing_codes])
     # The sums of the region and its children (not TPS: a TPS's figures are its form's),
-    # read once for the rows, the children's columns and the coverage counts alike.
-    sums = repo.sums(election, year, [c for c in [region, *child_codes] if len(c) != 13])
-    coverage = repo.coverage(election, year, [region] + child_codes, sums=sums)
-    published = _published(repo.published(election, year, [region] + child_codes))
-    recaps = _recaps(repo.recap_values(election, year, [region] + child_codes))
+    # their coverage, published and recap figures, differences and names: one statement.
+    named = trail_codes + child_codes + [c[:10] for c in missing_codes]
+    figures = repo.figures(election, year, [region, *child_codes], named)
+    names = figures.names
+    sums, coverage = figures.sums, figures.coverage
+    published = _published(figures.published)
+    recaps = _recaps(figures.recap_values)
     if level == "tps":
         forms = repo.forms(election, year, region, limit=50)
         counted = next((f for f in forms if f.counted), None)
@@ -217,18 +218,13 @@ def _build(
         region,
         child_codes,
         names,
-        coverage,
+        figures,
         published,
         recaps,
         None if level == "tps" else sums,
     )
     found = top_differences(repo, election, year, region, pair, differences)
     items = _items(services, election, year, found, pair, labels, names)
-    station = (
-        services.metadata.tps.station(poll_of(election, year, services.settings.vocabulary), region)
-        if level == "tps"
-        else None
-    )
     comparison = Comparison(
         election=election,
         year=year,
@@ -248,11 +244,12 @@ def _build(
     if level == "tps":
         comparison.forms = forms
         comparison.findings = _tps_findings(
-            counted, published.get(region, NOTHING), station.dpt if station else None
+            counted, published.get(region, NOTHING), figures.stations.get(region)
         )
     else:
-        comparison.flagged = repo.forms(election, year, region, with_findings=True, limit=100)
-        comparison.unlisted = repo.forms(election, year, region, listed=False, limit=100)
+        comparison.flagged, comparison.unlisted = repo.flagged_and_unlisted(
+            election, year, region, limit=100
+        )
     comparison.changes = services.metadata.published.changes(election, year, region, limit=50)
     comparison.imports = services.metadata.published.imports(election, year)[:20]
     return comparison
@@ -394,15 +391,16 @@ def row_label(code: str, label: str, translate) -> str:
 
 
 def _children(
-    services, election, year, region, codes, names, coverage, published, recaps, sums
+    services, election, year, region, codes, names, read: RegionFigures, published, recaps, sums
 ) -> list[Child]:
+    """The children's columns, from the figures read with the region's (a TPS's DPT
+    from the stations read with them: no statement per TPS)."""
     repo = services.metadata.recap
-    weights = repo.difference_weights(election, year, codes)
+    coverage, weights = read.coverage, read.weights
     forms: dict[str, list[FormEntry]] = {}
     if regions.level_of(region) == "village":
         for form in repo.forms(election, year, region, limit=2000):
             forms.setdefault(form.place, []).append(form)
-    poll = poll_of(election, year, services.settings.vocabulary)
     out = []
     for code in codes:
         pub = published.get(code, NOTHING)[1]
@@ -420,10 +418,7 @@ def _children(
         }
         findings: list[Finding] = []
         if len(code) == 13:
-            station = services.metadata.tps.station(poll, code)
-            findings = _tps_findings(
-                counted, published.get(code, NOTHING), station.dpt if station else None
-            )
+            findings = _tps_findings(counted, published.get(code, NOTHING), read.stations.get(code))
         out.append(
             Child(
                 code,
@@ -452,7 +447,9 @@ def top_differences(
 ) -> list[StoredDifference]:
     """The ``limit`` differences under a region that matter most: those the missing forms
     cannot explain first, then by impact on the leading margin. Read by swing, largest
-    first, and stopped once no later one can beat the ones kept (impact <= swing)."""
+    first, and stopped once no later one can beat the ones kept (impact <= swing). The
+    first batch of each kind is read in one statement (``leading_differences``)."""
+    first = repo.leading_differences(election, year, region, BATCH)
     out: list[StoredDifference] = []
     for explained in (False, True):
         need = limit - len(out)
@@ -462,8 +459,12 @@ def top_differences(
         after: StoredDifference | None = None
         n = 0
         while True:
-            batch = repo.differences(
-                election, year, region, explained=explained, limit=BATCH, after=after
+            batch = (
+                first[explained]
+                if after is None
+                else repo.differences(
+                    election, year, region, explained=explained, limit=BATCH, after=after
+                )
             )
             for d in batch:
                 n += 1

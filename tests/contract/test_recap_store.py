@@ -240,3 +240,60 @@ def test_a_pages_reads_share_one_session_and_other_reads_do_not(metadata_store):
         assert metadata_store.recap.children("PPWP", 2024, "") == []
     with sessions.read() as first, sessions.read() as second:
         assert first is not second
+
+
+def test_a_pages_reads_together_give_what_each_read_gives_alone(metadata_store):
+    """GIVEN forms (one unlisted, one misfiled), a master list, a recap form and published
+    figures that differ
+    WHEN a page's reads are made together (figures, leading differences, flagged and
+    unlisted forms: one statement each, for the round trips)
+    THEN they give exactly what the reads one by one give, on every database."""
+    store = metadata_store
+    stations = [Station("3313052001001", 210), Station("3313052001002", None)]
+    names = [("33", "Jawa Tengah"), ("3313", "Karanganyar"), ("3313052001", "Papahan")]
+    store.tps.import_list(POLL, [*stations, Station("3313052002001", 150)], names)
+    archived(store, meta(VILLAGE, 1), tally([10, 20, 30], statuses={"row2": "unsure"}))
+    archived(store, meta(VILLAGE, 9), tally([1, 1, 1]))  # not on the list
+    header = {"tps": {"value": 5, "confidence": 0.95, "source": "header"}}
+    archived(store, meta("33.13.05.2002", 1), tally([1, 2, 3]), extracted=header)
+    recap = recap_tally({"2001": [15, 25, 35], "2002": [1, 2, 9]}, [16, 27, 44])
+    archived(store, meta("33.13.05", form_type="D.HASIL.KECAMATAN"), recap)
+    figures = {("331305", "1"): (17, "t"), ("3313052001001", "1"): (12, "t")}
+    for series, codes in (("rekap", ["331305"]), ("hitung", ["3313052001001"])):
+        batch = {k: v for k, v in figures.items() if k[0] in codes}
+        store.published.import_batch(
+            PublishedBatch(series, "PPWP", 2024, "x.json", series, batch), "ani"
+        )
+    repo = store.recap
+    for codes in (
+        ["", "33"],
+        ["331305", "3313052001", "3313052002"],
+        ["3313052001", "3313052001001", "3313052001002", "3313052001009"],
+        ["3313052001002"],
+    ):
+        found = repo.figures("PPWP", 2024, codes, [*codes, "3313"])
+        assert found.names == repo.names([*codes, "3313"])
+        areas = [c for c in codes if len(c) != 13]
+        assert found.sums == repo.sums("PPWP", 2024, areas)
+        assert found.coverage == repo.coverage("PPWP", 2024, codes)
+        assert sorted(found.published, key=repr) == sorted(
+            repo.published("PPWP", 2024, codes), key=repr
+        )
+        assert sorted(found.recap_values, key=repr) == sorted(
+            repo.recap_values("PPWP", 2024, codes), key=repr
+        )
+        assert found.weights == repo.difference_weights("PPWP", 2024, codes)
+        assert found.stations == {
+            c: s.dpt for c in codes if (s := store.tps.station(POLL, c)) is not None
+        }
+    for region, limit in (("", 200), ("33", 1), ("3313052001", 200)):
+        both = repo.leading_differences("PPWP", 2024, region, limit)
+        for explained in (False, True):
+            alone = repo.differences("PPWP", 2024, region, explained=explained, limit=limit)
+            assert both[explained] == alone
+    assert repo.leading_differences("PPWP", 2024, "", 200)[False]  # not vacuous
+    for region in ("", "3313052001"):
+        flagged, unlisted = repo.flagged_and_unlisted("PPWP", 2024, region, limit=100)
+        assert flagged == repo.forms("PPWP", 2024, region, with_findings=True, limit=100)
+        assert unlisted == repo.forms("PPWP", 2024, region, listed=False, limit=100)
+    assert repo.flagged_and_unlisted("PPWP", 2024, "", limit=100) != ([], [])
