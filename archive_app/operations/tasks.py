@@ -12,8 +12,8 @@ from archive_app.jobs.interfaces import Periodic, Registry, Task
 
 # Ingest goes first: a batch's records become searchable before the preservation copies of
 # the records already ready are made (those wait for a gap, and the nightly task makes any
-# still missing). Copies made in turn with the pages cost a worker ~65 ms a page of a batch
-# (py-spy on `archive worker`, 40 pages: the PDF/A save, the sidecar rewritten, the audit).
+# still missing). Made in turn with the pages, the copies took ~5 % of a batch worker's
+# samples (py-spy, 40 pages: the PDF/A save, the sidecar rewritten, the audit entry).
 INGEST, BACKGROUND = 10, 0
 
 
