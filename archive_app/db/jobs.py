@@ -33,7 +33,6 @@ class SqlJobLeases:
                 update(RecordRow)
                 .where(
                     RecordRow.id == record_id,
-                    RecordRow.final_state == "",  # destroyed or transferred while queued
                     or_(
                         RecordRow.status == Status.QUEUED.value,
                         (RecordRow.status == Status.PROCESSING.value)
@@ -186,8 +185,7 @@ class SqlJobLeases:
             )
             condition = or_(expired, waiting)
         with self._s.read() as s:
-            found = select(RecordRow.id).where(condition, RecordRow.final_state == "")
-            return list(s.scalars(found))
+            return list(s.scalars(select(RecordRow.id).where(condition)))
 
     def leases(self) -> list[tuple[str, str]]:
         """(record id, lease owner) of every record being processed."""

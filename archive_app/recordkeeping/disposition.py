@@ -70,8 +70,8 @@ def propose(services, action: str, record_ids: list[str], comment: str, actor: s
 
 def _busy(services, record_ids: list[str]) -> list[str]:
     """The records a worker is processing: it would write their files and pages back after
-    the destruction or transfer. A queued one may go: no worker claims a record that has a
-    final state (jobs.claim), so it is never processed after."""
+    the destruction or transfer. A queued one may go: the worker that takes it up finds its
+    original gone and fails it before writing anything."""
     found = services.metadata.records.by_ids(record_ids)
     return [d for d in record_ids if d in found and found[d].status is Status.PROCESSING]
 
