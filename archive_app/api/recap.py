@@ -173,9 +173,9 @@ def _csv(table: str):
 @requires(Permission.READ_AUDIT)
 def export_xlsx():
     """The three sheets; ``header`` names their columns as for the CSV downloads."""
-    tables = {**exports.CSV_COLUMNS, "missing": exports.MISSING_COLUMNS}
+    sheets = exports.SHEET_COLUMNS
     try:
-        headers = {t: csv_headers.header_row(tables[t], _CSV_LABELS[t]) for t in tables}
+        headers = {t: csv_headers.header_row(sheets[t], _CSV_LABELS[t]) for t in sheets}
     except csv_headers.HeaderChoiceError as exc:
         return invalid(exc)
     found, error = _comparison()

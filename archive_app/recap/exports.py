@@ -134,6 +134,7 @@ def csv_text(c: Comparison, what: str, header: Sequence[str] | None = None) -> s
 
 
 MISSING_COLUMNS = ("code", "name")
+SHEET_COLUMNS = {**CSV_COLUMNS, "missing": MISSING_COLUMNS}  # the workbook's three sheets
 
 
 def xlsx_bytes(c: Comparison, headers: Mapping[str, Sequence[str]] | None = None) -> bytes:
@@ -141,7 +142,7 @@ def xlsx_bytes(c: Comparison, headers: Mapping[str, Sequence[str]] | None = None
     "missing"), as the request asked for them (csv_headers); the column codes without."""
     from openpyxl import Workbook
 
-    own = {**CSV_COLUMNS, "missing": MISSING_COLUMNS, **(headers or {})}
+    own = {**SHEET_COLUMNS, **(headers or {})}
     book = Workbook()
     sheets = (
         (_("Perbandingan"), own["comparison"], _rows(c)),
