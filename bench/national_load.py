@@ -22,6 +22,26 @@ HOLD_SIZES = (
 )
 
 
+def model_defaults() -> dict[str, dict[str, object]]:
+    """The models' Python-side column defaults, per table: a column added to the schema
+    after the generator was written (``documents.page_hash``) gets what the archive's own
+    inserts would give it, not NULL."""
+    from archive_app.db.models import Base
+
+    defaults: dict[str, dict[str, object]] = {}
+    for table in Base.metadata.tables.values():
+        defaults[table.name] = {
+            column.name: column.default.arg
+            for column in table.columns
+            if column.default is not None and column.default.is_scalar
+        }
+    return defaults
+
+
+def _row_values(row: dict, columns: list[str], defaults: dict[str, object]) -> list:
+    return [row[c] if c in row else defaults.get(c) for c in columns]
+
+
 def _sqlite_value(value):
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite DateTime format
@@ -38,6 +58,7 @@ class SqliteLoader:
 
         self.conn = sqlite3.connect(str(path), isolation_level=None)
         self.columns: dict[str, list[str]] = {}
+        self.defaults = model_defaults()
         self.indexes: list[str] = []
         self.triggers: list[str] = []
 
@@ -76,8 +97,10 @@ class SqliteLoader:
             return
         columns = self.columns[table]
         sql = f"INSERT INTO {table} ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})"
+        defaults = self.defaults.get(table, {})
         self.conn.executemany(
-            sql, [tuple(_sqlite_value(row.get(c)) for c in columns) for row in rows]
+            sql,
+            [tuple(map(_sqlite_value, _row_values(row, columns, defaults))) for row in rows],
         )
 
     def commit(self) -> None:
@@ -104,6 +127,7 @@ class PostgresLoader:
 
         self.conn = psycopg.connect(dsn, autocommit=True)
         self.columns: dict[str, list[str]] = {}
+        self.defaults = model_defaults()
         self.indexes: list[str] = []
 
     def __enter__(self) -> PostgresLoader:
@@ -132,8 +156,9 @@ class PostgresLoader:
         columns = self.columns[table]
         sql = f"COPY {table} ({','.join(columns)}) FROM STDIN"
         with self.conn.cursor() as cur, cur.copy(sql) as copy:
+            defaults = self.defaults.get(table, {})
             for row in rows:
-                copy.write_row(tuple(row.get(c) for c in columns))
+                copy.write_row(_row_values(row, columns, defaults))
 
     def commit(self) -> None:
         pass  # autocommit: each COPY is its own transaction
