@@ -31,6 +31,7 @@ from archive_app.domain.entities import (
     ScheduleVersion,
     StoredFile,
     StoredToken,
+    TallyOf,
     User,
 )
 from archive_app.domain.metadata import RecordMetadata
@@ -268,10 +269,8 @@ class ReadingsRepository(Protocol):
         ``after_ready``: the steps the new metadata owes (query holds, retention), written
         in the same transaction as with ``JobLeases.finish``."""
 
-    def iter_tallies(
-        self, filters: dict[str, Any], batch_size: int = 500
-    ) -> Iterator[tuple[Record, dict[str, Any]]]:
-        """(Document, tally data) of records with vote counts, matching exact filters."""
+    def iter_tallies(self, filters: dict[str, Any], batch_size: int = 500) -> Iterator[TallyOf]:
+        """Records with vote counts matching exact filters, in id order: place, flags, tally."""
 
 
 class BatchRepository(Protocol):

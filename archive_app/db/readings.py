@@ -21,15 +21,24 @@ from archive_app.db.models import (
     RecordRow,
 )
 from archive_app.db.recap_upkeep import RecapUpkeep
-from archive_app.db.record_rows import LIGHT, metadata_columns, owed_steps, record_entity
+from archive_app.db.record_rows import (
+    LIGHT,
+    flags_from,
+    metadata_columns,
+    owed_steps,
+    record_entity,
+)
 from archive_app.db.seek import seek
 from archive_app.db.session import Sessions
 from archive_app.domain.clock import utcnow
 from archive_app.domain.disposition import OPEN
-from archive_app.domain.entities import Record
+from archive_app.domain.entities import Record, TallyOf
 from archive_app.domain.metadata import RecordMetadata
 from archive_app.domain.records import IndexState, Status
 from vocabulary.text import squash
+
+TALLY_PLACE = ("election", "form_type", "year", "province", "regency", "district", "village",
+               "tps")  # fmt: skip
 
 
 def frozen_ids():
@@ -152,9 +161,13 @@ class SqlReadingsRepository:
             )
             self._upkeep.record_changed(s, record_id)  # it may now belong to another TPS
 
-    def iter_tallies(self, filters: dict, batch_size: int = 500) -> Iterator[tuple[Record, dict]]:
-        """(Document, tally data) of records with vote counts, matching exact filters."""
-        query = select(RecordRow).where(RecordRow.tally != "")
+    def iter_tallies(self, filters: dict, batch_size: int = 500) -> Iterator[TallyOf]:
+        """Records with vote counts matching exact filters, in id order, a keyset batch at a
+        time; only the columns the export writes are read."""
+        columns = (RecordRow.id, *(getattr(RecordRow, name) for name in TALLY_PLACE),
+                   RecordRow.tally_consistent, RecordRow.tally_low_confidence,
+                   RecordRow.needs_review, RecordRow.tally)  # fmt: skip
+        query = select(*columns).where(RecordRow.tally != "")
         for name, value in filters.items():
             column = getattr(RecordRow, name)
             query = query.where(
@@ -163,13 +176,14 @@ class SqlReadingsRepository:
         last = ""
         while True:
             with self._s.read() as s:
-                rows = list(
-                    s.scalars(
-                        query.where(RecordRow.id > last).order_by(RecordRow.id).limit(batch_size)
-                    )  # fmt: skip
-                )
+                rows = s.execute(
+                    query.where(RecordRow.id > last).order_by(RecordRow.id).limit(batch_size)
+                ).all()
             if not rows:
                 return
-            last = rows[-1].id
+            last = rows[-1][0]
+            places = len(TALLY_PLACE) + 1
             for row in rows:
-                yield record_entity(row), json.loads(row.tally)
+                consistent, low, review = row[places : places + 3]
+                flags = tuple(flags_from(consistent, low, review))
+                yield TallyOf(row[0], tuple(row[1:places]), flags, json.loads(row[-1]))

@@ -44,12 +44,16 @@ def record_entity(row: RecordRow) -> Record:
 
 def flags_of(row: RecordRow) -> list[str]:
     """Why auditors should look at the record: the search API's ``flag`` values."""
+    return flags_from(row.tally_consistent, row.tally_low_confidence, row.needs_review)
+
+
+def flags_from(consistent: bool | None, low_confidence: bool, needs_review: bool) -> list[str]:
     flags = []
-    if row.tally_consistent is False:
+    if consistent is False:
         flags.append("inconsistent")
-    if row.tally_low_confidence:
+    if low_confidence:
         flags.append("low_confidence")
-    if row.needs_review:
+    if needs_review:
         flags.append("review")
     return flags
 

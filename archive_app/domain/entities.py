@@ -214,3 +214,14 @@ class IndexSource(NamedTuple):
     flags: tuple[str, ...]
     created_at: datetime
     pages: tuple[str, ...]  # text of each page, in order
+
+
+class TallyOf(NamedTuple):
+    """A record's place and flags with its vote counts, read straight from the columns: all
+    the region export needs (a regency has ~10,000 result forms; building each full Record
+    took a quarter of the export's time)."""
+
+    id: str
+    place: tuple[Any, ...]  # election, form_type, year, province, regency, district, village, tps
+    flags: tuple[str, ...]
+    tally: dict[str, Any]

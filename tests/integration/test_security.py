@@ -6,6 +6,7 @@ Every test failed before its fix (issue "Security hardening").
 from __future__ import annotations
 
 import base64
+import csv
 import io
 import re
 import sqlite3
@@ -379,6 +380,35 @@ def test_given_a_formula_in_the_trail_when_exported_then_it_is_text(client, serv
         as_text=True
     )
     assert "'=HYPERLINK" in csv_text and ",=HYPERLINK" not in csv_text
+
+
+def test_given_formulas_read_from_a_form_when_the_region_export_is_read_then_they_are_text(
+    client, services, tokens, tmp_path
+):
+    """The export defuses a form's place once for all its lines: every cell is still text."""
+    import json
+
+    from archive_app.db.models import RecordRow
+
+    path = make_form(tmp_path / "g.png")
+    with open(path, "rb") as fh:
+        meta = {**META, "village": "=cmd|' /C calc'!A0"}
+        record_id = uploads.receive(services, fh, "g.png", meta, "archivist").id
+    tally = {"rows": [{"label": '=HYPERLINK("http://evil")', "votes": -3, "confidence": 0.9,
+                       "status": "@SUM(A1)"}],
+             "valid": 1, "invalid": 0, "ballots_used": 1, "consistent": None}  # fmt: skip
+    with services.metadata.records._s.write() as s:
+        s.get(RecordRow, record_id).tally = json.dumps(tally)
+    text = client.get(
+        "/api/v1/tally.csv", query_string={"regency": META["regency"]},
+        headers=bearer(tokens["auditor"]),
+    ).get_data(as_text=True)  # fmt: skip
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    assert len(rows) == 4
+    cells = [cell for row in rows for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
+    assert '\'=HYPERLINK("http://evil")' in cells and "'-3" in cells and "'@SUM(A1)" in cells
+    assert all(row[7] == "'=cmd|' /C calc'!A0" for row in rows)
 
 
 # -- 7. edits of records that are not waiting for review ----------------------------------
