@@ -3,7 +3,8 @@
     python -m bench.national_job JOB [ARG]      (settings: the ARCHIVE_* environment)
 
 Runs the archive's own code for the job and prints one JSON line of figures. The parent
-(bench/national.py) reads the process's peak resident memory from the kernel when it ends.
+(bench/national_jobs.py) samples the process's own peak resident memory while it runs
+(``JobPeak``: why not the kernel's figure at its end is told there).
 
     retention-daily     retention.daily: the nightly task (records whose state is due to change)
     hold-query WORD     holds.place on a search, the index catching up (as the workers' sweep

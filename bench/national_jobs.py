@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bench.national_data import HOLD_WORD
-from bench.national_measure import RawSql, rss_mb
+from bench.national_measure import JobPeak, RawSql, rss_mb
 
 STALE = 10_000  # records whose retention state changes on the day of the nightly refresh
 SAMPLE = 100_000
@@ -30,16 +30,18 @@ def _run(stack, args: list[str], extra_env: dict | None = None) -> tuple[dict, f
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", *args], env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)  # the child's own peak memory
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        memory = JobPeak(proc.pid)  # Popen returns after exec: the address space is the job's
+        memory.start()
+        proc.wait()
         seconds = time.perf_counter() - started
+        peak = memory.stop()
         out.seek(0), err.seek(0)
         text, problem = out.read(), err.read()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed: {problem[-2000:]}")
     lines = [line for line in text.splitlines() if line.startswith("{")]
     result = json.loads(lines[-1]) if lines else {"output": text.strip()[-300:]}
-    return result, seconds, usage.ru_maxrss / 1024
+    return result, seconds, peak
 
 
 def _line(name: str, text: str, peak: float) -> None:

@@ -101,10 +101,11 @@ class RawSql:
         self.conn.close()
 
 
-def rss_mb(pid: int) -> float:
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """``field`` of /proc/<pid>/status in MB (0 once the process has gone)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except (FileNotFoundError, ProcessLookupError):
         pass
@@ -145,3 +146,33 @@ class PeakRss(threading.Thread):
         self._halt.set()
         self.join()
         return self.peaks
+
+
+class JobPeak(threading.Thread):
+    """Peak resident memory of a job (a process started with exec) and its descendants.
+
+    Not ``ru_maxrss`` from ``wait4``: on exec, Linux keeps the old address space's high-water
+    mark in the process's ``maxrss``, and a child forked from the bench starts with the
+    bench's pages, so the figure can never be below the bench's own size. ``VmHWM`` in
+    /proc/<pid>/status belongs to the address space exec made, so it is the job's own peak;
+    it only grows, so each sample reads the peak so far, and only the last interval
+    (``every`` s) before the job ends goes unseen. Descendants are added with their own
+    ``VmHWM``: peaks at different moments, and a fork shares pages with its parent, so for
+    a job with children the sum is an upper bound (the bench's jobs have none).
+    """
+
+    def __init__(self, pid: int, every: float = 0.05):
+        super().__init__(daemon=True)
+        self.pid, self.every, self.peak = pid, every, 0.0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            self.peak = max(self.peak, sum(rss_mb(p, "VmHWM") for p in descendants(self.pid)))
+            self._halt.wait(self.every)
+
+    def stop(self) -> float:
+        """The peak in MB; call once the job has ended (or to stop watching it)."""
+        self._halt.set()
+        self.join()
+        return self.peak

@@ -304,8 +304,8 @@ class LifecycleRepository(Protocol):
         to change by ``changes_by``."""
 
     def retention_groups(self) -> builtins.list[tuple[RetentionInput, int]]:
-        """Every distinct combination retention is computed from, with how many records
-        share it."""
+        """Every distinct combination retention is computed from, with its cached result
+        (``cached``) and how many records share both; the ``id`` of each is empty."""
 
     def save_retention(self, updates: builtins.list[RetentionUpdate]) -> None:
         """Store new states; a record whose state changed is queued for the search index."""

@@ -1,17 +1,26 @@
-"""Run Alembic migrations from code, so `archive init` and the tests need no alembic.ini."""
+"""Run Alembic migrations from code, so `archive init` and the tests need no alembic.ini.
+
+Alembic is imported when a migration is asked for, not with this module: every command
+imports it (through the metadata store), and Alembic's import alone took a quarter of the
+start-up of `archive retention refresh` (2.3 of ~9 s on the loaded 2-core VM).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -19,6 +28,8 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
@@ -30,6 +41,7 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def head_revision() -> str | None:
+    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     cfg = Config()

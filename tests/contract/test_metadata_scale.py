@@ -213,3 +213,42 @@ def test_GIVEN_uploads_in_progress_among_records_THEN_a_page_number_lands_where_
         for offset in range(0, len(everything) + 2):
             page = [r.id for r in store.records.list(status=status, limit=4, offset=offset)]
             assert page == everything[offset : offset + 4], (status, offset)
+
+
+def test_GIVEN_stale_states_WHEN_saved_in_bulk_THEN_each_record_gets_its_own_and_counts_hold(
+    metadata_store,
+):
+    """A full refresh asks the grouped cached results first (nothing to write on most days),
+    then writes each distinct new state in one statement naming its records, more records
+    than one statement names: every record gets its own values, queued for the index, and
+    the kept counts stay equal to a recount."""
+    store = metadata_store
+    due_at = date(2031, 1, 1)
+    ids = load(store, [row(n, retention_series="OLD" if n % 3 else "", record_date=None)
+                       for n in range(1, 5_001)])  # fmt: skip
+    groups = {rec.cached: n for rec, n in store.lifecycle.retention_groups()}
+    assert groups == {
+        ("active", "OLD", "", None, None): 3_334, ("active", "", "", None, None): 1_666,
+    }  # fmt: skip
+    updates = [
+        RetentionUpdate(i, "inactive", "C1", "", date(2030, 1, 1), due_at)
+        if n % 2 else RetentionUpdate(i, "due", "C2", "destroy", None, None)
+        for n, i in enumerate(ids)
+    ]  # fmt: skip
+    store.lifecycle.save_retention(updates)
+    with store.engines.read.connect() as conn:
+        found = {r.id: r for r in conn.execute(select(RecordRow))}
+    for u in updates:
+        r = found[u.id]
+        saved = (r.retention_state, r.retention_series, r.retention_action,
+                 r.retention_changes_at, r.retention_due_at, r.index_state)  # fmt: skip
+        assert saved == (u.state, u.series, u.action, u.changes_at, u.due_at, "pending")
+    groups = {rec.cached: n for rec, n in store.lifecycle.retention_groups()}
+    assert groups == {
+        ("inactive", "C1", "", date(2030, 1, 1), due_at): 2_500,
+        ("due", "C2", "destroy", None, None): 2_500,
+    }  # fmt: skip
+    maintained = kept(store)
+    store.records.recount()
+    assert maintained == kept(store)
+    assert store.lifecycle.retention_counts() == {"inactive": 2_500, "due": 2_500}
