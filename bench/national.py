@@ -8,16 +8,17 @@
 Builds the archive of bench/national_data.py once per stack and keeps it (``--out``,
 default bench/out/national-<pages>/<stack>): embedded = SQLite + Tantivy, scaleout =
 PostgreSQL + Elasticsearch (the servers of tests/services on folders of their own).
-Building streams in batches of 5,000 records, under ``nice``; its last step is
-``archive reindex``'s code, whose pages/s and memory are the reindex figures.
+Building streams in batches of 5,000 records, under ``nice``; then ``archive reindex``'s
+code, whose pages/s and memory are the reindex figures, and ``archive recap rebuild``'s
+(bench/national_recap.py; a build without it gets it on its next run), the recap figures.
 
 Then, per stack, against the real server (``archive serve``, 2 web workers, no task
 worker), p50/p95 beside the raw side, timed in turn:
   search   the four kinds and deep pages: raw = the engine (SearchIndex.search) here,
            api = GET /api/v1/search with a bearer token;
   pages    the record list, review queue, retention lists and dashboard, holds, audit trail,
-           tally CSV for a regency (and the province recap once it exists): raw = the SQL
-           the page ran, replayed through the driver (bench/national_measure.py);
+           tally CSV for a regency, the recap of a province (page and API): raw = the
+           SQL the page ran, replayed through the driver (bench/national_measure.py);
   jobs     the nightly retention refresh with 10,000 records changing and the full
            `archive retention refresh`, a query-scoped hold over ~100,000 records,
            `archive verify --sample 100000`, transfer (and reindex with --reindex), each in
@@ -39,7 +40,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import national_build, national_cases
+from bench import national_build, national_cases, national_recap
 from bench.national_data import HOLD_WORD, Spec
 from bench.national_measure import Capture, Http, PeakRss, RawSql, percentile, rss_mb
 from bench.national_stacks import Stack, open_stack
@@ -75,7 +76,8 @@ def main(argv=None) -> int:
             info = national_build.built(stack, spec)
             if info is None or args.rebuild:
                 print(f"\nBuilding {args.pages:,} pages on {name} in {folder} ...", flush=True)
-                info = _build_niced(stack, spec)
+                info = _niced(national_build.build, stack, spec)
+            info = _niced(national_recap.ensure_recap, stack, info)
             if args.build_only:
                 continue
             results[name] = run(stack, info, args)
@@ -84,12 +86,12 @@ def main(argv=None) -> int:
     return 0
 
 
-def _build_niced(stack: Stack, spec: Spec) -> dict:
-    """Build in a child at low priority (the servers keep their own priority)."""
+def _niced(step, *args) -> dict:
+    """A build step at low priority (the servers keep their own priority)."""
     before = os.getpriority(os.PRIO_PROCESS, 0)
     os.setpriority(os.PRIO_PROCESS, 0, min(before + 10, 19))
     try:
-        return national_build.build(stack, spec)
+        return step(*args)
     finally:
         try:
             os.setpriority(os.PRIO_PROCESS, 0, before)
@@ -107,7 +109,8 @@ def run(stack: Stack, info: dict, args) -> dict:
     print(f"build: rows {info['rows_seconds']} s, database {info['database_seconds']} s; "
           f"reindex {info['reindex']['pages_per_s']:,} pages/s, "
           f"peak {info['reindex']['rss_peak_mb']}"
-          f" MB (at quarters {info['reindex']['rss_at']})")  # fmt: skip
+          f" MB (at quarters {info['reindex']['rss_at']}); recap rebuild "
+          f"{info['recap']['seconds']} s, peak {info['recap']['rss_peak_mb']} MB")  # fmt: skip
     result: dict = {"info": info}
     port = free_port()
     server = _serve(stack, port)
@@ -212,13 +215,12 @@ def pages_part(stack, services, info, port, token, requests) -> dict:
     raw_db = RawSql(services.settings.data_dir / "archive.db", stack.dsn)
     some = services.metadata.records.list(limit=1)[0].id
     cases = national_cases.page_cases(info, {"record": some})
-    recap = national_cases.recap_case(info)
     http = Http(port, token)
     print(f"\npages and lists, up to {requests} requests each (at most ~60 s) after 2 warm-up "
           f"ones; ms; raw = the page's own SQL replayed; target api p95 <= "
           f"{PAGE_TARGET:.0f}\n{HEADER}")  # fmt: skip
     out = {}
-    for name, path in cases + ([recap] if recap else []):
+    for name, path in cases + national_cases.recap_cases(info):
         with Capture(services.metadata.engines) as captured:
             response = client.get(path, headers=headers)
             response.get_data()
@@ -247,11 +249,6 @@ def pages_part(stack, services, info, port, token, requests) -> dict:
                          ttfb_p95=percentile(ttfb, 95))  # fmt: skip
         if name.startswith("tally CSV"):
             print(f"{'':<26}      (first byte p95 {percentile(ttfb, 95):.1f} ms; {size:,} bytes)")
-    if recap is None:
-        print(
-            f"{'recap: a province':<26}    - skipped: the province recap is issue 15's "
-            "(bench/national_cases.py::recap_case is its hook)"
-        )
     http.close()
     raw_db.close()
     return out

@@ -46,9 +46,6 @@ def search_sets(info: dict, n: int, seed: int = 11) -> dict[str, list[dict]]:
     return sets
 
 
-RECAP = None  # the recap for a province: issue 15 (being built apart); see recap_case()
-
-
 def page_cases(info: dict, ids: dict) -> list[tuple[str, str]]:
     """(name, path) of every page and list measured; ``ids`` gives a record to look for."""
     built = regions(int(info["seed"]))[: int(info["regencies"])]
@@ -80,7 +77,13 @@ def page_cases(info: dict, ids: dict) -> list[tuple[str, str]]:
     ]
 
 
-def recap_case(info: dict) -> tuple[str, str] | None:
-    """The recap for a province, once issue 15's page exists (another engineer builds it):
-    return its (name, path) here and it is measured like every other page."""
-    return None
+def recap_cases(info: dict) -> list[tuple[str, str]]:
+    """The recap for a province (issue 15), as the Rekapitulasi page and as the API that
+    answers the same question: the first built regency's province, PPWP 2024 (every TPS's
+    C.Hasil carries a tally). Its tables are made by bench/national_recap.py."""
+    province = regions(int(info["seed"]))[0].code[:2]
+    asked = {"election": "PPWP", "year": 2024}
+    return [
+        ("recap: a province", "/rekapitulasi?" + urlencode({**asked, "region": province})),
+        ("recap API: a province", "/api/v1/recap?" + urlencode({**asked, "province": province})),
+    ]

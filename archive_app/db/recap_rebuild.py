@@ -2,8 +2,13 @@
 
 One transaction, in bounded batches: the forms' rows from the records, which form counts
 for each place, the sums by one ordered pass over the counted forms (a running sum per
-level, written when the region changes: memory stays flat), the findings, then every
-difference.
+level, written when the region changes), the findings, then every difference.
+
+Memory stays flat at any size: the records and the findings are walked in keyset batches,
+and the ordered passes (counted forms, sums, the regions whose differences are made) are
+streamed (``_streamed``), never read into a list of every row. On PostgreSQL the ordered
+passes were fetched whole into the client before their first row: the rebuild peaked at
+949 MB resident at 820,000 TPS (312 MB on SQLite, whose cursor steps through a result).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Callable
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, insert, select, text, union, update
 from sqlalchemy.orm import Session
 
 from archive_app.db.models import (
@@ -37,6 +42,7 @@ from archive_app.domain.records import Status
 from vocabulary import regions
 
 BATCH = 1000
+STREAM = 5000  # rows a streamed pass holds at a time
 WIDTHS = (0, 2, 4, 6, 10)
 
 
@@ -53,10 +59,19 @@ def rebuild(s: Session, upkeep: RecapUpkeep, progress: Callable[[int], Any] | No
     elections = set(s.execute(select(RecapFormRow.election, RecapFormRow.year).distinct()).all())
     elections |= set(s.execute(select(PublishedRow.election, PublishedRow.year).distinct()).all())
     for election, year in sorted((str(e), int(y)) for e, y in elections):
-        refresh_differences(
-            s, election, year, _codes(s, election, year), upkeep.max_voters, upkeep.days
-        )
+        codes = (code for (code,) in _streamed(s, _codes(election, year)))
+        for batch in chunks(codes):
+            refresh_differences(s, election, year, batch, upkeep.max_voters, upkeep.days)
     return {"forms": forms, "counted": counted}
+
+
+def _streamed(s: Session, query: Any) -> Any:
+    """A query's rows a few thousand at a time, while the pass writes on the same
+    connection: a server-side cursor on PostgreSQL (psycopg's ordinary cursor fetches the
+    whole result first), SQLite's own cursor, which steps through the result anyway. A
+    PostgreSQL cursor reads the snapshot it was opened in, so the pass's own writes do not
+    come back to it."""
+    return s.execute(query.execution_options(yield_per=STREAM))
 
 
 def _analyze(s: Session, *tables: str) -> None:
@@ -152,7 +167,7 @@ def _counted(s: Session) -> int:
     )
     chosen: list[str] = []
     total = 0
-    for _, group in groupby(s.execute(query).yield_per(5000), key=lambda r: tuple(r[:4])):
+    for _, group in groupby(_streamed(s, query), key=lambda r: tuple(r[:4])):
         found = recap.counted_first([(r[4], r[5], r[6].isoformat()) for r in group])
         if found:
             chosen.append(found)
@@ -193,7 +208,7 @@ def _sums(s: Session) -> None:
         for code, part in parts.items():
             pending.append(sum_row(election, year, region, level, code, part))
 
-    for election, year, place, figures, listed in s.execute(query).yield_per(5000):
+    for election, year, place, figures, listed in _streamed(s, query):
         part = recap.contribution(tps_figures(figures), listed)
         for width in WIDTHS:
             key = (election, year, place[:width])
@@ -213,34 +228,38 @@ def _sums(s: Session) -> None:
 
 
 def _findings(s: Session, upkeep: RecapUpkeep) -> None:
-    ids = s.scalars(select(RecapFormRow.record_id).where(RecapFormRow.page_hash != "")).all()
-    for record_id in ids:
-        upkeep._findings(s, record_id)
+    """Every hashed page's findings, in keyset batches of forms: the ORM rows the upkeep
+    loads are written and let go after each batch."""
+    last = ""
+    while True:
+        ids = s.scalars(
+            select(RecapFormRow.record_id)
+            .where(RecapFormRow.page_hash != "", RecapFormRow.record_id > last)
+            .order_by(RecapFormRow.record_id)
+            .limit(BATCH)
+        ).all()
+        if not ids:
+            return
+        for record_id in ids:
+            upkeep._findings(s, record_id)
+        s.flush()
+        s.expunge_all()
+        last = ids[-1]
 
 
-def _codes(s: Session, election: str, year: int) -> set[str]:
-    """Every region and TPS that may have a difference."""
-    codes = set(
-        s.scalars(
-            select(RecapSumRow.region).where(
-                RecapSumRow.election == election,
-                RecapSumRow.year == year,
-                RecapSumRow.candidate == "_forms",
-            )
-        )
-    )
-    codes |= set(
-        s.scalars(
-            select(PublishedRow.region)
-            .where(PublishedRow.election == election, PublishedRow.year == year)
-            .distinct()
-        )
-    )
-    codes |= set(
-        s.scalars(
-            select(RecapValueRow.region)
-            .where(RecapValueRow.election == election, RecapValueRow.year == year)
-            .distinct()
-        )
-    )
-    return codes
+def _codes(election: str, year: int) -> Any:
+    """Every region and TPS that may have a difference, once each, in order."""
+    found = union(
+        select(RecapSumRow.region).where(
+            RecapSumRow.election == election,
+            RecapSumRow.year == year,
+            RecapSumRow.candidate == "_forms",
+        ),
+        select(PublishedRow.region).where(
+            PublishedRow.election == election, PublishedRow.year == year
+        ),
+        select(RecapValueRow.region).where(
+            RecapValueRow.election == election, RecapValueRow.year == year
+        ),
+    ).subquery("codes")
+    return select(found.c.region).order_by(found.c.region)
