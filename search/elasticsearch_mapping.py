@@ -15,12 +15,15 @@ stop words) indexes it once more (``text.stem``, without positions: only a ``mat
 it); it only adds to the score, so "penghitungan" ranks records that say "hitung" higher
 without changing what matches.
 
-``pages`` keeps each page's text in the source only, not indexed: the page that matches
-best and its snippet are found in Python for the hits shown (``search/best_page.py``).
-Indices built before this (issue 18) index ``pages`` as nested documents, a third analysed
-copy that made `archive reindex` a third slower; they answer the same, since nothing asks
-that field any more, and lose it at the next `archive reindex`
-(``OLD_PAGES_MAPPING``).
+The pages are sent and stored once, as ``text`` (in page order, so the source gives them
+back one by one): the page that matches best and its snippet are found in Python for the
+hits shown (``search/best_page.py``). Indices built before issue 18 index the pages a
+third time, as nested ``pages`` documents, and keep ``text`` out of their source; so the
+app's single writes (``ElasticsearchIndex.index``) still send ``pages`` too, which today's
+mapping accepts and leaves out of the source (``pages`` is ignored), and such an index
+answers the same until `archive reindex` builds it anew (``OLD_PAGES_MAPPING``). A
+rebuild, always into an index of its own made with today's mapping, sends ``text``
+alone: half the JSON to write and parse.
 """
 
 from __future__ import annotations
@@ -82,7 +85,7 @@ SERVE_SETTINGS = {
 
 MAPPINGS = {
     "dynamic": "strict",
-    "_source": {"excludes": ["text"]},  # the pages are in the source once, under "pages"
+    "_source": {"excludes": ["pages"]},  # the pages are in the source once, as "text"
     "properties": {
         "id": {"type": "keyword"},
         "created": {"type": "date", "format": "epoch_millis"},
@@ -95,7 +98,7 @@ MAPPINGS = {
                 "stem": {"type": "text", "analyzer": "indonesian", "index_options": "freqs"}
             },
         },
-        "pages": {"type": "object", "enabled": False},  # source only: search/best_page.py
+        "pages": {"type": "object", "enabled": False},  # accepted, ignored: see above
         # display values (facets; not searchable) and normalised values (exact filters)
         **{
             name: {
@@ -116,15 +119,18 @@ MAPPINGS = {
 }
 
 
-def source(doc: IndexDocument) -> dict:
+def source(doc: IndexDocument, old_pages: bool = True) -> dict:
+    """The document; ``old_pages``: with the pages once more as ``pages``, for an index
+    that may have been built by an older version (see above)."""
     meta = doc.metadata
     body = {
         "id": doc.id,
         "created": int(doc.created_at.timestamp() * 1000),
         "meta": metadata_words(meta),
         "text": list(doc.pages),
-        "pages": [{"text": text} for text in doc.pages],
     }
+    if old_pages:
+        body["pages"] = [{"text": text} for text in doc.pages]
     for name in KEYWORD_FIELDS:
         value = str(meta.get(name, ""))
         body[name] = value
@@ -143,7 +149,9 @@ def bulk_chunks(
     chunk, size = [], 0
     for batch in batches:
         for doc in batch:
-            chunk.append({"_op_type": "create", "_id": doc.id, "_source": source(doc)})
+            chunk.append(
+                {"_op_type": "create", "_id": doc.id, "_source": source(doc, old_pages=False)}
+            )
             size += sum(len(p) for p in doc.pages) + 500
             if size >= max_chars or len(chunk) >= max_docs:
                 yield chunk
@@ -187,14 +195,19 @@ def query_clause(query: SearchQuery) -> dict:
 
 
 def shown_source(query: SearchQuery) -> list[str] | bool:
-    """What the hits bring back of their source: the pages, when there are words to find
-    on them (``search/best_page.py``), else nothing."""
-    return False if query.is_empty else ["pages"]
+    """What the hits bring back of their source: the pages (as ``text``, or ``pages`` in an
+    index built before issue 18), when there are words to find on them, else nothing."""
+    return False if query.is_empty else ["text", "pages"]
 
 
 def best_page(query: SearchQuery, hit: dict) -> tuple[tuple[str, ...], int | None]:
     """(highlighted snippets, page number from 1) of a hit, from the pages in its source."""
-    pages = [page.get("text", "") for page in (hit.get("_source") or {}).get("pages", ())]
+    found = hit.get("_source") or {}
+    pages = found.get("text")
+    if pages is None:  # an index built before issue 18
+        pages = [page.get("text", "") for page in found.get("pages", ())]
+    elif isinstance(pages, str):
+        pages = [pages]
     return page_snippet(pages, _words(query))
 
 

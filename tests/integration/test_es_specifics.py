@@ -304,3 +304,20 @@ def test_an_index_built_by_an_older_version_answers_the_same_until_reindexed(es_
     props = es_index.client.indices.get_mapping(index=name)[name]["mappings"]["properties"]
     assert props["pages"] == {"type": "object", "enabled": False}
     assert {q: shown({"q": q}) for q in before} == before
+
+
+def test_the_pages_are_stored_once_whoever_wrote_the_record(es_index):
+    """GIVEN a rebuilt index WHEN a worker then indexes a record THEN both records keep their
+    pages once in the source, as ``text`` (a rebuild sends nothing else; a single write also
+    sends ``pages`` for indices of older versions, which is left out), and both are found
+    with their best page and its snippet."""
+    es_index.rebuild([[doc(11, "sampul depan|rincian perolehan suara")]])
+    es_index.index([doc(12, "tanda tangan|perolehan suara saksi")])
+    for n, pages in ((11, ["sampul depan", "rincian perolehan suara"]),
+                     (12, ["tanda tangan", "perolehan suara saksi"])):  # fmt: skip
+        stored = es_index.client.get(index=es_index.alias, id=f"{n:032x}")["_source"]
+        assert stored["text"] == pages and "pages" not in stored
+    hits = es_index.search(parse_search({"q": "perolehan"})).hits
+    assert sorted((h.id[-1], h.page, h.highlights[0].count("<mark>")) for h in hits) == [
+        ("b", 2, 1), ("c", 2, 1),
+    ]  # fmt: skip
