@@ -9,7 +9,9 @@ into the engine (Elasticsearch: bulk requests in parallel, alias swap; Tantivy: 
 writer, one commit, pointer flip). Reports pages/s and this process's resident memory,
 sampled while it runs, at each quarter of the way: it must stay flat whatever N is.
 Targets (issue 18): >= 4,000 pages/s on Elasticsearch, >= 10,000 on Tantivy.
-``--profile`` runs it under cProfile and prints the top functions by own time.
+``--profile`` runs it under cProfile and prints the top functions by own time. Where the
+time goes: CPU seconds of this process (the loader: reading rows, building and serialising
+documents) and of the Elasticsearch node (analysing and writing), beside the wall time.
 
 Elasticsearch: $ARCHIVE_ELASTICSEARCH_URL if set, otherwise the test node of
 tests/services (scripts/install-test-services.sh), started for the run and stopped after.
@@ -61,6 +63,20 @@ class RssSampler(threading.Thread):
         self._halt.set()
         self.join()
         return self.peak
+
+
+def node_cpu_s(services) -> float:
+    """CPU seconds the Elasticsearch node(s) behind the index have used so far (0 for Tantivy)."""
+    client = getattr(services.index, "client", None)
+    if client is None:
+        return 0.0
+    stats = client.nodes.stats(metric="process")["nodes"].values()
+    return sum(n["process"]["cpu"]["total_in_millis"] for n in stats) / 1000
+
+
+def own_cpu_s() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 def load(services, count: int, pages: int) -> None:
@@ -149,11 +165,13 @@ def main(argv=None) -> int:
         sampler = RssSampler()
         sampler.start()
         profiler = cProfile.Profile() if args.profile else None
+        node_cpu, cpu = node_cpu_s(services), own_cpu_s()
         started = time.perf_counter()
         if profiler:
             profiler.enable()
         indexed = indexing.reindex(services, progress=progress)
         seconds = time.perf_counter() - started
+        cpu, node_cpu = own_cpu_s() - cpu, node_cpu_s(services) - node_cpu
         if profiler:
             profiler.disable()
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
@@ -172,6 +190,11 @@ def main(argv=None) -> int:
         f"memory of this process: {baseline:,.0f} MB before, peak {peak:,.0f} MB; at "
         + ", ".join(f"{k} {v:,.0f} MB" for k, v in rss_at.items())
         + es_rss
+    )
+    print(
+        f"CPU: this process {cpu:.1f} s ({cpu / seconds:.0%} of a core),"
+        f" search node {node_cpu:.1f} s ({node_cpu / seconds:.0%} of a core),"
+        f" load average {os.getloadavg()[0]:.1f}"
     )
     target = TARGETS[args.engine]
     print(f"target >= {target:,} pages/s: {'met' if rate >= target else 'MISSED'}")

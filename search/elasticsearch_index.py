@@ -130,13 +130,24 @@ class ElasticsearchIndex:
     def _add_new_fields(self) -> None:
         """Fields a newer version added (the sort keys did) put into an existing index: new
         records are then indexed and sorted at once; older ones get theirs at the next
-        ``archive reindex``. A field whose type changed cannot be added, and waits for it."""
-        try:
+        ``archive reindex``. Only missing fields are sent: one whose mapping changed (the
+        pages, once nested) cannot be changed in place and keeps its old form until then."""
+        found = self.client.indices.get_mapping(index=self.alias)
+        for name, info in found.items():
+            have = info.get("mappings", {}).get("properties", {})
             fields = cast(dict[str, Any], m.MAPPINGS["properties"])
-            self.client.indices.put_mapping(index=self.alias, properties=fields)
-        except ApiError as exc:
-            log.warning("search index %s keeps its fields until `archive reindex`: %s",
-                        self.alias, exc.error)  # fmt: skip
+            missing = {key: value for key, value in fields.items() if key not in have}
+            if have.get("pages", {}).get("type") == m.OLD_PAGES_MAPPING:
+                log.warning("search index %s was built by an older version (pages indexed twice):"
+                            " it answers the same, but `archive reindex` makes it smaller and"
+                            " its writes cheaper", name)  # fmt: skip
+            if not missing:
+                continue
+            try:
+                self.client.indices.put_mapping(index=name, properties=missing)
+            except ApiError as exc:
+                log.warning("search index %s keeps its fields until `archive reindex`: %s",
+                            name, exc.error)  # fmt: skip
 
     def _create(self, name: str, alias: str, settings: dict) -> None:
         self.client.indices.create(
@@ -296,7 +307,7 @@ class ElasticsearchIndex:
             "sort": m.sort_clause(query),
             "size": query.per_page + 1,  # one more tells whether there is a next page
             "track_total_hits": True,
-            "_source": False,
+            "_source": m.shown_source(query),
         }
         cursor = m.decode_cursor(query.cursor) if query.cursor else None
         offset = cursor.offset if cursor else (query.page - 1) * query.per_page
@@ -428,9 +439,8 @@ class ElasticsearchIndex:
         """The page as a SearchResult. Only a page reached by a cursor hands its point in
         time on: a ``page=`` jump is a one-off, and its next page walks again if followed."""
         per_page, raw = query.per_page, response["hits"]["hits"]
-        pages = self._best_pages(query, [hit["_id"] for hit in raw[:per_page]])
         hits = [
-            SearchHit(hit["_id"], hit.get("_score") or 0.0, *pages.get(hit["_id"], ((), None)))
+            SearchHit(hit["_id"], hit.get("_score") or 0.0, *self._best_page(query, hit))
             for hit in raw[:per_page]
         ]
         cursor = ""
@@ -445,12 +455,10 @@ class ElasticsearchIndex:
             next_cursor=cursor,
         )
 
-    def _best_pages(self, query: SearchQuery, ids: list[str]) -> dict:
-        """id -> (highlights, page) of the hits shown: a second, small request."""
-        if query.is_empty or not ids:
-            return {}
-        found = self.client.search(index=self.alias, **m.best_pages_request(query, ids))
-        return {hit["_id"]: m.best_page(hit) for hit in found["hits"]["hits"]}
+    @staticmethod
+    def _best_page(query: SearchQuery, hit: dict) -> tuple[tuple[str, ...], int | None]:
+        """(highlights, page) of a hit shown, from the pages its source brought back."""
+        return ((), None) if query.is_empty else m.best_page(query, hit)
 
     def suggest(self, words: Sequence[str]) -> dict[str, str]:
         asked = [w for w in dict.fromkeys(words) if spelling.wants_correction(w)]

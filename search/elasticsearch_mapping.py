@@ -7,17 +7,23 @@ case-insensitive. So the text is split on every non-letter, non-digit character 
 lowercased and accent-folded (``archive_folded``), as ``search/query.py`` and Tantivy do,
 and queries are ``term``/``match_phrase`` on already-normalised words.
 
-The pages are indexed twice. ``text`` holds them as one multi-valued field of the record:
-matching and ranking run there, as cheaply as on any flat field (with no position gap
-between pages, so a phrase may run from one page into the next, as in the embedded
-engine, which indexes the pages joined by a form feed). ``pages`` holds them as
-nested objects, indexed without positions, and is only asked about the hits being shown:
-which page matches the words best, and its highlighted snippet (``inner_hits``). Scoring a
-nested join for every matching record would cost ~1 ms per 1,000 matches.
+The text is analysed twice. ``text`` holds the pages as one multi-valued field of the
+record: matching and ranking run there, as cheaply as on any flat field (with no position
+gap between pages, so a phrase may run from one page into the next, as in the embedded
+engine, which indexes the pages joined by a form feed). The Indonesian analyzer (stemming,
+stop words) indexes it once more (``text.stem``, without positions: only a ``match`` asks
+it); it only adds to the score, so "penghitungan" ranks records that say "hitung" higher
+without changing what matches.
 
-The Indonesian analyzer (stemming, stop words) indexes the text once more
-(``text.stem``); it only adds to the score, so "penghitungan" ranks records that say
-"hitung" higher without changing what matches.
+The pages are sent and stored once, as ``text`` (in page order, so the source gives them
+back one by one): the page that matches best and its snippet are found in Python for the
+hits shown (``search/best_page.py``). Indices built before issue 18 index the pages a
+third time, as nested ``pages`` documents, and keep ``text`` out of their source; so the
+app's single writes (``ElasticsearchIndex.index``) still send ``pages`` too, which today's
+mapping accepts and leaves out of the source (``pages`` is ignored), and such an index
+answers the same until `archive reindex` builds it anew (``OLD_PAGES_MAPPING``). A
+rebuild, always into an index of its own made with today's mapping, sends ``text``
+alone: half the JSON to write and parse.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from search import spelling
+from search.best_page import best_page as page_snippet
 from search.interfaces import IndexDocument, SearchQuery
 from search.query import (
     ALWAYS_FACETED,
@@ -43,8 +50,8 @@ KEYWORD_FIELDS = (
 )  # fmt: skip
 INT_FIELDS = ("year", "tps")
 FACET_SIZE = 50
-SNIPPET_CHARS = 240
-BEST_PAGE = "best_page"
+# How ``pages`` was mapped before issue 18; an index still mapped so is reported (see above).
+OLD_PAGES_MAPPING = "nested"
 
 SETTINGS = {
     "auto_expand_replicas": "0-1",
@@ -78,7 +85,7 @@ SERVE_SETTINGS = {
 
 MAPPINGS = {
     "dynamic": "strict",
-    "_source": {"excludes": ["text"]},  # the pages are in the source once, under "pages"
+    "_source": {"excludes": ["pages"]},  # the pages are in the source once, as "text"
     "properties": {
         "id": {"type": "keyword"},
         "created": {"type": "date", "format": "epoch_millis"},
@@ -87,14 +94,11 @@ MAPPINGS = {
             "type": "text",
             "analyzer": "archive_folded",
             "position_increment_gap": 0,
-            "fields": {"stem": {"type": "text", "analyzer": "indonesian"}},
-        },
-        "pages": {
-            "type": "nested",
-            "properties": {
-                "text": {"type": "text", "analyzer": "archive_folded", "index_options": "freqs"},
+            "fields": {
+                "stem": {"type": "text", "analyzer": "indonesian", "index_options": "freqs"}
             },
         },
+        "pages": {"type": "object", "enabled": False},  # accepted, ignored: see above
         # display values (facets; not searchable) and normalised values (exact filters)
         **{
             name: {
@@ -115,15 +119,18 @@ MAPPINGS = {
 }
 
 
-def source(doc: IndexDocument) -> dict:
+def source(doc: IndexDocument, old_pages: bool = True) -> dict:
+    """The document; ``old_pages``: with the pages once more as ``pages``, for an index
+    that may have been built by an older version (see above)."""
     meta = doc.metadata
     body = {
         "id": doc.id,
         "created": int(doc.created_at.timestamp() * 1000),
         "meta": metadata_words(meta),
         "text": list(doc.pages),
-        "pages": [{"text": text} for text in doc.pages],
     }
+    if old_pages:
+        body["pages"] = [{"text": text} for text in doc.pages]
     for name in KEYWORD_FIELDS:
         value = str(meta.get(name, ""))
         body[name] = value
@@ -142,7 +149,9 @@ def bulk_chunks(
     chunk, size = [], 0
     for batch in batches:
         for doc in batch:
-            chunk.append({"_op_type": "create", "_id": doc.id, "_source": source(doc)})
+            chunk.append(
+                {"_op_type": "create", "_id": doc.id, "_source": source(doc, old_pages=False)}
+            )
             size += sum(len(p) for p in doc.pages) + 500
             if size >= max_chars or len(chunk) >= max_docs:
                 yield chunk
@@ -185,31 +194,21 @@ def query_clause(query: SearchQuery) -> dict:
     return clause
 
 
-def best_pages_request(query: SearchQuery, ids: list[str]) -> dict:
-    """For these hits: the page that matches the most words best, and its snippet.
+def shown_source(query: SearchQuery) -> list[str] | bool:
+    """What the hits bring back of their source: the pages (as ``text``, or ``pages`` in an
+    index built before issue 18), when there are words to find on them, else nothing."""
+    return False if query.is_empty else ["text", "pages"]
 
-    A phrase's words count one by one here, as in the embedded engine's snippets.
-    """
-    on_page = [{"term": {"pages.text": w}} for w in dict.fromkeys(_words(query))]
-    highlight = {
-        "fields": {"pages.text": {}},
-        "pre_tags": ["<mark>"],
-        "post_tags": ["</mark>"],
-        "encoder": "html",
-        "fragment_size": SNIPPET_CHARS,
-        "number_of_fragments": 1,
-    }
-    pages = {
-        "path": "pages",
-        "query": {"bool": {"should": on_page}},
-        "score_mode": "max",
-        "inner_hits": {"name": BEST_PAGE, "size": 1, "_source": False, "highlight": highlight},
-    }
-    return {
-        "query": {"bool": {"filter": [{"ids": {"values": ids}}], "should": [{"nested": pages}]}},
-        "size": len(ids),
-        "_source": False,
-    }
+
+def best_page(query: SearchQuery, hit: dict) -> tuple[tuple[str, ...], int | None]:
+    """(highlighted snippets, page number from 1) of a hit, from the pages in its source."""
+    found = hit.get("_source") or {}
+    pages = found.get("text")
+    if pages is None:  # an index built before issue 18
+        pages = [page.get("text", "") for page in found.get("pages", ())]
+    elif isinstance(pages, str):
+        pages = [pages]
+    return page_snippet(pages, _words(query))
 
 
 def suggest_request(words: list[str]) -> dict:
@@ -296,17 +295,6 @@ def _facet_key(name: str, key) -> str:
     if name == "tps":
         return f"{int(key):03d}"
     return str(key)
-
-
-def best_page(hit: dict) -> tuple[tuple[str, ...], int | None]:
-    """(highlighted snippets, page number from 1) of a hit, from its inner hit."""
-    pages = hit.get("inner_hits", {}).get(BEST_PAGE, {}).get("hits", {}).get("hits", [])
-    if not pages:
-        return (), None
-    page = pages[0]
-    snippets = page.get("highlight", {}).get("pages.text", [])
-    html = snippets[0].strip() if snippets else ""
-    return ((html,) if html else ()), page["_nested"]["offset"] + 1
 
 
 # -- cursors ------------------------------------------------------------------------------

@@ -128,8 +128,9 @@ def test_the_leftover_of_a_killed_rebuild_is_removed_by_the_next_one(es_index):
 
 
 def test_the_explicit_mapping_is_in_place(es_index):
-    """GIVEN a fresh index THEN its mapping is the archive's (strict, nested pages, folded and
-    Indonesian text, keyword metadata) and the analyzers split and fold like search/query.py."""
+    """GIVEN a fresh index THEN its mapping is the archive's (strict, folded and Indonesian
+    text, pages in the source only, keyword metadata) and the analyzers split and fold like
+    search/query.py."""
     es_index.index(CORPUS[:1])
     (name,) = behind(es_index, es_index.alias)
     mapping = es_index.client.indices.get_mapping(index=name)[name]["mappings"]
@@ -137,8 +138,8 @@ def test_the_explicit_mapping_is_in_place(es_index):
     assert mapping["dynamic"] == "strict"
     assert props["text"]["analyzer"] == "archive_folded"
     assert props["text"]["fields"]["stem"]["analyzer"] == "indonesian"
-    assert props["pages"]["type"] == "nested"
-    assert props["pages"]["properties"]["text"]["analyzer"] == "archive_folded"
+    assert props["text"]["fields"]["stem"]["index_options"] == "freqs"  # scored, no phrases
+    assert props["pages"] == {"type": "object", "enabled": False}  # the text is analysed twice
     assert props["village"]["type"] == props["village_lc"]["type"] == "keyword"
     assert props["tps"]["type"] == "integer" and props["created"]["type"] == "date"
 
@@ -254,3 +255,69 @@ def test_an_answer_from_only_some_shards_says_unavailable_not_partial_counts(es_
     finally:
         client.indices.delete(index=stray)
     assert found(es_index, "suara") == 4 and es_index.count() == 5
+
+
+def old_mapping():
+    """The mapping before issue 18: every page indexed once more, as a nested document, and
+    no sort keys (which an even older version lacked)."""
+    from search import elasticsearch_mapping as m
+
+    props = {k: v for k, v in m.MAPPINGS["properties"].items() if not k.endswith("_key")}
+    props.pop("dated")
+    nested = {"text": {"type": "text", "analyzer": "archive_folded", "index_options": "freqs"}}
+    props["pages"] = {"type": "nested", "properties": nested}
+    props["text"] = {
+        **props["text"],
+        "fields": {"stem": {"type": "text", "analyzer": "indonesian"}},
+    }
+    return {**m.MAPPINGS, "properties": props}
+
+
+def test_an_index_built_by_an_older_version_answers_the_same_until_reindexed(es_index, caplog):
+    """GIVEN an index built by the version that indexed pages as nested documents WHEN the
+    app uses it THEN it says a reindex would help, adds the fields it lacks, and searches
+    find the same records with the same page and snippet; `archive reindex` then builds
+    it with today's mapping."""
+    from search import elasticsearch_mapping as m
+
+    es_index.client.indices.create(
+        index=f"{es_index.alias}-initial", settings=m.SETTINGS, mappings=old_mapping(),
+        aliases={es_index.alias: {}},
+    )  # fmt: skip
+    three_pages = doc(11, "sampul depan|rincian perolehan suara|tanda tangan saksi")
+    with caplog.at_level("WARNING"):
+        es_index.index([*CORPUS, three_pages])
+    assert "built by an older version" in caplog.text and "archive reindex" in caplog.text
+    (name,) = behind(es_index, es_index.alias)
+    props = es_index.client.indices.get_mapping(index=name)[name]["mappings"]["properties"]
+    assert props["pages"]["type"] == "nested" and "dated" in props  # the sort keys came
+
+    def shown(q):
+        return [(h.id[-2:], h.page, h.highlights) for h in es_index.search(parse_search(q)).hits]
+
+    before = {q: shown({"q": q}) for q in ("suara", "perolehan", '"tangan saksi"', "papahan")}
+    assert before["perolehan"] == [("0b", 2, ("rincian <mark>perolehan</mark> suara",))]
+    assert shown({"q": "suara", "sort": "newest"})[0][0] == "0b"
+
+    es_index.rebuild([[*CORPUS, three_pages]])
+    (name,) = behind(es_index, es_index.alias)
+    props = es_index.client.indices.get_mapping(index=name)[name]["mappings"]["properties"]
+    assert props["pages"] == {"type": "object", "enabled": False}
+    assert {q: shown({"q": q}) for q in before} == before
+
+
+def test_the_pages_are_stored_once_whoever_wrote_the_record(es_index):
+    """GIVEN a rebuilt index WHEN a worker then indexes a record THEN both records keep their
+    pages once in the source, as ``text`` (a rebuild sends nothing else; a single write also
+    sends ``pages`` for indices of older versions, which is left out), and both are found
+    with their best page and its snippet."""
+    es_index.rebuild([[doc(11, "sampul depan|rincian perolehan suara")]])
+    es_index.index([doc(12, "tanda tangan|perolehan suara saksi")])
+    for n, pages in ((11, ["sampul depan", "rincian perolehan suara"]),
+                     (12, ["tanda tangan", "perolehan suara saksi"])):  # fmt: skip
+        stored = es_index.client.get(index=es_index.alias, id=f"{n:032x}")["_source"]
+        assert stored["text"] == pages and "pages" not in stored
+    hits = es_index.search(parse_search({"q": "perolehan"})).hits
+    assert sorted((h.id[-1], h.page, h.highlights[0].count("<mark>")) for h in hits) == [
+        ("b", 2, 1), ("c", 2, 1),
+    ]  # fmt: skip
