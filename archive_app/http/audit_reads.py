@@ -34,8 +34,12 @@ def note_view(record_id: str, via: str) -> None:
 
 def note_search(params, total: int, via: str) -> None:
     """The parameters as given (not as parsed), so the entry shows what the person asked."""
-    query = {k: v for k, v in params.items() if v not in (None, "")}
+    query = _asked(params)
     audit.record(services(), actor(), "search", "", client_ip(), query=query, hits=total, via=via)
+
+
+def _asked(params) -> dict:
+    return {k: v for k, v in params.items() if v not in (None, "")}
 
 
 class SearchNote:
@@ -50,16 +54,16 @@ class SearchNote:
 
     def __init__(self, params, via: str):
         self._svc, self._who, self._ip = services(), actor(), client_ip()
-        self._query = {k: v for k, v in params.items() if v not in (None, "")}
+        self._query = _asked(params)
         self._via = via
         self._written: Future | None = None
 
     def start(self, total: int) -> None:
         """Called with the engine's total, before the hits are joined."""
+        details = {"query": self._query, "hits": total, "via": self._via}
         self._written = _audit_thread().submit(
-            audit.record, self._svc, self._who, "search", "", self._ip,
-            query=self._query, hits=total, via=self._via,
-        )  # fmt: skip
+            audit.record, self._svc, self._who, "search", "", self._ip, **details
+        )
 
     def wait(self) -> None:
         if self._written is not None:
@@ -69,7 +73,8 @@ class SearchNote:
 @contextmanager
 def noting_search(params, via: str) -> Iterator[SearchNote]:
     """An API search's entry (``SearchNote``): waited for on the way out, so it is committed
-    before the response leaves; if the search itself failed after the entry started, that
+    before the response leaves. If the search failed after the engine answered (the join
+    with a database gone away), its entry may still be in the trail, and the search's own
     failure is the one raised."""
     note = SearchNote(params, via)
     try:
