@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 
 from archive_app.api.representations import hit_json
 from archive_app.domain.roles import Permission
-from archive_app.http.audit_reads import note_search
+from archive_app.http.audit_reads import noting_search
 from archive_app.http.problems import invalid
 from archive_app.http.security import requires, services
 from archive_app.records import search_results
@@ -20,10 +20,17 @@ bp = Blueprint("search", __name__)
 def search():
     try:
         query = parse_search(request.args)
-        found = search_results.run(services(), query)
     except QueryError as exc:
         return invalid(exc)
-    note_search(request.args, found.total, via="api")
+    with noting_search(request.args, via="api") as note:
+        try:
+            found = search_results.run(services(), query, answered=note.start)
+        except QueryError as exc:
+            return invalid(exc)
+        return _answer(query, found)
+
+
+def _answer(query, found: search_results.Found):
     return jsonify(
         total=found.total,
         page=query.page,

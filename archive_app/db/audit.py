@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import builtins
+import functools
 import json
 from collections.abc import Iterable
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, Table, func, select, text
 from sqlalchemy.orm import Session
 
 from archive_app.db.models import AuditRow
@@ -21,28 +23,44 @@ _CHAIN_LOCK = 7_042_024
 
 def append_in(s: Session, entries: Iterable[AuditEntry]) -> builtins.list[int]:
     """Append to the chain inside the caller's write transaction (so an action and its entry
-    are committed together), under a lock so two writers never link to the same entry."""
+    are committed together), under a lock so two writers never link to the same entry.
+
+    Plain INSERTs, not ORM objects: every search writes one entry, and the unit of work's
+    flush plus the ORM query for the last hash took ~3 ms of a search's ~30 ms on the loaded
+    2-core VM (cProfile, 300 searches); the rows and their hashes are the same."""
     if s.get_bind().dialect.name == "postgresql":
         s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
     # SQLite: the write transaction began IMMEDIATE, so it already holds the lock.
-    prev = s.scalar(select(AuditRow.hash).order_by(AuditRow.id.desc()).limit(1)) or GENESIS
-    rows = []
+    s.flush()  # the caller's pending rows first, in the order the ORM would have written them
+    conn = s.connection()
+    table = cast(Table, AuditRow.__table__)
+    prev = conn.execute(_last_hash()).scalar() or GENESIS
+    ids = []
     for entry in entries:
-        row = AuditRow(
-            at=entry.at,
-            actor=entry.actor,
-            action=entry.action,
-            target=entry.target,
-            ip=entry.ip,
-            details=json.dumps(entry.details, sort_keys=True, ensure_ascii=False),
-            prev_hash=prev,
-            hash=entry_hash(entry, prev),
+        digest = entry_hash(entry, prev)
+        inserted = conn.execute(
+            table.insert(),
+            {
+                "at": entry.at,
+                "actor": entry.actor,
+                "action": entry.action,
+                "target": entry.target,
+                "ip": entry.ip,
+                "details": json.dumps(entry.details, sort_keys=True, ensure_ascii=False),
+                "prev_hash": prev,
+                "hash": digest,
+            },
         )
-        s.add(row)
-        rows.append(row)
-        prev = row.hash
-    s.flush()
-    return [r.id for r in rows]
+        ids.append(inserted.inserted_primary_key[0])  # type: ignore[index]  # one row: set
+        prev = digest
+    return ids
+
+
+@functools.cache
+def _last_hash() -> Select:
+    """Built on first use, then reused (nothing at import time)."""
+    column = AuditRow.__table__.c
+    return select(column.hash).order_by(column.id.desc()).limit(1)
 
 
 def _filters(target, actor, action, since, until) -> builtins.list:

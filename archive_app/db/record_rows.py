@@ -16,7 +16,8 @@ from archive_app.domain.metadata import ALL_FIELDS, RecordMetadata
 from archive_app.domain.records import IndexState, Status
 
 
-def record_entity(row: RecordRow) -> Record:
+def record_entity(row) -> Record:
+    """From a ``RecordRow`` or a result row of its columns."""
     return Record(
         id=row.id,
         sha256=row.sha256,
@@ -89,11 +90,8 @@ def file_row(record_id: str, f: StoredFile, now: datetime) -> StoredFileRow:
 VISIBLE = (Status.QUEUED, Status.PROCESSING, Status.READY, Status.FAILED)
 # Load options for lists: the record entity needs none of what was read from the pages
 # (the vote counts alone are several kB a record, most of a row).
-LIGHT = tuple(
-    defer(column)
-    for column in (RecordRow.tally, RecordRow.extracted, RecordRow.uploader_metadata,
-                   RecordRow.review_reasons)
-)  # fmt: skip
+LIGHT_SKIPS = ("tally", "extracted", "uploader_metadata", "review_reasons")
+LIGHT = tuple(defer(getattr(RecordRow, column)) for column in LIGHT_SKIPS)
 
 
 def apply_readings(row: RecordRow, r: PageReadings) -> None:

