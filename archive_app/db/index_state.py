@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 
 from archive_app.db.models import RecordRow
 from archive_app.db.session import Sessions
@@ -53,13 +53,18 @@ class SqlIndexState:
 
     def pending_index(self, limit: int) -> list[str]:
         with self._s.read() as s:
-            return list(
-                s.scalars(
-                    select(RecordRow.id)
-                    .where(
-                        RecordRow.status == Status.READY.value,
-                        RecordRow.index_state == IndexState.PENDING.value,
-                    )
-                    .limit(limit)
-                )
-            )
+            return list(s.scalars(pending_query(limit)))
+
+
+def pending_query(limit: int) -> Select:
+    """Ready records the index has yet to take: read through ix_documents_index_pending
+    (migration 0013), which holds only those, so the sweep's usual answer, "none", costs
+    nothing at any size."""
+    return (
+        select(RecordRow.id)
+        .where(
+            RecordRow.status == Status.READY.value,
+            RecordRow.index_state == IndexState.PENDING.value,
+        )
+        .limit(limit)
+    )

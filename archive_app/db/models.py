@@ -159,6 +159,13 @@ class RecordRow(Base):
             sqlite_where=text("after_ready != ''"),
             postgresql_where=text("after_ready != ''"),
         ),
+        Index(
+            "ix_documents_index_pending",
+            "status",
+            "id",
+            sqlite_where=text("index_state = 'pending'"),
+            postgresql_where=text("index_state = 'pending'"),
+        ),
     )
 
 
