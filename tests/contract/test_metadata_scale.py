@@ -282,3 +282,21 @@ def test_pending_records_are_found_through_the_partial_index(metadata_store):
     with engine.connect() as conn:
         plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}").fetchall()
     assert "ix_documents_index_pending" in " ".join(str(r[-1]) for r in plan), plan
+
+
+def test_the_due_timeline_is_read_from_the_kept_counts_and_equals_a_count(metadata_store):
+    """GIVEN records due on several days, some destroyed or not due WHEN the dashboard's
+    timeline is read THEN it equals counting the rows (it reads the kept ``due`` counts)."""
+    days = [date(2027, 1, 5), date(2027, 1, 5), date(2028, 6, 30), date(2040, 1, 1)]
+    rows = [row(n, retention_due_at=day) for n, day in enumerate(days)]
+    rows.append(row(10, retention_due_at=date(2027, 1, 5), retention_state="disposed"))
+    rows.append(row(11, retention_due_at=date(2027, 2, 1), retention_state="inactive"))
+    load(metadata_store, rows)
+    with metadata_store.engines.write.begin() as conn:
+        conn.execute(
+            update(RecordRow)
+            .where(RecordRow.id == rows[2]["id"])
+            .values(retention_due_at=date(2029, 3, 1))
+        )
+    got = metadata_store.statistics.due_by_day(date(2027, 1, 1), date(2036, 12, 31))
+    assert got == {date(2027, 1, 5): 2, date(2027, 2, 1): 1, date(2029, 3, 1): 1}
