@@ -41,11 +41,19 @@ def _run(stack, args: list[str], extra_env: dict | None = None) -> tuple[dict, f
         raise RuntimeError(f"{' '.join(args)} failed: {problem[-2000:]}")
     lines = [line for line in text.splitlines() if line.startswith("{")]
     result = json.loads(lines[-1]) if lines else {"output": text.strip()[-300:]}
+    result["anon_peak_mb"] = memory.anon
     return result, seconds, peak
 
 
-def _line(name: str, text: str, peak: float) -> None:
-    ok = "met" if peak <= MEMORY_TARGET else "MISSED"
+def _line(name: str, text: str, peak: float, result: dict) -> None:
+    """Judged on both: the resident peak, and the job's own (anonymous) memory apart from
+    the mapped index pages (national_measure.JobPeak)."""
+    anon = result["anon_peak_mb"]
+    ok = (
+        "met"
+        if peak <= MEMORY_TARGET
+        else f"MISSED; own memory {anon:,.0f} MB: " + ("met" if anon <= MEMORY_TARGET else "MISSED")
+    )
     print(f"{name:<34} {text}; peak {peak:,.0f} MB ({ok})", flush=True)
 
 
@@ -62,7 +70,7 @@ def run_all(stack, services, info, args) -> dict:
     if args.reindex:
         result, seconds, peak = _run(stack, ["bench.national_job", "reindex"])
         pages = int(info["pages_made"])
-        _line("reindex", f"{pages / seconds:,.0f} pages/s ({seconds:.0f} s)", peak)
+        _line("reindex", f"{pages / seconds:,.0f} pages/s ({seconds:.0f} s)", peak, result)
         out["reindex"] = {**result, "wall": seconds, "peak_mb": peak}
     raw.close()
     return out
@@ -92,7 +100,7 @@ def retention_daily(stack, raw: RawSql) -> dict:
     _stale(raw, STALE)
     result, seconds, peak = _run(stack, ["bench.national_job", "retention-daily"])
     _line("retention: nightly refresh", f"{result['changed']:,} changed in "
-          f"{result['seconds']:.2f} s ({seconds:.1f} s with start-up)", peak)  # fmt: skip
+          f"{result['seconds']:.2f} s ({seconds:.1f} s with start-up)", peak, result)  # fmt: skip
     result.update(wall=seconds, peak_mb=peak)
     return result
 
@@ -104,7 +112,7 @@ def retention_full(stack) -> dict:
     result, seconds, peak = _run(stack, ["archive_app", "retention", "refresh", *all_flag])
     records = _records(stack)
     _line("archive retention refresh (all)", f"{records / seconds:,.0f} records/s ({seconds:.0f} s"
-          f", {result.get('output', '')})", peak)  # fmt: skip
+          f", {result.get('output', '')})", peak, result)  # fmt: skip
     return {"seconds": seconds, "records_per_s": records / seconds, "peak_mb": peak, **result}
 
 
@@ -118,7 +126,7 @@ def hold(stack, raw: RawSql) -> dict:
     _line(f"hold by query (q={HOLD_WORD})",
           f"{result['records']:,} records: place {result['place_seconds']:.1f} s, index "
           f"catch-up {result['catch_up_seconds']:.1f} s, release {result['release_seconds']:.1f}"
-          f" s, catch-up {result['catch_up_release_seconds']:.1f} s", peak)  # fmt: skip
+          f" s, catch-up {result['catch_up_release_seconds']:.1f} s", peak, result)  # fmt: skip
     cursor = raw.conn.cursor()  # the archive as it was: no trace of the bench's hold
     mark = "%s" if not hasattr(raw.conn, "create_function") else "?"
     cursor.execute(f"DELETE FROM hold_records WHERE hold_id = {mark}", [result["hold_id"]])
@@ -134,7 +142,7 @@ def verify(stack, sample: int = SAMPLE) -> dict:
     _line(f"archive verify --sample {sample:,}",
           f"{result['checked']:,} files, {mb / result['seconds']:,.0f} MB/s in "
           f"{result['seconds']:.1f} s; raw read+hash {result['raw_seconds']:.1f} s "
-          f"({result['raw_seconds'] / result['seconds']:.2f}x)", peak)  # fmt: skip
+          f"({result['raw_seconds'] / result['seconds']:.2f}x)", peak, result)  # fmt: skip
     result.update(wall=seconds, peak_mb=peak)
     return result
 
@@ -157,7 +165,7 @@ def transfer(stack, limit: int) -> dict:
     )
     rate = result["records"] / result["seconds"]
     _line(f"transfer of {limit:,} records", f"{rate:,.0f} records/s, "
-          f"{result['bytes'] / 1e6 / result['seconds']:,.0f} MB/s", peak)  # fmt: skip
+          f"{result['bytes'] / 1e6 / result['seconds']:,.0f} MB/s", peak, result)  # fmt: skip
     shutil.rmtree(folder, ignore_errors=True)
     result.update(wall=seconds, peak_mb=peak)
     return result
