@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, g, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -88,14 +88,22 @@ def menu_counts():
     """The counts beside the menu's links: only the cheap ones, only for who can act."""
 
     def counts() -> dict[str, str]:
-        if not current_user.is_authenticated:
-            return {}
-        work, can = services().metadata.worklist, current_user.can
-        found = {}
-        if can(Permission.REVIEW):
-            found["review.queue"] = work.to_review(CAP)
-        if can(Permission.READ_AUDIT):
-            found["dispositions.index"] = work.lists("proposed", CAP) + work.lists("approved", CAP)
-        return {k: (f"{CAP - 1}+" if n >= CAP else str(n)) for k, n in found.items() if n}
+        # The menu asks once per link: counted once per request (14 counts a page before,
+        # ~55 ms of every page at 12M pages).
+        if "menu_counts" not in g:
+            g.menu_counts = _menu_counts()
+        return g.menu_counts
 
     return {"menu_counts": counts}
+
+
+def _menu_counts() -> dict[str, str]:
+    if not current_user.is_authenticated:
+        return {}
+    work, can = services().metadata.worklist, current_user.can
+    found = {}
+    if can(Permission.REVIEW):
+        found["review.queue"] = work.to_review(CAP)
+    if can(Permission.READ_AUDIT):
+        found["dispositions.index"] = work.lists("proposed", CAP) + work.lists("approved", CAP)
+    return {k: (f"{CAP - 1}+" if n >= CAP else str(n)) for k, n in found.items() if n}

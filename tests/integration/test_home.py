@@ -82,3 +82,25 @@ def test_counts_stop_at_the_cap(services):
 
 def test_beranda_needs_a_login(client):
     assert client.get("/beranda").status_code in (302, 401)
+
+
+def test_the_menu_counts_are_counted_once_a_page(client, services, tokens):
+    """GIVEN a record for review WHEN a page with the menu is read THEN the review count is
+    asked of the database once, not once per menu link (14 times: ~55 ms a page at 12M)."""
+    from sqlalchemy import event
+
+    _set(services, add(services, 1), status="ready", needs_review=True)
+    counted = []
+
+    def seen(conn, cursor, statement, *args):
+        if "needs_review" in statement and "count(" in statement.lower():
+            counted.append(statement)
+
+    engine = services.metadata.engines.read
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        page = client.get("/holds", headers=bearer(tokens["admin"])).get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert re.search(r'href="/review">Tinjauan <span class="menu-count"[^>]*>1</span>', page)
+    assert len(counted) == 1
