@@ -23,6 +23,7 @@ from archive_app.db.record_rows import (
     VISIBLE,
     file_entity,
     file_row,
+    flags_from,
     flags_of,
     metadata_columns,
     page_entity,
@@ -482,17 +483,13 @@ def _page_texts(conn, ids: builtins.list[str], where: tuple) -> dict[str, builti
     return texts
 
 
-FLAGS = ("inconsistent", "low_confidence", "review")
-
-
 def _index_source(row, pages: builtins.list[str]) -> IndexSource:
     """One row of ``iter_index_sources``'s select as an IndexSource."""
     metadata = dict(zip(ALL_FIELDS, row[1:_META_END], strict=True))
     day = metadata["record_date"]
     metadata["record_date"] = day.isoformat() if day else ""
     consistent, low, review = row[_META_END + 1 : _META_END + 4]
-    marks = (consistent is False, bool(low), bool(review))  # as flags_of, in its order
-    flags = tuple(flag for flag, on in zip(FLAGS, marks, strict=True) if on)
+    flags = tuple(flags_from(consistent, bool(low), bool(review)))
     return IndexSource(row[0], metadata, row[_META_END], flags, row[_META_END + 4], tuple(pages))
 
 
