@@ -32,18 +32,13 @@ def note_view(record_id: str, via: str) -> None:
     audit.record(svc, who, "record.view", target, client_ip(), via=via)
 
 
-def note_search(params, total: int, via: str) -> None:
-    """The parameters as given (not as parsed), so the entry shows what the person asked."""
-    query = _asked(params)
-    audit.record(services(), actor(), "search", "", client_ip(), query=query, hits=total, via=via)
-
-
 def _asked(params) -> dict:
     return {k: v for k, v in params.items() if v not in (None, "")}
 
 
 class SearchNote:
-    """The audit entry of one API search, written beside the rest of the answer.
+    """The audit entry of one search (page or API), written beside the rest of the answer;
+    the parameters as given (not as parsed), so the entry shows what the person asked.
 
     The entry needs the hit count, so it can only start once the engine has answered; its
     commit is an fsync (``synchronous=FULL``), the largest single cost of a search after
@@ -72,7 +67,7 @@ class SearchNote:
 
 @contextmanager
 def noting_search(params, via: str) -> Iterator[SearchNote]:
-    """An API search's entry (``SearchNote``): waited for on the way out, so it is committed
+    """A search's entry (``SearchNote``): waited for on the way out, so it is committed
     before the response leaves. If the search failed after the engine answered (the join
     with a database gone away), its entry may still be in the trail, and the search's own
     failure is the one raised."""

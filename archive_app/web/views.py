@@ -13,7 +13,7 @@ from archive_app.domain.metadata import ALL_FIELDS, MetadataError
 from archive_app.domain.roles import Permission
 from archive_app.domain.saved_searches import kept_params
 from archive_app.http import cursors
-from archive_app.http.audit_reads import note_search, note_view
+from archive_app.http.audit_reads import note_view, noting_search
 from archive_app.http.csv_headers import LABELLED, PLACE_LABELS
 from archive_app.http.i18n import Labels
 from archive_app.http.links import with_query
@@ -68,14 +68,15 @@ def labels():
 @requires(Permission.READ)
 def search():
     args = {k: v for k, v in request.args.items() if v}
-    found, error = None, None
-    try:
-        query = parse_search(args)
-        found = search_results.run(services(), query)
-    except QueryError as exc:
-        error, query = said(exc), None
-    if found is not None and args:  # the bare landing page is browsing, not a search
-        note_search(args, found.total, via="web")
+    found, error, query = None, None, None
+    with noting_search(args, via="web") as note:
+        # the bare landing page is browsing, not a search: no entry
+        answered = note.start if args else None
+        try:
+            query = parse_search(args)
+            found = search_results.run(services(), query, answered=answered)
+        except QueryError as exc:
+            error, query = said(exc), None
     return render_template(
         "search.html",
         args=args,

@@ -81,3 +81,25 @@ def test_given_revoked_or_expired_tokens_when_searching_then_refused(client, ser
     with Sessions(services.metadata.engines).read() as s:
         used = s.scalar(select(ApiTokenRow.last_used_at).where(ApiTokenRow.token_hash == mine))
     assert used is not None
+
+
+def test_given_the_search_page_when_searched_then_the_same_entry_and_none_for_the_bare_page(
+    client, services, tokens, monkeypatch
+):
+    """GIVEN the search page WHEN opened bare THEN no entry (browsing); WHEN searched THEN
+    the same entry as the API's, committed before the page is answered; and a trail that
+    refuses writes fails the page as it fails the API."""
+    _ready(services, 2)
+    auditor = bearer(tokens["auditor"])
+    assert client.get("/", headers=auditor).status_code == 200
+    assert services.metadata.audit.list(action="search") == []
+    assert client.get("/?village=papahan&q=", headers=auditor).status_code == 200
+    entry = services.metadata.audit.list(action="search", actor="auditor", limit=1)[0]
+    assert entry["details"] == {"query": {"village": "papahan"}, "hits": 2, "via": "web"}
+
+    def refuse(entry):
+        raise MetadataUnavailable("metadata database unavailable: disk I/O error")
+
+    monkeypatch.setattr(services.metadata.audit, "append", refuse)
+    response = client.get("/?village=papahan", headers=auditor)
+    assert response.status_code == 503
