@@ -21,6 +21,17 @@ def defuse(value: Any) -> Any:
     return value
 
 
+class Shared(tuple[Any, ...]):
+    """Cells repeated on many lines (a form's place on each of its vote counts), defused
+    once, here: a regency's export is millions of cells, and no caller can hand the writer
+    a cell that skipped ``defuse``."""
+
+    __slots__ = ()
+
+    def __new__(cls, *cells: Any) -> Shared:
+        return super().__new__(cls, map(defuse, cells))
+
+
 class SafeWriter:
     """csv.writer with every text cell defused."""
 
@@ -30,11 +41,13 @@ class SafeWriter:
     def writerow(self, row: Iterable[Any]) -> Any:
         return self._writer.writerow([defuse(cell) for cell in row])
 
-    def writerow_defused(self, row: Iterable[Any]) -> Any:
-        """A row whose every cell went through defuse() already: an export that repeats a
-        form's place on each of its lines defuses it once (a regency's vote counts are
-        millions of cells)."""
-        return self._writer.writerow(row)
+    def writerow_shared(
+        self, head: Shared, cells: Iterable[Any], tail: Shared, last: Iterable[Any] = ()
+    ) -> Any:
+        """One line: ``Shared`` cells (defused when they were made) around cells of this
+        line alone (defused now)."""
+        return self._writer.writerow([*head, *map(defuse, cells), *tail,
+                                      *map(defuse, last)])  # fmt: skip
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:

@@ -9,7 +9,7 @@ import io
 from collections.abc import Iterator, Sequence
 
 from archive_app.domain import spreadsheet
-from archive_app.domain.spreadsheet import defuse
+from archive_app.domain.spreadsheet import Shared
 
 COLUMNS = ("document_id", "election", "form_type", "year", "province", "regency", "district",
            "village", "tps", "line", "votes", "confidence", "consistent", "flags",
@@ -35,25 +35,24 @@ def csv_lines(services, filters: dict, header: Sequence[str] = COLUMNS) -> Itera
 
     writer.writerow(header)
     yield flush()
-    line = writer.writerow_defused
+    line = writer.writerow_shared
     for form in services.metadata.readings.iter_tallies(filters):
         tally = form.tally
-        head = [*map(defuse, (form.id, *form.place[:-1])), f"{form.place[-1]:03d}"]
+        head = Shared(form.id, *form.place[:-1], f"{form.place[-1]:03d}")
         consistent = "" if tally["consistent"] is None else str(tally["consistent"]).lower()
-        tail = [defuse(consistent), defuse(" ".join(form.flags))]
+        tail = Shared(consistent, " ".join(form.flags))
         numbers = {n["key"]: n for n in tally.get("numbers", [])}
         for row in tally["rows"]:
             cells = (row["label"], _n(row["votes"]), row["confidence"])
-            line([*head, *map(defuse, cells), *tail, defuse(row.get("status", ""))])
+            line(head, cells, tail, (row.get("status", ""),))
         for name in ("valid", "invalid", "ballots_used"):
             confidence = tally.get("confidences", {}).get(name, "")
             status = numbers.get(name, {}).get("status", "")
-            cells = (name.upper(), _n(tally[name]), confidence)
-            line([*head, *map(defuse, cells), *tail, defuse(status)])
+            line(head, (name.upper(), _n(tally[name]), confidence), tail, (status,))
         for n in numbers.values():
             if n["kind"] in ("voters", "users", "disabled", "sheets"):
                 cells = (n["key"].upper(), _n(n["votes"]), n["confidence"])
-                line([*head, *map(defuse, cells), *tail, defuse(n["status"])])
+                line(head, cells, tail, (n["status"],))
         if buffer.tell() >= CHUNK:
             yield flush()
     yield flush()
