@@ -37,6 +37,7 @@ from pathlib import Path
 
 import tesserocr
 
+from ingest import ocr_capi
 from ingest.models import OcrSettings
 
 # Words below this confidence are mostly noise; rotations are compared on confident words only.
@@ -155,24 +156,66 @@ def recognize(
     """
     if text_only is None:
         text_only = embeds_as_is(image)
-    with page_engine(settings) as engine:
+    with _pages_engine(settings) as engine:
         for name, value in (("tessedit_create_pdf", "1"), ("tessedit_create_txt", "1"),
                             ("textonly_pdf", "1" if text_only else "0"),
                             ("user_defined_dpi", str(dpi))):  # fmt: skip
-            engine.SetVariable(name, value)
+            engine.set_variable(name, value)
         started = time.monotonic()
-        done = engine.ProcessPages(str(out_base), str(image), timeout=_deadline_ms(settings))
+        done = engine.process_pages(
+            str(out_base), str(image), _deadline_ms(settings), text_only=text_only
+        )
         pdf, txt, tsv = (Path(f"{out_base}.{ext}") for ext in ("pdf", "txt", "tsv"))
         if not done or not pdf.exists():
             for partial in (pdf, txt):  # a cancelled run may leave part of a page behind
                 partial.unlink(missing_ok=True)
             raise _failed(image, settings, started)
-        table = TSV_HEADER + engine.GetTSVText(0)
-        engine.Clear()  # the page's results are copied out; do not hold them until the next
+        table = TSV_HEADER + engine.tsv_text(0)
+        engine.clear()  # the page's results are copied out; do not hold them until the next
     tsv.write_text(table, encoding="utf-8")
     confidence, words, score = parse_tsv(table)
     text = txt.read_text(encoding="utf-8").strip()
     return OcrResult(text, confidence, words, score, pdf, image, tsv, text_only)
+
+
+@contextlib.contextmanager
+def _pages_engine(settings: OcrSettings) -> Iterator[ocr_capi.PageEngine | _Tesserocr]:
+    """The engine ``recognize`` reads a page on, holding one of the per-core ``SLOTS``: on
+    Tesseract's C API, which leaves the interpreter lock free while the page is read
+    (ingest/ocr_capi.py), or where that cannot be had, tesserocr's, which does not."""
+    if not ocr_capi.available():
+        with page_engine(settings) as engine:
+            yield _Tesserocr(engine)
+        return
+    variables = {"page_separator": ""}
+    with SLOTS:
+        try:
+            kept = ocr_capi.take(tessdata_dir(), settings.languages, settings.psm, variables)
+        except RuntimeError as exc:
+            raise OcrError(str(exc)) from exc
+        try:
+            yield kept
+        finally:
+            ocr_capi.give_back(kept)
+
+
+class _Tesserocr:
+    """tesserocr's engine with the calls ``recognize`` makes, named as on ocr_capi.PageEngine."""
+
+    def __init__(self, engine: tesserocr.PyTessBaseAPI) -> None:
+        self._engine = engine
+
+    def set_variable(self, name: str, value: str) -> None:
+        self._engine.SetVariable(name, value)
+
+    def process_pages(self, out_base: str, image: str, timeout_ms: int, *, text_only: bool) -> bool:
+        return bool(self._engine.ProcessPages(out_base, image, timeout=timeout_ms))
+
+    def tsv_text(self, page: int) -> str:
+        return str(self._engine.GetTSVText(page))
+
+    def clear(self) -> None:
+        self._engine.Clear()
 
 
 def embeds_as_is(image: Path) -> bool:

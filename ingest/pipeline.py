@@ -6,9 +6,9 @@ document-level work is an ordered list of small steps sharing one ``Job``; each 
 register cleanup on the job's ExitStack, which runs whether the pipeline succeeds or fails.
 Per-page work happens inside ``ocr_pages``: pages are produced one at a time and handled by up
 to ``settings.page_workers`` threads, so the next page is rendered and decoded while one is
-OCR'd (the engine holds the GIL, so one process OCRs one page at a time; worker processes give
-the parallelism) and only that many page images are held at once; results are put together
-in page order.
+OCR'd (page OCR leaves the GIL free, ingest/ocr_capi.py, so up to ``ocr.SLOTS`` pages of
+one document are read at once) and only that many page images are held at once; results are
+put together in page order.
 """
 
 from __future__ import annotations
@@ -165,8 +165,8 @@ def process_file(
 def ocr_page(page: ImagePage, job: Job) -> tuple[PageResult, derivatives.OcrPagePdf]:
     """First pass, orientation check, re-OCR if turned, then views; and the page's PDF.
 
-    While Tesseract reads the page (its engine leaves the GIL free only in gaps), what needs
-    only the page as scanned is done beside it: decoding an upload Tesseract reads as it is,
+    While Tesseract reads the page (with the GIL free, ingest/ocr_capi.py), what needs only
+    the page as scanned is done beside it, on the core Tesseract leaves idle: decoding an upload Tesseract reads as it is,
     the views and the pixels-only readers. Nearly every page is upright; for one that is
     turned, the views and readers are done again on the turned page.
     """

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import threading
+import time
 from pathlib import Path
 
 import pymupdf
 import pytest
 
-from ingest import ocr
+from ingest import ocr, ocr_capi
 from ingest.models import OcrSettings
 from tests.formgen import make_form
 
@@ -62,3 +65,51 @@ def test_given_a_damaged_image_then_ocr_fails_with_a_clear_message(tmp_path):
 def test_given_languages_that_are_not_installed_then_ocr_says_so(form, tmp_path):
     with pytest.raises(ocr.OcrError, match="could not load the languages 'xyz'"):
         ocr.recognize(form, tmp_path / "x", OcrSettings(languages="xyz"), 300)
+
+
+def _pdf_bytes(path: Path) -> bytes:
+    """A page PDF without what differs from run to run (dates, document ids)."""
+    return re.sub(rb"/(CreationDate|ModDate) \(D:[^)]*\)|/ID \[[^\]]*\]", b"", path.read_bytes())
+
+
+@pytest.mark.parametrize("text_only", [True, False])
+def test_given_a_page_then_the_c_api_engine_writes_what_tesserocr_wrote(
+    form, tmp_path, monkeypatch, text_only
+):
+    """GIVEN a form WHEN page OCR runs on Tesseract's C API (the interpreter lock free) THEN
+    its word table, text and PDF are those tesserocr's ProcessPages wrote."""
+    assert ocr_capi.available()  # this platform must not fall back unnoticed
+    ours = ocr.recognize(form, tmp_path / "c", OcrSettings(), 300, text_only=text_only)
+    monkeypatch.setattr(ocr_capi, "available", lambda: False)
+    theirs = ocr.recognize(form, tmp_path / "t", OcrSettings(), 300, text_only=text_only)
+    assert ours.tsv_path.read_text() == theirs.tsv_path.read_text()
+    assert (ours.text, ours.score, ours.words) == (theirs.text, theirs.score, theirs.words)
+    assert _pdf_bytes(ours.pdf_path) == _pdf_bytes(theirs.pdf_path)
+
+
+def test_given_a_page_being_read_then_another_thread_of_the_process_runs_meanwhile(form, tmp_path):
+    """GIVEN page OCR under way WHEN another thread has Python work THEN it runs beside it (the
+    pipeline's side thread decodes and makes the previews then); tesserocr's ProcessPages held
+    the interpreter lock, and such a thread counted ~50x slower."""
+    ocr.recognize(form, tmp_path / "warm", OcrSettings(), 300)  # the engine loaded
+    counted, stop = [0], threading.Event()
+
+    def count() -> None:
+        while not stop.is_set():
+            counted[0] += 1
+
+    def rate(work) -> float:
+        counted[0] = 0
+        stop.clear()
+        thread = threading.Thread(target=count)
+        thread.start()
+        started = time.perf_counter()
+        work()
+        seconds = time.perf_counter() - started
+        stop.set()
+        thread.join()
+        return counted[0] / seconds
+
+    alone = rate(lambda: time.sleep(0.3))
+    beside = rate(lambda: ocr.recognize(form, tmp_path / "read", OcrSettings(), 300))
+    assert beside > 0.2 * alone
