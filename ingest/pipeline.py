@@ -166,9 +166,10 @@ def ocr_page(page: ImagePage, job: Job) -> tuple[PageResult, derivatives.OcrPage
     """First pass, orientation check, re-OCR if turned, then views; and the page's PDF.
 
     While Tesseract reads the page (with the GIL free, ingest/ocr_capi.py), what needs only
-    the page as scanned is done beside it, on the core Tesseract leaves idle: decoding an upload Tesseract reads as it is,
-    the views and the pixels-only readers. Nearly every page is upright; for one that is
-    turned, the views and readers are done again on the turned page.
+    the page as scanned is done beside it, on the core Tesseract leaves idle: decoding an
+    upload Tesseract reads as it is, the views and the pixels-only readers. Nearly every
+    page is upright; for one that is turned, the views and readers are done again on the
+    turned page.
     """
     base = job.scratch / f"ocr-{page.number:04d}"
     assert job.side is not None  # the pages step runs with its side thread
