@@ -41,12 +41,19 @@ from search.interfaces import IndexDocument, IndexUnavailable, SearchHit, Search
 
 log = logging.getLogger(__name__)
 
-MAX_WINDOW = 10_000  # index.max_result_window: from + size beyond it is refused
+# Elasticsearch's default index.max_result_window, still that of indexes made before
+# m.RESULT_WINDOW: from + size beyond it is refused. Also the step of a walk past the window.
+MAX_WINDOW = 10_000
+WINDOW_REFUSED = "Result window is too large"
 # How long a deep cursor stays cheap after its last use. Each open point in time pins the
 # index's segments, so they are kept short and closed as soon as no cursor can need them.
 PIT_KEEP_ALIVE = "1m"
 CHUNK_BYTES = 5_000_000  # characters of text per bulk request while rebuilding
 CHUNK_DOCS = 1_000
+
+
+class _NarrowWindow(Exception):
+    """The index refuses from + size past 10,000: it was made before m.RESULT_WINDOW."""
 
 
 @contextmanager
@@ -95,8 +102,12 @@ class ElasticsearchIndex:
         request_timeout: float = 10.0,
         bulk_threads: int = 2,
         settings=None,
+        result_window: int = m.RESULT_WINDOW,
     ):
         self.alias = alias
+        # from + size up to here is one search; past it, a walk (``_deep``). Lowered to
+        # MAX_WINDOW on meeting an index made before RESULT_WINDOW that was not widened.
+        self.result_window = result_window
         self.building = f"{alias}-building"
         self.settings = settings
         self.bulk_threads = bulk_threads
@@ -125,7 +136,18 @@ class ElasticsearchIndex:
         # yet, and a search or write before that fails with "no shard available".
         self.client.cluster.health(index=self.alias, wait_for_status="yellow", timeout="30s")
         self._add_new_fields()
+        self._widen_window()
         self._ready = True
+
+    def _widen_window(self) -> None:
+        """An index made before RESULT_WINDOW gets it in place (a dynamic setting), so deep
+        pages are one search there too; until a writer has done so, searches walk."""
+        try:
+            self.client.indices.put_settings(
+                index=self.alias, settings={"index.max_result_window": m.RESULT_WINDOW}
+            )
+        except ApiError as exc:
+            log.warning("search index %s keeps its result window: %s", self.alias, exc.error)
 
     def _add_new_fields(self) -> None:
         """Fields a newer version added (the sort keys did) put into an existing index: new
@@ -291,16 +313,17 @@ class ElasticsearchIndex:
         raise AssertionError("unreachable")
 
     def _search(self, query: SearchQuery) -> SearchResult:
-        """From/size within the first 10,000 hits; past them, search_after in a point in time.
+        """From/size within the result window (m.RESULT_WINDOW hits); past it, search_after
+        in a point in time.
 
-        Within the first 10,000 hits a cursor is an offset, as in the embedded engine. A
-        page past them is reached by walking there inside a point in time, in steps of
-        10,000 hits that fetch only sort values: one extra request per 10,000 hits skipped,
-        each about as costly as a page at depth 10,000, so a deep ``page`` costs time
-        linear in its depth. The cursor it gives out carries the point in time and the
-        last hit's sort values, so following cursors stays cheap at any depth; once the
-        point in time has expired (``PIT_KEEP_ALIVE`` after its last use), the next page
-        walks again from the cursor's offset.
+        Within the window a cursor is an offset, as in the embedded engine. A page past it
+        is reached by walking there inside a point in time: one search to the window's
+        edge, then steps of 10,000 hits that fetch only sort values, each about as costly
+        as a page at depth 10,000, so such a ``page`` costs time linear in its depth. The
+        cursor it gives out carries the point in time and the last hit's sort values, so
+        following cursors stays cheap at any depth; once the point in time has expired
+        (``PIT_KEEP_ALIVE`` after its last use), the next page walks again from the
+        cursor's offset.
         """
         body = {
             "query": m.query_clause(query),
@@ -313,17 +336,23 @@ class ElasticsearchIndex:
         offset = cursor.offset if cursor else (query.page - 1) * query.per_page
         with _guard():
             try:
-                if offset + query.per_page + 1 <= MAX_WINDOW:
-                    response = self._with_facets(query, {**body, "from": offset})
-                else:
-                    counted = self._counted(query, body, offset) if not cursor else None
-                    response = counted or self._deep(query, offset, body, cursor)
+                try:
+                    response = self._answer(query, body, offset, cursor)
+                except _NarrowWindow:  # an index made before RESULT_WINDOW, not widened yet
+                    self.result_window = MAX_WINDOW
+                    response = self._answer(query, body, offset, cursor)
                 result = self._result(response, query, offset, keep_pit=bool(cursor))
                 if response.get("pit_id") and not m.decode_cursor_pit(result.next_cursor):
                     self._close_pit(response["pit_id"])
                 return result
             except NotFoundError:  # nothing indexed yet
                 return SearchResult(total=0, hits=[], facets=m.facets({}, query))
+
+    def _answer(self, query: SearchQuery, body: dict, offset: int, cursor) -> dict:
+        if offset + query.per_page + 1 <= self.result_window:
+            return self._with_facets(query, {**body, "from": offset})
+        counted = self._counted(query, body, offset) if not cursor else None
+        return counted or self._deep(query, offset, body, cursor)
 
     def _with_facets(self, query: SearchQuery, body: dict) -> dict:
         """Hits and facets in one round trip, as two searches: counting facets in a search
@@ -347,6 +376,8 @@ class ElasticsearchIndex:
                 status, error = part.get("status", 500), part["error"]
                 if status == 404:
                     raise NotFoundError(str(error), found.meta, error)
+                if status == 400 and WINDOW_REFUSED in str(error):
+                    raise _NarrowWindow(str(error))
                 if status == 429 or status >= 500:
                     raise IndexUnavailable(f"Elasticsearch unavailable: {error}")
                 raise RuntimeError(f"Elasticsearch refused a search: {error}")
@@ -382,15 +413,22 @@ class ElasticsearchIndex:
         pit = {"id": opened["id"], "keep_alive": PIT_KEEP_ALIVE}
         after, skipped = None, 0
         while skipped < offset:
-            step = min(MAX_WINDOW, offset - skipped)
+            # the first step goes to the window's edge in one search, then 10,000 at a time
+            step = min(MAX_WINDOW if after else self.result_window, offset - skipped)
             # the first step sends back only its last hit; search_after forbids `from`
             where: dict[str, Any] = (
                 {"search_after": after, "size": step} if after else {"size": 1, "from_": step - 1}
             )
-            found = _whole(self.client.search(
-                pit=pit, query=body["query"], sort=body["sort"], track_total_hits=False,
-                source=False, filter_path="hits.hits.sort,_shards", **where,
-            ).body).get("hits", {}).get("hits", [])  # fmt: skip
+            try:
+                found = _whole(self.client.search(
+                    pit=pit, query=body["query"], sort=body["sort"], track_total_hits=False,
+                    source=False, filter_path="hits.hits.sort,_shards", **where,
+                ).body).get("hits", {}).get("hits", [])  # fmt: skip
+            except ApiError as exc:
+                if exc.meta.status == 400 and WINDOW_REFUSED in str(exc):
+                    self._close_pit(opened["id"])
+                    raise _NarrowWindow(str(exc)) from exc
+                raise
             if len(found) < (step if after else 1):  # fewer hits than the page starts at
                 return _whole(self.client.search(pit=pit, **{**body, "size": 0}).body)
             after, skipped = found[-1]["sort"], skipped + step

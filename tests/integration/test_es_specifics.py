@@ -190,6 +190,7 @@ def test_deep_pages_leave_no_point_in_time_open(es_index):
     from tests.contract.test_search_index import DEEP
 
     es_index.index(doc(n, "kata umum") for n in range(1, DEEP + 1))
+    es_index.result_window = 1_000  # pages past it walk in a point in time
     before = open_contexts(es_index)
     jump = es_index.search(parse_search({"per_page": "100", "page": "101"}))
     assert len(jump.hits) == 50 and open_contexts(es_index) == before
@@ -198,6 +199,51 @@ def test_deep_pages_leave_no_point_in_time_open(es_index):
     while cursor:
         cursor = es_index.search(parse_search({"per_page": "100", "cursor": cursor})).next_cursor
     assert open_contexts(es_index) == before
+
+
+def test_a_page_in_the_result_window_is_one_search_and_a_walk_finds_the_same(es_index):
+    """GIVEN 2,050 records WHEN a deep page is asked inside the result window (one from/size
+    search) and again with the window narrowed below it (a walk in a point in time) THEN both
+    give the same hits, with and without words."""
+    es_index.index(doc(n, "kata umum") for n in range(1, 2_051))
+    asked = [{"per_page": "100", "page": "16"}, {"q": "kata", "per_page": "100", "page": "21"}]
+    wide = [es_index.search(parse_search(a)) for a in asked]
+    es_index.result_window = 1_000
+    walked = [es_index.search(parse_search(a)) for a in asked]
+    assert [[h.id for h in r.hits] for r in wide] == [[h.id for h in r.hits] for r in walked]
+    assert [r.total for r in wide] == [2_050, 2_050] and len(wide[1].hits) == 50
+
+
+def test_an_index_from_before_the_wide_window_answers_deep_pages_and_is_widened(
+    es_settings, tmp_path
+):
+    """GIVEN an index made with Elasticsearch's default window of 10,000 WHEN a search
+    process asks a page past it THEN it is answered (by the walk) instead of refused; WHEN
+    a writer opens the index THEN the window is widened in place."""
+    from archive_app.services import build_index
+    from search import elasticsearch_index as es
+    from search import elasticsearch_mapping as m
+
+    settings = make_settings(tmp_path / "data", **es_settings)
+    writer = build_index(settings)
+    narrow = {k: v for k, v in m.SETTINGS.items() if k != "max_result_window"}
+    writer.client.indices.create(index=f"{writer.alias}-initial", settings=narrow,
+                                 mappings=m.MAPPINGS, aliases={writer.alias: {}})  # fmt: skip
+    try:
+        reader = build_index(settings)
+        far = {"per_page": "100", "page": "200"}
+        answer = reader.search(parse_search(far))
+        assert (answer.total, answer.hits) == (0, []) and reader.result_window == es.MAX_WINDOW
+        writer.index(CORPUS)
+        writer.client.indices.refresh(index=writer.alias)
+        (name,) = behind(writer, writer.alias)
+        got = writer.client.indices.get_settings(index=name)[name]["settings"]["index"]
+        assert got["max_result_window"] == str(m.RESULT_WINDOW)
+        later = build_index(settings)
+        assert later.search(parse_search(far)).total == len(CORPUS)
+        assert later.result_window == m.RESULT_WINDOW
+    finally:
+        writer.drop()
 
 
 def test_an_index_from_before_the_sort_keys_takes_new_records_at_once(es_settings, tmp_path):
