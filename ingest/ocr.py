@@ -31,9 +31,10 @@ import re
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import tesserocr
 
@@ -51,7 +52,8 @@ TSV_HEADER = "\t".join(
     ("level", "page_num", "block_num", "par_num", "line_num", "word_num", "left", "top", "width",
      "height", "conf", "text")
 ) + "\n"  # fmt: skip
-_IDLE_ENGINES: dict[tuple, queue.SimpleQueue] = {}
+_IDLE_ENGINES: dict[tuple, queue.SimpleQueue] = {}  # tesserocr's and the C API's, by key
+T = TypeVar("T")
 _ENGINES_LOCK = threading.Lock()
 
 
@@ -96,15 +98,23 @@ def page_engine(settings: OcrSettings) -> Iterator[tesserocr.PyTessBaseAPI]:
 
 @contextlib.contextmanager
 def kept_engine(lang: str, psm: int, **variables: str) -> Iterator[tesserocr.PyTessBaseAPI]:
-    """A loaded engine for the caller alone (an engine is not thread-safe), from a pool per
-    language, page segmentation mode and start-up ``variables``: loading one costs ~0.2 s."""
-    key = (lang, psm, tuple(sorted(variables.items())))
+    """A loaded tesserocr engine for the caller alone, per language, page segmentation mode
+    and start-up ``variables`` (see ``_pooled``)."""
+    key = ("tesserocr", lang, psm, tuple(sorted(variables.items())))
+    with _pooled(key, lambda: _new_engine(lang, psm, variables)) as engine:
+        yield engine
+
+
+@contextlib.contextmanager
+def _pooled(key: tuple, make: Callable[[], T]) -> Iterator[T]:
+    """An engine for the caller alone (an engine is not thread-safe), from the pool of idle
+    ones made for ``key``, or ``make()`` when none is idle: loading one costs ~0.2 s."""
     with _ENGINES_LOCK:
         idle = _IDLE_ENGINES.setdefault(key, queue.SimpleQueue())
     try:
         engine = idle.get_nowait()
     except queue.Empty:
-        engine = _new_engine(lang, psm, variables)
+        engine = make()
     try:
         yield engine
     finally:
@@ -188,15 +198,16 @@ def _pages_engine(settings: OcrSettings) -> Iterator[ocr_capi.PageEngine | _Tess
             yield _Tesserocr(engine)
         return
     variables = {"page_separator": ""}
-    with SLOTS:
-        try:
-            kept = ocr_capi.take(tessdata_dir(), settings.languages, settings.psm, variables)
-        except RuntimeError as exc:
-            raise OcrError(str(exc)) from exc
-        try:
-            yield kept
-        finally:
-            ocr_capi.give_back(kept)
+    key = ("c-api", settings.languages, settings.psm, tuple(variables.items()))
+    with SLOTS, _pooled(key, lambda: _new_page_engine(settings, variables)) as engine:
+        yield engine
+
+
+def _new_page_engine(settings: OcrSettings, variables: dict[str, str]) -> ocr_capi.PageEngine:
+    try:
+        return ocr_capi.PageEngine(tessdata_dir(), settings.languages, settings.psm, variables)
+    except RuntimeError as exc:
+        raise OcrError(str(exc)) from exc
 
 
 class _Tesserocr:

@@ -20,14 +20,10 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import queue
-import threading
 from pathlib import Path
 
 import tesserocr  # noqa: F401  (loads the libtesseract whose C API is used here)
 
-_IDLE: dict[tuple, queue.SimpleQueue] = {}
-_LOCK = threading.Lock()
 _P = ctypes.c_void_p
 _S = ctypes.c_char_p
 _I = ctypes.c_int
@@ -76,10 +72,7 @@ def available() -> bool:
 class PageEngine:
     """One loaded Tesseract engine (``TessBaseAPI``), for one caller at a time."""
 
-    def __init__(
-        self, key: tuple, datapath: str, lang: str, psm: int, variables: dict[str, str]
-    ) -> None:
-        self.key = key  # of its pool
+    def __init__(self, datapath: str, lang: str, psm: int, variables: dict[str, str]) -> None:
         lib = _library()
         assert lib is not None, "ocr_capi.available() is checked first"
         self._lib = lib
@@ -122,21 +115,3 @@ class PageEngine:
 
     def clear(self) -> None:
         self._lib.TessBaseAPIClear(self._handle)
-
-
-def take(datapath: str, lang: str, psm: int, variables: dict[str, str]) -> PageEngine:
-    """A loaded engine for the caller alone until ``give_back``, from a pool per language,
-    page segmentation mode and start-up ``variables`` (loading one costs ~0.2 s); raises
-    RuntimeError if the languages cannot be loaded. See ocr.kept_engine."""
-    key = (datapath, lang, psm, tuple(sorted(variables.items())))
-    with _LOCK:
-        idle = _IDLE.setdefault(key, queue.SimpleQueue())
-    try:
-        return idle.get_nowait()
-    except queue.Empty:
-        return PageEngine(key, datapath, lang, psm, variables)
-
-
-def give_back(engine: PageEngine) -> None:
-    with _LOCK:
-        _IDLE[engine.key].put(engine)
