@@ -204,7 +204,7 @@ def _decoder(
             keep = settings.keep_pixels and (not photo or image.mode == "L") and _small(image)
             if keep:
                 image.load()
-            return images.preview(image, settings.view_max_px), image if keep else None
+            return images.preview(image, settings.view_max_px), _gray(image) if keep else None
 
     return decode
 
@@ -216,8 +216,9 @@ def _tiff_pages(path: Path, scratch: Path, settings: OcrSettings) -> Iterator[Im
             tiff.seek(index)
             photo = tiff.info.get("compression") in ("jpeg", "tiff_jpeg")
             dpi = images.usable_dpi(tiff)
-            frame = tiff.copy()  # decodes this frame only
-            yield _written_page(frame, index + 1, dpi, photo, scratch, settings)
+            # tiff.copy() decodes this frame only; no name here holds it while the page is
+            # read, so of a colour frame only its gray copy (``_kept``) outlives this line.
+            yield _written_page(tiff.copy(), index + 1, dpi, photo, scratch, settings)
 
 
 def _written_page(
@@ -233,7 +234,14 @@ def _written_page(
 
 def _kept(image: Image.Image, photo: bool, settings: OcrSettings) -> Image.Image | None:
     """The decoded page to hand to the readers, if it is worth holding (see KEEP_PIXELS)."""
-    return image if settings.keep_pixels and not photo and _small(image) else None
+    return _gray(image) if settings.keep_pixels and not photo and _small(image) else None
+
+
+def _gray(image: Image.Image) -> Image.Image:
+    """The page as the readers read it (PageContext.gray), made now rather than beside OCR:
+    held until the page is read, an A4 colour page is 35 MB as RGB (Pillow keeps 4 bytes a
+    pixel) and 8.7 MB as gray, and a worker holds up to three pages at once."""
+    return image if image.mode == "L" else image.convert("L")
 
 
 def _small(image: Image.Image) -> bool:
