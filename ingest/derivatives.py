@@ -131,18 +131,23 @@ class PdfAssembler:
             self._write_part()
 
     def _write_part(self) -> None:
-        if self._spill is None:
-            self._spill = Path(tempfile.mkdtemp(dir=self._spill_in, prefix="pdf-"))
-            self._save_doc(self._written_path)
-        else:
-            # garbage=3 keeps one font object a part, not one a page, in the update too.
-            part = self._doc.tobytes(garbage=3, deflate=True)
-            with pymupdf.open(self._written_path) as pdf, pymupdf.open("pdf", part) as new:
-                pdf.insert_pdf(new)
-                pdf.saveIncr()
-        self._written += self._doc.page_count
-        self._doc.close()
-        self._doc, self._held = pymupdf.open(), 0
+        part, self._doc, self._held = self._doc, pymupdf.open(), 0
+        self._written += part.page_count
+        with part:
+            if self._spill is None:
+                self._spill = Path(tempfile.mkdtemp(dir=self._spill_in, prefix="pdf-"))
+                _save(part, self._written_path)
+                return
+            # garbage=3 keeps one font object a part, not one a page, in the update too. The
+            # part is read back from a file after its pages are closed: made into bytes beside
+            # them, it was held three times while it was appended (its pages, its bytes, their
+            # copy in the update), ~100 MB for a 32 MB part.
+            saved = self._spill / "part.pdf"
+            _save(part, saved)
+        with pymupdf.open(self._written_path) as pdf, pymupdf.open(saved) as new:
+            pdf.insert_pdf(new)
+            pdf.saveIncr()
+        saved.unlink()
 
     @property
     def _written_path(self) -> Path:
@@ -155,15 +160,11 @@ class PdfAssembler:
 
     def save(self, path: Path) -> None:
         if self._spill is None:  # never written out: saved as it always was
-            self._save_doc(path)
+            _save(self._doc, path)
             return
         if self._doc.page_count:
             self._write_part()
         shutil.move(self._written_path, path)
-
-    def _save_doc(self, path: Path) -> None:
-        # garbage=3 merges the identical font objects each Tesseract page brings along.
-        self._doc.save(path, garbage=3, deflate=True)
 
     def close(self) -> None:
         self._doc.close()
@@ -171,3 +172,8 @@ class PdfAssembler:
             self._source.close()
         if self._spill is not None:
             shutil.rmtree(self._spill, ignore_errors=True)
+
+
+def _save(doc: pymupdf.Document, path: Path) -> None:
+    # garbage=3 merges the identical font objects each Tesseract page brings along.
+    doc.save(path, garbage=3, deflate=True)
