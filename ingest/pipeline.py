@@ -24,7 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest import derivatives, images, ocr, orientation
+from ingest import derivatives, images, memory, ocr, orientation
 from ingest.models import (
     FileKind,
     OcrSettings,
@@ -114,6 +114,7 @@ def ocr_pages(job: Job) -> None:
 
 
 def _finish_page(job: Job, page: ImagePage | TextPage, future: Future) -> None:
+    memory.release_free_memory()  # what this thread freed, before the page threads' peak
     result, pdf_page = future.result()
     with _timed(job, "pdf"):
         assert job.pdf is not None  # made by the step before the pages
