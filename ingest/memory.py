@@ -7,9 +7,10 @@ page, its gray copy and PNG encoding, the page PDF parts) and leaves holes that 
 They were still resident when it next waited for a page while two Tesseract runs, ~95 MB each,
 worked beside it: that moment is the worker's peak (docs/benchmarks.md, the 2 GB upload).
 ``malloc_trim(0)`` releases the free pages of every arena, holes included; called by the
-assembling thread before it waits for a page (pipeline._finish_page), it took a 20-page colour
-TIFF's peak from ~520 to ~465 MB in one process, for ~0.03 s of CPU a page (the released pages
-are faulted in again when next used). Capping the arenas (MALLOC_ARENA_MAX=2) or a fixed mmap
+assembling thread before it waits for a page while others are read (pipeline._finish_next),
+it took a 20-page colour TIFF's peak from ~520 to ~465 MB in one process, for ~0.03 s of CPU a
+page (the released pages are faulted in again when next used), which is why it is called only
+there. Capping the arenas (MALLOC_ARENA_MAX=2) or a fixed mmap
 threshold were measured too: the first gained ~10 MB, the second ~40 MB for 20-30 % more time.
 
 Where the C library is not glibc, there is nothing to call and this does nothing.
