@@ -173,7 +173,8 @@ class RecordRepository(Protocol):
     def flags(self, record_id: str) -> builtins.list[str]: ...
     def iter_index_sources(self, batch_size: int) -> Iterator[builtins.list[IndexSource]]:
         """Every ready record as the search index needs it (metadata, retention state,
-        flags, page texts), in id order, one bounded batch at a time: what a rebuild reads."""
+        flags, page texts), one bounded batch at a time: what a rebuild reads. In the
+        order the store reads fastest (id order, or the table's own order on SQLite)."""
 
     def index_sources(self, record_ids: Iterable[str]) -> builtins.list[IndexSource]:
         """These records, those that are ready, as the search index needs them."""

@@ -10,7 +10,19 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, delete, func, literal, or_, select, tuple_, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    bindparam,
+    delete,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from archive_app.db import counts
@@ -357,7 +369,15 @@ class SqlRecordRepository:
         read, so a rebuild never holds a snapshot for minutes), only the columns the index
         uses as plain rows (no ORM objects: building them was 60% of the rebuild's time),
         and the pages of a batch by one range of the pages' primary key, streamed through a
-        server-side cursor where the driver has one (PostgreSQL)."""
+        server-side cursor where the driver has one (PostgreSQL).
+
+        SQLite reads in the tables' own order (rowid), not the ids': ids are random, so in
+        id order every row and page came from somewhere else in the file. A 1M-page archive
+        read cold took 17.6 s in id order and 8.3 s in rowid order, and at 12M the file is
+        larger than the machine's memory."""
+        if self._s.engines.dialect == "sqlite":
+            yield from self._iter_index_sources_stored_order(batch_size)
+            return
         last = ""
         while True:
             with self._s.read() as s:
@@ -372,6 +392,30 @@ class SqlRecordRepository:
             last = rows[-1][0]
             yield [_index_source(row, texts[row[0]]) for row in rows]
 
+    def _iter_index_sources_stored_order(
+        self, batch_size: int
+    ) -> Iterator[builtins.list[IndexSource]]:
+        """``iter_index_sources`` on SQLite: keyset batches on the rowid; a batch's pages by
+        their record ids (the pages of records stored together are stored together)."""
+        rowid = literal_column("documents.rowid", Integer)
+        last = 0
+        while True:
+            with self._s.read() as s:
+                conn = s.connection()
+                rows = conn.execute(
+                    _SOURCE.add_columns(rowid).where(rowid > last).order_by(rowid)
+                    .limit(batch_size)
+                ).all()  # fmt: skip
+                if not rows:
+                    return
+                ids = [row[0] for row in rows]
+                texts: dict[str, builtins.list[str]] = {i: [] for i in ids}
+                for start in range(0, len(ids), _IDS_PER_QUERY):
+                    chunk = ids[start : start + _IDS_PER_QUERY]
+                    texts.update(_page_texts(conn, chunk, (PageRow.document_id.in_(chunk),)))
+            last = rows[-1][-1]
+            yield [_index_source(row, texts[row[0]]) for row in rows]
+
     def index_sources(self, record_ids: Iterable[str]) -> builtins.list[IndexSource]:
         """These records, those that are ready, as the index needs them (the catch-up after
         a hold re-indexes 100,000 at a time, 1,000 per call): one query per 500."""
@@ -379,8 +423,8 @@ class SqlRecordRepository:
         found: builtins.list[IndexSource] = []
         with self._s.read() as s:
             conn = s.connection()
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
+            for start in range(0, len(ids), _IDS_PER_QUERY):
+                chunk = ids[start : start + _IDS_PER_QUERY]
                 rows = conn.execute(_SOURCE.where(RecordRow.id.in_(chunk))).all()
                 ready = [row[0] for row in rows]
                 texts = _page_texts(conn, ready, (PageRow.document_id.in_(ready),))
@@ -467,6 +511,7 @@ _SOURCE = select(
     RecordRow.created_at,
 ).where(RecordRow.status == Status.READY.value)  # fmt: skip
 _META_END = 1 + len(ALL_FIELDS)
+_IDS_PER_QUERY = 500
 
 
 def _page_texts(conn, ids: builtins.list[str], where: tuple) -> dict[str, builtins.list[str]]:
