@@ -363,7 +363,7 @@ class SqlRecordRepository:
 
     # -- whole archive -------------------------------------------------------------------
     def iter_index_sources(self, batch_size: int) -> Iterator[builtins.list[IndexSource]]:
-        """Every ready record as the index needs it, in id order, one bounded batch at a time.
+        """Every ready record as the index needs it, one bounded batch at a time.
 
         What a rebuild reads, so it is read cheaply: keyset batches (each in its own short
         read, so a rebuild never holds a snapshot for minutes), only the columns the index
@@ -371,48 +371,27 @@ class SqlRecordRepository:
         and the pages of a batch by one range of the pages' primary key, streamed through a
         server-side cursor where the driver has one (PostgreSQL).
 
-        SQLite reads in the tables' own order (rowid), not the ids': ids are random, so in
+        In id order, but on SQLite in the tables' own order (rowid): ids are random, so in
         id order every row and page came from somewhere else in the file. A 1M-page archive
         read cold took 17.6 s in id order and 8.3 s in rowid order, and at 12M the file is
         larger than the machine's memory."""
-        if self._s.engines.dialect == "sqlite":
-            yield from self._iter_index_sources_stored_order(batch_size)
-            return
-        last = ""
+        stored_order = self._s.engines.dialect == "sqlite"
+        key = literal_column("documents.rowid", Integer) if stored_order else RecordRow.id
+        last: int | str = 0 if stored_order else ""
         while True:
             with self._s.read() as s:
                 conn = s.connection().execution_options(stream_results=True, yield_per=1000)
                 rows = conn.execute(
-                    _SOURCE.where(RecordRow.id > last).order_by(RecordRow.id).limit(batch_size)
+                    _SOURCE.add_columns(key).where(key > last).order_by(key).limit(batch_size)
                 ).all()
                 if not rows:
                     return
-                pages = (PageRow.document_id > last, PageRow.document_id <= rows[-1][0])
-                texts = _page_texts(conn, [row[0] for row in rows], pages)
-            last = rows[-1][0]
-            yield [_index_source(row, texts[row[0]]) for row in rows]
-
-    def _iter_index_sources_stored_order(
-        self, batch_size: int
-    ) -> Iterator[builtins.list[IndexSource]]:
-        """``iter_index_sources`` on SQLite: keyset batches on the rowid; a batch's pages by
-        their record ids (the pages of records stored together are stored together)."""
-        rowid = literal_column("documents.rowid", Integer)
-        last = 0
-        while True:
-            with self._s.read() as s:
-                conn = s.connection()
-                rows = conn.execute(
-                    _SOURCE.add_columns(rowid).where(rowid > last).order_by(rowid)
-                    .limit(batch_size)
-                ).all()  # fmt: skip
-                if not rows:
-                    return
                 ids = [row[0] for row in rows]
-                texts: dict[str, builtins.list[str]] = {i: [] for i in ids}
-                for start in range(0, len(ids), _IDS_PER_QUERY):
-                    chunk = ids[start : start + _IDS_PER_QUERY]
-                    texts.update(_page_texts(conn, chunk, (PageRow.document_id.in_(chunk),)))
+                if stored_order:  # the pages of records stored together are stored together
+                    texts = _pages_of(conn, ids)
+                else:
+                    pages = (PageRow.document_id > last, PageRow.document_id <= ids[-1])
+                    texts = _page_texts(conn, ids, pages)
             last = rows[-1][-1]
             yield [_index_source(row, texts[row[0]]) for row in rows]
 
@@ -426,8 +405,7 @@ class SqlRecordRepository:
             for start in range(0, len(ids), _IDS_PER_QUERY):
                 chunk = ids[start : start + _IDS_PER_QUERY]
                 rows = conn.execute(_SOURCE.where(RecordRow.id.in_(chunk))).all()
-                ready = [row[0] for row in rows]
-                texts = _page_texts(conn, ready, (PageRow.document_id.in_(ready),))
+                texts = _pages_of(conn, [row[0] for row in rows])
                 found.extend(_index_source(row, texts[row[0]]) for row in rows)
         return found
 
@@ -525,6 +503,15 @@ def _page_texts(conn, ids: builtins.list[str], where: tuple) -> dict[str, builti
         found = texts.get(document_id)
         if found is not None:
             found.append(text)
+    return texts
+
+
+def _pages_of(conn, ids: builtins.list[str]) -> dict[str, builtins.list[str]]:
+    """Page texts of these records, by their ids, ``_IDS_PER_QUERY`` records a query."""
+    texts: dict[str, builtins.list[str]] = {}
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        chunk = ids[start : start + _IDS_PER_QUERY]
+        texts.update(_page_texts(conn, chunk, (PageRow.document_id.in_(chunk),)))
     return texts
 
 
