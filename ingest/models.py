@@ -121,7 +121,7 @@ class PageContext:
         decode the file on its own: with the preview, three full decodes of a PNG page).
         ``decoded`` is the page as the pipeline already holds it, when it does."""
         if self.decoded is not None:
-            return self.decoded if self.decoded.mode == "L" else self.decoded.convert("L")
+            return as_gray(self.decoded)
         with open_image(self.image_path) as image:
             if image.format == "JPEG":
                 image.draft("L", image.size)  # a colour JPEG decodes its grey channel only
@@ -130,6 +130,11 @@ class PageContext:
     def held(self) -> Image.Image | None:
         """The page's pixels if this context already holds them (decoded, or gray read)."""
         return self.__dict__.get("gray", self.decoded)
+
+
+def as_gray(image: Image.Image) -> Image.Image:
+    """The page as the readers read it: 8-bit gray (the image itself when it already is)."""
+    return image if image.mode == "L" else image.convert("L")
 
 
 def reads_pixels_only(reader) -> bool:

@@ -19,7 +19,7 @@ import pymupdf
 from PIL import Image
 
 from ingest import images
-from ingest.models import FileKind, OcrSettings
+from ingest.models import FileKind, OcrSettings, as_gray
 
 MIN_TEXT_CHARS = 20  # fewer word characters than this is a stamp or stray label, not a text layer
 # Pages up to this size keep their decoded pixels for the page readers (A4 at 300 dpi is 8.7 MP);
@@ -204,7 +204,7 @@ def _decoder(
             keep = settings.keep_pixels and (not photo or image.mode == "L") and _small(image)
             if keep:
                 image.load()
-            return images.preview(image, settings.view_max_px), _gray(image) if keep else None
+            return images.preview(image, settings.view_max_px), as_gray(image) if keep else None
 
     return decode
 
@@ -234,14 +234,10 @@ def _written_page(
 
 def _kept(image: Image.Image, photo: bool, settings: OcrSettings) -> Image.Image | None:
     """The decoded page to hand to the readers, if it is worth holding (see KEEP_PIXELS)."""
-    return _gray(image) if settings.keep_pixels and not photo and _small(image) else None
-
-
-def _gray(image: Image.Image) -> Image.Image:
-    """The page as the readers read it (PageContext.gray), made now rather than beside OCR:
-    held until the page is read, an A4 colour page is 35 MB as RGB (Pillow keeps 4 bytes a
-    pixel) and 8.7 MB as gray, and a worker holds up to three pages at once."""
-    return image if image.mode == "L" else image.convert("L")
+    # Held as the gray the readers read (PageContext.gray), made now rather than beside OCR:
+    # held until the page is read, an A4 colour page is 35 MB as RGB (Pillow keeps 4 bytes a
+    # pixel) and 8.7 MB as gray, and a worker holds up to three pages at once.
+    return as_gray(image) if settings.keep_pixels and not photo and _small(image) else None
 
 
 def _small(image: Image.Image) -> bool:
