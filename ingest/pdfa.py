@@ -108,8 +108,12 @@ def make_pdfa(
 def _save(source: Path, target: Path, description: Description) -> list[str]:
     """Declare, repair what pikepdf repairs, write, validate the bytes written.
 
-    The validator turns an unexpected error of its own into a pikepdf:internal finding: that
-    says nothing about the file, so such a verdict is asked for once more."""
+    A refusal is asked for once more, and stands only if it comes again. pikepdf's content
+    check takes any warning raised while it parses a stream for a fault of the stream, and
+    its ``catch_warnings`` is process-wide: a ResourceWarning from an object the garbage
+    collector finds at that moment (a connection nobody closed) refuses a conforming file.
+    So does an unexpected error of the validator's own (pikepdf:internal). Neither comes
+    twice; a fault of the file does."""
     for attempt in (1, 2):
         try:
             with pikepdf.open(source) as pdf:
@@ -117,10 +121,9 @@ def _save(source: Path, target: Path, description: Description) -> list[str]:
                 report = pikepdf.pdfa.save(pdf, target, FLAVOUR, output_intent="sRGB")
             return report.prepared.describe() if report.prepared else []
         except pikepdf.pdfa.PdfaError as exc:
-            if attempt == 2 or not _internal_only(exc.report):
+            if attempt == 2:
                 raise
-            log.warning("%s: validation raised (%s); trying once more", source,
-                        _findings(exc)[:3])  # fmt: skip
+            log.info("%s: refused (%s); asking once more", source, _findings(exc)[:3])
     raise AssertionError("unreachable")
 
 
@@ -163,7 +166,7 @@ def failing_pages(path: Path) -> list[int]:
                 one.pages.append(page)
                 pikepdf.pdfa.prepare(one, FLAVOUR)
                 report = pikepdf.pdfa.check(one, FLAVOUR)
-                if _internal_only(report):  # the validator's own error, not the page's
+                if not report.passed:  # a refusal stands only if it comes again (_save)
                     report = pikepdf.pdfa.check(one, FLAVOUR)
                 if not report.passed:
                     failing.append(index)
@@ -209,8 +212,3 @@ def _rendered(page: pymupdf.Page, dpi: int, base: Path) -> Iterator[Path]:
 
 def _findings(exc: pikepdf.pdfa.PdfaError) -> list[str]:
     return [str(f) for f in exc.report.findings]
-
-
-def _internal_only(report: pikepdf.pdfa.Report) -> bool:
-    findings = report.findings
-    return bool(findings) and all(f.rule == "pikepdf:internal" for f in findings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pikepdf
@@ -63,3 +64,22 @@ def test_given_a_persistent_failure_then_the_error_carries_the_validators_findin
     with pytest.raises(PdfaError, match="as a whole") as caught:
         make_pdfa(scan_pdf, tmp_path / "copy.pdf", DESCRIPTION, OcrSettings(), tmp_path)
     assert caught.value.findings and "pikepdf:internal" in caught.value.findings[0]
+
+
+def test_given_a_warning_from_elsewhere_during_the_content_check_then_the_copy_is_still_made(
+    scan_pdf, tmp_path, monkeypatch
+):
+    """pikepdf records every warning raised in the process while it parses a stream, as the
+    stream's fault. Here one comes from elsewhere the first time it records, as a
+    ResourceWarning does when the collector finds a connection nobody closed."""
+    real, warned = warnings.simplefilter, []
+
+    def simplefilter(action, *args, **kwargs):
+        real(action, *args, **kwargs)
+        if action == "always" and not warned:
+            warned.append(action)
+            warnings.warn("an unclosed connection was collected", ResourceWarning, stacklevel=1)
+
+    monkeypatch.setattr(warnings, "simplefilter", simplefilter)
+    result = make_pdfa(scan_pdf, tmp_path / "copy.pdf", DESCRIPTION, OcrSettings(), tmp_path)
+    assert warned and result.path.exists() and result.redone_pages == ()
