@@ -55,6 +55,7 @@ class Services:
         )
 
     def close(self) -> None:
+        self.queue.close()
         self.metadata.close()
 
 

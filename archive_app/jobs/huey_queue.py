@@ -66,6 +66,14 @@ class HueyTaskQueue:
             self._runtime, self._runtime_pid = self._factory(self.settings), os.getpid()
         return self._runtime
 
+    def close(self) -> None:
+        """The workers' Services, if this process built them. Left open, their database
+        connections outlive the caller (`archive ingest`, a test) until the collector finds
+        them, and PostgreSQL keeps a backend for each meanwhile. Built again if used again."""
+        runtime, self._runtime = self._runtime, None
+        if runtime is not None and self._runtime_pid == os.getpid():
+            runtime.close()
+
     def _register_tasks(self) -> None:
         """Each task of the registry becomes a Huey task of the same name; a task marked
         ``retry`` that fails is scheduled again, each time later (the task itself raises

@@ -56,3 +56,7 @@ class TaskQueue(Protocol):
 
     def start_local(self, workers: int) -> LocalWorkers:
         """Start in-process worker threads; returns an object with ``stop()``."""
+
+    def close(self) -> None:
+        """Let go of what this process's workers were given (their own Services and its
+        database connections); called when the Services that own the queue close."""
