@@ -201,6 +201,7 @@ def transfer(ctx, target_env, limit):
         target = build_services(load_settings(env=dotenv_values(target_env)))
     except SettingsError as exc:
         raise click.ClickException(f"{target_env}: {exc}") from None
+    click.get_current_context().call_on_close(target.close)
     total = source.metadata.records.count()
     with tqdm(total=total, unit="record", desc="transfer", file=sys.stderr) as bar:
         try:

@@ -26,6 +26,9 @@ class Context:
 
     @property
     def services(self):
+        """Built on first use and closed when the command ends: a command run inside another
+        process (a test, a script calling the CLI) must not leave its database connections
+        to the collector."""
         if self._services is None:
             from archive_app.services import build_services
 
@@ -33,14 +36,21 @@ class Context:
                 self._services = build_services(self.settings)
             except SettingsError as exc:
                 raise click.ClickException(str(exc)) from None
+            current = click.get_current_context(silent=True)
+            if current is not None:
+                current.find_root().call_on_close(self._close)
         return self._services
+
+    def _close(self) -> None:
+        if self._services is not None:
+            self._services.close()
+            self._services = None
 
     def reload(self) -> None:
         """Read the settings and build the services again (after a restore put the data
         folder's secret back)."""
-        if self._services is not None:
-            self._services.close()
-        self._settings = self._services = None
+        self._close()
+        self._settings = None
 
 
 pass_ctx = click.make_pass_decorator(Context, ensure=True)

@@ -3,13 +3,12 @@ message was lost is found again by the sweep."""
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 from archive_app.domain.records import Status
 from archive_app.intake import uploads
 from archive_app.operations import sweeping
+from tests.descriptors import open_files
 from tests.factories import metadata
 from tests.formgen import make_form
 
@@ -59,12 +58,6 @@ def test_a_lost_message_is_found_again_by_the_sweep(queue_services, tmp_path):
         local.stop()
 
 
-def _open_files(path: Path) -> int:
-    """How many of this process's file descriptors have ``path`` open."""
-    fds = Path("/proc/self/fd")
-    return sum(1 for fd in os.listdir(fds) if os.path.realpath(fds / fd) == str(path))
-
-
 def test_given_workers_ran_when_the_services_close_then_so_do_the_workers_connections(
     queue_services, tmp_path
 ):
@@ -78,9 +71,9 @@ def test_given_workers_ran_when_the_services_close_then_so_do_the_workers_connec
         assert wait_ready(queue_services, record_id).status is Status.READY
     finally:
         local.stop()
-    assert _open_files(database) > 0
+    assert open_files(database) > 0
     queue_services.close()
-    assert _open_files(database) == 0
+    assert open_files(database) == 0
 
 
 def test_health_reports_the_backend(queue_services):

@@ -172,6 +172,7 @@ def test_a_failed_record_shows_its_error_and_a_retry_completes_it(
         record = wait_settled(client, tokens["archivist"], record_id)
     finally:
         local.stop()
+        broken.close()
     assert record["status"] == "failed" and "xxx" in record["error"]
     assert (
         client.post(

@@ -12,10 +12,12 @@ import time
 from datetime import timedelta
 
 import pytest
+from click.testing import CliRunner
 
 from archive_app.domain.clock import utcnow
 from archive_app.domain.records import Status
 from archive_app.intake import uploads
+from tests.descriptors import open_files
 from tests.formgen import make_form
 
 META = [
@@ -90,6 +92,19 @@ def test_init_users_tokens_and_ingest_from_the_command_line(env, tmp_path):
 
     reindex = archive(env, "reindex")
     assert reindex.returncode == 0 and "Indexed 1 record" in reindex.stdout
+
+
+def test_a_command_run_in_process_leaves_no_database_connection_open(env, settings, tmp_path):
+    """A command closes the services it built (and the ones its workers built) when it ends:
+    run inside another process, it must not leave connections to the collector."""
+    from archive_app.cli import main
+
+    form = make_form(tmp_path / "cli.png")
+    done = CliRunner().invoke(main, ["init"], env=env)
+    assert done.exit_code == 0, done.output
+    done = CliRunner().invoke(main, ["ingest", str(form), *META], env=env)
+    assert done.exit_code == 0, done.output
+    assert open_files(settings.sqlite_path.resolve()) == 0
 
 
 def test_cli_refusals_exit_non_zero_with_a_message(env, tmp_path):

@@ -21,6 +21,7 @@ def test_an_index_outage_is_not_an_ingest_failure(client, services, tokens, form
             record = wait_settled(client, tokens["archivist"], record_id)
         finally:
             local.stop()
+            impatient.close()
         assert record["status"] == "ready" and record["indexed"] is False
     assert indexing.catch_up(services) == 1
     found = client.get(
