@@ -6,7 +6,7 @@ as the ``tesseract`` command for every page, it loaded the ind+eng models each t
 of CPU per page, and the whole page took 1.22-1.26 s of CPU there against 0.85 s here on the
 same A4 scan (docs/benchmarks.md). What the command gave us is kept:
   - the image is handed over as a file path (Leptonica reads it, as the command did; no PNG
-    re-encode as with pytesseract);
+    re-encode as with pytesseract); a colour page as its gray, uncompressed (``_gray_copy``);
   - one pass writes the searchable PDF and the plain text (Tesseract's own renderers) and
     leaves the word table in the engine;
   - a page that takes longer than ``timeout_seconds`` is cancelled by Tesseract's own
@@ -37,9 +37,10 @@ from pathlib import Path
 from typing import TypeVar
 
 import tesserocr
+from PIL import Image
 
-from ingest import ocr_capi
-from ingest.models import OcrSettings
+from ingest import images, ocr_capi
+from ingest.models import OcrSettings, as_gray
 
 # Words below this confidence are mostly noise; rotations are compared on confident words only.
 CONFIDENT = 60.0
@@ -156,32 +157,39 @@ def _failed(image: Path, settings: OcrSettings, started: float) -> OcrError:
 
 
 def recognize(
-    image: Path, out_base: Path, settings: OcrSettings, dpi: int, *, text_only: bool | None = None
-) -> OcrResult:
+    image: Path, out_base: Path, settings: OcrSettings, dpi: int, *,
+    text_only: bool | None = None, gray: Image.Image | None = None,
+) -> OcrResult:  # fmt: skip
     """Full OCR of one page: ``out_base``.pdf (image + invisible text; the text alone for a PNG
     or JPEG, see ``embeds_as_is``, or when ``text_only`` asks for it), .txt and .tsv.
 
     ``dpi`` is passed explicitly because it sets the PDF page size; Tesseract's own guess for an
     image without a resolution tag is 70 dpi, which makes an A4 scan a 1.3-metre page.
+    ``gray``: the page as 8-bit gray, if the caller holds it (see ``_gray_copy``).
     """
     if text_only is None:
         text_only = embeds_as_is(image)
-    with _pages_engine(settings) as engine:
-        for name, value in (("tessedit_create_pdf", "1"), ("tessedit_create_txt", "1"),
-                            ("textonly_pdf", "1" if text_only else "0"),
-                            ("user_defined_dpi", str(dpi))):  # fmt: skip
-            engine.set_variable(name, value)
-        started = time.monotonic()
-        done = engine.process_pages(
-            str(out_base), str(image), _deadline_ms(settings), text_only=text_only
-        )
-        pdf, txt, tsv = (Path(f"{out_base}.{ext}") for ext in ("pdf", "txt", "tsv"))
-        if not done or not pdf.exists():
-            for partial in (pdf, txt):  # a cancelled run may leave part of a page behind
-                partial.unlink(missing_ok=True)
-            raise _failed(image, settings, started)
-        table = TSV_HEADER + engine.tsv_text(0)
-        engine.clear()  # the page's results are copied out; do not hold them until the next
+    read = _gray_copy(image, out_base, gray) if text_only else None
+    try:
+        with _pages_engine(settings) as engine:
+            for name, value in (("tessedit_create_pdf", "1"), ("tessedit_create_txt", "1"),
+                                ("textonly_pdf", "1" if text_only else "0"),
+                                ("user_defined_dpi", str(dpi))):  # fmt: skip
+                engine.set_variable(name, value)
+            started = time.monotonic()
+            done = engine.process_pages(
+                str(out_base), str(read or image), _deadline_ms(settings), text_only=text_only
+            )
+            pdf, txt, tsv = (Path(f"{out_base}.{ext}") for ext in ("pdf", "txt", "tsv"))
+            if not done or not pdf.exists():
+                for partial in (pdf, txt):  # a cancelled run may leave part of a page behind
+                    partial.unlink(missing_ok=True)
+                raise _failed(image, settings, started)
+            table = TSV_HEADER + engine.tsv_text(0)
+            engine.clear()  # the page's results are copied out; do not hold them until the next
+    finally:
+        if read is not None:
+            read.unlink(missing_ok=True)
     tsv.write_text(table, encoding="utf-8")
     confidence, words, score = parse_tsv(table)
     text = txt.read_text(encoding="utf-8").strip()
@@ -227,6 +235,32 @@ class _Tesserocr:
 
     def clear(self) -> None:
         self._engine.Clear()
+
+
+def _gray_copy(image: Path, out_base: Path, gray: Image.Image | None) -> Path | None:
+    """A colour page's gray, for Tesseract to read in its place (None: the page is not colour).
+
+    Tesseract recognises text on gray and finds the page's layout on a binary image; given a
+    colour page it keeps two 32-bit copies (~70 MB for an A4 page at 300 dpi), decodes the
+    colour and thresholds each channel. Given the gray it takes ~34 MB instead of ~92 and
+    0.76 s of CPU instead of 0.99 a page, and read the vote counts of colour forms as well
+    (docs/benchmarks.md). The gray is the one the readers read (Pillow's luminance; a JPEG
+    decodes its luminance alone), written uncompressed, so nothing is encoded to hand it
+    over. Only for a text-only page PDF: the image under the text is the page's own file."""
+    path = out_base.with_name(f"{out_base.name}.gray.pgm")
+    try:
+        with images.open_image(image) as opened:
+            if opened.mode in ("1", "L"):
+                return None
+            if gray is None or gray.size != opened.size:
+                if opened.format == "JPEG":
+                    opened.draft("L", opened.size)
+                gray = as_gray(opened)
+            gray.save(path, "PPM")
+    except (OSError, ValueError):  # damaged: Tesseract is given the file, and says so
+        path.unlink(missing_ok=True)
+        return None
+    return path
 
 
 def embeds_as_is(image: Path) -> bool:

@@ -189,7 +189,8 @@ def ocr_page(page: ImagePage, job: Job) -> tuple[PageResult, derivatives.OcrPage
         with _timed(job, "ocr"):
             keep_source = page.source_index is not None  # the text goes over the PDF's page
             text_only = True if keep_source else None
-            result = ocr.recognize(page.path, base, job.settings, page.dpi, text_only=text_only)
+            result = ocr.recognize(page.path, base, job.settings, page.dpi,
+                                   text_only=text_only, gray=page.pixels)  # fmt: skip
         with _timed(job, "orientation"):
             rotation, how = orientation.choose_rotation(page, result, job.settings, job.scratch)
             if rotation:

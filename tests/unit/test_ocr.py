@@ -113,3 +113,26 @@ def test_given_a_page_being_read_then_another_thread_of_the_process_runs_meanwhi
     alone = rate(lambda: time.sleep(0.3))
     beside = rate(lambda: ocr.recognize(form, tmp_path / "read", OcrSettings(), 300))
     assert beside > 0.2 * alone
+
+
+def test_given_a_colour_page_then_tesseract_reads_its_gray_and_leaves_no_copy(form, tmp_path):
+    """A colour page costs Tesseract two 32-bit copies (~70 MB at A4, 300 dpi) and a threshold
+    per channel; its gray reads as well (docs/benchmarks.md). GIVEN a colour scan WHEN read
+    THEN the word table is the one its gray gives, the file under the text is still the
+    colour scan, and the gray handed over is gone."""
+    from PIL import Image, ImageOps
+
+    gray = Image.open(form).convert("L")
+    colour = ImageOps.colorize(gray, black=(20, 20, 90), white=(250, 238, 215))
+    colour.save(tmp_path / "colour.png", dpi=(300, 300))
+    colour.convert("L").save(tmp_path / "gray.png", dpi=(300, 300))
+    read = ocr.recognize(tmp_path / "colour.png", tmp_path / "colour", OcrSettings(), 300)
+    held = ocr.recognize(
+        tmp_path / "colour.png", tmp_path / "held", OcrSettings(), 300, gray=colour.convert("L")
+    )
+    as_gray = ocr.recognize(tmp_path / "gray.png", tmp_path / "gray", OcrSettings(), 300)
+    table = as_gray.tsv_path.read_text(encoding="utf-8")
+    assert read.tsv_path.read_text(encoding="utf-8") == table
+    assert held.tsv_path.read_text(encoding="utf-8") == table
+    assert read.image_path == tmp_path / "colour.png" and read.text_only_pdf
+    assert not list(tmp_path.glob("*.pgm"))
