@@ -242,7 +242,10 @@ class IndexBookkeeping(Protocol):
     def mark_indexed(self, record_ids: Iterable[str], at_or_before: datetime) -> builtins.list[str]:
         """Only rows unchanged since the index read them are marked: a later edit stays pending."""
 
-    def mark_all_indexed(self, at_or_before: datetime) -> None: ...
+    def mark_all_indexed(self, at_or_before: datetime) -> int:
+        """Marks the ready records unchanged since ``at_or_before``; returns how many were
+        pending."""
+
     def pending_index(self, limit: int) -> builtins.list[str]: ...
 
 

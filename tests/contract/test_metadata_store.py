@@ -184,6 +184,21 @@ def test_index_bookkeeping_keeps_later_edits_pending(metadata_store):
     assert index.pending_index(10) == []
 
 
+def test_marking_all_indexed_writes_only_the_pending_rows(metadata_store):
+    """A rebuild marks every ready record indexed; the rows already so are left as they are
+    (on PostgreSQL a row set to what it holds is still written anew)."""
+    index = metadata_store.index_state
+    ids = [queued(metadata_store) for _ in range(3)]
+    for record_id in ids:
+        metadata_store.jobs.claim(record_id, "w", 60)
+        metadata_store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
+    assert index.mark_indexed(ids[:2], utcnow()) == []
+    assert index.mark_all_indexed(utcnow() - timedelta(hours=1)) == 0  # changed since
+    assert index.mark_all_indexed(utcnow()) == 1
+    assert index.pending_index(10) == []
+    assert index.mark_all_indexed(utcnow()) == 0
+
+
 def test_index_sources_come_in_bounded_batches_with_their_pages_and_flags(metadata_store):
     """GIVEN 5 ready records and one still queued WHEN a rebuild reads them in batches of 2
     THEN 2, 2, 1 records come, each ready one once, with the same metadata, retention state,
