@@ -123,9 +123,7 @@ class PageContext:
         if self.decoded is not None:
             return as_gray(self.decoded)
         with open_image(self.image_path) as image:
-            if image.format == "JPEG":
-                image.draft("L", image.size)  # a colour JPEG decodes its grey channel only
-            return image.convert("L")
+            return decoded_gray(image)
 
     def held(self) -> Image.Image | None:
         """The page's pixels if this context already holds them (decoded, or gray read)."""
@@ -135,6 +133,14 @@ class PageContext:
 def as_gray(image: Image.Image) -> Image.Image:
     """The page as the readers read it: 8-bit gray (the image itself when it already is)."""
     return image if image.mode == "L" else image.convert("L")
+
+
+def decoded_gray(opened: Image.Image) -> Image.Image:
+    """An open page file decoded as 8-bit gray, a copy that outlives the file: a colour JPEG
+    decodes its luminance channel alone."""
+    if opened.format == "JPEG":
+        opened.draft("L", opened.size)
+    return opened.convert("L")
 
 
 def reads_pixels_only(reader) -> bool:

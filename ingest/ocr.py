@@ -40,7 +40,7 @@ import tesserocr
 from PIL import Image
 
 from ingest import images, ocr_capi
-from ingest.models import OcrSettings, as_gray
+from ingest.models import OcrSettings, decoded_gray
 
 # Words below this confidence are mostly noise; rotations are compared on confident words only.
 CONFIDENT = 60.0
@@ -243,19 +243,18 @@ def _gray_copy(image: Path, out_base: Path, gray: Image.Image | None) -> Path | 
     Tesseract recognises text on gray and finds the page's layout on a binary image; given a
     colour page it keeps two 32-bit copies (~70 MB for an A4 page at 300 dpi), decodes the
     colour and thresholds each channel. Given the gray it takes ~34 MB instead of ~92 and
-    0.76 s of CPU instead of 0.99 a page, and read the vote counts of colour forms as well
-    (docs/benchmarks.md). The gray is the one the readers read (Pillow's luminance; a JPEG
-    decodes its luminance alone), written uncompressed, so nothing is encoded to hand it
-    over. Only for a text-only page PDF: the image under the text is the page's own file."""
+    0.78 s of CPU instead of 1.02 a page, and read the vote counts of colour forms as well
+    (890 against 880 of 920 exact, fresh seeds; docs/benchmarks.md). The gray is the one
+    the readers read (Pillow's luminance; a JPEG decodes its luminance alone), written
+    uncompressed, so nothing is encoded to hand it over. Only for a text-only page PDF:
+    the image under the text is the page's own file."""
     path = out_base.with_name(f"{out_base.name}.gray.pgm")
     try:
         with images.open_image(image) as opened:
             if opened.mode in ("1", "L"):
                 return None
             if gray is None or gray.size != opened.size:
-                if opened.format == "JPEG":
-                    opened.draft("L", opened.size)
-                gray = as_gray(opened)
+                gray = decoded_gray(opened)
             gray.save(path, "PPM")
     except (OSError, ValueError):  # damaged: Tesseract is given the file, and says so
         path.unlink(missing_ok=True)
