@@ -19,7 +19,7 @@ import pymupdf
 from PIL import Image
 
 from ingest import images
-from ingest.models import FileKind, OcrSettings, as_gray
+from ingest.models import FileKind, OcrSettings, as_gray, decoded_gray
 
 MIN_TEXT_CHARS = 20  # fewer word characters than this is a stamp or stray label, not a text layer
 # Pages up to this size keep their decoded pixels for the page readers (A4 at 300 dpi is 8.7 MP);
@@ -58,8 +58,31 @@ class ImagePage:
         with self._lock:  # the side thread and the orientation check may both ask
             if self._preview is None:
                 assert self.decode is not None, "a page without its preview knows how to decode"
-                self._preview, self.pixels = self.decode()
+                self._preview, pixels = self.decode()
+                self.pixels = self.pixels if pixels is None else pixels
             return self._preview
+
+    def hold_colour_gray(self, settings: OcrSettings) -> None:
+        """Decode a colour upload read as it is to gray now, before its OCR run starts.
+
+        Tesseract reads a colour page's gray in its place (ingest/ocr.py, ``_gray_copy``) and
+        the readers read the gray too, on the side thread, at the same time: each decoded it,
+        19 ms of CPU a page for a JPEG's luminance, ~60 for a PNG. Decoded here, once, both
+        are handed the same. A PNG decodes in full for its preview anyway, so the preview is
+        made here and the gray kept from it; a JPEG's preview is still decoded reduced,
+        beside the run. A gray upload is left as it was: Tesseract reads its file, and the
+        side thread decodes it while Tesseract runs.
+        """
+        if self.decode is None or self.pixels is not None or not settings.keep_pixels:
+            return
+        with images.open_image(self.path) as opened:
+            if opened.mode in ("1", "L") or not _small(opened):
+                return
+        if not self.photo:
+            self.preview  # noqa: B018 -- decodes the PNG, keeping its gray (``_decoder``)
+        if self.pixels is None:
+            with images.open_image(self.path) as opened:
+                self.pixels = decoded_gray(opened)
 
 
 @dataclass

@@ -184,6 +184,7 @@ def ocr_page(page: ImagePage, job: Job) -> tuple[PageResult, derivatives.OcrPage
     """
     base = job.scratch / f"ocr-{page.number:04d}"
     assert job.side is not None  # the pages step runs with its side thread
+    page.hold_colour_gray(job.settings)  # before either thread decodes it
     beside = job.side.submit(_while_ocr, job, page)
     try:
         with _timed(job, "ocr"):

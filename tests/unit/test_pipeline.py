@@ -303,6 +303,41 @@ def icc_profile(pdf: pymupdf.Document, space: str) -> bytes:
     return pdf.xref_stream(int(re.search(r"/ICCBased\s+(\d+) 0 R", space).group(1)))
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_given_a_colour_upload_then_its_gray_is_decoded_once_for_tesseract_and_readers(
+    tmp_path, monkeypatch, fmt
+):
+    """Tesseract reads a colour page's gray, and the readers read it beside the run: each
+    used to decode it (a JPEG's luminance twice; a PNG in full for its preview and once
+    more as gray). A spy counts the gray decodes: a JPEG's once, a PNG's none beyond the
+    preview's."""
+    import ingest.models
+    import ingest.ocr
+    import ingest.pages
+
+    source, _ = colour_scan(tmp_path / "colour.jpg", unique_word=WORD)
+    if fmt == "PNG":
+        with Image.open(source) as image:
+            image.save(source.with_suffix(".png"))
+        source = source.with_suffix(".png")
+    decodes = []
+    for module in (ingest.models, ingest.ocr, ingest.pages):
+        real = module.decoded_gray
+        monkeypatch.setattr(module, "decoded_gray", lambda opened, real=real: (
+            decodes.append(threading.current_thread().name) or real(opened)
+        ))  # fmt: skip
+    beside, after = Probe(pixels_only=True), Probe(pixels_only=False)
+    out = tmp_path / "out"
+    out.mkdir()
+    record = process_file(source, FileKind[fmt], out, OcrSettings(),
+                          readers={"beside": beside, "after": after})  # fmt: skip
+    page = record.pages[0]
+    assert WORD in page.text
+    assert beside.calls[0][:2] == ("side_0", 0) and after.calls
+    assert beside.calls[0][2] == after.calls[0][2] == (page.width_px, page.height_px)
+    assert len(decodes) == (1 if fmt == "JPEG" else 0)
+
+
 def test_given_a_colour_jpeg_then_it_lies_under_the_text_byte_for_byte_with_its_profile(tmp_path):
     """Tesseract's renderer copied the JPEG but declared it DeviceRGB, dropping its profile."""
     source, profile = colour_scan(tmp_path / "colour.jpg", unique_word=WORD)
