@@ -48,6 +48,9 @@ WINDOW_REFUSED = "Result window is too large"
 # How long a deep cursor stays cheap after its last use. Each open point in time pins the
 # index's segments, so they are kept short and closed as soon as no cursor can need them.
 PIT_KEEP_ALIVE = "1m"
+# How long an index found holding records without the joined facet field is asked for its
+# facets one by one before the joined field is tried again (after `archive reindex`).
+ONE_BY_ONE_SECONDS = 600.0
 CHUNK_BYTES = 5_000_000  # characters of text per bulk request while rebuilding
 CHUNK_DOCS = 1_000
 
@@ -103,11 +106,14 @@ class ElasticsearchIndex:
         bulk_threads: int = 2,
         settings=None,
         result_window: int = m.RESULT_WINDOW,
+        key_buckets: int = m.KEY_BUCKETS,
     ):
         self.alias = alias
         # from + size up to here is one search; past it, a walk (``_deep``). Lowered to
         # MAX_WINDOW on meeting an index made before RESULT_WINDOW that was not widened.
         self.result_window = result_window
+        self.key_buckets = key_buckets  # facet combinations counted in one go (m.FACET_KEY)
+        self._one_by_one_until = 0.0  # monotonic time: see _facets_apart
         self.building = f"{alias}-building"
         self.settings = settings
         self.bulk_threads = bulk_threads
@@ -341,6 +347,7 @@ class ElasticsearchIndex:
                 except _NarrowWindow:  # an index made before RESULT_WINDOW, not widened yet
                     self.result_window = MAX_WINDOW
                     response = self._answer(query, body, offset, cursor)
+                response = self._facets_apart(query, response)
                 result = self._result(response, query, offset, keep_pit=bool(cursor))
                 if response.get("pit_id") and not m.decode_cursor_pit(result.next_cursor):
                     self._close_pit(response["pit_id"])
@@ -354,6 +361,31 @@ class ElasticsearchIndex:
         counted = self._counted(query, body, offset) if not cursor else None
         return counted or self._deep(query, offset, body, cursor)
 
+    def _aggregations(self, query: SearchQuery) -> dict:
+        if time.monotonic() < self._one_by_one_until:
+            return m.separate_aggregations(query)
+        return m.aggregations(query, self.key_buckets)
+
+    def _facets_apart(self, query: SearchQuery, response: dict) -> dict:
+        """The response with each facet's buckets (m.joined_apart), counted again one by
+        one where the joined field's do not hold every match. An index with older records
+        (built before the field) is then asked one by one for a while, not twice a search,
+        until `archive reindex` has built it anew."""
+        total = response["hits"]["total"]
+        exact = total["value"] if total.get("relation", "eq") == "eq" else -1
+        aggs, why = m.joined_apart(response.get("aggregations") or {}, exact)
+        if aggs is None:
+            if why == "older records":
+                log.warning("search index %s holds records indexed before its joined facet"
+                            " field: facets are counted one by one (slower on large"
+                            " results) until `archive reindex`", self.alias)  # fmt: skip
+                self._one_by_one_until = time.monotonic() + ONE_BY_ONE_SECONDS
+            aggs = _whole(self.client.search(
+                index=self.alias, query=m.query_clause(query), size=0, track_total_hits=False,
+                aggs=m.separate_aggregations(query),
+            ).body).get("aggregations", {})  # fmt: skip
+        return {**response, "aggregations": aggs}
+
     def _with_facets(self, query: SearchQuery, body: dict) -> dict:
         """Hits and facets in one round trip, as two searches: counting facets in a search
         that does not score is several times cheaper than alongside the sorted hits.
@@ -366,7 +398,7 @@ class ElasticsearchIndex:
         """
         hits_body = {**body, "track_total_hits": False}
         facets = {
-            "query": body["query"], "size": 0, "aggs": m.aggregations(query),
+            "query": body["query"], "size": 0, "aggs": self._aggregations(query),
             "track_total_hits": True,
         }  # fmt: skip
         found = self.client.msearch(index=self.alias, searches=[{}, hits_body, {}, facets])
@@ -394,12 +426,12 @@ class ElasticsearchIndex:
         the page does hold hits."""
         counted = _whole(self.client.search(
             index=self.alias, query=body["query"], size=0, track_total_hits=True,
-            aggs=m.aggregations(query),
+            aggs=self._aggregations(query),
         ).body)  # fmt: skip
         return counted if offset >= counted["hits"]["total"]["value"] else None
 
     def _deep(self, query: SearchQuery, offset: int, body: dict, cursor) -> dict:
-        body = {**body, "aggs": m.aggregations(query)}
+        body = {**body, "aggs": self._aggregations(query)}
         if cursor and cursor.pit:
             pit = {"id": cursor.pit, "keep_alive": PIT_KEEP_ALIVE}
             try:

@@ -142,6 +142,7 @@ def test_the_explicit_mapping_is_in_place(es_index):
     assert props["pages"] == {"type": "object", "enabled": False}  # the text is analysed twice
     assert props["village"]["type"] == props["village_lc"]["type"] == "keyword"
     assert props["tps"]["type"] == "integer" and props["created"]["type"] == "date"
+    assert props["facet_key"] == {"type": "keyword", "index": False, "eager_global_ordinals": True}
 
     def tokens(field, text):
         found = es_index.client.indices.analyze(index=es_index.alias, field=field, text=text)
@@ -367,3 +368,70 @@ def test_the_pages_are_stored_once_whoever_wrote_the_record(es_index):
     assert sorted((h.id[-1], h.page, h.highlights[0].count("<mark>")) for h in hits) == [
         ("b", 2, 1), ("c", 2, 1),
     ]  # fmt: skip
+
+
+def test_facets_are_exact_when_counted_together_one_by_one_or_mixed(es_settings, tmp_path, caplog):
+    """GIVEN records over several elections, forms, years (one unknown: 0), provinces and
+    retention states WHEN facets are counted through the joined field, with fewer
+    combinations asked than there are, and with records indexed by older versions (without
+    the field; joining the facets as a list) THEN each time every facet holds the exact
+    count of each value, as counted record by record, in Elasticsearch's order, with and
+    without a place chosen; older records get a warning that a reindex helps."""
+    import dataclasses
+    import itertools
+    import json
+    from collections import Counter
+
+    from archive_app.services import build_index
+    from search import elasticsearch_mapping as m
+
+    settings = make_settings(tmp_path / "data", **es_settings)
+    values = itertools.product(
+        ("PPWP", "DPR"), ("C.HASIL", 'x,"y"]'), (2019, 2024, 0),
+        ("Jawa Tengah", "Bali", "Daérah Ñusa"), ("active", "on_hold", ""),
+    )  # fmt: skip
+    records = []
+    for n, (election, form, year, province, retention) in enumerate(values, start=1):
+        for copy in range(1 + n % 3):  # uneven counts, with ties
+            record = doc(n * 10 + copy, "suara sah", form=form, year=year)
+            meta = {**record.metadata, "election": election, "province": province,
+                    "retention": retention}  # fmt: skip
+            records.append(dataclasses.replace(record, metadata=meta))
+    expected = {
+        name: {str(k): c for k, c in Counter(r.metadata[name] for r in records).items() if k != ""}
+        for name in ("election", "form_type", "year", "province", "retention")
+    }
+    assert expected["year"]["0"] and len(expected["retention"]) == 2
+    asked = [{"q": "suara"}, {"q": "suara", "province": "Bali"}]
+    index = build_index(settings)
+    try:
+        index.index(records)
+        index.client.indices.refresh(index=index.alias)
+
+        def facets(reader):  # in the order shown
+            answers = [reader.search(parse_search(a)).facets for a in asked]
+            return [{name: list(f.items()) for name, f in found.items()} for found in answers]
+
+        joined = facets(index)
+        assert {name: dict(joined[0][name]) for name in expected} == expected
+        assert dict(joined[1]["regency"]) == {"Karanganyar": expected["province"]["Bali"]}
+        fewer = build_index(settings)
+        fewer.key_buckets = 5  # of 108 combinations
+        assert facets(fewer) == joined  # Elasticsearch's own order: most first, then by value
+        assert "archive reindex" not in caplog.text
+        (name,) = behind(index, index.alias)
+        for n, older in enumerate(("without the field", "a list")):
+            source = index.client.get(index=name, id=records[n].id)["_source"]
+            if older == "a list":
+                source[m.FACET_KEY] = json.dumps([source[f] for f in m.ALWAYS_FACETED])
+            else:
+                source.pop(m.FACET_KEY)
+            index.client.index(index=name, id=records[n].id, document=source, refresh=True)
+            caplog.clear()
+            with caplog.at_level("WARNING"):
+                reader = build_index(settings)
+                assert facets(reader) == joined, older
+            assert "archive reindex" in caplog.text
+            assert facets(reader) == joined  # asked one by one for a while now
+    finally:
+        index.drop()
