@@ -16,6 +16,7 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from werkzeug.routing import AnyConverter, IntegerConverter
 
 from archive_app.domain.roles import Role
 from archive_app.intake import uploads
@@ -46,6 +47,9 @@ json_values = st.recursive(
 json_bodies = st.one_of(st.dictionaries(st.sampled_from(NAMES), json_values, max_size=6),
                         json_values)  # fmt: skip
 callers = st.sampled_from([None, *Role])
+# no "/" (another path) and no lone surrogate (no client can put one in a URL)
+PATH_CHARACTERS = st.characters(blacklist_characters="/", blacklist_categories=("Cs",))
+DEEP_JSON = '{"reason": ' + "[" * 5000 + "]" * 5000 + "}"  # past the decoder's recursion
 # what a client can put in a header at all: one line of Latin-1
 _one_line = st.characters(min_codepoint=32, max_codepoint=126)
 header_values = st.one_of(
@@ -75,15 +79,14 @@ def _path_values(rule, record_id, draw):
     chosen = {}
     for name in rule.arguments:
         converter = type(rule._converters[name]).__name__
-        if converter == "IntegerConverter":
-            chosen[name] = draw(st.sampled_from([0, 1, 2, 999, 2**63 - 1]))
+        if isinstance(rule._converters[name], IntegerConverter):
+            chosen[name] = draw(st.sampled_from([0, 1, 2, 999, 2**63 - 1, 2**63, 2**64]))
         elif converter == "AnyConverter":
             chosen[name] = draw(st.sampled_from(sorted(rule._converters[name].items)))
         elif name == "record_id":
             chosen[name] = draw(st.sampled_from([record_id, "0" * 32, "x", "²" * 32]))
         else:
-            chosen[name] = draw(st.text(alphabet=st.characters(blacklist_characters="/"),
-                                        min_size=1, max_size=20))  # fmt: skip
+            chosen[name] = draw(st.text(alphabet=PATH_CHARACTERS, min_size=1, max_size=20))
     return chosen
 
 
@@ -119,14 +122,17 @@ def test_no_route_answers_500_whatever_it_is_asked_and_the_server_keeps_serving(
         headers = bearer(tokens[caller.value]) if caller and not by_cookie else {}
         headers.update(data.draw(st.dictionaries(names, header_values, max_size=3)))
         kwargs = {"query_string": data.draw(params), "headers": headers}
-        body = data.draw(st.sampled_from(["none", "form", "json"]))
+        body = data.draw(st.sampled_from(["none", "form", "json", "deep json"]))
         if method in {"POST", "PATCH", "DELETE", "PUT"} and body == "form":
             form = data.draw(params)
             if by_cookie and data.draw(st.booleans()):
                 form["csrf_token"] = csrf_token
             kwargs["data"] = form
-        elif method in {"POST", "PATCH", "DELETE", "PUT"} and body == "json":
-            kwargs["json"] = data.draw(json_bodies)
+        elif method in {"POST", "PATCH", "DELETE", "PUT"} and body.endswith("json"):
+            if body == "deep json":
+                kwargs.update(data=DEEP_JSON, content_type="application/json")
+            else:
+                kwargs["json"] = data.draw(json_bodies)
             if by_cookie and data.draw(st.booleans()):
                 headers["X-CSRFToken"] = csrf_token
         response = client.open(url, method=method, **kwargs)
@@ -139,6 +145,42 @@ def test_no_route_answers_500_whatever_it_is_asked_and_the_server_keeps_serving(
     assert client.get("/healthz").status_code == 200
     found = client.get("/api/v1/search?q=suara", headers=bearer(tokens["auditor"]))
     assert found.status_code == 200
+
+
+def test_a_row_id_past_what_a_database_holds_is_not_found_on_any_route(app, tokens):
+    """``<int:...>`` of 2**63: SQLite and PostgreSQL refuse the number itself, which was a
+    500 (OverflowError) on every route that looks a row up by it."""
+    client = app.test_client()
+    asked = 0
+    for rule, method in _routes(app):
+        numbers = [n for n, c in rule._converters.items() if isinstance(c, IntegerConverter)]
+        if not numbers or method in {"HEAD", "OPTIONS"}:
+            continue
+        values = {name: 2**63 for name in numbers}
+        for name in set(rule.arguments) - set(numbers):
+            converter = rule._converters[name]
+            values[name] = (
+                sorted(converter.items)[0] if isinstance(converter, AnyConverter) else "x"
+            )
+        url = rule.build(values, append_unknown=False)[1]
+        response = client.open(url, method=method, headers=bearer(tokens["admin"]))
+        assert response.status_code in (404, 405), (method, url)  # 405: another rule has the path
+        asked += 1
+    assert asked >= 10
+
+
+@pytest.mark.parametrize("path", ["/api/v1/holds", "/api/v1/batches", "/api/v1/saved-searches"])
+def test_a_json_body_nested_past_the_decoder_is_read_as_a_bad_body(app, tokens, path):
+    """The decoder's RecursionError is not the ValueError Flask takes for a bad body, and
+    was a 500. Now it is what any unreadable body is on that route: refused where a body
+    is needed, none where it is optional (a batch takes its defaults)."""
+    client = app.test_client()
+    answers = [
+        client.post(path, data=body, content_type="application/json",
+                    headers=bearer(tokens["admin"])).status_code
+        for body in (DEEP_JSON, "{not json")
+    ]  # fmt: skip
+    assert answers[0] == answers[1] and answers[0] in (201, 400), answers
 
 
 # The language switch is public so the login page can offer it (docs/security.md).
