@@ -28,7 +28,8 @@ def _env_name(name: str) -> str:
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
-    database_url: str = ""  # default: SQLite file in data_dir
+    # default: SQLite file in data_dir; out of the repr, as a URL may carry a password
+    database_url: str = field(default="", repr=False)
     object_store: str = "local"  # local | s3
     search_backend: str = "tantivy"  # tantivy | elasticsearch
     queue_backend: str = "sqlite"  # sqlite | redis

@@ -150,7 +150,9 @@ def _quietly(fn, *args) -> None:
     try:
         fn(*args)
     except Exception:
-        log.exception("step %s failed", getattr(fn, "__name__", fn))
+        # by name: a partial's repr holds its arguments, the services and their settings
+        named = getattr(fn, "func", fn)
+        log.exception("step %s failed", getattr(named, "__qualname__", type(named).__name__))
 
 
 @dataclass(frozen=True)
