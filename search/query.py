@@ -29,6 +29,12 @@ _PHRASE = re.compile(r'"([^"]*)"')
 _TPS_IN_TEXT = re.compile(r"\bTPS\s*[:.\-]?\s*0*(\d{1,3})\b", re.IGNORECASE)
 
 
+# Words typed in one search. A longer q is no search anyone types; a web server refuses an
+# address of ~4 KB anyway, so past this it only arrived in a form body (a saved search),
+# and the page it redirects back to carried it into an address too long to follow.
+MAX_QUERY_CHARS = 2_000
+
+
 class QueryError(ValueError):
     """A search parameter is malformed; ``field`` names it."""
 
@@ -68,6 +74,11 @@ def normalize_filter(name: str, value: str) -> str | int:
 def parse_search(params: Mapping[str, str]) -> SearchQuery:
     """Build a SearchQuery from request parameters (q, filters, page, per_page)."""
     text = params.get("q") or ""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(
+            "q", f"q paling panjang {MAX_QUERY_CHARS} karakter (q is at most {MAX_QUERY_CHARS}"
+            " characters)",
+        )  # fmt: skip
     filters: dict[str, str | int] = {}
     tps_match = _TPS_IN_TEXT.search(text)
     tps_in_text = parse_tps(tps_match.group(1)) if tps_match else None

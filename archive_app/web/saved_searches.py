@@ -15,6 +15,7 @@ from archive_app.records import saved_searches
 from search.query import QueryError
 
 bp = Blueprint("saved_searches", __name__, url_prefix="/saved-searches")
+MAX_ADDRESS = 4_000  # a request line longer than ~4 KB is refused by web servers (gunicorn: 4,094)
 
 
 @bp.post("")
@@ -29,7 +30,8 @@ def save():
         )  # fmt: skip
     except (SavedSearchError, QueryError) as exc:
         flash(_("Pencarian tidak disimpan: %(why)s", why=said(exc)), "error")
-        return redirect(with_query("web.search", params), 303)
+        back = with_query("web.search", params)  # the search as it was, if it can be an address
+        return redirect(back if len(back) <= MAX_ADDRESS else with_query("web.search", {}), 303)
     flash(_("Pencarian \u201c%(name)s\u201d disimpan.", name=saved.name), "success")
     return redirect(with_query("web.search", saved.params), 303)
 

@@ -146,3 +146,17 @@ def test_every_role_may_save_and_nobody_anonymous(client, services, tokens):
 
 def _now():
     return utcnow()
+
+
+def test_a_query_too_long_to_be_a_search_is_refused_and_not_sent_back_as_an_address(
+    ani, client, services, tokens
+):
+    """A 100 kB q arrived in a saved search's form and came back as a 100 kB Location."""
+    answer = _save(ani, "Panjang", q="suara " * 20_000)
+    assert answer.status_code == 303 and len(answer.headers["Location"]) < 4_000
+    page = ani.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Pencarian tidak disimpan" in page and "2000" in page.replace(",", "")
+    assert services.metadata.saved_searches.visible_to("archivist") == []
+    found = client.get("/api/v1/search", query_string={"q": "a " * 1_001},
+                       headers=bearer(tokens["auditor"]))  # fmt: skip
+    assert found.status_code == 400 and found.get_json()["error"]
