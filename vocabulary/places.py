@@ -12,7 +12,10 @@ from typing import Any
 
 FIRST_YEAR = 1955  # Indonesia's first general election
 TPS_MAX = 999
-_TPS = re.compile(r"^(?:TPS)?\s*[:.\-]?\s*0*([0-9]{1,3})$", re.IGNORECASE)
+# The separator belongs to the "TPS" label: alone, "-1" would be read as TPS 001.
+_TPS = re.compile(r"^(?:TPS\s*[:.\-]?)?\s*0*([0-9]{1,3})$", re.IGNORECASE)
+# C0, DEL and C1 controls but those str.split() treats as spaces (tab, newline, \x1c-\x1f, \x85)
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 
 
 def format_tps(number: int) -> str:
@@ -31,8 +34,12 @@ def parse_tps(value: Any) -> int | None:
 
 
 def normalize_place(value: str) -> str:
-    """Collapse whitespace; fix ALL-CAPS or all-lower typing so facets group one name once."""
-    text = " ".join(str(value).split())
+    """Collapse whitespace; fix ALL-CAPS or all-lower typing so facets group one name once.
+
+    Control characters are dropped: the QR and header readers name places through here, and
+    a stray NUL in what they read must not make the archive refuse the reading.
+    """
+    text = " ".join(_CONTROLS.sub("", str(value)).split())
     if text.isupper() or text.islower():
         text = text.title()
     return text

@@ -19,7 +19,12 @@ PLACE_FIELDS = ("province", "regency", "district", "village")
 REQUIRED_FIELDS = ("election", "form_type", "year", *PLACE_FIELDS, "tps")
 OPTIONAL_FIELDS = ("region_code", "title", "notes", "record_date")
 ALL_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
-_REGION_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+# [0-9], not \d: \d also takes "٣٣" (Arabic-Indic digits), which no Kemendagri code has
+_REGION_CODE = re.compile(r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$")
+# Typed text may not hide control characters (a NUL came out of a search facet as
+# "A\u0000B"). Tab, newline and carriage return are spacing, not hidden: notes keep their
+# lines, and place names collapse them to a space (``normalize_place``).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class MetadataError(ValueError):
@@ -140,7 +145,35 @@ def _validate_optional(
         values[name] = get(name)
     values["record_date"] = None
     if get("record_date"):
-        try:
-            values["record_date"] = date.fromisoformat(get("record_date"))
-        except ValueError:
-            errors["record_date"] = "Use the form YYYY-MM-DD."
+        _validate_record_date(get("record_date"), values, errors)
+    _refuse_controls(get, errors)
+
+
+def _validate_record_date(text: str, values: dict[str, Any], errors: dict[str, Any]) -> None:
+    """Bounded like ``year``: retention counts years from this date, and one near 9999 once
+    ran past the calendar and broke the retention lists of the whole archive."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        errors["record_date"] = "Use the form YYYY-MM-DD."
+        return
+    last = date.today().year + 1
+    if not date(FIRST_YEAR, 1, 1) <= day <= date(last, 12, 31):
+        # the year sentence, not a new one: it says what is wrong and is already translated
+        errors["record_date"] = f"Year must be between {FIRST_YEAR} and {last}."
+    else:
+        values["record_date"] = day
+
+
+def _refuse_controls(get: Callable[[str], str], errors: dict[str, Any]) -> None:
+    """Refused, not stripped: this is what a person typed, and text silently changed is
+    worse than a question. Place names read from the page are cleaned before they get here
+    (``normalize_place``), so a stray control character in a reading is not refused."""
+    for name in (*PLACE_FIELDS, "title", "notes"):
+        if _CONTROLS.search(get(name)):
+            errors[name] = "Remove the invisible control characters from this text."
+
+
+def without_controls(text: str) -> str:
+    """``text`` less what validation refuses in it as control characters."""
+    return _CONTROLS.sub("", text)

@@ -88,11 +88,19 @@ class Retention:
 
 
 def add_years(start: date, years: int) -> date:
-    """Same day ``years`` later; 29 February becomes 28 February in common years."""
+    """Same day ``years`` later; 29 February becomes 28 February in common years.
+
+    Past 9999 it is ``date.max``, the day that never comes: rows stored before record dates
+    were bounded hold dates like 9999-12-31, and one error here broke the retention lists
+    of the whole archive.
+    """
+    year = start.year + years
+    if year > date.max.year:
+        return date.max
     try:
-        return start.replace(year=start.year + years)
+        return start.replace(year=year)
     except ValueError:
-        return start.replace(year=start.year + years, day=28)
+        return start.replace(year=year, day=28)
 
 
 def compute(

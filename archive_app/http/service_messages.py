@@ -31,6 +31,8 @@ _SENTENCES: list[tuple[re.Pattern[str], str]] = [
         (r"Use the Kemendagri code form 33, 33\.13, 33\.13\.05 or 33\.13\.05\.2001\.",
          N_("Gunakan bentuk kode Kemendagri 33, 33.13, 33.13.05 atau 33.13.05.2001.")),
         (r"Use the form YYYY-MM-DD\.", N_("Gunakan bentuk TTTT-BB-HH.")),
+        (r"Remove the invisible control characters from this text\.",
+         N_("Hapus karakter kontrol tak terlihat dari teks ini.")),
         # recordkeeping/holds.py
         (r"A hold needs a reason and a case reference\.",
          N_("Penahanan memerlukan alasan dan nomor perkara.")),

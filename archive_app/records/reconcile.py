@@ -20,7 +20,12 @@ from __future__ import annotations
 from functools import partial
 
 from archive_app.domain.entities import PageReadings, Record
-from archive_app.domain.metadata import REQUIRED_FIELDS, MetadataError, validate_metadata
+from archive_app.domain.metadata import (
+    REQUIRED_FIELDS,
+    MetadataError,
+    validate_metadata,
+    without_controls,
+)
 from ingest import extract, tally
 from ingest.codes import parse_codes, read_codes
 from ingest.header import parse_header
@@ -122,6 +127,20 @@ def _valid(values: dict, vocabulary, reasons: list, record: Record):
         for name, message in exc.fields.items():
             reasons.append(f"{name}: the value read is not valid ({message})")
             raw[name] = record.metadata.as_dict().get(name) or ""
+    try:
+        return validate_metadata(raw, vocabulary, partial=True)
+    except MetadataError as exc:
+        refused = exc.fields
+    # A value stored before today's rules (a record date in 9999, a NUL in a title): the
+    # record processed again must not fail on it. It is kept without its control characters
+    # if that is enough, else cleared, and a person looks at it.
+    for name, message in refused.items():
+        reasons.append(f"{name}: the stored value is not valid ({message})")
+        raw[name] = without_controls(str(raw.get(name) or ""))
+    try:
+        return validate_metadata(raw, vocabulary, partial=True)
+    except MetadataError as exc:
+        raw.update({name: "" for name in exc.fields})
         return validate_metadata(raw, vocabulary, partial=True)
 
 

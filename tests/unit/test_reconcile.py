@@ -5,7 +5,7 @@ them, so each rule is checked on its own."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -30,12 +30,13 @@ def services(tmp_path_factory):
     return SimpleNamespace(settings=load_settings(env={"ARCHIVE_DATA_DIR": str(data)}))
 
 
-def settle(services, given: dict, header: dict[str, FieldReading], pages=(None,)):
+def settle(services, given: dict, header: dict[str, FieldReading], pages=(None,), stored=None):
+    """``stored``: values the record already holds, set as they are (unvalidated)."""
     vocabulary = services.settings.vocabulary
     now = datetime(2024, 2, 20)
-    record = Record("d" * 32, "0" * 64, Status.PROCESSING, IndexState.PENDING,
-                   validate_metadata(given, vocabulary, partial=True), "png", "f.png", 1, 1, 0,
-                   None, "", 1, now, "test", now)  # fmt: skip
+    metadata = replace(validate_metadata(given, vocabulary, partial=True), **(stored or {}))
+    record = Record("d" * 32, "0" * 64, Status.PROCESSING, IndexState.PENDING, metadata,
+                   "png", "f.png", 1, 1, 0, None, "", 1, now, "test", now)  # fmt: skip
     results = [
         PageResult(
             n,
@@ -133,3 +134,18 @@ def test_without_the_tally_reader_a_result_form_is_not_flagged_for_numbers_never
     assert list(reconcile.page_readers(services)) == ["codes"]
     settled = settle(services, TYPED, {})
     assert settled.tally is None and settled.tally_low_confidence is False
+
+
+def test_a_stored_value_that_todays_rules_refuse_does_not_fail_the_record_processed_again(
+    services,
+):
+    """GIVEN a record stored before record dates were bounded and control characters refused
+    WHEN it is processed again (a retry, a reprocess) THEN it settles, with the title less
+    its NUL and the values that cannot be mended cleared, and goes to review saying why."""
+    stored = {"title": "Formulir\x00 C", "record_date": date(9999, 12, 31), "region_code": "٣٣"}
+    settled = settle(services, {**TYPED, "form_type": "C.KEJADIAN"}, {}, stored=stored)
+    meta = settled.metadata
+    assert (meta.title, meta.record_date, meta.region_code) == ("Formulir C", None, "")
+    assert (meta.village, meta.tps) == ("Papahan", 5)
+    said = {reason.split(":")[0] for reason in settled.review_reasons if "stored value" in reason}
+    assert said == {"title", "record_date", "region_code"}

@@ -183,3 +183,31 @@ def test_a_record_is_never_due_before_its_full_retention(trigger, active, inacti
 
 def test_an_empty_schedule_is_valid():
     assert parse_schedule([]) == Schedule(())
+
+
+def test_given_a_record_date_near_9999_then_its_retention_never_comes_due():
+    """GIVEN a record dated 9999-12-31, stored before record dates were bounded, WHEN its
+    retention is computed THEN it ends at the last representable day instead of raising
+    (one such record broke every retention list for the whole archive)."""
+    assert add_years(date(9999, 12, 31), 5) == date.max
+    assert add_years(date(9995, 6, 30), 3) == date(9998, 6, 30)
+    by_record_date = parse_schedule([{**ROWS[1], "trigger": "record_date"}])
+    r = state(record_date=date(9999, 12, 31), schedule=by_record_date)
+    assert r.state is State.ACTIVE
+    assert r.active_until == r.inactive_until == r.changes_at == date.max
+
+
+any_date = st.one_of(st.dates(), st.dates(min_value=date(9600, 1, 1)))  # the end needs help
+
+
+@given(trigger=any_date, today=dates, active=st.integers(0, 200), inactive=st.integers(0, 200))
+def test_any_stored_date_gets_a_state_never_an_error(trigger, today, active, inactive):
+    """GIVEN any date a row may hold and any schedule the editor accepts WHEN the state is
+    computed THEN it is one, with the dates in order; past 9999-12-31 nothing comes due."""
+    schedule = parse_schedule(
+        [{**ROWS[1], "active_years": active, "inactive_years": inactive, "trigger": "record_date"}]
+    )
+    r = state(record_date=trigger, today=today, schedule=schedule)
+    assert trigger <= r.active_until <= r.inactive_until
+    if trigger.year + active + inactive > date.max.year:
+        assert r.inactive_until == date.max and r.state is not State.DUE
