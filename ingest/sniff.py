@@ -30,6 +30,26 @@ _MAGIC = [
 _PIL_FORMAT = {FileKind.PNG: "PNG", FileKind.JPEG: "JPEG", FileKind.TIFF: "TIFF"}
 _STRIP_TAGS = ((273, 279), (324, 325))  # (StripOffsets, StripByteCounts), (TileOffsets, ...)
 
+# The sizes and shapes a page may have, each bound where a step of the pipeline stops or where
+# paper forms end (measured on Tesseract 5.3, img2pdf and zxing-cpp). A page outside them can
+# never be processed: refused here, it is not retried three times by a worker and then failed.
+# Fewer pixels than this on a side hold no readable line of text (Tesseract itself reads 1 x 1).
+MIN_SIDE_PX = 16
+# Tesseract keeps coordinates in 16 bits: a side of 32,768 pixels it does not read at all.
+MAX_SIDE_PX = 32_767
+# A PDF page is kept at its own size in the searchable PDF and its PDF/A copy, where a side must
+# lie within 3 and 14,400 points (img2pdf, PDF/A); 6 mm (17 points) renders 70 pixels at 300 dpi.
+MIN_SIDE_MM = 6
+MAX_SIDE_MM = 5_000  # 14,173 points
+# Legal paper is 1.65:1, F4 1.53:1, A4 1.41:1; 10:1 still takes a photo with margins, pages
+# side by side, or a long-paper scan of several pages in one image. A longer strip is a till
+# receipt or a scanner fault, not a form. Within 10:1 an image's page (pixels /
+# images.usable_dpi, at most 3,932 points long) is at least 21 points wide, and a PDF page
+# rendered within OcrSettings.max_page_pixels (100 MP) is at most 31,623 pixels long, so the
+# bounds above are all that every step needs (both hold up to ~70:1 and ~10.7:1).
+MAX_ASPECT = 10
+_MM_PER_POINT = 25.4 / 72
+
 
 def detect_kind(head: bytes) -> FileKind | None:
     """The file kind from its first bytes; PDF readers accept junk before ``%PDF-``, so do we."""
@@ -84,6 +104,42 @@ def _too_large(width: int, height: int, limits: Limits) -> RejectedFile:
     )
 
 
+def _unfit_page(width: float, height: float, smallest: float, largest: float) -> bool:
+    short, long = sorted((width, height))
+    return short < smallest or long > largest or long > short * MAX_ASPECT
+
+
+def _page_size(page: str, size: str, limits: str) -> RejectedFile:
+    return RejectedFile(
+        "page_size",
+        f"{page} is {size}, which is not the size or shape of a scanned page. Each side must be "
+        f"{limits}, and the long side at most {MAX_ASPECT} times the short side.",
+    )
+
+
+def _mm(points: float) -> str:
+    return f"{points * _MM_PER_POINT:.1f}".removesuffix(".0")
+
+
+def _check_pdf_page(page: pymupdf.Page, number: int) -> None:
+    width, height = page.rect.width, page.rect.height
+    smallest, largest = MIN_SIDE_MM / _MM_PER_POINT, MAX_SIDE_MM / _MM_PER_POINT
+    if _unfit_page(width, height, smallest, largest):
+        raise _page_size(
+            f"Page {number} of the PDF",
+            f"{_mm(width)} x {_mm(height)} mm",
+            f"{MIN_SIDE_MM} to {MAX_SIDE_MM} mm",
+        )
+
+
+def _check_image_page(width: int, height: int, kind: FileKind, number: int) -> None:
+    if _unfit_page(width, height, MIN_SIDE_PX, MAX_SIDE_PX):
+        page = "The image" if kind is not FileKind.TIFF else f"Page {number} of the TIFF image"
+        raise _page_size(
+            page, f"{width} x {height} pixels", f"{MIN_SIDE_PX} to {MAX_SIDE_PX} pixels"
+        )
+
+
 def _inspect_pdf(path: Path, limits: Limits) -> int:
     """Open the PDF, load every page and read embedded image sizes (not their pixels).
 
@@ -111,6 +167,7 @@ def _inspect_pdf(path: Path, limits: Limits) -> int:
                 raise _damaged("PDF") from exc
             if page.rect.is_empty:
                 raise _damaged("PDF")
+            _check_pdf_page(page, number + 1)
             for image in images:
                 if image[2] * image[3] > limits.max_image_pixels:
                     raise _too_large(image[2], image[3], limits)
@@ -142,6 +199,7 @@ def _check_frames(image: Image.Image, path: Path, kind: FileKind, limits: Limits
             raise _damaged(f"{kind.value.upper()} image")
         if width * height > limits.max_image_pixels:
             raise _too_large(width, height, limits)
+        _check_image_page(width, height, kind, count + 1)
         _check_complete(image, path, kind)
         count += 1
         if kind is not FileKind.TIFF:

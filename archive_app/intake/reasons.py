@@ -21,6 +21,12 @@ from archive_app.domain.languages import N_
 _WHAT = {"PDF": "PDF", "PNG image": N_("gambar PNG"), "JPEG image": N_("gambar JPEG"),
          "TIFF image": N_("gambar TIFF")}  # fmt: skip
 
+# the end of ingest.sniff's page_size refusals, whatever the page
+_NOT_A_PAGE = (
+    r", which is not the size or shape of a scanned page\. Each side must be (?P<min>\d+) to "
+    r"(?P<max>\d+) (?:pixels|mm), and the long side at most (?P<k>\d+) times the short side\."
+)
+
 # (English pattern, Indonesian template): the first full match wins.
 _REASONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p), t)
@@ -41,6 +47,19 @@ _REASONS: list[tuple[re.Pattern[str], str]] = [
         (r"The image is too large\. The limit is (?P<mp>[\d.]+) megapixels\.",
          N_("Gambar terlalu besar. Batasnya %(mp)s megapiksel.")),
         (r"The file is larger than (?P<n>\d+) MB\.", N_("Berkas lebih besar dari %(n)s MB.")),
+        (r"The image is (?P<w>[\d.]+) x (?P<h>[\d.]+) pixels" + _NOT_A_PAGE,
+         N_("Gambar berukuran %(w)s x %(h)s piksel, bukan ukuran atau bentuk halaman pindaian. "
+            "Tiap sisi harus %(min)s sampai %(max)s piksel, dan sisi panjang paling banyak "
+            "%(k)s kali sisi pendek.")),
+        (r"Page (?P<n>\d+) of the TIFF image is (?P<w>[\d.]+) x (?P<h>[\d.]+) pixels"
+         + _NOT_A_PAGE,
+         N_("Halaman %(n)s gambar TIFF berukuran %(w)s x %(h)s piksel, bukan ukuran atau bentuk "
+            "halaman pindaian. Tiap sisi harus %(min)s sampai %(max)s piksel, dan sisi panjang "
+            "paling banyak %(k)s kali sisi pendek.")),
+        (r"Page (?P<n>\d+) of the PDF is (?P<w>[\d.]+) x (?P<h>[\d.]+) mm" + _NOT_A_PAGE,
+         N_("Halaman %(n)s PDF berukuran %(w)s x %(h)s mm, bukan ukuran atau bentuk halaman "
+            "pindaian. Tiap sisi harus %(min)s sampai %(max)s mm, dan sisi panjang paling "
+            "banyak %(k)s kali sisi pendek.")),
         (r"already archived; it had failed, so it was queued again",
          N_("sudah ada di arsip; sebelumnya gagal, jadi dimasukkan lagi ke antrean")),
         (r"already archived", N_("sudah ada di arsip")),

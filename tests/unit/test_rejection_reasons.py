@@ -40,6 +40,14 @@ def test_a_refused_file_says_why_in_indonesian(tmp_path, content, expected):
         "The image is too large (20000 x 20000 pixels). The limit is 178.9 megapixels.",
         "The image is too large. The limit is 200 megapixels.",
         "The file is larger than 2048 MB.",
+        "The image is 1 x 60000 pixels, which is not the size or shape of a scanned page. Each"
+        " side must be 16 to 32767 pixels, and the long side at most 10 times the short side.",
+        "Page 2 of the TIFF image is 2000 x 20 pixels, which is not the size or shape of a"
+        " scanned page. Each side must be 16 to 32767 pixels, and the long side at most 10"
+        " times the short side.",
+        "Page 2 of the PDF is 1.1 x 70555.6 mm, which is not the size or shape of a scanned"
+        " page. Each side must be 6 to 5000 mm, and the long side at most 10 times the short"
+        " side.",
         "The PDF is password-protected. Please upload it without a password.",
         "already archived",
         "already archived; it had failed, so it was queued again",

@@ -15,10 +15,15 @@ from pathlib import Path
 
 import pymupdf
 import pytest
+from PIL import Image
 
-from ingest.models import FileInfo, FileKind, Limits, RejectedFile
-from ingest.sniff import inspect
-from tests.formgen import make_form, make_text_pdf
+from ingest.codes import read_codes
+from ingest.models import FileInfo, FileKind, Limits, OcrSettings, RejectedFile
+from ingest.pdfa import make_pdfa
+from ingest.pipeline import process_file
+from ingest.sniff import MAX_ASPECT, MIN_SIDE_PX, inspect
+from tests.formgen import PAGE_PX, make_form, make_text_pdf
+from tests.unit.test_pdfa import DESCRIPTION
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -144,3 +149,103 @@ def test_given_more_pages_than_allowed_then_pdf_and_tiff_are_rejected(tmp_path):
     tiff = make_form(tmp_path / "long.tif", fmt="tiff", pages=3)
     assert rejected(pdf, Limits(max_pages=2)).code == "too_many_pages"
     assert rejected(tiff, Limits(max_pages=2)).code == "too_many_pages"
+
+
+def blank_png(path: Path, width: int, height: int, dpi: int | None = None) -> Path:
+    Image.new("L", (width, height), 255).save(path, dpi=(dpi, dpi) if dpi else None)
+    return path
+
+
+def pdf_of_pages(path: Path, *sizes: tuple[float, float]) -> Path:
+    with pymupdf.open() as doc:
+        for width, height in sizes:
+            doc.new_page(width=width, height=height)
+        doc.save(path)
+    return path
+
+
+@pytest.mark.parametrize("width, height", [(1, 1), (1, 60_000), (60_000, 1)])
+def test_given_an_image_no_form_can_look_like_then_it_is_refused_for_its_page_size(
+    tmp_path, limits, width, height
+):
+    """GIVEN a dot or a one-pixel line WHEN uploaded THEN it is refused, not failed 3 times."""
+    error = rejected(blank_png(tmp_path / "dot.png", width, height), limits)
+    assert error.code == "page_size"
+    assert f"{width} x {height} pixels" in error.message
+
+
+@pytest.mark.parametrize(
+    "size, said", [((1, 1), "0.4 x 0.4 mm"), ((3, 200_000), "1.1 x 70555.6 mm")]
+)
+def test_given_a_pdf_page_no_form_can_be_then_the_pdf_is_refused_for_its_page_size(
+    tmp_path, limits, size, said
+):
+    path = pdf_of_pages(tmp_path / "odd.pdf", (595, 842), size)
+    error = rejected(path, limits)
+    assert error.code == "page_size"
+    assert error.message.startswith(f"Page 2 of the PDF is {said}, ")
+
+
+def test_given_a_tiff_with_one_strip_shaped_frame_then_it_is_refused_for_its_page_size(
+    tmp_path, limits
+):
+    path = tmp_path / "batch.tif"
+    good = Image.new("L", PAGE_PX, 255)
+    good.save(path, save_all=True, append_images=[good, Image.new("L", (2000, 20), 255)])
+    error = rejected(path, limits)
+    assert error.code == "page_size"
+    assert error.message.startswith("Page 3 of the TIFF image is 2000 x 20 pixels")
+
+
+@pytest.mark.parametrize("width, height, dpi", [
+    (*PAGE_PX, 300),  # A4 at 300 dpi
+    (PAGE_PX[1], PAGE_PX[0], 300),  # the same, landscape
+    (227, 567, 72),  # 8 x 20 cm at 72 dpi: a small slip, yet a page
+    (MIN_SIDE_PX, MIN_SIDE_PX * MAX_ASPECT, None),  # the smallest and thinnest accepted
+])  # fmt: skip
+def test_given_a_plausible_page_then_its_size_is_accepted(tmp_path, limits, width, height, dpi):
+    path = blank_png(tmp_path / "page.png", width, height, dpi)
+    assert inspect(path, limits) == FileInfo(FileKind.PNG, 1)
+
+
+def test_given_a_pdf_of_legal_and_small_pages_then_it_is_accepted(tmp_path, limits):
+    path = pdf_of_pages(tmp_path / "mixed.pdf", (612, 1008), (1008, 612), (227, 567))
+    assert inspect(path, limits) == FileInfo(FileKind.PDF, 3)
+
+
+REAL_SCANS = [
+    "baiona_gray.png",
+    "c02-22.pdf",
+    "cardinal.pdf",
+    "linn.png",
+    "multipage.pdf",
+    "rotated_skew.pdf",
+    "skew.pdf",
+    "typewriter.png",
+]
+
+
+@pytest.mark.parametrize("name", REAL_SCANS)
+def test_given_every_real_sample_scan_then_all_its_pages_are_accepted(real_scans, limits, name):
+    """Real scans at 72 to 300 dpi, a 2.4:1 chart page and an 81-MP page are all pages."""
+    assert inspect(real_scans / name, limits).page_count >= 1
+
+
+@pytest.mark.parametrize("width, height, dpi", [
+    (MIN_SIDE_PX, MIN_SIDE_PX, None),  # the smallest image accepted: a 16.5-point page
+    (900, 900 * MAX_ASPECT, 1200),  # the thinnest shape, 0.75 x 7.5 inches: 54 x 540 pt
+])  # fmt: skip
+def test_given_an_image_at_the_edge_of_what_is_accepted_then_it_is_archived_in_full(
+    tmp_path, limits, width, height, dpi
+):
+    """GIVEN the most extreme image inspect accepts WHEN processed with the code reader THEN
+    it gets its searchable PDF and PDF/A copy: accepted means processable."""
+    path = blank_png(tmp_path / "edge.png", width, height, dpi)
+    kind = inspect(path, limits).kind
+    (tmp_path / "out").mkdir()
+    settings = OcrSettings()
+    record = process_file(path, kind, tmp_path / "out", settings, readers={"codes": read_codes})
+    assert [page.readings for page in record.pages] == [{"codes": []}]
+    with pymupdf.open(record.pdf_path) as pdf:
+        assert pdf.page_count == 1 and min(pdf[0].rect.width, pdf[0].rect.height) >= 3
+    make_pdfa(record.pdf_path, tmp_path / "edge.pdfa.pdf", DESCRIPTION, settings, tmp_path)
