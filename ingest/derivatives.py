@@ -107,9 +107,10 @@ class PdfAssembler:
                 self._doc.insert_pdf(src)
             return
         layout = img2pdf.get_fixed_dpi_layout_fun((part.dpi, part.dpi))
-        image_pdf = img2pdf.convert(
-            str(part.under), layout_fun=layout, rotation=img2pdf.Rotation.none
-        )
+        with images.sized_by_us():  # a page within max_page_pixels may be past Pillow's 89 MP
+            image_pdf = img2pdf.convert(
+                str(part.under), layout_fun=layout, rotation=img2pdf.Rotation.none
+            )
         with pymupdf.open("pdf", image_pdf) as page_doc, pymupdf.open(part.pdf) as text:
             page = page_doc[0]
             page.show_pdf_page(page.rect, text, 0, overlay=True)

@@ -35,11 +35,19 @@ def open_image(path: Path, pil_format: str | None = None) -> Iterator[Image.Imag
     than lowering or disabling the guard for the whole process. The lock keeps two worker
     threads from restoring each other's warning filters (catch_warnings is process-global).
     """
-    with _OPEN_LOCK, warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+    with sized_by_us():
         image = Image.open(path, formats=[pil_format] if pil_format else None)
     with image:
         yield image
+
+
+@contextlib.contextmanager
+def sized_by_us() -> Iterator[None]:
+    """Pillow's bomb warning silenced (see ``open_image``): also around a library that opens
+    a page file of ours itself (img2pdf), whose size our own checks have already bounded."""
+    with _OPEN_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        yield
 
 
 def usable_dpi(image: Image.Image) -> int:

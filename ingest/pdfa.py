@@ -37,6 +37,7 @@ from PIL import Image, ImageChops
 
 from ingest import derivatives, ocr
 from ingest.models import OcrSettings
+from ingest.pages import page_zoom
 
 log = logging.getLogger(__name__)
 
@@ -182,11 +183,14 @@ def _rebuild(source: Path, target: Path, redo: list[int], settings: OcrSettings,
             if index not in redo:
                 assembler.add_source_page(doc, index)
                 continue
-            with _rendered(doc[index], settings.dpi, workdir / f"pdfa-{index + 1:04d}") as image:
-                result = ocr.recognize(image, image.with_suffix(""), settings, settings.dpi,
+            # within max_page_pixels, as the page was read: a large-format page (a plano form)
+            # rendered at the full dpi was past Pillow's decompression-bomb limit
+            dpi = max(1, round(page_zoom(doc[index], settings) * 72))
+            with _rendered(doc[index], dpi, workdir / f"pdfa-{index + 1:04d}") as image:
+                result = ocr.recognize(image, image.with_suffix(""), settings, dpi,
                                        text_only=True)  # fmt: skip
                 assert result.pdf_path is not None
-                assembler.add_ocr_page(derivatives.OcrPagePdf(result.pdf_path, image, settings.dpi))
+                assembler.add_ocr_page(derivatives.OcrPagePdf(result.pdf_path, image, dpi))
         assembler.save(target)
 
 

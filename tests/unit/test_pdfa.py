@@ -121,3 +121,21 @@ def test_given_born_digital_pages_without_embedded_fonts_then_only_they_are_redo
         assert WORD in pdf[1].get_text()
         assert pdf[1].get_images(full=True)[0][8] == before[1].get_images(full=True)[0][8]
         assert pdf[0].get_images() and not before[0].get_images()
+
+
+def test_given_a_large_format_page_to_redo_then_it_is_rendered_within_the_page_pixels(tmp_path):
+    """A typed page of 2 x 2 m (a plano form's size, its font not embedded) is redone as an
+    image: rendered at the full 300 dpi it was 556 MP, past Pillow's decompression-bomb
+    limit, and no copy was made. It is rendered within max_page_pixels, as pages are read."""
+    source = tmp_path / "plano.pdf"
+    with pymupdf.open() as doc:
+        side = 2000 / 25.4 * 72
+        doc.new_page(width=side, height=side).insert_text((72, 144), "REKAPITULASI", fontsize=96)
+        doc.save(source)
+    result = make_pdfa(source, tmp_path / "plano.pdfa.pdf", DESCRIPTION, OcrSettings(), tmp_path)
+    assert result.redone_pages == (1,)
+    with pymupdf.open(tmp_path / "plano.pdfa.pdf") as copy:
+        assert copy[0].rect.width == pytest.approx(side, abs=1)
+        [(xref, *_)] = copy[0].get_images(full=True)
+        width, height = copy.extract_image(xref)["width"], copy.extract_image(xref)["height"]
+        assert width * height <= OcrSettings().max_page_pixels
