@@ -267,11 +267,20 @@ class ReadingsRepository(Protocol):
 
     def queue_count(self) -> int: ...
     def confirm(
-        self, record_id: str, metadata: RecordMetadata, after_ready: Sequence[str] = ()
-    ) -> None:
+        self,
+        record_id: str,
+        metadata: RecordMetadata,
+        after_ready: Sequence[str] = (),
+        *,
+        unchanged_since: datetime | None = None,
+        waiting: bool = False,
+    ) -> bool:
         """A person confirmed (or corrected) the metadata: it leaves the review queue.
         ``after_ready``: the steps the new metadata owes (query holds, retention), written
-        in the same transaction as with ``JobLeases.finish``."""
+        in the same transaction as with ``JobLeases.finish``. Written only while the row's
+        ``updated_at`` is still ``unchanged_since`` and, with ``waiting``, while it still
+        waits for review (one compare-and-set: two people, or one form sent twice, cannot
+        both confirm); False when it was not written."""
 
     def iter_tallies(self, filters: dict[str, Any], batch_size: int = 500) -> Iterator[TallyOf]:
         """Records with vote counts matching exact filters, in id order: place, flags, tally."""

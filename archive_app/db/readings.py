@@ -29,7 +29,7 @@ from archive_app.db.record_rows import (
     record_entity,
 )
 from archive_app.db.seek import seek
-from archive_app.db.session import Sessions
+from archive_app.db.session import Sessions, changed
 from archive_app.domain.clock import utcnow
 from archive_app.domain.disposition import OPEN
 from archive_app.domain.entities import Record, TallyOf
@@ -143,13 +143,30 @@ class SqlReadingsRepository:
             return waiting - (s.scalar(frozen) or 0)
 
     def confirm(
-        self, record_id: str, metadata: RecordMetadata, after_ready: Sequence[str] = ()
-    ) -> None:
-        """A person confirmed (or corrected) the metadata: it leaves the review queue."""
+        self,
+        record_id: str,
+        metadata: RecordMetadata,
+        after_ready: Sequence[str] = (),
+        *,
+        unchanged_since: datetime | None = None,
+        waiting: bool = False,
+    ) -> bool:
+        """A person confirmed (or corrected) the metadata: it leaves the review queue.
+
+        Only if the row is as the person saw it (``unchanged_since``: its ``updated_at``
+        then; ``waiting``: still in the review queue), checked in the write itself: the same
+        form sent twice at once was confirmed twice, and a hold placed between the check
+        and the write did not stop it (placing one stamps the row). False if not written.
+        """
+        where = [RecordRow.id == record_id]
+        if unchanged_since is not None:
+            where.append(RecordRow.updated_at == unchanged_since)
+        if waiting:
+            where.append(RecordRow.needs_review.is_(True))
         with self._s.write() as s:
-            s.execute(
+            written = s.execute(
                 update(RecordRow)
-                .where(RecordRow.id == record_id)
+                .where(*where)
                 .values(
                     **metadata_columns(metadata),
                     needs_review=False,
@@ -159,7 +176,10 @@ class SqlReadingsRepository:
                     after_ready=owed_steps(after_ready),
                 )  # fmt: skip
             )
+            if not changed(written):
+                return False
             self._upkeep.record_changed(s, record_id)  # it may now belong to another TPS
+        return True
 
     def iter_tallies(self, filters: dict, batch_size: int = 500) -> Iterator[TallyOf]:
         """Records with vote counts matching exact filters, in id order, a keyset batch at a

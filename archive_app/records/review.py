@@ -50,7 +50,11 @@ def confirm(
     readings = services.metadata.readings.get(
         record_id
     )  # the reasons, before confirming clears them
-    services.metadata.readings.confirm(record_id, metadata, after_ready.NAMES)
+    if not services.metadata.readings.confirm(
+        record_id, metadata, after_ready.NAMES,
+        unchanged_since=before.updated_at, waiting=not records_officer,
+    ):  # fmt: skip
+        raise NotReviewable("the record was changed meanwhile: open it again")
     old, new = before.metadata.as_dict(), metadata.as_dict()
     changes = {k: {"before": old[k], "after": new[k]} for k in new if old.get(k) != new[k]}
     audit.record(services, actor, "metadata.review", f"document:{record_id}", ip, changes=changes,

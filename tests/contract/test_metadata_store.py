@@ -12,7 +12,7 @@ import pytest
 from archive_app.db.interfaces import DuplicateRecord
 from archive_app.domain.audit import GENESIS, AuditEntry, entry_hash
 from archive_app.domain.clock import utcnow
-from archive_app.domain.entities import NewRecord, Page, StoredFile
+from archive_app.domain.entities import NewRecord, Page, PageReadings, StoredFile
 from archive_app.domain.metadata import RecordMetadata
 from archive_app.domain.records import IndexState, Status
 from archive_app.domain.roles import Role
@@ -378,3 +378,22 @@ def test_GIVEN_records_WHEN_joined_by_ids_as_a_search_does_THEN_the_same_entitie
     joined = records.by_ids([ready, waiting, uploading.id, "no-such-record"])
     assert sorted(joined) == sorted([ready, waiting])
     assert all(joined[i] == records.get(i) for i in joined)
+
+
+def test_a_confirmation_is_written_only_on_the_row_as_the_reviewer_saw_it(metadata_store):
+    """One compare-and-set: the same review form sent eight times at once was confirmed
+    three times (each audited with the same "before"), and a hold placed between the check
+    and the write did not stop it."""
+    records, readings = metadata_store.records, metadata_store.readings
+    record_id = queued(metadata_store)
+    metadata_store.jobs.claim(record_id, "w", 60)
+    waits = PageReadings(META, {}, ["tps: read 7 with low confidence"], None)
+    metadata_store.jobs.finish(record_id, "w", [PAGE], [], 90.0, waits)
+    seen = records.get(record_id)
+    assert readings.get(record_id).get("review")
+    assert readings.confirm(record_id, META, unchanged_since=seen.updated_at, waiting=True)
+    assert not readings.confirm(record_id, META, unchanged_since=seen.updated_at)  # seen before
+    now = records.get(record_id)
+    assert now.updated_at != seen.updated_at and not readings.get(record_id).get("review")
+    assert not readings.confirm(record_id, META, unchanged_since=now.updated_at, waiting=True)
+    assert readings.confirm(record_id, META, unchanged_since=now.updated_at)  # an officer's

@@ -97,6 +97,31 @@ def test_an_archivist_confirms_a_record_in_review_and_the_correction_is_audited(
     assert [h["id"] for h in found["hits"]] == [record["id"]]
 
 
+def test_the_same_review_form_sent_at_once_many_times_confirms_the_record_once(
+    app, client, tokens, worker, real_scans
+):
+    """The probe sent one form eight times at once: three were confirmed, each audited with
+    the same "before" values. Exactly one is now, the others are told it changed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    archivist = bearer(tokens["archivist"])
+    response = upload(client, tokens["archivist"], real_scans / "linn.png", **NOTHING)
+    record = wait_settled(client, tokens["auditor"], response.get_json()["id"])
+    assert record["review"] is True
+    confirmed = metadata(tps=9)
+
+    def send(_):
+        return app.test_client().post(f"/review/{record['id']}", headers=archivist,
+                                      data=confirmed).status_code  # fmt: skip
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = sorted(pool.map(send, range(6)))
+    assert answers == [302] + [409] * 5, answers
+    trail = client.get("/api/v1/audit", query_string={"action": "metadata.review"},
+                       headers=bearer(tokens["admin"])).get_json()  # fmt: skip
+    assert [e["target"] for e in trail["entries"]].count(f"document:{record['id']}") == 1
+
+
 def test_a_record_still_waiting_to_be_read_cannot_be_confirmed(client, tokens, real_scans):
     """No worker runs here, so the record stays queued: a confirmation now would be
     overwritten by its readings later, and is refused."""
