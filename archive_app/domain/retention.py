@@ -151,17 +151,25 @@ def _held(result: Retention, on_hold: bool) -> Retention:
     )  # fmt: skip
 
 
+CODE_MAX = 32  # characters of a series code
+
+
 def parse_schedule(rows: list[dict[str, Any]], version: int = 0) -> Schedule:
     """Build a Schedule from plain rows (TOML, JSON or a form), checking every field."""
     series, seen = [], set()
     for n, row in enumerate(rows, start=1):
         code = str(row.get("code", "")).strip()
-        where = f"series {code or n}"
+        where = f"series {code or n}" if len(code) <= CODE_MAX else f"series {n}"
         if not code or code in seen:
             raise ScheduleError(f"{where}: every series needs a unique code")
+        if len(code) > CODE_MAX:  # a record keeps its series' code in a column of this size
+            raise ScheduleError(f"{where}: a series code has at most {CODE_MAX} characters")
         seen.add(code)
         try:
             active, inactive = int(row["active_years"]), int(row["inactive_years"])
+        except (KeyError, ValueError, TypeError):  # blank, "1.5": not Python's words
+            raise ScheduleError(f"{where}: retention years must be between 0 and 200") from None
+        try:
             disposition = Disposition(row["disposition"])
             trigger = Trigger(row.get("trigger", Trigger.ELECTION_DAY.value))
         except (KeyError, ValueError) as exc:

@@ -22,6 +22,7 @@ from archive_app.domain.retention import (
     RetentionInput,
     RetentionUpdate,
     Schedule,
+    ScheduleError,
     compute,
     parse_schedule,
     schedule_rows,
@@ -58,7 +59,7 @@ def ensure_schedule(services, actor: str) -> None:
 
 def save_schedule(services, rows: list[dict], comment: str, actor: str, ip: str = "") -> int:
     """Validate and store a new version, then recompute every record against it."""
-    parsed = parse_schedule(rows)  # raises ScheduleError naming the bad series
+    parsed = _checked(services, rows)
     previous = services.metadata.schedules.current()
     version = services.metadata.schedules.save(schedule_rows(parsed), comment, actor)
     audit.record(
@@ -70,11 +71,31 @@ def save_schedule(services, rows: list[dict], comment: str, actor: str, ip: str 
     return version.version
 
 
+def _checked(services, rows: list[dict]) -> Schedule:
+    """The rows as a schedule the archive can live by (ScheduleError naming what is not):
+    at least one series, since a schedule saved empty (a form sent with no rows) left every
+    record without a series; and only form types and elections the archive knows."""
+    parsed = parse_schedule(rows)  # raises ScheduleError naming the bad series
+    if not parsed.series:
+        raise ScheduleError("a schedule needs at least one series")
+    vocabulary = services.settings.vocabulary
+    forms = {t.code for t in vocabulary.form_types}
+    elections = {e.code for e in vocabulary.elections}
+    for series in parsed.series:
+        for form in series.form_types:
+            if form not in forms:
+                raise ScheduleError(f"series {series.code}: unknown form type {form}")
+        for election in series.elections:
+            if election not in elections:
+                raise ScheduleError(f"series {series.code}: unknown election {election}")
+    return parsed
+
+
 def preview(services, rows: list[dict], today: date | None = None) -> dict[str, int]:
     """What saving this schedule would change now: how many records would leave their
     state for each other state ({"due": 5, "inactive": 12, ...}), counted over the groups
     of records that share what retention is computed from (ScheduleError if invalid)."""
-    candidate = parse_schedule(rows)
+    candidate = _checked(services, rows)
     today = today or date.today()
     vocabulary = services.settings.vocabulary
     moves: dict[str, int] = {}

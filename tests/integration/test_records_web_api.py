@@ -425,3 +425,34 @@ def test_search_page_filters_and_labels_retention(client, archive, tokens, worke
     assert "/holds/new?district=Jaten" in page and "Tahan semua hasil ini" in page
     auditor = client.get("/?district=Jaten", headers=bearer(tokens["auditor"]))
     assert "Tahan semua hasil ini" not in auditor.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"rows": "-1"}, "jadwal memerlukan paling sedikit satu seri"),
+        ({"rows": "0"}, "jadwal memerlukan paling sedikit satu seri"),
+        ({"code-0": "X" * 500}, "kode seri paling panjang 32 karakter"),
+        ({"form_types-0": ["NOPE"]}, "jenis formulir NOPE tidak dikenal"),
+        ({"elections-0": ["NOPE"]}, "pemilihan NOPE tidak dikenal"),
+        ({"active_years-0": ""}, "masa retensi harus antara 0 dan 200 tahun"),
+        ({"active_years-0": "1.5"}, "masa retensi harus antara 0 dan 200 tahun"),
+    ],
+)
+def test_a_schedule_the_archive_cannot_live_by_is_refused_before_its_preview(
+    client, archive, officer, change, said
+):
+    """A form sent with rows=-1 saved a schedule of no series (every record lost its
+    series); a 500-character code, an unknown form type and blank years were saved too,
+    or answered in Python's words."""
+    rows = retention.schedule_rows(retention.schedule(archive))
+    form = {"rows": str(len(rows)), "comment": "probe"}
+    for n, row in enumerate(rows):
+        form.update({f"{k}-{n}": v for k, v in row.items() if not isinstance(v, list)})
+        form[f"form_types-{n}"] = row["form_types"]
+        form[f"elections-{n}"] = row["elections"]
+    form.update(change)
+    refused = client.post("/retention/schedule", data=form, headers=officer)
+    assert refused.status_code == 400 and said in refused.get_data(as_text=True)
+    assert "invalid literal" not in refused.get_data(as_text=True)
+    assert archive.metadata.schedules.current().version == 1
