@@ -14,8 +14,11 @@ FIRST_YEAR = 1955  # Indonesia's first general election
 TPS_MAX = 999
 # The separator belongs to the "TPS" label: alone, "-1" would be read as TPS 001.
 _TPS = re.compile(r"^(?:TPS\s*[:.\-]?)?\s*0*([0-9]{1,3})$", re.IGNORECASE)
-# C0, DEL and C1 controls but those str.split() treats as spaces (tab, newline, \x1c-\x1f, \x85)
-_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+# C0, DEL and C1 controls but those str.split() treats as spaces (tab, newline, \x1c-\x1f,
+# \x85), and the invisible ones: zero-width characters, bidirectional overrides, the BOM
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 
 
 def format_tps(number: int) -> str:

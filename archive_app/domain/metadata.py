@@ -22,9 +22,13 @@ ALL_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
 # [0-9], not \d: \d also takes "٣٣" (Arabic-Indic digits), which no Kemendagri code has
 _REGION_CODE = re.compile(r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$")
 # Typed text may not hide control characters (a NUL came out of a search facet as
-# "A\u0000B"). Tab, newline and carriage return are spacing, not hidden: notes keep their
-# lines, and place names collapse them to a space (``normalize_place``).
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# "A\u0000B"), nor invisible ones: a zero-width space made a village that looks empty, and
+# the bidirectional overrides make text read other than it is stored. Tab, newline and
+# carriage return are spacing, not hidden: notes keep their lines, and place names collapse
+# them to a space (``normalize_place``).
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 
 
 class MetadataError(ValueError):

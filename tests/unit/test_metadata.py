@@ -109,7 +109,9 @@ def test_given_a_region_code_in_non_ascii_digits_then_it_is_refused(code):
 
 
 @pytest.mark.parametrize("field", ["title", "province", "regency", "district", "village", "notes"])
-@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\x9f"])
+@pytest.mark.parametrize(
+    "char", ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\x9f", "\u200b", "\u202e", "\ufeff"]
+)
 def test_given_a_control_character_in_typed_text_then_that_field_is_refused(field, char):
     """GIVEN text with a NUL, BEL, ESC, DEL or C1 control inside WHEN validated THEN that
     field is named (one stored as-is came out of a search facet as "A\\u0000B")."""
