@@ -23,8 +23,11 @@ def send_stored(objects, file: StoredFile, *, download_name: str, as_attachment:
     size = objects.stat(file.key).size
     etag = file.sha256 or None
     asked = request.range
-    if asked is not None and etag and request.if_range.etag not in (None, etag):
-        asked = None  # the client holds another version: send it whole (If-Range)
+    validator = request.if_range
+    if asked is not None and (validator.date is not None or validator.etag not in (None, etag)):
+        # If-Range: the client holds another version, or names it by a date, which cannot
+        # match as no Last-Modified is sent (RFC 9110 §13.1.5): send it whole
+        asked = None
     window = asked.range_for_length(size) if asked is not None and size else None
     if asked is not None and window is None and len(asked.ranges) == 1:
         response = Response(status=416)

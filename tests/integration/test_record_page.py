@@ -60,6 +60,16 @@ def test_if_range_with_another_version_sends_the_whole_file(client, tokens, orig
     assert answer.status_code == 200
 
 
+def test_if_range_with_a_date_sends_the_whole_file(client, tokens, original):
+    """No Last-Modified is sent, so a date in If-Range cannot say the client's copy is this
+    one (RFC 9110 §13.1.5): a range on it would be spliced into another version."""
+    dated = {"If-Range": "Wed, 21 Oct 2015 07:28:00 GMT"}
+    answer = _get(client, tokens, original, "bytes=0-9", **dated)
+    assert answer.status_code == 200 and "Last-Modified" not in answer.headers
+    etag = _get(client, tokens, original).headers["ETag"]
+    assert _get(client, tokens, original, "bytes=0-9", **{"If-Range": etag}).status_code == 206
+
+
 def test_a_viewers_range_requests_are_audited_once(client, tokens, services, original):
     """GIVEN a viewer reading a file in ranges WHEN it asks for later ranges THEN the audit
     trail holds one download, from the first request (byte 0), not one per range."""
