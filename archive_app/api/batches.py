@@ -79,27 +79,10 @@ def add_batch_file(batch_id: int):
         )
     if request.is_json:
         body = _json_object()
-        upload = resumable.get(svc.settings, str(body.get("upload_id", "")), actor())
-        if not upload.complete:
-            return problem(
-                409,
-                "upload.incomplete",
-                _(
-                    "Unggahan belum lengkap: %(offset)s/%(length)s bita.",
-                    offset=upload.offset,
-                    length=upload.length,
-                ),
-            )
-        metadata, name = body.get("metadata") or {}, body.get("name") or upload.name
-        if not isinstance(metadata, dict) or not isinstance(name, str):
-            return problem(400, BAD_REQUEST, _("metadata harus berupa objek dan name berupa teks"))
-        overrides = {k: v for k, v in metadata.items() if k in ALL_FIELDS}
-        path = resumable.data_path(svc.settings, upload.id)
-        # A backend failure raises past this line and keeps the upload: finishing it can be
-        # tried again without sending the bytes again. Every outcome (even a refusal) is final.
-        outcomes = batches.add_file(svc, batch_id, path, name, actor(), client_ip(), overrides)
-        resumable.remove(svc.settings, upload.id)
-        return jsonify(outcomes=[_outcome_json(o) for o in outcomes])
+        upload_id = str(body.get("upload_id", ""))
+        resumable.get(svc.settings, upload_id, actor())  # 404 before any lock file is made
+        with resumable.locked(svc.settings, upload_id):  # 423 for a second request meanwhile
+            return _add_upload(svc, batch_id, upload_id, body)
     file = request.files.get("file")
     if file is None:
         return problem(
@@ -137,3 +120,29 @@ def _item_json(item) -> dict:
         "review": item.needs_review,
         "progress": {"done": item.pages_done, "total": item.page_count},
     }  # fmt: skip
+
+
+def _add_upload(svc, batch_id: int, upload_id: str, body: dict):
+    """A finished resumable upload into the batch, under the upload's lock; read again
+    there, as the request before may have added and removed it meanwhile (404)."""
+    upload = resumable.get(svc.settings, upload_id, actor())
+    if not upload.complete:
+        return problem(
+            409,
+            "upload.incomplete",
+            _(
+                "Unggahan belum lengkap: %(offset)s/%(length)s bita.",
+                offset=upload.offset,
+                length=upload.length,
+            ),
+        )
+    metadata, name = body.get("metadata") or {}, body.get("name") or upload.name
+    if not isinstance(metadata, dict) or not isinstance(name, str):
+        return problem(400, BAD_REQUEST, _("metadata harus berupa objek dan name berupa teks"))
+    overrides = {k: v for k, v in metadata.items() if k in ALL_FIELDS}
+    path = resumable.data_path(svc.settings, upload.id)
+    # A backend failure raises past this line and keeps the upload: finishing it can be
+    # tried again without sending the bytes again. Every outcome (even a refusal) is final.
+    outcomes = batches.add_file(svc, batch_id, path, name, actor(), client_ip(), overrides)
+    resumable.remove(svc.settings, upload.id)
+    return jsonify(outcomes=[_outcome_json(o) for o in outcomes])

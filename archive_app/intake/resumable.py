@@ -91,8 +91,9 @@ def get(settings, upload_id: str, owner: str) -> Upload:
 
 
 @contextmanager
-def _locked(settings, upload_id: str):
-    """One writer per upload: two PATCHes racing would interleave bytes."""
+def locked(settings, upload_id: str):
+    """One writer per upload: two PATCHes racing would interleave bytes, and two requests
+    adding the same finished upload to a batch would each add it."""
     if not _state_path(settings, upload_id).exists():  # no lock files for made-up ids
         raise UploadError(404, "No such upload (it may have expired).")
     with open(_folder(settings) / f"{upload_id}.lock", "a") as fh:
@@ -107,7 +108,7 @@ def _locked(settings, upload_id: str):
 
 
 def append(settings, upload_id: str, owner: str, offset: int, body: IO[bytes]) -> Upload:
-    with _locked(settings, upload_id):
+    with locked(settings, upload_id):
         upload = get(settings, upload_id, owner)
         if offset != upload.offset:
             raise UploadError(409, f"Upload-Offset is {upload.offset}, not {offset}.")

@@ -168,6 +168,32 @@ def test_a_resumable_upload_continues_after_a_dropped_connection(client, tokens)
     assert outcome["outcome"] == "accepted" and outcome["name"] == "TPS009.png"
 
 
+def test_a_finished_upload_sent_to_a_batch_at_once_many_times_is_added_once(app, client, tokens):
+    """The probe sent one finished upload (a damaged PNG) four times at once: the batch
+    listed it three times. One request adds it now; the others are told it is busy or
+    gone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    token = tokens["archivist"]
+    data = tiny_png(11)[:-20]  # cut short: refused, which is an outcome too
+    tus = {**bearer(token), "Tus-Resumable": "1.0.0"}
+    url = client.post("/api/v1/uploads", headers={**tus, "Upload-Length": str(len(data))}).location
+    chunk = {**tus, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
+    assert client.patch(url, data=data, headers=chunk).status_code == 204
+    batch = new_batch(client, token, **SHARED, village="Papahan", tps="11")
+
+    def send(_):
+        answer = app.test_client().post(f"/api/v1/batches/{batch}/files", headers=bearer(token),
+                                        json={"upload_id": url.rsplit("/", 1)[1]})  # fmt: skip
+        return answer.status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(send, range(4)))
+    assert answers.count(200) == 1 and set(answers) <= {200, 404, 423}, answers
+    items = client.get(f"/api/v1/batches/{batch}", headers=bearer(token)).get_json()["items"]
+    assert len(items) == 1 and items[0]["outcome"] == "rejected"
+
+
 def test_an_abandoned_resumable_upload_is_swept_after_a_day(client, services, tokens):
     from archive_app.intake import resumable
     from archive_app.operations import sweeping
