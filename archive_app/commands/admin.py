@@ -124,7 +124,12 @@ def tokens():
 @tokens.command("create")
 @click.argument("name")
 @click.option("--label", default="cli", help="What the token is for.")
-@click.option("--days", type=int, default=None, help="Stop working after this many days.")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 36_500),
+    default=None,
+    help="Stop working after this many days.",
+)
 @pass_ctx
 def create_token(ctx, name, label, days):
     """Create an API token for user NAME and print it (only its hash is kept)."""
@@ -153,10 +158,10 @@ def reindex(ctx):
 
 
 @click.command()
-@click.argument("doc_ids", nargs=-1, required=True)
+@click.argument("record_ids", nargs=-1, required=True)
 @pass_ctx
 def retry(ctx, record_ids):
-    """Queue failed records DOC_IDS for processing again."""
+    """Queue failed records RECORD_IDS for processing again."""
     from archive_app.intake import uploads
 
     failed = 0
@@ -182,7 +187,12 @@ def register(group) -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="An env file with the target's ARCHIVE_* settings (see config/example.env).",
 )
-@click.option("--limit", type=int, default=None, help="Copy at most this many records this run.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 10**9),
+    default=None,
+    help="Copy at most this many records this run.",
+)
 @pass_ctx
 def transfer(ctx, target_env, limit):
     """Move this archive onto other backends (e.g. the provincial cluster); resumable."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import sqlite3
 
 import click
 
@@ -22,6 +23,8 @@ class Context:
                 self._settings = load_settings()
             except SettingsError as exc:
                 raise click.ClickException(str(exc)) from None
+            except OSError as exc:  # ARCHIVE_DATA_DIR names a file, or cannot be made
+                raise click.ClickException(f"ARCHIVE_DATA_DIR: {exc}") from None
         return self._settings
 
     @property
@@ -36,6 +39,11 @@ class Context:
                 self._services = build_services(self.settings)
             except SettingsError as exc:
                 raise click.ClickException(str(exc)) from None
+            except (OSError, sqlite3.Error) as exc:  # a data folder this user cannot write
+                raise click.ClickException(
+                    f"the archive's data in {self.settings.data_dir} cannot be opened for"
+                    f" writing: {exc}"
+                ) from None
             current = click.get_current_context(silent=True)
             if current is not None:
                 current.find_root().call_on_close(self._close)

@@ -57,8 +57,10 @@ def _files(paths) -> list[tuple[Path, str]]:
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 if not any(part.startswith(".") for part in child.relative_to(path).parts):
                     found.append((child, child.relative_to(path).as_posix()))
-        else:
+        elif path.is_file():
             found.append((path, path.name))
+        else:  # a FIFO or a device would block the read or never end (/dev/zero)
+            raise click.BadParameter(f"{given} is not a regular file", param_hint="PATHS")
     return found
 
 
@@ -72,7 +74,9 @@ def _files(paths) -> list[tuple[Path, str]]:
 @metadata_options
 @click.option("--label", default="", help="A name for the batch.")
 @click.option("--wait/--no-wait", default=True, help="Wait until every file is processed.")
-@click.option("--workers", type=int, default=None, help="Local workers if none are running.")
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=None, help="Local workers if none are running."
+)
 @pass_ctx
 def ingest(ctx, paths, manifest, label, wait, workers, **shared):  # noqa: PLR0913
     """Archive files, folders or ZIPs (PDF, TIFF, JPEG, PNG) and print their record ids."""

@@ -16,7 +16,9 @@ PATHS = click.argument(
 ELECTION = click.option(
     "--election", default="PPWP", show_default=True, help="Election code (PPWP, DPR, DPD, ...)."
 )
-YEAR = click.option("--year", type=int, required=True, help="Election year, e.g. 2024.")
+YEAR = click.option(
+    "--year", type=click.IntRange(1955, 9999), required=True, help="Election year, e.g. 2024."
+)
 
 
 @click.group("tps")

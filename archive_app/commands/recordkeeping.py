@@ -12,8 +12,13 @@ from archive_app.commands.context import cli_actor, pass_ctx
 
 
 @click.command()
-@click.option("--sample", type=int, default=None, help="Check this many files chosen at random.")
-@click.option("--older-than", "older_than", type=int, default=None,
+@click.option(
+    "--sample",
+    type=click.IntRange(1, 10**9),
+    default=None,
+    help="Check this many files chosen at random.",
+)
+@click.option("--older-than", "older_than", type=click.IntRange(0, 36_500), default=None,
               help="Only files not checked for this many days.")  # fmt: skip
 @pass_ctx
 def verify(ctx, sample, older_than):
@@ -41,7 +46,12 @@ def verify(ctx, sample, older_than):
 @click.argument("record_ids", nargs=-1)
 @click.option("--missing", is_flag=True, help="Every ready record that has no copy yet.")
 @click.option("--again", is_flag=True, help="Make the copies of RECORD_IDS again.")
-@click.option("--limit", type=int, default=None, help="With --missing: at most this many.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 10**9),
+    default=None,
+    help="With --missing: at most this many.",
+)
 @pass_ctx
 def preserve(ctx, record_ids, missing, again, limit):
     """Make PDF/A-2b preservation copies here and now (workers make them after processing)."""
@@ -183,7 +193,7 @@ def disposition_list(ctx):
 
 
 @disposition.command("execute")
-@click.argument("list_id", type=int)
+@click.argument("list_id", type=click.IntRange(1, 2**63 - 1))
 @pass_ctx
 def disposition_execute(ctx, list_id):
     """Carry out an APPROVED list (or finish an interrupted run)."""

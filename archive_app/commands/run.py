@@ -61,9 +61,11 @@ def init(ctx):
 
 @click.command()
 @click.option("--host", default=None, help="Interface to listen on (default ARCHIVE_HOST).")
-@click.option("--port", default=None, type=int, help="Port (default ARCHIVE_PORT).")
 @click.option(
-    "--workers", default=None, type=int,
+    "--port", default=None, type=click.IntRange(1, 65_535), help="Port (default ARCHIVE_PORT)."
+)
+@click.option(
+    "--workers", default=None, type=click.IntRange(0, 64),
     help="Task worker processes beside the web server (0: none, e.g. when workers run elsewhere).",
 )  # fmt: skip
 @pass_ctx
@@ -97,7 +99,12 @@ def serve(ctx, host, port, workers):
 
 
 @click.command()
-@click.option("--workers", default=None, type=int, help="Worker processes (default: CPU cores).")
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="Worker processes (default: CPU cores).",
+)
 @click.option("--threads", is_flag=True, help="Run the workers as threads of this one process.")
 @click.option("--no-periodic", is_flag=True, hidden=True, help="Periodic tasks run elsewhere.")
 @pass_ctx

@@ -230,3 +230,42 @@ def test_worker_processes_share_the_queue_and_a_dead_one_is_replaced(services, e
 
 def _since():
     return utcnow() - timedelta(seconds=45)
+
+
+def test_bad_command_line_input_is_refused_with_a_message_not_a_traceback(services, env, tmp_path):
+    """What a probe of every command found: `retry` crashed on any id (a misnamed
+    parameter), a FIFO given to `ingest` blocked it for good, `--workers -1` waited forever
+    with no worker, numbers past 2^63 crashed the commands that store or bind them, and a
+    data folder that is a file crashed every command."""
+    from archive_app.cli import main
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["init"], env=env).exit_code == 0
+    form = make_form(tmp_path / "f.png")
+    fifo = tmp_path / "scan.pdf"
+    os.mkfifo(fifo)
+    huge = str(2**64)
+    asked = {
+        "retry": (["retry", "0" * 32], 1, "0" * 32),
+        "fifo": (["ingest", str(fifo), *META], 2, "not a regular file"),
+        "workers": (["ingest", "--wait", "--workers", "-1", str(form), *META], 2, "--workers"),
+        "verify": (["verify", "--older-than", huge], 2, "--older-than"),
+        "disposition": (["disposition", "execute", huge], 2, "LIST_ID"),
+        "results": (["results", "changes", "--election", "PPWP", "--year", huge], 2, "--year"),
+    }
+    for name, (args, code, said) in asked.items():
+        done = runner.invoke(main, args, env=env)
+        assert isinstance(done.exception, SystemExit), (name, done.exception)
+        assert done.exit_code == code and said in done.output, (name, done.output)
+    meta = dict(zip([m[2:].replace("-", "_") for m in META[::2]], META[1::2], strict=True))
+    with open(form, "rb") as fh:
+        record_id = uploads.receive(services, fh, form.name, meta, "test").id
+    services.metadata.jobs.claim(record_id, "test", 60)
+    services.metadata.jobs.fail(record_id, "test", "a scan no step could read", final=True)
+    done = runner.invoke(main, ["retry", record_id], env=env)
+    assert done.exit_code == 0 and f"{record_id}\tqueued" in done.output, done.output
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("x")
+    done = runner.invoke(main, ["doctor"], env={**env, "ARCHIVE_DATA_DIR": str(a_file)})
+    assert isinstance(done.exception, SystemExit) and done.exit_code == 1, done.exception
+    assert "ARCHIVE_DATA_DIR" in done.output
