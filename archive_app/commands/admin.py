@@ -208,9 +208,16 @@ def transfer(ctx, target_env, limit):
     source = ctx.services
     source.metadata.migrate()
     try:
-        target = build_services(load_settings(env=dotenv_values(target_env)))
+        wanted = load_settings(env=dotenv_values(target_env))
     except SettingsError as exc:
         raise click.ClickException(f"{target_env}: {exc}") from None
+    if wanted.effective_database_url == source.settings.effective_database_url:
+        # into itself it waited on its own database lock for good
+        raise click.ClickException(
+            f"{target_env}: these settings name this archive's own database; give the"
+            " settings of the backends to move onto"
+        )
+    target = build_services(wanted)
     click.get_current_context().call_on_close(target.close)
     total = source.metadata.records.count()
     with tqdm(total=total, unit="record", desc="transfer", file=sys.stderr) as bar:

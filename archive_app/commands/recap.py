@@ -3,6 +3,7 @@ the sums (rebuilt from the records), a region's comparison and its exports."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -197,12 +198,12 @@ def recap_export(ctx, election, year, region, fmt, out):
 
     c = _comparison(ctx, comparison, election, year, region)
     if fmt == "xlsx":
-        out.write_bytes(exports.xlsx_bytes(c))
+        _write_whole(out, exports.xlsx_bytes(c))
     elif fmt == "pdf":
-        out.write_bytes(exports.pdf_bytes(ctx.services, c))
+        _write_whole(out, exports.pdf_bytes(ctx.services, c))
     else:
         what = "differences" if fmt == "differences.csv" else "comparison"
-        out.write_text(exports.csv_text(c, what), encoding="utf-8")
+        _write_whole(out, exports.csv_text(c, what).encode("utf-8"))
     audit.record(
         ctx.services,
         cli_actor(),
@@ -230,3 +231,17 @@ def _comparison(ctx, comparison, election, year, region):
 def register(group) -> None:
     for command in (tps, results, recap):
         group.add_command(command)
+
+
+def _write_whole(out: Path, data: bytes) -> None:
+    """All of the export or nothing at ``out``: written beside it and renamed into place, so
+    a full disk or a missing folder leaves no half file that looks like an export."""
+    if not out.parent.is_dir():
+        raise click.ClickException(f"{out.parent}: no such folder")
+    part = out.with_name(f".{out.name}.part")
+    try:
+        part.write_bytes(data)
+        os.replace(part, out)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise click.ClickException(f"{out}: {exc.strerror or exc}") from None

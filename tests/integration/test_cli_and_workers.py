@@ -235,8 +235,9 @@ def _since():
 def test_bad_command_line_input_is_refused_with_a_message_not_a_traceback(services, env, tmp_path):
     """What a probe of every command found: `retry` crashed on any id (a misnamed
     parameter), a FIFO given to `ingest` blocked it for good, `--workers -1` waited forever
-    with no worker, numbers past 2^63 crashed the commands that store or bind them, and a
-    data folder that is a file crashed every command."""
+    with no worker, numbers past 2^63 crashed the commands that store or bind them, an
+    export into a missing folder crashed, a transfer into the archive itself waited on its
+    own lock for good, and a data folder that is a file crashed every command."""
     from archive_app.cli import main
 
     runner = CliRunner()
@@ -264,6 +265,14 @@ def test_bad_command_line_input_is_refused_with_a_message_not_a_traceback(servic
     services.metadata.jobs.fail(record_id, "test", "a scan no step could read", final=True)
     done = runner.invoke(main, ["retry", record_id], env=env)
     assert done.exit_code == 0 and f"{record_id}\tqueued" in done.output, done.output
+    nowhere = tmp_path / "no-such-folder" / "recap.csv"
+    args = ["recap", "export", "--election", "PPWP", "--year", "2024", "--out", str(nowhere)]
+    done = runner.invoke(main, args, env=env)
+    assert done.exit_code == 1 and "no such folder" in done.output and not nowhere.exists()
+    itself = tmp_path / "itself.env"
+    itself.write_text(f"ARCHIVE_DATA_DIR={env['ARCHIVE_DATA_DIR']}\n")
+    done = runner.invoke(main, ["transfer", "--to", str(itself)], env=env)  # it waited forever
+    assert done.exit_code == 1 and "own database" in done.output, done.output
     a_file = tmp_path / "not-a-folder"
     a_file.write_text("x")
     done = runner.invoke(main, ["doctor"], env={**env, "ARCHIVE_DATA_DIR": str(a_file)})
