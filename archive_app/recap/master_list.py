@@ -26,8 +26,11 @@ and nothing is imported. Stations are joined by their codes only, never by names
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
+import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +42,9 @@ from vocabulary.numbers import whole_number
 from vocabulary.places import normalize_place
 
 MAX_ERRORS = 50  # errors listed before the rest are counted
+# KPU's largest region list (a province's TPS) is some tens of MB; the bound keeps a wrong
+# path (a huge file, /dev/zero behind a symlink) from filling the memory.
+MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_DPT = 100_000
 ALIASES = {
     "code": ("kode_tps", "tps_code", "code", "kode"),
@@ -141,7 +147,7 @@ def parse_files(paths: Iterable[Path]) -> Parsed:
         raise ListError(["no .csv or .json file given"])
     for path in files:
         try:
-            data = path.read_bytes()
+            data = read_bounded(path)
         except OSError as exc:
             parsed.error(str(path), f"cannot be read ({exc.strerror or exc})")
             continue
@@ -156,6 +162,23 @@ def parse_files(paths: Iterable[Path]) -> Parsed:
     return parsed
 
 
+def read_bounded(path: Path) -> bytes:
+    """The file's bytes; OSError for a FIFO, device or folder (which would block or never
+    end) and for a file over MAX_FILE_BYTES."""
+    # O_NONBLOCK: opening a FIFO would otherwise wait for a writer that never comes.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file: a FIFO, a device or a folder")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise OSError(errno.EFBIG, f"over {MAX_FILE_BYTES // 2**20} MB")
+    return data
+
+
 # --- CSV -------------------------------------------------------------------------------------
 
 
@@ -168,6 +191,13 @@ def _csv(parsed: Parsed, name: str, data: bytes) -> None:
     first = text.split("\n", 1)[0]
     dialect = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=dialect)
+    try:
+        _csv_rows(parsed, name, reader)
+    except csv.Error as exc:  # a field over csv.field_size_limit(), most often
+        parsed.error(f"{name} line {reader.line_num}", f"is not CSV ({exc})")
+
+
+def _csv_rows(parsed: Parsed, name: str, reader: Iterator[list[str]]) -> None:
     header = next(reader, None)
     if header is None:
         parsed.error(name, "is empty")
@@ -259,7 +289,7 @@ def _json(parsed: Parsed, name: str, data: bytes) -> None:
         return
     try:
         items = list(_items(text))
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         parsed.error(name, f"is not a JSON list of regions ({exc})")
         return
     for line, item in items:

@@ -40,12 +40,13 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from archive_app.domain.recap_types import SERIES, PublishedBatch
+from archive_app.recap.master_list import read_bounded
 from vocabulary import regions
 from vocabulary.numbers import whole_number
 
@@ -143,7 +144,7 @@ def read_files(
     digest = hashlib.sha256()
     for path in files:
         try:
-            data = path.read_bytes()
+            data = read_bounded(path)
         except OSError as exc:
             reading.error(str(path), f"cannot be read ({exc.strerror or exc})")
             continue
@@ -165,13 +166,18 @@ def read_files(
 def _mapping(path: Path, reading: _Reading) -> dict[str, str]:
     """KPU ids -> candidate codes, from KPU's own candidate list or a simple one."""
     try:
-        data = path.read_bytes().decode("utf-8-sig")
+        data = read_bounded(path).decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         reading.error(str(path), f"cannot be read ({exc})")
         return {}
     out: dict[str, str] = {}
     if path.suffix.lower() == ".csv":
-        rows = list(csv.reader(io.StringIO(data)))
+        reader = csv.reader(io.StringIO(data))
+        try:
+            rows = list(reader)
+        except csv.Error as exc:
+            reading.error(f"{path.name} line {reader.line_num}", f"is not CSV ({exc})")
+            return {}
         for number, row in enumerate(rows[1:], 2):
             if len(row) >= 2 and row[0].strip():
                 out[row[0].strip()] = _code_of(
@@ -180,7 +186,7 @@ def _mapping(path: Path, reading: _Reading) -> dict[str, str]:
         return out
     try:
         listed = json.loads(data)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         reading.error(path.name, f"is not JSON ({exc})")
         return {}
     if not isinstance(listed, dict):
@@ -241,7 +247,7 @@ def _region_of(path: Path, data: dict, reading: _Reading) -> str | None:
 def _json(reading: _Reading, path: Path, data: bytes, mapping: dict[str, str]) -> None:
     try:
         found = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         reading.error(path.name, f"is not JSON ({exc})")
         return
     if not isinstance(found, dict):
@@ -327,6 +333,15 @@ def _csv(reading: _Reading, path: Path, data: bytes, mapping: dict[str, str]) ->
         reading.error(path.name, "is not UTF-8 text")
         return
     rows = csv.reader(io.StringIO(text))
+    try:
+        _csv_rows(reading, path, rows, mapping)
+    except csv.Error as exc:  # a field over csv.field_size_limit(), most often
+        reading.error(f"{path.name} line {rows.line_num}", f"is not CSV ({exc})")
+
+
+def _csv_rows(
+    reading: _Reading, path: Path, rows: Iterator[list[str]], mapping: dict[str, str]
+) -> None:
     header = [h.strip().lower() for h in next(rows, [])]
     at = {
         name: next((header.index(a) for a in aliases if a in header), None)

@@ -5,10 +5,11 @@ published_files.py)."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
-from archive_app.recap.master_list import ListError, parse_files
+from archive_app.recap.master_list import MAX_FILE_BYTES, ListError, parse_files
 from archive_app.recap.published_files import PublishedError, read_files
 
 
@@ -174,3 +175,88 @@ def test_a_published_csv_names_its_bad_lines(tmp_path):
         "p.csv line 3: kode '33130520010' is not a region or TPS code",
         "p.csv line 4: suara '-4' is not a whole number",
     ]
+
+
+# --- inputs that are not lists at all: refused as bad lines, never a hang, flood or traceback
+
+
+def special_file(tmp_path, kind: str, name: str):
+    path = tmp_path / name
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "dev-zero":
+        path.symlink_to("/dev/zero")
+    else:  # a file over the bound, sparse so that the test writes nothing
+        with open(path, "wb") as fh:
+            fh.truncate(MAX_FILE_BYTES + 1)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [("fifo", "not a regular file"), ("dev-zero", "not a regular file"), ("huge", "over 64 MB")],
+)
+def test_given_a_fifo_dev_zero_or_a_huge_file_the_master_list_is_refused(tmp_path, kind, message):
+    path = special_file(tmp_path, kind, "list.csv")
+    with pytest.raises(
+        ListError, match=f"nothing imported:\n.*list.csv: cannot be read .*{message}"
+    ):
+        parse_files([path])
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [("fifo", "not a regular file"), ("dev-zero", "not a regular file"), ("huge", "over 64 MB")],
+)
+def test_given_a_fifo_dev_zero_or_a_huge_file_no_result_is_imported(tmp_path, kind, message):
+    path = special_file(tmp_path, kind, "3313052001001.json")
+    good = write(tmp_path / "3313052001002.json", json.dumps({"chart": {"1": 10}}))
+    with pytest.raises(
+        PublishedError, match=f"nothing imported:\n.*json: cannot be read .*{message}"
+    ):
+        read_files([good, path], election="ppwp", year=2024)
+    candidates = special_file(tmp_path, kind, "candidates.csv")
+    with pytest.raises(PublishedError, match=f"candidates.csv: cannot be read .*{message}"):
+        read_files([good], election="ppwp", year=2024, candidates=candidates)
+
+
+def test_a_master_list_field_over_the_csv_limit_names_its_line(tmp_path):
+    path = write(
+        tmp_path / "list.csv",
+        "kode_tps,desa\n3313052001001,A\n3313052001002," + "x" * 1_000_000 + "\n",
+    )
+    with pytest.raises(
+        ListError, match="list.csv line 3: is not CSV .field larger than field limit"
+    ):
+        parse_files([path])
+
+
+def test_a_published_csv_field_over_the_csv_limit_names_its_line(tmp_path):
+    path = write(
+        tmp_path / "r.csv",
+        "kode,calon,suara\n3313052001001,1,5\n3313052001002,1," + "9" * 1_000_000 + "\n",
+    )
+    with pytest.raises(
+        PublishedError, match="r.csv line 3: is not CSV .field larger than field limit"
+    ):
+        read_files([path], election="ppwp", year=2024)
+    mapping = write(
+        tmp_path / "ids.csv", "id,candidate\n100025,1\n100026," + "2" * 1_000_000 + "\n"
+    )
+    good = write(tmp_path / "3313052001001.json", json.dumps({"chart": {"1": 10}}))
+    with pytest.raises(PublishedError, match="ids.csv line 3: is not CSV"):
+        read_files([good], election="ppwp", year=2024, candidates=mapping)
+
+
+def test_json_nested_100000_deep_is_refused_as_not_json(tmp_path):
+    deep = "[" * 100_000 + "]" * 100_000
+    results = write(tmp_path / "3313052001001.json", '{"chart": ' + deep + "}")
+    with pytest.raises(PublishedError, match="3313052001001.json: is not JSON .maximum recursion"):
+        read_files([results], election="ppwp", year=2024)
+    mapping = write(tmp_path / "ids.json", deep)
+    good = write(tmp_path / "3313052001002.json", json.dumps({"chart": {"1": 10}}))
+    with pytest.raises(PublishedError, match="ids.json: is not JSON .maximum recursion"):
+        read_files([good], election="ppwp", year=2024, candidates=mapping)
+    regions_list = write(tmp_path / "regions.json", "[" + deep + "]")
+    with pytest.raises(ListError, match="regions.json: is not a JSON list of regions .maximum"):
+        parse_files([regions_list])
