@@ -9,15 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import stat
 from pathlib import Path
 
 from archive_app.domain.metadata import ALL_FIELDS
-
-# A manifest is one short line per scan: even a whole province's batch is a few MB. The bound
-# stops a wrong path (a huge file, /dev/zero behind a symlink) from filling the memory.
-MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+from archive_app.storage.given_files import read_given
 
 
 class ManifestError(ValueError):
@@ -32,7 +27,10 @@ class Manifest:
         self.used: set[str] = set()
         if not path:
             return
-        data = _read(path)
+        try:
+            data = read_given(path)
+        except OSError as exc:
+            raise ManifestError(f"{path}: cannot be read ({exc.strerror or exc})") from None
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -70,24 +68,3 @@ class Manifest:
     def unused(self) -> list[str]:
         """Rows that matched no file: a typo in the manifest would otherwise go unnoticed."""
         return sorted(set(self.rows) - self.used)
-
-
-def _read(path: str) -> bytes:
-    """The manifest's bytes; a FIFO, device or folder is refused before it can block or flood."""
-    try:
-        # O_NONBLOCK: opening a FIFO would otherwise wait for a writer that never comes.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise ManifestError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ManifestError(f"{path}: is not a regular file (a FIFO, a device or a folder)")
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(MAX_MANIFEST_BYTES + 1)
-    except OSError as exc:
-        raise ManifestError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    finally:
-        os.close(fd)
-    if len(data) > MAX_MANIFEST_BYTES:
-        raise ManifestError(f"{path}: over {MAX_MANIFEST_BYTES // 2**20} MB, not a manifest")
-    return data

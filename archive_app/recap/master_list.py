@@ -26,25 +26,20 @@ and nothing is imported. Stations are joined by their codes only, never by names
 from __future__ import annotations
 
 import csv
-import errno
 import io
 import json
-import os
-import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from archive_app.domain.recap_types import Station
+from archive_app.storage.given_files import read_given
 from vocabulary import regions
 from vocabulary.numbers import whole_number
 from vocabulary.places import normalize_place
 
 MAX_ERRORS = 50  # errors listed before the rest are counted
-# KPU's largest region list (a province's TPS) is some tens of MB; the bound keeps a wrong
-# path (a huge file, /dev/zero behind a symlink) from filling the memory.
-MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_DPT = 100_000
 ALIASES = {
     "code": ("kode_tps", "tps_code", "code", "kode"),
@@ -147,7 +142,7 @@ def parse_files(paths: Iterable[Path]) -> Parsed:
         raise ListError(["no .csv or .json file given"])
     for path in files:
         try:
-            data = read_bounded(path)
+            data = read_given(path)
         except OSError as exc:
             parsed.error(str(path), f"cannot be read ({exc.strerror or exc})")
             continue
@@ -160,23 +155,6 @@ def parse_files(paths: Iterable[Path]) -> Parsed:
     if not parsed.stations and not parsed.names:
         raise ListError([f"{', '.join(p.name for p in files)}: no station or region found"])
     return parsed
-
-
-def read_bounded(path: Path) -> bytes:
-    """The file's bytes; OSError for a FIFO, device or folder (which would block or never
-    end) and for a file over MAX_FILE_BYTES."""
-    # O_NONBLOCK: opening a FIFO would otherwise wait for a writer that never comes.
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file: a FIFO, a device or a folder")
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    finally:
-        os.close(fd)
-    if len(data) > MAX_FILE_BYTES:
-        raise OSError(errno.EFBIG, f"over {MAX_FILE_BYTES // 2**20} MB")
-    return data
 
 
 # --- CSV -------------------------------------------------------------------------------------

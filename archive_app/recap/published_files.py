@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from archive_app.domain.recap_types import SERIES, PublishedBatch
-from archive_app.recap.master_list import read_bounded
+from archive_app.storage.given_files import read_given
 from vocabulary import regions
 from vocabulary.numbers import whole_number
 
@@ -144,7 +144,7 @@ def read_files(
     digest = hashlib.sha256()
     for path in files:
         try:
-            data = read_bounded(path)
+            data = read_given(path)
         except OSError as exc:
             reading.error(str(path), f"cannot be read ({exc.strerror or exc})")
             continue
@@ -166,7 +166,7 @@ def read_files(
 def _mapping(path: Path, reading: _Reading) -> dict[str, str]:
     """KPU ids -> candidate codes, from KPU's own candidate list or a simple one."""
     try:
-        data = read_bounded(path).decode("utf-8-sig")
+        data = read_given(path).decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         reading.error(str(path), f"cannot be read ({exc})")
         return {}

@@ -7,7 +7,8 @@ import os
 
 import pytest
 
-from archive_app.intake.manifest import MAX_MANIFEST_BYTES, Manifest, ManifestError
+from archive_app.intake.manifest import Manifest, ManifestError
+from archive_app.storage.given_files import MAX_GIVEN_BYTES
 
 
 def test_a_good_manifest_gives_each_files_metadata(tmp_path):
@@ -40,7 +41,7 @@ def test_a_manifest_over_the_bound_is_refused(tmp_path):
     path = tmp_path / "m.csv"
     with open(path, "wb") as fh:  # sparse: the bound is tested without writing 64 MB
         fh.write(b"file,tps\na.png,1\n")
-        fh.truncate(MAX_MANIFEST_BYTES + 1)
+        fh.truncate(MAX_GIVEN_BYTES + 1)
     with pytest.raises(ManifestError, match="over 64 MB"):
         Manifest(str(path))
 

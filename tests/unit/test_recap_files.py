@@ -9,8 +9,9 @@ import os
 
 import pytest
 
-from archive_app.recap.master_list import MAX_FILE_BYTES, ListError, parse_files
+from archive_app.recap.master_list import ListError, parse_files
 from archive_app.recap.published_files import PublishedError, read_files
+from archive_app.storage.given_files import MAX_GIVEN_BYTES
 
 
 def write(path, text: str):
@@ -188,7 +189,7 @@ def special_file(tmp_path, kind: str, name: str):
         path.symlink_to("/dev/zero")
     else:  # a file over the bound, sparse so that the test writes nothing
         with open(path, "wb") as fh:
-            fh.truncate(MAX_FILE_BYTES + 1)
+            fh.truncate(MAX_GIVEN_BYTES + 1)
     return path
 
 
