@@ -61,6 +61,16 @@ _SENTENCES: list[tuple[re.Pattern[str], str]] = [
          N_("Beri nama pencarian ini.")),
         (r"Nama paling panjang (?P<n>\d+) karakter \(a name has at most \d+ characters\)\.",
          N_("Nama paling panjang %(n)s karakter.")),
+        # records/review.py: why a record cannot be confirmed now
+        (r"the record was changed meanwhile: open it again",
+         N_("arsip ini baru saja diubah: buka lagi")),
+        (r"the record does not wait for review", N_("arsip ini tidak menunggu tinjauan")),
+        (r"the record is under a legal hold", N_("arsip ini ditahan karena penahanan hukum")),
+        (r"the record is on disposition list (?P<n>\d+) \((?P<status>[^)]+)\)",
+         N_("arsip ini ada di daftar penyusutan %(n)s (%(status)s)")),
+        (r"the record is (?P<state>[a-z_]+)", N_("status arsip ini %(state)s")),
+        (r"this form type or election moves the record to another retention series",
+         N_("jenis formulir atau pemilihan ini memindahkan arsip ke seri retensi lain")),
         # domain/retention.py: a schedule being edited
         (r"(?P<where>.+): every series needs a unique code",
          N_("%(where)s: setiap seri memerlukan kode yang unik")),

@@ -72,5 +72,5 @@ def record(record_id: str):
         errors=errors,
         readings=readings,
         pages=records.pages(record_id),
-        locked=review.editable(services(), record_id, officer),
+        locked=said(review.editable(services(), record_id, officer)),
     ), (409 if "" in errors else 400 if errors else 200)

@@ -117,6 +117,9 @@ def test_the_same_review_form_sent_at_once_many_times_confirms_the_record_once(
     with ThreadPoolExecutor(6) as pool:
         answers = sorted(pool.map(send, range(6)))
     assert answers == [302] + [409] * 5, answers
+    again = client.post(f"/review/{record['id']}", headers=archivist, data=confirmed)
+    assert again.status_code == 409  # why, in the page's language
+    assert "arsip ini tidak menunggu tinjauan" in again.get_data(as_text=True)
     trail = client.get("/api/v1/audit", query_string={"action": "metadata.review"},
                        headers=bearer(tokens["admin"])).get_json()  # fmt: skip
     assert [e["target"] for e in trail["entries"]].count(f"document:{record['id']}") == 1
