@@ -34,7 +34,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
 
-from archive_app.db.models import AuditRow, DifferenceRow, RecordRow
+from archive_app.db.models import AuditRow, DifferenceRow, RecordRow, RetentionRow
 from archive_app.db.sql_store import SqlMetadataStore
 from archive_app.domain.recap_types import StoredDifference
 from bench.list_pages_bench import times
@@ -71,9 +71,7 @@ def record(n: int) -> dict:
         regency="Karanganyar", district="Jaten", village="Papahan", tps=1 + n % 30,
         region_code="", title="", notes="", kind="pdf", original_name="", size=1,
         page_count=1, pages_done=1, error="", attempts=1, lease_owner="", created_at=at,
-        created_by="ani", updated_at=at, retention_series="",
-        retention_state="inactive" if n % 5 == 0 else "active", retention_due_at=DAYS[n % 6],
-        retention_action="", final_state="", uploader_metadata="{}", extracted="{}",
+        created_by="ani", updated_at=at, final_state="", uploader_metadata="{}", extracted="{}",
         needs_review=False, review_reasons="[]", tally="", tally_low_confidence=False,
     )  # fmt: skip
 
@@ -85,8 +83,10 @@ def build(store: SqlMetadataStore, audit: int, records: int) -> None:
         conn.execute(text(AUDIT_SQL.format(at=AT[dialect])), {"count": audit})
     for start in range(1, records + 1, 5_000):
         batch = [record(n) for n in range(start, min(start + 5_000, records + 1))]
+        kept = [retained(n) for n in range(start, min(start + 5_000, records + 1))]
         with store.engines.write.begin() as conn:
             conn.execute(insert(RecordRow), batch)
+            conn.execute(insert(RetentionRow), kept)
     with store.engines.write.begin() as conn:
         conn.execute(text("ANALYZE"))
     print(f"built {audit:,} audit entries, {records:,} records in "
@@ -134,6 +134,12 @@ def _stored(r) -> StoredDifference:
     return StoredDifference(r.region, r.kind, {}, r.swing, r.size, r.missing, r.explained)
 
 
+def retained(n: int) -> dict:
+    """The record's row in record_retention."""
+    return dict(document_id=uuid.UUID(int=n).hex, series="", action="", changes_at=None,
+                state="inactive" if n % 5 == 0 else "active", due_at=DAYS[n % 6])  # fmt: skip
+
+
 def audit_before(store, where: list, offset: int) -> list[int]:
     query = select(AuditRow).where(*where).order_by(AuditRow.id.desc())
     with store.engines.read.connect() as conn:
@@ -141,9 +147,11 @@ def audit_before(store, where: list, offset: int) -> list[int]:
 
 
 def retention_before(store, where: list, offset: int) -> list[str]:
-    due = RecordRow.retention_due_at
+    """The statement of the list before keyset pages (its columns now in record_retention)."""
+    due = RetentionRow.due_at
     query = (
-        select(RecordRow.id).where(RecordRow.status != "uploading", *where)
+        select(RecordRow.id).join(RetentionRow, RetentionRow.document_id == RecordRow.id)
+        .where(RecordRow.status != "uploading", *where)
         .order_by(due.is_(None), due, RecordRow.id)
     )  # fmt: skip
     with store.engines.read.connect() as conn:
@@ -158,7 +166,7 @@ def count(store, query) -> int:
 def lists(store):
     """(name, rows, before, after) for each list and filter timed: before and after read
     the page at an offset, the old statement and the repository call."""
-    a, r = AuditRow, RecordRow
+    a = AuditRow
     day = (datetime(2024, 1, 5), datetime(2024, 1, 6))
     audits = [
         ("audit, all", {}, []),
@@ -173,10 +181,10 @@ def lists(store):
                    **g, limit=PER_PAGE + 1, offset=o)])  # fmt: skip
     retention = [
         ("retention, all", {}, []),
-        ("retention, inactive", {"state": "inactive"}, [r.retention_state == "inactive"]),
+        ("retention, inactive", {"state": "inactive"}, [RetentionRow.state == "inactive"]),
     ]
     for name, given, where in retention:
-        total = count(store, select(r.id).where(*where))
+        total = count(store, select(RetentionRow.document_id).where(*where))
         yield (name, total, lambda o, w=where: retention_before(store, w, o),
                lambda o, g=given: store.lifecycle.retention_ids(
                    **g, limit=PER_PAGE + 1, offset=o))  # fmt: skip
@@ -185,13 +193,11 @@ def lists(store):
 def explain(store) -> None:
     """The plans of the seek statements: each should walk an index, not the table."""
     a = AuditRow
-    due = RecordRow.retention_due_at
+    due, ids = RetentionRow.due_at, RetentionRow.document_id
     seeks = {
         "audit, all": select(a.id).order_by(a.id.desc()),
         "audit, actor": select(a.id).where(a.actor == "user7").order_by(a.id.desc()),
-        "retention, dated": select(due, RecordRow.id)
-        .where(RecordRow.status != "uploading", due.is_not(None))
-        .order_by(due, RecordRow.id),
+        "retention, dated": select(due, ids).where(due.is_not(None)).order_by(due, ids),
     }
     with store.engines.read.connect() as conn:
         prefix = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "

@@ -69,6 +69,9 @@ def main(argv=None) -> int:
     parser.add_argument("--requests", type=int, default=20, help="per page (at most ~60 s)")
     parser.add_argument("--es-heap", default="4g")
     parser.add_argument("--reindex", action="store_true", help="time `archive reindex` again")
+    parser.add_argument(
+        "--rewrite", action="store_true", help="time a refresh in which every record changes"
+    )
     parser.add_argument("--transfer", type=int, default=20_000, help="records to transfer")
     parser.add_argument("--verify-sample", type=int, default=100_000, help="files to verify")
     args = parser.parse_args(argv)

@@ -22,6 +22,7 @@ from bench.national_measure import RawSql
 from bench.national_stacks import open_stack
 
 VISIBLE = "('queued', 'processing', 'ready', 'failed')"
+RETAINED = "JOIN record_retention t ON t.document_id = documents.id"  # its cached retention state
 
 
 def cases(raw: RawSql, mark: str) -> list[tuple[str, list, list]]:
@@ -39,8 +40,8 @@ def cases(raw: RawSql, mark: str) -> list[tuple[str, list, list]]:
     cursor.close()
     year = (date.today() + timedelta(days=365)).isoformat()
     grouped = [
-        (f"SELECT {c}, retention_state, count(*) FROM documents WHERE status <> 'uploading' "
-         f"GROUP BY {c}, retention_state", None)
+        (f"SELECT {c}, t.state, count(*) FROM documents {RETAINED} WHERE status <> 'uploading' "
+         f"GROUP BY {c}, t.state", None)
         for c in ("election", "province", "regency")
     ]  # fmt: skip
     kept = [
@@ -57,14 +58,14 @@ def cases(raw: RawSql, mark: str) -> list[tuple[str, list, list]]:
             "retention dashboard",
             [
                 (
-                    "SELECT retention_state, count(*) FROM documents WHERE status <> 'uploading' "
-                    "GROUP BY retention_state",
+                    f"SELECT t.state, count(*) FROM documents {RETAINED} "
+                    "WHERE status <> 'uploading' GROUP BY t.state",
                     None,
                 ),
                 *grouped,
                 (
-                    "SELECT id FROM documents WHERE status <> 'uploading' AND retention_due_at "
-                    f"<= {mark} ORDER BY retention_due_at, id LIMIT 1000000",
+                    f"SELECT id FROM documents {RETAINED} WHERE status <> 'uploading' AND "
+                    f"t.due_at <= {mark} ORDER BY t.due_at, id LIMIT 1000000",
                     (year,),
                 ),
             ],  # fmt: skip

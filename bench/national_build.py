@@ -64,7 +64,8 @@ def build(stack: Stack, spec: Spec) -> dict:
         _fixed_rows(loader, second.name, started_at=datetime(2024, 3, 1))
         for n, batch in enumerate(generator.batches()):
             for table, rows in (
-                ("documents", batch.documents), ("pages", batch.pages),
+                ("documents", batch.documents), ("record_retention", batch.retention),
+                ("pages", batch.pages),
                 ("stored_files", batch.files), ("audit_events", batch.audit),
                 ("hold_records", batch.hold_records),
                 ("disposition_items", batch.disposition_items),

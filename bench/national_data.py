@@ -89,6 +89,7 @@ class Batch:
     """Rows for each table, as dicts keyed by column name."""
 
     documents: list[dict] = field(default_factory=list)
+    retention: list[dict] = field(default_factory=list)  # record_retention
     pages: list[dict] = field(default_factory=list)
     files: list[dict] = field(default_factory=list)
     audit: list[dict] = field(default_factory=list)
@@ -221,9 +222,7 @@ class Generator:
             attempts=1 if status != "queued" else 0, lease_owner="", lease_until=None,
             created_at=created, created_by=operator, updated_at=processed,
             processed_at=processed if status == "ready" else None, record_date=None,
-            retention_series=retention[1], retention_state=retention[0],
-            retention_action=retention[2], retention_changes_at=retention[3],
-            retention_due_at=retention[4], final_state="", final_at=None, batch_id=None,
+            final_state="", final_at=None, batch_id=None,
             uploader_metadata="{}", extracted="{}", needs_review=review,
             review_reasons='["tps: read 0.62"]' if review else "[]",
             tally=tally if status == "ready" else "",
@@ -231,6 +230,10 @@ class Generator:
             tally_low_confidence=low and status == "ready",
         )  # fmt: skip
         batch.documents.append(row)
+        batch.retention.append(dict(
+            document_id=doc_id, state=retention[0], series=retention[1], action=retention[2],
+            changes_at=retention[3], due_at=retention[4],
+        ))  # fmt: skip
         if status == "ready":
             header = [w.lower() for w in (regency.province, regency.name, district, village)]
             for number in range(1, pages + 1):

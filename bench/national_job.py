@@ -7,6 +7,10 @@ Runs the archive's own code for the job and prints one JSON line of figures. The
 (``JobPeak``: why not the kernel's figure at its end is told there).
 
     retention-daily     retention.daily: the nightly task (records whose state is due to change)
+    retention-rewrite   a schedule change that gives every record with a series a new state
+                        (each series renamed, one more inactive year), refreshed, then the
+                        schedule put back and refreshed again; beside it, one raw UPDATE of
+                        the same columns of every record, there and back
     hold-query WORD     holds.place on a search, the index catching up (as the workers' sweep
                         would), then holds.release and the catch-up again
     verify N            fixity.verify on a sample of N files (`archive verify --sample N`), and
@@ -41,6 +45,37 @@ def retention_daily() -> dict:
     started = time.perf_counter()
     changed = retention.daily(services)
     return {"changed": changed, "seconds": time.perf_counter() - started}
+
+
+def retention_rewrite() -> dict:
+    from archive_app.domain.retention import schedule_rows
+    from archive_app.recordkeeping import retention
+
+    services = _services()
+    original = schedule_rows(retention.schedule(services))
+    renamed = [{**r, "code": f"{r['code'][:30]}-B", "inactive_years": r["inactive_years"] + 1}
+               for r in original]  # fmt: skip
+    out: dict = {}
+    for name, rows in (("there", renamed), ("back", original)):
+        services.metadata.schedules.save(rows, f"bench: rewrite {name}", "bench")
+        started = time.perf_counter()
+        changed = retention.refresh(services)
+        out[name] = {"changed": changed, "seconds": time.perf_counter() - started}
+    engine = services.metadata.engines.write
+    sqlite = engine.dialect.name == "sqlite"
+    day = ("date({c}, '{s}1 day')" if sqlite else "{c} {s} 1").format
+    cut = "substr(series, 1, length(series) - 1)"
+    for name, sql in (
+        ("raw there", f"series = series || 'R', changes_at = {day(c='changes_at', s='+')}, "
+                      f"due_at = {day(c='due_at', s='+')}"),
+        ("raw back", f"series = {cut}, changes_at = {day(c='changes_at', s='-')}, "
+                     f"due_at = {day(c='due_at', s='-')}"),
+    ):  # fmt: skip
+        started = time.perf_counter()
+        with engine.begin() as conn:
+            rows = conn.exec_driver_sql(f"UPDATE record_retention SET {sql}").rowcount
+        out[name] = {"rows": rows, "seconds": time.perf_counter() - started}
+    return out
 
 
 def hold_query(word: str) -> dict:
@@ -117,8 +152,10 @@ def reindex() -> dict:
     return {"records": records, "seconds": time.perf_counter() - started}
 
 
-JOBS = {"retention-daily": retention_daily, "hold-query": hold_query, "verify": verify,
-        "transfer": transfer, "reindex": reindex}  # fmt: skip
+JOBS = {
+    "retention-daily": retention_daily, "retention-rewrite": retention_rewrite,
+    "hold-query": hold_query, "verify": verify, "transfer": transfer, "reindex": reindex,
+}  # fmt: skip
 
 
 def main(argv: list[str]) -> int:

@@ -63,6 +63,8 @@ def run_all(stack, services, info, args) -> dict:
     print("\njobs, each in a process of its own (peak memory target <= 500 MB)")
     out["retention daily"] = retention_daily(stack, raw)
     out["retention full"] = retention_full(stack)
+    if args.rewrite:
+        out["retention rewrite"] = retention_rewrite(stack, raw)
     out["hold by query"] = hold(stack, raw)
     out["verify sample"] = verify(stack, args.verify_sample)
     if args.transfer:
@@ -81,14 +83,14 @@ def _stale(raw: RawSql, count: int) -> list[str]:
     to yesterday): what a day on which they pass from one state to the next looks like."""
     yesterday = (date.today() - timedelta(days=1)).isoformat()
     cursor = raw.conn.cursor()
-    cursor.execute("SELECT id FROM documents WHERE retention_changes_at IS NOT NULL "
-                   "ORDER BY id LIMIT " + str(count))  # fmt: skip
+    cursor.execute("SELECT document_id FROM record_retention WHERE changes_at IS NOT NULL "
+                   "ORDER BY document_id LIMIT " + str(count))  # fmt: skip
     ids = [r[0] for r in cursor.fetchall()]
     mark = "%s" if not hasattr(raw.conn, "create_function") else "?"
     for start in range(0, len(ids), 500):
         part = ids[start : start + 500]
         cursor.execute(
-            f"UPDATE documents SET retention_changes_at = {mark} WHERE id IN "
+            f"UPDATE record_retention SET changes_at = {mark} WHERE document_id IN "
             f"({','.join([mark] * len(part))})",
             [yesterday, *part],
         )
@@ -114,6 +116,27 @@ def retention_full(stack) -> dict:
     _line("archive retention refresh (all)", f"{records / seconds:,.0f} records/s ({seconds:.0f} s"
           f", {result.get('output', '')})", peak, result)  # fmt: skip
     return {"seconds": seconds, "records_per_s": records / seconds, "peak_mb": peak, **result}
+
+
+def retention_rewrite(stack, raw: RawSql) -> dict:
+    """A full refresh in which every record with a series changes (a schedule change), and
+    back; raw: one UPDATE of the same columns of every record."""
+    result, seconds, peak = _run(stack, ["bench.national_job", "retention-rewrite"])
+    parts = []
+    for name in ("there", "back"):
+        r = result[name]
+        parts.append(f"{name} {r['changed']:,} in {r['seconds']:.1f} s "
+                     f"({r['changed'] / r['seconds']:,.0f}/s)")  # fmt: skip
+    for name in ("raw there", "raw back"):
+        r = result[name]
+        parts.append(f"{name} {r['rows']:,} rows/{r['seconds']:.1f} s "
+                     f"({r['rows'] / r['seconds']:,.0f}/s)")  # fmt: skip
+    _line("retention refresh, all change", "; ".join(parts), peak, result)
+    cursor = raw.conn.cursor()  # the archive as it was: not the bench's two schedule versions
+    cursor.execute("DELETE FROM retention_schedules WHERE comment LIKE 'bench: rewrite %'")
+    cursor.close()
+    result.update(wall=seconds, peak_mb=peak)
+    return result
 
 
 def _records(stack) -> int:

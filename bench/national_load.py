@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-TABLES = ("documents", "pages", "stored_files", "audit_events", "hold_records",
-          "disposition_items", "holds", "disposition_lists")  # fmt: skip
+TABLES = ("documents", "record_retention", "pages", "stored_files", "audit_events",
+          "hold_records", "disposition_items", "holds", "disposition_lists")  # fmt: skip
+COUNTED = ("documents", "record_retention")  # the tables whose triggers keep record_counts
 SERIALS = ("audit_events", "stored_files", "holds", "disposition_lists")
 HOLD_SIZES = (
     "UPDATE holds SET record_count = "
@@ -82,7 +83,8 @@ class SqliteLoader:
         ).fetchall():
             c.execute(f'DROP INDEX "{name}"')
         triggers = c.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type='trigger' AND tbl_name='documents'"
+            "SELECT name, sql FROM sqlite_master WHERE type='trigger' AND tbl_name IN (?, ?)",
+            COUNTED,
         ).fetchall()
         self.triggers = [sql for _, sql in triggers]
         for name, _ in triggers:
@@ -140,7 +142,8 @@ class PostgresLoader:
         self.indexes = [definition for _, definition in rows]
         for name, _ in rows:
             c.execute(f'DROP INDEX "{name}"')
-        c.execute("ALTER TABLE documents DISABLE TRIGGER USER")
+        for table in COUNTED:
+            c.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         for table in TABLES:
             found = c.execute(
                 "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
@@ -176,5 +179,6 @@ class PostgresLoader:
                     f"GREATEST((SELECT max(id) FROM {table}), 1))"
                 )
             c.execute("VACUUM ANALYZE")
-        c.execute("ALTER TABLE documents ENABLE TRIGGER USER")
+        for table in COUNTED:
+            c.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         c.close()

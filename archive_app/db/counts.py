@@ -1,8 +1,9 @@
 """Counts of records that pages show, read from ``record_counts`` instead of counted.
 
-Triggers on ``documents`` (migration 0008) keep the counts in the same transaction as the
-row that changes them, whichever code path writes it; reading one is a primary-key lookup
-whatever the archive's size (counting 12 million rows per dashboard view took seconds).
+Triggers on ``documents`` and ``record_retention`` (migrations 0008, 0014) keep the counts
+in the same transaction as the row that changes them, whichever code path writes it;
+reading one is a primary-key lookup whatever the archive's size (counting 12 million rows
+per dashboard view took seconds).
 ``recount`` fills them again from the rows: after a bulk load that bypassed the triggers, or
 to check them (the contract tests compare both after every kind of write).
 """
@@ -16,18 +17,19 @@ from sqlalchemy.orm import Session
 
 from archive_app.db.models import RecordCountRow
 
-# As migration 0008 keeps them: (name, value, state, condition) over a visible record ``d``.
+# As migration 0014 keeps them: (name, value, state, condition) over a visible record ``d``
+# and, for the keys that name its retention state, its row ``t`` in record_retention.
 KEYS = (
     ("status", "d.status", "''", "1=1"),
-    ("retention", "''", "d.retention_state", "1=1"),
-    ("election", "d.election", "d.retention_state", "1=1"),
-    ("province", "d.province", "d.retention_state", "1=1"),
-    ("regency", "d.regency", "d.retention_state", "1=1"),
+    ("retention", "''", "t.state", "1=1"),
+    ("election", "d.election", "t.state", "1=1"),
+    ("province", "d.province", "t.state", "1=1"),
+    ("regency", "d.regency", "t.state", "1=1"),
     ("review", "''", "''", "d.needs_review AND d.status = 'ready'"),
-    ("due", "{due}", "''",
-     "d.retention_state IN ('active', 'inactive') AND d.retention_due_at IS NOT NULL"),
+    ("due", "{due}", "''", "t.state IN ('active', 'inactive') AND t.due_at IS NOT NULL"),
 )  # fmt: skip
 GROUPS = ("election", "province", "regency")
+PAIRED = ("retention", *GROUPS, "due")  # the keys read from a record's retention row too
 
 
 def by_value(s: Session, name: str) -> dict[str, int]:
@@ -66,18 +68,15 @@ def due_by(s: Session, day: date) -> int:
 def recount(s: Session) -> None:
     """Every count again from the rows (a full scan per key: for repairs and bulk loads)."""
     dialect = s.get_bind().dialect.name
-    due = (
-        "to_char(d.retention_due_at, 'YYYY-MM-DD')"
-        if dialect == "postgresql"
-        else ("d.retention_due_at")
-    )
+    due = "to_char(t.due_at, 'YYYY-MM-DD')" if dialect == "postgresql" else "t.due_at"
     s.execute(text("DELETE FROM record_counts"))
     for name, value, state, condition in KEYS:
         v, st = value.format(due=due), state.format(due=due)
+        join = " JOIN record_retention t ON t.document_id = d.id" if name in PAIRED else ""
         s.execute(
             text(
                 f"INSERT INTO record_counts (name, value, state, n) SELECT '{name}', {v}, {st}, "
-                f"count(*) FROM documents d WHERE d.status <> 'uploading' AND {condition} "
+                f"count(*) FROM documents d{join} WHERE d.status <> 'uploading' AND {condition} "
                 "GROUP BY 2, 3"
             )
         )

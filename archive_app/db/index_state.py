@@ -1,14 +1,19 @@
 """Which ready records the search index has confirmed: the bookkeeping that lets the index
-catch up after an outage and lets a rebuild run while records keep arriving."""
+catch up after an outage and lets a rebuild run while records keep arriving.
+
+A record is pending when its ``documents.index_state`` says so (its row changed) or when
+it is in ``index_queue`` (its retention state changed: migration 0014)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, delete, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as lite_insert
 
-from archive_app.db.models import RecordRow
+from archive_app.db.models import IndexQueueRow, RecordRow
 from archive_app.db.session import Sessions
 from archive_app.domain.records import IndexState, Status
 
@@ -38,6 +43,21 @@ class SqlIndexState:
                         .returning(RecordRow.id)
                     )
                 )
+                chunk = ids[start : start + 500]
+                s.execute(
+                    delete(IndexQueueRow).where(
+                        IndexQueueRow.document_id.in_(chunk),
+                        IndexQueueRow.queued_at <= at_or_before,
+                    )
+                )
+                # queued again since the read: indexed again too
+                marked.difference_update(
+                    s.scalars(
+                        select(IndexQueueRow.document_id).where(
+                            IndexQueueRow.document_id.in_(chunk)
+                        )
+                    )
+                )
         return [record_id for record_id in ids if record_id not in marked]
 
     def mark_all_indexed(self, at_or_before: datetime) -> int:
@@ -55,11 +75,15 @@ class SqlIndexState:
                 )
                 .values(index_state=IndexState.INDEXED.value)
             )
-            return int(done.rowcount)  # type: ignore[attr-defined]
+            queued = s.execute(delete(IndexQueueRow).where(IndexQueueRow.queued_at <= at_or_before))
+            return int(done.rowcount) + int(queued.rowcount)  # type: ignore[attr-defined]
 
     def pending_index(self, limit: int) -> list[str]:
         with self._s.read() as s:
-            return list(s.scalars(pending_query(limit)))
+            found = list(s.scalars(pending_query(limit)))
+            if len(found) < limit:
+                found += s.scalars(queued_query(limit - len(found)))
+            return list(dict.fromkeys(found))
 
 
 def pending_query(limit: int) -> Select:
@@ -73,4 +97,30 @@ def pending_query(limit: int) -> Select:
             RecordRow.index_state == IndexState.PENDING.value,
         )
         .limit(limit)
+    )
+
+
+def queued_query(limit: int) -> Select:
+    """Ready records queued for the index by a change outside their row; a queued record
+    that is not ready yet waits (it is indexed when it turns ready)."""
+    return (
+        select(IndexQueueRow.document_id)
+        .join(RecordRow, RecordRow.id == IndexQueueRow.document_id)
+        .where(RecordRow.status == Status.READY.value)
+        .limit(limit)
+    )
+
+
+def queue_for_index(s, record_ids: list[str], at: datetime) -> None:
+    """Queue these records for the search index (again, if queued before ``at``), in the
+    caller's transaction, without writing their ``documents`` rows."""
+    if not record_ids:
+        return
+    insert_ = pg_insert if s.get_bind().dialect.name == "postgresql" else lite_insert
+    rows = select(RecordRow.id, literal(at)).where(RecordRow.id.in_(sorted(record_ids)))
+    statement = insert_(IndexQueueRow).from_select(["document_id", "queued_at"], rows)
+    s.connection().execute(
+        statement.on_conflict_do_update(
+            index_elements=["document_id"], set_={"queued_at": statement.excluded.queued_at}
+        )
     )

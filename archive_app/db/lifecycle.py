@@ -9,10 +9,18 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, delete, func, or_, select, tuple_, update
 
 from archive_app.db import counts
-from archive_app.db.models import HoldRecordRow, HoldRow, PageRow, RecordRow, StoredFileRow
+from archive_app.db.index_state import queue_for_index
+from archive_app.db.models import (
+    HoldRecordRow,
+    HoldRow,
+    PageRow,
+    RecordRow,
+    RetentionRow,
+    StoredFileRow,
+)
 from archive_app.db.recap_upkeep import RecapUpkeep
 from archive_app.db.seek import seek
-from archive_app.db.session import Sessions, changed
+from archive_app.db.session import Sessions
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import StoredFile
 from archive_app.domain.records import IndexState, Status
@@ -22,10 +30,10 @@ from vocabulary.text import squash
 GROUPS = {"election": "election", "province": "province", "regency": "regency"}
 INPUT_COLUMNS = (
     RecordRow.id, RecordRow.form_type, RecordRow.election, RecordRow.year,
-    RecordRow.record_date, RecordRow.final_state, RecordRow.retention_state,
-    RecordRow.retention_series, RecordRow.retention_action, RecordRow.retention_changes_at,
-    RecordRow.retention_due_at,
+    RecordRow.record_date, RecordRow.final_state, RetentionRow.state, RetentionRow.series,
+    RetentionRow.action, RetentionRow.changes_at, RetentionRow.due_at,
 )  # fmt: skip
+RETAINED = RetentionRow.document_id == RecordRow.id  # a record joined with its retention row
 SAVE_CHUNK = 2000  # ids named in one UPDATE (both databases take far more parameters)
 
 
@@ -48,7 +56,7 @@ class SqlLifecycleRepository:
         if changes_by is not None:
             with self._s.read() as s:
                 due = s.scalars(
-                    select(RecordRow.id).where(RecordRow.retention_changes_at <= changes_by)
+                    select(RetentionRow.document_id).where(RetentionRow.changes_at <= changes_by)
                 )
                 ids = sorted(set(due) & set(ids) if ids is not None else due)
         if ids is not None:
@@ -73,6 +81,7 @@ class SqlLifecycleRepository:
         )
         query = (
             select(*INPUT_COLUMNS, held)
+            .join(RetentionRow, RETAINED)
             .where(RecordRow.status != Status.UPLOADING.value, where)
             .order_by(RecordRow.id)
             .limit(limit)
@@ -101,6 +110,7 @@ class SqlLifecycleRepository:
         )  # fmt: skip
         query = (
             select(*columns, func.count())
+            .join(RetentionRow, RETAINED)
             .where(RecordRow.status != Status.UPLOADING.value)
             .group_by(*columns)
         )
@@ -116,8 +126,9 @@ class SqlLifecycleRepository:
         is queued for the search index.
 
         Not one statement per record (an executemany): on PostgreSQL each is a round trip
-        and fires the statement trigger that keeps ``record_counts`` (migration 0008), so
-        a row-by-row write ran at ~900 records/s there."""
+        and fires the statement trigger that keeps ``record_counts``, so a row-by-row write
+        ran at ~900 records/s there. Only the narrow ``record_retention`` row and the index
+        queue are written, never ``documents`` (migration 0014)."""
         if not updates:
             return
         now = utcnow()
@@ -128,20 +139,19 @@ class SqlLifecycleRepository:
         with self._s.write() as s:
             for (state, series, action, changes_at, due_at), ids in by_state.items():
                 for start in range(0, len(ids), SAVE_CHUNK):
-                    statement = (
-                        update(RecordRow)
-                        .where(RecordRow.id.in_(ids[start : start + SAVE_CHUNK]))
+                    chunk = ids[start : start + SAVE_CHUNK]
+                    s.connection().execute(
+                        update(RetentionRow)
+                        .where(RetentionRow.document_id.in_(chunk))
                         .values(
-                            retention_state=state,
-                            retention_series=series,
-                            retention_action=action,
-                            retention_changes_at=changes_at,
-                            retention_due_at=due_at,
-                            index_state=IndexState.PENDING.value,
-                            updated_at=now,
-                        )
+                            state=state,
+                            series=series,
+                            action=action,
+                            changes_at=changes_at,
+                            due_at=due_at,
+                        )  # fmt: skip
                     )
-                    s.connection().execute(statement)
+                    queue_for_index(s, chunk, now)
 
     def hold_state(self, hold_id: int) -> int:
         """Mark this hold's records on hold, in one statement; how many changed.
@@ -159,24 +169,33 @@ class SqlLifecycleRepository:
             HoldRecordRow.hold_id == hold_id, HoldRecordRow.hold_id.in_(active)
         )
         statement = (
-            update(RecordRow)
+            update(RetentionRow)
             .where(
-                RecordRow.id.in_(named),
-                RecordRow.status != Status.UPLOADING.value,
-                RecordRow.final_state == "",
-                RecordRow.retention_state != State.ON_HOLD.value,
+                RetentionRow.document_id.in_(named),
+                RetentionRow.document_id.in_(
+                    select(RecordRow.id).where(
+                        RecordRow.id.in_(named),
+                        RecordRow.status != Status.UPLOADING.value,
+                        RecordRow.final_state == "",
+                    )
+                ),
+                RetentionRow.state != State.ON_HOLD.value,
             )
-            .values(
-                retention_state=State.ON_HOLD.value,
-                retention_action="",
-                retention_changes_at=None,
-                retention_due_at=None,
-                index_state=IndexState.PENDING.value,
-                updated_at=utcnow(),
-            )  # fmt: skip
+            .values(state=State.ON_HOLD.value, action="", changes_at=None, due_at=None)
+            .returning(RetentionRow.document_id)
         )
         with self._s.write() as s:
-            return changed(s.connection().execute(statement))
+            held = list(s.connection().execute(statement).scalars())
+            # The record's row is stamped too: a review confirmed against the row as it was
+            # before the hold must fail (readings.confirm).
+            now = utcnow()
+            for start in range(0, len(held), SAVE_CHUNK):
+                s.connection().execute(
+                    update(RecordRow)
+                    .where(RecordRow.id.in_(held[start : start + SAVE_CHUNK]))
+                    .values(index_state=IndexState.PENDING.value, updated_at=now)
+                )
+            return len(held)
 
     def retention_counts(self, group: str | None = None) -> dict:
         """{state: n} or {(group value, state): n} over every visible record: the counts
@@ -192,15 +211,18 @@ class SqlLifecycleRepository:
             return counts.due_by(s, day)
 
     def _retention_query(self, state, action, due_by, filters):
-        query = select(RecordRow.id).where(RecordRow.status != Status.UPLOADING.value)
+        # Only records past their upload have a retention row (records.complete_upload), so
+        # the records themselves are read only to filter by place.
+        query = select(RetentionRow.document_id)
+        if filters:
+            query = query.join(RecordRow, RETAINED)
         if state:
-            query = query.where(RecordRow.retention_state == state)
+            query = query.where(RetentionRow.state == state)
         if action:
-            query = query.where(RecordRow.retention_action == action)
+            query = query.where(RetentionRow.action == action)
         if due_by:
             query = query.where(
-                RecordRow.retention_due_at <= due_by,
-                RecordRow.retention_state.in_(["active", "inactive"]),
+                RetentionRow.due_at <= due_by, RetentionRow.state.in_(["active", "inactive"])
             )
         for name, value in (filters or {}).items():
             column = getattr(RecordRow, name)
@@ -220,7 +242,7 @@ class SqlLifecycleRepository:
         any page is a range scan. ``offset`` is turned into such a place first
         (``_retention_seek``)."""
         query = self._retention_query(state, action, due_by, filters)
-        due_at, ids = RecordRow.retention_due_at, RecordRow.id
+        due_at, ids = RetentionRow.due_at, RetentionRow.document_id
         with self._s.read() as s:
             if offset:
                 place = _retention_seek(s, query, offset)
@@ -283,14 +305,11 @@ class SqlLifecycleRepository:
                 .values(
                     final_state="disposed",
                     final_at=now,
-                    retention_state="disposed",
-                    retention_action="",
-                    retention_changes_at=None,
-                    retention_due_at=None,
                     index_state=IndexState.INDEXED.value,
                     updated_at=now,
                 )  # fmt: skip
             )
+            _set_final(s, record_id, "disposed")
             self._upkeep.record_changed(s, record_id)  # its forms leave the sums
 
     def mark_transferred(self, record_id: str) -> None:
@@ -302,14 +321,11 @@ class SqlLifecycleRepository:
                 .values(
                     final_state="transferred",
                     final_at=now,
-                    retention_state="transferred",
-                    retention_action="",
-                    retention_changes_at=None,
-                    retention_due_at=None,
                     index_state=IndexState.PENDING.value,
                     updated_at=now,
                 )  # fmt: skip
             )
+            _set_final(s, record_id, "transferred")
 
     def finalized_since(self, since: datetime, final_state: str) -> list[str]:
         with self._s.read() as s:
@@ -442,6 +458,15 @@ class SqlLifecycleRepository:
         }
 
 
+def _set_final(s, record_id: str, state: str) -> None:
+    """The retention state a final disposition leaves: no action, no dates to come."""
+    s.execute(
+        update(RetentionRow)
+        .where(RetentionRow.document_id == record_id)
+        .values(state=state, action="", changes_at=None, due_at=None)
+    )
+
+
 def _checked(r: StoredFileRow) -> tuple[str, StoredFile]:
     return r.document_id, StoredFile(r.role, r.key, r.sha256, r.size, r.content_type, r.page)
 
@@ -450,10 +475,10 @@ def _retention_seek(s, query, offset: int) -> tuple | None:
     """(due day, id) of the ``offset``-th record of a retention list, None past its end.
 
     Sought in the dated records by (day, id), then in the undated ones by id past the
-    dated count: both walk ix_documents_due (day, id, status), the undated ones as its
+    dated count: both walk ix_record_retention_due (day, id), the undated ones as its
     NULL day, without reading a record (300,000 records, SQLite: the last page 923 ->
     150 ms p95; sorting the whole selection by "undated last" was the cost before)."""
-    due_at, ids = RecordRow.retention_due_at, RecordRow.id
+    due_at, ids = RetentionRow.due_at, RetentionRow.document_id
     keys = query.with_only_columns(due_at, ids)
     dated = keys.where(due_at.is_not(None))
     found = seek(s, dated.order_by(due_at, ids), offset)

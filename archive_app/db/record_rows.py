@@ -16,16 +16,20 @@ from archive_app.domain.metadata import ALL_FIELDS, RecordMetadata
 from archive_app.domain.records import IndexState, Status
 
 
-def record_entity(row) -> Record:
-    """From a ``RecordRow`` or a result row of its columns."""
+def record_entity(row, *, retention_state: str | None = None, queued: bool | None = None) -> Record:
+    """From a ``RecordRow`` or a result row of its columns with ``retention_state`` and
+    ``index_queued`` (see models: loaded with the row), or these given for a row just
+    written."""
+    queued = row.index_queued if queued is None else queued
     return Record(
         id=row.id,
         sha256=row.sha256,
         status=Status(row.status),
-        index_state=IndexState(row.index_state),
+        index_state=IndexState.PENDING if queued else IndexState(row.index_state),
         metadata=RecordMetadata(**{f: getattr(row, f) for f in ALL_FIELDS}),
         final_state=row.final_state,
-        retention_state=row.retention_state,
+        # no retention row yet: an upload still arriving
+        retention_state=(retention_state or row.retention_state) or "active",
         flags=tuple(flags_of(row)),
         batch_id=row.batch_id,
         kind=row.kind,

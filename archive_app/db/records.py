@@ -28,7 +28,14 @@ from sqlalchemy.exc import IntegrityError
 from archive_app.db import counts
 from archive_app.db.audit import append_in
 from archive_app.db.interfaces import DuplicateRecord
-from archive_app.db.models import AuditRow, PageRow, RecordRow, StoredFileRow
+from archive_app.db.models import (
+    AuditRow,
+    IndexQueueRow,
+    PageRow,
+    RecordRow,
+    RetentionRow,
+    StoredFileRow,
+)
 from archive_app.db.record_rows import (
     LIGHT,
     LIGHT_SKIPS,
@@ -42,7 +49,7 @@ from archive_app.db.record_rows import (
     record_entity,
 )
 from archive_app.db.seek import seek
-from archive_app.db.session import Sessions
+from archive_app.db.session import Sessions, changed
 from archive_app.domain.audit import AuditEntry
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import IndexSource, NewRecord, Page, Record, StoredFile
@@ -99,18 +106,20 @@ class SqlRecordRepository:
             if existing is None:
                 raise
             raise DuplicateRecord(existing.id) from None
-        return record_entity(row)
+        return record_entity(row, retention_state="active", queued=False)
 
     def complete_upload(
         self, record_id: str, files: Iterable[StoredFile], entry: AuditEntry | None = None
     ) -> None:
         now = utcnow()
         with self._s.write() as s:
-            s.execute(
+            done = s.execute(
                 update(RecordRow)
                 .where(RecordRow.id == record_id, RecordRow.status == Status.UPLOADING.value)
                 .values(status=Status.QUEUED.value, updated_at=now)
             )
+            if changed(done):  # a record past its upload has a retention state
+                s.add(RetentionRow(document_id=record_id))
             s.add_all(file_row(record_id, f, now) for f in files)
             if entry is not None:
                 append_in(s, [entry])
@@ -423,7 +432,8 @@ class SqlRecordRepository:
             )
             waiting = [st.value for st in VISIBLE if st is not Status.READY]
             others = select(RecordRow.id).where(RecordRow.status.in_(waiting))
-            base = base.where(RecordRow.id.in_(pending.union_all(others)))
+            queued = select(IndexQueueRow.document_id)
+            base = base.where(RecordRow.id.in_(pending.union_all(others, queued)))
         while True:
             with self._s.read() as s:
                 rows = list(
@@ -475,6 +485,7 @@ class SqlRecordRepository:
                     return False
                 s.add(row)
                 s.flush()
+                s.add(RetentionRow(document_id=record.id))
                 s.add_all(PageRow(document_id=record.id, **vars(p)) for p in pages)
                 s.add_all(file_row(record.id, f, record.updated_at) for f in files)
         except IntegrityError:
@@ -483,11 +494,15 @@ class SqlRecordRepository:
 
 
 # What the index is built from (IndexSource), as plain columns: see iter_index_sources.
-_SOURCE = select(
-    RecordRow.id, *(getattr(RecordRow, f) for f in ALL_FIELDS), RecordRow.retention_state,
-    RecordRow.tally_consistent, RecordRow.tally_low_confidence, RecordRow.needs_review,
-    RecordRow.created_at,
-).where(RecordRow.status == Status.READY.value)  # fmt: skip
+_SOURCE = (
+    select(
+        RecordRow.id, *(getattr(RecordRow, f) for f in ALL_FIELDS),
+        func.coalesce(RetentionRow.state, "active"), RecordRow.tally_consistent,
+        RecordRow.tally_low_confidence, RecordRow.needs_review, RecordRow.created_at,
+    )
+    .outerjoin(RetentionRow, RetentionRow.document_id == RecordRow.id)
+    .where(RecordRow.status == Status.READY.value)
+)  # fmt: skip
 _META_END = 1 + len(ALL_FIELDS)
 _IDS_PER_QUERY = 500
 
@@ -529,6 +544,18 @@ def _index_source(row, pages: builtins.list[str]) -> IndexSource:
 def _light_by_ids() -> Select:
     """The columns ``LIGHT`` loads, for ids given as ``ids``; built on first use."""
     table = RecordRow.__table__.c
-    return select(*(c for c in table if c.key not in LIGHT_SKIPS)).where(
-        table.id.in_(bindparam("ids", expanding=True)), table.status != Status.UPLOADING.value
+    return (
+        select(
+            *(c for c in table if c.key not in LIGHT_SKIPS),
+            RetentionRow.state.label("retention_state"),
+            IndexQueueRow.document_id.is_not(None).label("index_queued"),
+        )
+        .select_from(
+            RecordRow.__table__.outerjoin(
+                RetentionRow, RetentionRow.document_id == table.id
+            ).outerjoin(IndexQueueRow, IndexQueueRow.document_id == table.id)
+        )
+        .where(
+            table.id.in_(bindparam("ids", expanding=True)), table.status != Status.UPLOADING.value
+        )
     )

@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from archive_app.db.models import AuditRow, DispositionListRow, HoldRow, RecordRow
+from archive_app.db.models import AuditRow, DispositionListRow, HoldRow, RecordRow, RetentionRow
 from archive_app.db.readings import frozen_ids
 from archive_app.db.session import Sessions
 from archive_app.domain.records import Status
@@ -53,13 +53,13 @@ class SqlWorklist:
         return self._capped(query, cap)
 
     def due_now(self, cap: int) -> int:
-        return self._capped(select(RecordRow.id).where(RecordRow.retention_state == "due"), cap)
+        query = select(RetentionRow.document_id).where(RetentionRow.state == "due")
+        return self._capped(query, cap)
 
     def coming_due(self, by: date, cap: int) -> int:
         """Active or inactive records whose retention ends by ``by``."""
-        query = select(RecordRow.id).where(
-            RecordRow.retention_due_at <= by,
-            RecordRow.retention_state.in_(["active", "inactive"]),
+        query = select(RetentionRow.document_id).where(
+            RetentionRow.due_at <= by, RetentionRow.state.in_(["active", "inactive"])
         )
         return self._capped(query, cap)
 

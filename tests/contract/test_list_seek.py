@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from archive_app.db.models import AuditRow, BatchRow, DifferenceRow, RecordRow
+from archive_app.db.models import AuditRow, BatchRow, DifferenceRow, RecordRow, RetentionRow
 from archive_app.db.record_rows import LIGHT, record_entity
 from tests.contract.test_metadata_scale import BASE, load, row
 
@@ -73,17 +73,17 @@ def test_retention_pages_equal_the_offset_reading_for_every_filter(metadata_stor
                      retention_state=("active", "inactive")[n % 5 == 0],
                      status="uploading" if n % 37 == 0 else "ready")
                  for n in range(1, ROWS + 1)])  # fmt: skip
-    r = RecordRow
+    r, t = RecordRow, RetentionRow
     visible = r.status != "uploading"
     selections = [
         ({}, []),
-        ({"state": "inactive"}, [r.retention_state == "inactive"]),
+        ({"state": "inactive"}, [t.state == "inactive"]),
         ({"filters": {"province": "aceh"}}, [r.province == "Aceh"]),
-        ({"due_by": date(2029, 12, 31)}, [r.retention_due_at <= date(2029, 12, 31)]),
+        ({"due_by": date(2029, 12, 31)}, [t.due_at <= date(2029, 12, 31)]),
     ]
-    due = (r.retention_due_at.is_(None), r.retention_due_at, r.id)
+    due = (t.due_at.is_(None), t.due_at, r.id)
     for given, where in selections:
-        query = select(r.id).where(visible, *where).order_by(*due)
+        query = select(r.id).join(t, t.document_id == r.id).where(visible, *where).order_by(*due)
         for offset in OFFSETS:
             for limit in (1, 13, 101):
                 got = store.lifecycle.retention_ids(**given, limit=limit, offset=offset)

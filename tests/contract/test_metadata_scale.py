@@ -12,8 +12,10 @@ from sqlalchemy import insert, select, update
 from archive_app.db.models import (
     DispositionItemRow,
     DispositionListRow,
+    IndexQueueRow,
     RecordCountRow,
     RecordRow,
+    RetentionRow,
     StoredFileRow,
 )
 from archive_app.domain.audit import AuditEntry
@@ -34,19 +36,34 @@ def row(n: int, **changes) -> dict:
         regency="Karanganyar", district="Jaten", village="Papahan", tps=1 + n % 30,
         region_code="", title="", notes="", kind="pdf", original_name="", size=1,
         page_count=1, pages_done=1, error="", attempts=1, lease_owner="", created_at=at,
-        created_by="ani", updated_at=at, retention_series="", retention_state="active",
-        retention_action="", final_state="", uploader_metadata="{}", extracted="{}",
+        created_by="ani", updated_at=at, final_state="", uploader_metadata="{}", extracted="{}",
         needs_review=False, review_reasons="[]", tally="", tally_low_confidence=False,
     )  # fmt: skip
     values.update(changes)
     return values
 
 
+RETENTION = {"retention_series": "series", "retention_state": "state",
+             "retention_action": "action", "retention_changes_at": "changes_at",
+             "retention_due_at": "due_at"}  # fmt: skip
+
+
 def load(store, rows: list[dict]) -> list[str]:
     """Bulk rows, many to a statement (as an import or a bulk load writes them): with
-    RETURNING, SQLAlchemy sends one compiled multi-row INSERT per batch of rows."""
+    RETURNING, SQLAlchemy sends one compiled multi-row INSERT per batch of rows. The
+    ``retention_*`` values of a row go to its record_retention row, which a record past
+    its upload has."""
+    documents = [{k: v for k, v in r.items() if k not in RETENTION} for r in rows]
+    retention = [
+        {"document_id": r["id"], "series": "", "state": "active", "action": "",
+         "changes_at": None, "due_at": None,
+         **{RETENTION[k]: v for k, v in r.items() if k in RETENTION}}
+        for r in rows if r["status"] != "uploading"
+    ]  # fmt: skip
     with store.engines.write.begin() as conn:
-        conn.execute(insert(RecordRow).returning(RecordRow.id), rows).all()
+        conn.execute(insert(RecordRow).returning(RecordRow.id), documents).all()
+        if retention:
+            conn.execute(insert(RetentionRow).returning(RetentionRow.document_id), retention).all()
     return [r["id"] for r in rows]
 
 
@@ -87,6 +104,7 @@ def test_kept_counts_equal_a_recount_after_every_kind_of_write(metadata_store):
     store.lifecycle.mark_transferred(f"{7:032x}")
     record = store.records.get(f"{8:032x}")
     with store.engines.write.begin() as conn:
+        conn.execute(RetentionRow.__table__.delete().where(RetentionRow.document_id == record.id))
         conn.execute(RecordRow.__table__.delete().where(RecordRow.id == record.id))
     assert store.records.import_record(record, [], [])
     maintained = kept(store)
@@ -237,12 +255,13 @@ def test_GIVEN_stale_states_WHEN_saved_in_bulk_THEN_each_record_gets_its_own_and
     ]  # fmt: skip
     store.lifecycle.save_retention(updates)
     with store.engines.read.connect() as conn:
-        found = {r.id: r for r in conn.execute(select(RecordRow))}
+        found = {r.document_id: r for r in conn.execute(select(RetentionRow))}
+        queued = set(conn.execute(select(IndexQueueRow.document_id)).scalars())
     for u in updates:
         r = found[u.id]
-        saved = (r.retention_state, r.retention_series, r.retention_action,
-                 r.retention_changes_at, r.retention_due_at, r.index_state)  # fmt: skip
-        assert saved == (u.state, u.series, u.action, u.changes_at, u.due_at, "pending")
+        saved = (r.state, r.series, r.action, r.changes_at, r.due_at, u.id in queued)
+        assert saved == (u.state, u.series, u.action, u.changes_at, u.due_at, True)
+    assert sorted(store.index_state.pending_index(10_000)) == sorted(ids)
     groups = {rec.cached: n for rec, n in store.lifecycle.retention_groups()}
     assert groups == {
         ("inactive", "C1", "", date(2030, 1, 1), due_at): 2_500,
@@ -294,9 +313,50 @@ def test_the_due_timeline_is_read_from_the_kept_counts_and_equals_a_count(metada
     load(metadata_store, rows)
     with metadata_store.engines.write.begin() as conn:
         conn.execute(
-            update(RecordRow)
-            .where(RecordRow.id == rows[2]["id"])
-            .values(retention_due_at=date(2029, 3, 1))
+            update(RetentionRow)
+            .where(RetentionRow.document_id == rows[2]["id"])
+            .values(due_at=date(2029, 3, 1))
         )
     got = metadata_store.statistics.due_by_day(date(2027, 1, 1), date(2036, 12, 31))
     assert got == {date(2027, 1, 5): 2, date(2027, 2, 1): 1, date(2029, 3, 1): 1}
+
+
+def test_GIVEN_a_place_edit_and_a_new_retention_state_at_once_THEN_the_counts_hold(
+    metadata_store,
+):
+    """A record's place (documents) and its retention state (record_retention) are two rows
+    that two transactions may write at once, and each one's trigger counts with the other
+    row. Whichever writes first, the kept counts must equal a recount. (SQLite has one
+    writer at a time; on PostgreSQL the place edit locks the retention row it reads.)"""
+    import threading
+    import time
+
+    store = metadata_store
+    if store.engines.write.dialect.name != "postgresql":
+        return
+    (record_id,) = load(store, [row(1, province="Aceh")])
+
+    def meta(province: str) -> RecordMetadata:
+        return RecordMetadata("PPWP", "C.HASIL", 2024, province, "Karanganyar", "Jaten",
+                              "Papahan", 2)  # fmt: skip
+
+    def at_once(first: str, then) -> None:
+        """``first`` (SQL) left open in one transaction while ``then`` runs beside it."""
+        with store.engines.write.connect() as conn:
+            tx = conn.begin()
+            conn.exec_driver_sql(first, (record_id,))
+            other = threading.Thread(target=then)
+            other.start()
+            time.sleep(0.5)  # the other writer reaches its statement and waits, or not
+            tx.commit()
+        other.join(timeout=30)
+        maintained = kept(store)
+        store.records.recount()
+        assert maintained == kept(store), first
+
+    state = RetentionUpdate(record_id, "due", "C1", "destroy", None, None)
+    at_once("UPDATE documents SET province = 'Bali' WHERE id = %s",
+            lambda: store.lifecycle.save_retention([state]))  # fmt: skip
+    at_once("UPDATE record_retention SET state = 'inactive' WHERE document_id = %s",
+            lambda: store.records.update_metadata(record_id, meta("Riau")))  # fmt: skip
+    assert store.lifecycle.retention_counts("province") == {("Riau", "inactive"): 1}

@@ -27,3 +27,16 @@ def add(services, n: int, **overrides) -> str:
     """A record as archived (not yet OCR-processed)."""
     meta = {**META, **{k: str(v) for k, v in overrides.items()}}
     return uploads.receive(services, io.BytesIO(tiny_png(n)), f"s{n}.png", meta, "archivist").id
+
+
+def set_retention(services, record_id: str, **values) -> None:
+    """Write a record's cached retention state as a refresh would (record_retention)."""
+    from sqlalchemy import update
+
+    from archive_app.db.models import RetentionRow
+    from archive_app.db.session import Sessions
+
+    with Sessions(services.metadata.engines).write() as s:
+        s.execute(
+            update(RetentionRow).where(RetentionRow.document_id == record_id).values(**values)
+        )

@@ -15,7 +15,7 @@ from archive_app.domain.clock import utcnow
 from archive_app.recordkeeping import retention
 from archive_app.web import chart_data
 from tests.conftest import bearer
-from tests.integration.records_helpers import add
+from tests.integration.records_helpers import add, set_retention
 
 
 def _set(services, record_id: str, **values) -> None:
@@ -40,7 +40,7 @@ def test_the_due_timeline_puts_each_record_in_its_quarter(app, services):
     days = [first, first + timedelta(days=1), first + timedelta(days=400),
             first + timedelta(days=365 * 11)]  # fmt: skip
     for n, day in enumerate(days):
-        _set(services, add(services, 20 + n), retention_state="active", retention_due_at=day)
+        set_retention(services, add(services, 20 + n), state="active", due_at=day)
     with app.test_request_context():
         chart = chart_data.due_by_quarter(services.metadata.statistics, today=today)
     assert len(chart.bars) == 40

@@ -14,7 +14,7 @@ from archive_app.db.session import Sessions
 from archive_app.intake import uploads
 from archive_app.recordkeeping import fixity, retention
 from tests.conftest import bearer
-from tests.integration.records_helpers import META, add, tiny_png
+from tests.integration.records_helpers import META, add, set_retention, tiny_png
 
 
 def _set(services, record_id: str, **values) -> None:
@@ -52,8 +52,7 @@ def test_a_records_officer_sees_due_lists_holds_and_fixity(client, services, tok
     retention.ensure_schedule(services, "test")
     due, soon, held = (add(services, n) for n in (4, 5, 6))
     retention.refresh(services, ids=[due, soon, held])
-    _set(services, soon, retention_state="active",
-         retention_due_at=date.today() + timedelta(days=30))  # fmt: skip
+    set_retention(services, soon, state="active", due_at=date.today() + timedelta(days=30))
     officer = bearer(tokens["records_officer"])
     hold = {"case_ref": "1/PHPU", "reason": "sengketa", "document_ids": [held]}
     assert client.post("/api/v1/holds", headers=officer, json=hold).status_code == 201
