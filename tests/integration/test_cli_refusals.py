@@ -1,0 +1,77 @@
+"""What a probe of the `archive` command found accepted and should not have: each asks a
+command for something it cannot do, and the command says so and exits non-zero, having made
+or changed nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from click.testing import CliRunner
+
+from archive_app.cli import main
+from archive_app.domain.clock import utcnow
+from tests.formgen import make_form
+
+META = ["--election", "PPWP", "--form-type", "C.HASIL", "--year", "2024", "--province",
+        "Jawa Tengah", "--regency", "Karanganyar", "--district", "Jaten", "--village",
+        "Papahan", "--tps", "5"]  # fmt: skip
+
+
+@pytest.fixture
+def env(settings):
+    return {
+        **os.environ,
+        "ARCHIVE_DATA_DIR": str(settings.data_dir),
+        "ARCHIVE_WORKERS": "1",
+        "ARCHIVE_ADMIN_PASSWORD": "an admin password",
+    }
+
+
+@pytest.fixture
+def cli(env):
+    runner = CliRunner()
+    assert runner.invoke(main, ["init"], env=env).exit_code == 0
+
+    def run(*args, stdin=None):
+        return runner.invoke(main, [str(a) for a in args], env=env, input=stdin)
+
+    return run
+
+
+def test_given_a_worker_that_died_when_ingest_waits_then_it_stops_with_a_message(
+    services, cli, env, tmp_path
+):
+    """GIVEN a worker whose last heartbeat, 30 s ago, is still young enough to count, but
+    which is dead WHEN `archive ingest --wait` waits for it THEN it stops once the heartbeat
+    is stale, saying no worker is left, and exits 1 (it waited forever)."""
+    beaten = utcnow() - timedelta(seconds=30)
+    with mock.patch("archive_app.db.workers.utcnow", return_value=beaten):
+        services.metadata.workers.beat("gone:1", "elsewhere", 1)
+    form = make_form(tmp_path / "f.png")
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "archive_app", "ingest", "--wait", str(form), *META],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("archive ingest --wait went on waiting for a dead worker")
+    assert done.returncode == 1, done.stderr
+    assert "no task worker is running any more" in done.stderr
+    assert "1 record(s) are not processed yet" in done.stderr
+
+
+@pytest.mark.parametrize("interval", ["nan", "-nan", "inf", "-1", "0", "1e400"])
+def test_given_an_interval_that_is_no_time_when_watching_then_it_is_refused(
+    cli, tmp_path, interval
+):
+    done = cli("watch", "--once", "--interval", interval, tmp_path)
+    assert done.exit_code == 2 and "--interval" in done.output, done.output
+    assert cli("watch", "--once", "--settle", "nan", tmp_path).exit_code == 2
