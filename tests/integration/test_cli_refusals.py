@@ -68,6 +68,24 @@ def test_given_a_worker_that_died_when_ingest_waits_then_it_stops_with_a_message
     assert "1 record(s) are not processed yet" in done.stderr
 
 
+def test_given_a_url_of_another_kind_when_backing_up_then_it_is_refused_and_nothing_made(
+    cli, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    for destination in ("ftp://x", "https://example.org/backup", "file:///tmp/b"):
+        done = cli("backup", destination)
+        assert done.exit_code == 1, (destination, done.output)
+        assert "s3:// is the only kind of URL" in done.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
+def test_given_a_missing_folder_when_restoring_then_it_is_refused_and_not_made(cli, tmp_path):
+    missing = tmp_path / "no-backup-here"
+    done = cli("restore", missing)
+    assert done.exit_code == 1 and "no such folder" in done.output, done.output
+    assert not missing.exists()
+
+
 @pytest.mark.parametrize("interval", ["nan", "-nan", "inf", "-1", "0", "1e400"])
 def test_given_an_interval_that_is_no_time_when_watching_then_it_is_refused(
     cli, tmp_path, interval
