@@ -86,6 +86,12 @@ def test_given_a_missing_folder_when_restoring_then_it_is_refused_and_not_made(c
     assert not missing.exists()
 
 
+def test_given_an_unknown_record_id_when_preserving_then_it_is_named_and_exit_is_1(cli):
+    done = cli("preserve", "0" * 32)
+    assert done.exit_code == 1, done.output
+    assert f"NOT FOUND\t{'0' * 32}" in done.output and "1 not found" in done.output
+
+
 @pytest.mark.parametrize("interval", ["nan", "-nan", "inf", "-1", "0", "1e400"])
 def test_given_an_interval_that_is_no_time_when_watching_then_it_is_refused(
     cli, tmp_path, interval
