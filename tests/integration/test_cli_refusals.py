@@ -92,6 +92,30 @@ def test_given_an_unknown_record_id_when_preserving_then_it_is_named_and_exit_is
     assert f"NOT FOUND\t{'0' * 32}" in done.output and "1 not found" in done.output
 
 
+def test_given_no_such_user_when_unlocking_then_it_is_refused(cli):
+    done = cli("users", "unlock", "nobody")
+    assert done.exit_code == 1 and "Tidak ada pengguna 'nobody'" in done.output, done.output
+    assert cli("users", "unlock", "admin").exit_code == 0
+    assert cli("users", "unlock", "--address", "10.0.0.9").exit_code == 0
+
+
+def test_given_the_last_active_admin_when_disabled_or_demoted_then_it_is_refused(cli):
+    """GIVEN one active administrator WHEN disabled or given another role THEN refused, and
+    still an active admin; once a second admin exists, the first may be demoted."""
+    for args in (["disable", "admin"], ["set-role", "admin", "auditor"]):
+        done = cli("users", *args)
+        assert done.exit_code == 1, (args, done.output)
+        assert "satu-satunya administrator aktif" in done.output
+    assert cli("users", "list").output == "admin\tadmin\tactive\n"
+    password = "a long password\n"
+    made = cli("users", "create", "ani", "--role", "admin", "--password-stdin", stdin=password)
+    assert made.exit_code == 0, made.output
+    assert cli("users", "disable", "ani").exit_code == 0  # admin is still there
+    assert cli("users", "set-role", "admin", "auditor").exit_code == 1  # ani is disabled
+    assert cli("users", "enable", "ani").exit_code == 0
+    assert cli("users", "set-role", "admin", "auditor").exit_code == 0
+
+
 @pytest.mark.parametrize("interval", ["nan", "-nan", "inf", "-1", "0", "1e400"])
 def test_given_an_interval_that_is_no_time_when_watching_then_it_is_refused(
     cli, tmp_path, interval
@@ -99,3 +123,12 @@ def test_given_an_interval_that_is_no_time_when_watching_then_it_is_refused(
     done = cli("watch", "--once", "--interval", interval, tmp_path)
     assert done.exit_code == 2 and "--interval" in done.output, done.output
     assert cli("watch", "--once", "--settle", "nan", tmp_path).exit_code == 2
+
+
+def test_given_an_over_long_token_label_when_creating_then_it_is_refused(cli, services):
+    done = cli("tokens", "create", "admin", "--label", "x" * 101)
+    assert done.exit_code == 1 and "paling banyak 100 karakter" in done.output, done.output
+    assert "arc_" not in done.output
+    admin = services.metadata.users.by_name("admin")
+    assert services.metadata.users.tokens(admin.id) == []
+    assert cli("tokens", "create", "admin", "--label", "x" * 100).exit_code == 0
