@@ -132,3 +132,19 @@ def test_given_an_over_long_token_label_when_creating_then_it_is_refused(cli, se
     admin = services.metadata.users.by_name("admin")
     assert services.metadata.users.tokens(admin.id) == []
     assert cli("tokens", "create", "admin", "--label", "x" * 100).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--region", "nope"], "region 'nope' is not a region or TPS code"),
+        (["--region", "1"], "region '1' is not a region or TPS code"),
+        (["--election", "NOPE"], "unknown election 'NOPE'"),
+    ],
+)
+def test_given_an_unknown_election_or_region_when_listing_changes_then_it_is_refused(
+    cli, args, said
+):
+    done = cli("results", "changes", "--year", "2024", *args)
+    assert done.exit_code == 1 and said in done.output, done.output
+    assert cli("results", "changes", "--year", "2024", "--region", "33.13").exit_code == 0
