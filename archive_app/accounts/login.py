@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from flask_babel import gettext
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from archive_app import audit
+from archive_app.accounts.users import AccountError
 from archive_app.domain import throttle
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import User
@@ -49,7 +51,10 @@ def log_in(services, username: str, password: str, ip: str) -> User | None:
 
 def unlock(services, username: str, address: str, actor: str) -> None:
     """Forget the failures of a login name and/or a client address (an administrator's
-    answer to a lock-out, say of an office behind one address)."""
+    answer to a lock-out, say of an office behind one address). A name that is no user is
+    refused: a typo would otherwise be told it was unlocked, and the user stays locked."""
+    if username and services.metadata.users.by_name(username.strip().lower()) is None:
+        raise AccountError(gettext("Tidak ada pengguna %(name)r.", name=username))
     attempts = services.metadata.login_attempts
     keys = [throttle.account_key(username)] if username else []
     keys += [throttle.address_key(address)] if address else []

@@ -15,6 +15,7 @@ from archive_app.domain.entities import User
 
 TOKEN_PREFIX = "arc_"
 MAX_TOKEN_DAYS = 3650
+MAX_TOKEN_NAME = 100  # the column's length (api_tokens.name)
 
 
 def create_token(
@@ -27,6 +28,8 @@ def create_token(
     user = services.metadata.users.by_name(username)
     if user is None:
         raise AccountError(gettext("Tidak ada pengguna %(name)r.", name=username))
+    if len(name) > MAX_TOKEN_NAME:  # SQLite would keep all of it, PostgreSQL would fail
+        raise AccountError(gettext("Nama token paling banyak %(n)s karakter.", n=MAX_TOKEN_NAME))
     if days is not None and not 1 <= days <= MAX_TOKEN_DAYS:
         raise AccountError(
             gettext("Masa berlaku token 1 sampai %(days)s hari.", days=MAX_TOKEN_DAYS)

@@ -66,6 +66,7 @@ def update_user(
     if password:
         check_new_password(password)
         changes["password_hash"] = generate_password_hash(password)
+    _keep_an_admin(services, username, changes)
     try:
         user = services.metadata.users.update(username, **changes)
     except LookupError:
@@ -78,3 +79,19 @@ def update_user(
         shown["tokens_revoked"] = services.metadata.users.revoke_tokens(user.id)
     audit.record(services, actor, "user.update", f"user:{username}", ip, **shown)
     return user
+
+
+def _keep_an_admin(services, username: str, changes: dict) -> None:
+    """Refuse to disable or demote the last active administrator: nobody could then manage
+    users, on the web or through the API, and only the database could give the role back."""
+    if changes.get("active") is not False and changes.get("role", Role.ADMIN) is Role.ADMIN:
+        return
+    admins = [u for u in services.metadata.users.list() if u.active and u.role is Role.ADMIN]
+    if [u.username for u in admins] == [username.strip().lower()]:
+        raise AccountError(
+            gettext(
+                "%(name)s adalah satu-satunya administrator aktif: jadikan pengguna lain"
+                " administrator lebih dulu.",
+                name=username,
+            )
+        )

@@ -1,6 +1,7 @@
 """The recapitulation check over JSON: a region's comparison, its exports.
 
-``GET /api/v1/recap?election=&year=&level=&province=&regency=&district=&village=`` answers
+``GET /api/v1/recap?election=&year=&level=&province=&regency=&district=&village=`` (or
+``region=``, one code, as the page takes it) answers
 ``{"region", "level", "coverage": {"expected", "archived", "missing"}, "rows": [{"candidate",
 "from_forms", "unsure", "recap_form", "published"}], "differences": [...], "missing_tps":
 [...]}``: codes, not labels (the pages show the labels).

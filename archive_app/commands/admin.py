@@ -99,7 +99,7 @@ def unlock(ctx, name, address):
 
     if not name and not address:
         raise click.UsageError("Name a user, an --address, or both.")
-    accounts.unlock(ctx.services, name or "", address or "", cli_actor())
+    _account_call(accounts.unlock, ctx.services, name or "", address or "", cli_actor())
     click.echo(f"unlocked {' and '.join(x for x in (name, address) if x)}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import math
 import sqlite3
 
 import click
@@ -67,3 +68,16 @@ pass_ctx = click.make_pass_decorator(Context, ensure=True)
 def cli_actor() -> str:
     """Audit name for work done at the command line."""
     return f"cli:{getpass.getuser()}"
+
+
+class Seconds(click.FloatRange):
+    """A number of seconds within bounds. click's FloatRange lets nan through (no comparison
+    with nan is true), and `watch` took nan, then crashed at its first pause."""
+
+    name = "seconds"
+
+    def convert(self, value, param, ctx):
+        seconds = super().convert(value, param, ctx)
+        if not math.isfinite(seconds):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return seconds

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import click
 
-from archive_app.commands.context import cli_actor, pass_ctx
+from archive_app.commands.context import Seconds, cli_actor, pass_ctx
 from archive_app.commands.run import ensure_ready
 from archive_app.domain.clock import utcnow
 from archive_app.domain.records import Received
@@ -117,38 +116,57 @@ def ingest(ctx, paths, manifest, label, wait, workers, **shared):  # noqa: PLR09
 
 
 def _wait(services, ids, workers) -> None:
-    from tqdm import tqdm
+    from archive_app.operations.liveness import live_workers
 
-    records = services.metadata.records
-    alive = services.metadata.workers.alive(utcnow() - timedelta(seconds=45))
     local = None
-    if not alive:
+    if not live_workers(services):
         count = workers or services.settings.worker_count
         click.echo(f"No task worker is running; processing here with {count} worker(s).", err=True)
         local = services.queue.start_local(count)
     try:
-        with tqdm(total=None, unit="page", desc="processing", file=sys.stderr) as bar:
-            while True:
-                current = records.by_ids(ids)
-                bar.total = sum(d.page_count for d in current.values()) or None
-                bar.n = sum(d.pages_done for d in current.values())
-                bar.refresh()
-                if all(d.status.value in SETTLED for d in current.values()):
-                    break
-                time.sleep(0.5)
+        _follow(services, ids, watched=local is None)
     finally:
         if local:
             local.stop()
+
+
+def _follow(services, ids, *, watched: bool) -> None:
+    """Until every record is settled. With ``watched``, the workers are others': liveness
+    is asked again each turn, for a worker whose heartbeat was fresh enough when we began
+    may already be dead, and then nothing would ever settle the records."""
+    from tqdm import tqdm
+
+    from archive_app.operations.liveness import live_workers
+
+    records = services.metadata.records
+    with tqdm(total=None, unit="page", desc="processing", file=sys.stderr) as bar:
+        while True:
+            current = records.by_ids(ids)
+            bar.total = sum(d.page_count for d in current.values()) or None
+            bar.n = sum(d.pages_done for d in current.values())
+            bar.refresh()
+            waiting = [d for d in current.values() if d.status.value not in SETTLED]
+            if not waiting:
+                return
+            if watched and not live_workers(services):
+                raise click.ClickException(
+                    f"no task worker is running any more and {len(waiting)} record(s) are not"
+                    " processed yet: start `archive worker` (they are processed then), or run"
+                    " this command again to process them here"
+                )
+            time.sleep(0.5)
 
 
 @click.command()
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @click.option("--manifest", type=click.Path(exists=True, dir_okay=False))
 @metadata_options
-@click.option("--interval", type=float, default=2.0, help="Seconds between looks.")
+@click.option(
+    "--interval", type=Seconds(0.1, 3600), default=2.0, help="Seconds between looks (0.1-3600)."
+)
 @click.option(
     "--settle",
-    type=float,
+    type=Seconds(0, 86_400),
     default=5.0,
     help="A file is complete once its size and time stay unchanged this long.",
 )

@@ -110,10 +110,14 @@ def results_import(ctx, paths, election, year, series, candidates):
 @pass_ctx
 def results_changes(ctx, election, year, region):
     """Published figures that changed between two imports, with both values and times."""
+    from archive_app.recap import imports
     from vocabulary import regions
 
-    code = regions.digits(region) or "" if region else ""
-    for ch in ctx.services.metadata.published.changes(election.upper(), year, code, limit=10000):
+    try:
+        changes = imports.published_changes(ctx.services, election, year, region)
+    except imports.ImportRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    for ch in changes:
         click.echo(
             "\t".join(
                 str(v)

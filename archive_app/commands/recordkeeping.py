@@ -66,9 +66,14 @@ def preserve(ctx, record_ids, missing, again, limit):
         report = preservation.preserve_many(ctx.services, ids, again=again, progress=bar.update)
     for record_id, why in report.failed.items():
         click.echo(f"FAILED\t{record_id}\t{why}")
-    click.echo(f"made {len(report.made)} PDF/A copies; {len(report.skipped)} had one or are "
-               f"not ready; {len(report.failed)} failed")  # fmt: skip
-    sys.exit(1 if report.failed else 0)
+    for record_id in report.unknown:
+        click.echo(f"NOT FOUND\t{record_id}\tno record has this id", err=True)
+    summary = (
+        f"made {len(report.made)} PDF/A copies; {len(report.skipped)} had one or are not ready;"
+        f" {len(report.failed)} failed"
+    )
+    click.echo(summary + (f"; {len(report.unknown)} not found" if report.unknown else ""))
+    sys.exit(1 if report.failed or report.unknown else 0)
 
 
 @click.group("audit")

@@ -10,9 +10,8 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from datetime import timedelta
 
-from archive_app.domain.clock import utcnow
+from archive_app.operations.liveness import live_workers
 
 
 @dataclass(frozen=True)
@@ -156,7 +155,7 @@ def _backend(name: str, where: str, probe) -> Check:
 
 def _workers(services) -> Check:
     try:
-        alive = services.metadata.workers.alive(utcnow() - timedelta(seconds=45))
+        alive = live_workers(services)
     except Exception as exc:
         return Check("task workers", False, _explain(exc, "metadata database", ""))
     if not alive:

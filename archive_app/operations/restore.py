@@ -67,7 +67,7 @@ def restore(
     progress: Callable[[int], None] | None = None,
 ) -> RestoreReport:
     started = time.perf_counter()
-    src = open_destination(source, services.settings)
+    src = open_destination(source, services.settings, existing=True)
     set_id = _choose(src, source, set_id)
     manifest = sets.read_manifest(src, set_id)
     kind = manifest["source"]["database"]

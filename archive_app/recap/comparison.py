@@ -554,11 +554,20 @@ def asked(services, args, *, region_param: bool = False) -> Asked:
         if not years:
             raise RegionError("year is required for this election")
         year = max(years)
-    if region_param:
-        raw = str(args.get("region") or "").strip()
-        code = "" if raw in ("", "0") else regions.digits(raw)
-        if code is None:
-            raise RegionError("region must be a region or TPS code, e.g. 33.13.05")
+    if region_param or "region" in args:
+        code = _region_param(args)
     else:
         code = region_code({k: str(v) for k, v in args.items()}, str(args.get("level") or ""))
     return Asked(term.code, year, code)
+
+
+def _region_param(args) -> str:
+    """The page's ``region`` (one code, dotted or not), which the API takes as well: there it
+    was ignored, and region=1 answered the nation's recap where the page refused it."""
+    if any(str(args.get(name) or "").strip() for name in regions.LEVELS if name in args):
+        raise RegionError("give region or the province ... tps codes, not both")
+    raw = str(args.get("region") or "").strip()
+    code = "" if raw in ("", "0") else regions.digits(raw)
+    if code is None:
+        raise RegionError("region must be a region or TPS code, e.g. 33.13.05")
+    return code

@@ -6,13 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from archive_app import audit
-from archive_app.domain.recap_types import ListImport, PublishedImport, poll_of
+from archive_app.domain.recap_types import (
+    ListImport,
+    PublishedChange,
+    PublishedImport,
+    poll_of,
+)
 from archive_app.recap import master_list, published_files
+from vocabulary import regions
 from vocabulary.places import FIRST_YEAR
 
 
 class ImportRefused(ValueError):
-    """The election or year given is not known; nothing was read."""
+    """The election, year or region given is not known; nothing was read."""
 
 
 def election_year(services, election: str, year: int) -> tuple[str, int]:
@@ -23,6 +29,20 @@ def election_year(services, election: str, year: int) -> tuple[str, int]:
     if not FIRST_YEAR <= year <= 2100:
         raise ImportRefused(f"year {year} is not an election year")
     return term.code, year
+
+
+def published_changes(
+    services, election: str, year: int, region: str, limit: int = 10_000
+) -> list[PublishedChange]:
+    """Published figures that changed between two imports, under ``region`` (a region or TPS
+    code; empty or 0: the nation). An unknown election or a region that is no code is
+    refused: read as no filter, a typo listed every change in the country."""
+    election, year = election_year(services, election, year)
+    raw = region.strip()
+    code = "" if raw in ("", "0") else regions.digits(raw)
+    if code is None:
+        raise ImportRefused(f"region {region!r} is not a region or TPS code, e.g. 33.13.05")
+    return services.metadata.published.changes(election, year, code, limit=limit)
 
 
 def import_master_list(

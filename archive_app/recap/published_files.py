@@ -42,6 +42,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ from vocabulary.numbers import whole_number
 
 MAX_ERRORS = 50
 MAX_VOTES = 500_000_000
+MAX_TIMESTAMP = 32  # the column's length (published_figures.ts)
 ADMINISTRASI = {
     "suara_sah": "valid",
     "suara_tidak_sah": "invalid",
@@ -230,6 +232,22 @@ def _votes(value: Any) -> int | None:
     return None
 
 
+def _timestamp(value: Any, where: str, reading: _Reading) -> str | None:
+    """The figure's time as given ("" when none), or None once its error is noted: a time
+    such as 2024-13-45 was kept, and the changes between imports were ordered by it."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return ""
+    try:
+        if len(text) <= MAX_TIMESTAMP:
+            datetime.fromisoformat(text)
+            return text
+    except ValueError:
+        pass
+    reading.error(where, f"ts {text[:40]!r} is not a date and time such as 2024-02-15 10:00:00")
+    return None
+
+
 def _region_of(path: Path, data: dict, reading: _Reading) -> str | None:
     given = data.get("kode") or data.get("code")
     text = str(given) if given is not None else path.stem
@@ -256,7 +274,9 @@ def _json(reading: _Reading, path: Path, data: bytes, mapping: dict[str, str]) -
     region = _region_of(path, found, reading)
     if region is None:
         return
-    ts = str(found.get("ts") or "")[:32]
+    ts = _timestamp(found.get("ts"), f"{path.name} ts", reading)
+    if ts is None:
+        return
     if found.get("chart") is not None:
         _figures(reading, f"{path.name} chart", region, found["chart"], ts, mapping)
     admin = found.get("administrasi")
@@ -376,4 +396,6 @@ def _csv_rows(
         if votes is None:
             reading.error(where, f"suara {cell('votes')!r} is not a whole number")
             continue
-        reading.put(where, region, code, votes, cell("ts")[:32])
+        ts = _timestamp(cell("ts"), where, reading)
+        if ts is not None:
+            reading.put(where, region, code, votes, ts)

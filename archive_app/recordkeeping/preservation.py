@@ -44,15 +44,20 @@ TRANSIENT = (StoreUnavailable, MetadataUnavailable, ConnectionError, TimeoutErro
 class PreserveReport:
     made: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # not ready, or already preserved
+    unknown: list[str] = field(default_factory=list)  # no such record
     failed: dict[str, str] = field(default_factory=dict)  # record id -> why
 
 
 def preserve(services, record_id: str, *, again: bool = False) -> StoredFile | None:
     """Make and store the record's copy; None when there is nothing to do (not ready, or a
     copy exists and ``again`` is not asked for). Raises pdfa.PdfaError if none can be made."""
-    records = services.metadata.records
-    record = records.get(record_id)
-    if record is None or record.status is not Status.READY or record.final_state:
+    record = services.metadata.records.get(record_id)
+    return None if record is None else _preserve(services, record, again=again)
+
+
+def _preserve(services, record: Record, *, again: bool) -> StoredFile | None:
+    record_id, records = record.id, services.metadata.records
+    if record.status is not Status.READY or record.final_state:
         return None
     files = records.files(record_id)
     if not again and any(f.role == FileRole.PDFA.value for f in files):
@@ -106,24 +111,34 @@ def preserve_many(
 ) -> PreserveReport:
     """Make copies here and now, one record after another (``archive preserve``, the task);
     a record whose copy cannot be made is reported and audited, and the others go on. Only a
-    backend being away stops it (raised, so the task is tried again later)."""
+    backend being away stops it (raised, so the task is tried again later). An id of no
+    record is reported as unknown, apart from the records with nothing to do: a mistyped id
+    must not read as done."""
     report = PreserveReport()
     for record_id in record_ids:
-        try:
-            made = preserve(services, record_id, again=again)
-        except TRANSIENT:
-            raise
-        except Exception as exc:  # this record's copy: PdfaError, a damaged searchable PDF
-            why = str(exc) if isinstance(exc, pdfa.PdfaError) else f"{type(exc).__name__}: {exc}"
-            report.failed[record_id] = why
-            log.warning("no PDF/A copy of %s: %s", record_id, why)
-            audit.record(services, "system", "preserve.failed", f"document:{record_id}",
-                         error=why[:500])  # fmt: skip
+        record = services.metadata.records.get(record_id)
+        if record is None:
+            report.unknown.append(record_id)
         else:
-            (report.made if made else report.skipped).append(record_id)
+            _preserve_one(services, record, again, report)
         if progress:
             progress(1)
     return report
+
+
+def _preserve_one(services, record: Record, again: bool, report: PreserveReport) -> None:
+    try:
+        made = _preserve(services, record, again=again)
+    except TRANSIENT:
+        raise
+    except Exception as exc:  # this record's copy: PdfaError, a damaged searchable PDF
+        why = str(exc) if isinstance(exc, pdfa.PdfaError) else f"{type(exc).__name__}: {exc}"
+        report.failed[record.id] = why
+        log.warning("no PDF/A copy of %s: %s", record.id, why)
+        audit.record(services, "system", "preserve.failed", f"document:{record.id}",
+                     error=why[:500])  # fmt: skip
+    else:
+        (report.made if made else report.skipped).append(record.id)
 
 
 def nightly(services) -> int:

@@ -8,11 +8,14 @@ are all-or-nothing and verified against the SHA-256 they were given. An S3 desti
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from archive_app.storage.interfaces import ObjectInfo, ObjectStore
+
+SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 class DestinationError(ValueError):
@@ -66,14 +69,25 @@ class PrefixedStore:
         return self.inner.health()
 
 
-def open_destination(spec: str, settings) -> ObjectStore:
-    """``spec``: a folder path, or ``s3://bucket[/prefix]``."""
+def open_destination(spec: str, settings, *, existing: bool = False) -> ObjectStore:
+    """``spec``: a folder path, or ``s3://bucket[/prefix]``. ``existing``: the folder must be
+    there already (a restore reads it; opening a folder makes it)."""
     spec = spec.strip()
     if not spec:
         raise DestinationError("no backup destination given (a folder or s3://bucket/prefix)")
     if spec.startswith("s3://"):
         return _bucket(spec, settings)
+    if SCHEME.match(spec):  # read as a folder, ftp://x was made as ./ftp:/x
+        raise DestinationError(
+            f"{spec}: not a folder, and s3:// is the only kind of URL a backup can use"
+        )
+    return _folder(spec, settings, existing)
+
+
+def _folder(spec: str, settings, existing: bool) -> ObjectStore:
     folder = Path(spec).expanduser().resolve()
+    if existing and not folder.is_dir():
+        raise DestinationError(f"{folder}: no such folder")
     data_dir = Path(settings.data_dir).resolve()
     if folder == data_dir or folder.is_relative_to(data_dir) or data_dir.is_relative_to(folder):
         raise DestinationError(

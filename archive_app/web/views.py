@@ -200,22 +200,27 @@ def retry(record_id: str):
 @bp.route("/account/tokens", methods=["GET", "POST"])
 @requires(Permission.READ)
 def tokens():
-    new_token = None
+    new_token, refused = None, False
     if request.method == "POST":
-        name = request.form.get("name", "").strip()[:100] or "token"
+        name = request.form.get("name", "").strip() or "token"
         try:
             days = bounded(request.form.get("days", "").strip() or None, "days", 1,
                            accounts.MAX_TOKEN_DAYS, default=0) or None  # fmt: skip
             new_token = accounts.create_token(
                 services(), current_user.username, name, actor(), client_ip(), days=days
             )
-        except (NumberError, accounts.AccountError):
+        except NumberError:
+            refused = True
             flash(
                 _("Masa berlaku token 1 sampai %(days)s hari.", days=accounts.MAX_TOKEN_DAYS),
                 "error",
             )
+        except accounts.AccountError as exc:
+            refused = True
+            flash(said(exc), "error")
     listed = services().metadata.users.tokens(current_user.user.id)
-    return render_template("tokens.html", tokens=listed, new_token=new_token)
+    page = render_template("tokens.html", tokens=listed, new_token=new_token)
+    return page, (400 if refused else 200)
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")

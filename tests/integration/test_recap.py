@@ -358,3 +358,20 @@ def regions_dotted(code: str) -> str:
     from vocabulary import regions
 
     return regions.dotted(code)
+
+
+@pytest.mark.parametrize("region", ["1", "nope", "33.1", "3313052001001x"])
+def test_the_api_refuses_a_region_code_the_page_refuses(client, tokens, region):
+    """GIVEN region=1 WHEN asked of the API and of the Rekapitulasi page THEN both answer 400
+    (the API ignored the parameter and answered the nation's recap), the API with its stable
+    error code; a region code that is one is answered for that region."""
+    asked = {"election": "PPWP", "year": 2024, "region": region}
+    headers = bearer(tokens["auditor"])
+    assert client.get("/rekapitulasi", query_string=asked, headers=headers).status_code == 400
+    response = client.get("/api/v1/recap", query_string=asked, headers=headers)
+    assert response.status_code == 400, response.get_json()
+    body = response.get_json()
+    assert body["error"] == "invalid_parameter" and "region" in body["message"]
+    assert recap(client, tokens["auditor"], year=2024, region="33.13")["level"] == "regency"
+    both = {**asked, "region": "33", "province": "34"}
+    assert client.get("/api/v1/recap", query_string=both, headers=headers).status_code == 400

@@ -225,9 +225,49 @@ def test_given_a_bad_lifetime_on_the_token_page_when_creating_then_no_token_is_m
         "/account/tokens",
         data={"name": "x", "days": days, "csrf_token": csrf(browser, "/account/tokens")},
     )
-    assert page.status_code == 200 and "arc_" not in page.get_data(as_text=True)
+    assert page.status_code == 400 and "arc_" not in page.get_data(as_text=True)
     user = services.metadata.users.by_name("auditor")
     assert [t.name for t in services.metadata.users.tokens(user.id)] == ["test"]
+
+
+def test_given_an_over_long_token_name_on_the_token_page_when_creating_then_it_is_refused(
+    app, services, tokens
+):
+    """GIVEN a name past the column's 100 characters WHEN a token is asked for THEN 400 with
+    the limit said, and no token (it was cut to 100 without a word; the CLI kept all of it)."""
+    browser = app.test_client()
+    web_login(browser, "auditor")
+    page = browser.post(
+        "/account/tokens",
+        data={"name": "x" * 101, "csrf_token": csrf(browser, "/account/tokens")},
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400 and "arc_" not in html
+    assert "Nama token paling banyak 100 karakter." in html
+    user = services.metadata.users.by_name("auditor")
+    assert [t.name for t in services.metadata.users.tokens(user.id)] == ["test"]
+    with pytest.raises(accounts.AccountError):
+        accounts.create_token(services, "auditor", "y" * 101, "admin")
+
+
+def test_given_the_last_active_admin_when_disabled_or_demoted_then_the_rule_refuses_it(
+    app, services, tokens
+):
+    """GIVEN one active administrator WHEN the service is asked to disable or demote them
+    (from the CLI, or the admin page with the name in capitals, which the page's own check
+    of 'yourself' did not see) THEN refused, and nobody is locked out of administration."""
+    for change in ({"active": False}, {"role": "auditor"}):
+        with pytest.raises(accounts.AccountError, match="satu-satunya administrator aktif"):
+            accounts.update_user(services, "admin", "test", **change)
+    browser = app.test_client()
+    web_login(browser, "admin")
+    browser.post(
+        "/admin/users/ADMIN", data={"active": "0", "csrf_token": csrf(browser, "/admin/users")}
+    )
+    page = browser.get("/admin/users").get_data(as_text=True)
+    assert "satu-satunya administrator aktif" in page
+    admin = services.metadata.users.by_name("admin")
+    assert admin.active and admin.role is Role.ADMIN
 
 
 # -- 5. the audit trail cut short ---------------------------------------------------------

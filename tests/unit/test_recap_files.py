@@ -173,9 +173,36 @@ def test_a_published_csv_names_its_bad_lines(tmp_path):
     with pytest.raises(PublishedError) as exc:
         read_files([write(tmp_path / "p.csv", text)], election="PPWP", year=2024)
     assert exc.value.errors == [
+        "p.csv line 2: ts 't1' is not a date and time such as 2024-02-15 10:00:00",
         "p.csv line 3: kode '33130520010' is not a region or TPS code",
         "p.csv line 4: suara '-4' is not a whole number",
     ]
+
+
+@pytest.mark.parametrize("ts", ["2024-13-45", "2024-02-30 10:00:00", "2024-02-15 25:00:00",
+                                "2024-02-15 10:00:00.000000000000000000"])  # fmt: skip
+def test_a_published_time_that_is_no_date_and_time_is_refused_naming_its_line(tmp_path, ts):
+    """GIVEN a figure whose ts is no real time (month 13, 30 February, past the column's
+    32 characters) WHEN read THEN its line (or its JSON file) is named and nothing is read:
+    the time was kept, and the changes between imports are told by it."""
+    text = f"kode,calon,suara,ts\n3313052001001,1,10,2024-02-15 10:00:00\n3313052001001,2,5,{ts}\n"
+    with pytest.raises(PublishedError) as exc:
+        read_files([write(tmp_path / "p.csv", text)], election="PPWP", year=2024)
+    assert exc.value.errors == [
+        f"p.csv line 3: ts {ts!r} is not a date and time such as 2024-02-15 10:00:00"
+    ]
+    tps = {"chart": {"1": 30}, "ts": ts}
+    with pytest.raises(PublishedError, match="3313052001001.json ts: ts"):
+        read_files(
+            [write(tmp_path / "3313052001001.json", json.dumps(tps))], election="DPR", year=2024
+        )
+
+
+def test_a_published_time_may_be_left_out_or_written_the_iso_way(tmp_path):
+    text = "kode,calon,suara,ts\n3313052001001,1,10,\n3313052001001,2,5,2024-02-15T10:00:00+07:00\n"
+    batch = read_files([write(tmp_path / "p.csv", text)], election="PPWP", year=2024)
+    assert batch.figures[("3313052001001", "1")] == (10, "")
+    assert batch.figures[("3313052001001", "2")] == (5, "2024-02-15T10:00:00+07:00")
 
 
 # --- inputs that are not lists at all: refused as bad lines, never a hang, flood or traceback
