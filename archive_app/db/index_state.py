@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Select, delete, literal, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as lite_insert
 
@@ -113,14 +113,16 @@ def queued_query(limit: int) -> Select:
 
 def queue_for_index(s, record_ids: list[str], at: datetime) -> None:
     """Queue these records for the search index (again, if queued before ``at``), in the
-    caller's transaction, without writing their ``documents`` rows."""
+    caller's transaction, without writing their ``documents`` rows: one prepared upsert per
+    record. (A refresh on PostgreSQL queues in the statement that writes the new states:
+    lifecycle._UNNEST.)"""
     if not record_ids:
         return
     insert_ = pg_insert if s.get_bind().dialect.name == "postgresql" else lite_insert
-    rows = select(RecordRow.id, literal(at)).where(RecordRow.id.in_(sorted(record_ids)))
-    statement = insert_(IndexQueueRow).from_select(["document_id", "queued_at"], rows)
+    statement = insert_(IndexQueueRow)
     s.connection().execute(
         statement.on_conflict_do_update(
             index_elements=["document_id"], set_={"queued_at": statement.excluded.queued_at}
-        )
+        ),
+        [{"document_id": i, "queued_at": at} for i in sorted(record_ids)],
     )

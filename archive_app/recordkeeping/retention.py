@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from archive_app.domain.retention import (
 log = logging.getLogger(__name__)
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "retention.toml"
-BATCH = 2000  # records read, compared and written per round
+BATCH = 5000  # records read, compared and written per round (a statement each way)
 
 
 def load_example() -> list[dict]:
@@ -153,7 +154,8 @@ def refresh(
     if whole and all(new_state(r) == r.cached for r, _ in lifecycle.retention_groups()):
         return 0
     changed = 0
-    for batch in lifecycle.retention_inputs(BATCH, ids=ids, changes_by=changes_by):
+    batches = lifecycle.retention_inputs(BATCH, ids=ids, changes_by=changes_by)
+    for batch in read_ahead(batches):
         updates = [
             RetentionUpdate(rec.id, *new) for rec in batch if (new := new_state(rec)) != rec.cached
         ]
@@ -163,6 +165,17 @@ def refresh(
     if changed:
         log.info("retention: %d record(s) changed state", changed)
     return changed
+
+
+def read_ahead(batches: Iterator[list]) -> Iterator[list]:
+    """The batches, the next one read on another thread while the caller writes this one:
+    reading was a quarter of a refresh that rewrites every record, waiting on the database
+    like the writes (PostgreSQL, 136,231 records)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="retention-read") as pool:
+        coming = pool.submit(next, batches, None)
+        while (batch := coming.result()) is not None:
+            coming = pool.submit(next, batches, None)
+            yield batch
 
 
 def _states(services, today: date) -> Callable[[RetentionInput], tuple]:

@@ -243,10 +243,10 @@ def test_GIVEN_stale_states_WHEN_saved_in_bulk_THEN_each_record_gets_its_own_and
     store = metadata_store
     due_at = date(2031, 1, 1)
     ids = load(store, [row(n, retention_series="OLD" if n % 3 else "", record_date=None)
-                       for n in range(1, 5_001)])  # fmt: skip
+                       for n in range(1, 11_001)])  # fmt: skip
     groups = {rec.cached: n for rec, n in store.lifecycle.retention_groups()}
     assert groups == {
-        ("active", "OLD", "", None, None): 3_334, ("active", "", "", None, None): 1_666,
+        ("active", "OLD", "", None, None): 7_334, ("active", "", "", None, None): 3_666,
     }  # fmt: skip
     updates = [
         RetentionUpdate(i, "inactive", "C1", "", date(2030, 1, 1), due_at)
@@ -261,16 +261,16 @@ def test_GIVEN_stale_states_WHEN_saved_in_bulk_THEN_each_record_gets_its_own_and
         r = found[u.id]
         saved = (r.state, r.series, r.action, r.changes_at, r.due_at, u.id in queued)
         assert saved == (u.state, u.series, u.action, u.changes_at, u.due_at, True)
-    assert sorted(store.index_state.pending_index(10_000)) == sorted(ids)
+    assert sorted(store.index_state.pending_index(20_000)) == sorted(ids)
     groups = {rec.cached: n for rec, n in store.lifecycle.retention_groups()}
     assert groups == {
-        ("inactive", "C1", "", date(2030, 1, 1), due_at): 2_500,
-        ("due", "C2", "destroy", None, None): 2_500,
+        ("inactive", "C1", "", date(2030, 1, 1), due_at): 5_500,
+        ("due", "C2", "destroy", None, None): 5_500,
     }  # fmt: skip
     maintained = kept(store)
     store.records.recount()
     assert maintained == kept(store)
-    assert store.lifecycle.retention_counts() == {"inactive": 2_500, "due": 2_500}
+    assert store.lifecycle.retention_counts() == {"inactive": 5_500, "due": 5_500}
 
 
 def test_pending_records_are_found_through_the_partial_index(metadata_store):

@@ -136,32 +136,45 @@ def _sqlite_triggers() -> list[str]:
 
 
 # -- PostgreSQL: statement triggers over transition tables --------------------------------
+# The columns a statement trigger reads of each table's changed rows.
+READ = {
+    "documents": ("id", "status", "election", "province", "regency", "needs_review"),
+    "record_retention": ("document_id", "state", "due_at"),
+}
+
+
 def _postgres_delta(table: str, op_name: str) -> str:
-    """One upsert per statement: the rows it changed (``old_rows``/``new_rows``) summed
-    per key, each with the other table's row as it is."""
-    keys = [*DOCUMENT_KEYS, *PAIR_KEYS] if table == "documents" else PAIR_KEYS
-    parts = []
+    """One upsert per statement: the rows it changed (``old_rows`` counted -1, ``new_rows``
+    +1), each joined once with the other table's row as it is, then turned into one row per
+    key (a LATERAL VALUES) and summed per key; a key an update left as it was sums to 0.
+
+    Not one SELECT per key and transition table: each of those joined the other table
+    again, ten joins of every changed row per statement."""
+    columns = ", ".join(READ[table])
+    sides = [
+        f"SELECT {columns}, {n} AS x FROM {rows}"
+        for rows, n in (("old_rows", -1), ("new_rows", 1))
+        if not ((op_name == "INSERT" and n == -1) or (op_name == "DELETE" and n == 1))
+    ]
+    changed = " UNION ALL ".join(sides)
+    if table == "documents":
+        source = f"({changed}) d LEFT JOIN record_retention t ON t.document_id = d.id"
+        keys = [*DOCUMENT_KEYS, *PAIR_KEYS]
+    else:
+        source = f"({changed}) t JOIN documents d ON d.id = t.document_id"
+        keys = list(PAIR_KEYS)
+    rows = []
     for key in keys:
         name, value, state, condition = key
-        for rows, n in (("old_rows", -1), ("new_rows", 1)):
-            if (op_name == "INSERT" and n == -1) or (op_name == "DELETE" and n == 1):
-                continue
-            v, st, c = (_expr(x, "d", "t", "postgresql") for x in (value, state, condition))
-            if table == "record_retention":
-                source = f"{rows} t JOIN documents d ON d.id = t.document_id"
-            elif key in PAIR_KEYS:
-                source = f"{rows} d JOIN record_retention t ON t.document_id = d.id"
-            else:
-                source = f"{rows} d"
-            parts.append(
-                f"SELECT '{name}'::text, ({v})::text, ({st})::text, {n} "
-                f"FROM {source} WHERE d.status <> 'uploading' AND {c}"
-            )
+        v, st, c = (_expr(x, "d", "t", "postgresql") for x in (value, state, condition))
+        if table == "documents" and key in PAIR_KEYS:
+            c = f"t.document_id IS NOT NULL AND {c}"
+        rows.append(f"(CASE WHEN {c} THEN '{name}' END, ({v})::text, ({st})::text)")
     return (
-        "INSERT INTO record_counts (name, value, state, n) SELECT k, v, s, sum(x) FROM ("
-        + " UNION ALL ".join(parts)
-        + ") u(k, v, s, x) GROUP BY k, v, s "
-        "HAVING sum(x) <> 0 ON CONFLICT (name, value, state) DO UPDATE SET "
+        "INSERT INTO record_counts (name, value, state, n) SELECT k.name, k.value, k.state, "
+        f"sum(x) FROM {source} CROSS JOIN LATERAL (VALUES {', '.join(rows)}) "
+        "k(name, value, state) WHERE d.status <> 'uploading' AND k.name IS NOT NULL "
+        "GROUP BY 1, 2, 3 HAVING sum(x) <> 0 ON CONFLICT (name, value, state) DO UPDATE SET "
         "n = record_counts.n + excluded.n;"
     )
 
