@@ -422,7 +422,8 @@ class SqlRecordRepository:
         self, batch_size: int, statuses=VISIBLE, after: str = "", unindexed: bool = False
     ) -> Iterator[builtins.list[tuple[Record, builtins.list[Page], builtins.list[StoredFile]]]]:
         """Records with their pages and files, in id order, one bounded batch at a time
-        (``unindexed``: only those the search index has not confirmed)."""
+        (``unindexed``: only those whose text and metadata the search index has not
+        confirmed)."""
         last = after
         base = select(RecordRow).where(RecordRow.status.in_([st.value for st in statuses]))
         if unindexed:  # two index lookups, not an OR that would read every row
@@ -430,10 +431,11 @@ class SqlRecordRepository:
                 RecordRow.status == Status.READY.value,
                 RecordRow.index_state == IndexState.PENDING.value,
             )
+            # Not the records in index_queue: their text and metadata are in the index,
+            # only their retention state is stale (after a schedule change, all of them).
             waiting = [st.value for st in VISIBLE if st is not Status.READY]
             others = select(RecordRow.id).where(RecordRow.status.in_(waiting))
-            queued = select(IndexQueueRow.document_id)
-            base = base.where(RecordRow.id.in_(pending.union_all(others, queued)))
+            base = base.where(RecordRow.id.in_(pending.union_all(others)))
         while True:
             with self._s.read() as s:
                 rows = list(
