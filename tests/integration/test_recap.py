@@ -367,7 +367,9 @@ def test_the_api_refuses_a_region_code_the_page_refuses(client, tokens, region):
     error code; a region code that is one is answered for that region."""
     asked = {"election": "PPWP", "year": 2024, "region": region}
     headers = bearer(tokens["auditor"])
-    assert client.get("/rekapitulasi", query_string=asked, headers=headers).status_code == 400
+    page = client.get("/rekapitulasi", query_string=asked, headers=headers)
+    assert page.status_code == 400
+    assert "region harus kode wilayah atau TPS" in page.get_data(as_text=True)  # not English
     response = client.get("/api/v1/recap", query_string=asked, headers=headers)
     assert response.status_code == 400, response.get_json()
     body = response.get_json()
