@@ -32,18 +32,18 @@ class SqlIndexState:
         marked: set[str] = set()
         with self._s.write() as s:
             for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
                 marked.update(
                     s.scalars(
                         update(RecordRow)
                         .where(
-                            RecordRow.id.in_(ids[start : start + 500]),
+                            RecordRow.id.in_(chunk),
                             RecordRow.updated_at <= at_or_before,
                         )
                         .values(index_state=IndexState.INDEXED.value)
                         .returning(RecordRow.id)
                     )
                 )
-                chunk = ids[start : start + 500]
                 s.execute(
                     delete(IndexQueueRow).where(
                         IndexQueueRow.document_id.in_(chunk),

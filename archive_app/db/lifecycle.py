@@ -161,7 +161,6 @@ class SqlLifecycleRepository:
         statement = (
             update(RetentionRow)
             .where(
-                RetentionRow.document_id.in_(named),
                 RetentionRow.document_id.in_(
                     select(RecordRow.id).where(
                         RecordRow.id.in_(named),
