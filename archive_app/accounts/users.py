@@ -10,6 +10,7 @@ from flask_babel import gettext
 from werkzeug.security import generate_password_hash
 
 from archive_app import audit
+from archive_app.db.interfaces import LastAdminError
 from archive_app.domain.entities import User
 from archive_app.domain.roles import Role, parse_role
 
@@ -66,9 +67,19 @@ def update_user(
     if password:
         check_new_password(password)
         changes["password_hash"] = generate_password_hash(password)
-    _keep_an_admin(services, username, changes)
     try:
         user = services.metadata.users.update(username, **changes)
+    except LastAdminError:
+        # Nobody could then manage users, on the web or through the API, and only the
+        # database could give the role back. The store decides, in its write: checked
+        # here before it, two admins demoting each other at once both passed.
+        raise AccountError(
+            gettext(
+                "%(name)s adalah satu-satunya administrator aktif: jadikan pengguna lain"
+                " administrator lebih dulu.",
+                name=username,
+            )
+        ) from None
     except LookupError:
         raise AccountError(gettext("Tidak ada pengguna %(name)r.", name=username)) from None
     shown = {k: (v.value if isinstance(v, Role) else v) for k, v in changes.items()}
@@ -79,19 +90,3 @@ def update_user(
         shown["tokens_revoked"] = services.metadata.users.revoke_tokens(user.id)
     audit.record(services, actor, "user.update", f"user:{username}", ip, **shown)
     return user
-
-
-def _keep_an_admin(services, username: str, changes: dict) -> None:
-    """Refuse to disable or demote the last active administrator: nobody could then manage
-    users, on the web or through the API, and only the database could give the role back."""
-    if changes.get("active") is not False and changes.get("role", Role.ADMIN) is Role.ADMIN:
-        return
-    admins = [u for u in services.metadata.users.list() if u.active and u.role is Role.ADMIN]
-    if [u.username for u in admins] == [username.strip().lower()]:
-        raise AccountError(
-            gettext(
-                "%(name)s adalah satu-satunya administrator aktif: jadikan pengguna lain"
-                " administrator lebih dulu.",
-                name=username,
-            )
-        )

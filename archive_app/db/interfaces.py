@@ -64,6 +64,15 @@ class SnapshotError(RuntimeError):
     """A snapshot could not be taken or loaded; the message says why."""
 
 
+class LastAdminError(Exception):
+    """A change would leave no active administrator: nobody could then manage users, on the
+    web or through the API, and only the database could give the role back."""
+
+    def __init__(self, username: str):
+        super().__init__(f"{username} is the only active administrator")
+        self.username = username
+
+
 class DuplicateRecord(Exception):
     def __init__(self, existing_id: str):
         super().__init__(f"already archived as {existing_id}")
@@ -78,7 +87,11 @@ class UserRepository(Protocol):
     def by_name(self, username: str) -> User | None: ...
     def list(self) -> builtins.list[User]: ...
     def count(self) -> int: ...
-    def update(self, username: str, **changes: object) -> User: ...
+    def update(self, username: str, **changes: object) -> User:
+        """``LastAdminError`` if the change disables or demotes the last active administrator.
+        Decided inside the write, not before it: two admins demoting each other at once
+        must not both see the other still there."""
+
     def set_language(self, user_id: int, language: str | None) -> None:
         """The user's language (None: follow the browser); sessions stay open."""
 

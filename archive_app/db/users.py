@@ -6,8 +6,10 @@ import builtins
 import functools
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy.orm import Session
 
+from archive_app.db.interfaces import LastAdminError
 from archive_app.db.models import ApiTokenRow, UserRow
 from archive_app.db.session import Sessions
 from archive_app.domain.clock import utcnow
@@ -58,6 +60,29 @@ def _token(row: ApiTokenRow) -> ApiToken:
     )
 
 
+def _keep_an_admin(s: Session, username: str) -> UserRow | None:
+    """The user's row, locked, unless they are the last active administrator
+    (``LastAdminError``).
+
+    Checked before the write, two admins demoting each other at once could both see the
+    other still active and leave none. On PostgreSQL the active admins' rows and the user's
+    are locked in id order (two such writes queue instead of deadlocking) and read again as
+    committed once the lock is granted: an admin demoted meanwhile no longer counts, and a
+    role given to the user meanwhile is seen. SQLite has no ``FOR UPDATE`` and needs none:
+    its writes begin with BEGIN IMMEDIATE (db/engine.py), one at a time."""
+    admin = and_(UserRow.role == Role.ADMIN.value, UserRow.active)
+    rows = s.scalars(
+        select(UserRow)
+        .where(or_(admin, UserRow.username == username))
+        .order_by(UserRow.id)
+        .with_for_update()
+    ).all()
+    row = next((r for r in rows if r.username == username), None)
+    if row is not None and row.active and row.role == Role.ADMIN.value and len(rows) == 1:
+        raise LastAdminError(username)
+    return row
+
+
 class SqlUserRepository:
     def __init__(self, sessions: Sessions):
         self._s = sessions
@@ -97,12 +122,20 @@ class SqlUserRepository:
         allowed = {"role", "active", "password_hash"}
         if set(changes) - allowed:
             raise ValueError(f"cannot change {sorted(set(changes) - allowed)}")
+        if "role" in changes:
+            changes["role"] = Role(changes["role"]).value
+        name = username.lower()
+        demotes = (
+            changes.get("active") is False
+            or changes.get("role", Role.ADMIN.value) != Role.ADMIN.value
+        )
         with self._s.write() as s:
-            row = s.scalar(select(UserRow).where(UserRow.username == username.lower()))
+            if demotes:
+                row = _keep_an_admin(s, name)
+            else:
+                row = s.scalar(select(UserRow).where(UserRow.username == name))
             if row is None:
                 raise LookupError(f"no user {username!r}")
-            if "role" in changes:
-                changes["role"] = Role(changes["role"]).value
             for key, value in changes.items():
                 setattr(row, key, value)
             if changes:  # every change of who may do what ends the sessions already open

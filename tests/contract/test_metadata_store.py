@@ -4,12 +4,15 @@ every database."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select, text
 
-from archive_app.db.interfaces import DuplicateRecord
+from archive_app.db.interfaces import DuplicateRecord, LastAdminError
+from archive_app.db.models import UserRow
 from archive_app.domain.audit import GENESIS, AuditEntry, entry_hash
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import NewRecord, Page, PageReadings, StoredFile
@@ -54,6 +57,62 @@ def test_users_and_tokens(metadata_store):
     assert users.revoke_token(ani.id, token.id)
     assert users.user_for_token("t" * 64) is None
     assert users.update("ani", role=Role.AUDITOR, active=False).role is Role.AUDITOR
+
+
+def test_GIVEN_two_admins_WHEN_each_demotes_the_other_at_once_THEN_one_is_refused(
+    metadata_store,
+):
+    """GIVEN two active admins WHEN each is demoted at the same moment THEN one demotion is
+    refused and an active admin remains. The rule was checked before the write: both
+    demotions passed it and none was left. To make the moment the same every time, both
+    writes wait behind a transaction holding the admins' rows (PostgreSQL) or the write
+    lock (SQLite) and are let go together."""
+    users = metadata_store.users
+    users.create("ani", "hash", Role.ADMIN)
+    users.create("budi", "hash", Role.ADMIN)
+    refused, failed = [], []
+    start = threading.Barrier(3)
+
+    def demote(name):
+        start.wait()
+        try:
+            users.update(name, role=Role.AUDITOR)
+        except LastAdminError as exc:
+            refused.append(exc.username)
+        except Exception as exc:  # any other failure is said by the assertion below
+            failed.append(exc)
+
+    threads = [threading.Thread(target=demote, args=(n,)) for n in ("budi", "ani")]
+    with metadata_store.engines.write.connect() as holder, holder.begin():
+        # SQLite's BEGIN IMMEDIATE has taken the write lock already; it has no FOR UPDATE.
+        holder.execute(select(UserRow.id).where(UserRow.role == "admin").with_for_update())
+        for t in threads:
+            t.start()
+        start.wait()
+        _until_waiting(metadata_store, 2)
+    for t in threads:
+        t.join()
+    admins = [u.username for u in users.list() if u.active and u.role is Role.ADMIN]
+    assert failed == [] and len(refused) == 1 and admins == refused
+
+
+def _until_waiting(store, writers: int) -> None:
+    """Until ``writers`` transactions wait for a lock (PostgreSQL); SQLite does not say who
+    waits for its lock, so a moment long enough for them to begin."""
+    if store.engines.dialect != "postgresql":
+        time.sleep(0.5)
+        return
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        with store.engines.read.connect() as conn:  # pg_stat_activity is read once a transaction
+            if conn.execute(waiting).scalar_one() >= writers:
+                return
+        assert time.monotonic() < deadline, "the demotions never waited for the lock"
+        time.sleep(0.01)
 
 
 def test_a_users_language_is_kept_without_ending_their_sessions(metadata_store):
