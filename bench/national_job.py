@@ -52,16 +52,25 @@ def retention_rewrite() -> dict:
     from archive_app.recordkeeping import retention
 
     services = _services()
+    engine = services.metadata.engines.write
     original = schedule_rows(retention.schedule(services))
     renamed = [{**r, "code": f"{r['code'][:30]}-B", "inactive_years": r["inactive_years"] + 1}
                for r in original]  # fmt: skip
     out: dict = {}
     for name, rows in (("there", renamed), ("back", original)):
+        # "there" with the index caught up (the usual case), "back" before it caught up:
+        # every record is queued already
+        with engine.connect() as conn:
+            queued = conn.exec_driver_sql("SELECT count(*) FROM index_queue").scalar()
         services.metadata.schedules.save(rows, f"bench: rewrite {name}", "bench")
         started = time.perf_counter()
         changed = retention.refresh(services)
-        out[name] = {"changed": changed, "seconds": time.perf_counter() - started}
-    engine = services.metadata.engines.write
+        out[name] = {"changed": changed, "seconds": time.perf_counter() - started,
+                     "queued_before": queued}  # fmt: skip
+    if out["there"]["queued_before"] == 0:
+        # every state is back as the index holds it: the build is left as it was found
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM index_queue")
     sqlite = engine.dialect.name == "sqlite"
     day = ("date({c}, '{s}1 day')" if sqlite else "{c} {s} 1").format
     cut = "substr(series, 1, length(series) - 1)"

@@ -189,10 +189,14 @@ class RetentionRow(Base):
 class IndexQueueRow(Base):
     """Records whose search entry is stale for a reason outside ``documents`` (a new
     retention state), so that marking them does not rewrite their wide row; the index takes
-    them as it takes records pending in ``documents.index_state`` (migration 0014)."""
+    them as it takes records pending in ``documents.index_state`` (migration 0014).
+
+    No foreign key (migration 0016): on PostgreSQL checking it locks, and so writes into,
+    the record's wide ``documents`` row; the queue is bookkeeping the index reads through
+    ``documents`` anyway."""
 
     __tablename__ = "index_queue"
-    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    document_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     queued_at: Mapped[datetime] = mapped_column(DateTime)
 
 

@@ -9,7 +9,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 
 from archive_app.db.interfaces import DuplicateRecord, LastAdminError
 from archive_app.db.models import UserRow
@@ -150,6 +150,45 @@ def test_abandoned_upload_leaves_no_row(metadata_store):
     metadata_store.records.begin_upload(record)
     metadata_store.records.abandon_upload(record.id)
     assert metadata_store.records.by_sha256(record.sha256) is None
+
+
+@pytest.mark.parametrize("from_revision", ["0013", "0014"])
+def test_GIVEN_an_upload_under_way_across_migration_0014_THEN_it_completes_or_is_abandoned(
+    metadata_store, from_revision
+):
+    """GIVEN reservations made before migration 0014 (or after a 0014 that copied them into
+    record_retention, as it first did) WHEN the database is brought to head THEN neither
+    has a retention row: one completes, the other is abandoned (a row there refused the
+    delete, and the sweep failed on it every time)."""
+    from alembic import command
+
+    from archive_app.db import migrate
+
+    finishing, dropped, kept = new_doc(), new_doc(), queued(metadata_store)
+    for record in (finishing, dropped):
+        metadata_store.records.begin_upload(record)
+    engine = metadata_store.engines.write
+    command.downgrade(migrate.alembic_config(engine), from_revision)
+    if from_revision == "0014":  # as the first 0014 left them
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO record_retention (document_id, series, state, action)"
+                     " VALUES (:a, '', 'active', ''),"
+                     " (:b, '', 'active', '')"), {"a": finishing.id, "b": dropped.id},
+            )  # fmt: skip
+    metadata_store.migrate()
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT document_id FROM record_retention")).scalars().all()
+    assert rows == [kept]
+    records = metadata_store.records
+    records.complete_upload(finishing.id, [StoredFile("original", "k/f", "a" * 64, 10)])
+    records.abandon_upload(dropped.id)
+    assert records.get(finishing.id).status is Status.QUEUED
+    assert records.by_sha256(dropped.sha256) is None
+    assert metadata_store.lifecycle.retention_counts() == {"active": 2}
+    # and the index queue checks no key (migration 0016: on PostgreSQL the check wrote into
+    # the wide row of every record queued)
+    assert inspect(engine).get_foreign_keys("index_queue") == []
 
 
 def test_only_one_of_many_concurrent_claims_wins(metadata_store):
