@@ -321,7 +321,8 @@ class LifecycleRepository(Protocol):
 
     def hold_state(self, hold_id: int) -> int:
         """Mark the records this hold names (not disposed of or transferred) on hold, as
-        ``domain.retention.compute`` would, in one statement; how many changed."""
+        ``domain.retention.compute`` would, set-based, while the hold is in force; how many
+        changed."""
 
     def retention_inputs(
         self, batch_size: int, *, ids: Iterable[str] | None = None, changes_by: date | None = None

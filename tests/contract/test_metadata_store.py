@@ -9,10 +9,10 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from archive_app.db.interfaces import DuplicateRecord, LastAdminError
-from archive_app.db.models import UserRow
+from archive_app.db.models import RecordRow, UserRow
 from archive_app.domain.audit import GENESIS, AuditEntry, entry_hash
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import NewRecord, Page, PageReadings, StoredFile
@@ -306,6 +306,86 @@ def test_GIVEN_a_search_hold_streaming_repeated_ids_THEN_each_record_is_held_onc
     assert states == {ids[0]: "on_hold", ids[1]: "on_hold", ids[2]: "on_hold", ids[3]: "active"}
     assert sorted(store.index_state.pending_index(10)) == sorted(ids[:3])
     assert sorted(store.records.file_keys(ids[:2])) == sorted(f"k/{i}" for i in ids[:2])
+
+
+def ready(store, n: int = 1) -> list[str]:
+    """``n`` records as processing leaves them, and the index has taken them."""
+    ids = [queued(store) for _ in range(n)]
+    for record_id in ids:
+        store.jobs.claim(record_id, "w", 60)
+        store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
+    store.index_state.mark_all_indexed(utcnow())
+    return ids
+
+
+def test_GIVEN_a_hold_THEN_only_its_records_held_here_are_marked_and_only_while_in_force(
+    metadata_store,
+):
+    """GIVEN a hold naming a record, one disposed of and one transferred, and a released
+    hold WHEN their records are marked on hold THEN only the first changes: its row is
+    stamped (a review read before the hold no longer matches it) and the index has to take
+    it again; the others keep their state and their rows."""
+    store = metadata_store
+    kept, disposed, transferred, released = ready(store, 4)
+    store.lifecycle.tombstone(disposed)
+    store.lifecycle.mark_transferred(transferred)
+    store.index_state.mark_all_indexed(utcnow())
+    before = store.records.by_ids([kept, disposed, transferred, released])
+    hold = store.holds.place("sengketa", "PHPU-9", None, [kept, disposed, transferred], "ani")
+    ended = store.holds.place("sengketa", "PHPU-10", None, [released], "ani")
+    assert store.holds.release(ended, "putusan", "ani")
+    assert store.lifecycle.hold_state(ended) == 0
+    assert store.lifecycle.hold_state(hold) == 1
+    after = store.records.by_ids(before)
+    assert {i: r.retention_state for i, r in after.items()} == {
+        kept: "on_hold",
+        disposed: "disposed",
+        transferred: "transferred",
+        released: "active",
+    }
+    assert after[kept].updated_at > before[kept].updated_at
+    assert all(after[i].updated_at == before[i].updated_at for i in (disposed, transferred))
+    assert store.index_state.pending_index(10) == [kept]
+    assert store.lifecycle.hold_state(hold) == 0
+
+
+def test_GIVEN_a_record_being_edited_WHEN_its_hold_is_marked_THEN_both_finish(metadata_store):
+    """GIVEN a transaction that has written a record's row and has yet to change its place
+    WHEN a hold on the record is marked on hold meanwhile THEN the hold waits for the edit,
+    and both are saved, with the kept counts right.
+
+    A documents update that changes a counted column locks the record's retention row
+    (migration 0014). Marking a hold wrote the retention rows first, then waited for the
+    edited row: the edit then waited for the retention row, and PostgreSQL ended one of
+    the two as a deadlock. (SQLite has one writer at a time.)"""
+    store = metadata_store
+    if store.engines.dialect != "postgresql":
+        return
+    edited, other = ready(store, 2)
+    hold = store.holds.place("sengketa", "PHPU-9", None, [edited, other], "ani")
+    marked, failed = [], []
+
+    def mark() -> None:
+        try:
+            marked.append(store.lifecycle.hold_state(hold))
+        except Exception as exc:  # said by the assertion below
+            failed.append(exc)
+
+    marker = threading.Thread(target=mark)
+    with store.engines.write.connect() as edit, edit.begin():
+        edit.execute(update(RecordRow).where(RecordRow.id == edited).values(notes="dicek"))
+        marker.start()
+        _until_waiting(store, 1)  # the hold waits for the edited row
+        edit.execute(update(RecordRow).where(RecordRow.id == edited).values(province="Bali"))
+    marker.join(30)
+    assert failed == [] and marked == [2]
+    after = store.records.by_ids([edited, other])
+    assert after[edited].metadata.province == "Bali"
+    assert {r.retention_state for r in after.values()} == {"on_hold"}
+    assert store.lifecycle.retention_counts("province") == {
+        ("Bali", "on_hold"): 1,
+        ("Jawa Tengah", "on_hold"): 1,
+    }
 
 
 def test_GIVEN_ready_records_THEN_those_without_a_role_are_found_in_a_window_unless_audited(
