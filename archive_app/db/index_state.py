@@ -102,11 +102,13 @@ def pending_query(limit: int) -> Select:
 
 def queued_query(limit: int) -> Select:
     """Ready records queued for the index by a change outside their row; a queued record
-    that is not ready yet waits (it is indexed when it turns ready)."""
+    that is not ready yet waits (it is indexed when it turns ready). A destroyed record's
+    entry was deleted with its content: a queue row left for it (a refresh that wrote
+    after its tombstone) must not bring it back."""
     return (
         select(IndexQueueRow.document_id)
         .join(RecordRow, RecordRow.id == IndexQueueRow.document_id)
-        .where(RecordRow.status == Status.READY.value)
+        .where(RecordRow.status == Status.READY.value, RecordRow.final_state != "disposed")
         .limit(limit)
     )
 

@@ -371,7 +371,9 @@ class LifecycleRepository(Protocol):
         most one of election, province, regency), otherwise counted up to ``cap + 1``."""
 
     def tombstone(self, record_id: str) -> None:
-        """Keep metadata, checksums and history; drop the content (page text) for good."""
+        """Keep metadata, checksums and history; drop the content (page text) for good. The
+        record leaves the search index's bookkeeping too (its entry is deleted by the
+        caller): nothing pending or queued brings it back."""
 
     def mark_transferred(self, record_id: str) -> None: ...
     def finalized_since(self, since: datetime, final_state: str) -> builtins.list[str]: ...

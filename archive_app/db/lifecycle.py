@@ -13,6 +13,7 @@ from archive_app.db.index_state import queue_for_index
 from archive_app.db.models import (
     HoldRecordRow,
     HoldRow,
+    IndexQueueRow,
     PageRow,
     RecordRow,
     RetentionRow,
@@ -294,7 +295,11 @@ class SqlLifecycleRepository:
 
     # -- final dispositions -------------------------------------------------------------
     def tombstone(self, record_id: str) -> None:
-        """Keep metadata, checksums and history; drop the content (page text) for good."""
+        """Keep metadata, checksums and history; drop the content (page text) for good.
+
+        Its search entry was deleted just before (disposition._destroy): it is marked
+        indexed, and taken off the index queue, where a refresh may have put it (it turned
+        due, say), or the catch-up would index it again."""
         now = utcnow()
         with self._s.write() as s:
             s.execute(delete(PageRow).where(PageRow.document_id == record_id))
@@ -314,6 +319,8 @@ class SqlLifecycleRepository:
                 )  # fmt: skip
             )
             _set_final(s, record_id, "disposed")
+            # after the retention row, in the order a refresh writes the two
+            s.execute(delete(IndexQueueRow).where(IndexQueueRow.document_id == record_id))
             self._upkeep.record_changed(s, record_id)  # its forms leave the sums
 
     def mark_transferred(self, record_id: str) -> None:
