@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, text, update
@@ -18,7 +18,9 @@ from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import NewRecord, Page, PageReadings, StoredFile
 from archive_app.domain.metadata import RecordMetadata
 from archive_app.domain.records import IndexState, Status
+from archive_app.domain.retention import RetentionUpdate
 from archive_app.domain.roles import Role
+from tests.interleave import held_at_commit
 
 META = RecordMetadata("PPWP", "C.HASIL", 2024, "Jawa Tengah", "Karanganyar", "Jaten", "Papahan", 5)
 
@@ -237,9 +239,9 @@ def test_index_bookkeeping_keeps_later_edits_pending(metadata_store):
     metadata_store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
     assert index.pending_index(10) == [record_id]
     # read before the last change: not marked, and named so the writer indexes it again
-    assert index.mark_indexed([record_id], utcnow() - timedelta(hours=1)) == [record_id]
+    assert index.mark_indexed([record_id], utcnow() - timedelta(hours=1), queued={}) == [record_id]
     assert index.pending_index(10) == [record_id]
-    assert index.mark_indexed([record_id, "no-such-id"], utcnow()) == ["no-such-id"]
+    assert index.mark_indexed([record_id, "no-such-id"], utcnow(), queued={}) == ["no-such-id"]
     assert index.pending_index(10) == []
 
 
@@ -251,7 +253,7 @@ def test_marking_all_indexed_writes_only_the_pending_rows(metadata_store):
     for record_id in ids:
         metadata_store.jobs.claim(record_id, "w", 60)
         metadata_store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
-    assert index.mark_indexed(ids[:2], utcnow()) == []
+    assert index.mark_indexed(ids[:2], utcnow(), queued={}) == []
     assert index.mark_all_indexed(utcnow() - timedelta(hours=1)) == 0  # changed since
     assert index.mark_all_indexed(utcnow()) == 1
     assert index.pending_index(10) == []
@@ -294,7 +296,7 @@ def test_GIVEN_a_search_hold_streaming_repeated_ids_THEN_each_record_is_held_onc
     for record_id in ids:
         store.jobs.claim(record_id, "w", 60)
         store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
-    store.index_state.mark_indexed(ids, utcnow())
+    store.index_state.mark_indexed(ids, utcnow(), queued={})
     stream = (i for i in [ids[0], ids[1], ids[0], ids[2]])
     hold_id = store.holds.place("sengketa", "PHPU-9", {"q": "suara"}, stream, "ani")
     hold = store.holds.get(hold_id)
@@ -386,6 +388,42 @@ def test_GIVEN_a_record_being_edited_WHEN_its_hold_is_marked_THEN_both_finish(me
         ("Bali", "on_hold"): 1,
         ("Jawa Tengah", "on_hold"): 1,
     }
+
+
+def test_GIVEN_a_new_state_committed_after_the_index_read_a_record_THEN_it_stays_queued(
+    metadata_store,
+):
+    """GIVEN a record queued with a new retention state and one not queued WHEN a refresh
+    that took its stamp before the index read them commits new states for both after that
+    read THEN marking what was read leaves both queued and names them to be indexed again;
+    what the next read finds is marked.
+
+    A queue row was removed when its stamp was no later than the read: the refresh's rows
+    went, and the index kept the states it had read. The refresh is held at its commit
+    (tests/interleave.py) while the records are read."""
+    store, index = metadata_store, metadata_store.index_state
+    first, second = ready(store, 2)
+    store.lifecycle.save_retention([RetentionUpdate(first, "due", "C1", "destroy", None, None)])
+    newer = [
+        RetentionUpdate(i, "inactive", "C1", "destroy", date(2030, 1, 1), date(2030, 1, 1))
+        for i in (first, second)
+    ]
+    with held_at_commit(store.engines.write, lambda: store.lifecycle.save_retention(newer)) as go:
+        read_at = utcnow()
+        read = {s.id: s for s in store.records.index_sources([first, second])}
+        go()
+    assert read[first].retention_state == "due" and read[first].queued_at is not None
+    assert read[second].retention_state == "active" and read[second].queued_at is None
+    stamps = {i: s.queued_at for i, s in read.items() if s.queued_at is not None}
+    assert sorted(index.mark_indexed(read, read_at, queued=stamps)) == sorted(read)
+    assert sorted(index.pending_index(10)) == sorted(read)
+
+    read_at = utcnow()
+    again = store.records.index_sources([first, second])
+    assert {s.retention_state for s in again} == {"inactive"}
+    stamps = {s.id: s.queued_at for s in again if s.queued_at is not None}
+    assert index.mark_indexed([s.id for s in again], read_at, queued=stamps) == []
+    assert index.pending_index(10) == []
 
 
 def test_GIVEN_ready_records_THEN_those_without_a_role_are_found_in_a_window_unless_audited(

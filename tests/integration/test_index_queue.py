@@ -1,6 +1,6 @@
 """Records queued for the search index by a new retention state (index_queue, migration
-0014): what the catch-up makes of them when a disposal comes in between, on SQLite and on
-PostgreSQL."""
+0014): what the catch-up makes of them when a disposal or a refresh comes in between, on
+SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from archive_app.records import indexing, processing
 from search.query import parse_search
 from tests.conftest import make_settings
 from tests.integration.records_helpers import add
+from tests.interleave import held_at_commit
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -70,4 +71,44 @@ def test_GIVEN_a_record_queued_by_a_refresh_WHEN_it_is_destroyed_THEN_the_catch_
     indexing.catch_up(archive)
     assert indexed_as(archive, record_id) == []
     assert archive.index.search(parse_search({"q": record_id})).total == 0
+    assert archive.metadata.index_state.pending_index(10) == []
+
+
+def test_GIVEN_a_refresh_committing_while_the_catch_up_indexes_THEN_its_state_reaches_the_index(
+    archive,
+):
+    """GIVEN a record queued with a new state WHEN a refresh gives it another one, stamped
+    before the catch-up reads the record and committed after that read, THEN the catch-up
+    ends with the newer state in the index (it indexes the record again), not the one it
+    read.
+
+    The interleaving is real: the refresh runs on a thread of its own and is held at its
+    commit, the catch-up reads the record, and the refresh is let go while the catch-up
+    writes to the index. A queue row was removed when its stamp was no later than the
+    read, so the refresh's row went with the older state the index had taken."""
+    record_id = ready(archive, 1)
+    rows = retention.schedule_rows(retention.schedule(archive))
+    longer = [{**r, "inactive_years": 50} if r["code"] == "KEJADIAN" else r for r in rows]
+    retention.save_schedule(archive, longer, "perpanjang retensi", "pengelola")
+    assert archive.metadata.records.get(record_id).retention_state == "inactive"
+    assert archive.metadata.index_state.pending_index(10) == [record_id]
+    # the schedule back as it was, stored without the refresh that follows it...
+    archive.metadata.schedules.save(rows, "kembali ke JRA semula", "pengelola")
+
+    engine_write, writes = archive.index.index, archive.metadata.engines.write
+    # ...which this refresh does (due again): stamped now, held at its commit
+    with held_at_commit(writes, lambda: retention.refresh(archive, ids=[record_id])) as commit:
+
+        def index_then_commit(batch):
+            archive.index.index = engine_write
+            commit()  # between the catch-up's read and its marking
+            engine_write(batch)
+
+        archive.index.index = index_then_commit
+        try:
+            indexing.catch_up(archive)
+        finally:
+            archive.index.index = engine_write
+    assert archive.metadata.records.get(record_id).retention_state == "due"
+    assert indexed_as(archive, record_id) == ["due"]
     assert archive.metadata.index_state.pending_index(10) == []
