@@ -6,10 +6,10 @@ it is in ``index_queue`` (its retention state changed: migration 0014)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as lite_insert
 
@@ -17,22 +17,34 @@ from archive_app.db.models import IndexQueueRow, RecordRow
 from archive_app.db.session import Sessions
 from archive_app.domain.records import IndexState, Status
 
+MARK_CHUNK = 500  # records a statement marks: two bound values each for the queue rows
+
 
 class SqlIndexState:
     def __init__(self, sessions: Sessions):
         self._s = sessions
 
-    def mark_indexed(self, record_ids: Iterable[str], at_or_before: datetime) -> list[str]:
+    def mark_indexed(
+        self, record_ids: Iterable[str], at_or_before: datetime, *, queued: Mapping[str, datetime]
+    ) -> list[str]:
         """Only rows unchanged since the index read them are marked: a later edit stays pending.
 
-        Returns the ids it did not mark (edited since the read, or gone), so the writer can
-        index them again: its copy of those may be older than one already in the index.
+        Returns the ids it did not mark (edited or queued again since the read, or gone), so
+        the writer can index them again: its copy of those may be older than one already in
+        the index.
+
+        A queue row is removed only if it is the one read with the record (``queued``: its
+        stamp as ``index_sources`` read it; a record absent was not queued then), not by
+        comparing its stamp with the time of the read: a refresh stamps its rows before its
+        transaction commits, minutes before for a whole archive, so a row the read could not
+        see yet may carry an earlier stamp, and removing it lost the new state from the
+        index.
         """
         ids = list(record_ids)
         marked: set[str] = set()
         with self._s.write() as s:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
+            for start in range(0, len(ids), MARK_CHUNK):
+                chunk = ids[start : start + MARK_CHUNK]
                 marked.update(
                     s.scalars(
                         update(RecordRow)
@@ -44,13 +56,15 @@ class SqlIndexState:
                         .returning(RecordRow.id)
                     )
                 )
-                s.execute(
-                    delete(IndexQueueRow).where(
-                        IndexQueueRow.document_id.in_(chunk),
-                        IndexQueueRow.queued_at <= at_or_before,
+                seen = [(i, queued[i]) for i in chunk if i in queued]
+                if seen:
+                    s.execute(
+                        delete(IndexQueueRow).where(
+                            IndexQueueRow.document_id.in_([i for i, _ in seen]),
+                            tuple_(IndexQueueRow.document_id, IndexQueueRow.queued_at).in_(seen),
+                        )
                     )
-                )
-                # queued again since the read: indexed again too
+                # queued again since the read, or queued unseen: indexed again too
                 marked.difference_update(
                     s.scalars(
                         select(IndexQueueRow.document_id).where(
@@ -64,7 +78,13 @@ class SqlIndexState:
         """Only the pending rows are written, found through their partial index: a rebuild
         of an index that had caught up rewrote every row otherwise (PostgreSQL writes a new
         version of a row even to set what it holds: ~11 minutes and 22 GB of dead rows at
-        12M pages, docs/benchmarks.md)."""
+        12M pages, docs/benchmarks.md).
+
+        Queue rows are still judged by their stamp: one stamped before ``at_or_before`` by a
+        refresh that committed after the rebuild read its record is removed with the rest,
+        and that state reaches the index with the record's next change. Removing only the
+        rows the rebuild read, as ``mark_indexed`` does, means keeping every stamp it read:
+        after a schedule change, one per record of the archive."""
         with self._s.write() as s:
             done = s.execute(
                 update(RecordRow)
@@ -102,11 +122,13 @@ def pending_query(limit: int) -> Select:
 
 def queued_query(limit: int) -> Select:
     """Ready records queued for the index by a change outside their row; a queued record
-    that is not ready yet waits (it is indexed when it turns ready)."""
+    that is not ready yet waits (it is indexed when it turns ready). A destroyed record's
+    entry was deleted with its content: a queue row left for it (a refresh that wrote
+    after its tombstone) must not bring it back."""
     return (
         select(IndexQueueRow.document_id)
         .join(RecordRow, RecordRow.id == IndexQueueRow.document_id)
-        .where(RecordRow.status == Status.READY.value)
+        .where(RecordRow.status == Status.READY.value, RecordRow.final_state != "disposed")
         .limit(limit)
     )
 

@@ -9,7 +9,7 @@ away is ``MetadataUnavailable``, never a driver's exception.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
@@ -252,8 +252,14 @@ class JobLeases(Protocol):
 class IndexBookkeeping(Protocol):
     """Which ready records the search index has confirmed."""
 
-    def mark_indexed(self, record_ids: Iterable[str], at_or_before: datetime) -> builtins.list[str]:
-        """Only rows unchanged since the index read them are marked: a later edit stays pending."""
+    def mark_indexed(
+        self, record_ids: Iterable[str], at_or_before: datetime, *, queued: Mapping[str, datetime]
+    ) -> builtins.list[str]:
+        """Only rows unchanged since the index read them (at ``at_or_before``) are marked: a
+        later edit stays pending. A record's queue row is removed only if it is the one read
+        with it (``queued``: ``IndexSource.queued_at`` of those that were queued), so a new
+        retention state committed after the read stays queued. Returns the ids not marked
+        (changed or queued again since the read, or gone): to be indexed again."""
 
     def mark_all_indexed(self, at_or_before: datetime) -> int:
         """Marks the ready records unchanged since ``at_or_before``; returns how many were
@@ -321,7 +327,8 @@ class LifecycleRepository(Protocol):
 
     def hold_state(self, hold_id: int) -> int:
         """Mark the records this hold names (not disposed of or transferred) on hold, as
-        ``domain.retention.compute`` would, in one statement; how many changed."""
+        ``domain.retention.compute`` would, set-based, while the hold is in force; how many
+        changed."""
 
     def retention_inputs(
         self, batch_size: int, *, ids: Iterable[str] | None = None, changes_by: date | None = None
@@ -370,7 +377,9 @@ class LifecycleRepository(Protocol):
         most one of election, province, regency), otherwise counted up to ``cap + 1``."""
 
     def tombstone(self, record_id: str) -> None:
-        """Keep metadata, checksums and history; drop the content (page text) for good."""
+        """Keep metadata, checksums and history; drop the content (page text) for good. The
+        record leaves the search index's bookkeeping too (its entry is deleted by the
+        caller): nothing pending or queued brings it back."""
 
     def mark_transferred(self, record_id: str) -> None: ...
     def finalized_since(self, since: datetime, final_state: str) -> builtins.list[str]: ...

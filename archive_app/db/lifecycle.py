@@ -13,6 +13,7 @@ from archive_app.db.index_state import queue_for_index
 from archive_app.db.models import (
     HoldRecordRow,
     HoldRow,
+    IndexQueueRow,
     PageRow,
     RecordRow,
     RetentionRow,
@@ -20,7 +21,7 @@ from archive_app.db.models import (
 )
 from archive_app.db.recap_upkeep import RecapUpkeep
 from archive_app.db.seek import seek
-from archive_app.db.session import Sessions
+from archive_app.db.session import Sessions, changed
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import StoredFile
 from archive_app.domain.records import IndexState, Status
@@ -144,47 +145,62 @@ class SqlLifecycleRepository:
                 _write_states(s, chunk, now)
 
     def hold_state(self, hold_id: int) -> int:
-        """Mark this hold's records on hold, in one statement; how many changed.
+        """Mark this hold's records on hold, set-based; how many changed.
 
         What ``domain.retention.compute`` gives a held record (state on hold, no action, no
         change date, dates and series kept), set on every record the hold names that is
         not disposed of or transferred and not on hold already. Computing each record's
         state and writing it back one row at a time, as ``save_retention`` does, took 45 s
         for 100,000 records; a hold changes nothing else that the computation depends on.
-        Changed records are queued for the search index."""
+        Changed records are queued for the search index through their row.
+
+        The records' rows are written before their retention rows, the order of every
+        other writer (a ``documents`` update that changes a counted column locks the
+        retention rows in its trigger, migration 0014): the other way round, a hold and an
+        edit of one of its records on PostgreSQL each waited for the other, and the
+        database ended one of them."""
         # Only while the hold is in force: a release landing first must not leave its
         # records marked on hold with no hold behind them.
         active = select(HoldRow.id).where(HoldRow.id == hold_id, HoldRow.released_at.is_(None))
         named = select(HoldRecordRow.document_id).where(
             HoldRecordRow.hold_id == hold_id, HoldRecordRow.hold_id.in_(active)
         )
-        statement = (
-            update(RetentionRow)
-            .where(
-                RetentionRow.document_id.in_(
-                    select(RecordRow.id).where(
-                        RecordRow.id.in_(named),
-                        RecordRow.status != Status.UPLOADING.value,
-                        RecordRow.final_state == "",
-                    )
-                ),
-                RetentionRow.state != State.ON_HOLD.value,
-            )
-            .values(state=State.ON_HOLD.value, action="", changes_at=None, due_at=None)
-            .returning(RetentionRow.document_id)
+        # a probe of each named record's retention row: "IN (the rows not on hold)" read
+        # every retention row of the archive into a list first on SQLite
+        unheld = (
+            select(RetentionRow.document_id)
+            .where(RETAINED, RetentionRow.state != State.ON_HOLD.value)
+            .exists()
         )
         with self._s.write() as s:
-            held = list(s.connection().execute(statement).scalars())
+            conn = s.connection()
             # The record's row is stamped too: a review confirmed against the row as it was
             # before the hold must fail (readings.confirm).
-            now = utcnow()
-            for start in range(0, len(held), SAVE_CHUNK):
-                s.connection().execute(
-                    update(RecordRow)
-                    .where(RecordRow.id.in_(held[start : start + SAVE_CHUNK]))
-                    .values(index_state=IndexState.PENDING.value, updated_at=now)
+            stamped = conn.execute(
+                update(RecordRow)
+                .where(
+                    RecordRow.id.in_(named),
+                    RecordRow.status != Status.UPLOADING.value,
+                    RecordRow.final_state == "",
+                    unheld,
                 )
-            return len(held)
+                .values(index_state=IndexState.PENDING.value, updated_at=utcnow())
+                .returning(RecordRow.id)
+            ).scalars()
+            ids = sorted(stamped)
+            held = 0
+            for start in range(0, len(ids), SAVE_CHUNK):
+                held += changed(
+                    conn.execute(
+                        update(RetentionRow)
+                        .where(
+                            RetentionRow.document_id.in_(ids[start : start + SAVE_CHUNK]),
+                            RetentionRow.state != State.ON_HOLD.value,
+                        )
+                        .values(state=State.ON_HOLD.value, action="", changes_at=None, due_at=None)
+                    )
+                )
+            return held
 
     def retention_counts(self, group: str | None = None) -> dict:
         """{state: n} or {(group value, state): n} over every visible record: the counts
@@ -279,7 +295,11 @@ class SqlLifecycleRepository:
 
     # -- final dispositions -------------------------------------------------------------
     def tombstone(self, record_id: str) -> None:
-        """Keep metadata, checksums and history; drop the content (page text) for good."""
+        """Keep metadata, checksums and history; drop the content (page text) for good.
+
+        Its search entry was deleted just before (disposition._destroy): it is marked
+        indexed, and taken off the index queue, where a refresh may have put it (it turned
+        due, say), or the catch-up would index it again."""
         now = utcnow()
         with self._s.write() as s:
             s.execute(delete(PageRow).where(PageRow.document_id == record_id))
@@ -299,6 +319,8 @@ class SqlLifecycleRepository:
                 )  # fmt: skip
             )
             _set_final(s, record_id, "disposed")
+            # after the retention row, in the order a refresh writes the two
+            s.execute(delete(IndexQueueRow).where(IndexQueueRow.document_id == record_id))
             self._upkeep.record_changed(s, record_id)  # its forms leave the sums
 
     def mark_transferred(self, record_id: str) -> None:

@@ -406,16 +406,20 @@ class SqlRecordRepository:
 
     def index_sources(self, record_ids: Iterable[str]) -> builtins.list[IndexSource]:
         """These records, those that are ready, as the index needs them (the catch-up after
-        a hold re-indexes 100,000 at a time, 1,000 per call): one query per 500."""
+        a hold re-indexes 100,000 at a time, 1,000 per call): one query per 500.
+
+        Each with its queue stamp, read by the same statement as its retention state (one
+        snapshot on PostgreSQL too, where each statement of a read sees its own): the
+        stamp names the change the index then holds (``mark_indexed``)."""
         ids = builtins.list(record_ids)
         found: builtins.list[IndexSource] = []
         with self._s.read() as s:
             conn = s.connection()
             for start in range(0, len(ids), _IDS_PER_QUERY):
                 chunk = ids[start : start + _IDS_PER_QUERY]
-                rows = conn.execute(_SOURCE.where(RecordRow.id.in_(chunk))).all()
+                rows = conn.execute(_QUEUED_SOURCE.where(RecordRow.id.in_(chunk))).all()
                 texts = _pages_of(conn, [row[0] for row in rows])
-                found.extend(_index_source(row, texts[row[0]]) for row in rows)
+                found.extend(_index_source(row, texts[row[0]], row[_QUEUED]) for row in rows)
         return found
 
     def iter_records(
@@ -506,6 +510,11 @@ _SOURCE = (
     .where(RecordRow.status == Status.READY.value)
 )  # fmt: skip
 _META_END = 1 + len(ALL_FIELDS)
+# ...and with each record's queue stamp, for the catch-up (index_sources)
+_QUEUED_SOURCE = _SOURCE.add_columns(IndexQueueRow.queued_at).outerjoin(
+    IndexQueueRow, IndexQueueRow.document_id == RecordRow.id
+)
+_QUEUED = _META_END + 5
 _IDS_PER_QUERY = 500
 
 
@@ -532,14 +541,16 @@ def _pages_of(conn, ids: builtins.list[str]) -> dict[str, builtins.list[str]]:
     return texts
 
 
-def _index_source(row, pages: builtins.list[str]) -> IndexSource:
-    """One row of ``iter_index_sources``'s select as an IndexSource."""
+def _index_source(row, pages: builtins.list[str], queued_at: datetime | None = None) -> IndexSource:
+    """One row of ``_SOURCE`` (columns added after its own are ignored) as an IndexSource."""
     metadata = dict(zip(ALL_FIELDS, row[1:_META_END], strict=True))
     day = metadata["record_date"]
     metadata["record_date"] = day.isoformat() if day else ""
     consistent, low, review = row[_META_END + 1 : _META_END + 4]
     flags = tuple(flags_from(consistent, bool(low), bool(review)))
-    return IndexSource(row[0], metadata, row[_META_END], flags, row[_META_END + 4], tuple(pages))
+    return IndexSource(
+        row[0], metadata, row[_META_END], flags, row[_META_END + 4], tuple(pages), queued_at
+    )
 
 
 @functools.cache

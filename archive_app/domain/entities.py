@@ -214,6 +214,9 @@ class IndexSource(NamedTuple):
     flags: tuple[str, ...]
     created_at: datetime
     pages: tuple[str, ...]  # text of each page, in order
+    # its index_queue stamp, read with the rest (None: not queued); only that queue row is
+    # removed once indexed (IndexBookkeeping.mark_indexed). A rebuild does not read it.
+    queued_at: datetime | None = None
 
 
 class TallyOf(NamedTuple):

@@ -6,19 +6,21 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, select, text, update
 
 from archive_app.db.interfaces import DuplicateRecord, LastAdminError
-from archive_app.db.models import UserRow
+from archive_app.db.models import RecordRow, UserRow
 from archive_app.domain.audit import GENESIS, AuditEntry, entry_hash
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import NewRecord, Page, PageReadings, StoredFile
 from archive_app.domain.metadata import RecordMetadata
 from archive_app.domain.records import IndexState, Status
+from archive_app.domain.retention import RetentionUpdate
 from archive_app.domain.roles import Role
+from tests.interleave import held_at_commit
 
 META = RecordMetadata("PPWP", "C.HASIL", 2024, "Jawa Tengah", "Karanganyar", "Jaten", "Papahan", 5)
 
@@ -276,9 +278,9 @@ def test_index_bookkeeping_keeps_later_edits_pending(metadata_store):
     metadata_store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
     assert index.pending_index(10) == [record_id]
     # read before the last change: not marked, and named so the writer indexes it again
-    assert index.mark_indexed([record_id], utcnow() - timedelta(hours=1)) == [record_id]
+    assert index.mark_indexed([record_id], utcnow() - timedelta(hours=1), queued={}) == [record_id]
     assert index.pending_index(10) == [record_id]
-    assert index.mark_indexed([record_id, "no-such-id"], utcnow()) == ["no-such-id"]
+    assert index.mark_indexed([record_id, "no-such-id"], utcnow(), queued={}) == ["no-such-id"]
     assert index.pending_index(10) == []
 
 
@@ -290,7 +292,7 @@ def test_marking_all_indexed_writes_only_the_pending_rows(metadata_store):
     for record_id in ids:
         metadata_store.jobs.claim(record_id, "w", 60)
         metadata_store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
-    assert index.mark_indexed(ids[:2], utcnow()) == []
+    assert index.mark_indexed(ids[:2], utcnow(), queued={}) == []
     assert index.mark_all_indexed(utcnow() - timedelta(hours=1)) == 0  # changed since
     assert index.mark_all_indexed(utcnow()) == 1
     assert index.pending_index(10) == []
@@ -333,7 +335,7 @@ def test_GIVEN_a_search_hold_streaming_repeated_ids_THEN_each_record_is_held_onc
     for record_id in ids:
         store.jobs.claim(record_id, "w", 60)
         store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
-    store.index_state.mark_indexed(ids, utcnow())
+    store.index_state.mark_indexed(ids, utcnow(), queued={})
     stream = (i for i in [ids[0], ids[1], ids[0], ids[2]])
     hold_id = store.holds.place("sengketa", "PHPU-9", {"q": "suara"}, stream, "ani")
     hold = store.holds.get(hold_id)
@@ -345,6 +347,122 @@ def test_GIVEN_a_search_hold_streaming_repeated_ids_THEN_each_record_is_held_onc
     assert states == {ids[0]: "on_hold", ids[1]: "on_hold", ids[2]: "on_hold", ids[3]: "active"}
     assert sorted(store.index_state.pending_index(10)) == sorted(ids[:3])
     assert sorted(store.records.file_keys(ids[:2])) == sorted(f"k/{i}" for i in ids[:2])
+
+
+def ready(store, n: int = 1) -> list[str]:
+    """``n`` records as processing leaves them, and the index has taken them."""
+    ids = [queued(store) for _ in range(n)]
+    for record_id in ids:
+        store.jobs.claim(record_id, "w", 60)
+        store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
+    store.index_state.mark_all_indexed(utcnow())
+    return ids
+
+
+def test_GIVEN_a_hold_THEN_only_its_records_held_here_are_marked_and_only_while_in_force(
+    metadata_store,
+):
+    """GIVEN a hold naming a record, one disposed of and one transferred, and a released
+    hold WHEN their records are marked on hold THEN only the first changes: its row is
+    stamped (a review read before the hold no longer matches it) and the index has to take
+    it again; the others keep their state and their rows."""
+    store = metadata_store
+    kept, disposed, transferred, released = ready(store, 4)
+    store.lifecycle.tombstone(disposed)
+    store.lifecycle.mark_transferred(transferred)
+    store.index_state.mark_all_indexed(utcnow())
+    before = store.records.by_ids([kept, disposed, transferred, released])
+    hold = store.holds.place("sengketa", "PHPU-9", None, [kept, disposed, transferred], "ani")
+    ended = store.holds.place("sengketa", "PHPU-10", None, [released], "ani")
+    assert store.holds.release(ended, "putusan", "ani")
+    assert store.lifecycle.hold_state(ended) == 0
+    assert store.lifecycle.hold_state(hold) == 1
+    after = store.records.by_ids(before)
+    assert {i: r.retention_state for i, r in after.items()} == {
+        kept: "on_hold",
+        disposed: "disposed",
+        transferred: "transferred",
+        released: "active",
+    }
+    assert after[kept].updated_at > before[kept].updated_at
+    assert all(after[i].updated_at == before[i].updated_at for i in (disposed, transferred))
+    assert store.index_state.pending_index(10) == [kept]
+    assert store.lifecycle.hold_state(hold) == 0
+
+
+def test_GIVEN_a_record_being_edited_WHEN_its_hold_is_marked_THEN_both_finish(metadata_store):
+    """GIVEN a transaction that has written a record's row and has yet to change its place
+    WHEN a hold on the record is marked on hold meanwhile THEN the hold waits for the edit,
+    and both are saved, with the kept counts right.
+
+    A documents update that changes a counted column locks the record's retention row
+    (migration 0014). Marking a hold wrote the retention rows first, then waited for the
+    edited row: the edit then waited for the retention row, and PostgreSQL ended one of
+    the two as a deadlock. (SQLite has one writer at a time.)"""
+    store = metadata_store
+    if store.engines.dialect != "postgresql":
+        return
+    edited, other = ready(store, 2)
+    hold = store.holds.place("sengketa", "PHPU-9", None, [edited, other], "ani")
+    marked, failed = [], []
+
+    def mark() -> None:
+        try:
+            marked.append(store.lifecycle.hold_state(hold))
+        except Exception as exc:  # said by the assertion below
+            failed.append(exc)
+
+    marker = threading.Thread(target=mark)
+    with store.engines.write.connect() as edit, edit.begin():
+        edit.execute(update(RecordRow).where(RecordRow.id == edited).values(notes="dicek"))
+        marker.start()
+        _until_waiting(store, 1)  # the hold waits for the edited row
+        edit.execute(update(RecordRow).where(RecordRow.id == edited).values(province="Bali"))
+    marker.join(30)
+    assert failed == [] and marked == [2]
+    after = store.records.by_ids([edited, other])
+    assert after[edited].metadata.province == "Bali"
+    assert {r.retention_state for r in after.values()} == {"on_hold"}
+    assert store.lifecycle.retention_counts("province") == {
+        ("Bali", "on_hold"): 1,
+        ("Jawa Tengah", "on_hold"): 1,
+    }
+
+
+def test_GIVEN_a_new_state_committed_after_the_index_read_a_record_THEN_it_stays_queued(
+    metadata_store,
+):
+    """GIVEN a record queued with a new retention state and one not queued WHEN a refresh
+    that took its stamp before the index read them commits new states for both after that
+    read THEN marking what was read leaves both queued and names them to be indexed again;
+    what the next read finds is marked.
+
+    A queue row was removed when its stamp was no later than the read: the refresh's rows
+    went, and the index kept the states it had read. The refresh is held at its commit
+    (tests/interleave.py) while the records are read."""
+    store, index = metadata_store, metadata_store.index_state
+    first, second = ready(store, 2)
+    store.lifecycle.save_retention([RetentionUpdate(first, "due", "C1", "destroy", None, None)])
+    newer = [
+        RetentionUpdate(i, "inactive", "C1", "destroy", date(2030, 1, 1), date(2030, 1, 1))
+        for i in (first, second)
+    ]
+    with held_at_commit(store.engines.write, lambda: store.lifecycle.save_retention(newer)) as go:
+        read_at = utcnow()
+        read = {s.id: s for s in store.records.index_sources([first, second])}
+        go()
+    assert read[first].retention_state == "due" and read[first].queued_at is not None
+    assert read[second].retention_state == "active" and read[second].queued_at is None
+    stamps = {i: s.queued_at for i, s in read.items() if s.queued_at is not None}
+    assert sorted(index.mark_indexed(read, read_at, queued=stamps)) == sorted(read)
+    assert sorted(index.pending_index(10)) == sorted(read)
+
+    read_at = utcnow()
+    again = store.records.index_sources([first, second])
+    assert {s.retention_state for s in again} == {"inactive"}
+    stamps = {s.id: s.queued_at for s in again if s.queued_at is not None}
+    assert index.mark_indexed([s.id for s in again], read_at, queued=stamps) == []
+    assert index.pending_index(10) == []
 
 
 def test_GIVEN_ready_records_THEN_those_without_a_role_are_found_in_a_window_unless_audited(
