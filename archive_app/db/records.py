@@ -507,7 +507,9 @@ _SOURCE = (
         RecordRow.tally_low_confidence, RecordRow.needs_review, RecordRow.created_at,
     )
     .outerjoin(RetentionRow, RetentionRow.document_id == RecordRow.id)
-    .where(RecordRow.status == Status.READY.value)
+    # a destroyed record left the index with its content (disposition._destroy): a rebuild
+    # or a catch-up must not bring its entry back
+    .where(RecordRow.status == Status.READY.value, RecordRow.final_state != "disposed")
 )  # fmt: skip
 _META_END = 1 + len(ALL_FIELDS)
 # ...and with each record's queue stamp, for the catch-up (index_sources)

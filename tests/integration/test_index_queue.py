@@ -112,3 +112,17 @@ def test_GIVEN_a_refresh_committing_while_the_catch_up_indexes_THEN_its_state_re
     assert archive.metadata.records.get(record_id).retention_state == "due"
     assert indexed_as(archive, record_id) == ["due"]
     assert archive.metadata.index_state.pending_index(10) == []
+
+
+def test_GIVEN_a_destroyed_record_WHEN_the_index_is_rebuilt_THEN_it_stays_out(archive):
+    """GIVEN a record destroyed (its index entry deleted with its content) WHEN the index is
+    rebuilt from the records (`archive reindex`) THEN it is not put back, and a record kept
+    beside it is."""
+    gone, kept = ready(archive, 1), ready(archive, 2)
+    list_id = disposition.propose(archive, "destroy", [gone], "usul musnah", "pengelola")
+    disposition.decide(archive, list_id, True, "Sesuai JRA, disetujui", "pejabat")
+    assert disposition.execute(archive, list_id, "pengelola")["done"] == 1
+    assert indexed_as(archive, gone) == []
+
+    indexing.reindex(archive)
+    assert indexed_as(archive, gone) == [] and indexed_as(archive, kept) == ["due"]
