@@ -469,6 +469,9 @@ class SqlLifecycleRepository:
         }
 
 
+# A final state is never written over: a refresh that read a record before it was destroyed
+# or transferred, and writes after, would give it back a state to come ("due").
+FINAL = ("disposed", "transferred")
 # A chunk's new states, and their records queued for the search index, in one statement
 # on PostgreSQL: each statement fires the trigger that keeps record_counts, and arrays bind
 # as six parameters (a VALUES list of 2,000 rows took SQLAlchemy 0.35 s to compile).
@@ -479,13 +482,18 @@ _UNNEST = text(
     "unnest(CAST(:ids AS varchar[]), CAST(:states AS varchar[]), CAST(:series AS varchar[]), "
     "CAST(:actions AS varchar[]), CAST(:changes AS date[]), CAST(:dues AS date[])) AS "
     "v(id, state, series, action, changes_at, due_at) WHERE t.document_id = v.id "
-    "RETURNING t.document_id) INSERT INTO index_queue (document_id, queued_at) "
+    "AND t.state NOT IN ('disposed', 'transferred') RETURNING t.document_id) "
+    "INSERT INTO index_queue (document_id, queued_at) "
     "SELECT document_id, CAST(:at AS timestamp) FROM changed ON CONFLICT (document_id) "
     "DO UPDATE SET queued_at = excluded.queued_at"
 )
 _ONE = (
     update(RetentionRow)
-    .where(RetentionRow.document_id == bindparam("b_id"))
+    .where(
+        RetentionRow.document_id == bindparam("b_id"),
+        RetentionRow.state != FINAL[0],
+        RetentionRow.state != FINAL[1],
+    )
     .values(
         state=bindparam("b_state"),
         series=bindparam("b_series"),

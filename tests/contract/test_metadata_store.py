@@ -613,3 +613,22 @@ def test_a_confirmation_is_written_only_on_the_row_as_the_reviewer_saw_it(metada
     assert now.updated_at != seen.updated_at and not readings.get(record_id).get("review")
     assert not readings.confirm(record_id, META, unchanged_since=now.updated_at, waiting=True)
     assert readings.confirm(record_id, META, unchanged_since=now.updated_at)  # an officer's
+
+
+def test_GIVEN_a_refresh_read_before_a_disposition_WHEN_it_writes_after_THEN_the_final_state_stays(
+    metadata_store,
+):
+    """GIVEN states a refresh computed from records as they were (due) WHEN one of them was
+    destroyed and one transferred before the refresh wrote THEN theirs stay disposed and
+    transferred, and only the third takes its new state."""
+    store = metadata_store
+    disposed, transferred, open_ = ready(store, 3)
+    store.lifecycle.tombstone(disposed)
+    store.lifecycle.mark_transferred(transferred)
+    store.lifecycle.save_retention([
+        RetentionUpdate(i, "due", "C1", "destroy", None, date(2024, 1, 1))
+        for i in (disposed, transferred, open_)
+    ])  # fmt: skip
+    states = {i: r.retention_state for i, r in store.records.by_ids([disposed, transferred,
+                                                                       open_]).items()}  # fmt: skip
+    assert states == {disposed: "disposed", transferred: "transferred", open_: "due"}
