@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from search import spelling
 from search.best_page import best_page as page_snippet
-from search.interfaces import IndexDocument, SearchQuery
+from search.interfaces import PAGE_REACH, IndexDocument, SearchQuery
 from search.query import (
     ALWAYS_FACETED,
     QueryError,
@@ -65,10 +65,10 @@ KEY_BUCKETS = 20_000
 OLD_PAGES_MAPPING = "nested"
 
 # Pages up to here are one from/size search (page 2,500 at 20 a page: ~70 ms at 1M records,
-# where walking there in steps of 10,000 sort values took ~850). Elasticsearch's default of
-# 10,000 guards clusters of many shards against deep pages; one shard collecting 100,000
-# hits holds a few MB.
-RESULT_WINDOW = 100_000
+# where walking there in steps of 10,000 sort values took ~850): every page a page number
+# reaches (interfaces.PAGE_REACH). Elasticsearch's default of 10,000 guards clusters of many
+# shards against deep pages; one shard collecting 100,000 hits holds a few MB.
+RESULT_WINDOW = PAGE_REACH
 
 SETTINGS = {
     "auto_expand_replicas": "0-1",

@@ -27,6 +27,12 @@ FACET_FIELDS = FILTER_FIELDS[:-1]  # flags are a filter only
 FLAGS = ("inconsistent", "low_confidence", "review")
 RETENTION_STATES = ("active", "inactive", "due", "on_hold", "disposed", "transferred")
 MAX_PER_PAGE = 100
+# A page number reaches the first PAGE_REACH hits (page 4,999 at 20 a page); past them a
+# search is narrowed, or walked with its cursor. Elasticsearch answers such a page in one
+# search within its result window; past it, it walked there 10,000 hits a step, so the last
+# page of a word on every form of a national election (5.3M hits, a link in the pager) took
+# minutes of a web thread, and Tantivy collected every hit before it.
+PAGE_REACH = 100_000
 # How hits may be ordered (stable codes, as in the API's ``sort=``). "relevance" lists the
 # newest first when there are no words; "region" runs province, regency, district,
 # village, then TPS; "tps" runs by TPS number, then region.

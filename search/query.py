@@ -16,6 +16,7 @@ from search.interfaces import (
     FILTER_FIELDS,
     FLAGS,
     MAX_PER_PAGE,
+    PAGE_REACH,
     RETENTION_STATES,
     SORTS,
     SearchQuery,
@@ -90,15 +91,31 @@ def parse_search(params: Mapping[str, str]) -> SearchQuery:
     for name in FILTER_FIELDS:
         if params.get(name) not in (None, ""):
             filters[name] = normalize_filter(name, params[name])
+    per_page = _positive(params, "per_page", 20, MAX_PER_PAGE)
+    cursor = _cursor(params.get("cursor") or "")
+    page = _positive(params, "page", 1, 1_000_000)
+    if page > last_page_reached(per_page) and not cursor:
+        raise QueryError(
+            "page",
+            f"A page number reaches the first {PAGE_REACH} hits (page"
+            f" {last_page_reached(per_page)} at {per_page} a page): narrow the search, or"
+            " follow its cursor",
+        )
     return SearchQuery(
         terms=terms,
         phrases=phrases,
         filters=filters,
-        page=_positive(params, "page", 1, 1_000_000),
-        per_page=_positive(params, "per_page", 20, MAX_PER_PAGE),
-        cursor=_cursor(params.get("cursor") or ""),
+        page=page,
+        per_page=per_page,
+        cursor=cursor,
         sort=_sort(params.get("sort") or "relevance"),
     )
+
+
+def last_page_reached(per_page: int) -> int:
+    """The last page a page number reaches (interfaces.PAGE_REACH). An engine is asked for
+    one hit more than a page, to tell whether another follows: that one stays within it."""
+    return (PAGE_REACH - 1) // per_page
 
 
 def _sort(raw: str) -> str:

@@ -56,6 +56,10 @@ _SENTENCES: list[tuple[re.Pattern[str], str]] = [
          N_("cursor ini bukan yang diberikan server ini")),
         (r"Urutan harus salah satu dari (?P<v>.+) \(sort must be one of .+\)",
          N_("Urutan harus salah satu dari %(v)s")),
+        (r"A page number reaches the first (?P<n>\d+) hits \(page (?P<p>\d+) at (?P<k>\d+)"
+         r" a page\): narrow the search, or follow its cursor",
+         N_("Nomor halaman menjangkau %(n)s hasil pertama (halaman %(p)s dengan %(k)s per"
+            " halaman): persempit pencarian, atau ikuti cursor-nya")),
         # domain/saved_searches.py (written in both languages; said in one)
         (r"Beri nama pencarian ini \(Give this search a name\)\.",
          N_("Beri nama pencarian ini.")),

@@ -23,8 +23,8 @@ from archive_app.intake import reasons, uploads
 from archive_app.recordkeeping import retention
 from archive_app.records import saved_searches, search_results
 from ingest.models import RejectedFile
-from search.interfaces import FILTER_FIELDS
-from search.query import QueryError, corrected, parse_search
+from search.interfaces import FILTER_FIELDS, PAGE_REACH
+from search.query import QueryError, corrected, last_page_reached, parse_search
 from vocabulary.numbers import NumberError, bounded, page_number
 
 bp = Blueprint("web", __name__)
@@ -88,6 +88,8 @@ def search():
         facet_url=lambda field, value: with_query("web.search", {**args, field: value, "page": 1}),
         hold_url=with_query("holds.new", {k: v for k, v in args.items() if k in HOLD_FIELDS}),
         page_url=lambda page: with_query("web.search", {**args, "page": page}),
+        last_reached=last_page_reached(query.per_page) if query else 0,
+        page_reach=PAGE_REACH,
         without_url=lambda name: with_query("web.search", _without(args, name)),
         tally_url=with_query("api.tallies.tally_csv", {**args, **LABELLED}),
         suggestion=_suggestion(args, found),

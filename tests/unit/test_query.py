@@ -43,3 +43,19 @@ def test_bad_parameters_raise_errors_that_name_the_field(params, field):
 def test_filters_are_case_insensitive_and_whitespace_tolerant():
     q = parse_search({"village": "  PAPAHAN ", "district": "Jaten  Baru"})
     assert q.filters == {"village": "papahan", "district": "jaten baru"}
+
+
+@pytest.mark.parametrize(("per_page", "last"), [(20, 4_999), (100, 999), (1, 99_999), (7, 14_285)])
+def test_a_page_number_reaches_the_first_100000_hits_and_no_further(per_page, last):
+    """GIVEN a page size WHEN the page asked for starts past the first 100,000 hits (with the
+    one more hit an engine is asked for) THEN it is refused, naming the page and the last one
+    reached; the last page reached is taken, and a cursor goes on past it."""
+    from search.interfaces import PAGE_REACH
+
+    size = {"per_page": str(per_page)}
+    assert parse_search({**size, "page": str(last)}).page == last
+    assert last * per_page + 1 <= PAGE_REACH  # the page and the one hit more, in the window
+    with pytest.raises(QueryError) as refused:
+        parse_search({**size, "page": str(last + 1)})
+    assert refused.value.field == "page" and f"page {last} at {per_page}" in str(refused.value)
+    assert parse_search({**size, "page": str(last + 1), "cursor": "abc"}).cursor == "abc"
