@@ -469,13 +469,12 @@ class SqlLifecycleRepository:
         }
 
 
-# A final state is never written over: a refresh that read a record before it was destroyed
-# or transferred, and writes after, would give it back a state to come ("due").
-FINAL = ("disposed", "transferred")
 # A chunk's new states, and their records queued for the search index, in one statement
 # on PostgreSQL: each statement fires the trigger that keeps record_counts, and arrays bind
 # as six parameters (a VALUES list of 2,000 rows took SQLAlchemy 0.35 s to compile).
-# SQLite's triggers are per row anyway: there one prepared UPDATE runs per record.
+# SQLite's triggers are per row anyway: there one prepared UPDATE runs per record. Neither
+# writes over a final state: a refresh that read a record before it was destroyed or
+# transferred, and writes after, would give it back a state to come ("due").
 _UNNEST = text(
     "WITH changed AS (UPDATE record_retention AS t SET state = v.state, series = v.series, "
     "action = v.action, changes_at = v.changes_at, due_at = v.due_at FROM "
@@ -491,8 +490,9 @@ _ONE = (
     update(RetentionRow)
     .where(
         RetentionRow.document_id == bindparam("b_id"),
-        RetentionRow.state != FINAL[0],
-        RetentionRow.state != FINAL[1],
+        # inline, not bound: executemany handles each bound value of each row in Python
+        # (two more made a full refresh on SQLite 8 % slower)
+        text("record_retention.state NOT IN ('disposed', 'transferred')"),
     )
     .values(
         state=bindparam("b_state"),
