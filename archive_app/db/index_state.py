@@ -10,8 +10,6 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import Select, delete, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as lite_insert
 
 from archive_app.db.models import IndexQueueRow, RecordRow
 from archive_app.db.session import Sessions
@@ -130,21 +128,4 @@ def queued_query(limit: int) -> Select:
         .join(RecordRow, RecordRow.id == IndexQueueRow.document_id)
         .where(RecordRow.status == Status.READY.value, RecordRow.final_state != "disposed")
         .limit(limit)
-    )
-
-
-def queue_for_index(s, record_ids: list[str], at: datetime) -> None:
-    """Queue these records for the search index (again, if queued before ``at``), in the
-    caller's transaction, without writing their ``documents`` rows: one prepared upsert per
-    record. (A refresh on PostgreSQL queues in the statement that writes the new states:
-    lifecycle._UNNEST.)"""
-    if not record_ids:
-        return
-    insert_ = pg_insert if s.get_bind().dialect.name == "postgresql" else lite_insert
-    statement = insert_(IndexQueueRow)
-    s.connection().execute(
-        statement.on_conflict_do_update(
-            index_elements=["document_id"], set_={"queued_at": statement.excluded.queued_at}
-        ),
-        [{"document_id": i, "queued_at": at} for i in sorted(record_ids)],
     )
