@@ -40,3 +40,15 @@ def set_retention(services, record_id: str, **values) -> None:
         s.execute(
             update(RetentionRow).where(RetentionRow.document_id == record_id).values(**values)
         )
+
+
+def with_officers(services, *extra: tuple[str, str]):
+    """The archive with its example retention schedule, a records officer ("pengelola") and
+    an approver ("pejabat"), and any other (name, role): what a disposition needs."""
+    from archive_app import accounts
+    from archive_app.recordkeeping import retention
+
+    retention.ensure_schedule(services, "test")
+    for name, role in (("pengelola", "records_officer"), ("pejabat", "approver"), *extra):
+        accounts.create_user(services, name, "a long password", role, "test")
+    return services

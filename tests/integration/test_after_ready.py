@@ -11,22 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from archive_app import accounts
 from archive_app.domain import disposition as rules
 from archive_app.domain.clock import utcnow
 from archive_app.operations import sweeping
-from archive_app.recordkeeping import disposition, holds, retention
+from archive_app.recordkeeping import disposition, holds
 from archive_app.records import processing
 from tests.integration.api_helpers import upload
-from tests.integration.records_helpers import add
+from tests.integration.records_helpers import add, with_officers
 
 
 @pytest.fixture
 def archive(services):
-    retention.ensure_schedule(services, "test")
-    for name, role in (("pengelola", "records_officer"), ("pejabat", "approver")):
-        accounts.create_user(services, name, "a long password", role, "test")
-    return services
+    return with_officers(services)
 
 
 def killed_after_ready(services, record_id: str) -> None:

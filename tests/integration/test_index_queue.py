@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from archive_app import accounts
 from archive_app.recordkeeping import disposition, holds, retention
 from archive_app.records import indexing, processing
 from search.query import parse_search
 from tests.conftest import make_settings
-from tests.integration.records_helpers import add
+from tests.integration.records_helpers import add, with_officers
 from tests.interleave import held_at_commit
 
 
@@ -23,10 +22,7 @@ def settings(request, tmp_path):
 
 @pytest.fixture
 def archive(services):
-    retention.ensure_schedule(services, "test")
-    for name, role in (("pengelola", "records_officer"), ("pejabat", "approver")):
-        accounts.create_user(services, name, "a long password", role, "test")
-    return services
+    return with_officers(services)
 
 
 def indexed_as(services, record_id: str) -> list[str]:

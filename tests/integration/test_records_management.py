@@ -15,25 +15,17 @@ import bagit
 import pymupdf
 import pytest
 
-from archive_app import accounts
 from archive_app.domain.records import record_prefix
 from archive_app.recordkeeping import disposition, holds, retention
 from archive_app.recordkeeping.disposition import DispositionError
 from archive_app.recordkeeping.holds import HoldError
 from search.query import parse_search
-from tests.integration.records_helpers import add
+from tests.integration.records_helpers import add, with_officers
 
 
 @pytest.fixture
 def archive(services):
-    retention.ensure_schedule(services, "test")
-    for name, role in (
-        ("pengelola", "records_officer"),
-        ("pengelola2", "records_officer"),
-        ("pejabat", "approver"),
-    ):
-        accounts.create_user(services, name, "a long password", role, "test")
-    return services
+    return with_officers(services, ("pengelola2", "records_officer"))
 
 
 def test_the_example_schedule_is_version_one_and_states_follow_it(archive):
