@@ -8,7 +8,7 @@ import builtins
 import functools
 import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Integer,
@@ -491,7 +491,10 @@ class SqlRecordRepository:
                     return False
                 s.add(row)
                 s.flush()
-                s.add(RetentionRow(document_id=record.id))
+                # its state is this archive's to compute, from its own schedule: due today,
+                # so the refresh of the day's changes takes it (the transfer runs one at its
+                # end; an interrupted one leaves it to the next, or to the nightly task)
+                s.add(RetentionRow(document_id=record.id, changes_at=date.today()))
                 s.add_all(PageRow(document_id=record.id, **vars(p)) for p in pages)
                 s.add_all(file_row(record.id, f, record.updated_at) for f in files)
         except IntegrityError:

@@ -17,6 +17,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from archive_app.domain.audit import AuditEntry
@@ -24,6 +25,7 @@ from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import StoredFile
 from archive_app.domain.records import Status
 from archive_app.domain.tasks import PROCESS_RECORD
+from archive_app.recordkeeping import retention
 from archive_app.records import indexing
 from archive_app.storage.interfaces import CHUNK
 
@@ -82,6 +84,9 @@ def transfer(
             leftover.unlink()
         scratch.rmdir()
     report.audit_entries = _audit(source, target)
+    # each record arrived due for its retention state (import_record): computed before
+    # the index is built, so the index holds it too
+    retention.refresh(target, changes_by=date.today())
     report.indexed = indexing.reindex(target)
     # Records that arrived unprocessed (in this run or an earlier, interrupted one) are
     # handed to the target's workers.

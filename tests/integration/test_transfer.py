@@ -121,3 +121,25 @@ def test_a_damaged_source_object_stops_the_transfer_and_names_it(source, target)
     with pytest.raises(TransferError, match=victim.key):
         transfer(source, target)
     assert not target.metadata.records.by_ids([source.ids[0]])
+
+
+def test_a_record_arrives_with_the_retention_state_the_target_computes(services, target, tmp_path):
+    """GIVEN a record due for destruction in the source (C.KEJADIAN 2014 under the example
+    schedule), both archives on that schedule WHEN it is transferred THEN the target holds
+    it as due, and its index finds it so, not as an active record that no nightly refresh
+    would ever look at again."""
+    from archive_app.recordkeeping import retention
+    from tests.integration.records_helpers import add
+
+    target.metadata.migrate()
+    for archive in (services, target):
+        retention.ensure_schedule(archive, "test")
+    record_id = add(services, 1)
+    processing.process(services, record_id)
+    assert services.metadata.records.get(record_id).retention_state == "due"
+
+    transfer(services, target)
+    assert target.metadata.records.get(record_id).retention_state == "due"
+    assert [h.id for h in target.index.search(parse_search({"retention": "due"})).hits] == [
+        record_id
+    ]
