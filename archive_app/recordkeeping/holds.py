@@ -88,8 +88,16 @@ def matching_ids(services, params: dict) -> Iterator[str]:
     for batch in services.metadata.records.iter_records(200, unindexed=True):
         for record, pages, _ in batch:
             text = "\n".join(p.text for p in pages)
-            if record_matches(query, record.metadata.as_dict(), text):
+            if record_matches(query, _as_indexed(record), text):
                 yield record.id
+
+
+def _as_indexed(record) -> dict:
+    """A record's fields as the index holds them beside its text (indexing.to_index_document):
+    a hold filtered on the retention state or a flag must take a record the index has not
+    seen yet as it takes one it has; with the place alone, none matched."""
+    return {**record.metadata.as_dict(), "retention": record.retention_state,
+            "flags": list(record.flags)}  # fmt: skip
 
 
 def _hold_records(services, hold_id: int, batch: int = 1000) -> Iterator[str]:
@@ -107,7 +115,7 @@ def apply_query_holds(services, record_id: str) -> list[int]:
         return []
     text = "\n".join(p.text for p in services.metadata.records.pages(record_id))
     joined = []
-    metadata = record.metadata.as_dict()
+    metadata = _as_indexed(record)
     for hold in services.metadata.holds.list(active=True):
         if not hold.query or not record_matches(parse_search(hold.query), metadata, text):
             continue

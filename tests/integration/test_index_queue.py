@@ -122,3 +122,24 @@ def test_GIVEN_a_destroyed_record_WHEN_the_index_is_rebuilt_THEN_it_stays_out(ar
 
     indexing.reindex(archive)
     assert indexed_as(archive, gone) == [] and indexed_as(archive, kept) == ["due"]
+
+
+def test_GIVEN_a_record_the_index_has_not_taken_WHEN_held_by_a_retention_filter_THEN_it_is_held(
+    archive,
+):
+    """GIVEN two records due for destruction, one of them not in the index (an outage: its
+    entry missing, its row pending) WHEN a hold is placed on the search "retention: due"
+    THEN both are held: the one outside the index is matched on its retention state as the
+    index would match it."""
+    from sqlalchemy import update
+
+    from archive_app.db.models import RecordRow
+    from archive_app.db.session import Sessions
+
+    seen, unseen = ready(archive, 1), ready(archive, 2)
+    archive.index.delete([unseen])
+    with Sessions(archive.metadata.engines).write() as s:
+        s.execute(update(RecordRow).where(RecordRow.id == unseen).values(index_state="pending"))
+    hold = holds.place(archive, reason="Sengketa", case_ref="PHP 4/2024",
+                       query={"retention": "due"}, actor="pengelola")  # fmt: skip
+    assert sorted(archive.metadata.holds.document_ids(hold)) == sorted([seen, unseen])
