@@ -107,12 +107,15 @@ class SqlIndexState:
 def pending_query(limit: int) -> Select:
     """Ready records the index has yet to take: read through ix_documents_index_pending
     (migration 0013), which holds only those, so the sweep's usual answer, "none", costs
-    nothing at any size."""
+    nothing at any size. Not a destroyed record: the index sources leave it out, so it
+    would stay pending and come back at every sweep, and 5,000 of them would stop the
+    catch-up before the records behind them."""
     return (
         select(RecordRow.id)
         .where(
             RecordRow.status == Status.READY.value,
             RecordRow.index_state == IndexState.PENDING.value,
+            RecordRow.final_state != "disposed",
         )
         .limit(limit)
     )

@@ -493,8 +493,10 @@ _ONE = (
     "UPDATE record_retention SET state = ?, series = ?, action = ?, changes_at = ?, "
     "due_at = ? WHERE document_id = ? AND state NOT IN ('disposed', 'transferred')"
 )
+# ...and queued only if written: the guard above may have kept a final state
 _QUEUE = (
-    "INSERT INTO index_queue (document_id, queued_at) VALUES (?, ?) "
+    "INSERT INTO index_queue (document_id, queued_at) SELECT document_id, ? FROM "
+    "record_retention WHERE document_id = ? AND state NOT IN ('disposed', 'transferred') "
     "ON CONFLICT (document_id) DO UPDATE SET queued_at = excluded.queued_at"
 )
 
@@ -513,7 +515,7 @@ def _write_states(s, chunk: list[RetentionUpdate], at: datetime) -> None:
         (u.state, u.series, u.action, _day(u.changes_at), _day(u.due_at), u.id) for u in chunk
     ])  # fmt: skip
     stamp = at.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's DATETIME text on SQLite
-    conn.exec_driver_sql(_QUEUE, [(u.id, stamp) for u in chunk])
+    conn.exec_driver_sql(_QUEUE, [(stamp, u.id) for u in chunk])
 
 
 def _day(value: date | None) -> str | None:

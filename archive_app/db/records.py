@@ -476,9 +476,11 @@ class SqlRecordRepository:
         A record caught mid-processing arrives queued, so this archive's workers finish it.
         """
         status = Status.QUEUED if record.status is Status.PROCESSING else record.status
+        # a destroyed record has nothing for the index (its entry went with its content)
+        indexed = IndexState.INDEXED if record.final_state == "disposed" else IndexState.PENDING
         row = RecordRow(
             id=record.id, sha256=record.sha256, status=status.value,
-            index_state=IndexState.PENDING.value, kind=record.kind,
+            index_state=indexed.value, kind=record.kind,
             original_name=record.original_name, size=record.size, page_count=record.page_count,
             pages_done=record.pages_done, ocr_confidence=record.ocr_confidence, error=record.error,
             attempts=0, lease_owner="", created_at=record.created_at, created_by=record.created_by,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -90,6 +91,7 @@ def search():
         page_url=lambda page: with_query("web.search", {**args, "page": page}),
         last_reached=last_page_reached(query.per_page) if query else 0,
         page_reach=PAGE_REACH,
+        page_reach_text=format_number(PAGE_REACH),
         without_url=lambda name: with_query("web.search", _without(args, name)),
         tally_url=with_query("api.tallies.tally_csv", {**args, **LABELLED}),
         suggestion=_suggestion(args, found),

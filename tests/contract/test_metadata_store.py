@@ -632,3 +632,18 @@ def test_GIVEN_a_refresh_read_before_a_disposition_WHEN_it_writes_after_THEN_the
     states = {i: r.retention_state for i, r in store.records.by_ids([disposed, transferred,
                                                                        open_]).items()}  # fmt: skip
     assert states == {disposed: "disposed", transferred: "transferred", open_: "due"}
+    # the destroyed one is not queued for the index again either (its entry went with it)
+    assert store.records.get(disposed).index_state is IndexState.INDEXED
+    assert sorted(store.index_state.pending_index(10)) == sorted([transferred, open_])
+
+
+def test_GIVEN_a_destroyed_record_left_pending_THEN_the_catch_up_does_not_take_it(metadata_store):
+    """GIVEN a destroyed record whose row says pending (as a transfer brought one before)
+    WHEN the index asks what to take THEN not it: the index sources leave it out, so it would
+    come back at every sweep and, 5,000 of them, stop the catch-up before the others."""
+    store = metadata_store
+    gone, kept = ready(store, 2)
+    store.lifecycle.tombstone(gone)
+    with store.engines.write.begin() as conn:
+        conn.execute(update(RecordRow).values(index_state="pending"))
+    assert store.index_state.pending_index(10) == [kept]
