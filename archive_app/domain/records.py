@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
 
@@ -54,3 +55,12 @@ def object_key(record_id: str, role: FileRole, *, page: int = 0, extension: str 
     if role is FileRole.METADATA:
         return f"{prefix}metadata.json"
     return f"{prefix}pages/{page:04d}.{role.value}.jpg"
+
+
+def searchable_fields(
+    metadata: Mapping[str, object], retention_state: str, flags: Iterable[str]
+) -> dict[str, object]:
+    """A record's fields as the search index holds them beside its text: what a filter on
+    the index and the same filter checked on a record the index has not taken (a hold by
+    search) both look at."""
+    return {**metadata, "retention": retention_state, "flags": list(flags)}

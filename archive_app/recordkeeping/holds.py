@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 
 from archive_app import audit
 from archive_app.domain.iteration import batched
+from archive_app.domain.records import searchable_fields
 from archive_app.recordkeeping import retention
 from search.query import parse_search, record_matches
 
@@ -93,11 +94,9 @@ def matching_ids(services, params: dict) -> Iterator[str]:
 
 
 def _as_indexed(record) -> dict:
-    """A record's fields as the index holds them beside its text (indexing.to_index_document):
-    a hold filtered on the retention state or a flag must take a record the index has not
+    """A hold filtered on the retention state or a flag takes a record the index has not
     seen yet as it takes one it has; with the place alone, none matched."""
-    return {**record.metadata.as_dict(), "retention": record.retention_state,
-            "flags": list(record.flags)}  # fmt: skip
+    return searchable_fields(record.metadata.as_dict(), record.retention_state, record.flags)
 
 
 def _hold_records(services, hold_id: int, batch: int = 1000) -> Iterator[str]:

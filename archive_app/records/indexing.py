@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import IndexSource
+from archive_app.domain.records import searchable_fields
 from search.interfaces import IndexDocument
 
 log = logging.getLogger(__name__)
@@ -22,8 +23,7 @@ STALE_ROUNDS = 3  # re-index rounds for records edited while they were being ind
 def to_index_document(source: IndexSource) -> IndexDocument:
     return IndexDocument(
         id=source.id,
-        metadata={**source.metadata, "retention": source.retention_state,
-                  "flags": list(source.flags)},
+        metadata=searchable_fields(source.metadata, source.retention_state, source.flags),
         pages=source.pages,
         created_at=source.created_at,
     )  # fmt: skip
@@ -86,19 +86,7 @@ def reindex(services, progress: Callable[[int], None] | None = None, batch_size:
 
     def batches() -> Iterator[list[IndexDocument]]:
         for batch in services.metadata.records.iter_index_sources(batch_size):
-            yield [
-                IndexDocument(
-                    id=src.id,
-                    metadata={
-                        **src.metadata,
-                        "retention": src.retention_state,
-                        "flags": list(src.flags),
-                    },
-                    pages=src.pages,
-                    created_at=src.created_at,
-                )  # fmt: skip
-                for src in batch
-            ]
+            yield [to_index_document(src) for src in batch]
             if progress:
                 progress(len(batch))
 
