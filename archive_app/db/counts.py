@@ -1,7 +1,7 @@
 """Counts of records that pages show, read from ``record_counts`` instead of counted.
 
-Triggers on ``documents`` and ``record_retention`` (migrations 0008, 0014) keep the counts
-in the same transaction as the row that changes them, whichever code path writes it;
+Triggers on ``documents`` and ``record_retention`` (migrations 0008, 0014, 0017) keep the
+counts in the same transaction as the row that changes them, whichever code path writes it;
 reading one is a primary-key lookup whatever the archive's size (counting 12 million rows
 per dashboard view took seconds).
 ``recount`` fills them again from the rows: after a bulk load that bypassed the triggers, or

@@ -474,7 +474,11 @@ class SqlRecordRepository:
         """Insert a record copied from another archive, as it was; False if already here.
 
         A record caught mid-processing arrives queued, so this archive's workers finish it.
+        An upload's reservation is not a record and is refused: a retention row is made
+        only for a record past its upload (the SQLite counts rely on it, migration 0017).
         """
+        if record.status is Status.UPLOADING:
+            raise ValueError(f"record {record.id} is an upload under way, not a record to import")
         status = Status.QUEUED if record.status is Status.PROCESSING else record.status
         # a destroyed record has nothing for the index (its entry went with its content)
         indexed = IndexState.INDEXED if record.final_state == "disposed" else IndexState.PENDING
