@@ -15,7 +15,7 @@ from archive_app.db.models import IndexQueueRow, RecordRow
 from archive_app.db.session import Sessions
 from archive_app.domain.records import IndexState, Status
 
-MARK_CHUNK = 500  # records a statement marks: two bound values each for the queue rows
+MARK_CHUNK = 500  # records a statement marks: three bound values each for their rows
 
 
 class SqlIndexState:
@@ -23,37 +23,32 @@ class SqlIndexState:
         self._s = sessions
 
     def mark_indexed(
-        self, record_ids: Iterable[str], at_or_before: datetime, *, queued: Mapping[str, datetime]
+        self,
+        record_ids: Iterable[str],
+        read: Mapping[str, datetime],
+        *,
+        queued: Mapping[str, datetime],
     ) -> list[str]:
         """Only rows unchanged since the index read them are marked: a later edit stays pending.
 
-        Returns the ids it did not mark (edited or queued again since the read, or gone), so
-        the writer can index them again: its copy of those may be older than one already in
-        the index.
+        Returns the ids it did not mark (edited or queued again since the read, or gone, or
+        not read), so the writer can index them again: its copy of those may be older than
+        one already in the index.
 
-        A queue row is removed only if it is the one read with the record (``queued``: its
-        stamp as ``index_sources`` read it; a record absent was not queued then), not by
-        comparing its stamp with the time of the read: a refresh stamps its rows before its
-        transaction commits, minutes before for a whole archive, so a row the read could not
-        see yet may carry an earlier stamp, and removing it lost the new state from the
-        index.
+        A row is marked only if it still carries the ``updated_at`` read with it (``read``),
+        and a queue row is removed only if it is the one read with the record (``queued``:
+        its stamp as ``index_sources`` read it; a record absent was not queued then). Not by
+        comparing a stamp with the time of the read: every writer stamps before its
+        transaction commits (a refresh minutes before, for a whole archive), so a change the
+        read could not see yet may carry an earlier stamp, and marking it indexed left the
+        index with the copy before it.
         """
         ids = list(record_ids)
         marked: set[str] = set()
         with self._s.write() as s:
             for start in range(0, len(ids), MARK_CHUNK):
                 chunk = ids[start : start + MARK_CHUNK]
-                marked.update(
-                    s.scalars(
-                        update(RecordRow)
-                        .where(
-                            RecordRow.id.in_(chunk),
-                            RecordRow.updated_at <= at_or_before,
-                        )
-                        .values(index_state=IndexState.INDEXED.value)
-                        .returning(RecordRow.id)
-                    )
-                )
+                marked.update(_mark_unchanged(s, [(i, read[i]) for i in chunk if i in read]))
                 seen = [(i, queued[i]) for i in chunk if i in queued]
                 if seen:
                     s.execute(
@@ -102,6 +97,24 @@ class SqlIndexState:
             if len(found) < limit:
                 found += s.scalars(queued_query(limit - len(found)))
             return list(dict.fromkeys(found))
+
+
+def _mark_unchanged(s, read: list[tuple[str, datetime]]) -> list[str]:
+    """The ids are given alone too: SQLite looks the pairs up by scanning the whole table
+    (EXPLAIN QUERY PLAN: SCAN), the ids by the primary key."""
+    if not read:
+        return []
+    return list(
+        s.scalars(
+            update(RecordRow)
+            .where(
+                RecordRow.id.in_([i for i, _ in read]),
+                tuple_(RecordRow.id, RecordRow.updated_at).in_(read),
+            )
+            .values(index_state=IndexState.INDEXED.value)
+            .returning(RecordRow.id)
+        )
+    )
 
 
 def pending_query(limit: int) -> Select:

@@ -253,13 +253,20 @@ class IndexBookkeeping(Protocol):
     """Which ready records the search index has confirmed."""
 
     def mark_indexed(
-        self, record_ids: Iterable[str], at_or_before: datetime, *, queued: Mapping[str, datetime]
+        self,
+        record_ids: Iterable[str],
+        read: Mapping[str, datetime],
+        *,
+        queued: Mapping[str, datetime],
     ) -> builtins.list[str]:
-        """Only rows unchanged since the index read them (at ``at_or_before``) are marked: a
-        later edit stays pending. A record's queue row is removed only if it is the one read
-        with it (``queued``: ``IndexSource.queued_at`` of those that were queued), so a new
-        retention state committed after the read stays queued. Returns the ids not marked
-        (changed or queued again since the read, or gone): to be indexed again."""
+        """Only rows unchanged since the index read them are marked: those still carrying the
+        stamp read with them (``read``: ``IndexSource.updated_at`` by id; a record absent is
+        not marked), so an edit committed after the read stays pending even if it was
+        stamped before it. A record's queue row is removed only if it is
+        the one read with it (``queued``: ``IndexSource.queued_at`` of those that were
+        queued), so a new retention state committed after the read stays queued. Returns the
+        ids not marked (changed or queued again since the read, gone, or not read): to be
+        indexed again."""
 
     def mark_all_indexed(self, at_or_before: datetime) -> int:
         """Marks the ready records unchanged since ``at_or_before``; returns how many were

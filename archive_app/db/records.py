@@ -408,9 +408,10 @@ class SqlRecordRepository:
         """These records, those that are ready, as the index needs them (the catch-up after
         a hold re-indexes 100,000 at a time, 1,000 per call): one query per 500.
 
-        Each with its queue stamp, read by the same statement as its retention state (one
-        snapshot on PostgreSQL too, where each statement of a read sees its own): the
-        stamp names the change the index then holds (``mark_indexed``)."""
+        Each with its row's and its queue row's stamps, read by the same statement as its
+        metadata and retention state (one snapshot on PostgreSQL too, where each statement
+        of a read sees its own): the stamps name the changes the index then holds
+        (``mark_indexed``)."""
         ids = builtins.list(record_ids)
         found: builtins.list[IndexSource] = []
         with self._s.read() as s:
@@ -514,6 +515,7 @@ _SOURCE = (
         RecordRow.id, *(getattr(RecordRow, f) for f in ALL_FIELDS),
         func.coalesce(RetentionRow.state, "active"), RecordRow.tally_consistent,
         RecordRow.tally_low_confidence, RecordRow.needs_review, RecordRow.created_at,
+        RecordRow.updated_at,
     )
     .outerjoin(RetentionRow, RetentionRow.document_id == RecordRow.id)
     # a destroyed record left the index with its content (disposition._destroy): a rebuild
@@ -525,7 +527,7 @@ _META_END = 1 + len(ALL_FIELDS)
 _QUEUED_SOURCE = _SOURCE.add_columns(IndexQueueRow.queued_at).outerjoin(
     IndexQueueRow, IndexQueueRow.document_id == RecordRow.id
 )
-_QUEUED = _META_END + 5
+_QUEUED = _META_END + 6
 _IDS_PER_QUERY = 500
 
 
@@ -557,10 +559,10 @@ def _index_source(row, pages: builtins.list[str], queued_at: datetime | None = N
     metadata = dict(zip(ALL_FIELDS, row[1:_META_END], strict=True))
     day = metadata["record_date"]
     metadata["record_date"] = day.isoformat() if day else ""
-    consistent, low, review = row[_META_END + 1 : _META_END + 4]
+    consistent, low, review, created_at, updated_at = row[_META_END + 1 : _META_END + 6]
     flags = tuple(flags_from(consistent, bool(low), bool(review)))
     return IndexSource(
-        row[0], metadata, row[_META_END], flags, row[_META_END + 4], tuple(pages), queued_at
+        row[0], metadata, row[_META_END], flags, created_at, updated_at, tuple(pages), queued_at
     )
 
 

@@ -213,6 +213,9 @@ class IndexSource(NamedTuple):
     retention_state: str
     flags: tuple[str, ...]
     created_at: datetime
+    # its row's stamp, read with the rest: the record is marked indexed only while its row
+    # still carries it (IndexBookkeeping.mark_indexed)
+    updated_at: datetime
     pages: tuple[str, ...]  # text of each page, in order
     # its index_queue stamp, read with the rest (None: not queued); only that queue row is
     # removed once indexed (IndexBookkeeping.mark_indexed). A rebuild does not read it.

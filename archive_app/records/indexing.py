@@ -36,14 +36,16 @@ def index_records(services, record_ids: list[str]) -> bool:
     the worker's older copy lands in the index last. Neither engine orders writes by the
     data's age, so each writer checks afterwards whether a record changed since it read it
     and, if so, indexes it again: whichever write lands last, its writer sees it was stale.
-    A new retention state is judged by the queue stamp read with the record, not by time:
-    a refresh stamps it before its (long) transaction commits (``mark_indexed``).
+    A change is judged by the stamps read with the record (its row's ``updated_at``, its
+    queue row's ``queued_at``), not by the time of the read: every writer stamps before its
+    transaction commits, so an edit committed after the read may carry an earlier stamp
+    (``mark_indexed``).
     """
     records = services.metadata.records
     ids = list(record_ids)
     for _ in range(STALE_ROUNDS):
-        read_at = utcnow()
         sources = records.index_sources(ids)
+        read = {s.id: s.updated_at for s in sources}
         queued = {s.id: s.queued_at for s in sources if s.queued_at is not None}
         batch = [to_index_document(source) for source in sources]
         try:
@@ -52,9 +54,7 @@ def index_records(services, record_ids: list[str]) -> bool:
             log.warning("indexing %d record(s) failed; left pending", len(batch), exc_info=True)
             return False
         # the ones edited or queued again since the read come back, to be indexed again
-        ids = services.metadata.index_state.mark_indexed(
-            [d.id for d in batch], read_at, queued=queued
-        )
+        ids = services.metadata.index_state.mark_indexed([d.id for d in batch], read, queued=queued)
         if not ids:
             return True
     return True  # edited in every round: each of those edits' writers checks the same way

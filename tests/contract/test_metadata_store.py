@@ -6,7 +6,8 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import inspect, select, text, update
@@ -271,16 +272,24 @@ def test_failures_are_final_or_requeued_and_retry_resets(metadata_store):
     assert not metadata_store.jobs.requeue(record_id)
 
 
+def stamps(store, ids: list[str]) -> dict[str, datetime]:
+    """The rows' stamps as the index reads them with the records."""
+    return {s.id: s.updated_at for s in store.records.index_sources(ids)}
+
+
 def test_index_bookkeeping_keeps_later_edits_pending(metadata_store):
     index = metadata_store.index_state
     record_id = queued(metadata_store)
     metadata_store.jobs.claim(record_id, "w", 60)
     metadata_store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
     assert index.pending_index(10) == [record_id]
+    read = stamps(metadata_store, [record_id])
     # read before the last change: not marked, and named so the writer indexes it again
-    assert index.mark_indexed([record_id], utcnow() - timedelta(hours=1), queued={}) == [record_id]
+    older = {record_id: read[record_id] - timedelta(hours=1)}
+    assert index.mark_indexed([record_id], older, queued={}) == [record_id]
+    assert index.mark_indexed([record_id], {}, queued={}) == [record_id]  # not read
     assert index.pending_index(10) == [record_id]
-    assert index.mark_indexed([record_id, "no-such-id"], utcnow(), queued={}) == ["no-such-id"]
+    assert index.mark_indexed([record_id, "no-such-id"], read, queued={}) == ["no-such-id"]
     assert index.pending_index(10) == []
 
 
@@ -292,7 +301,7 @@ def test_marking_all_indexed_writes_only_the_pending_rows(metadata_store):
     for record_id in ids:
         metadata_store.jobs.claim(record_id, "w", 60)
         metadata_store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
-    assert index.mark_indexed(ids[:2], utcnow(), queued={}) == []
+    assert index.mark_indexed(ids[:2], stamps(metadata_store, ids[:2]), queued={}) == []
     assert index.mark_all_indexed(utcnow() - timedelta(hours=1)) == 0  # changed since
     assert index.mark_all_indexed(utcnow()) == 1
     assert index.pending_index(10) == []
@@ -335,7 +344,7 @@ def test_GIVEN_a_search_hold_streaming_repeated_ids_THEN_each_record_is_held_onc
     for record_id in ids:
         store.jobs.claim(record_id, "w", 60)
         store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
-    store.index_state.mark_indexed(ids, utcnow(), queued={})
+    assert store.index_state.mark_indexed(ids, stamps(store, ids), queued={}) == []
     stream = (i for i in [ids[0], ids[1], ids[0], ids[2]])
     hold_id = store.holds.place("sengketa", "PHPU-9", {"q": "suara"}, stream, "ani")
     hold = store.holds.get(hold_id)
@@ -448,21 +457,50 @@ def test_GIVEN_a_new_state_committed_after_the_index_read_a_record_THEN_it_stays
         for i in (first, second)
     ]
     with held_at_commit(store.engines.write, lambda: store.lifecycle.save_retention(newer)) as go:
-        read_at = utcnow()
         read = {s.id: s for s in store.records.index_sources([first, second])}
         go()
     assert read[first].retention_state == "due" and read[first].queued_at is not None
     assert read[second].retention_state == "active" and read[second].queued_at is None
-    stamps = {i: s.queued_at for i, s in read.items() if s.queued_at is not None}
-    assert sorted(index.mark_indexed(read, read_at, queued=stamps)) == sorted(read)
+    rows = {i: s.updated_at for i, s in read.items()}
+    queue = {i: s.queued_at for i, s in read.items() if s.queued_at is not None}
+    assert sorted(index.mark_indexed(read, rows, queued=queue)) == sorted(read)
     assert sorted(index.pending_index(10)) == sorted(read)
 
-    read_at = utcnow()
     again = store.records.index_sources([first, second])
     assert {s.retention_state for s in again} == {"inactive"}
-    stamps = {s.id: s.queued_at for s in again if s.queued_at is not None}
-    assert index.mark_indexed([s.id for s in again], read_at, queued=stamps) == []
+    rows = {s.id: s.updated_at for s in again}
+    queue = {s.id: s.queued_at for s in again if s.queued_at is not None}
+    assert index.mark_indexed([s.id for s in again], rows, queued=queue) == []
     assert index.pending_index(10) == []
+
+
+def test_GIVEN_an_edit_stamped_before_the_index_read_and_committed_after_THEN_it_stays_pending(
+    metadata_store,
+):
+    """GIVEN two records the index has yet to take and an edit of one, held at its commit
+    WHEN the index reads both meanwhile and marks what it read once the edit has committed
+    THEN the edited record is not marked: it stays pending and is named to be indexed again;
+    the other is marked.
+
+    The edit stamps its row before it commits, so the stamp is earlier than the read that
+    could not see the edit: a row was marked when its stamp was no later than the read, and
+    the index kept the copy before the edit with nothing pending. The edit is held at its
+    commit (tests/interleave.py) while the records are read."""
+    store, index = metadata_store, metadata_store.index_state
+    edited, other = ids = [queued(store) for _ in range(2)]
+    for record_id in ids:
+        store.jobs.claim(record_id, "w", 60)
+        store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
+    moved = replace(META, province="Bali")
+    with held_at_commit(store.engines.write, lambda: store.records.update_metadata(edited, moved)):
+        read_at = utcnow()
+        read = {s.id: s for s in store.records.index_sources(ids)}
+    assert read[edited].metadata["province"] == "Jawa Tengah"  # the copy before the edit
+    stamped = store.records.by_ids([edited])[edited].updated_at
+    assert stamped <= read_at and stamped != read[edited].updated_at
+    rows = {i: s.updated_at for i, s in read.items()}
+    assert index.mark_indexed(ids, rows, queued={}) == [edited]
+    assert index.pending_index(10) == [edited]
 
 
 def test_GIVEN_ready_records_THEN_those_without_a_role_are_found_in_a_window_unless_audited(
