@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import DBAPIError
 
 from archive_app.db.models import (
     DispositionItemRow,
@@ -125,6 +126,29 @@ def test_kept_counts_equal_a_recount_after_every_kind_of_write(metadata_store):
     assert store.records.count() == 14 and store.records.count(status="queued") == 1
     assert store.lifecycle.retention_counts()["due"] == 2
     assert store.lifecycle.retention_counts("province")[("Riau", "active")] == 4
+
+
+def test_a_retention_row_is_refused_for_an_upload_under_way(metadata_store):
+    """GIVEN an upload's reservation and a visible record WHEN a retention row is written for
+    the reservation, or the record is set back to uploading THEN the database refuses both
+    (migration 0017: the counts of the retention row alone rely on it) and the counts are
+    unchanged; the reservation still completes with its retention row."""
+    store = metadata_store
+    visible = load(store, [row(1)])[0]
+    meta = RecordMetadata("DPR", "C.HASIL", 2024, "Riau", "Kampar", "Bangkinang", "Kumantan", 3)
+    reserved = NewRecord(uuid.uuid4().hex, uuid.uuid4().hex * 2, meta, "pdf", "x.pdf", 10, 1, "ani")
+    store.records.begin_upload(reserved)
+    before = kept(store)
+    refused = pytest.raises(DBAPIError, match="only for a record past its upload")
+    with refused, store.engines.write.begin() as conn:
+        conn.execute(insert(RetentionRow).values(document_id=reserved.id, series="",
+                                                 state="active", action=""))  # fmt: skip
+    refused = pytest.raises(DBAPIError, match="only for a record past its upload")
+    with refused, store.engines.write.begin() as conn:
+        conn.execute(update(RecordRow).where(RecordRow.id == visible).values(status="uploading"))
+    assert kept(store) == before
+    store.records.complete_upload(reserved.id, [StoredFile("original", "k/r", "a" * 64, 10)])
+    assert store.lifecycle.retention_counts() == {"active": 2}
 
 
 def test_lists_continue_after_the_last_row_shown(metadata_store):

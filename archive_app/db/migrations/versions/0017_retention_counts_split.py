@@ -1,4 +1,4 @@
-"""retention counts split: SQLite reads a record's document only when its state changes
+"""retention counts split: a record's document is read only when its state changes
 
 Revision ID: 0017
 Revises: 0016
@@ -20,7 +20,9 @@ Now two triggers:
 - ``record_retention_counts_place``: the keys that name the document's place or election,
   only when the state changes, reading the document as before.
 
-The same upserts as 0014's, from the same key definitions.
+The same upserts as 0014's, from the same key definitions. The rule they rely on is kept
+by the database too, on both: a retention row for a reservation, or a record sent back to
+``uploading``, is refused (``PAST_UPLOAD``).
 
 PostgreSQL's statement trigger on retention updates is split the same way: the keys of
 the retention row are summed from the statement's changed rows alone, and only rows whose
@@ -41,8 +43,40 @@ depends_on = None
 OLD_WHEN = "OLD.state IS NOT NEW.state OR OLD.due_at IS NOT NEW.due_at"
 
 
+REFUSED = "a retention row is only for a record past its upload"
+PAST_UPLOAD = {
+    "sqlite": [
+        "CREATE TRIGGER record_retention_past_upload BEFORE INSERT ON record_retention WHEN "
+        "(SELECT status FROM documents WHERE id = NEW.document_id) = 'uploading' "
+        f"BEGIN SELECT RAISE(ABORT, '{REFUSED}'); END",
+        "CREATE TRIGGER documents_past_upload BEFORE UPDATE OF status ON documents WHEN "
+        "NEW.status = 'uploading' AND OLD.status <> 'uploading' "
+        f"BEGIN SELECT RAISE(ABORT, '{REFUSED}'); END",
+    ],
+    "postgresql": [
+        "CREATE FUNCTION record_retention_past_upload() RETURNS trigger AS $$\nBEGIN\n"
+        "IF EXISTS (SELECT 1 FROM new_rows n JOIN documents d ON d.id = n.document_id "
+        f"WHERE d.status = 'uploading') THEN RAISE EXCEPTION '{REFUSED}'; END IF;\n"
+        "RETURN NULL;\nEND $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER record_retention_past_upload AFTER INSERT ON record_retention "
+        "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
+        "EXECUTE FUNCTION record_retention_past_upload()",
+        "CREATE FUNCTION documents_past_upload() RETURNS trigger AS $$\nBEGIN\n"
+        f"RAISE EXCEPTION '{REFUSED}';\nEND $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER documents_past_upload BEFORE UPDATE OF status ON documents "
+        "FOR EACH ROW WHEN (NEW.status = 'uploading' AND OLD.status <> 'uploading') "
+        "EXECUTE FUNCTION documents_past_upload()",
+    ],
+}
+GUARDS = (("record_retention_past_upload", "record_retention"),
+          ("documents_past_upload", "documents"))  # fmt: skip
+
+
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    dialect = op.get_bind().dialect.name
+    for sql in PAST_UPLOAD[dialect]:
+        op.execute(sql)
+    if dialect == "postgresql":
         op.execute(_postgres_function(_postgres_split()))
         return
     retention = _retention()
@@ -55,7 +89,14 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     retention = _retention()
-    if op.get_bind().dialect.name == "postgresql":
+    dialect = op.get_bind().dialect.name
+    for name, table in GUARDS:
+        if dialect == "postgresql":
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+        else:
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    if dialect == "postgresql":
         op.execute(_postgres_function(retention._postgres_delta("record_retention", "UPDATE")))
         return
     op.execute("DROP TRIGGER IF EXISTS record_retention_counts_place")
@@ -145,13 +186,11 @@ def _postgres_split() -> str:
     placed = [k for k in retention.PAIR_KEYS if _reads_document(k)]
     rows = "SELECT document_id, state, due_at, -1 AS x FROM old_rows UNION ALL " \
            "SELECT document_id, state, due_at, 1 FROM new_rows"  # fmt: skip
-    pairs = (
-        "old_rows o JOIN new_rows n ON n.document_id = o.document_id "
-        "WHERE o.state IS DISTINCT FROM n.state"
-    )
     moved = (
-        f"SELECT o.document_id, o.state, o.due_at, -1 AS x FROM {pairs} UNION ALL "
-        f"SELECT n.document_id, n.state, n.due_at, 1 FROM {pairs}"
+        "SELECT v.document_id, v.state, v.due_at, v.x FROM old_rows o JOIN new_rows n "
+        "ON n.document_id = o.document_id CROSS JOIN LATERAL (VALUES (o.document_id, o.state, "
+        "o.due_at, -1), (n.document_id, n.state, n.due_at, 1)) v(document_id, state, due_at, x) "
+        "WHERE o.state IS DISTINCT FROM n.state"
     )
     return "\n".join([
         _postgres_upsert(own, f"({rows}) t", "1=1"),
