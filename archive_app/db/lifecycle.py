@@ -468,6 +468,7 @@ class SqlLifecycleRepository:
         }
 
 
+FINAL = "('disposed', 'transferred')"  # states a refresh never writes over (see below)
 # A chunk's new states, and their records queued for the search index, in one statement
 # on PostgreSQL: each statement fires the trigger that keeps record_counts, and arrays bind
 # as six parameters (a VALUES list of 2,000 rows took SQLAlchemy 0.35 s to compile).
@@ -480,7 +481,7 @@ _UNNEST = text(
     "unnest(CAST(:ids AS varchar[]), CAST(:states AS varchar[]), CAST(:series AS varchar[]), "
     "CAST(:actions AS varchar[]), CAST(:changes AS date[]), CAST(:dues AS date[])) AS "
     "v(id, state, series, action, changes_at, due_at) WHERE t.document_id = v.id "
-    "AND t.state NOT IN ('disposed', 'transferred') RETURNING t.document_id) "
+    f"AND t.state NOT IN {FINAL} RETURNING t.document_id) "
     "INSERT INTO index_queue (document_id, queued_at) "
     "SELECT document_id, CAST(:at AS timestamp) FROM changed ON CONFLICT (document_id) "
     "DO UPDATE SET queued_at = excluded.queued_at"
@@ -491,12 +492,12 @@ _UNNEST = text(
 # records.
 _ONE = (
     "UPDATE record_retention SET state = ?, series = ?, action = ?, changes_at = ?, "
-    "due_at = ? WHERE document_id = ? AND state NOT IN ('disposed', 'transferred')"
+    f"due_at = ? WHERE document_id = ? AND state NOT IN {FINAL}"
 )
 # ...and queued only if written: the guard above may have kept a final state
 _QUEUE = (
     "INSERT INTO index_queue (document_id, queued_at) SELECT document_id, ? FROM "
-    "record_retention WHERE document_id = ? AND state NOT IN ('disposed', 'transferred') "
+    f"record_retention WHERE document_id = ? AND state NOT IN {FINAL} "
     "ON CONFLICT (document_id) DO UPDATE SET queued_at = excluded.queued_at"
 )
 

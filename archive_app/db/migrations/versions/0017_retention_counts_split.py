@@ -30,7 +30,6 @@ state changed are joined with their documents. At 12M pages ``documents`` is 14 
 rows to a page), and the join read a page of it for every record a refresh rewrote.
 """
 
-import re
 from importlib import import_module
 
 from alembic import op
@@ -83,8 +82,10 @@ def upgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS record_retention_counts_update")
     own = [k for k in retention.PAIR_KEYS if not _reads_document(k)]
     placed = [k for k in retention.PAIR_KEYS if _reads_document(k)]
-    op.execute(_trigger("record_retention_counts_update", own, [_row_only(k) for k in own]))
-    op.execute(_trigger("record_retention_counts_place", placed, _upserts(placed)))
+    # the keys read from the retention row alone change with its state or due day; those
+    # that name the document's place or election, with its state only
+    op.execute(_trigger("record_retention_counts_update", ("state", "due_at"), own, False))
+    op.execute(_trigger("record_retention_counts_place", ("state",), placed, True))
 
 
 def downgrade() -> None:
@@ -116,57 +117,40 @@ def _reads_document(key) -> bool:
     return any("{d}" in part for part in key[1:])
 
 
-def _columns(keys) -> list[str]:
-    """The retention columns these keys read ({due} is the due day)."""
-    found = set()
-    for key in keys:
-        for part in key[1:]:
-            found.update(re.findall(r"\{t\}\.(\w+)", part))
-            if "{due}" in part:
-                found.add("due_at")
-    return sorted(found, key=("state", "due_at").index)
-
-
-def _trigger(name: str, keys, statements: list[str]) -> str:
-    columns = _columns(keys)
+def _trigger(name: str, columns: tuple[str, ...], keys, document: bool) -> str:
     when = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
     return (
         f"CREATE TRIGGER {name} AFTER UPDATE OF {', '.join(columns)} ON record_retention "
-        f"WHEN {when} BEGIN {' '.join(statements)} END"
+        f"WHEN {when} BEGIN {' '.join(_sqlite_upserts(keys, document))} END"
     )
 
 
-def _upserts(keys) -> list[str]:
-    """0014's upserts of these keys (they read the document)."""
+def _sqlite_upserts(keys, document: bool) -> list[str]:
+    """0014's rule: -1 for the old row's keys, +1 for the new row's, each unless the other
+    row counts the same key. With ``document`` the keys are read with the record's document
+    (a visible one); otherwise from the retention row alone."""
     retention = _retention()
-    names = {f"'{k[0]}'" for k in keys}
-    return [
-        sql
-        for sql in retention._sqlite_upserts("record_retention", "UPDATE")
-        if sql.split("SELECT ", 1)[1].split(",", 1)[0] in names
-    ]
-
-
-def _row_only(key) -> str:
-    """A key read from the retention row alone: -1 for the old row, +1 for the new, each
-    unless the other counts the same key (0014's rule, without the document)."""
-    retention = _retention()
-    name, value, state, condition = key
-    parts = {
-        row: tuple(retention._expr(x, "d", row, "sqlite") for x in (value, state, condition))
-        for row in ("OLD", "NEW")
-    }
     out = []
-    for row, other, n in (("OLD", "NEW", -1), ("NEW", "OLD", 1)):
-        v, st, c = parts[row]
-        ov, ost, oc = parts[other]
-        unchanged = f"({oc}) AND {retention._same(v, ov)} AND {retention._same(st, ost)}"
-        out.append(
-            f"INSERT INTO record_counts (name, value, state, n) SELECT '{name}', {v}, {st}, "
-            f"{n} WHERE ({c}) AND NOT ({unchanged}) ON CONFLICT (name, value, state) "
-            "DO UPDATE SET n = record_counts.n + excluded.n;"
-        )
-    return " ".join(out)
+    for name, value, state, condition in keys:
+        parts = {
+            row: tuple(retention._expr(x, "d", row, "sqlite") for x in (value, state, condition))
+            for row in ("OLD", "NEW")
+        }
+        for row, other, n in (("OLD", "NEW", -1), ("NEW", "OLD", 1)):
+            v, st, c = parts[row]
+            ov, ost, oc = parts[other]
+            unchanged = f"({oc}) AND {retention._same(v, ov)} AND {retention._same(st, ost)}"
+            source = (
+                f"FROM documents d WHERE d.id = {row}.document_id AND d.status <> 'uploading' AND"
+                if document
+                else "WHERE"
+            )
+            out.append(
+                f"INSERT INTO record_counts (name, value, state, n) SELECT '{name}', {v}, {st}, "
+                f"{n} {source} ({c}) AND NOT ({unchanged}) ON CONFLICT (name, value, state) "
+                "DO UPDATE SET n = record_counts.n + excluded.n;"
+            )
+    return out
 
 
 # -- PostgreSQL: the statement trigger's function -----------------------------------------
