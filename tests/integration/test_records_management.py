@@ -15,10 +15,11 @@ import bagit
 import pymupdf
 import pytest
 
-from archive_app.domain.records import record_prefix
+from archive_app.domain.records import record_prefix, searchable_fields
 from archive_app.recordkeeping import disposition, holds, retention
 from archive_app.recordkeeping.disposition import DispositionError
 from archive_app.recordkeeping.holds import HoldError
+from search.interfaces import IndexDocument
 from search.query import parse_search
 from tests.integration.records_helpers import add, with_officers
 
@@ -96,10 +97,20 @@ def test_four_eyes_and_holds_beat_every_disposition_path(archive):
     holds.place(
         archive, reason="Sengketa", case_ref="PHP 3/2024", document_ids=[due[0]], actor="pengelola"
     )
+    records = archive.metadata.records
+    # in the index as a processed record would be, so that its removal can be seen
+    archive.index.index([
+        IndexDocument(
+            id=i, metadata=searchable_fields(records.get(i).metadata.as_dict(), "due", ()),
+            pages=(f"berita acara kejadian {i}",), created_at=records.get(i).created_at,
+        )
+        for i in due
+    ])  # fmt: skip
+    assert _found(archive) == set(due)
     summary = disposition.execute(archive, list_id, "pengelola")
     assert summary["done"] == 2 and summary["skipped"] == 1
+    assert _found(archive) == {due[0]}  # the held record stays findable
 
-    records = archive.metadata.records
     held = records.get(due[0])
     assert held.final_state == "" and archive.objects.exists(records.files(due[0])[0].key)
     for record_id in due[1:]:
@@ -109,12 +120,15 @@ def test_four_eyes_and_holds_beat_every_disposition_path(archive):
             record_prefix(record_id) + "tombstone.json"
         ]
         assert {f.sha256 for f in records.files(record_id)} >= {tomb.sha256}
-        assert archive.index.search(parse_search({"q": record_id})).total == 0
     report = archive.metadata.dispositions.get(list_id)
     with archive.objects.open(report.report_key) as fh:
         pdf = pymupdf.open(stream=fh.read(), filetype="pdf")
     text = "".join(page.get_text() for page in pdf)
     assert "BERITA ACARA PEMUSNAHAN" in text and due[1] in text and "pejabat" in text
+
+
+def _found(archive) -> set[str]:
+    return {hit.id for hit in archive.index.search(parse_search({"q": "kejadian"})).hits}
 
 
 def test_a_rejected_list_can_never_be_executed(archive):
