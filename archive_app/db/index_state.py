@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import Select, delete, select, tuple_, update
+from sqlalchemy import Select, TextClause, delete, select, text, tuple_, update
 
+from archive_app.db.interfaces import StampsRead
 from archive_app.db.models import IndexQueueRow, RecordRow
-from archive_app.db.session import Sessions
+from archive_app.db.session import Sessions, changed
 from archive_app.domain.records import IndexState, Status
 
 MARK_CHUNK = 500  # records a statement marks: three bound values each for their rows
+WALK_CHUNK = 20_000  # pending or queued rows read at a time after a rebuild
 
 
 class SqlIndexState:
@@ -67,29 +69,39 @@ class SqlIndexState:
                 )
         return [record_id for record_id in ids if record_id not in marked]
 
-    def mark_all_indexed(self, at_or_before: datetime) -> int:
-        """Only the pending rows are written, found through their partial index: a rebuild
-        of an index that had caught up rewrote every row otherwise (PostgreSQL writes a new
-        version of a row even to set what it holds: ~11 minutes and 22 GB of dead rows at
-        12M pages, docs/benchmarks.md).
+    def mark_all_indexed(self, read: StampsRead) -> int:
+        """What a rebuild took, judged row by row by the stamps it read, as ``mark_indexed``
+        does: a row is marked, and a queue row removed, only if it still carries the stamp
+        the rebuild read with its record. Not by comparing stamps with the time the rebuild
+        started: an edit or a refresh stamped before then and committed after the rebuild
+        read its record carries an earlier stamp, and marking it left the index with the
+        copy before it (a refresh stamps minutes before it commits).
 
-        Queue rows are still judged by their stamp: one stamped before ``at_or_before`` by a
-        refresh that committed after the rebuild read its record is removed with the rest,
-        and that state reaches the index with the record's next change. Removing only the
-        rows the rebuild read, as ``mark_indexed`` does, means keeping every stamp it read:
-        after a schedule change, one per record of the archive."""
-        with self._s.write() as s:
-            done = s.execute(
-                update(RecordRow)
-                .where(
-                    RecordRow.status == Status.READY.value,
-                    RecordRow.index_state == IndexState.PENDING.value,
-                    RecordRow.updated_at <= at_or_before,
-                )
-                .values(index_state=IndexState.INDEXED.value)
-            )
-            queued = s.execute(delete(IndexQueueRow).where(IndexQueueRow.queued_at <= at_or_before))
-            return int(done.rowcount) + int(queued.rowcount)  # type: ignore[attr-defined]
+        Only the pending rows and the queue rows are walked, found through the pending
+        rows' partial index and the queue's key: a rebuild of an index that had caught up
+        writes nothing (PostgreSQL writes a new version of a row even to set what it holds:
+        ~11 minutes and 22 GB of dead rows at 12M pages, docs/benchmarks.md). The queue
+        rows of destroyed records go too: no sweep reads them."""
+        walks = (  # the rows, those the rebuild took, what is done to those
+            (_pending_rows, _rows_read, (_PG_MARK, _LITE_MARK)),
+            (_queue_rows, _queue_rows_read, (_PG_UNQUEUE, _LITE_UNQUEUE)),
+        )
+        done = 0
+        for rows, taken_of, statements in walks:
+            after = ""
+            while True:
+                # read and written in one transaction: on SQLite it holds the write lock, so
+                # the stamps compared are the ones written; the statement compares them again
+                with self._s.write() as s:
+                    conn = s.connection()
+                    found = conn.execute(rows(after)).all()
+                    if not found:
+                        break
+                    after = found[-1][0]
+                    taken = taken_of(conn, found, read)
+                    if taken:
+                        done += _apply(conn, statements, taken)
+        return done
 
     def pending_index(self, limit: int) -> list[str]:
         with self._s.read() as s:
@@ -97,6 +109,78 @@ class SqlIndexState:
             if len(found) < limit:
                 found += s.scalars(queued_query(limit - len(found)))
             return list(dict.fromkeys(found))
+
+
+def _pending_rows(after: str) -> Select:
+    return (
+        select(RecordRow.id, RecordRow.updated_at)
+        .where(
+            RecordRow.status == Status.READY.value,
+            RecordRow.index_state == IndexState.PENDING.value,
+            RecordRow.id > after,
+        )
+        .order_by(RecordRow.id)
+        .limit(WALK_CHUNK)
+    )
+
+
+def _queue_rows(after: str) -> Select:
+    return (
+        select(IndexQueueRow.document_id, IndexQueueRow.queued_at)
+        .where(IndexQueueRow.document_id > after)
+        .order_by(IndexQueueRow.document_id)
+        .limit(WALK_CHUNK)
+    )
+
+
+def _rows_read(conn, found, read: StampsRead) -> list[tuple[str, datetime]]:
+    return [(i, stamp) for i, stamp in found if read.row_read(i, stamp)]
+
+
+def _queue_rows_read(conn, found, read: StampsRead) -> list[tuple[str, datetime]]:
+    """The queue rows read, and those of destroyed records: no sweep reads them
+    (``queued_query``); only the records of rows not read are looked up, usually none."""
+    taken, left = [], {}
+    for i, stamp in found:
+        if read.queue_read(i, stamp):
+            taken.append((i, stamp))
+        else:
+            left[i] = stamp
+    if left:
+        destroyed = conn.scalars(
+            select(RecordRow.id).where(
+                RecordRow.id.in_(list(left)), RecordRow.final_state == "disposed"
+            )
+        )
+        taken += [(i, left[i]) for i in destroyed]
+    return taken
+
+
+# What is done to the rows a rebuild took, each the row's id and the stamp it must still
+# carry. PostgreSQL: one statement for them all, their values as two arrays (executemany,
+# one statement a row, took 10.5-11 s for 200,000 rows: docs/benchmarks.md). SQLite: one
+# statement a row as the driver takes it (executemany in process), the stamp as SQLAlchemy
+# stores it, text with microseconds.
+_PAIRS = "unnest(CAST(:ids AS varchar[]), CAST(:stamps AS timestamp[])) AS r(id, stamp)"
+_PG_MARK = text(
+    f"UPDATE documents AS d SET index_state = 'indexed' FROM {_PAIRS} "
+    "WHERE d.id = r.id AND d.updated_at = r.stamp"
+)
+_PG_UNQUEUE = text(
+    f"DELETE FROM index_queue AS q USING {_PAIRS} "
+    "WHERE q.document_id = r.id AND q.queued_at = r.stamp"
+)
+_LITE_MARK = "UPDATE documents SET index_state = 'indexed' WHERE id = ? AND updated_at = ?"
+_LITE_UNQUEUE = "DELETE FROM index_queue WHERE document_id = ? AND queued_at = ?"
+
+
+def _apply(conn, statements: tuple[TextClause, str], taken: list[tuple[str, datetime]]) -> int:
+    """Runs the statement for the dialect on these (id, stamp) pairs; how many rows it hit."""
+    if conn.dialect.name == "postgresql":
+        ids, stamps = [i for i, _ in taken], [stamp for _, stamp in taken]
+        return changed(conn.execute(statements[0], {"ids": ids, "stamps": stamps}))
+    lite = [(i, stamp.strftime("%Y-%m-%d %H:%M:%S.%f")) for i, stamp in taken]
+    return changed(conn.exec_driver_sql(statements[1], lite))
 
 
 def _mark_unchanged(s, read: list[tuple[str, datetime]]) -> list[str]:

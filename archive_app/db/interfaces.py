@@ -249,6 +249,13 @@ class JobLeases(Protocol):
     def expire_lease(self, record_id: str, owner: str) -> None: ...
 
 
+class StampsRead(Protocol):
+    """The stamps a rebuild read with the records that were pending or queued then."""
+
+    def row_read(self, record_id: str, updated_at: datetime) -> bool: ...
+    def queue_read(self, record_id: str, queued_at: datetime) -> bool: ...
+
+
 class IndexBookkeeping(Protocol):
     """Which ready records the search index has confirmed."""
 
@@ -268,9 +275,10 @@ class IndexBookkeeping(Protocol):
         ids not marked (changed or queued again since the read, gone, or not read): to be
         indexed again."""
 
-    def mark_all_indexed(self, at_or_before: datetime) -> int:
-        """Marks the ready records unchanged since ``at_or_before``; returns how many were
-        pending."""
+    def mark_all_indexed(self, read: StampsRead) -> int:
+        """After a rebuild: marks the pending records, and removes the queue rows, that the
+        rebuild read as they are now (``read``: the stamps it read), and removes the queue
+        rows of destroyed records; returns how many rows it marked or removed."""
 
     def pending_index(self, limit: int) -> builtins.list[str]: ...
 

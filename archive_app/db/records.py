@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     Integer,
     Select,
+    and_,
     bindparam,
     delete,
     func,
@@ -378,7 +379,9 @@ class SqlRecordRepository:
         read, so a rebuild never holds a snapshot for minutes), only the columns the index
         uses as plain rows (no ORM objects: building them was 60% of the rebuild's time),
         and the pages of a batch by one range of the pages' primary key, streamed through a
-        server-side cursor where the driver has one (PostgreSQL).
+        server-side cursor where the driver has one (PostgreSQL). With each record its
+        stamps and whether the index had yet to take it, read by the same statement: what
+        the rebuild marks afterwards (``mark_all_indexed``).
 
         In id order, but on SQLite in the tables' own order (rowid): ids are random, so in
         id order every row and page came from somewhere else in the file. A 1M-page archive
@@ -391,7 +394,11 @@ class SqlRecordRepository:
             with self._s.read() as s:
                 conn = s.connection().execution_options(stream_results=True, yield_per=1000)
                 rows = conn.execute(
-                    _SOURCE.add_columns(key).where(key > last).order_by(key).limit(batch_size)
+                    _rebuild_source(None if stored_order else str(last))
+                    .add_columns(key)
+                    .where(key > last)
+                    .order_by(key)
+                    .limit(batch_size)
                 ).all()
                 if not rows:
                     return
@@ -402,7 +409,10 @@ class SqlRecordRepository:
                     pages = (PageRow.document_id > last, PageRow.document_id <= ids[-1])
                     texts = _page_texts(conn, ids, pages)
             last = rows[-1][-1]
-            yield [_index_source(row, texts[row[0]]) for row in rows]
+            yield [
+                _index_source(row, texts[row[0]], row[_QUEUED], row[_QUEUED + 1] == _PENDING)
+                for row in rows
+            ]
 
     def index_sources(self, record_ids: Iterable[str]) -> builtins.list[IndexSource]:
         """These records, those that are ready, as the index needs them (the catch-up after
@@ -510,25 +520,52 @@ class SqlRecordRepository:
 
 
 # What the index is built from (IndexSource), as plain columns: see iter_index_sources.
-_SOURCE = (
-    select(
-        RecordRow.id, *(getattr(RecordRow, f) for f in ALL_FIELDS),
-        func.coalesce(RetentionRow.state, "active"), RecordRow.tally_consistent,
-        RecordRow.tally_low_confidence, RecordRow.needs_review, RecordRow.created_at,
-        RecordRow.updated_at,
-    )
-    .outerjoin(RetentionRow, RetentionRow.document_id == RecordRow.id)
-    # a destroyed record left the index with its content (disposition._destroy): a rebuild
-    # or a catch-up must not bring its entry back
-    .where(RecordRow.status == Status.READY.value, RecordRow.final_state != "disposed")
+_COLUMNS = (
+    RecordRow.id, *(getattr(RecordRow, f) for f in ALL_FIELDS),
+    func.coalesce(RetentionRow.state, "active"), RecordRow.tally_consistent,
+    RecordRow.tally_low_confidence, RecordRow.needs_review, RecordRow.created_at,
+    RecordRow.updated_at,
 )  # fmt: skip
+# a destroyed record left the index with its content (disposition._destroy): a rebuild or
+# a catch-up must not bring its entry back
+_READY = (RecordRow.status == Status.READY.value, RecordRow.final_state != "disposed")
+_SOURCE = (
+    select(*_COLUMNS)
+    .outerjoin(RetentionRow, RetentionRow.document_id == RecordRow.id)
+    .where(*_READY)
+)
 _META_END = 1 + len(ALL_FIELDS)
 # ...and with each record's queue stamp, for the catch-up (index_sources)
 _QUEUED_SOURCE = _SOURCE.add_columns(IndexQueueRow.queued_at).outerjoin(
     IndexQueueRow, IndexQueueRow.document_id == RecordRow.id
 )
 _QUEUED = _META_END + 6
+
+
+def _rebuild_source(after: str | None) -> Select:
+    """``_QUEUED_SOURCE`` and whether each row is pending: a rebuild's batch after ``after``.
+
+    ``after`` (the id order of PostgreSQL) bounds the joined tables' keys too. PostgreSQL
+    joins a batch to them by merging in key order, and does not carry ``id > after`` over
+    to their side, so each batch read them from their first row: with every record
+    queued (a schedule change), the queue read for one batch grew with its position, and
+    a rebuild with the number of records squared (EXPLAIN ANALYZE: 95,674 queue rows read
+    for a batch of 2,000 near the end of 100,000)."""
+    retention = RetentionRow.document_id == RecordRow.id
+    queue = IndexQueueRow.document_id == RecordRow.id
+    if after is not None:
+        retention = and_(retention, RetentionRow.document_id > after)
+        queue = and_(queue, IndexQueueRow.document_id > after)
+    return (
+        select(*_COLUMNS, IndexQueueRow.queued_at, RecordRow.index_state)
+        .outerjoin(RetentionRow, retention)
+        .outerjoin(IndexQueueRow, queue)
+        .where(*_READY)
+    )
+
+
 _IDS_PER_QUERY = 500
+_PENDING = IndexState.PENDING.value
 
 
 def _page_texts(conn, ids: builtins.list[str], where: tuple) -> dict[str, builtins.list[str]]:
@@ -554,7 +591,9 @@ def _pages_of(conn, ids: builtins.list[str]) -> dict[str, builtins.list[str]]:
     return texts
 
 
-def _index_source(row, pages: builtins.list[str], queued_at: datetime | None = None) -> IndexSource:
+def _index_source(
+    row, pages: builtins.list[str], queued_at: datetime | None = None, pending: bool = False
+) -> IndexSource:
     """One row of ``_SOURCE`` (columns added after its own are ignored) as an IndexSource."""
     metadata = dict(zip(ALL_FIELDS, row[1:_META_END], strict=True))
     day = metadata["record_date"]
@@ -562,8 +601,9 @@ def _index_source(row, pages: builtins.list[str], queued_at: datetime | None = N
     consistent, low, review, created_at, updated_at = row[_META_END + 1 : _META_END + 6]
     flags = tuple(flags_from(consistent, bool(low), bool(review)))
     return IndexSource(
-        row[0], metadata, row[_META_END], flags, created_at, updated_at, tuple(pages), queued_at
-    )
+        row[0], metadata, row[_META_END], flags, created_at, updated_at, tuple(pages), queued_at,
+        pending,
+    )  # fmt: skip
 
 
 @functools.cache

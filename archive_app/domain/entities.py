@@ -218,8 +218,11 @@ class IndexSource(NamedTuple):
     updated_at: datetime
     pages: tuple[str, ...]  # text of each page, in order
     # its index_queue stamp, read with the rest (None: not queued); only that queue row is
-    # removed once indexed (IndexBookkeeping.mark_indexed). A rebuild does not read it.
+    # removed once indexed (IndexBookkeeping.mark_indexed)
     queued_at: datetime | None = None
+    # its row said the index had yet to take it (read by a rebuild only, which keeps the
+    # stamps of such records: IndexBookkeeping.mark_all_indexed)
+    pending: bool = False
 
 
 class TallyOf(NamedTuple):

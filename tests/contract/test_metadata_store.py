@@ -10,10 +10,10 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect, select, text, update
+from sqlalchemy import insert, inspect, select, text, update
 
 from archive_app.db.interfaces import DuplicateRecord, LastAdminError
-from archive_app.db.models import RecordRow, UserRow
+from archive_app.db.models import IndexQueueRow, RecordRow, UserRow
 from archive_app.domain.audit import GENESIS, AuditEntry, entry_hash
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import NewRecord, Page, PageReadings, StoredFile
@@ -21,6 +21,7 @@ from archive_app.domain.metadata import RecordMetadata
 from archive_app.domain.records import IndexState, Status
 from archive_app.domain.retention import RetentionUpdate
 from archive_app.domain.roles import Role
+from archive_app.records.indexing import ReadStamps
 from tests.interleave import held_at_commit
 
 META = RecordMetadata("PPWP", "C.HASIL", 2024, "Jawa Tengah", "Karanganyar", "Jaten", "Papahan", 5)
@@ -293,19 +294,32 @@ def test_index_bookkeeping_keeps_later_edits_pending(metadata_store):
     assert index.pending_index(10) == []
 
 
+def rebuild_read(store) -> ReadStamps:
+    """The stamps a rebuild keeps as it reads the whole archive."""
+    read = ReadStamps()
+    for batch in store.records.iter_index_sources(2):
+        read.add(batch)
+    return read
+
+
 def test_marking_all_indexed_writes_only_the_pending_rows(metadata_store):
-    """A rebuild marks every ready record indexed; the rows already so are left as they are
-    (on PostgreSQL a row set to what it holds is still written anew)."""
-    index = metadata_store.index_state
-    ids = [queued(metadata_store) for _ in range(3)]
+    """A rebuild marks the pending records it read; the rows already indexed are left as
+    they are (on PostgreSQL a row set to what it holds is still written anew), and a record
+    changed since the read stays pending."""
+    store, index = metadata_store, metadata_store.index_state
+    ids = [queued(store) for _ in range(4)]
     for record_id in ids:
-        metadata_store.jobs.claim(record_id, "w", 60)
-        metadata_store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
-    assert index.mark_indexed(ids[:2], stamps(metadata_store, ids[:2]), queued={}) == []
-    assert index.mark_all_indexed(utcnow() - timedelta(hours=1)) == 0  # changed since
-    assert index.mark_all_indexed(utcnow()) == 1
+        store.jobs.claim(record_id, "w", 60)
+        store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
+    assert index.mark_indexed(ids[:2], stamps(store, ids[:2]), queued={}) == []
+    read = rebuild_read(store)
+    store.records.update_metadata(ids[3], replace(META, province="Bali"))
+    assert index.mark_all_indexed(ReadStamps()) == 0  # nothing read, nothing marked
+    assert index.mark_all_indexed(read) == 1
+    assert index.pending_index(10) == [ids[3]]
+    assert index.mark_all_indexed(read) == 0
+    assert index.mark_all_indexed(rebuild_read(store)) == 1
     assert index.pending_index(10) == []
-    assert index.mark_all_indexed(utcnow()) == 0
 
 
 def test_index_sources_come_in_bounded_batches_with_their_pages_and_flags(metadata_store):
@@ -364,7 +378,7 @@ def ready(store, n: int = 1) -> list[str]:
     for record_id in ids:
         store.jobs.claim(record_id, "w", 60)
         store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
-    store.index_state.mark_all_indexed(utcnow())
+    store.index_state.mark_all_indexed(rebuild_read(store))
     return ids
 
 
@@ -379,7 +393,7 @@ def test_GIVEN_a_hold_THEN_only_its_records_held_here_are_marked_and_only_while_
     kept, disposed, transferred, released = ready(store, 4)
     store.lifecycle.tombstone(disposed)
     store.lifecycle.mark_transferred(transferred)
-    store.index_state.mark_all_indexed(utcnow())
+    store.index_state.mark_all_indexed(rebuild_read(store))
     before = store.records.by_ids([kept, disposed, transferred, released])
     hold = store.holds.place("sengketa", "PHPU-9", None, [kept, disposed, transferred], "ani")
     ended = store.holds.place("sengketa", "PHPU-10", None, [released], "ani")
@@ -501,6 +515,43 @@ def test_GIVEN_an_edit_stamped_before_the_index_read_and_committed_after_THEN_it
     rows = {i: s.updated_at for i, s in read.items()}
     assert index.mark_indexed(ids, rows, queued={}) == [edited]
     assert index.pending_index(10) == [edited]
+
+
+def test_GIVEN_changes_stamped_before_a_rebuild_read_and_committed_after_THEN_they_stay_pending(
+    metadata_store,
+):
+    """GIVEN a record the index has yet to take with an edit held at its commit, and a
+    record queued with a new retention state WHEN a rebuild reads the archive meanwhile,
+    then a refresh stamped before that read commits a newer state, and the rebuild marks
+    what it read THEN the edited record stays pending and the refreshed one queued; the
+    rest is marked, and a queue row left for a destroyed record goes.
+
+    A rebuild marked every row and queue row stamped before it started: the edit and the
+    refresh, stamped before the read that could not see them, were marked, and the index
+    kept the copies before them. Each change is held at its commit (tests/interleave.py)
+    while the records are read."""
+    store, index = metadata_store, metadata_store.index_state
+    edited, refreshed, plain, destroyed = ready(store, 4)
+    store.lifecycle.tombstone(destroyed)
+    with store.engines.write.begin() as conn:  # what a refresh may leave (queued_query)
+        conn.execute(insert(IndexQueueRow).values(document_id=destroyed, queued_at=utcnow()))
+    store.records.update_metadata(plain, replace(META, district="Ungaran"))
+    moved = replace(META, province="Bali")
+    with held_at_commit(store.engines.write, lambda: store.records.update_metadata(edited, moved)):
+        read = rebuild_read(store)
+    assert index.mark_all_indexed(read) == 2  # the plain record's row, the destroyed one's queue
+    assert index.pending_index(10) == [edited]
+
+    store.lifecycle.save_retention([RetentionUpdate(refreshed, "due", "C1", "destroy", None, None)])
+    newer = [RetentionUpdate(refreshed, "inactive", "C1", "destroy", None, None)]
+    with held_at_commit(store.engines.write, lambda: store.lifecycle.save_retention(newer)) as go:
+        read = rebuild_read(store)
+        go()
+    assert index.mark_all_indexed(read) == 1  # the edited record's row
+    assert index.pending_index(10) == [refreshed]
+
+    assert index.mark_all_indexed(rebuild_read(store)) == 1
+    assert index.pending_index(10) == []
 
 
 def test_GIVEN_ready_records_THEN_those_without_a_role_are_found_in_a_window_unless_audited(
