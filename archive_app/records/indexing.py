@@ -85,11 +85,12 @@ class ReadStamps:
     """The stamps a rebuild read with the records that were pending or queued then, kept so
     that afterwards exactly those are marked (``mark_all_indexed``).
 
-    Kept as 64-bit hashes of (id, stamp), sorted once the reading is done: 8 bytes a record
-    where a set of tuples takes ~150, so the 5.4M records a schedule change queues at 12M
-    pages take ~45 MB. Records the index had already taken are not kept: a later change
-    makes their row pending with a new stamp, which is then not found here. Two pairs
-    sharing a hash (odds ~n/2**64) would mark one wrongly; its next change corrects it."""
+    Kept as 64-bit hashes of (id, stamp), sorted once the reading is done (``sort``): 8
+    bytes a stamp where a set of tuples takes ~150, so the 5.4M records a schedule change
+    queues at 12M pages take ~45 MB, twice that while they are merged. Records the index
+    had already taken are not kept: a later change makes their row pending with a new
+    stamp, which is then not found here. Two pairs sharing a hash (odds ~n/2**64) would
+    mark one wrongly; its next change corrects it."""
 
     def __init__(self) -> None:
         self._batches: dict[str, list[array]] = {"row": [], "queue": []}
@@ -101,6 +102,13 @@ class ReadStamps:
         self._batches["row"].append(array("q", rows))
         self._batches["queue"].append(array("q", queue))
 
+    def sort(self) -> None:
+        """Done before the marking opens a transaction: at 5.4M stamps it takes ~8 s, which
+        on SQLite would hold the write lock. Each batch is sorted already, so they are
+        merged without a list of all of them."""
+        for kind in [k for k in self._batches if k not in self._sorted]:
+            self._sorted[kind] = array("q", heapq.merge(*self._batches.pop(kind)))
+
     def row_read(self, record_id: str, updated_at: datetime) -> bool:
         return self._holds("row", hash((record_id, updated_at)))
 
@@ -108,8 +116,7 @@ class ReadStamps:
         return self._holds("queue", hash((record_id, queued_at)))
 
     def _holds(self, kind: str, key: int) -> bool:
-        if kind not in self._sorted:  # each batch is sorted: merged without a list of all
-            self._sorted[kind] = array("q", heapq.merge(*self._batches.pop(kind)))
+        self.sort()
         keys = self._sorted[kind]
         at = bisect.bisect_left(keys, key)
         return at < len(keys) and keys[at] == key
@@ -132,6 +139,7 @@ def reindex(services, progress: Callable[[int], None] | None = None, batch_size:
                 progress(len(batch))
 
     total = services.index.rebuild(batches())
+    read.sort()
     services.metadata.index_state.mark_all_indexed(read)
     # A record destroyed while the rebuild was reading may have been copied into the new
     # index after its entry was deleted from the old one: delete such entries again.
