@@ -183,6 +183,7 @@ class RetentionRow(Base):
         Index("ix_record_retention_list", "state", "due_at", "document_id"),
         Index("ix_record_retention_changes", "changes_at", "document_id"),
         Index("ix_record_retention_due", "due_at", "document_id"),
+        {"sqlite_with_rowid": False},  # stored by its key (migration 0018)
     )
 
 
@@ -196,6 +197,7 @@ class IndexQueueRow(Base):
     ``documents`` anyway."""
 
     __tablename__ = "index_queue"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # stored by its key (migration 0018)
     document_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     queued_at: Mapped[datetime] = mapped_column(DateTime)
 

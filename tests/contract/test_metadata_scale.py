@@ -112,6 +112,13 @@ def test_kept_counts_equal_a_recount_after_every_kind_of_write(metadata_store):
     ])  # fmt: skip
     store.lifecycle.tombstone(f"{6:032x}")
     store.lifecycle.mark_transferred(f"{7:032x}")
+    # a final state is never written over, and of two updates of one record the last stays
+    # (on SQLite the writer counts a chunk's places at once: 0018)
+    store.lifecycle.save_retention([
+        RetentionUpdate(f"{6:032x}", "active", "KEJADIAN", "destroy", None, None),
+        RetentionUpdate(f"{4:032x}", "inactive", "KEJADIAN", "destroy", None, None),
+        RetentionUpdate(f"{4:032x}", "due", "KEJADIAN", "destroy", None, None),
+    ])  # fmt: skip
     record = store.records.get(f"{8:032x}")
     with store.engines.write.begin() as conn:
         conn.execute(RetentionRow.__table__.delete().where(RetentionRow.document_id == record.id))
@@ -124,7 +131,7 @@ def test_kept_counts_equal_a_recount_after_every_kind_of_write(metadata_store):
     store.records.recount()
     assert maintained == kept(store)
     assert store.records.count() == 14 and store.records.count(status="queued") == 1
-    assert store.lifecycle.retention_counts()["due"] == 2
+    assert store.lifecycle.retention_counts()["due"] == 3
     assert store.lifecycle.retention_counts("province")[("Riau", "active")] == 4
 
 

@@ -117,8 +117,10 @@ def _reads_document(key) -> bool:
     return any("{d}" in part for part in key[1:])
 
 
-def _trigger(name: str, columns: tuple[str, ...], keys, document: bool) -> str:
+def _trigger(name: str, columns: tuple[str, ...], keys, document: bool, unless: str = "") -> str:
     when = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
+    if unless:  # 0018: the writer may count instead
+        when = f"({when}) AND NOT ({unless})"
     return (
         f"CREATE TRIGGER {name} AFTER UPDATE OF {', '.join(columns)} ON record_retention "
         f"WHEN {when} BEGIN {' '.join(_sqlite_upserts(keys, document))} END"
