@@ -138,8 +138,10 @@ def _rows_read(conn, found, read: StampsRead) -> list[tuple[str, datetime]]:
 
 
 def _queue_rows_read(conn, found, read: StampsRead) -> list[tuple[str, datetime]]:
-    """The queue rows read, and those of destroyed records: no sweep reads them
-    (``queued_query``); only the records of rows not read are looked up, usually none."""
+    """The queue rows read, and those no sweep reads (``queued_query``): of a destroyed
+    record, of one not ready (when it turns ready its row is pending, and the index reads
+    its state then) or of none. Only the records of rows not read are looked up, usually
+    none."""
     taken, left = [], {}
     for i, stamp in found:
         if read.queue_read(i, stamp):
@@ -147,12 +149,8 @@ def _queue_rows_read(conn, found, read: StampsRead) -> list[tuple[str, datetime]
         else:
             left[i] = stamp
     if left:
-        destroyed = conn.scalars(
-            select(RecordRow.id).where(
-                RecordRow.id.in_(list(left)), RecordRow.final_state == "disposed"
-            )
-        )
-        taken += [(i, left[i]) for i in destroyed]
+        waiting = set(conn.scalars(queued_query(len(left)).where(RecordRow.id.in_(list(left)))))
+        taken += [(i, stamp) for i, stamp in left.items() if i not in waiting]
     return taken
 
 

@@ -524,7 +524,8 @@ def test_GIVEN_changes_stamped_before_a_rebuild_read_and_committed_after_THEN_th
     record queued with a new retention state WHEN a rebuild reads the archive meanwhile,
     then a refresh stamped before that read commits a newer state, and the rebuild marks
     what it read THEN the edited record stays pending and the refreshed one queued; the
-    rest is marked, and a queue row left for a destroyed record goes.
+    rest is marked, and the queue rows no sweep reads go (a destroyed record's, one not yet
+    ready, one of no record).
 
     A rebuild marked every row and queue row stamped before it started: the edit and the
     refresh, stamped before the read that could not see them, were marked, and the index
@@ -533,13 +534,15 @@ def test_GIVEN_changes_stamped_before_a_rebuild_read_and_committed_after_THEN_th
     store, index = metadata_store, metadata_store.index_state
     edited, refreshed, plain, destroyed = ready(store, 4)
     store.lifecycle.tombstone(destroyed)
-    with store.engines.write.begin() as conn:  # what a refresh may leave (queued_query)
-        conn.execute(insert(IndexQueueRow).values(document_id=destroyed, queued_at=utcnow()))
+    waiting = queued(store)  # not processed yet: when ready, its row is pending
+    with store.engines.write.begin() as conn:  # what no sweep reads (queued_query)
+        for record_id in (destroyed, waiting, "f" * 32):
+            conn.execute(insert(IndexQueueRow).values(document_id=record_id, queued_at=utcnow()))
     store.records.update_metadata(plain, replace(META, district="Ungaran"))
     moved = replace(META, province="Bali")
     with held_at_commit(store.engines.write, lambda: store.records.update_metadata(edited, moved)):
         read = rebuild_read(store)
-    assert index.mark_all_indexed(read) == 2  # the plain record's row, the destroyed one's queue
+    assert index.mark_all_indexed(read) == 4  # the plain record's row, three queue rows
     assert index.pending_index(10) == [edited]
 
     store.lifecycle.save_retention([RetentionUpdate(refreshed, "due", "C1", "destroy", None, None)])
