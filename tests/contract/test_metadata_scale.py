@@ -77,6 +77,29 @@ def kept(store) -> dict:
         return {(r.name, r.value, r.state): r.n for r in found if r.n}
 
 
+def test_GIVEN_records_of_neighbouring_places_changing_state_together_THEN_counts_stay_exact(
+    metadata_store,
+):
+    """GIVEN records that differ from each other in election, province or regency alone WHEN
+    one call gives them new states (on SQLite one chunk, whose places the writer counts at
+    once: 0018) THEN the kept counts equal a recount, place by place."""
+    store = metadata_store
+    places = [("PPWP", "Aceh", "Kudus"), ("DPD", "Aceh", "Kudus"), ("PPWP", "Bali", "Kudus"),
+              ("PPWP", "Aceh", "Demak")]  # fmt: skip
+    ids = load(store, [
+        row(n, election=e, province=p, regency=r, retention_state="active")
+        for n, (e, p, r) in enumerate(places * 2, 1)
+    ])  # fmt: skip
+    store.lifecycle.save_retention(
+        [RetentionUpdate(i, "inactive", "C1", "destroy", None, None) for i in ids[:4]]
+        + [RetentionUpdate(i, "due", "C1", "destroy", None, None) for i in ids[4:]]
+    )
+    maintained = kept(store)
+    store.records.recount()
+    assert maintained == kept(store)
+    assert store.lifecycle.retention_counts("regency")[("Demak", "inactive")] == 1
+
+
 def test_kept_counts_equal_a_recount_after_every_kind_of_write(metadata_store):
     """GIVEN records written every way the archive writes them (bulk rows, an upload that is
     reserved, completed or abandoned, a claim, a finish, a failure, a retry, a correction, a
@@ -84,6 +107,8 @@ def test_kept_counts_equal_a_recount_after_every_kind_of_write(metadata_store):
     counts the database kept equal a count made from the rows."""
     store = metadata_store
     load(store, [row(n, needs_review=n % 3 == 0, province="Aceh" if n % 2 else "Bali",
+                     election="DPD" if n % 3 == 1 else "PPWP",
+                     regency="Kudus" if n % 4 == 2 else "Karanganyar",
                      retention_due_at=date(2029, 2, 14) if n % 4 else None)
                  for n in range(1, 13)])  # fmt: skip
     meta = RecordMetadata("DPR", "C.HASIL", 2024, "Riau", "Kampar", "Bangkinang", "Kumantan", 3)
@@ -118,6 +143,8 @@ def test_kept_counts_equal_a_recount_after_every_kind_of_write(metadata_store):
         RetentionUpdate(f"{6:032x}", "active", "KEJADIAN", "destroy", None, None),
         RetentionUpdate(f"{4:032x}", "inactive", "KEJADIAN", "destroy", None, None),
         RetentionUpdate(f"{4:032x}", "due", "KEJADIAN", "destroy", None, None),
+        RetentionUpdate(f"{10:032x}", "disposed", "KEJADIAN", "", None, None),
+        RetentionUpdate(f"{10:032x}", "inactive", "KEJADIAN", "destroy", None, None),
     ])  # fmt: skip
     record = store.records.get(f"{8:032x}")
     with store.engines.write.begin() as conn:
@@ -133,6 +160,7 @@ def test_kept_counts_equal_a_recount_after_every_kind_of_write(metadata_store):
     assert store.records.count() == 14 and store.records.count(status="queued") == 1
     assert store.lifecycle.retention_counts()["due"] == 3
     assert store.lifecycle.retention_counts("province")[("Riau", "active")] == 4
+    assert store.lifecycle.retention_counts("election")[("DPD", "disposed")] == 1  # 10
 
 
 def test_a_retention_row_is_refused_for_an_upload_under_way(metadata_store):
