@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import Select, TextClause, delete, select, text, tuple_, update
+from sqlalchemy import Select, TextClause, select, text, tuple_, update
 
 from archive_app.db.interfaces import StampsRead
 from archive_app.db.models import IndexQueueRow, RecordRow
-from archive_app.db.session import Sessions, changed
+from archive_app.db.session import Sessions, changed, sqlite_stamp
 from archive_app.domain.records import IndexState, Status
 
-MARK_CHUNK = 500  # records a statement marks: three bound values each for their rows
+MARK_CHUNK = 500  # records a statement marks: three bound values each
 WALK_CHUNK = 20_000  # pending or queued rows read at a time after a rebuild
 
 
@@ -53,12 +53,7 @@ class SqlIndexState:
                 marked.update(_mark_unchanged(s, [(i, read[i]) for i in chunk if i in read]))
                 seen = [(i, queued[i]) for i in chunk if i in queued]
                 if seen:
-                    s.execute(
-                        delete(IndexQueueRow).where(
-                            IndexQueueRow.document_id.in_([i for i, _ in seen]),
-                            tuple_(IndexQueueRow.document_id, IndexQueueRow.queued_at).in_(seen),
-                        )
-                    )
+                    _apply(s.connection(), _UNQUEUE, seen)
                 # queued again since the read, or queued unseen: indexed again too
                 marked.difference_update(
                     s.scalars(
@@ -83,8 +78,8 @@ class SqlIndexState:
         ~11 minutes and 22 GB of dead rows at 12M pages, docs/benchmarks.md). The queue
         rows of destroyed records go too: no sweep reads them."""
         walks = (  # the rows, those the rebuild took, what is done to those
-            (_pending_rows, _rows_read, (_PG_MARK, _LITE_MARK)),
-            (_queue_rows, _queue_rows_read, (_PG_UNQUEUE, _LITE_UNQUEUE)),
+            (_pending_rows, _rows_read, _MARK),
+            (_queue_rows, _queue_rows_read, _UNQUEUE),
         )
         done = 0
         for rows, taken_of, statements in walks:
@@ -170,8 +165,8 @@ _PG_UNQUEUE = text(
     f"DELETE FROM index_queue AS q USING {_PAIRS} WHERE q.document_id = r.id "
     "AND q.queued_at = r.stamp AND q.document_id BETWEEN :first AND :last"
 )
-_LITE_MARK = "UPDATE documents SET index_state = 'indexed' WHERE id = ? AND updated_at = ?"
-_LITE_UNQUEUE = "DELETE FROM index_queue WHERE document_id = ? AND queued_at = ?"
+_MARK = (_PG_MARK, "UPDATE documents SET index_state = 'indexed' WHERE id = ? AND updated_at = ?")
+_UNQUEUE = (_PG_UNQUEUE, "DELETE FROM index_queue WHERE document_id = ? AND queued_at = ?")
 
 
 def _apply(conn, statements: tuple[TextClause, str], taken: list[tuple[str, datetime]]) -> int:
@@ -180,7 +175,7 @@ def _apply(conn, statements: tuple[TextClause, str], taken: list[tuple[str, date
         ids, stamps = [i for i, _ in taken], [stamp for _, stamp in taken]
         values = {"ids": ids, "stamps": stamps, "first": min(ids), "last": max(ids)}
         return changed(conn.execute(statements[0], values))
-    lite = [(i, stamp.strftime("%Y-%m-%d %H:%M:%S.%f")) for i, stamp in taken]
+    lite = [(i, sqlite_stamp(stamp)) for i, stamp in taken]
     return changed(conn.exec_driver_sql(statements[1], lite))
 
 

@@ -21,7 +21,7 @@ from archive_app.db.models import (
 )
 from archive_app.db.recap_upkeep import RecapUpkeep
 from archive_app.db.seek import seek
-from archive_app.db.session import Sessions, changed
+from archive_app.db.session import Sessions, changed, sqlite_stamp
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import StoredFile
 from archive_app.domain.records import IndexState, Status
@@ -565,7 +565,7 @@ def _write_states(s, chunk: list[RetentionUpdate], at: datetime) -> None:
         (u.state, u.series, u.action, _day(u.changes_at), _day(u.due_at), u.id) for u in chunk
     ])  # fmt: skip
     conn.exec_driver_sql(_BY_TRIGGER)
-    stamp = at.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's DATETIME text on SQLite
+    stamp = sqlite_stamp(at)
     conn.exec_driver_sql(_QUEUE, [(stamp, u.id) for u in chunk])
 
 

@@ -394,7 +394,7 @@ class SqlRecordRepository:
             with self._s.read() as s:
                 conn = s.connection().execution_options(stream_results=True, yield_per=1000)
                 rows = conn.execute(
-                    _rebuild_source(None if stored_order else str(last))
+                    _source(None if stored_order else str(last))
                     .add_columns(key)
                     .where(key > last)
                     .order_by(key)
@@ -428,7 +428,7 @@ class SqlRecordRepository:
             conn = s.connection()
             for start in range(0, len(ids), _IDS_PER_QUERY):
                 chunk = ids[start : start + _IDS_PER_QUERY]
-                rows = conn.execute(_QUEUED_SOURCE.where(RecordRow.id.in_(chunk))).all()
+                rows = conn.execute(_CATCH_UP.where(RecordRow.id.in_(chunk))).all()
                 texts = _pages_of(conn, [row[0] for row in rows])
                 found.extend(_index_source(row, texts[row[0]], row[_QUEUED]) for row in rows)
         return found
@@ -529,28 +529,19 @@ _COLUMNS = (
 # a destroyed record left the index with its content (disposition._destroy): a rebuild or
 # a catch-up must not bring its entry back
 _READY = (RecordRow.status == Status.READY.value, RecordRow.final_state != "disposed")
-_SOURCE = (
-    select(*_COLUMNS)
-    .outerjoin(RetentionRow, RetentionRow.document_id == RecordRow.id)
-    .where(*_READY)
-)
 _META_END = 1 + len(ALL_FIELDS)
-# ...and with each record's queue stamp, for the catch-up (index_sources)
-_QUEUED_SOURCE = _SOURCE.add_columns(IndexQueueRow.queued_at).outerjoin(
-    IndexQueueRow, IndexQueueRow.document_id == RecordRow.id
-)
-_QUEUED = _META_END + 6
+_QUEUED = _META_END + 6  # then the queue row's stamp, then whether the row is pending
 
 
-def _rebuild_source(after: str | None) -> Select:
-    """``_QUEUED_SOURCE`` and whether each row is pending: a rebuild's batch after ``after``.
+def _source(after: str | None = None) -> Select:
+    """The records' columns with their queue stamps and whether each row is pending.
 
-    ``after`` (the id order of PostgreSQL) bounds the joined tables' keys too. PostgreSQL
-    joins a batch to them by merging in key order, and does not carry ``id > after`` over
-    to their side, so each batch read them from their first row: with every record
-    queued (a schedule change), the queue read for one batch grew with its position, and
-    a rebuild with the number of records squared (EXPLAIN ANALYZE: 95,674 queue rows read
-    for a batch of 2,000 near the end of 100,000)."""
+    ``after`` (a rebuild's batch in the id order of PostgreSQL) bounds the joined tables'
+    keys too. PostgreSQL joins a batch to them by merging in key order, and does not carry
+    ``id > after`` over to their side, so each batch read them from their first row: with
+    every record queued (a schedule change), the queue read for one batch grew with its
+    position, and a rebuild with the number of records squared (EXPLAIN ANALYZE: 95,674
+    queue rows read for a batch of 2,000 near the end of 100,000)."""
     retention = RetentionRow.document_id == RecordRow.id
     queue = IndexQueueRow.document_id == RecordRow.id
     if after is not None:
@@ -564,6 +555,7 @@ def _rebuild_source(after: str | None) -> Select:
     )
 
 
+_CATCH_UP = _source()  # index_sources: records by their ids
 _IDS_PER_QUERY = 500
 _PENDING = IndexState.PENDING.value
 
@@ -594,7 +586,7 @@ def _pages_of(conn, ids: builtins.list[str]) -> dict[str, builtins.list[str]]:
 def _index_source(
     row, pages: builtins.list[str], queued_at: datetime | None = None, pending: bool = False
 ) -> IndexSource:
-    """One row of ``_SOURCE`` (columns added after its own are ignored) as an IndexSource."""
+    """One row of ``_source`` (columns added after its own are ignored) as an IndexSource."""
     metadata = dict(zip(ALL_FIELDS, row[1:_META_END], strict=True))
     day = metadata["record_date"]
     metadata["record_date"] = day.isoformat() if day else ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Result
@@ -72,3 +73,9 @@ def changed(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE touched. SQLAlchemy returns a CursorResult for
     them, which counts; its type says only Result."""
     return cast(CursorResult[Any], result).rowcount or 0
+
+
+def sqlite_stamp(stamp: datetime) -> str:
+    """A stamp as SQLAlchemy's DATETIME stores it on SQLite (text, always with
+    microseconds), for statements handed to the driver as they are."""
+    return stamp.strftime("%Y-%m-%d %H:%M:%S.%f")
