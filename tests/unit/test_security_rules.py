@@ -101,19 +101,6 @@ def test_given_cells_that_spreadsheets_would_run_when_written_then_they_are_text
     )
 
 
-def test_given_cells_shared_by_many_lines_when_written_then_every_part_is_text():
-    """A form's place is defused once for all its lines; the line's own cells each time."""
-    out = io.StringIO()
-    writer = spreadsheet.writer(out)
-    head = spreadsheet.Shared("=1+1", "Papahan", "005")
-    writer.writerow_shared(head, ("-3", 7), spreadsheet.Shared("@x"), ("+y",))
-    writer.writerow_shared(head, ("Jaten",), spreadsheet.Shared())
-    assert out.getvalue().splitlines() == [
-        "'=1+1,Papahan,005,'-3,7,'@x,'+y",
-        "'=1+1,Papahan,005,Jaten",
-    ]
-
-
 def test_given_an_office_behind_one_address_when_people_mistype_all_day_then_it_never_locks():
     from archive_app.domain.throttle import ADDRESS
 
