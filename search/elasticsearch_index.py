@@ -8,7 +8,10 @@ new one is complete; the old index is deleted afterwards.
 While a rebuild runs, its index also carries the alias ``<alias>-building`` and every
 ``index``/``delete`` call writes there too, so a record a worker indexes meanwhile is not
 lost by the swap. The rebuild itself only *creates* documents: where a worker already
-wrote a record, the worker's copy (read from the database later) wins over the rebuild's.
+wrote a record, the worker's copy stays, and the rebuild names that record (``skipped``).
+The worker's copy is usually the newer, but a worker that read the record before a
+change can land after the rebuild read the change; the caller leaves such records
+pending, and the catch-up writes them again.
 (The embedded engine gets these guarantees by making writers wait for its write lock.)
 Known gap: a record deleted during a rebuild that had already read it comes back; the
 archive deletes no records today. A rebuild that died half way (process killed) leaves
@@ -27,7 +30,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -245,7 +248,11 @@ class ElasticsearchIndex:
                 self._bulk(actions, target, ignore=(404,))
             self.client.indices.refresh(index=self.alias)
 
-    def rebuild(self, batches: Iterable[list[IndexDocument]]) -> int:
+    def rebuild(
+        self,
+        batches: Iterable[list[IndexDocument]],
+        skipped: Callable[[list[str]], None] | None = None,
+    ) -> int:
         """Load a new versioned index in bounded parallel bulk requests, then swap the alias.
 
         Memory stays flat: at most ``bulk_threads + 1`` requests' worth of documents exist at
@@ -258,7 +265,7 @@ class ElasticsearchIndex:
             name = f"{self.alias}-{datetime.now(UTC):%Y%m%d%H%M%S%f}"
             self._create(name, self.building, {**m.SETTINGS, **m.LOAD_SETTINGS})
             try:
-                total = self._load(batches)
+                total = self._load(batches, skipped)
                 self.client.indices.put_settings(index=name, settings=m.SERVE_SETTINGS)
                 self.client.indices.refresh(index=name)
                 self.client.indices.flush(index=name)
@@ -276,17 +283,21 @@ class ElasticsearchIndex:
             self._ready = True
         return total
 
-    def _load(self, batches: Iterable[list[IndexDocument]]) -> int:
+    def _load(
+        self, batches: Iterable[list[IndexDocument]], skipped: Callable[[list[str]], None] | None
+    ) -> int:
         total = 0
         pending: set = set()
         loader = self.client.options(request_timeout=120)
 
         def send(chunk: list[dict]) -> None:
-            helpers.bulk(
+            _, refused = helpers.bulk(
                 loader, chunk, index=self.building, require_alias=True, max_retries=5,
                 initial_backoff=1, chunk_size=CHUNK_DOCS, max_chunk_bytes=2 * CHUNK_BYTES,
-                ignore_status=(409,),  # a worker wrote that record meanwhile: its copy is newer
+                ignore_status=(409,),  # a worker wrote that record meanwhile (see rebuild)
             )  # fmt: skip
+            if refused and skipped:
+                skipped([next(iter(item.values()))["_id"] for item in cast(list, refused)])
 
         with ThreadPoolExecutor(self.bulk_threads, thread_name_prefix="es-bulk") as pool:
             try:

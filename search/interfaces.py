@@ -6,7 +6,7 @@ the object store (``archive reindex``), so adapters may drop and rebuild it at w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -107,8 +107,17 @@ class SearchIndex(Protocol):
         "kelapamuda"), following the rules in ``search/spelling.py``; words with none are
         left out."""
 
-    def rebuild(self, batches: Iterable[list[IndexDocument]]) -> int:
-        """Replace the whole index with these records; searches keep working meanwhile."""
+    def rebuild(
+        self,
+        batches: Iterable[list[IndexDocument]],
+        skipped: Callable[[list[str]], None] | None = None,
+    ) -> int:
+        """Replace the whole index with these records; searches keep working meanwhile.
+
+        ``skipped`` is told the ids of records whose copy from ``batches`` the new index
+        did not take, because a writer had put one there meanwhile (Elasticsearch: writers
+        go on during a rebuild). That copy may be older than the one read, so the caller
+        must not count those records as indexed. Called from the loader's threads."""
 
     def count(self) -> int: ...
     def health(self) -> dict[str, Any]: ...

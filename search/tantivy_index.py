@@ -18,7 +18,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -229,12 +229,17 @@ class TantivyIndex:
             writer.wait_merging_threads()
             index.reload()
 
-    def rebuild(self, batches: Iterable[list[IndexDocument]]) -> int:
+    def rebuild(
+        self,
+        batches: Iterable[list[IndexDocument]],
+        skipped: Callable[[list[str]], None] | None = None,
+    ) -> int:
         """Build a new index folder under the write lock, then flip CURRENT to it.
 
         Holding the lock throughout means no worker writes into the old index meanwhile
         (they wait, or leave their record pending for the catch-up), so nothing indexed
-        during the rebuild is lost by the swap. Searches keep using the old folder.
+        during the rebuild is lost by the swap, and no record's copy is ever ``skipped``.
+        Searches keep using the old folder.
         """
         with self._locked():
             old = self._current_dir()

@@ -95,6 +95,13 @@ class ReadStamps:
     def __init__(self) -> None:
         self._batches: dict[str, list[array]] = {"row": [], "queue": []}
         self._sorted: dict[str, array] = {}
+        self._not_taken: set[str] = set()
+
+    def not_taken(self, record_ids: Iterable[str]) -> None:
+        """Records read whose copy the new index did not take (``SearchIndex.rebuild``'s
+        ``skipped``): none of their stamps counts as read, so they stay pending. Few:
+        only records a worker indexed while the rebuild ran."""
+        self._not_taken.update(record_ids)
 
     def add(self, batch: Iterable[IndexSource]) -> None:
         rows = sorted(hash((s.id, s.updated_at)) for s in batch if s.pending)
@@ -110,12 +117,14 @@ class ReadStamps:
             self._sorted[kind] = array("q", heapq.merge(*self._batches.pop(kind)))
 
     def row_read(self, record_id: str, updated_at: datetime) -> bool:
-        return self._holds("row", hash((record_id, updated_at)))
+        return self._holds("row", hash((record_id, updated_at)), record_id)
 
     def queue_read(self, record_id: str, queued_at: datetime) -> bool:
-        return self._holds("queue", hash((record_id, queued_at)))
+        return self._holds("queue", hash((record_id, queued_at)), record_id)
 
-    def _holds(self, kind: str, key: int) -> bool:
+    def _holds(self, kind: str, key: int, record_id: str) -> bool:
+        if record_id in self._not_taken:
+            return False
         self.sort()
         keys = self._sorted[kind]
         at = bisect.bisect_left(keys, key)
@@ -138,7 +147,7 @@ def reindex(services, progress: Callable[[int], None] | None = None, batch_size:
             if progress:
                 progress(len(batch))
 
-    total = services.index.rebuild(batches())
+    total = services.index.rebuild(batches(), skipped=read.not_taken)
     read.sort()
     services.metadata.index_state.mark_all_indexed(read)
     # A record destroyed while the rebuild was reading may have been copied into the new

@@ -7,7 +7,9 @@ import dataclasses
 import pytest
 
 from archive_app.records import indexing
+from search.interfaces import SearchQuery
 from tests.conftest import bearer
+from tests.contract.test_metadata_store import PAGE, queued
 from tests.integration.api_helpers import settings_for, upload, wait_settled
 
 
@@ -46,3 +48,42 @@ def test_an_older_copy_written_last_is_replaced_by_the_current_one(
     ).get_json()
     assert [hit["id"] for hit in found["hits"]] == [record_id]
     assert services.metadata.index_state.pending_index(10) == []
+
+
+@pytest.mark.parametrize("settings", ["scaleout"], indirect=True)  # writers wait on Tantivy's
+def test_a_copy_a_writer_left_in_the_index_being_built_never_stands_for_a_later_change(
+    services,
+):
+    """GIVEN a rebuild is loading a new index WHEN a writer indexes a record (into both
+    indexes) and the record is then corrected, before the rebuild reads it THEN the new
+    index keeps the writer's older copy over the rebuild's, so the rebuild leaves the
+    record pending, and its catch-up indexes the correction.
+
+    The writer's turn comes from the rebuild's own progress callback: after the first
+    record was read, before the second is.
+    """
+    store = services.metadata
+    first, later = sorted(ready(store) for _ in range(2))
+    assert indexing.index_records(services, [first, later])
+    turns = []
+
+    def writer_between(_read: int) -> None:
+        turns.append(_read)
+        if len(turns) == 1:
+            assert indexing.index_records(services, [later])  # the writer's copy, tps 5
+            corrected = dataclasses.replace(store.records.get(later).metadata, tps=77)
+            store.records.update_metadata(later, corrected)
+
+    assert indexing.reindex(services, progress=writer_between, batch_size=1) == 2
+    assert len(turns) == 2
+    found = services.index.search(SearchQuery(filters={"tps": 77}))
+    assert [hit.id for hit in found.hits] == [later]
+    assert store.index_state.pending_index(10) == []
+
+
+def ready(store) -> str:
+    """A record processed (one page read) and waiting for the index."""
+    record_id = queued(store)
+    store.jobs.claim(record_id, "w", 60)
+    store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
+    return record_id

@@ -36,3 +36,14 @@ def test_GIVEN_batches_read_THEN_only_the_stamps_of_pending_and_queued_records_a
 def test_GIVEN_nothing_read_THEN_nothing_is_found():
     read = ReadStamps()
     assert not read.row_read("r1", AT) and not read.queue_read("r1", AT)
+
+
+def test_GIVEN_records_the_new_index_did_not_take_THEN_none_of_their_stamps_counts_as_read():
+    """A writer's copy stood in the new index where the rebuild's was refused: the record
+    stays pending and queued, whatever was read with it; the others are found as before."""
+    read = ReadStamps()
+    read.add([source(1, pending=True, queued=AT), source(2, pending=True, queued=AT)])
+    read.not_taken(["r1"])
+    read.not_taken([])
+    assert not read.row_read("r1", AT + timedelta(seconds=1)) and not read.queue_read("r1", AT)
+    assert read.row_read("r2", AT + timedelta(seconds=2)) and read.queue_read("r2", AT)
