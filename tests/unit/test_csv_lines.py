@@ -23,7 +23,8 @@ CELL = st.one_of(TEXT, NUMBER, st.none(), st.text(max_size=6), st.integers())
 ROWS = st.lists(st.lists(CELL, min_size=2, max_size=6), min_size=1, max_size=30)
 OPTIONS = st.sampled_from([
     {}, {"delimiter": "\t"}, {"delimiter": ";", "lineterminator": "\n"},
-    {"quoting": csv.QUOTE_ALL}, {"quoting": csv.QUOTE_NONNUMERIC},
+    {"quoting": csv.QUOTE_ALL}, {"quoting": csv.QUOTE_NONNUMERIC}, {"quotechar": "'"},
+    {"quoting": csv.QUOTE_NONE, "escapechar": "\\"}, {"doublequote": False, "escapechar": "\\"},
 ])  # fmt: skip
 
 
@@ -61,3 +62,14 @@ def test_given_cells_a_spreadsheet_would_run_when_joined_then_they_are_text():
     head = lines.cells(("=1+1", "Papahan", "005"))
     text = lines.line(head, lines.cells(("-3", 7, -3)), lines.cells(("@x", "+y")))
     assert text == "'=1+1,Papahan,005,'-3,7,-3,'@x,'+y\r\n"
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=CELL.filter(lambda v: v not in ("", None)), options=OPTIONS)
+def test_given_a_line_of_one_cell_then_it_is_the_writers_but_for_one_empty_cell(value, options):
+    """The one place a cell's text depends on the line: csv writes a lone empty cell as
+    "" (so that the line is not blank). CsvLines does not; no export writes such lines."""
+    lines = spreadsheet.CsvLines(**options)
+    assert lines.line(lines.cells([value])) == _writer_text([[value]], options)
+    plain = spreadsheet.CsvLines()
+    assert (plain.line(plain.cells([""])), _writer_text([[""]], {})) == ("\r\n", '""\r\n')
