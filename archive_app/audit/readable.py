@@ -66,6 +66,7 @@ ACTION_LABELS = {
     "recap.results_import": N_("Mengimpor hasil resmi"),
     "recap.tps_import": N_("Mengimpor daftar TPS"),
     "index.rebuild": N_("Membangun ulang indeks pencarian"),
+    "counts.recount": N_("Menghitung ulang jumlah tersimpan"),
     "backup.started": N_("Pencadangan dimulai"),
     "backup.completed": N_("Pencadangan selesai"),
     "backup.failed": N_("Pencadangan gagal"),

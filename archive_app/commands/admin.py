@@ -158,6 +158,18 @@ def reindex(ctx):
 
 
 @click.command()
+@pass_ctx
+def recount(ctx):
+    """Count the kept counts again from the records (the dashboard's and the lists'), and
+    let the database count every change again: the repair `archive doctor` asks for."""
+    from archive_app import audit
+
+    ctx.services.metadata.records.recount()
+    audit.record(ctx.services, cli_actor(), "counts.recount", "")
+    click.echo("Counts recounted from the records")
+
+
+@click.command()
 @click.argument("record_ids", nargs=-1, required=True)
 @pass_ctx
 def retry(ctx, record_ids):
@@ -175,7 +187,7 @@ def retry(ctx, record_ids):
 
 
 def register(group) -> None:
-    for command in (users, tokens, reindex, retry, transfer):
+    for command in (users, tokens, reindex, recount, retry, transfer):
         group.add_command(command)
 
 

@@ -65,9 +65,22 @@ def due_by(s: Session, day: date) -> int:
     return int(s.scalar(query) or 0)
 
 
+def triggers_counting(s: Session) -> bool:
+    """False while a row in ``retention_counts_by_writer`` (SQLite, migration 0018) keeps
+    the per-row place trigger from counting. Only the retention writer's own transaction
+    ever holds one; a committed row (left by hand, or by a fault) would let every later
+    state change go uncounted by place, silently."""
+    if s.get_bind().dialect.name != "sqlite":
+        return True
+    return not s.scalar(text("SELECT EXISTS (SELECT 1 FROM retention_counts_by_writer)"))
+
+
 def recount(s: Session) -> None:
-    """Every count again from the rows (a full scan per key: for repairs and bulk loads)."""
+    """Every count again from the rows (a full scan per key: for repairs and bulk loads),
+    with the triggers counting again from here on."""
     dialect = s.get_bind().dialect.name
+    if dialect == "sqlite":
+        s.execute(text("DELETE FROM retention_counts_by_writer"))
     due = "to_char(t.due_at, 'YYYY-MM-DD')" if dialect == "postgresql" else "t.due_at"
     s.execute(text("DELETE FROM record_counts"))
     for name, value, state, condition in KEYS:

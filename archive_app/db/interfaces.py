@@ -152,6 +152,10 @@ class RecordRepository(Protocol):
     def recount(self) -> None:
         """Count the kept counts again from the rows (after a bulk load, or to repair)."""
 
+    def counts_kept(self) -> bool:
+        """Whether every change is being counted as it is written (``archive doctor``);
+        when not, ``recount`` repairs the counts and the counting."""
+
     def pages(self, record_id: str) -> builtins.list[Page]: ...
     def pages_of(self, record_ids: Iterable[str]) -> dict[str, builtins.list[Page]]:
         """The pages of many records at once, by record id."""

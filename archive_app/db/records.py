@@ -249,6 +249,10 @@ class SqlRecordRepository:
         with self._s.write() as s:
             counts.recount(s)
 
+    def counts_kept(self) -> bool:
+        with self._s.read() as s:
+            return counts.triggers_counting(s)
+
     def pages(self, record_id: str) -> builtins.list[Page]:
         with self._s.read() as s:
             rows = s.scalars(

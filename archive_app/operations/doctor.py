@@ -55,6 +55,7 @@ def run_checks(services) -> list[Check]:
     where = s.redis_url.split("@")[-1] if s.queue_backend == "redis" else str(s.queue_path)
     checks.append(_backend(f"task queue ({s.queue_backend})", where, services.queue.health))
     checks.append(_workers(services))
+    checks.append(_kept_counts(services))
     checks.append(_audit_anchor(services))
     return checks
 
@@ -151,6 +152,21 @@ def _backend(name: str, where: str, probe) -> Check:
         return Check(name, False, f"{where}: {state}")
     extra = ", ".join(f"{k}={v}" for k, v in state.items() if k not in {"ok", "backend"})
     return Check(name, True, f"{where}" + (f" ({extra})" if extra else ""))
+
+
+def _kept_counts(services) -> Check:
+    """The counts the dashboard and lists read (db/counts.py) follow every change only
+    while the database's triggers count it."""
+    name = "kept counts"
+    try:
+        kept = services.metadata.records.counts_kept()
+    except Exception as exc:
+        return Check(name, False, _explain(exc, "metadata database", ""))
+    if not kept:
+        return Check(name, False, "retention states are not being counted by election, "
+                     "province and regency (a row was left in retention_counts_by_writer): "
+                     "run `archive recount`")  # fmt: skip
+    return Check(name, True, "every change is counted as it is written")
 
 
 def _workers(services) -> Check:
