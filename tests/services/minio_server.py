@@ -26,6 +26,26 @@ def minio_binary() -> str:
     raise ServiceError("minio not built: run scripts/install-test-services.sh")
 
 
+# MinIO refuses a write that would leave less than 1 % of its drive free (reserved blocks
+# not counted), and counts an upload of unknown size (a stream) as 1 GiB, twice over for
+# erasure coding (cmd/object-api-utils.go, hasSpaceFor). Past that every S3 test fails
+# with errors that do not say why; the suite then fails at once, saying why.
+FILL_FRACTION, STREAM_BYTES, MARGIN_BYTES = 0.99, 2 << 30, 1 << 30
+
+
+def _enough_room(path: Path) -> None:
+    fs = os.statvfs(path)
+    total = fs.f_frsize * (fs.f_blocks - (fs.f_bfree - fs.f_bavail))
+    free = fs.f_frsize * fs.f_bavail
+    need = total * (1 - FILL_FRACTION) + STREAM_BYTES + MARGIN_BYTES
+    if free < need:
+        raise ServiceError(
+            f"MinIO would refuse uploads: {free / 2**30:.1f} GiB free on the drive of {path},"
+            f" it needs {need / 2**30:.1f} GiB (1 % of the drive, 2 GiB for a streamed upload"
+            " and a margin for the tests): free some space"
+        )
+
+
 class MinioServer(ServerProcess):
     """``minio server DIR`` on 127.0.0.1:<port>; objects persist in ``data_dir`` across restarts.
 
@@ -67,6 +87,7 @@ class MinioServer(ServerProcess):
     def _prepare(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.base_dir / "certs").mkdir(exist_ok=True)
+        _enough_room(self.data_dir)
 
     def _command(self) -> list[str]:
         return [
