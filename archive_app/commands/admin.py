@@ -164,6 +164,7 @@ def recount(ctx):
     let the database count every change again: the repair `archive doctor` asks for."""
     from archive_app import audit
 
+    ctx.services.metadata.migrate()
     ctx.services.metadata.records.recount()
     audit.record(ctx.services, cli_actor(), "counts.recount", "")
     click.echo("Counts recounted from the records")
