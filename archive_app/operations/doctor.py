@@ -165,9 +165,11 @@ def _kept_counts(services) -> Check:
     except Exception as exc:
         return Check(name, False, _explain(exc, "metadata database", ""))
     if not kept:
-        return Check(name, False, "retention states are not being counted by election, "
-                     "province and regency (a row was left in retention_counts_by_writer): "
-                     "run `archive recount`")  # fmt: skip
+        why = (
+            "retention states are not being counted by election, province and regency (a row"
+            " was left in retention_counts_by_writer): run `archive recount`"
+        )
+        return Check(name, False, why)
     return Check(name, True, "every change is counted as it is written")
 
 

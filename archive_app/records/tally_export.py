@@ -37,14 +37,19 @@ def csv_lines(services, filters: dict, header: Sequence[str] = COLUMNS) -> Itera
         head = cells((form.id, *form.place[:-1], f"{form.place[-1]:03d}")) + sep
         tail = sep + cells((consistent, " ".join(form.flags))) + sep
         numbers = {n["key"]: n for n in tally.get("numbers", [])}
-        named = [(row["label"], row["votes"], row["confidence"], row.get("status", ""))
-                 for row in tally["rows"]]  # fmt: skip
+        named = [
+            (row["label"], row["votes"], row["confidence"], row.get("status", ""))
+            for row in tally["rows"]
+        ]
         for name in ("valid", "invalid", "ballots_used"):
             confidence = tally.get("confidences", {}).get(name, "")
-            named.append((name.upper(), tally[name], confidence,
-                          numbers.get(name, {}).get("status", "")))  # fmt: skip
-        named += [(n["key"].upper(), n["votes"], n["confidence"], n["status"])
-                  for n in numbers.values() if n["kind"] in _SHEET_NUMBERS]  # fmt: skip
+            status = numbers.get(name, {}).get("status", "")
+            named.append((name.upper(), tally[name], confidence, status))
+        named += [
+            (n["key"].upper(), n["votes"], n["confidence"], n["status"])
+            for n in numbers.values()
+            if n["kind"] in _SHEET_NUMBERS
+        ]
         chunk += [
             f"{head}{cell(label)}{sep}{cell(_n(votes))}{sep}{cell(confidence)}{tail}"
             f"{cell(status)}{end}"
