@@ -557,6 +557,95 @@ def test_GIVEN_changes_stamped_before_a_rebuild_read_and_committed_after_THEN_th
     assert index.pending_index(10) == []
 
 
+class ChangedMidWalk:
+    """The stamps a rebuild read, and a change to one record committed by another writer
+    while the marking looks them up: after the marking read that record's row, before it
+    writes. On PostgreSQL the change commits there. On SQLite the marking holds the write
+    lock, so the change waits for it and commits after (``locked``)."""
+
+    def __init__(self, read: ReadStamps, record_id: str, change, *, locked: bool) -> None:
+        self.read, self.record_id, self.change, self.locked = read, record_id, change, locked
+        self.writer: threading.Thread | None = None
+        self.failed: list[BaseException] = []
+
+    def row_read(self, record_id: str, updated_at: datetime) -> bool:
+        self._looked_up(record_id)
+        return self.read.row_read(record_id, updated_at)
+
+    def queue_read(self, record_id: str, queued_at: datetime) -> bool:
+        self._looked_up(record_id)
+        return self.read.queue_read(record_id, queued_at)
+
+    def _looked_up(self, record_id: str) -> None:
+        if record_id == self.record_id and self.writer is None:
+            self.writer = threading.Thread(target=self._change, name="mid-walk-writer")
+            self.writer.start()
+            if not self.locked:
+                self.writer.join(30)
+                assert not self.writer.is_alive(), "the change did not commit mid-walk"
+
+    def _change(self) -> None:
+        try:
+            self.change()
+        except BaseException as exc:  # said by the test, not lost on the thread
+            self.failed.append(exc)
+
+    def done(self) -> None:
+        assert self.writer is not None, "the marking never looked the record up"
+        self.writer.join(30)
+        assert not self.writer.is_alive() and not self.failed, self.failed
+
+
+def test_GIVEN_a_change_committed_while_the_marking_walks_THEN_its_record_stays_pending(
+    metadata_store,
+):
+    """GIVEN records a rebuild read while they waited for the index WHEN another writer
+    commits a change to one of them after the marking read its row and before it writes
+    THEN that record stays pending, the other is marked.
+
+    The marking compares each row's stamp again in the statement that writes it: the stamp
+    it read a moment before may be gone. With the compare left out, PostgreSQL marks the
+    changed record, and the index keeps the copy before the change. (On SQLite the change
+    waits for the marking, then makes its record pending again.)"""
+    store, index = metadata_store, metadata_store.index_state
+    changed, other = sorted(ready(store, 2))
+    for record_id in (changed, other):  # corrected: the index has to take them again
+        store.records.update_metadata(record_id, replace(META, district="Ungaran"))
+    read = rebuild_read(store)
+    moved = replace(META, province="Bali")
+    locked = store.engines.dialect == "sqlite"
+    walk = ChangedMidWalk(
+        read, changed, lambda: store.records.update_metadata(changed, moved), locked=locked
+    )
+    assert index.mark_all_indexed(walk) == (2 if locked else 1)
+    walk.done()
+    assert index.pending_index(10) == [changed]
+    assert store.records.get(changed).metadata.province == "Bali"
+
+
+def test_GIVEN_a_record_queued_again_while_the_marking_walks_THEN_its_queue_row_stays(
+    metadata_store,
+):
+    """GIVEN records a rebuild read queued with new retention states WHEN a refresh queues
+    one of them again, with a newer state, after the marking read its queue row and before
+    it removes it THEN that queue row stays, the other goes. With the stamp compare left
+    out of the removal, PostgreSQL removes it, and the index keeps the older state."""
+    store, index = metadata_store, metadata_store.index_state
+    requeued, other = sorted(ready(store, 2))
+    store.lifecycle.save_retention(
+        [RetentionUpdate(i, "due", "C1", "destroy", None, None) for i in (requeued, other)]
+    )
+    read = rebuild_read(store)
+    newer = [RetentionUpdate(requeued, "inactive", "C1", "destroy", None, None)]
+    locked = store.engines.dialect == "sqlite"
+    walk = ChangedMidWalk(
+        read, requeued, lambda: store.lifecycle.save_retention(newer), locked=locked
+    )
+    assert index.mark_all_indexed(walk) == (2 if locked else 1)
+    walk.done()
+    assert index.pending_index(10) == [requeued]
+
+
 def test_GIVEN_ready_records_THEN_those_without_a_role_are_found_in_a_window_unless_audited(
     metadata_store,
 ):
