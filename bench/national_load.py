@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from archive_app.db.session import sqlite_stamp
+
 TABLES = ("documents", "record_retention", "pages", "stored_files", "audit_events",
           "hold_records", "disposition_items", "holds", "disposition_lists")  # fmt: skip
 COUNTED = ("documents", "record_retention")  # the tables whose triggers keep record_counts
@@ -45,7 +47,7 @@ def _row_values(row: dict, columns: list[str], defaults: dict[str, object]) -> l
 
 def _sqlite_value(value):
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite DateTime format
+        return sqlite_stamp(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, bool):

@@ -77,26 +77,26 @@ class SqlIndexState:
         writes nothing (PostgreSQL writes a new version of a row even to set what it holds:
         ~11 minutes and 22 GB of dead rows at 12M pages, docs/benchmarks.md). The queue
         rows of destroyed records go too: no sweep reads them."""
-        walks = (  # the rows, those the rebuild took, what is done to those
-            (_pending_rows, _rows_read, _MARK),
-            (_queue_rows, _queue_rows_read, _UNQUEUE),
+        rows_taken = self._walk(_pending_rows, lambda _, found: _rows_read(found, read), _MARK)
+        return rows_taken + self._walk(
+            _queue_rows, lambda conn, found: _queue_rows_read(conn, found, read), _UNQUEUE
         )
-        done = 0
-        for rows, taken_of, statements in walks:
-            after = ""
-            while True:
-                # read and written in one transaction: on SQLite it holds the write lock, so
-                # the stamps compared are the ones written; the statement compares them again
-                with self._s.write() as s:
-                    conn = s.connection()
-                    found = conn.execute(rows(after)).all()
-                    if not found:
-                        break
-                    after = found[-1][0]
-                    taken = taken_of(conn, found, read)
-                    if taken:
-                        done += _apply(conn, statements, taken)
-        return done
+
+    def _walk(self, rows, taken_of, statements: tuple[TextClause, str]) -> int:
+        """``rows`` a chunk at a time, in id order; ``statements`` applied to those the
+        rebuild took (``taken_of``). Each chunk is read and written in one transaction: on
+        SQLite it holds the write lock, so the stamps compared are the ones written; the
+        statement compares them again."""
+        done, after = 0, ""
+        while True:
+            with self._s.write() as s:
+                conn = s.connection()
+                found = conn.execute(rows(after)).all()
+                if not found:
+                    return done
+                after = found[-1][0]
+                if taken := taken_of(conn, found):
+                    done += _apply(conn, statements, taken)
 
     def pending_index(self, limit: int) -> list[str]:
         with self._s.read() as s:
@@ -107,16 +107,9 @@ class SqlIndexState:
 
 
 def _pending_rows(after: str) -> Select:
-    return (
-        select(RecordRow.id, RecordRow.updated_at)
-        .where(
-            RecordRow.status == Status.READY.value,
-            RecordRow.index_state == IndexState.PENDING.value,
-            RecordRow.id > after,
-        )
-        .order_by(RecordRow.id)
-        .limit(WALK_CHUNK)
-    )
+    """The pending rows a rebuild may have read (not a destroyed record's: it reads none)."""
+    query = pending_query(WALK_CHUNK).add_columns(RecordRow.updated_at)
+    return query.where(RecordRow.id > after).order_by(RecordRow.id)
 
 
 def _queue_rows(after: str) -> Select:
@@ -128,7 +121,7 @@ def _queue_rows(after: str) -> Select:
     )
 
 
-def _rows_read(conn, found, read: StampsRead) -> list[tuple[str, datetime]]:
+def _rows_read(found, read: StampsRead) -> list[tuple[str, datetime]]:
     return [(i, stamp) for i, stamp in found if read.row_read(i, stamp)]
 
 
@@ -181,7 +174,9 @@ def _apply(conn, statements: tuple[TextClause, str], taken: list[tuple[str, date
 
 def _mark_unchanged(s, read: list[tuple[str, datetime]]) -> list[str]:
     """The ids are given alone too: SQLite looks the pairs up by scanning the whole table
-    (EXPLAIN QUERY PLAN: SCAN), the ids by the primary key."""
+    (EXPLAIN QUERY PLAN: SCAN), the ids by the primary key. Not ``_MARK``: a writer needs
+    the ids marked back (RETURNING), which SQLite's executemany cannot give, and its
+    chunks are a few hundred records, not a rebuild's 20,000."""
     if not read:
         return []
     return list(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
@@ -511,43 +510,6 @@ _QUEUE = (
 )
 
 
-# SQLite: the election, province and regency counts of a chunk's records whose state
-# changes, counted at once before the chunk is written, while the per-row trigger that
-# counts them steps aside (migration 0018: six upserts a record, 2.5 of the 4.8 s of
-# writing ~134,000 state changes). The same rules as that trigger (0014's place keys): -1
-# under the old state, +1 under the new, for a visible record; a final state is never
-# written over (``_ONE``), so not counted. The counts-equal-a-recount contract test holds
-# both to them. The chunk is grouped by place and state change first: counting each row's
-# six keys took as long as the trigger. One reference to each step, so that no SQLite
-# computes one twice.
-_BY_WRITER = "INSERT INTO retention_counts_by_writer (writer) VALUES (1)"
-_BY_TRIGGER = "DELETE FROM retention_counts_by_writer"
-_SIX = " UNION ALL ".join(
-    f"SELECT '{name}' AS name, {sign} AS sign"
-    for name in ("election", "province", "regency")
-    for sign in (-1, 1)
-)
-_PLACES = f"""
-WITH c AS (
-  SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS new
-    FROM json_each(?)),
-p AS (
-  SELECT d.election, d.province, d.regency, r.state AS old, c.new, count(*) AS n
-    FROM c JOIN record_retention r ON r.document_id = c.id JOIN documents d ON d.id = c.id
-   WHERE r.state IS NOT c.new AND r.state NOT IN {FINAL} AND d.status <> 'uploading'
-   GROUP BY 1, 2, 3, 4, 5)
-INSERT INTO record_counts (name, value, state, n)
-SELECT k.name,
-       CASE k.name WHEN 'election' THEN p.election WHEN 'province' THEN p.province
-            ELSE p.regency END,
-       CASE WHEN k.sign < 0 THEN p.old ELSE p.new END,
-       sum(k.sign * p.n)
-  FROM p CROSS JOIN ({_SIX}) AS k
- WHERE true GROUP BY 1, 2, 3 HAVING sum(k.sign * p.n) <> 0
-ON CONFLICT (name, value, state) DO UPDATE SET n = record_counts.n + excluded.n
-"""
-
-
 def _write_states(s, chunk: list[RetentionUpdate], at: datetime) -> None:
     conn = s.connection()
     if conn.dialect.name == "postgresql":
@@ -559,12 +521,12 @@ def _write_states(s, chunk: list[RetentionUpdate], at: datetime) -> None:
         })  # fmt: skip
         return
     moves = [(u.id, u.state) for u in chunk]  # one a record (save_retention)
-    conn.exec_driver_sql(_BY_WRITER)
-    conn.exec_driver_sql(_PLACES, (json.dumps(moves),))
-    conn.exec_driver_sql(_ONE, [
-        (u.state, u.series, u.action, _day(u.changes_at), _day(u.due_at), u.id) for u in chunk
-    ])  # fmt: skip
-    conn.exec_driver_sql(_BY_TRIGGER)
+    # a final state is never written over (``_ONE``), so its record is not counted
+    with counts.places_counted_here(conn, moves, unless_in=FINAL):
+        conn.exec_driver_sql(_ONE, [
+            (u.state, u.series, u.action, _day(u.changes_at), _day(u.due_at), u.id)
+            for u in chunk
+        ])  # fmt: skip
     stamp = sqlite_stamp(at)
     conn.exec_driver_sql(_QUEUE, [(stamp, u.id) for u in chunk])
 

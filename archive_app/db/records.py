@@ -413,10 +413,7 @@ class SqlRecordRepository:
                     pages = (PageRow.document_id > last, PageRow.document_id <= ids[-1])
                     texts = _page_texts(conn, ids, pages)
             last = rows[-1][-1]
-            yield [
-                _index_source(row, texts[row[0]], row[_QUEUED], row[_QUEUED + 1] == _PENDING)
-                for row in rows
-            ]
+            yield [_index_source(row, texts[row[0]]) for row in rows]
 
     def index_sources(self, record_ids: Iterable[str]) -> builtins.list[IndexSource]:
         """These records, those that are ready, as the index needs them (the catch-up after
@@ -434,7 +431,7 @@ class SqlRecordRepository:
                 chunk = ids[start : start + _IDS_PER_QUERY]
                 rows = conn.execute(_CATCH_UP.where(RecordRow.id.in_(chunk))).all()
                 texts = _pages_of(conn, [row[0] for row in rows])
-                found.extend(_index_source(row, texts[row[0]], row[_QUEUED]) for row in rows)
+                found.extend(_index_source(row, texts[row[0]]) for row in rows)
         return found
 
     def iter_records(
@@ -587,9 +584,7 @@ def _pages_of(conn, ids: builtins.list[str]) -> dict[str, builtins.list[str]]:
     return texts
 
 
-def _index_source(
-    row, pages: builtins.list[str], queued_at: datetime | None = None, pending: bool = False
-) -> IndexSource:
+def _index_source(row, pages: builtins.list[str]) -> IndexSource:
     """One row of ``_source`` (columns added after its own are ignored) as an IndexSource."""
     metadata = dict(zip(ALL_FIELDS, row[1:_META_END], strict=True))
     day = metadata["record_date"]
@@ -597,8 +592,8 @@ def _index_source(
     consistent, low, review, created_at, updated_at = row[_META_END + 1 : _META_END + 6]
     flags = tuple(flags_from(consistent, bool(low), bool(review)))
     return IndexSource(
-        row[0], metadata, row[_META_END], flags, created_at, updated_at, tuple(pages), queued_at,
-        pending,
+        row[0], metadata, row[_META_END], flags, created_at, updated_at, tuple(pages),
+        row[_QUEUED], row[_QUEUED + 1] == _PENDING,
     )  # fmt: skip
 
 

@@ -22,7 +22,7 @@ from archive_app.domain.records import IndexState, Status
 from archive_app.domain.retention import RetentionUpdate
 from archive_app.domain.roles import Role
 from archive_app.records.indexing import ReadStamps
-from tests.interleave import held_at_commit
+from tests.interleave import OnThread, held_at_commit
 
 META = RecordMetadata("PPWP", "C.HASIL", 2024, "Jawa Tengah", "Karanganyar", "Jaten", "Papahan", 5)
 
@@ -307,10 +307,7 @@ def test_marking_all_indexed_writes_only_the_pending_rows(metadata_store):
     they are (on PostgreSQL a row set to what it holds is still written anew), and a record
     changed since the read stays pending."""
     store, index = metadata_store, metadata_store.index_state
-    ids = [queued(store) for _ in range(4)]
-    for record_id in ids:
-        store.jobs.claim(record_id, "w", 60)
-        store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
+    ids = processed(store, 4)
     assert index.mark_indexed(ids[:2], stamps(store, ids[:2]), queued={}) == []
     read = rebuild_read(store)
     store.records.update_metadata(ids[3], replace(META, province="Bali"))
@@ -327,12 +324,7 @@ def test_index_sources_come_in_bounded_batches_with_their_pages_and_flags(metada
     THEN 2, 2, 1 records come, each ready one once, with the same metadata, retention state,
     flags and date as the record itself and its page texts; the queued one does not."""
     records = metadata_store.records
-    ids = []
-    for _ in range(5):
-        record_id = queued(metadata_store)
-        metadata_store.jobs.claim(record_id, "w", 60)
-        metadata_store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
-        ids.append(record_id)
+    ids = processed(metadata_store, 5)
     queued(metadata_store)
     batches = list(records.iter_index_sources(2))
     assert [len(b) for b in batches] == [2, 2, 1]
@@ -354,10 +346,7 @@ def test_GIVEN_a_search_hold_streaming_repeated_ids_THEN_each_record_is_held_onc
     count is kept, one statement marks them on hold (the others untouched, a second call
     changes nothing) and queues them for the index; their files' keys come in one call."""
     store = metadata_store
-    ids = [queued(store) for _ in range(4)]
-    for record_id in ids:
-        store.jobs.claim(record_id, "w", 60)
-        store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
+    ids = processed(store, 4)
     assert store.index_state.mark_indexed(ids, stamps(store, ids), queued={}) == []
     stream = (i for i in [ids[0], ids[1], ids[0], ids[2]])
     hold_id = store.holds.place("sengketa", "PHPU-9", {"q": "suara"}, stream, "ani")
@@ -372,12 +361,18 @@ def test_GIVEN_a_search_hold_streaming_repeated_ids_THEN_each_record_is_held_onc
     assert sorted(store.records.file_keys(ids[:2])) == sorted(f"k/{i}" for i in ids[:2])
 
 
-def ready(store, n: int = 1) -> list[str]:
-    """``n`` records as processing leaves them, and the index has taken them."""
+def processed(store, n: int = 1) -> list[str]:
+    """``n`` records as processing leaves them (one page read), waiting for the index."""
     ids = [queued(store) for _ in range(n)]
     for record_id in ids:
         store.jobs.claim(record_id, "w", 60)
         store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
+    return ids
+
+
+def ready(store, n: int = 1) -> list[str]:
+    """``n`` records as processing leaves them, and the index has taken them."""
+    ids = processed(store, n)
     store.index_state.mark_all_indexed(rebuild_read(store))
     return ids
 
@@ -501,10 +496,7 @@ def test_GIVEN_an_edit_stamped_before_the_index_read_and_committed_after_THEN_it
     the index kept the copy before the edit with nothing pending. The edit is held at its
     commit (tests/interleave.py) while the records are read."""
     store, index = metadata_store, metadata_store.index_state
-    edited, other = ids = [queued(store) for _ in range(2)]
-    for record_id in ids:
-        store.jobs.claim(record_id, "w", 60)
-        store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
+    edited, other = ids = processed(store, 2)
     moved = replace(META, province="Bali")
     with held_at_commit(store.engines.write, lambda: store.records.update_metadata(edited, moved)):
         read_at = utcnow()
@@ -565,8 +557,7 @@ class ChangedMidWalk:
 
     def __init__(self, read: ReadStamps, record_id: str, change, *, locked: bool) -> None:
         self.read, self.record_id, self.change, self.locked = read, record_id, change, locked
-        self.writer: threading.Thread | None = None
-        self.failed: list[BaseException] = []
+        self.writer: OnThread | None = None
 
     def row_read(self, record_id: str, updated_at: datetime) -> bool:
         self._looked_up(record_id)
@@ -578,22 +569,13 @@ class ChangedMidWalk:
 
     def _looked_up(self, record_id: str) -> None:
         if record_id == self.record_id and self.writer is None:
-            self.writer = threading.Thread(target=self._change, name="mid-walk-writer")
-            self.writer.start()
+            self.writer = OnThread(self.change, "mid-walk-writer").start()
             if not self.locked:
-                self.writer.join(30)
-                assert not self.writer.is_alive(), "the change did not commit mid-walk"
-
-    def _change(self) -> None:
-        try:
-            self.change()
-        except BaseException as exc:  # said by the test, not lost on the thread
-            self.failed.append(exc)
+                self.writer.join()  # committed mid-walk
 
     def done(self) -> None:
         assert self.writer is not None, "the marking never looked the record up"
-        self.writer.join(30)
-        assert not self.writer.is_alive() and not self.failed, self.failed
+        self.writer.join()
 
 
 def test_GIVEN_a_change_committed_while_the_marking_walks_THEN_its_record_stays_pending(
@@ -651,10 +633,7 @@ def test_GIVEN_ready_records_THEN_those_without_a_role_are_found_in_a_window_unl
 ):
     """What the sweep asks for lost PDF/A copy tasks (operations/sweeping.lost_copies)."""
     records = metadata_store.records
-    plain, copied, failed = ids = [queued(metadata_store) for _ in range(3)]
-    for record_id in ids:
-        metadata_store.jobs.claim(record_id, "w", 60)
-        metadata_store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
+    plain, copied, failed = ids = processed(metadata_store, 3)
     assert records.put_file(copied, StoredFile("pdfa", f"k/{copied}/p", "b" * 64, 5))
     metadata_store.audit.append(
         AuditEntry(utcnow(), "system", "preserve.failed", f"document:{failed}")

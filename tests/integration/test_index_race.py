@@ -9,7 +9,7 @@ import pytest
 from archive_app.records import indexing
 from search.interfaces import SearchQuery
 from tests.conftest import bearer
-from tests.contract.test_metadata_store import PAGE, queued
+from tests.contract.test_metadata_store import processed
 from tests.integration.api_helpers import settings_for, upload, wait_settled
 
 
@@ -63,7 +63,7 @@ def test_a_copy_a_writer_left_in_the_index_being_built_never_stands_for_a_later_
     record was read, before the second is.
     """
     store = services.metadata
-    first, later = sorted(ready(store) for _ in range(2))
+    first, later = sorted(processed(store, 2))
     assert indexing.index_records(services, [first, later])
     turns = []
 
@@ -79,11 +79,3 @@ def test_a_copy_a_writer_left_in_the_index_being_built_never_stands_for_a_later_
     found = services.index.search(SearchQuery(filters={"tps": 77}))
     assert [hit.id for hit in found.hits] == [later]
     assert store.index_state.pending_index(10) == []
-
-
-def ready(store) -> str:
-    """A record processed (one page read) and waiting for the index."""
-    record_id = queued(store)
-    store.jobs.claim(record_id, "w", 60)
-    store.jobs.finish(record_id, "w", [PAGE], [], 90.0)
-    return record_id
