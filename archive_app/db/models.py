@@ -79,6 +79,13 @@ class SavedSearchRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+# The columns a retention refresh reads of each record, in id order, and its counts trigger
+# looks up: held in ix_documents_retention beside the id (PostgreSQL, migration 0019), so
+# neither reads the wide row.
+RETENTION_READ = ["status", "form_type", "election", "year", "record_date", "final_state",
+                  "province", "regency"]  # fmt: skip
+
+
 class RecordRow(Base):
     __tablename__ = "documents"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -159,6 +166,9 @@ class RecordRow(Base):
             "id",
             sqlite_where=text("index_state = 'pending'"),
             postgresql_where=text("index_state = 'pending'"),
+        ),
+        Index("ix_documents_retention", "id", postgresql_include=RETENTION_READ).ddl_if(
+            dialect="postgresql"
         ),
     )
 
