@@ -72,6 +72,10 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--rewrite", action="store_true", help="time a refresh in which every record changes"
     )
+    parser.add_argument(
+        "--states", action="store_true",
+        help="time a refresh in which most records change state (a schedule change), and back",
+    )  # fmt: skip
     parser.add_argument("--transfer", type=int, default=20_000, help="records to transfer")
     parser.add_argument("--verify-sample", type=int, default=100_000, help="files to verify")
     args = parser.parse_args(argv)

@@ -11,6 +11,9 @@ Runs the archive's own code for the job and prints one JSON line of figures. The
                         (each series renamed, one more inactive year), refreshed, then the
                         schedule put back and refreshed again; beside it, one raw UPDATE of
                         the same columns of every record, there and back
+    retention-states    a schedule change that moves most records' state (every active period
+                        cut to one year), refreshed, then the schedule put back and refreshed
+                        again; the states counted before and after each
     hold-query WORD     holds.place on a search, the index catching up (as the workers' sweep
                         would), then holds.release and the catch-up again
     verify N            fixity.verify on a sample of N files (`archive verify --sample N`), and
@@ -85,6 +88,37 @@ def retention_rewrite() -> dict:
             rows = conn.exec_driver_sql(f"UPDATE record_retention SET {sql}").rowcount
         out[name] = {"rows": rows, "seconds": time.perf_counter() - started}
     return out
+
+
+def retention_states() -> dict:
+    """What ``retention-states`` times. The records pass to inactive or due and back, so the
+    refresh rewrites their rows, their kept counts by place and their index queue entries:
+    the heaviest full refresh a schedule change asks for."""
+    from archive_app.domain.retention import schedule_rows
+    from archive_app.recordkeeping import retention
+
+    services = _services()
+    engine = services.metadata.engines.write
+    original = schedule_rows(retention.schedule(services))
+    shortened = [{**r, "active_years": 1} for r in original]
+    out: dict = {"states before": _states(engine)}
+    for name, rows in (("there", shortened), ("back", original)):
+        services.metadata.schedules.save(rows, f"bench: states {name}", "bench")
+        started = time.perf_counter()
+        changed = retention.refresh(services)
+        out[name] = {"changed": changed, "seconds": time.perf_counter() - started,
+                     "states after": _states(engine)}  # fmt: skip
+    with engine.begin() as conn:  # the build as it was: every state is back as indexed
+        conn.exec_driver_sql("DELETE FROM index_queue")
+        conn.exec_driver_sql("DELETE FROM retention_schedules WHERE comment LIKE 'bench: states %'")
+    return out
+
+
+def _states(engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return dict(
+            conn.exec_driver_sql("SELECT state, count(*) FROM record_retention GROUP BY 1").all()
+        )
 
 
 def hold_query(word: str) -> dict:
@@ -163,6 +197,7 @@ def reindex() -> dict:
 
 JOBS = {
     "retention-daily": retention_daily, "retention-rewrite": retention_rewrite,
+    "retention-states": retention_states,
     "hold-query": hold_query, "verify": verify, "transfer": transfer, "reindex": reindex,
 }  # fmt: skip
 

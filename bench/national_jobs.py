@@ -19,6 +19,7 @@ from pathlib import Path
 from bench.national_data import HOLD_WORD
 from bench.national_measure import JobPeak, RawSql, rss_mb
 
+REFRESH_TARGET = 20_000  # records/s of a full refresh (issue 18)
 STALE = 10_000  # records whose retention state changes on the day of the nightly refresh
 SAMPLE = 100_000
 MEMORY_TARGET = 500.0
@@ -65,6 +66,8 @@ def run_all(stack, services, info, args) -> dict:
     out["retention full"] = retention_full(stack)
     if args.rewrite:
         out["retention rewrite"] = retention_rewrite(stack, raw)
+    if args.states:
+        out["retention states"] = retention_states(stack)
     out["hold by query"] = hold(stack, raw)
     out["verify sample"] = verify(stack, args.verify_sample)
     if args.transfer:
@@ -137,6 +140,23 @@ def retention_rewrite(stack, raw: RawSql) -> dict:
     cursor = raw.conn.cursor()  # the archive as it was: not the bench's two schedule versions
     cursor.execute("DELETE FROM retention_schedules WHERE comment LIKE 'bench: rewrite %'")
     cursor.close()
+    result.update(wall=seconds, peak_mb=peak)
+    return result
+
+
+def retention_states(stack) -> dict:
+    """A full refresh in which most records change state (a schedule change), and back;
+    the target is 20,000 records/s each way."""
+    result, seconds, peak = _run(stack, ["bench.national_job", "retention-states"])
+    parts = []
+    for name in ("there", "back"):
+        r = result[name]
+        rate = r["changed"] / r["seconds"] if r["seconds"] else 0.0
+        parts.append(f"{name} {r['changed']:,} in {r['seconds']:.1f} s ({rate:,.0f}/s, "
+                     f"{'met' if rate >= REFRESH_TARGET else 'MISSED'})")  # fmt: skip
+    same = result["back"]["states after"] == result["states before"]
+    parts.append("states as before" if same else "STATES DIFFER FROM BEFORE")
+    _line("retention refresh, states move", "; ".join(parts), peak, result)
     result.update(wall=seconds, peak_mb=peak)
     return result
 
