@@ -54,6 +54,7 @@ PIT_KEEP_ALIVE = "1m"
 # How long an index found holding records without the joined facet field is asked for its
 # facets one by one before the joined field is tried again (after `archive reindex`).
 ONE_BY_ONE_SECONDS = 600.0
+SAME_VIEW_TRIES = 3  # a search's hits and count asked again when they saw different refreshes
 CHUNK_BYTES = 5_000_000  # characters of text per bulk request while rebuilding
 CHUNK_DOCS = 1_000
 
@@ -78,6 +79,18 @@ def _guard() -> Iterator[None]:
         if any(s == 429 or s >= 500 for s in statuses):
             raise IndexUnavailable(f"Elasticsearch refused writes: {exc}") from exc
         raise
+
+
+def _same_view(hits: dict, counts: dict, hits_body: dict) -> bool:
+    """Whether a page of hits and the count beside it saw the same refresh of the index.
+
+    Elasticsearch runs the two searches of one ``msearch`` side by side, and while pages
+    are being indexed it makes the new ones searchable every second: a refresh between the
+    two gave an answer of one match with no hit listed (a page just indexed), or a hit
+    the count had not seen. Their query is the same, so on one view the page holds exactly
+    the matches left after its offset, up to its size."""
+    left = counts["hits"]["total"]["value"] - hits_body.get("from", 0)
+    return len(hits["hits"]["hits"]) == max(0, min(hits_body["size"], left))
 
 
 def _whole(response: Any) -> Any:
@@ -412,6 +425,17 @@ class ElasticsearchIndex:
             "query": body["query"], "size": 0, "aggs": self._aggregations(query),
             "track_total_hits": True,
         }  # fmt: skip
+        for _ in range(SAME_VIEW_TRIES):
+            hits, counts = self._both(hits_body, facets)
+            if _same_view(hits, counts, hits_body):
+                break
+        total = counts["hits"]["total"]
+        return {
+            **hits, "hits": {**hits["hits"], "total": total},
+            "aggregations": counts.get("aggregations", {}),
+        }  # fmt: skip
+
+    def _both(self, hits_body: dict, facets: dict) -> tuple[dict, dict]:
         found = self.client.msearch(index=self.alias, searches=[{}, hits_body, {}, facets])
         hits, counts = found["responses"]
         for part in (hits, counts):
@@ -425,11 +449,7 @@ class ElasticsearchIndex:
                     raise IndexUnavailable(f"Elasticsearch unavailable: {error}")
                 raise RuntimeError(f"Elasticsearch refused a search: {error}")
             _whole(part)
-        total = counts["hits"]["total"]
-        return {
-            **hits, "hits": {**hits["hits"], "total": total},
-            "aggregations": counts.get("aggregations", {}),
-        }  # fmt: skip
+        return hits, counts
 
     def _counted(self, query: SearchQuery, body: dict, offset: int) -> dict | None:
         """A ``page=`` past the last hit answered from the count and facets alone (one
