@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -429,6 +430,10 @@ class ElasticsearchIndex:
             hits, counts = self._both(hits_body, facets)
             if _same_view(hits, counts, hits_body):
                 break
+        else:
+            log.warning("search index %s: a page of hits and its count saw different refreshes"
+                        " %d times running; answered with the last", self.alias,
+                        SAME_VIEW_TRIES)  # fmt: skip
         total = counts["hits"]["total"]
         return {
             **hits, "hits": {**hits["hits"], "total": total},
@@ -436,7 +441,10 @@ class ElasticsearchIndex:
         }  # fmt: skip
 
     def _both(self, hits_body: dict, facets: dict) -> tuple[dict, dict]:
-        found = self.client.msearch(index=self.alias, searches=[{}, hits_body, {}, facets])
+        """Both searches on the same copies of the shards (one ``preference``): each copy of
+        a shard refreshes on its own clock."""
+        pin = {"preference": secrets.token_hex(8)}
+        found = self.client.msearch(index=self.alias, searches=[pin, hits_body, pin, facets])
         hits, counts = found["responses"]
         for part in (hits, counts):
             if "error" in part:

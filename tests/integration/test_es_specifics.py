@@ -205,6 +205,22 @@ def test_deep_pages_leave_no_point_in_time_open(es_index):
     assert open_contexts(es_index) == before
 
 
+def queries_run(index) -> int:
+    stats = index.client.indices.stats(index=index.alias, metric="search")
+    return stats["_all"]["primaries"]["search"]["query_total"]
+
+
+def test_a_page_and_its_count_that_agree_are_asked_once(es_index):
+    """GIVEN 5 records WHEN a page that holds them all is asked THEN its hits and count are
+    one msearch of two searches: they saw the same refresh, so they are not asked again."""
+    es_index.index(doc(n, "kata umum") for n in range(1, 6))
+    es_index.search(parse_search({"q": "kata"}))  # the index's first search settles its stats
+    before = queries_run(es_index)
+    found = es_index.search(parse_search({"q": "umum", "per_page": "20"}))
+    assert found.total == 5 and len(found.hits) == 5
+    assert queries_run(es_index) - before == 2
+
+
 def test_a_page_in_the_result_window_is_one_search_and_a_walk_finds_the_same(es_index):
     """GIVEN 2,050 records WHEN a deep page is asked inside the result window (one from/size
     search) and again with the window narrowed below it (a walk in a point in time) THEN both
