@@ -30,6 +30,8 @@ import os
 import sys
 import time
 
+from sqlalchemy import text
+
 from archive_app.services import build_services
 from bench.national_objects import SyntheticObjectStore
 from config.settings import load_settings
@@ -122,8 +124,9 @@ def retention_states() -> dict:
         with engine.begin() as conn:
             if queued == 0 and back:
                 conn.exec_driver_sql("DELETE FROM index_queue")
-            conn.exec_driver_sql(
-                "DELETE FROM retention_schedules WHERE comment LIKE 'bench: states %'"
+            conn.execute(
+                text("DELETE FROM retention_schedules WHERE comment LIKE :bench"),
+                {"bench": "bench: states %"},  # a bound value: psycopg reads a bare % as one
             )
     return out
 
