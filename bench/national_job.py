@@ -65,8 +65,7 @@ def retention_rewrite() -> dict:
     for name, rows in (("there", renamed), ("back", original)):
         # "there" with the index caught up (the usual case), "back" before it caught up:
         # every record is queued already
-        with engine.connect() as conn:
-            queued = conn.exec_driver_sql("SELECT count(*) FROM index_queue").scalar()
+        queued = _queued(engine)
         services.metadata.schedules.save(rows, f"bench: rewrite {name}", "bench")
         started = time.perf_counter()
         changed = retention.refresh(services)
@@ -107,8 +106,7 @@ def retention_states() -> dict:
     # the index caught up first, as the workers would have it (the nightly refresh before
     # this job queues its changes): then every row the queue holds at the end is this job's
     out: dict = {"indexed_before": indexing.catch_up(services)}
-    with engine.connect() as conn:
-        queued = conn.exec_driver_sql("SELECT count(*) FROM index_queue").scalar()
+    queued = _queued(engine)
     out.update({"states before": _states(engine), "queued_before": queued})
     try:
         for name, rows in (("there", shortened), ("back", original)):
@@ -129,6 +127,11 @@ def retention_states() -> dict:
                 {"bench": "bench: states %"},  # a bound value: psycopg reads a bare % as one
             )
     return out
+
+
+def _queued(engine) -> int:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT count(*) FROM index_queue").scalar()
 
 
 def _states(engine) -> dict[str, int]:
