@@ -30,6 +30,7 @@ format: venv
 # After changing a message in the code or the templates: refresh the English catalogue, then
 # write the new translations into it (the .mo files are compiled when the app starts).
 translations: venv
+	mkdir -p build
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o build/messages.pot .
 	$(BIN)/pybabel update -i build/messages.pot -d archive_app/translations --no-fuzzy-matching --width 100
 

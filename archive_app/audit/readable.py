@@ -67,6 +67,7 @@ ACTION_LABELS = {
     "recap.tps_import": N_("Mengimpor daftar TPS"),
     "index.rebuild": N_("Membangun ulang indeks pencarian"),
     "counts.recount": N_("Menghitung ulang jumlah tersimpan"),
+    "tally.lines": N_("Menyimpan baris CSV hasil hitung"),
     "backup.started": N_("Pencadangan dimulai"),
     "backup.completed": N_("Pencadangan selesai"),
     "backup.failed": N_("Pencadangan gagal"),

@@ -170,6 +170,31 @@ def recount(ctx):
     click.echo("Counts recounted from the records")
 
 
+@click.command("tally-lines")
+@pass_ctx
+def tally_lines(ctx):
+    """Write the tally CSV lines of records stored before they were kept (or kept in an
+    older layout), so that exports join them instead of writing them (migration 0020)."""
+    from tqdm import tqdm
+
+    from archive_app import audit
+
+    services = ctx.services
+    services.metadata.migrate()
+    read = kept = 0
+    with tqdm(unit="record", desc="tally lines", file=sys.stderr) as bar:
+        for batch, batch_kept in services.metadata.readings.keep_tally_lines():
+            bar.update(batch)
+            read, kept = read + batch, kept + batch_kept
+    audit.record(services, cli_actor(), "tally.lines", "", records=kept)
+    click.echo(f"Kept the tally lines of {kept} record(s)")
+    if read > kept:
+        click.echo(
+            f"{read - kept} record(s) have counts whose lines cannot be kept (a cell holding "
+            "a line break or a control character); exports write them from their counts"
+        )
+
+
 @click.command()
 @click.argument("record_ids", nargs=-1, required=True)
 @pass_ctx
@@ -188,7 +213,7 @@ def retry(ctx, record_ids):
 
 
 def register(group) -> None:
-    for command in (users, tokens, reindex, recount, retry, transfer):
+    for command in (users, tokens, reindex, recount, retry, transfer, tally_lines):
         group.add_command(command)
 
 

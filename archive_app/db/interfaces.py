@@ -321,7 +321,12 @@ class ReadingsRepository(Protocol):
         both confirm); False when it was not written."""
 
     def iter_tallies(self, filters: dict[str, Any], batch_size: int = 500) -> Iterator[TallyOf]:
-        """Records with vote counts matching exact filters, in id order: place, flags, tally."""
+        """Records with vote counts matching exact filters, in id order: place, flags, and
+        the lines kept from the counts (``domain.tally_lines``) or else the counts."""
+
+    def keep_tally_lines(self, batch_size: int = 500) -> Iterator[tuple[int, int]]:
+        """Write the kept lines of records with counts but none in the current layout;
+        yields each batch's (records read, lines kept)."""
 
 
 class BatchRepository(Protocol):

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
 
+from archive_app.db import tally_rows
 from archive_app.db.models import PageRow, RecordRow, StoredFileRow
 from archive_app.db.recap_upkeep import RecapUpkeep
 from archive_app.db.record_rows import STEP, apply_readings, file_row, owed_steps, record_entity
@@ -114,6 +115,8 @@ class SqlJobLeases:
             if readings is not None:
                 apply_readings(row, readings)
             s.flush()
+            if readings is not None:
+                tally_rows.keep(s, record_id, row.tally)
             self._upkeep.record_changed(s, record_id)  # the sums, in this same transaction
 
     def steps_owed(self, record_ids: Iterable[str]) -> dict[str, list[str]]:

@@ -197,6 +197,21 @@ class RetentionRow(Base):
     )
 
 
+class TallyLinesRow(Base):
+    """A form's lines in the tally CSV as written from its vote counts when they were stored
+    (``domain.tally_lines``; migration 0020), so an export joins them. Derived: a trigger
+    removes the row when an UPDATE changes the record's ``tally``, and an export writes a
+    form with no row (or one of another ``version``) from its counts."""
+
+    __tablename__ = "tally_lines"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    document_id: Mapped[str] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    lines: Mapped[str] = mapped_column(Text)
+
+
 class IndexQueueRow(Base):
     """Records whose search entry is stale for a reason outside ``documents`` (a new
     retention state), so that marking them does not rewrite their wide row; the index takes

@@ -10,15 +10,16 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import case, func, select, tuple_, update
 
-from archive_app.db import counts
+from archive_app.db import counts, tally_rows
 from archive_app.db.models import (
     DispositionItemRow,
     DispositionListRow,
     HoldRecordRow,
     HoldRow,
     RecordRow,
+    TallyLinesRow,
 )
 from archive_app.db.recap_upkeep import RecapUpkeep
 from archive_app.db.record_rows import (
@@ -30,6 +31,7 @@ from archive_app.db.record_rows import (
 )
 from archive_app.db.seek import seek
 from archive_app.db.session import Sessions, changed
+from archive_app.domain import tally_lines
 from archive_app.domain.clock import utcnow
 from archive_app.domain.disposition import OPEN
 from archive_app.domain.entities import Record, TallyOf
@@ -183,11 +185,18 @@ class SqlReadingsRepository:
 
     def iter_tallies(self, filters: dict, batch_size: int = 500) -> Iterator[TallyOf]:
         """Records with vote counts matching exact filters, in id order, a keyset batch at a
-        time; only the columns the export writes are read."""
+        time; only the columns the export writes are read, and the counts only of records
+        whose lines are not kept in this layout."""
+        fresh = TallyLinesRow.version == tally_lines.VERSION
         columns = (RecordRow.id, *(getattr(RecordRow, name) for name in TALLY_PLACE),
                    RecordRow.tally_consistent, RecordRow.tally_low_confidence,
-                   RecordRow.needs_review, RecordRow.tally)  # fmt: skip
-        query = select(*columns).where(RecordRow.tally != "")
+                   RecordRow.needs_review, case((fresh, TallyLinesRow.lines)),
+                   case((fresh, None), else_=RecordRow.tally))  # fmt: skip
+        query = (
+            select(*columns)
+            .outerjoin(TallyLinesRow, TallyLinesRow.document_id == RecordRow.id)
+            .where(RecordRow.tally != "")
+        )
         for name, value in filters.items():
             column = getattr(RecordRow, name)
             query = query.where(
@@ -204,6 +213,15 @@ class SqlReadingsRepository:
             last = rows[-1][0]
             places = len(TALLY_PLACE) + 1
             for row in rows:
-                consistent, low, review = row[places : places + 3]
+                consistent, low, review, kept, tally = row[places:]
                 flags = tuple(flags_from(consistent, low, review))
-                yield TallyOf(row[0], tuple(row[1:places]), flags, json.loads(row[-1]))
+                place = tuple(row[1:places])
+                if kept is not None:
+                    yield TallyOf(row[0], place, flags, {}, kept)
+                else:
+                    yield TallyOf(row[0], place, flags, json.loads(tally))
+
+    def keep_tally_lines(self, batch_size: int = 500) -> Iterator[tuple[int, int]]:
+        """Write the kept lines of records with counts but none in this layout (stored
+        before there were any); yields each batch's (records read, lines kept)."""
+        return tally_rows.keep_missing(self._s, batch_size)

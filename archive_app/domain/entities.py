@@ -233,4 +233,7 @@ class TallyOf(NamedTuple):
     id: str
     place: tuple[Any, ...]  # election, form_type, year, province, regency, district, village, tps
     flags: tuple[str, ...]
-    tally: dict[str, Any]
+    tally: dict[str, Any]  # empty when ``kept`` is given
+    # the lines written from the counts when they were stored (domain.tally_lines.packed),
+    # if kept in this layout
+    kept: str | None = None

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from typing import Any, TextIO
 
 _FORMULA_START = frozenset("=+-@\t\r")
 # types whose equal values are always written alike (CsvLines keeps them by value)
 _ALIKE = frozenset((str, int, bool, type(None)))
+# cells of these alone are written as they are (by a writer that quotes only what needs it,
+# none of them its delimiter, quote, escape or line end character); none starts a formula
+_PLAIN_CHARS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_"
+_PLAIN = re.compile("[" + _PLAIN_CHARS + "]+")
 
 
 def defuse(value: Any) -> Any:
@@ -67,6 +72,11 @@ class CsvLines:
         empty = self._written(("", ""))
         self._trail = (len(empty) + len(self.sep) + len(self.end)) // 2
         self._kept: dict[tuple[type, Any], str] = {}
+        dialect = self._writer.dialect
+        special = dialect.delimiter + (dialect.quotechar or "") + (dialect.escapechar or "")
+        self._plain = dialect.quoting == csv.QUOTE_MINIMAL and not set(
+            special + dialect.lineterminator
+        ) & set(_PLAIN_CHARS)
 
     def cell(self, value: Any) -> str:
         kind = type(value)
@@ -83,6 +93,14 @@ class CsvLines:
                 self._kept.clear()
             text = self._kept[key] = self._write(value)
             return text
+
+    def once(self, value: Any) -> str:
+        """A cell that comes once (a record's id): written, not kept, so that it does not
+        push out the values that do repeat. Letters, digits and ``_`` alone, not starting a
+        formula, are written as they are whenever the dialect quotes only what needs it."""
+        if self._plain and type(value) is str and _PLAIN.fullmatch(value):
+            return value
+        return self._write(value)
 
     def _write(self, value: Any) -> str:
         return self._written((defuse(value), ""))[: -self._trail]

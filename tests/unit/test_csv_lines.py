@@ -73,3 +73,19 @@ def test_given_a_line_of_one_cell_then_it_is_the_writers_but_for_one_empty_cell(
     assert lines.line(lines.cells([value])) == _writer_text([[value]], options)
     plain = spreadsheet.CsvLines()
     assert (plain.line(plain.cells([""])), _writer_text([[""]], {})) == ("\r\n", '""\r\n')
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(st.one_of(CELL, st.from_regex(r"[0-9a-fZ]{1,32}", fullmatch=True)),
+                    min_size=2, max_size=6),
+    options=st.one_of(OPTIONS, st.just({"lineterminator": "Z\n"})),
+)  # fmt: skip
+def test_given_cells_that_come_once_then_they_are_written_as_the_writer_writes_them(
+    values, options
+):
+    """``once`` (a record's id) skips the writer for plain text, in the dialects where the
+    writer would write it as it is, and only there."""
+    lines = spreadsheet.CsvLines(**options)
+    joined = lines.line(lines.sep.join(lines.once(value) for value in values))
+    assert joined == _writer_text([values], options)
