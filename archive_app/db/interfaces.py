@@ -207,9 +207,14 @@ class RecordRepository(Protocol):
         (``unindexed``: only those the search index has not confirmed)."""
 
     def import_record(
-        self, record: Record, pages: builtins.list[Page], files: builtins.list[StoredFile]
+        self,
+        record: Record,
+        pages: builtins.list[Page],
+        files: builtins.list[StoredFile],
+        readings: dict[str, Any] | None = None,
     ) -> bool:
-        """Insert a record copied from another archive, as it was; False if already here."""
+        """Insert a record copied from another archive, as it was, with what its pages were
+        read as (``ReadingsRepository.as_stored``); False if already here."""
 
 
 class JobLeases(Protocol):
@@ -319,6 +324,9 @@ class ReadingsRepository(Protocol):
         ``updated_at`` is still ``unchanged_since`` and, with ``waiting``, while it still
         waits for review (one compare-and-set: two people, or one form sent twice, cannot
         both confirm); False when it was not written."""
+
+    def as_stored(self, record_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """What processing read and review decided, as stored: what a transfer copies."""
 
     def iter_tallies(self, filters: dict[str, Any], batch_size: int = 500) -> Iterator[TallyOf]:
         """Records with vote counts matching exact filters, in id order: place, flags, and

@@ -24,6 +24,7 @@ from archive_app.db.models import (
 from archive_app.db.recap_upkeep import RecapUpkeep
 from archive_app.db.record_rows import (
     LIGHT,
+    READING_COLUMNS,
     flags_from,
     metadata_columns,
     owed_steps,
@@ -107,6 +108,19 @@ class SqlReadingsRepository:
                         "reasons": json.loads(row.review_reasons or "[]"),
                         "tally": json.loads(row.tally) if row.tally else None,
                     }
+        return found
+
+    def as_stored(self, record_ids: Iterable[str]) -> dict[str, dict]:
+        """What processing read and review decided, as the columns hold it (READING_COLUMNS),
+        for records copied to another archive as they are."""
+        ids = list(record_ids)
+        columns = [RecordRow.id, *(getattr(RecordRow, name) for name in READING_COLUMNS)]
+        found = {}
+        with self._s.read() as s:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                for row in s.execute(select(*columns).where(RecordRow.id.in_(chunk))):
+                    found[row[0]] = dict(zip(READING_COLUMNS, row[1:], strict=True))
         return found
 
     def queue(

@@ -98,6 +98,14 @@ LIGHT_SKIPS = ("tally", "extracted", "uploader_metadata", "review_reasons")
 LIGHT = tuple(defer(getattr(RecordRow, column)) for column in LIGHT_SKIPS)
 
 
+# What processing read from the pages and what review decided, as a row holds them: all a
+# transfer copies of them (``readings.as_stored``, ``records.import_record``).
+READING_COLUMNS = (
+    "uploader_metadata", "extracted", "needs_review", "review_reasons", "tally",
+    "tally_consistent", "tally_low_confidence", "page_hash", "page_print",
+)  # fmt: skip
+
+
 def apply_readings(row: RecordRow, r: PageReadings) -> None:
     for name, value in metadata_columns(r.metadata).items():
         setattr(row, name, value)

@@ -9,6 +9,7 @@ import functools
 import json
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Integer,
@@ -26,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from archive_app.db import counts
+from archive_app.db import counts, tally_rows
 from archive_app.db.audit import append_in
 from archive_app.db.interfaces import DuplicateRecord
 from archive_app.db.models import (
@@ -37,9 +38,11 @@ from archive_app.db.models import (
     RetentionRow,
     StoredFileRow,
 )
+from archive_app.db.recap_upkeep import RecapUpkeep
 from archive_app.db.record_rows import (
     LIGHT,
     LIGHT_SKIPS,
+    READING_COLUMNS,
     VISIBLE,
     file_entity,
     file_row,
@@ -73,8 +76,9 @@ def status_filter(status: str | None) -> tuple:
 
 
 class SqlRecordRepository:
-    def __init__(self, sessions: Sessions):
+    def __init__(self, sessions: Sessions, upkeep: RecapUpkeep | None = None):
         self._s = sessions
+        self._upkeep = upkeep or RecapUpkeep()
 
     # -- upload -------------------------------------------------------------------------
     def begin_upload(self, new: NewRecord) -> Record:
@@ -481,9 +485,17 @@ class SqlRecordRepository:
             yield batch
 
     def import_record(
-        self, record: Record, pages: builtins.list[Page], files: builtins.list[StoredFile]
+        self,
+        record: Record,
+        pages: builtins.list[Page],
+        files: builtins.list[StoredFile],
+        readings: dict[str, Any] | None = None,
     ) -> bool:
         """Insert a record copied from another archive, as it was; False if already here.
+
+        ``readings``: what its pages were read as and what review decided, as the source's
+        columns hold them (``readings.as_stored``); with its vote counts the record takes
+        its part in the recap and its kept tally lines, in the same transaction.
 
         A record caught mid-processing arrives queued, so this archive's workers finish it.
         An upload's reservation is not a record and is refused: a retention row is made
@@ -503,12 +515,18 @@ class SqlRecordRepository:
             updated_at=record.updated_at, processed_at=record.processed_at,
             final_state=record.final_state, **metadata_columns(record.metadata),
         )  # fmt: skip
+        if readings and status is not Status.QUEUED:  # a queued one is read again here
+            for name in READING_COLUMNS:
+                setattr(row, name, readings[name])
         try:
             with self._s.write() as s:
                 if s.get(RecordRow, record.id) is not None:
                     return False
                 s.add(row)
                 s.flush()
+                if row.tally:
+                    tally_rows.keep(s, record.id, row.tally)
+                    self._upkeep.record_changed(s, record.id)
                 # its state is this archive's to compute, from its own schedule: due today,
                 # so the refresh of the day's changes takes it (the transfer runs one at its
                 # end; an interrupted one leaves it to the next, or to the nightly task)

@@ -43,7 +43,7 @@ class SqlMetadataStore:
         self._sessions = sessions
         upkeep = RecapUpkeep(max_voters, vocabulary)  # keeps the recap's sums current
         self.users = SqlUserRepository(sessions)
-        self.records = SqlRecordRepository(sessions)
+        self.records = SqlRecordRepository(sessions, upkeep)
         self.jobs = SqlJobLeases(sessions, upkeep)
         self.index_state = SqlIndexState(sessions)
         self.audit = SqlAuditLog(sessions)

@@ -4,8 +4,10 @@ Every object is streamed out of the source, checked against the SHA-256 recorded
 (a corrupted source object stops the transfer instead of being copied), written to the
 target and verified there. A record's row is inserted in the target only after all its
 objects are in place, so an interrupted transfer never leaves a target row pointing at
-nothing; running it again skips the records already there and finishes the rest. Users
-keep their password hashes and API tokens. Audit entries are appended to the target's own
+nothing, and it carries what the record's pages were read as and what review decided (its
+vote counts, with their part in the target's recap, and whether it waits for review).
+Running it again skips the records already there and finishes the rest. Users keep their
+password hashes and API tokens. Audit entries are appended to the target's own
 chain in batches, each batch with a marker entry in the same transaction, which is how a
 resumed transfer knows where it stopped. The target's index is rebuilt at the end.
 """
@@ -66,6 +68,7 @@ def transfer(
     scratch = Path(tempfile.mkdtemp(dir=target.settings.tmp_dir, prefix="transfer-"))
     try:
         for batch in source.metadata.records.iter_records(100):
+            readings = source.metadata.readings.as_stored(record.id for record, _, _ in batch)
             for record, pages, files in batch:
                 if limit is not None and report.records >= limit:
                     return report
@@ -75,7 +78,8 @@ def transfer(
                 for f in files:
                     report.bytes += _copy(source.objects, target.objects, f, scratch)
                     report.objects += 1
-                target.metadata.records.import_record(record, pages, files)
+                target.metadata.records.import_record(record, pages, files,
+                                                      readings.get(record.id))  # fmt: skip
                 report.records += 1
                 if progress:
                     progress(1)

@@ -6,13 +6,15 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from sqlalchemy import text, update
 
 from archive_app import accounts
+from archive_app.db.models import RecordRow
 from archive_app.domain.audit import GENESIS, entry_hash
 from archive_app.domain.records import Status
 from archive_app.intake import uploads
 from archive_app.operations.transfer import TransferError, transfer
-from archive_app.records import processing
+from archive_app.records import processing, tally_export
 from archive_app.services import build_services
 from search.query import parse_search
 from tests.conftest import make_settings
@@ -94,6 +96,37 @@ def test_an_interrupted_transfer_resumes_and_ends_with_everything_verified(sourc
 
     third = transfer(source, target)
     assert third.records == 0 and third.already_there == 3 and third.audit_entries == 0
+
+
+def test_GIVEN_processed_records_WHEN_transferred_THEN_what_their_pages_were_read_as_comes_too(
+    source, target
+):
+    """GIVEN two processed C.Hasil forms (vote counts read, one sent to review) WHEN
+    transferred THEN the target holds what their pages were read as and what review said:
+    the same review queue and flags, the same tally CSV (joined from kept lines), and the
+    forms counted in its recap. (A transfer once copied only the metadata: the target had
+    no vote counts, and its recap none of these forms.)"""
+    processed = source.ids[:2]
+    readings = source.metadata.readings
+    with source.metadata.users._s.write() as s:  # one of them waits for a person
+        s.execute(
+            update(RecordRow).where(RecordRow.id == processed[1])
+            .values(needs_review=True, review_reasons='["tps: read 2 with low confidence"]')
+        )  # fmt: skip
+    stored = readings.as_stored(processed)
+    assert all(stored[i]["tally"] and stored[i]["extracted"] != "{}" for i in processed)
+    transfer(source, target)
+    assert target.metadata.readings.as_stored(processed) == stored
+    for record_id in processed:
+        ours, theirs = (a.metadata.records.get(record_id) for a in (target, source))
+        assert ours.flags == theirs.flags
+    assert [r.id for r in target.metadata.readings.queue()] == [processed[1]]
+    exports = ["".join(tally_export.csv_lines(a, {})) for a in (source, target)]
+    assert exports[0] == exports[1] and exports[0].count(",VALID,") == 2
+    assert [f.kept is not None for f in target.metadata.readings.iter_tallies({})] == [True] * 2
+    with target.metadata.engines.read.connect() as conn:
+        counted = conn.scalars(text("SELECT record_id FROM recap_forms ORDER BY 1")).all()
+    assert counted == sorted(processed)
 
 
 def test_the_target_audit_chain_holds_every_source_entry_and_still_verifies(source, target):
