@@ -68,7 +68,8 @@ def backup(ctx, destination, keep):
 @pass_ctx
 def restore(ctx, source, set_id):
     """Restore the newest backup set in SOURCE into this archive's empty backends, then check
-    every object, the audit chain, and rebuild the search index."""
+    every object, the audit chain, and rebuild the search index (and any tally CSV lines
+    the set did not hold)."""
     from tqdm import tqdm
 
     from archive_app.operations import restore as service
@@ -98,7 +99,8 @@ def restore(ctx, source, set_id):
 
 
 def _checks(services) -> bool:
-    """What `archive verify`, `archive audit verify` and `archive reindex` do, in a row."""
+    """What `archive verify`, `archive audit verify`, `archive reindex` and `archive
+    tally-lines` do, in a row."""
     from tqdm import tqdm
 
     from archive_app import audit
@@ -129,6 +131,11 @@ def _checks(services) -> bool:
         indexed = indexing.reindex(services, progress=bar.update)
     audit.record(services, cli_actor(), "index.rebuild", "", records=indexed)
     click.echo(f"reindex: {indexed} record(s) searchable")
+    # a set taken before the tally lines were kept (migration 0020) restores without them
+    kept = sum(n for _, n in services.metadata.readings.keep_tally_lines())
+    if kept:
+        audit.record(services, cli_actor(), "tally.lines", "", records=kept)
+        click.echo(f"tally lines: kept for {kept} record(s)")
     return fixed.ok and trail.ok
 
 

@@ -12,6 +12,7 @@ from dataclasses import fields
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import text
 
 from archive_app import accounts
 from archive_app.audit import checkpoints
@@ -157,6 +158,9 @@ def test_GIVEN_a_backup_WHEN_everything_is_lost_and_restored_THEN_it_is_the_same
 ):
     before, entries = state(archive), trail(archive)
     objects = sum(len(files) for *_, files in before["records"].values())
+    with archive.metadata.engines.write.begin() as conn:  # as a set taken before 0020 holds
+        kept = conn.execute(text("DELETE FROM tally_lines")).rowcount
+    assert kept == 2
     runner = CliRunner()
     done = runner.invoke(main, ["backup", destination], env=env_of(settings))
     assert done.exit_code == 0, done.output
@@ -173,6 +177,7 @@ def test_GIVEN_a_backup_WHEN_everything_is_lost_and_restored_THEN_it_is_the_same
     assert f"verify: {objects} file(s), 0 missing, 0 changed" in done.output
     assert "audit verify: chain intact" in done.output and "checkpoint" in done.output
     assert "reindex: 2 record(s) searchable" in done.output
+    assert "tally lines: kept for 2 record(s)" in done.output
 
     restored = build_services(load_settings(env=env))
     try:
@@ -182,7 +187,11 @@ def test_GIVEN_a_backup_WHEN_everything_is_lost_and_restored_THEN_it_is_the_same
         after = trail(restored)
         assert after[: len(in_set)] == in_set
         actions = [e.action for _, e, _, _ in after[len(in_set) :]]
-        assert actions == ["restore.completed", "fixity.run", "index.rebuild"]
+        assert actions == ["restore.completed", "fixity.run", "index.rebuild", "tally.lines"]
+        assert [f.kept is not None for f in restored.metadata.readings.iter_tallies({})] == [
+            True,
+            True,
+        ]
         assert accounts.user_for_token(restored, archive.token).username == "ani"
         if restored_settings.object_store == "s3":  # the legal hold is back on the objects
             held = restored.metadata.records.files(archive.ids[0])[0].key
