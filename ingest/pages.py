@@ -136,7 +136,9 @@ def _pdf_pages(path: Path, scratch: Path, settings: OcrSettings) -> Iterator[Ima
     with pymupdf.open(path, filetype="pdf") as doc:
         for index, page in enumerate(doc):
             zoom = page_zoom(page, settings)
-            text = page.get_text()
+            # a NUL (a glyph a PDF maps to U+0000) as the replacement character: PostgreSQL
+            # text holds none, and the page would fail there alone
+            text = page.get_text().replace("\x00", "\ufffd")
             if not has_text_layer(text):
                 rendered = _rendered_page(page, index + 1, zoom, scratch, settings)
                 # A page shown turned (/Rotate) is rendered upright; its text would need the

@@ -9,5 +9,6 @@ def init_app(app) -> None:
     requests.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    requests.init_checks(app)
     errors.init_app(app)
     app.register_blueprint(health.bp)

@@ -1,17 +1,21 @@
-"""How a request's path numbers and JSON body are read, for every route.
+"""How a request's path numbers, JSON body and text are read, for every route.
 
-Both close a way for one request to end in a 500 with a traceback: a row id in the path
+Each closes a way for one request to end in a 500 with a traceback: a row id in the path
 past what the database can hold (SQLite and PostgreSQL refuse the number itself, so
-``<int:hold_id>`` of 2**63 raised OverflowError instead of finding no row), and a JSON
-body nested thousands deep (the decoder's RecursionError is not the ValueError Flask
-treats as a bad body).
+``<int:hold_id>`` of 2**63 raised OverflowError instead of finding no row), a JSON body
+nested thousands deep (the decoder's RecursionError is not the ValueError Flask treats as
+a bad body), and a NUL character anywhere in the request's text (PostgreSQL text holds
+none, so a file named ``a%00.pdf`` or a search for ``%00`` failed there, and only there).
 """
 
 from __future__ import annotations
 
-from flask import Request
+from flask import Request, request
+from flask_babel import gettext
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
+
+from archive_app.domain.languages import N_
 
 ROW_ID_MAX = 2**63 - 1  # the largest id a 64-bit database integer holds
 
@@ -38,3 +42,46 @@ def init_app(app) -> None:
     """Before any route is added: a rule takes its converter when it is registered."""
     app.request_class = ArchiveRequest
     app.url_map.converters["int"] = RowId
+
+
+NUL = "\x00"
+NUL_REFUSED = N_("Permintaan memuat karakter NUL (\\0), yang tidak dapat disimpan.")
+
+
+def refuse_nul() -> None:
+    """Before a route reads the request (after the login and CSRF gate, which decides how
+    much a body may be): the path, the query, form fields, file names and JSON strings may
+    not hold a NUL. A file's bytes are not text and are not looked at."""
+    texts = [request.path, *_pairs(request.args)]
+    if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
+        texts += _pairs(request.form)
+        texts += [name or "" for f in request.files.values() for name in (f.name, f.filename)]
+        if request.is_json:
+            texts += _strings(request.get_json(silent=True))
+    if any(NUL in text for text in texts):
+        raise BadRequest(gettext(NUL_REFUSED))
+
+
+def _pairs(multi) -> list[str]:
+    return [text for key, values in multi.lists() for text in (key, *values)]
+
+
+def _strings(body) -> list[str]:
+    """Every key and string in a decoded JSON body, without recursion (its depth is the
+    client's)."""
+    found, stack = [], [body]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            found += [k for k in item if isinstance(k, str)]
+            stack += item.values()
+        elif isinstance(item, list):
+            stack += item
+    return found
+
+
+def init_checks(app) -> None:
+    """After the login gate: it alone may answer a request before its body is read."""
+    app.before_request(refuse_nul)
