@@ -98,8 +98,9 @@ LIGHT_SKIPS = ("tally", "extracted", "uploader_metadata", "review_reasons")
 LIGHT = tuple(defer(getattr(RecordRow, column)) for column in LIGHT_SKIPS)
 
 
-# What processing read from the pages and what review decided, as a row holds them: all a
-# transfer copies of them (``readings.as_stored``, ``records.import_record``).
+# What the uploader typed, what processing read from the pages and what review decided, as
+# a row holds them: what a transfer copies besides the record entity (``readings.as_stored``,
+# ``records.import_record``; a record that arrives queued takes only what was typed).
 READING_COLUMNS = (
     "uploader_metadata", "extracted", "needs_review", "review_reasons", "tally",
     "tally_consistent", "tally_low_confidence", "page_hash", "page_print",

@@ -493,9 +493,10 @@ class SqlRecordRepository:
     ) -> bool:
         """Insert a record copied from another archive, as it was; False if already here.
 
-        ``readings``: what its pages were read as and what review decided, as the source's
-        columns hold them (``readings.as_stored``); with its vote counts the record takes
-        its part in the recap and its kept tally lines, in the same transaction.
+        ``readings``: what the uploader typed, what its pages were read as and what review
+        decided, as the source's columns hold them (``readings.as_stored``). The record
+        takes its part in the recap (as a worker's finish gives it) and, with vote counts,
+        its kept tally lines, in the same transaction.
 
         A record caught mid-processing arrives queued, so this archive's workers finish it.
         An upload's reservation is not a record and is refused: a retention row is made
@@ -515,18 +516,22 @@ class SqlRecordRepository:
             updated_at=record.updated_at, processed_at=record.processed_at,
             final_state=record.final_state, **metadata_columns(record.metadata),
         )  # fmt: skip
-        if readings and status is not Status.QUEUED:  # a queued one is read again here
-            for name in READING_COLUMNS:
+        if readings:  # a queued one is read again here, with what was typed
+            read = READING_COLUMNS if status is not Status.QUEUED else ("uploader_metadata",)
+            for name in read:
                 setattr(row, name, readings[name])
+        inserted = False
         try:
             with self._s.write() as s:
                 if s.get(RecordRow, record.id) is not None:
                     return False
                 s.add(row)
                 s.flush()
+                inserted = True  # a clash past here is not "already here": it is raised
                 if row.tally:
                     tally_rows.keep(s, record.id, row.tally)
-                    self._upkeep.record_changed(s, record.id)
+                # as a worker's finish would: a form without counts still takes part
+                self._upkeep.record_changed(s, record.id)
                 # its state is this archive's to compute, from its own schedule: due today,
                 # so the refresh of the day's changes takes it (the transfer runs one at its
                 # end; an interrupted one leaves it to the next, or to the nightly task)
@@ -534,6 +539,8 @@ class SqlRecordRepository:
                 s.add_all(PageRow(document_id=record.id, **vars(p)) for p in pages)
                 s.add_all(file_row(record.id, f, record.updated_at) for f in files)
         except IntegrityError:
+            if inserted:
+                raise
             return False
         return True
 

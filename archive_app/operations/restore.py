@@ -12,7 +12,7 @@ folder; the database goes in last, as one step (a file renamed into place, or pg
 in one transaction), so an archive whose database is back has all its objects. A marker
 object says a restore is under way: run again with the same set, it takes up where it
 stopped. The command then runs the full fixity check, the audit verification and a
-reindex (archive_app/commands/backup.py).
+reindex, and keeps the tally CSV lines the set did not hold (archive_app/commands/backup.py).
 """
 
 from __future__ import annotations

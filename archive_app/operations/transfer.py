@@ -4,8 +4,10 @@ Every object is streamed out of the source, checked against the SHA-256 recorded
 (a corrupted source object stops the transfer instead of being copied), written to the
 target and verified there. A record's row is inserted in the target only after all its
 objects are in place, so an interrupted transfer never leaves a target row pointing at
-nothing, and it carries what the record's pages were read as and what review decided (its
-vote counts, with their part in the target's recap, and whether it waits for review).
+nothing, and it carries what the uploader typed, what the record's pages were read as and
+what review decided (its vote counts, whether it waits for review); each form takes its
+part in the target's recap as a worker's finish gives it. Not carried: legal holds,
+disposition lists and batches.
 Running it again skips the records already there and finishes the rest. Users keep their
 password hashes and API tokens. Audit entries are appended to the target's own
 chain in batches, each batch with a marker entry in the same transaction, which is how a

@@ -101,32 +101,62 @@ def test_an_interrupted_transfer_resumes_and_ends_with_everything_verified(sourc
 def test_GIVEN_processed_records_WHEN_transferred_THEN_what_their_pages_were_read_as_comes_too(
     source, target
 ):
-    """GIVEN two processed C.Hasil forms (vote counts read, one sent to review) WHEN
-    transferred THEN the target holds what their pages were read as and what review said:
-    the same review queue and flags, the same tally CSV (joined from kept lines), and the
-    forms counted in its recap. (A transfer once copied only the metadata: the target had
-    no vote counts, and its recap none of these forms.)"""
-    processed = source.ids[:2]
+    """GIVEN two processed C.Hasil forms (one sent to review, one whose counts could not be
+    read) and one still queued WHEN transferred THEN the target holds what was typed, what
+    their pages were read as and what review said: the same review queue and flags, the
+    same tally CSV (joined from kept lines), and the recap entries a rebuild there makes;
+    the queued one keeps what its uploader typed for the target's workers. (A transfer
+    once copied only the metadata: the target had no vote counts, and its recap none of
+    these forms.)"""
+    processed, queued_id = source.ids[:2], source.ids[2]
     readings = source.metadata.readings
-    with source.metadata.users._s.write() as s:  # one of them waits for a person
+    with source.metadata.users._s.write() as s:
         s.execute(
             update(RecordRow).where(RecordRow.id == processed[1])
             .values(needs_review=True, review_reasons='["tps: read 2 with low confidence"]')
         )  # fmt: skip
-    stored = readings.as_stored(processed)
+    stored = readings.as_stored(source.ids)
     assert all(stored[i]["tally"] and stored[i]["extracted"] != "{}" for i in processed)
+    assert stored[queued_id]["uploader_metadata"] not in ("", "{}")
     transfer(source, target)
-    assert target.metadata.readings.as_stored(processed) == stored
+    got = target.metadata.readings.as_stored(source.ids)
+    assert {i: got[i] for i in processed} == {i: stored[i] for i in processed}
+    assert got[queued_id]["uploader_metadata"] == stored[queued_id]["uploader_metadata"]
     for record_id in processed:
         ours, theirs = (a.metadata.records.get(record_id) for a in (target, source))
         assert ours.flags == theirs.flags
     assert [r.id for r in target.metadata.readings.queue()] == [processed[1]]
+    assert target.metadata.readings.queue_count() == 1
     exports = ["".join(tally_export.csv_lines(a, {})) for a in (source, target)]
     assert exports[0] == exports[1] and exports[0].count(",VALID,") == 2
     assert [f.kept is not None for f in target.metadata.readings.iter_tallies({})] == [True] * 2
-    with target.metadata.engines.read.connect() as conn:
-        counted = conn.scalars(text("SELECT record_id FROM recap_forms ORDER BY 1")).all()
-    assert counted == sorted(processed)
+    transferred = _recap_entries(target)
+    assert [row[0] for row in transferred] == sorted(processed)
+    target.metadata.recap.rebuild()
+    assert _recap_entries(target) == transferred
+
+
+def test_GIVEN_a_form_whose_counts_were_not_read_WHEN_transferred_THEN_the_recap_has_it_too(
+    source, target
+):
+    """A result form without counts still takes part in the recap (its counters, which copy
+    of a TPS's form counts): as a worker's finish gives it, not only forms with counts."""
+    with source.metadata.users._s.write() as s:
+        s.execute(update(RecordRow).where(RecordRow.id == source.ids[0]).values(tally=""))
+    source.metadata.recap.rebuild()
+    transfer(source, target)
+    transferred = _recap_entries(target)
+    assert transferred == _recap_entries(source) and len(transferred) == 2
+    target.metadata.recap.rebuild()
+    assert _recap_entries(target) == transferred
+
+
+def _recap_entries(archive) -> list[tuple]:
+    with archive.metadata.engines.read.connect() as conn:
+        return [tuple(row) for row in conn.execute(text(
+            "SELECT record_id, election, year, form_type, level, place, counted "
+            "FROM recap_forms ORDER BY record_id"
+        ))]  # fmt: skip
 
 
 def test_the_target_audit_chain_holds_every_source_entry_and_still_verifies(source, target):
