@@ -74,9 +74,12 @@ ACTION_LABELS = {
     "restore.completed": N_("Pemulihan selesai"),
     "transfer": N_("Memindahkan arsip"),
     "transfer.audit": N_("Jejak audit arsip asal disalin"),
+    "hold.transfer": N_("Penahanan hukum disalin dari arsip asal"),
 }
 
 DETAIL_LABELS = {
+    "origin": N_("Arsip asal"),
+    "source_hold": N_("Nomor penahanan di arsip asal"),
     "bytes": N_("Ukuran (bita)"),
     "case_ref": N_("Nomor perkara"),
     "changed": N_("Berubah"),

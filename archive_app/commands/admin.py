@@ -273,7 +273,8 @@ def transfer(ctx, target_env, limit):
     click.echo(
         f"records copied {report.records}, already there {report.already_there}, objects "
         f"{report.objects} ({report.bytes / 1e6:.1f} MB, each verified by SHA-256), users "
-        f"{report.users}, audit entries {report.audit_entries}, indexed {report.indexed}"
+        f"{report.users}, audit entries {report.audit_entries}, legal holds {report.holds}, "
+        f"indexed {report.indexed}"
     )
     if not report.complete:
         click.echo("Stopped at the limit: run the same command again to continue.")

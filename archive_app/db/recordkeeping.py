@@ -94,6 +94,32 @@ class SqlHoldRepository:
             ) or 0  # fmt: skip
             return row.id
 
+    def import_hold(self, hold: Hold) -> tuple[int, bool]:
+        """A hold copied from another archive as it was (who placed it and when, its query,
+        its release), without its records; (its id here, whether it is new). A hold copied
+        before (the same placing, case and reason) is found again, and takes a release made
+        since at the source."""
+        with self._s.write() as s:
+            row = s.scalars(
+                select(HoldRow).where(
+                    HoldRow.created_at == hold.created_at, HoldRow.created_by == hold.created_by,
+                    HoldRow.case_ref == hold.case_ref, HoldRow.reason == hold.reason,
+                ).order_by(HoldRow.id)
+            ).first()  # fmt: skip
+            new = row is None
+            if row is None:
+                row = HoldRow(
+                    reason=hold.reason, case_ref=hold.case_ref,
+                    query=json.dumps(hold.query) if hold.query else "",
+                    created_at=hold.created_at, created_by=hold.created_by, record_count=0,
+                )  # fmt: skip
+                s.add(row)
+            if hold.released_at is not None and row.released_at is None:
+                row.released_at, row.released_by = hold.released_at, hold.released_by
+                row.release_reason = hold.release_reason
+            s.flush()
+            return row.id, new
+
     def add_records(self, hold_id: int, record_ids: Iterable[str]) -> int:
         """Add records to a hold (idempotent); returns how many were new."""
         now = utcnow()

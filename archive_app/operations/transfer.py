@@ -6,8 +6,8 @@ target and verified there. A record's row is inserted in the target only after a
 objects are in place, so an interrupted transfer never leaves a target row pointing at
 nothing, and it carries what the uploader typed, what the record's pages were read as and
 what review decided (its vote counts, whether it waits for review); each form takes its
-part in the target's recap as a worker's finish gives it. Not carried: legal holds,
-disposition lists and batches.
+part in the target's recap as a worker's finish gives it. Legal holds go over with the
+records they name (not disposition lists or batches).
 Running it again skips the records already there and finishes the rest. Users keep their
 password hashes and API tokens. Audit entries are appended to the target's own
 chain in batches, each batch with a marker entry in the same transaction, which is how a
@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from archive_app import audit
 from archive_app.domain.audit import AuditEntry
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import StoredFile
 from archive_app.domain.records import Status
 from archive_app.domain.tasks import PROCESS_RECORD
-from archive_app.recordkeeping import retention
+from archive_app.recordkeeping import holds, retention
 from archive_app.records import indexing
 from archive_app.storage.interfaces import CHUNK
 
@@ -49,9 +50,34 @@ class TransferReport:
     objects: int = 0
     bytes: int = 0
     audit_entries: int = 0
+    holds: int = 0
     indexed: int = 0
     complete: bool = False
     queued: list[str] = field(default_factory=list)
+
+
+def _holds(source, target) -> int:
+    """Every legal hold, active or released, onto the records copied, before the target
+    computes their retention states: a record held at the source stays frozen there
+    (database and object lock alike). A hold copied before takes the records copied since
+    and a release made since. Each new one is audited on the target with the source's id,
+    by which the source's copied entries name it. How many were new."""
+    new_holds = 0
+    for hold in sorted(source.metadata.holds.list(), key=lambda h: h.id):
+        hold_id, new = target.metadata.holds.import_hold(hold)
+        after = ""
+        while ids := source.metadata.holds.document_ids(hold.id, limit=1000, after=after):
+            here = target.metadata.records.by_ids(ids)
+            target.metadata.holds.add_records(hold_id, [i for i in ids if i in here])
+            after = ids[-1]
+        if hold.active:
+            target.metadata.lifecycle.hold_state(hold_id)
+        if new:
+            new_holds += 1
+            audit.record(target, "system", "hold.transfer", f"hold:{hold_id}",
+                         source_hold=hold.id, origin=source_id(source))  # fmt: skip
+    holds.mirror_active(target)
+    return new_holds
 
 
 def source_id(source) -> str:
@@ -90,6 +116,7 @@ def transfer(
             leftover.unlink()
         scratch.rmdir()
     report.audit_entries = _audit(source, target)
+    report.holds = _holds(source, target)
     # each record arrived due for its retention state (import_record): computed before
     # the index is built, so the index holds it too
     retention.refresh(target, changes_by=date.today())

@@ -206,3 +206,44 @@ def test_a_record_arrives_with_the_retention_state_the_target_computes(services,
     assert [h.id for h in target.index.search(parse_search({"retention": "due"})).hits] == [
         record_id
     ]
+
+
+def test_GIVEN_legal_holds_WHEN_transferred_THEN_their_records_stay_frozen_on_the_target(
+    source, target
+):
+    """GIVEN a hold in force on one record and a released one on another WHEN transferred,
+    interrupted after the first record THEN the target holds both holds as they were, the
+    first freezes its record there (on hold, no disposition), a rerun copies neither again,
+    and each new one is audited with the source's id. (Holds once stayed behind: a record
+    frozen for a dispute arrived free to be destroyed.)"""
+    from archive_app.recordkeeping import holds
+
+    in_force = holds.place(source, reason="Sengketa hasil", case_ref="PHPU-1/2024",
+                           document_ids=[source.ids[0]], actor="ani")  # fmt: skip
+    released = holds.place(source, reason="Pemeriksaan", case_ref="X-2",
+                           document_ids=source.ids[:2], actor="ani")  # fmt: skip
+    holds.release(source, released, "selesai", "ani")
+    transfer(source, target, limit=1)
+    assert transfer(source, target).holds == 2
+    assert transfer(source, target).holds == 0
+
+    def kept(archive):
+        return sorted(
+            (h.case_ref, h.reason, h.created_at, h.created_by, h.released_at, h.release_reason,
+             h.records)
+            for h in archive.metadata.holds.list()
+        )  # fmt: skip
+
+    assert kept(target) == kept(source)
+    assert target.metadata.holds.held(source.ids) == {source.ids[0]}
+    assert target.metadata.records.get(source.ids[0]).retention_state == "on_hold"
+    assert target.metadata.records.get(source.ids[1]).retention_state != "on_hold"
+    copied = target.metadata.audit.list(action="hold.transfer")
+    assert sorted(e["details"]["source_hold"] for e in copied) == [in_force, released]
+
+    # a hold placed after the records went over freezes them there at the next run
+    later = holds.place(source, reason="Banding", case_ref="PHPU-2/2024",
+                        document_ids=[source.ids[1]], actor="ani")  # fmt: skip
+    assert transfer(source, target).holds == 1 and kept(target) == kept(source)
+    assert target.metadata.holds.held(source.ids) == set(source.ids[:2]) and later
+    assert target.metadata.records.get(source.ids[1]).retention_state == "on_hold"
