@@ -12,6 +12,7 @@ from flask import Blueprint, make_response, request, url_for
 from flask_babel import gettext as _
 
 from archive_app.domain.roles import Permission
+from archive_app.http import requests
 from archive_app.http.problems import problem
 from archive_app.http.security import actor, public, requires, services
 from archive_app.intake import resumable
@@ -85,6 +86,8 @@ def create_upload():
     if length is None:
         raise resumable.UploadError(400, "Send the file size in Upload-Length.")
     name = _metadata_header(request.headers.get("Upload-Metadata", "")).get("filename", "")
+    if "\x00" in name:  # base64 in a header: past the NUL check every request text has
+        return _tus(problem(400, "bad_request", _(requests.NUL_REFUSED)), 400)
     upload = resumable.create(services().settings, actor(), length, name)
     location = url_for("api.uploads.upload_state", upload_id=upload.id)
     return _tus("", 201, Location=location, Upload_Offset=0)

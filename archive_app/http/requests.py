@@ -10,8 +10,9 @@ none, so a file named ``a%00.pdf`` or a search for ``%00`` failed there, and onl
 
 from __future__ import annotations
 
-from flask import Request, request
+from flask import Request, current_app, request
 from flask_babel import gettext
+from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
@@ -51,15 +52,27 @@ NUL_REFUSED = N_("Permintaan memuat karakter NUL (\\0), yang tidak dapat disimpa
 def refuse_nul() -> None:
     """Before a route reads the request (after the login and CSRF gate, which decides how
     much a body may be): the path, the query, form fields, file names and JSON strings may
-    not hold a NUL. A file's bytes are not text and are not looked at."""
+    not hold a NUL. A file's bytes are not text and are not looked at. A body is read only
+    for a caller the route will serve: one whose role it refuses gets its 403 unread."""
     texts = [request.path, *_pairs(request.args)]
-    if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
+    if request.method in {"POST", "PUT", "PATCH", "DELETE"} and _served():
         texts += _pairs(request.form)
-        texts += [name or "" for f in request.files.values() for name in (f.name, f.filename)]
+        texts += [name or "" for _, files in request.files.lists() for f in files
+                  for name in (f.name, f.filename)]  # fmt: skip
         if request.is_json:
             texts += _strings(request.get_json(silent=True))
     if any(NUL in text for text in texts):
         raise BadRequest(gettext(NUL_REFUSED))
+
+
+def _served() -> bool:
+    """Does the route serve this caller (its role, when it asks one)? Unknown paths have no
+    view and no body worth reading."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None:
+        return False
+    permission = getattr(view, "required_permission", None)
+    return permission is None or (current_user.is_authenticated and current_user.can(permission))
 
 
 def _pairs(multi) -> list[str]:

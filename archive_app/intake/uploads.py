@@ -85,7 +85,8 @@ def receive(
             sha256=sha256,
             metadata=metadata,
             kind=info.kind.value,
-            original_name=os.path.basename(filename or "")[:255],
+            # no NUL, which PostgreSQL text refuses (the web and API refuse it before here)
+            original_name=os.path.basename(filename or "").replace("\x00", "")[:255],
             size=size,
             page_count=info.page_count,
             created_by=actor,

@@ -4,6 +4,7 @@ for ``%00`` failed there with a 500 (and only there; SQLite kept the name)."""
 
 from __future__ import annotations
 
+import base64
 import io
 
 import pytest
@@ -62,17 +63,19 @@ def test_GIVEN_a_NUL_in_the_path_query_form_or_JSON_THEN_every_route_answers_400
                 elif isinstance(converter, AnyConverter):
                     values[name] = sorted(converter.items)[0]
                 else:
-                    values[name] = "x\x00"
+                    values[name] = "x"
                     texts.append(name)
             url = rule.build(values, append_unknown=False)[1]
-            asks = [dict(query_string={"q": "\x00"})] if texts else []
-            asks.append(dict(query_string={"next": "a\x00"}))
+            asks = [(url, dict(query_string={"next": "a\x00"}))]
+            if texts:  # the NUL in the path alone
+                nul_path = rule.build({**values, texts[0]: "x\x00"}, append_unknown=False)[1]
+                asks.append((nul_path, {}))
             if method != "GET":
-                asks += [dict(data={"reason": "\x00", "label": "x"}),
-                         dict(json={"reason": "ok", "rows": [{"name": "\x00"}]})]  # fmt: skip
-            for ask in asks:
-                answer = client.open(url, method=method, headers=bearer(tokens["admin"]), **ask)
-                assert answer.status_code == 400, (method, url, ask, answer.status_code)
+                form, body = {"reason": "\x00", "label": "x"}, {"rows": [{"name": "\x00"}]}
+                asks += [(url, dict(data=form)), (url, dict(json=body))]
+            for where, ask in asks:
+                answer = client.open(where, method=method, headers=bearer(tokens["admin"]), **ask)
+                assert answer.status_code == 400, (method, where, ask, answer.status_code)
                 asked += 1
     assert asked >= 100
     assert _kept(services) == before
@@ -89,3 +92,33 @@ def test_GIVEN_a_PDF_whose_text_layer_holds_a_NUL_THEN_it_is_archived_with_its_t
     assert record["status"] == "ready", record.get("error")
     text = client.get(f"/api/v1/documents/{record_id}/text", headers=bearer(tokens["auditor"]))
     assert "hasil\ufffd penghitungan" in text.get_data(as_text=True)
+
+
+def test_GIVEN_a_NUL_in_the_second_file_of_a_form_or_in_a_resumable_uploads_name_THEN_400(
+    client, services, tokens
+):
+    """Every file of a field is looked at, not the first alone; and the name a resumable
+    upload sends in base64 (in its Upload-Metadata header) is refused like any other."""
+    before = _kept(services)
+    files = [(io.BytesIO(tiny_png(3)), "a.png"), (io.BytesIO(tiny_png(4)), "b\x00.png")]
+    answer = client.post("/batches", data={**META, "files": files},
+                         headers=bearer(tokens["archivist"]),
+                         content_type="multipart/form-data")  # fmt: skip
+    assert answer.status_code == 400
+    named = base64.b64encode(b"c\x00.png").decode()
+    answer = client.post("/api/v1/uploads", headers={
+        **bearer(tokens["archivist"]), "Tus-Resumable": "1.0.0", "Upload-Length": "10",
+        "Upload-Metadata": f"filename {named}",
+    })  # fmt: skip
+    assert answer.status_code == 400 and "NUL" in answer.get_json()["message"]
+    assert _kept(services) == before
+    assert services.metadata.batches.list() == []
+
+
+def test_GIVEN_a_caller_the_route_refuses_THEN_its_body_is_not_read_for_the_check(client, tokens):
+    """An auditor may not upload: the answer is the 403 the route gives, not a 400 from a
+    body the route would never read."""
+    data = {**META, "file": (io.BytesIO(tiny_png(5)), "a\x00.png")}
+    answer = client.post("/api/v1/documents", data=data, headers=bearer(tokens["auditor"]),
+                         content_type="multipart/form-data")  # fmt: skip
+    assert answer.status_code == 403
