@@ -454,9 +454,9 @@ class HoldRepository(Protocol):
         """The hold and its records, whole or not at all; ``record_ids`` may be any
         iterable, read a chunk at a time, duplicates ignored."""
 
-    def import_hold(self, hold: Hold) -> tuple[int, bool]:
+    def import_hold(self, hold: Hold) -> tuple[int, bool, bool]:
         """A hold copied from another archive as it was, without its records, or the one
-        copied before; (its id here, whether it is new)."""
+        copied before; (its id here, whether it is new, whether a release came since)."""
 
     def add_records(self, hold_id: int, record_ids: Iterable[str]) -> int:
         """Add records to a hold (idempotent); returns how many were new."""

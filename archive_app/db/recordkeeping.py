@@ -94,11 +94,11 @@ class SqlHoldRepository:
             ) or 0  # fmt: skip
             return row.id
 
-    def import_hold(self, hold: Hold) -> tuple[int, bool]:
+    def import_hold(self, hold: Hold) -> tuple[int, bool, bool]:
         """A hold copied from another archive as it was (who placed it and when, its query,
-        its release), without its records; (its id here, whether it is new). A hold copied
-        before (the same placing, case and reason) is found again, and takes a release made
-        since at the source."""
+        its release), without its records; (its id here, whether it is new, whether it was
+        in force here and is released now). A hold copied before (the same placing, case and
+        reason) is found again, and takes a release made since at the source."""
         with self._s.write() as s:
             row = s.scalars(
                 select(HoldRow).where(
@@ -106,7 +106,7 @@ class SqlHoldRepository:
                     HoldRow.case_ref == hold.case_ref, HoldRow.reason == hold.reason,
                 ).order_by(HoldRow.id)
             ).first()  # fmt: skip
-            new = row is None
+            new, ended = row is None, False
             if row is None:
                 row = HoldRow(
                     reason=hold.reason, case_ref=hold.case_ref,
@@ -117,8 +117,9 @@ class SqlHoldRepository:
             if hold.released_at is not None and row.released_at is None:
                 row.released_at, row.released_by = hold.released_at, hold.released_by
                 row.release_reason = hold.release_reason
+                ended = not new
             s.flush()
-            return row.id, new
+            return row.id, new, ended
 
     def add_records(self, hold_id: int, record_ids: Iterable[str]) -> int:
         """Add records to a hold (idempotent); returns how many were new."""

@@ -56,15 +56,50 @@ class TransferReport:
     queued: list[str] = field(default_factory=list)
 
 
-def _holds(source, target) -> int:
-    """Every legal hold, active or released, onto the records copied, before the target
-    computes their retention states: a record held at the source stays frozen there
-    (database and object lock alike). A hold copied before takes the records copied since
-    and a release made since. Each new one is audited on the target with the source's id,
-    by which the source's copied entries name it. How many were new."""
+def _import_holds(source, target) -> tuple[dict[int, int], int, list[int]]:
+    """Every legal hold, active or released, as it was, before any record goes over: each
+    record then joins its holds in force as it arrives, so a run cut short leaves no held
+    record free at the target. A hold copied before is found again (and takes a release
+    made since). Each new one is audited on the target with the source's id, by which the
+    source's copied entries name it. (source id -> id here, how many are new, the ids here
+    of holds released since they were copied)."""
+    ids, new_holds, ended = {}, 0, []
+    for hold in sorted(source.metadata.holds.list(), key=lambda h: h.id):
+        hold_id, new, released = _copy_hold(source, target, hold)
+        ids[hold.id] = hold_id
+        new_holds += new
+        if released:
+            ended.append(hold_id)
+    return ids, new_holds, ended
+
+
+def _copy_hold(source, target, hold) -> tuple[int, bool, bool]:
+    """``import_hold``, and a new hold audited here with the source's id."""
+    hold_id, new, released = target.metadata.holds.import_hold(hold)
+    if new:
+        audit.record(target, "system", "hold.transfer", f"hold:{hold_id}",
+                     source_hold=hold.id, origin=source_id(source))  # fmt: skip
+    return hold_id, new, released
+
+
+def _join_holds(source, target, hold_ids: dict[int, int], record_id: str) -> None:
+    """The record, just arrived, joins the holds in force on it at the source."""
+    for hold in source.metadata.holds.for_record(record_id):
+        if hold.id in hold_ids:  # a hold placed since the run began goes over at its end
+            target.metadata.holds.add_records(hold_ids[hold.id], [record_id])
+
+
+def _hold_records(source, target, hold_ids: dict[int, int], ended: list[int]) -> int:
+    """At the end of a run: every hold's records that are here (a hold placed since the run
+    began copied first), held records marked on hold before the target computes their
+    states, those of holds released since they were copied freed, the object locks set.
+    How many holds were new here."""
     new_holds = 0
     for hold in sorted(source.metadata.holds.list(), key=lambda h: h.id):
-        hold_id, new = target.metadata.holds.import_hold(hold)
+        if hold.id not in hold_ids:
+            hold_ids[hold.id], new, _ = _copy_hold(source, target, hold)
+            new_holds += new
+        hold_id = hold_ids[hold.id]
         after = ""
         while ids := source.metadata.holds.document_ids(hold.id, limit=1000, after=after):
             here = target.metadata.records.by_ids(ids)
@@ -72,10 +107,8 @@ def _holds(source, target) -> int:
             after = ids[-1]
         if hold.active:
             target.metadata.lifecycle.hold_state(hold_id)
-        if new:
-            new_holds += 1
-            audit.record(target, "system", "hold.transfer", f"hold:{hold_id}",
-                         source_hold=hold.id, origin=source_id(source))  # fmt: skip
+    for hold_id in ended:
+        holds.released(target, target.metadata.holds.document_ids(hold_id))
     holds.mirror_active(target)
     return new_holds
 
@@ -93,6 +126,7 @@ def transfer(
     report = TransferReport()
     target.metadata.migrate()
     report.users = _users(source, target)
+    hold_ids, report.holds, ended = _import_holds(source, target)
     scratch = Path(tempfile.mkdtemp(dir=target.settings.tmp_dir, prefix="transfer-"))
     try:
         for batch in source.metadata.records.iter_records(100):
@@ -108,6 +142,7 @@ def transfer(
                     report.objects += 1
                 target.metadata.records.import_record(record, pages, files,
                                                       readings.get(record.id))  # fmt: skip
+                _join_holds(source, target, hold_ids, record.id)
                 report.records += 1
                 if progress:
                     progress(1)
@@ -116,7 +151,7 @@ def transfer(
             leftover.unlink()
         scratch.rmdir()
     report.audit_entries = _audit(source, target)
-    report.holds = _holds(source, target)
+    report.holds += _hold_records(source, target, hold_ids, ended)
     # each record arrived due for its retention state (import_record): computed before
     # the index is built, so the index holds it too
     retention.refresh(target, changes_by=date.today())

@@ -72,12 +72,18 @@ def release(services, hold_id: int, reason: str, actor: str, ip: str = "") -> bo
     ids = services.metadata.holds.document_ids(hold_id)
     if not services.metadata.holds.release(hold_id, reason.strip(), actor):
         return False
-    retention.refresh(services, ids=ids)
-    still_held = services.metadata.holds.held(ids)
-    _mirror(services, [i for i in ids if i not in still_held], on=False)
+    released(services, ids)
     audit.record(services, actor, "hold.release", f"hold:{hold_id}", ip, reason=reason.strip(),
                  records=len(ids))  # fmt: skip
     return True
+
+
+def released(services, record_ids: list[str]) -> None:
+    """After a hold on these records ended (here, or at the archive it was copied from):
+    their states computed again, and the object lock lifted where no other hold keeps it."""
+    retention.refresh(services, ids=record_ids)
+    still_held = services.metadata.holds.held(record_ids)
+    _mirror(services, [i for i in record_ids if i not in still_held], on=False)
 
 
 def matching_ids(services, params: dict) -> Iterator[str]:

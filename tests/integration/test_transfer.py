@@ -211,20 +211,23 @@ def test_a_record_arrives_with_the_retention_state_the_target_computes(services,
 def test_GIVEN_legal_holds_WHEN_transferred_THEN_their_records_stay_frozen_on_the_target(
     source, target
 ):
-    """GIVEN a hold in force on one record and a released one on another WHEN transferred,
-    interrupted after the first record THEN the target holds both holds as they were, the
-    first freezes its record there (on hold, no disposition), a rerun copies neither again,
-    and each new one is audited with the source's id. (Holds once stayed behind: a record
-    frozen for a dispute arrived free to be destroyed.)"""
+    """GIVEN a hold in force on one record and a released one on two WHEN transferred,
+    cut short after the first record THEN that record is already frozen at the target; at
+    the end the target holds both holds as they were, a rerun copies neither again, each
+    new one is audited with the source's id, a hold placed later goes over at the next run,
+    and a release at the source frees the record there too. (Holds once stayed behind: a
+    record frozen for a dispute arrived free to be destroyed.)"""
     from archive_app.recordkeeping import holds
 
+    first, second = sorted(source.ids)[:2]  # the order the records go over in
     in_force = holds.place(source, reason="Sengketa hasil", case_ref="PHPU-1/2024",
-                           document_ids=[source.ids[0]], actor="ani")  # fmt: skip
+                           document_ids=[first], actor="ani")  # fmt: skip
     released = holds.place(source, reason="Pemeriksaan", case_ref="X-2",
-                           document_ids=source.ids[:2], actor="ani")  # fmt: skip
+                           document_ids=[first, second], actor="ani")  # fmt: skip
     holds.release(source, released, "selesai", "ani")
     transfer(source, target, limit=1)
-    assert transfer(source, target).holds == 2
+    assert target.metadata.holds.held([first]) == {first}  # frozen from its first moment
+    assert transfer(source, target).holds == 0  # both went over with the first run
     assert transfer(source, target).holds == 0
 
     def kept(archive):
@@ -235,15 +238,20 @@ def test_GIVEN_legal_holds_WHEN_transferred_THEN_their_records_stay_frozen_on_th
         )  # fmt: skip
 
     assert kept(target) == kept(source)
-    assert target.metadata.holds.held(source.ids) == {source.ids[0]}
-    assert target.metadata.records.get(source.ids[0]).retention_state == "on_hold"
-    assert target.metadata.records.get(source.ids[1]).retention_state != "on_hold"
+    assert target.metadata.holds.held(source.ids) == {first}
+    assert target.metadata.records.get(first).retention_state == "on_hold"
+    assert target.metadata.records.get(second).retention_state != "on_hold"
     copied = target.metadata.audit.list(action="hold.transfer")
     assert sorted(e["details"]["source_hold"] for e in copied) == [in_force, released]
 
     # a hold placed after the records went over freezes them there at the next run
     later = holds.place(source, reason="Banding", case_ref="PHPU-2/2024",
-                        document_ids=[source.ids[1]], actor="ani")  # fmt: skip
+                        document_ids=[second], actor="ani")  # fmt: skip
     assert transfer(source, target).holds == 1 and kept(target) == kept(source)
-    assert target.metadata.holds.held(source.ids) == set(source.ids[:2]) and later
-    assert target.metadata.records.get(source.ids[1]).retention_state == "on_hold"
+    assert target.metadata.holds.held(source.ids) == {first, second}
+    assert target.metadata.records.get(second).retention_state == "on_hold"
+    # and a release at the source frees the record there too, at the next run
+    assert holds.release(source, later, "putusan berkekuatan tetap", "ani")
+    assert transfer(source, target).holds == 0 and kept(target) == kept(source)
+    assert target.metadata.holds.held(source.ids) == {first}
+    assert target.metadata.records.get(second).retention_state != "on_hold"
