@@ -86,7 +86,7 @@ def create_upload():
     if length is None:
         raise resumable.UploadError(400, "Send the file size in Upload-Length.")
     name = _metadata_header(request.headers.get("Upload-Metadata", "")).get("filename", "")
-    if "\x00" in name:  # base64 in a header: past the NUL check every request text has
+    if requests.NUL in name:  # base64 in a header: past the NUL check every request text has
         return _tus(problem(400, "bad_request", _(requests.NUL_REFUSED)), 400)
     upload = resumable.create(services().settings, actor(), length, name)
     location = url_for("api.uploads.upload_state", upload_id=upload.id)

@@ -36,6 +36,7 @@ from archive_app.domain import tally_lines
 from archive_app.domain.clock import utcnow
 from archive_app.domain.disposition import OPEN
 from archive_app.domain.entities import Record, TallyOf
+from archive_app.domain.iteration import batched
 from archive_app.domain.metadata import RecordMetadata
 from archive_app.domain.records import IndexState, Status
 from vocabulary.text import squash
@@ -113,12 +114,10 @@ class SqlReadingsRepository:
     def as_stored(self, record_ids: Iterable[str]) -> dict[str, dict]:
         """What processing read and review decided, as the columns hold it (READING_COLUMNS),
         for records copied to another archive as they are."""
-        ids = list(record_ids)
         columns = [RecordRow.id, *(getattr(RecordRow, name) for name in READING_COLUMNS)]
         found = {}
         with self._s.read() as s:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
+            for chunk in batched(record_ids, 500):
                 for row in s.execute(select(*columns).where(RecordRow.id.in_(chunk))):
                     found[row[0]] = dict(zip(READING_COLUMNS, row[1:], strict=True))
         return found
