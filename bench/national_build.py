@@ -39,7 +39,7 @@ def services_for(stack: Stack):
     return build_services(load_settings(env=stack.env))
 
 
-def build(stack: Stack, spec: Spec) -> dict:
+def build(stack: Stack, spec: Spec, index: bool = True) -> dict:
     from archive_app.recordkeeping import retention
 
     (stack.folder / "built.json").unlink(missing_ok=True)
@@ -80,8 +80,8 @@ def build(stack: Stack, spec: Spec) -> dict:
         print(f"  rows in {rows_seconds:.0f} s; building the database indexes ...", flush=True)
     services.metadata.records.recount()  # the kept counts, from the rows the triggers missed
     loaded = time.perf_counter() - started
-    print(f"  database ready in {loaded:.0f} s; reindex ...", flush=True)
-    reindexed = reindex(services)
+    print(f"  database ready in {loaded:.0f} s{'; reindex ...' if index else ''}", flush=True)
+    reindexed = reindex(services) if index else None
     services.close()
     info = {
         "version": BUILD_VERSION, **{k: str(v) for k, v in asdict(spec).items()},
