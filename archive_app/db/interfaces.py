@@ -9,7 +9,7 @@ away is ``MetadataUnavailable``, never a driver's exception.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
@@ -454,9 +454,12 @@ class HoldRepository(Protocol):
         """The hold and its records, whole or not at all; ``record_ids`` may be any
         iterable, read a chunk at a time, duplicates ignored."""
 
-    def import_hold(self, hold: Hold) -> tuple[int, bool, bool]:
+    def import_hold(
+        self, hold: Hold, entry: Callable[[int], AuditEntry] | None = None
+    ) -> tuple[int, bool, bool]:
         """A hold copied from another archive as it was, without its records, or the one
-        copied before; (its id here, whether it is new, whether a release came since)."""
+        copied before; (its id here, whether it is new, whether a release came since). A new
+        hold's ``entry`` (made from its id here) is committed with it."""
 
     def add_records(self, hold_id: int, record_ids: Iterable[str]) -> int:
         """Add records to a hold (idempotent); returns how many were new."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as lite_insert
 
+from archive_app.db.audit import append_in
 from archive_app.db.models import (
     DispositionItemRow,
     DispositionListRow,
@@ -19,6 +20,7 @@ from archive_app.db.models import (
     ScheduleRow,
 )
 from archive_app.db.session import Sessions, changed
+from archive_app.domain.audit import AuditEntry
 from archive_app.domain.clock import utcnow
 from archive_app.domain.disposition import Action, ItemState, ListStatus
 from archive_app.domain.entities import DispositionList, Hold, ScheduleVersion
@@ -94,11 +96,15 @@ class SqlHoldRepository:
             ) or 0  # fmt: skip
             return row.id
 
-    def import_hold(self, hold: Hold) -> tuple[int, bool, bool]:
+    def import_hold(
+        self, hold: Hold, entry: Callable[[int], AuditEntry] | None = None
+    ) -> tuple[int, bool, bool]:
         """A hold copied from another archive as it was (who placed it and when, its query,
         its release), without its records; (its id here, whether it is new, whether it was
         in force here and is released now). A hold copied before (the same placing, case and
-        reason) is found again, and takes a release made since at the source."""
+        reason) is found again, and takes a release made since at the source. A new hold's
+        audit entry (``entry`` of its id here) is committed with it: a hold never arrives
+        unrecorded."""
         with self._s.write() as s:
             row = s.scalars(
                 select(HoldRow).where(
@@ -119,6 +125,8 @@ class SqlHoldRepository:
                 row.release_reason = hold.release_reason
                 ended = not new
             s.flush()
+            if new and entry is not None:
+                append_in(s, [entry(row.id)])
             return row.id, new, ended
 
     def add_records(self, hold_id: int, record_ids: Iterable[str]) -> int:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from archive_app import audit
+from archive_app.audit.trail import entry as audit_entry
 from archive_app.domain.audit import AuditEntry
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import StoredFile
@@ -74,12 +74,13 @@ def _import_holds(source, target) -> tuple[dict[int, int], int, list[int]]:
 
 
 def _copy_hold(source, target, hold) -> tuple[int, bool, bool]:
-    """``import_hold``, and a new hold audited here with the source's id."""
-    hold_id, new, released = target.metadata.holds.import_hold(hold)
-    if new:
-        audit.record(target, "system", "hold.transfer", f"hold:{hold_id}",
-                     source_hold=hold.id, origin=source_id(source))  # fmt: skip
-    return hold_id, new, released
+    """``import_hold``, a new hold audited here with the source's id in its transaction."""
+    origin = source_id(source)
+    return target.metadata.holds.import_hold(
+        hold,
+        lambda here: audit_entry("system", "hold.transfer", f"hold:{here}",
+                                 source_hold=hold.id, origin=origin),
+    )  # fmt: skip
 
 
 def _join_holds(source, target, hold_ids: dict[int, int], record_id: str) -> None:

@@ -16,7 +16,7 @@ from archive_app.db.interfaces import DuplicateRecord, LastAdminError
 from archive_app.db.models import IndexQueueRow, RecordRow, UserRow
 from archive_app.domain.audit import GENESIS, AuditEntry, entry_hash
 from archive_app.domain.clock import utcnow
-from archive_app.domain.entities import NewRecord, Page, PageReadings, StoredFile
+from archive_app.domain.entities import Hold, NewRecord, Page, PageReadings, StoredFile
 from archive_app.domain.metadata import RecordMetadata
 from archive_app.domain.records import IndexState, Status
 from archive_app.domain.retention import RetentionUpdate
@@ -359,6 +359,36 @@ def test_GIVEN_a_search_hold_streaming_repeated_ids_THEN_each_record_is_held_onc
     assert states == {ids[0]: "on_hold", ids[1]: "on_hold", ids[2]: "on_hold", ids[3]: "active"}
     assert sorted(store.index_state.pending_index(10)) == sorted(ids[:3])
     assert sorted(store.records.file_keys(ids[:2])) == sorted(f"k/{i}" for i in ids[:2])
+
+
+def test_GIVEN_a_hold_from_another_archive_THEN_it_arrives_with_its_audit_entry_or_not_at_all(
+    metadata_store,
+):
+    """GIVEN a hold from another archive WHEN its audit entry cannot be written THEN the hold
+    is not here either; WHEN copied THEN hold and entry are committed together, and copying
+    it again finds it (no second hold, no second entry)."""
+    store = metadata_store
+    placed = datetime(2024, 3, 1, 9, 0)
+    hold = Hold(id=7, reason="sengketa", case_ref="PHPU-7", query=None, created_at=placed,
+                created_by="officer-1")  # fmt: skip
+
+    def broken(_: int) -> AuditEntry:
+        raise RuntimeError("the trail is full")
+
+    with pytest.raises(RuntimeError):
+        store.holds.import_hold(hold, broken)
+    assert store.holds.list() == []
+
+    def entry(here: int) -> AuditEntry:
+        return AuditEntry(utcnow(), "system", "hold.transfer", f"hold:{here}", "",
+                          {"source_hold": 7})  # fmt: skip
+
+    here, new, released = store.holds.import_hold(hold, entry)
+    assert (new, released) == (True, False)
+    assert [h.case_ref for h in store.holds.list()] == ["PHPU-7"]
+    assert [e["target"] for e in store.audit.list(action="hold.transfer")] == [f"hold:{here}"]
+    assert store.holds.import_hold(hold, entry) == (here, False, False)
+    assert len(store.audit.list(action="hold.transfer")) == 1
 
 
 def processed(store, n: int = 1) -> list[str]:
