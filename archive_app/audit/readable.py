@@ -75,11 +75,13 @@ ACTION_LABELS = {
     "transfer": N_("Memindahkan arsip"),
     "transfer.audit": N_("Jejak audit arsip asal disalin"),
     "hold.transfer": N_("Penahanan hukum disalin dari arsip asal"),
+    "disposition.transfer": N_("Daftar penyusutan disalin dari arsip asal"),
 }
 
 DETAIL_LABELS = {
     "origin": N_("Arsip asal"),
     "source_hold": N_("Nomor penahanan di arsip asal"),
+    "source_list": N_("Nomor daftar penyusutan di arsip asal"),
     "bytes": N_("Ukuran (bita)"),
     "case_ref": N_("Nomor perkara"),
     "changed": N_("Berubah"),

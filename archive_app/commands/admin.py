@@ -274,6 +274,7 @@ def transfer(ctx, target_env, limit):
         f"records copied {report.records}, already there {report.already_there}, objects "
         f"{report.objects} ({report.bytes / 1e6:.1f} MB, each verified by SHA-256), users "
         f"{report.users}, audit entries {report.audit_entries}, legal holds {report.holds}, "
+        f"disposition lists {report.dispositions}, "
         f"indexed {report.indexed}"
     )
     if not report.complete:

@@ -492,6 +492,24 @@ class DispositionRepository(Protocol):
     def items(self, list_id: int, state: str | None = None) -> builtins.list[tuple[str, str, str]]:
         """(record id, state, note) of the list's items, in record id order."""
 
+    def item_rows(
+        self, list_id: int, after: str = "", limit: int = 1000
+    ) -> builtins.list[tuple[str, str, str, datetime | None]]:
+        """(record id, state, note, done when) of the list's items after ``after``, in record
+        id order, a page at a time."""
+
+    def import_list(
+        self, copied: DispositionList, entry: Callable[[int], AuditEntry] | None = None
+    ) -> tuple[int, bool]:
+        """A list copied from another archive as it is there, without its items, or the one
+        copied before brought up to date; (its id here, whether it is new). A new list's
+        ``entry`` (made from its id here) is committed with it."""
+
+    def import_items(
+        self, list_id: int, items: builtins.list[tuple[str, str, str, datetime | None]]
+    ) -> None:
+        """Items copied from another archive's list, added or brought up to date."""
+
     def lists_for_record(self, record_id: str) -> builtins.list[tuple[int, str, str]]:
         """(list id, list[Any] status, item state) for every list that names the record."""
 

@@ -28,6 +28,7 @@ def record_entity(row, *, retention_state: str | None = None, queued: bool | Non
         index_state=IndexState.PENDING if queued else IndexState(row.index_state),
         metadata=RecordMetadata(**{f: getattr(row, f) for f in ALL_FIELDS}),
         final_state=row.final_state,
+        final_at=row.final_at,
         # no retention row yet: an upload still arriving
         retention_state=(retention_state or row.retention_state) or "active",
         flags=tuple(flags_of(row)),
@@ -78,7 +79,9 @@ def file_entity(row: StoredFileRow) -> StoredFile:
     )
 
 
-def file_row(record_id: str, f: StoredFile, now: datetime) -> StoredFileRow:
+def file_row(
+    record_id: str, f: StoredFile, now: datetime, destroyed_at: datetime | None = None
+) -> StoredFileRow:
     return StoredFileRow(
         document_id=record_id,
         role=f.role,
@@ -88,6 +91,7 @@ def file_row(record_id: str, f: StoredFile, now: datetime) -> StoredFileRow:
         size=f.size,
         content_type=f.content_type,
         created_at=now,
+        destroyed_at=destroyed_at,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -296,6 +297,85 @@ class SqlDispositionRepository:
         with self._s.read() as s:
             rows = s.scalars(query.order_by(DispositionItemRow.document_id))
             return [(r.document_id, r.state, r.note) for r in rows]
+
+    def item_rows(
+        self, list_id: int, after: str = "", limit: int = 1000
+    ) -> builtins.list[tuple[str, str, str, datetime | None]]:
+        """(record id, state, note, done when) of the list's items after ``after``, in record
+        id order: a list read a page at a time (a list may name 100,000 records)."""
+        query = (
+            select(DispositionItemRow.document_id, DispositionItemRow.state,
+                   DispositionItemRow.note, DispositionItemRow.done_at)
+            .where(DispositionItemRow.list_id == list_id, DispositionItemRow.document_id > after)
+            .order_by(DispositionItemRow.document_id)
+            .limit(limit)
+        )  # fmt: skip
+        with self._s.read() as s:
+            return [(r[0], r[1], r[2], r[3]) for r in s.execute(query)]
+
+    def import_list(
+        self, copied: DispositionList, entry: Callable[[int], AuditEntry] | None = None
+    ) -> tuple[int, bool]:
+        """A list copied from another archive as it is there (proposal, decision, execution,
+        report), without its items; (its id here, whether it is new). A list copied before
+        (the same proposal: who, when, what, why) is found again and takes what happened
+        to it since. A new list's audit entry (``entry`` of its id here) is committed with
+        it."""
+        values = dict(
+            status=copied.status, decided_by=copied.decided_by, decided_at=copied.decided_at,
+            decision_comment=copied.decision_comment, executed_by=copied.executed_by,
+            executed_at=copied.executed_at, report_key=copied.report_key,
+            report_sha256=copied.report_sha256, packages=json.dumps(copied.packages),
+        )  # fmt: skip
+        with self._s.write() as s:
+            row = s.scalars(
+                select(DispositionListRow).where(
+                    DispositionListRow.proposed_at == copied.proposed_at,
+                    DispositionListRow.proposed_by == copied.proposed_by,
+                    DispositionListRow.action == copied.action,
+                    DispositionListRow.comment == copied.comment,
+                ).order_by(DispositionListRow.id)
+            ).first()  # fmt: skip
+            new = row is None
+            if row is None:
+                row = DispositionListRow(
+                    action=copied.action, comment=copied.comment,
+                    proposed_by=copied.proposed_by, proposed_at=copied.proposed_at, **values,
+                )  # fmt: skip
+                s.add(row)
+            else:
+                for name, value in values.items():
+                    setattr(row, name, value)
+            s.flush()
+            if new and entry is not None:
+                append_in(s, [entry(row.id)])
+            return row.id, new
+
+    def import_items(
+        self, list_id: int, items: builtins.list[tuple[str, str, str, datetime | None]]
+    ) -> None:
+        """Items copied from another archive's list, as they are there (state, note, when
+        done): added, or brought up to date. Their records must be here."""
+        with self._s.write() as s:
+            have = set(
+                s.scalars(
+                    select(DispositionItemRow.document_id).where(
+                        DispositionItemRow.list_id == list_id,
+                        DispositionItemRow.document_id.in_([i[0] for i in items]),
+                    )
+                )
+            )
+            for record_id, state, note, done_at in items:
+                if record_id in have:
+                    s.execute(
+                        update(DispositionItemRow)
+                        .where(DispositionItemRow.list_id == list_id,
+                               DispositionItemRow.document_id == record_id)
+                        .values(state=state, note=note, done_at=done_at)
+                    )  # fmt: skip
+                else:
+                    s.add(DispositionItemRow(list_id=list_id, document_id=record_id,
+                                             state=state, note=note, done_at=done_at))  # fmt: skip
 
     def lists_for_record(self, record_id: str) -> builtins.list[tuple[int, str, str]]:
         """(list id, list status, item state) for every list that names the record."""

@@ -514,7 +514,8 @@ class SqlRecordRepository:
             pages_done=record.pages_done, ocr_confidence=record.ocr_confidence, error=record.error,
             attempts=0, lease_owner="", created_at=record.created_at, created_by=record.created_by,
             updated_at=record.updated_at, processed_at=record.processed_at,
-            final_state=record.final_state, **metadata_columns(record.metadata),
+            final_state=record.final_state, final_at=record.final_at,
+            **metadata_columns(record.metadata),
         )  # fmt: skip
         if readings:  # a queued one is read again here, with what was typed
             read = READING_COLUMNS if status is not Status.QUEUED else ("uploader_metadata",)
@@ -537,7 +538,9 @@ class SqlRecordRepository:
                 # end; an interrupted one leaves it to the next, or to the nightly task)
                 s.add(RetentionRow(document_id=record.id, changes_at=date.today()))
                 s.add_all(PageRow(document_id=record.id, **vars(p)) for p in pages)
-                s.add_all(file_row(record.id, f, record.updated_at) for f in files)
+                # a destroyed record's files are listed as destroyed, as at the source
+                gone = record.final_at if record.final_state == "disposed" else None
+                s.add_all(file_row(record.id, f, record.updated_at, gone) for f in files)
         except IntegrityError:
             if inserted:
                 raise

@@ -113,6 +113,7 @@ class Record:
     updated_at: datetime
     processed_at: datetime | None = None
     final_state: str = ""  # "disposed" or "transferred" once a disposition was executed
+    final_at: datetime | None = None  # when it was
     retention_state: str = "active"  # cached; the live value comes from retention.state_of
     flags: tuple[str, ...] = ()  # inconsistent | low_confidence | review
     batch_id: int | None = None

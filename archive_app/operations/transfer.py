@@ -6,8 +6,9 @@ target and verified there. A record's row is inserted in the target only after a
 objects are in place, so an interrupted transfer never leaves a target row pointing at
 nothing, and it carries what the uploader typed, what the record's pages were read as and
 what review decided (its vote counts, whether it waits for review); each form takes its
-part in the target's recap as a worker's finish gives it. Legal holds go over with the
-records they name (not disposition lists or batches).
+part in the target's recap as a worker's finish gives it. Legal holds and disposition lists
+go over with the records they name (not upload batches); a destroyed record goes over as
+its tombstone: its row, its checksums and its sidecar.
 Running it again skips the records already there and finishes the rest. Users keep their
 password hashes and API tokens. Audit entries are appended to the target's own
 chain in batches, each batch with a marker entry in the same transaction, which is how a
@@ -28,11 +29,11 @@ from archive_app.audit.trail import entry as audit_entry
 from archive_app.domain.audit import AuditEntry
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import StoredFile
-from archive_app.domain.records import Status
+from archive_app.domain.records import Status, record_prefix
 from archive_app.domain.tasks import PROCESS_RECORD
 from archive_app.recordkeeping import holds, retention
 from archive_app.records import indexing
-from archive_app.storage.interfaces import CHUNK
+from archive_app.storage.interfaces import CHUNK, ObjectNotFound
 
 AUDIT_BATCH = 500
 MARKER = "transfer.audit"
@@ -51,6 +52,7 @@ class TransferReport:
     bytes: int = 0
     audit_entries: int = 0
     holds: int = 0
+    dispositions: int = 0
     indexed: int = 0
     complete: bool = False
     queued: list[str] = field(default_factory=list)
@@ -138,15 +140,20 @@ def transfer(
                 if target.metadata.records.by_ids([record.id]):
                     report.already_there += 1
                     continue
-                for f in files:
-                    report.bytes += _copy(source.objects, target.objects, f, scratch)
+                if record.final_state == "disposed":  # its files are gone: its sidecar
+                    report.bytes += _copy_tombstone(source.objects, target.objects, record.id)
                     report.objects += 1
+                else:
+                    for f in files:
+                        report.bytes += _copy(source.objects, target.objects, f, scratch)
+                        report.objects += 1
                 target.metadata.records.import_record(record, pages, files,
                                                       readings.get(record.id))  # fmt: skip
                 _join_holds(source, target, hold_ids, record.id)
                 report.records += 1
                 if progress:
                     progress(1)
+        report.dispositions = _dispositions(source, target, scratch)
     finally:
         for leftover in scratch.iterdir():
             leftover.unlink()
@@ -161,6 +168,8 @@ def transfer(
     # handed to the target's workers.
     for batch in target.metadata.records.iter_records(500, statuses=(Status.QUEUED,)):
         for record, _, _ in batch:
+            if record.final_state == "disposed":  # destroyed before it was read: nothing to read
+                continue
             target.queue.enqueue(PROCESS_RECORD, record.id)
             report.queued.append(record.id)
     report.complete = True
@@ -194,6 +203,50 @@ def _copy(src_store, dst_store, f: StoredFile, scratch: Path) -> int:
     finally:
         Path(name).unlink(missing_ok=True)
     return size
+
+
+def _copy_tombstone(src_store, dst_store, record_id: str) -> int:
+    """A destroyed record's sidecar (what it was, its checksums, who approved its
+    destruction): the only object it has left. A small JSON document, read whole."""
+    key = record_prefix(record_id) + "tombstone.json"
+    try:
+        with src_store.open(key) as src:
+            data = src.read()
+    except ObjectNotFound:
+        raise TransferError(
+            f"the destroyed record {record_id} has no tombstone sidecar ({key}) at the source; "
+            "restore it from a backup before transferring"
+        ) from None
+    dst_store.put_bytes(key, data, content_type="application/json")
+    return len(data)
+
+
+def _dispositions(source, target, scratch: Path) -> int:
+    """Every disposition list as it is at the source (proposed, decided or executed), with
+    its items whose records are here and its report (berita acara), verified by SHA-256:
+    what was approved for destruction or transfer, and the proof it was done, stay with
+    the records. A list copied before takes what happened to it since. How many are new
+    here; each new one is audited with the source's id, in its transaction."""
+    origin, new_lists = source_id(source), 0
+    for copied in sorted(source.metadata.dispositions.lists(), key=lambda d: d.id):
+        if copied.report_key:  # before the list that names it
+            report = StoredFile("report", copied.report_key, copied.report_sha256, 0,
+                                "application/pdf")  # fmt: skip
+            _copy(source.objects, target.objects, report, scratch)
+        list_id, new = target.metadata.dispositions.import_list(
+            copied,
+            lambda here, copied=copied: audit_entry(
+                "system", "disposition.transfer", f"disposition:{here}",
+                source_list=copied.id, origin=origin,
+            ),
+        )  # fmt: skip
+        new_lists += new
+        after = ""
+        while items := source.metadata.dispositions.item_rows(copied.id, after=after):
+            here = target.metadata.records.by_ids([i[0] for i in items])
+            target.metadata.dispositions.import_items(list_id, [i for i in items if i[0] in here])
+            after = items[-1][0]
+    return new_lists
 
 
 def _audit(source, target) -> int:

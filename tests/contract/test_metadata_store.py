@@ -16,7 +16,15 @@ from archive_app.db.interfaces import DuplicateRecord, LastAdminError
 from archive_app.db.models import IndexQueueRow, RecordRow, UserRow
 from archive_app.domain.audit import GENESIS, AuditEntry, entry_hash
 from archive_app.domain.clock import utcnow
-from archive_app.domain.entities import Hold, NewRecord, Page, PageReadings, StoredFile
+from archive_app.domain.disposition import Action, ListStatus
+from archive_app.domain.entities import (
+    DispositionList,
+    Hold,
+    NewRecord,
+    Page,
+    PageReadings,
+    StoredFile,
+)
 from archive_app.domain.metadata import RecordMetadata
 from archive_app.domain.records import IndexState, Status
 from archive_app.domain.retention import RetentionUpdate
@@ -389,6 +397,55 @@ def test_GIVEN_a_hold_from_another_archive_THEN_it_arrives_with_its_audit_entry_
     assert [e["target"] for e in store.audit.list(action="hold.transfer")] == [f"hold:{here}"]
     assert store.holds.import_hold(hold, entry) == (here, False, False)
     assert len(store.audit.list(action="hold.transfer")) == 1
+
+
+def test_GIVEN_a_disposition_list_from_another_archive_THEN_it_arrives_whole_and_is_kept_up_to_date(
+    metadata_store,
+):
+    """GIVEN a proposed list from another archive WHEN its audit entry cannot be written
+    THEN the list is not here either; WHEN copied THEN it arrives with its entry, its items
+    read back a page at a time; copied again after it was approved and carried out there,
+    it is the same list, up to date, items included, with no second entry."""
+    store = metadata_store
+    ids = sorted(processed(store, 3))
+    proposed = DispositionList(id=9, action=Action.DESTROY, status=ListStatus.PROPOSED,
+                               comment="usul", proposed_by="pengelola",
+                               proposed_at=datetime(2026, 11, 2, 8, 0))  # fmt: skip
+
+    def broken(_: int) -> AuditEntry:
+        raise RuntimeError("the trail is full")
+
+    with pytest.raises(RuntimeError):
+        store.dispositions.import_list(proposed, broken)
+    assert store.dispositions.lists() == []
+
+    def entry(here: int) -> AuditEntry:
+        return AuditEntry(utcnow(), "system", "disposition.transfer", f"disposition:{here}",
+                          "", {"source_list": 9})  # fmt: skip
+
+    here, new = store.dispositions.import_list(proposed, entry)
+    assert new
+    store.dispositions.import_items(here, [(i, "pending", "", None) for i in ids])
+    assert store.dispositions.item_rows(here, limit=2) == [
+        (i, "pending", "", None) for i in ids[:2]
+    ]
+    assert store.dispositions.item_rows(here, after=ids[1]) == [(ids[2], "pending", "", None)]
+
+    done_at = datetime(2026, 11, 9, 10, 0)
+    executed = replace(proposed, status=ListStatus.EXECUTED, decided_by="pejabat",
+                       decided_at=datetime(2026, 11, 3), decision_comment="setuju",
+                       executed_by="pengelola", executed_at=done_at, report_key="r/1.pdf",
+                       report_sha256="ab" * 32)  # fmt: skip
+    assert store.dispositions.import_list(executed, entry) == (here, False)
+    store.dispositions.import_items(here, [(ids[0], "done", "", done_at),
+                                           (ids[1], "skipped", "ditahan", done_at)])  # fmt: skip
+    [kept] = store.dispositions.lists()
+    assert replace(kept, id=executed.id, items=0) == executed and kept.items == 3
+    assert store.dispositions.item_rows(here) == [
+        (ids[0], "done", "", done_at), (ids[1], "skipped", "ditahan", done_at),
+        (ids[2], "pending", "", None),
+    ]  # fmt: skip
+    assert len(store.audit.list(action="disposition.transfer")) == 1
 
 
 def processed(store, n: int = 1) -> list[str]:

@@ -255,3 +255,62 @@ def test_GIVEN_legal_holds_WHEN_transferred_THEN_their_records_stay_frozen_on_th
     assert transfer(source, target).holds == 0 and kept(target) == kept(source)
     assert target.metadata.holds.held(source.ids) == {first}
     assert target.metadata.records.get(second).retention_state != "on_hold"
+
+
+def test_GIVEN_disposition_lists_WHEN_transferred_THEN_the_destroyed_record_and_its_approval_go_too(
+    services, target
+):
+    """GIVEN a record destroyed by an executed, approved list and a second list proposed
+    WHEN transferred THEN the transfer completes (an archive that had destroyed a record
+    once stopped at its deleted files): the destroyed record arrives as its tombstone (row,
+    checksums, sidecar; its files listed as destroyed, so no fixity check misses them, and
+    no worker is asked to read it); both lists arrive as they are, with their items and the
+    destruction report verified by SHA-256, each audited once with the source's id; a
+    rerun copies none again but brings the decision made since, which the target can then
+    carry out."""
+    from archive_app.domain.records import record_prefix
+    from archive_app.recordkeeping import disposition
+    from tests.integration.records_helpers import add, with_officers
+
+    source = with_officers(services, ("pengelola2", "records_officer"))
+    gone, kept = add(source, 1), add(source, 2)
+    done = disposition.propose(source, "destroy", [gone], "usul musnah", "pengelola")
+    disposition.decide(source, done, True, "setuju", "pejabat")
+    disposition.execute(source, done, "pengelola")
+    proposed = disposition.propose(source, "destroy", [kept], "usul kedua", "pengelola")
+
+    report = transfer(source, target)
+    assert report.complete and report.records == 2 and report.dispositions == 2
+
+    record = target.metadata.records.get(gone)
+    assert (record.final_state, record.retention_state) == ("disposed", "disposed")
+    assert record.final_at == source.metadata.records.get(gone).final_at
+    assert gone not in report.queued and kept in report.queued
+    unchecked = {i for batch in target.metadata.lifecycle.files_to_check() for i, _ in batch}
+    assert unchecked == {kept}
+    sidecar = record_prefix(gone) + "tombstone.json"
+    with source.objects.open(sidecar) as theirs, target.objects.open(sidecar) as ours:
+        assert ours.read() == theirs.read()
+
+    def lists(archive):
+        return [
+            (d.action, d.status, d.comment, d.proposed_by, d.proposed_at, d.decided_by,
+             d.decision_comment, d.executed_at, d.report_sha256, d.items,
+             archive.metadata.dispositions.item_rows(d.id))
+            for d in sorted(archive.metadata.dispositions.lists(), key=lambda d: d.proposed_at)
+        ]  # fmt: skip
+
+    assert lists(target) == lists(source)
+    executed = next(d for d in target.metadata.dispositions.lists() if d.report_key)
+    with target.objects.open(executed.report_key) as fh:
+        assert hashlib.sha256(fh.read()).hexdigest() == executed.report_sha256
+    copied = target.metadata.audit.list(action="disposition.transfer")
+    assert sorted(e["details"]["source_list"] for e in copied) == [done, proposed]
+
+    disposition.decide(source, proposed, True, "setuju juga", "pejabat")
+    assert transfer(source, target).dispositions == 0
+    assert lists(target) == lists(source)
+    assert len(target.metadata.audit.list(action="disposition.transfer")) == 2
+    here = next(d.id for d in target.metadata.dispositions.lists() if d.comment == "usul kedua")
+    disposition.execute(target, here, "pengelola")  # the officers came with the transfer
+    assert target.metadata.records.get(kept).final_state == "disposed"
