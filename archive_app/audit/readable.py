@@ -76,6 +76,8 @@ ACTION_LABELS = {
     "transfer.audit": N_("Jejak audit arsip asal disalin"),
     "hold.transfer": N_("Penahanan hukum disalin dari arsip asal"),
     "disposition.transfer": N_("Daftar penyusutan disalin dari arsip asal"),
+    "transfer.destroyed": N_("Dimusnahkan di sini, mengikuti pemusnahan di arsip asal"),
+    "transfer.transferred": N_("Ditandai sudah diserahkan, mengikuti arsip asal"),
 }
 
 DETAIL_LABELS = {

@@ -408,12 +408,12 @@ class LifecycleRepository(Protocol):
         """How many match: exact from the kept counts when they can say (a state with at
         most one of election, province, regency), otherwise counted up to ``cap + 1``."""
 
-    def tombstone(self, record_id: str) -> None:
+    def tombstone(self, record_id: str, at: datetime | None = None) -> None:
         """Keep metadata, checksums and history; drop the content (page text) for good. The
         record leaves the search index's bookkeeping too (its entry is deleted by the
-        caller): nothing pending or queued brings it back."""
+        caller): nothing pending or queued brings it back. ``at``: when, if not now."""
 
-    def mark_transferred(self, record_id: str) -> None: ...
+    def mark_transferred(self, record_id: str, at: datetime | None = None) -> None: ...
     def finalized_since(self, since: datetime, final_state: str) -> builtins.list[str]: ...
     def files_to_check(
         self,

@@ -300,13 +300,14 @@ class SqlLifecycleRepository:
             return s.scalar(select(func.count()).select_from(query.subquery())) or 0
 
     # -- final dispositions -------------------------------------------------------------
-    def tombstone(self, record_id: str) -> None:
+    def tombstone(self, record_id: str, at: datetime | None = None) -> None:
         """Keep metadata, checksums and history; drop the content (page text) for good.
 
         Its search entry was deleted just before (disposition._destroy): it is marked
         indexed, and taken off the index queue, where a refresh may have put it (it turned
-        due, say), or the catch-up would index it again."""
-        now = utcnow()
+        due, say), or the catch-up would index it again. ``at``: when it was destroyed, if
+        not now (a destruction at another archive, carried out here by a transfer)."""
+        now = at or utcnow()
         with self._s.write() as s:
             s.execute(delete(PageRow).where(PageRow.document_id == record_id))
             s.execute(
@@ -329,8 +330,8 @@ class SqlLifecycleRepository:
             s.execute(delete(IndexQueueRow).where(IndexQueueRow.document_id == record_id))
             self._upkeep.record_changed(s, record_id)  # its forms leave the sums
 
-    def mark_transferred(self, record_id: str) -> None:
-        now = utcnow()
+    def mark_transferred(self, record_id: str, at: datetime | None = None) -> None:
+        now = at or utcnow()
         with self._s.write() as s:
             s.execute(
                 update(RecordRow)

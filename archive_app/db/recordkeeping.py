@@ -6,9 +6,9 @@ import builtins
 import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as lite_insert
 
@@ -247,6 +247,12 @@ def _list(row: DispositionListRow, items: int = 0) -> DispositionList:
     )  # fmt: skip
 
 
+# How far a list has gone: a copy only ever moves it forward (approved and rejected are the
+# same stage, two different decisions).
+STAGE = {ListStatus.PROPOSED: 0, ListStatus.APPROVED: 1, ListStatus.REJECTED: 1,
+         ListStatus.EXECUTING: 2, ListStatus.EXECUTED: 3}  # fmt: skip
+
+
 class SqlDispositionRepository:
     def __init__(self, sessions: Sessions):
         self._s = sessions
@@ -316,16 +322,17 @@ class SqlDispositionRepository:
     def import_list(
         self, copied: DispositionList, entry: Callable[[int], AuditEntry] | None = None
     ) -> tuple[int, bool]:
-        """A list copied from another archive as it is there (proposal, decision, execution,
-        report), without its items; (its id here, whether it is new). A list copied before
-        (the same proposal: who, when, what, why) is found again and takes what happened
-        to it since. A new list's audit entry (``entry`` of its id here) is committed with
-        it."""
+        """A list copied from another archive, without its items or report; (its id here,
+        whether it is new). A list copied before (the same proposal: who, when, what, why)
+        is found again and only ever moves forward: it takes a decision or an execution
+        made there since, never goes back to one it has passed here (a list carried out
+        here after the copy stays carried out). ``ValueError`` when the two archives
+        decided it differently. A new list's audit entry (``entry`` of its id here) is
+        committed with it."""
         values = dict(
             status=copied.status, decided_by=copied.decided_by, decided_at=copied.decided_at,
             decision_comment=copied.decision_comment, executed_by=copied.executed_by,
-            executed_at=copied.executed_at, report_key=copied.report_key,
-            report_sha256=copied.report_sha256, packages=json.dumps(copied.packages),
+            executed_at=copied.executed_at, packages=json.dumps(copied.packages),
         )  # fmt: skip
         with self._s.write() as s:
             row = s.scalars(
@@ -344,8 +351,15 @@ class SqlDispositionRepository:
                 )  # fmt: skip
                 s.add(row)
             else:
-                for name, value in values.items():
-                    setattr(row, name, value)
+                ours, theirs = STAGE[ListStatus(row.status)], STAGE[copied.status]
+                if ours == theirs and row.status != copied.status:
+                    raise ValueError(
+                        f"disposition list {row.id} was {row.status} here and "
+                        f"{copied.status} at the source"
+                    )
+                if theirs > ours:
+                    for name, value in values.items():
+                        setattr(row, name, value)
             s.flush()
             if new and entry is not None:
                 append_in(s, [entry(row.id)])
@@ -354,28 +368,39 @@ class SqlDispositionRepository:
     def import_items(
         self, list_id: int, items: builtins.list[tuple[str, str, str, datetime | None]]
     ) -> None:
-        """Items copied from another archive's list, as they are there (state, note, when
-        done): added, or brought up to date. Their records must be here."""
+        """Items copied from another archive's list (state, note, when done): added, or
+        moved forward from pending; one done or skipped here stays as it is. Their records
+        must be here."""
         with self._s.write() as s:
-            have = set(
-                s.scalars(
-                    select(DispositionItemRow.document_id).where(
+            have: dict[str, str] = {}
+            for chunk in batched([i[0] for i in items], 500):
+                rows = s.execute(
+                    select(DispositionItemRow.document_id, DispositionItemRow.state).where(
                         DispositionItemRow.list_id == list_id,
-                        DispositionItemRow.document_id.in_([i[0] for i in items]),
+                        DispositionItemRow.document_id.in_(chunk),
                     )
                 )
-            )
-            for record_id, state, note, done_at in items:
-                if record_id in have:
-                    s.execute(
-                        update(DispositionItemRow)
-                        .where(DispositionItemRow.list_id == list_id,
-                               DispositionItemRow.document_id == record_id)
-                        .values(state=state, note=note, done_at=done_at)
-                    )  # fmt: skip
-                else:
-                    s.add(DispositionItemRow(list_id=list_id, document_id=record_id,
-                                             state=state, note=note, done_at=done_at))  # fmt: skip
+                have.update((r[0], r[1]) for r in rows)
+            added = [
+                {"list_id": list_id, "document_id": i, "state": st, "note": note, "done_at": at}
+                for i, st, note, at in items
+                if i not in have
+            ]
+            moved = [
+                {"l": list_id, "d": i, "st": st, "nt": note, "at": at}
+                for i, st, note, at in items
+                if have.get(i) == ItemState.PENDING and st != ItemState.PENDING
+            ]
+            if added:
+                s.execute(insert(DispositionItemRow), added)
+            if moved:
+                table = cast(Table, DispositionItemRow.__table__)
+                s.execute(
+                    update(table)
+                    .where(table.c.list_id == bindparam("l"), table.c.document_id == bindparam("d"))
+                    .values(state=bindparam("st"), note=bindparam("nt"), done_at=bindparam("at")),
+                    moved,
+                )  # fmt: skip
 
     def lists_for_record(self, record_id: str) -> builtins.list[tuple[int, str, str]]:
         """(list id, list status, item state) for every list that names the record."""

@@ -535,11 +535,17 @@ class SqlRecordRepository:
                 self._upkeep.record_changed(s, record.id)
                 # its state is this archive's to compute, from its own schedule: due today,
                 # so the refresh of the day's changes takes it (the transfer runs one at its
-                # end; an interrupted one leaves it to the next, or to the nightly task)
-                s.add(RetentionRow(document_id=record.id, changes_at=date.today()))
+                # end; an interrupted one leaves it to the next, or to the nightly task); a
+                # final disposition is no schedule's to undo: that state from the start
+                final = {"state": record.final_state} if record.final_state else {}
+                s.add(RetentionRow(document_id=record.id, changes_at=date.today(), **final))
                 s.add_all(PageRow(document_id=record.id, **vars(p)) for p in pages)
                 # a destroyed record's files are listed as destroyed, as at the source
-                gone = record.final_at if record.final_state == "disposed" else None
+                gone = (
+                    (record.final_at or record.updated_at)
+                    if record.final_state == "disposed"
+                    else None
+                )
                 s.add_all(file_row(record.id, f, record.updated_at, gone) for f in files)
         except IntegrityError:
             if inserted:

@@ -8,7 +8,7 @@ nothing, and it carries what the uploader typed, what the record's pages were re
 what review decided (its vote counts, whether it waits for review); each form takes its
 part in the target's recap as a worker's finish gives it. Legal holds and disposition lists
 go over with the records they name (not upload batches); a destroyed record goes over as
-its tombstone: its row, its checksums and its sidecar.
+its tombstone: its row, its checksums and its sidecar (transfer_dispositions.py).
 Running it again skips the records already there and finishes the rest. Users keep their
 password hashes and API tokens. Audit entries are appended to the target's own
 chain in batches, each batch with a marker entry in the same transaction, which is how a
@@ -18,7 +18,6 @@ resumed transfer knows where it stopped. The target's index is rebuilt at the en
 from __future__ import annotations
 
 import hashlib
-import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,19 +27,18 @@ from pathlib import Path
 from archive_app.audit.trail import entry as audit_entry
 from archive_app.domain.audit import AuditEntry
 from archive_app.domain.clock import utcnow
-from archive_app.domain.entities import StoredFile
-from archive_app.domain.records import Status, record_prefix
+from archive_app.domain.records import Status
 from archive_app.domain.tasks import PROCESS_RECORD
+from archive_app.operations import transfer_dispositions as finals
+from archive_app.operations import transfer_objects as objects
+from archive_app.operations.transfer_objects import TransferError
 from archive_app.recordkeeping import holds, retention
 from archive_app.records import indexing
-from archive_app.storage.interfaces import CHUNK, ObjectNotFound
+
+__all__ = ["TransferError", "TransferReport", "source_id", "transfer"]
 
 AUDIT_BATCH = 500
 MARKER = "transfer.audit"
-
-
-class TransferError(RuntimeError):
-    """The transfer stopped; what was copied so far is complete and will be skipped next time."""
 
 
 @dataclass
@@ -128,6 +126,8 @@ def transfer(
     """Copy everything from ``source`` services to ``target`` services; see the module doc."""
     report = TransferReport()
     target.metadata.migrate()
+    finals.refuse_unfinished(source)
+    origin = source_id(source)
     report.users = _users(source, target)
     hold_ids, report.holds, ended = _import_holds(source, target)
     scratch = Path(tempfile.mkdtemp(dir=target.settings.tmp_dir, prefix="transfer-"))
@@ -137,15 +137,17 @@ def transfer(
             for record, pages, files in batch:
                 if limit is not None and report.records >= limit:
                     return report
-                if target.metadata.records.by_ids([record.id]):
+                if here := target.metadata.records.by_ids([record.id]):
                     report.already_there += 1
+                    report.bytes += finals.follow_final(source, target, record, here[record.id],
+                                                        origin)  # fmt: skip
                     continue
                 if record.final_state == "disposed":  # its files are gone: its sidecar
-                    report.bytes += _copy_tombstone(source.objects, target.objects, record.id)
+                    report.bytes += objects.copy_tombstone(source.objects, target.objects, record)
                     report.objects += 1
                 else:
                     for f in files:
-                        report.bytes += _copy(source.objects, target.objects, f, scratch)
+                        report.bytes += objects.copy(source.objects, target.objects, f, scratch)
                         report.objects += 1
                 target.metadata.records.import_record(record, pages, files,
                                                       readings.get(record.id))  # fmt: skip
@@ -153,7 +155,8 @@ def transfer(
                 report.records += 1
                 if progress:
                     progress(1)
-        report.dispositions = _dispositions(source, target, scratch)
+        report.dispositions, reports, size = finals.copy_lists(source, target, scratch, origin)
+        report.objects, report.bytes = report.objects + reports, report.bytes + size
     finally:
         for leftover in scratch.iterdir():
             leftover.unlink()
@@ -182,71 +185,6 @@ def _users(source, target) -> int:
         tokens = source.metadata.users.live_tokens(user.id)
         copied += target.metadata.users.import_user(user, tokens)
     return copied
-
-
-def _copy(src_store, dst_store, f: StoredFile, scratch: Path) -> int:
-    fd, name = tempfile.mkstemp(dir=scratch)
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with src_store.open(f.key) as src, os.fdopen(fd, "wb") as out:
-            while chunk := src.read(CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
-                size += len(chunk)
-        if digest.hexdigest() != f.sha256:
-            raise TransferError(
-                f"source object {f.key} does not match its recorded SHA-256: it was changed "
-                "or damaged after ingest; run a fixity check and restore it before transferring"
-            )
-        dst_store.put_file(f.key, Path(name), content_type=f.content_type, sha256=f.sha256)
-    finally:
-        Path(name).unlink(missing_ok=True)
-    return size
-
-
-def _copy_tombstone(src_store, dst_store, record_id: str) -> int:
-    """A destroyed record's sidecar (what it was, its checksums, who approved its
-    destruction): the only object it has left. A small JSON document, read whole."""
-    key = record_prefix(record_id) + "tombstone.json"
-    try:
-        with src_store.open(key) as src:
-            data = src.read()
-    except ObjectNotFound:
-        raise TransferError(
-            f"the destroyed record {record_id} has no tombstone sidecar ({key}) at the source; "
-            "restore it from a backup before transferring"
-        ) from None
-    dst_store.put_bytes(key, data, content_type="application/json")
-    return len(data)
-
-
-def _dispositions(source, target, scratch: Path) -> int:
-    """Every disposition list as it is at the source (proposed, decided or executed), with
-    its items whose records are here and its report (berita acara), verified by SHA-256:
-    what was approved for destruction or transfer, and the proof it was done, stay with
-    the records. A list copied before takes what happened to it since. How many are new
-    here; each new one is audited with the source's id, in its transaction."""
-    origin, new_lists = source_id(source), 0
-    for copied in sorted(source.metadata.dispositions.lists(), key=lambda d: d.id):
-        if copied.report_key:  # before the list that names it
-            report = StoredFile("report", copied.report_key, copied.report_sha256, 0,
-                                "application/pdf")  # fmt: skip
-            _copy(source.objects, target.objects, report, scratch)
-        list_id, new = target.metadata.dispositions.import_list(
-            copied,
-            lambda here, copied=copied: audit_entry(
-                "system", "disposition.transfer", f"disposition:{here}",
-                source_list=copied.id, origin=origin,
-            ),
-        )  # fmt: skip
-        new_lists += new
-        after = ""
-        while items := source.metadata.dispositions.item_rows(copied.id, after=after):
-            here = target.metadata.records.by_ids([i[0] for i in items])
-            target.metadata.dispositions.import_items(list_id, [i for i in items if i[0] in here])
-            after = items[-1][0]
-    return new_lists
 
 
 def _audit(source, target) -> int:

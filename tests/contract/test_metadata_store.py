@@ -399,13 +399,14 @@ def test_GIVEN_a_hold_from_another_archive_THEN_it_arrives_with_its_audit_entry_
     assert len(store.audit.list(action="hold.transfer")) == 1
 
 
-def test_GIVEN_a_disposition_list_from_another_archive_THEN_it_arrives_whole_and_is_kept_up_to_date(
+def test_GIVEN_a_disposition_list_from_another_archive_THEN_it_arrives_whole_and_only_moves_on(
     metadata_store,
 ):
     """GIVEN a proposed list from another archive WHEN its audit entry cannot be written
     THEN the list is not here either; WHEN copied THEN it arrives with its entry, its items
-    read back a page at a time; copied again after it was approved and carried out there,
-    it is the same list, up to date, items included, with no second entry."""
+    read back a page at a time; copied again once carried out there, it is the same list,
+    carried out, its items done, no second entry; copied again as it was before, nothing
+    goes back; decided the other way there, it is refused."""
     store = metadata_store
     ids = sorted(processed(store, 3))
     proposed = DispositionList(id=9, action=Action.DESTROY, status=ListStatus.PROPOSED,
@@ -425,27 +426,34 @@ def test_GIVEN_a_disposition_list_from_another_archive_THEN_it_arrives_whole_and
 
     here, new = store.dispositions.import_list(proposed, entry)
     assert new
-    store.dispositions.import_items(here, [(i, "pending", "", None) for i in ids])
-    assert store.dispositions.item_rows(here, limit=2) == [
-        (i, "pending", "", None) for i in ids[:2]
-    ]
-    assert store.dispositions.item_rows(here, after=ids[1]) == [(ids[2], "pending", "", None)]
+    pending = [(i, "pending", "", None) for i in ids]
+    store.dispositions.import_items(here, pending)
+    assert store.dispositions.item_rows(here, limit=2) == pending[:2]
+    assert store.dispositions.item_rows(here, after=ids[1]) == pending[2:]
 
     done_at = datetime(2026, 11, 9, 10, 0)
-    executed = replace(proposed, status=ListStatus.EXECUTED, decided_by="pejabat",
-                       decided_at=datetime(2026, 11, 3), decision_comment="setuju",
-                       executed_by="pengelola", executed_at=done_at, report_key="r/1.pdf",
-                       report_sha256="ab" * 32)  # fmt: skip
+    approved = replace(proposed, status=ListStatus.APPROVED, decided_by="pejabat",
+                       decided_at=datetime(2026, 11, 3), decision_comment="setuju")  # fmt: skip
+    executed = replace(approved, status=ListStatus.EXECUTED, executed_by="pengelola",
+                       executed_at=done_at, packages=[{"path": "bag-001"}])  # fmt: skip
     assert store.dispositions.import_list(executed, entry) == (here, False)
-    store.dispositions.import_items(here, [(ids[0], "done", "", done_at),
-                                           (ids[1], "skipped", "ditahan", done_at)])  # fmt: skip
+    done = [(ids[0], "done", "", done_at), (ids[1], "skipped", "ditahan", done_at)]
+    store.dispositions.import_items(here, done)
+    assert store.dispositions.item_rows(here) == [*done, pending[2]]
+    for older in (proposed, approved):  # nothing goes back
+        assert store.dispositions.import_list(older, entry) == (here, False)
+    store.dispositions.import_items(here, pending)
     [kept] = store.dispositions.lists()
     assert replace(kept, id=executed.id, items=0) == executed and kept.items == 3
-    assert store.dispositions.item_rows(here) == [
-        (ids[0], "done", "", done_at), (ids[1], "skipped", "ditahan", done_at),
-        (ids[2], "pending", "", None),
-    ]  # fmt: skip
+    assert store.dispositions.item_rows(here) == [*done, pending[2]]
     assert len(store.audit.list(action="disposition.transfer")) == 1
+
+    other, _ = store.dispositions.import_list(replace(proposed, comment="lain"), entry)
+    store.dispositions.import_list(replace(approved, comment="lain"), entry)
+    rejected = replace(approved, comment="lain", status=ListStatus.REJECTED)
+    with pytest.raises(ValueError, match="approved here and rejected"):
+        store.dispositions.import_list(rejected, entry)
+    assert store.dispositions.get(other).status is ListStatus.APPROVED
 
 
 def processed(store, n: int = 1) -> list[str]:

@@ -4,6 +4,7 @@ every object re-verified by checksum."""
 from __future__ import annotations
 
 import hashlib
+from unittest.mock import ANY
 
 import pytest
 from sqlalchemy import text, update
@@ -265,43 +266,27 @@ def test_GIVEN_disposition_lists_WHEN_transferred_THEN_the_destroyed_record_and_
     once stopped at its deleted files): the destroyed record arrives as its tombstone (row,
     checksums, sidecar; its files listed as destroyed, so no fixity check misses them, and
     no worker is asked to read it); both lists arrive as they are, with their items and the
-    destruction report verified by SHA-256, each audited once with the source's id; a
-    rerun copies none again but brings the decision made since, which the target can then
-    carry out."""
-    from archive_app.domain.records import record_prefix
+    destruction report verified by SHA-256 under a key of the source's own, each audited
+    once with the source's id. A rerun copies none again but brings the decision made
+    since, which the target then carries out; the next rerun does not take that list
+    back. A record destroyed at the source after it went over is destroyed here too."""
     from archive_app.recordkeeping import disposition
     from tests.integration.records_helpers import add, with_officers
 
     source = with_officers(services, ("pengelola2", "records_officer"))
-    gone, kept = add(source, 1), add(source, 2)
-    done = disposition.propose(source, "destroy", [gone], "usul musnah", "pengelola")
-    disposition.decide(source, done, True, "setuju", "pejabat")
-    disposition.execute(source, done, "pengelola")
+    gone, kept, later = add(source, 1), add(source, 2), add(source, 3)
+    done = _destroyed(source, [gone], "usul musnah")
     proposed = disposition.propose(source, "destroy", [kept], "usul kedua", "pengelola")
 
     report = transfer(source, target)
-    assert report.complete and report.records == 2 and report.dispositions == 2
-
-    record = target.metadata.records.get(gone)
-    assert (record.final_state, record.retention_state) == ("disposed", "disposed")
-    assert record.final_at == source.metadata.records.get(gone).final_at
+    assert report.complete and report.records == 3 and report.dispositions == 2
+    _is_tombstone(source, target, gone)
     assert gone not in report.queued and kept in report.queued
     unchecked = {i for batch in target.metadata.lifecycle.files_to_check() for i, _ in batch}
-    assert unchecked == {kept}
-    sidecar = record_prefix(gone) + "tombstone.json"
-    with source.objects.open(sidecar) as theirs, target.objects.open(sidecar) as ours:
-        assert ours.read() == theirs.read()
-
-    def lists(archive):
-        return [
-            (d.action, d.status, d.comment, d.proposed_by, d.proposed_at, d.decided_by,
-             d.decision_comment, d.executed_at, d.report_sha256, d.items,
-             archive.metadata.dispositions.item_rows(d.id))
-            for d in sorted(archive.metadata.dispositions.lists(), key=lambda d: d.proposed_at)
-        ]  # fmt: skip
-
-    assert lists(target) == lists(source)
-    executed = next(d for d in target.metadata.dispositions.lists() if d.report_key)
+    assert unchecked == {kept, later}
+    assert _lists(target) == _lists(source)
+    [executed] = [d for d in target.metadata.dispositions.lists() if d.report_key]
+    assert executed.report_key.startswith("disposition/transfer-")
     with target.objects.open(executed.report_key) as fh:
         assert hashlib.sha256(fh.read()).hexdigest() == executed.report_sha256
     copied = target.metadata.audit.list(action="disposition.transfer")
@@ -309,8 +294,73 @@ def test_GIVEN_disposition_lists_WHEN_transferred_THEN_the_destroyed_record_and_
 
     disposition.decide(source, proposed, True, "setuju juga", "pejabat")
     assert transfer(source, target).dispositions == 0
-    assert lists(target) == lists(source)
+    assert _lists(target) == _lists(source)
     assert len(target.metadata.audit.list(action="disposition.transfer")) == 2
     here = next(d.id for d in target.metadata.dispositions.lists() if d.comment == "usul kedua")
     disposition.execute(target, here, "pengelola")  # the officers came with the transfer
     assert target.metadata.records.get(kept).final_state == "disposed"
+    carried_out = target.metadata.dispositions.get(here)
+
+    _destroyed(source, [later], "usul ketiga")  # at the source, after it went over
+    keys = [f.key for f in target.metadata.records.files(later)]
+    rerun = transfer(source, target)
+    assert rerun.complete and rerun.dispositions == 1
+    assert target.metadata.dispositions.get(here) == carried_out  # not taken back
+    assert target.metadata.dispositions.item_rows(here) == [(kept, "done", "", ANY)]
+    _is_tombstone(source, target, later)
+    assert not any(target.objects.exists(k) for k in keys)
+    assert [e["target"] for e in target.metadata.audit.list(action="transfer.destroyed")] == [
+        f"document:{later}"
+    ]
+
+
+def test_GIVEN_a_disposition_run_cut_short_at_the_source_THEN_the_transfer_waits_for_it(
+    services, target
+):
+    """A list still being carried out at the source (its records half destroyed: objects
+    gone, rows not yet tombstones) stops the transfer before anything is copied, saying
+    to finish it there."""
+    from archive_app.domain.disposition import ListStatus
+    from archive_app.recordkeeping import disposition
+    from tests.integration.records_helpers import add, with_officers
+
+    source = with_officers(services, ("pengelola2", "records_officer"))
+    record_id = add(source, 1)
+    list_id = disposition.propose(source, "destroy", [record_id], "usul", "pengelola")
+    disposition.decide(source, list_id, True, "setuju", "pejabat")
+    assert source.metadata.dispositions.transition(
+        list_id, ListStatus.APPROVED, ListStatus.EXECUTING
+    )
+    with pytest.raises(TransferError, match=f"{list_id} .*finish them there"):
+        transfer(source, target)
+    assert target.metadata.records.list() == []
+
+
+def _destroyed(source, ids: list[str], comment: str) -> int:
+    from archive_app.recordkeeping import disposition
+
+    list_id = disposition.propose(source, "destroy", ids, comment, "pengelola")
+    disposition.decide(source, list_id, True, "setuju", "pejabat")
+    disposition.execute(source, list_id, "pengelola")
+    return list_id
+
+
+def _is_tombstone(source, target, record_id: str) -> None:
+    from archive_app.domain.records import record_prefix
+
+    ours, theirs = target.metadata.records.get(record_id), source.metadata.records.get(record_id)
+    assert (ours.final_state, ours.retention_state) == ("disposed", "disposed")
+    assert ours.final_at == theirs.final_at and ours.sha256 == theirs.sha256
+    sidecar = record_prefix(record_id) + "tombstone.json"
+    with source.objects.open(sidecar) as a, target.objects.open(sidecar) as b:
+        assert b.read() == a.read()
+    assert list(target.objects.list(record_prefix(record_id))) == [sidecar]
+
+
+def _lists(archive) -> list[tuple]:
+    return [
+        (d.action, d.status, d.comment, d.proposed_by, d.proposed_at, d.decided_by,
+         d.decision_comment, d.executed_at, d.report_sha256, d.items,
+         archive.metadata.dispositions.item_rows(d.id))
+        for d in sorted(archive.metadata.dispositions.lists(), key=lambda d: d.proposed_at)
+    ]  # fmt: skip

@@ -1,0 +1,111 @@
+"""What disposition decided, carried by a transfer: the lists (proposal, four-eyes decision,
+execution, the report that proves it) and what they did to records.
+
+A list copied before is found again and only moves forward (recordkeeping's
+``import_list``). A record destroyed or handed to the national archives at the source after
+it was copied is destroyed or marked here too, at the next run: the target must never hold
+content that an approved destruction, and its report, say is gone. A disposition run cut
+short at the source stops the transfer until it is finished there, since its records are
+then half destroyed (objects gone, row not yet a tombstone).
+
+Reports go under a key of the source's own (``disposition/transfer-<origin>/...``): the
+target's own lists write ``disposition/list-<id>/``, and two sources both have a list 1.
+A transfer list's ``packages`` name BagIt folders on the source's machine: they are copied
+as the record of what was written, not the bags themselves.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from archive_app import audit
+from archive_app.audit.trail import entry as audit_entry
+from archive_app.domain.disposition import ListStatus
+from archive_app.domain.entities import Record, StoredFile
+from archive_app.domain.records import Status, record_prefix
+from archive_app.operations.transfer_objects import (
+    TransferError,
+    copy_tombstone,
+    copy_unless_there,
+)
+
+
+def refuse_unfinished(source) -> None:
+    """A list being carried out at the source (or whose run was cut short) must be finished
+    there first."""
+    running = source.metadata.dispositions.lists(status=ListStatus.EXECUTING)
+    if running:
+        ids = ", ".join(str(d.id) for d in sorted(running, key=lambda d: d.id))
+        raise TransferError(
+            f"disposition list(s) {ids} are being carried out at the source, or their run was "
+            "cut short: finish them there (`archive disposition execute <id>`) and transfer "
+            "again"
+        )
+
+
+def follow_final(source, target, record: Record, ours: Record, origin: str) -> int:
+    """A record already here whose final disposition at the source came since it was
+    copied: destroyed here too (its objects, every version, and its index entry; its
+    sidecar copied) or marked transferred, at the source's time. Bytes copied."""
+    if record.final_state in ("", ours.final_state) or ours.final_state == "disposed":
+        return 0
+    if target.metadata.holds.held([record.id]):
+        raise TransferError(
+            f"record {record.id} was {record.final_state} at the source but is under a legal "
+            "hold here: settle which stands before transferring again"
+        )
+    if ours.status is Status.PROCESSING:
+        raise TransferError(f"record {record.id} is being processed here: transfer again later")
+    if record.final_state == "transferred":
+        target.metadata.lifecycle.mark_transferred(record.id, at=record.final_at)
+        audit.record(target, "system", "transfer.transferred", f"document:{record.id}",
+                     origin=origin)  # fmt: skip
+        return 0
+    sidecar = record_prefix(record.id) + "tombstone.json"
+    keys = {f.key for f in target.metadata.records.files(record.id)}
+    keys |= set(target.objects.list(record_prefix(record.id)))
+    keys.discard(sidecar)
+    size = copy_tombstone(source.objects, target.objects, record)
+    for key in sorted(keys):
+        target.objects.delete_all_versions(key)
+    target.index.delete([record.id])
+    target.metadata.lifecycle.tombstone(record.id, at=record.final_at)
+    audit.record(target, "system", "transfer.destroyed", f"document:{record.id}",
+                 origin=origin, files=len(keys))  # fmt: skip
+    return size
+
+
+def copy_lists(source, target, scratch: Path, origin: str) -> tuple[int, int, int]:
+    """Every list as it is at the source, with its items whose records are here and its
+    report, verified by SHA-256; each new list audited with the source's id, in its
+    transaction. (new lists, reports copied, their bytes)."""
+    new_lists = reports = size = 0
+    for copied in sorted(source.metadata.dispositions.lists(), key=lambda d: d.id):
+        try:
+            list_id, new = target.metadata.dispositions.import_list(
+                copied,
+                lambda here, copied=copied: audit_entry(
+                    "system", "disposition.transfer", f"disposition:{here}",
+                    source_list=copied.id, origin=origin,
+                ),
+            )  # fmt: skip
+        except ValueError as exc:
+            problem = f"{exc}: settle which decision stands, then transfer again"
+            raise TransferError(problem) from None
+        new_lists += new
+        after = ""
+        while items := source.metadata.dispositions.item_rows(copied.id, after=after):
+            here = target.metadata.records.by_ids([i[0] for i in items])
+            target.metadata.dispositions.import_items(list_id, [i for i in items if i[0] in here])
+            after = items[-1][0]
+        ours = target.metadata.dispositions.get(list_id)
+        if copied.report_key and ours is not None and not ours.report_key:
+            key = f"disposition/transfer-{origin}/list-{copied.id}/berita-acara.pdf"
+            pdf = StoredFile("report", copied.report_key, copied.report_sha256, 0,
+                             "application/pdf")  # fmt: skip
+            size += copy_unless_there(source.objects, target.objects, pdf, scratch, key)
+            target.metadata.dispositions.set_outputs(
+                list_id, report_key=key, report_sha256=copied.report_sha256
+            )
+            reports += 1
+    return new_lists, reports, size
