@@ -277,6 +277,11 @@ def transfer(ctx, target_env, limit):
         f"disposition lists {report.dispositions}, "
         f"indexed {report.indexed}"
     )
+    for waiting in report.waiting:
+        click.echo(f"not followed yet: {waiting}", err=True)
+    if report.waiting:
+        click.echo("Settle these here, then run the same command again.")
+        sys.exit(3)
     if not report.complete:
         click.echo("Stopped at the limit: run the same command again to continue.")
         sys.exit(3)

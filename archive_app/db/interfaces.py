@@ -408,12 +408,17 @@ class LifecycleRepository(Protocol):
         """How many match: exact from the kept counts when they can say (a state with at
         most one of election, province, regency), otherwise counted up to ``cap + 1``."""
 
-    def tombstone(self, record_id: str, at: datetime | None = None) -> None:
+    def tombstone(
+        self, record_id: str, at: datetime | None = None, entry: AuditEntry | None = None
+    ) -> None:
         """Keep metadata, checksums and history; drop the content (page text) for good. The
         record leaves the search index's bookkeeping too (its entry is deleted by the
-        caller): nothing pending or queued brings it back. ``at``: when, if not now."""
+        caller): nothing pending or queued brings it back. ``at``: when, if not now;
+        ``entry`` audited with it."""
 
-    def mark_transferred(self, record_id: str, at: datetime | None = None) -> None: ...
+    def mark_transferred(
+        self, record_id: str, at: datetime | None = None, entry: AuditEntry | None = None
+    ) -> None: ...
     def finalized_since(self, since: datetime, final_state: str) -> builtins.list[str]: ...
     def files_to_check(
         self,
@@ -501,14 +506,17 @@ class DispositionRepository(Protocol):
     def import_list(
         self, copied: DispositionList, entry: Callable[[int], AuditEntry] | None = None
     ) -> tuple[int, bool]:
-        """A list copied from another archive as it is there, without its items, or the one
-        copied before brought up to date; (its id here, whether it is new). A new list's
-        ``entry`` (made from its id here) is committed with it."""
+        """A list copied from another archive as it is there, without its items or report,
+        or the one copied before moved forward (never back); (its id here, whether it is
+        new). ``ValueError`` when the two archives decided it differently, or it is being
+        carried out here. A new list's ``entry`` (made from its id here) is committed with
+        it."""
 
     def import_items(
         self, list_id: int, items: builtins.list[tuple[str, str, str, datetime | None]]
     ) -> None:
-        """Items copied from another archive's list, added or brought up to date."""
+        """Items copied from another archive's list: added, or moved forward to what was
+        done there (never back to pending)."""
 
     def lists_for_record(self, record_id: str) -> builtins.list[tuple[int, str, str]]:
         """(list id, list[Any] status, item state) for every list that names the record."""

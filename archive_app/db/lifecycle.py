@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, delete, func, or_, select, text, tuple_, update
 
 from archive_app.db import counts
+from archive_app.db.audit import append_in
 from archive_app.db.models import (
     HoldRecordRow,
     HoldRow,
@@ -21,6 +22,7 @@ from archive_app.db.models import (
 from archive_app.db.recap_upkeep import RecapUpkeep
 from archive_app.db.seek import seek
 from archive_app.db.session import Sessions, changed, sqlite_stamp
+from archive_app.domain.audit import AuditEntry
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import StoredFile
 from archive_app.domain.records import IndexState, Status
@@ -300,27 +302,31 @@ class SqlLifecycleRepository:
             return s.scalar(select(func.count()).select_from(query.subquery())) or 0
 
     # -- final dispositions -------------------------------------------------------------
-    def tombstone(self, record_id: str, at: datetime | None = None) -> None:
+    def tombstone(
+        self, record_id: str, at: datetime | None = None, entry: AuditEntry | None = None
+    ) -> None:
         """Keep metadata, checksums and history; drop the content (page text) for good.
 
         Its search entry was deleted just before (disposition._destroy): it is marked
         indexed, and taken off the index queue, where a refresh may have put it (it turned
         due, say), or the catch-up would index it again. ``at``: when it was destroyed, if
-        not now (a destruction at another archive, carried out here by a transfer)."""
-        now = at or utcnow()
+        not now (a destruction at another archive, carried out here by a transfer; the row
+        is still updated now, for what reads changes since a moment). ``entry`` is audited
+        in the same transaction."""
+        now = utcnow()
         with self._s.write() as s:
             s.execute(delete(PageRow).where(PageRow.document_id == record_id))
             s.execute(
                 update(StoredFileRow)
                 .where(StoredFileRow.document_id == record_id, StoredFileRow.destroyed_at.is_(None))
-                .values(destroyed_at=now)
+                .values(destroyed_at=at or now)
             )
             s.execute(
                 update(RecordRow)
                 .where(RecordRow.id == record_id)
                 .values(
                     final_state="disposed",
-                    final_at=now,
+                    final_at=at or now,
                     index_state=IndexState.INDEXED.value,
                     updated_at=now,
                 )  # fmt: skip
@@ -329,21 +335,27 @@ class SqlLifecycleRepository:
             # after the retention row, in the order a refresh writes the two
             s.execute(delete(IndexQueueRow).where(IndexQueueRow.document_id == record_id))
             self._upkeep.record_changed(s, record_id)  # its forms leave the sums
+            if entry is not None:
+                append_in(s, [entry])
 
-    def mark_transferred(self, record_id: str, at: datetime | None = None) -> None:
-        now = at or utcnow()
+    def mark_transferred(
+        self, record_id: str, at: datetime | None = None, entry: AuditEntry | None = None
+    ) -> None:
+        now = utcnow()
         with self._s.write() as s:
             s.execute(
                 update(RecordRow)
                 .where(RecordRow.id == record_id)
                 .values(
                     final_state="transferred",
-                    final_at=now,
+                    final_at=at or now,
                     index_state=IndexState.PENDING.value,
                     updated_at=now,
                 )  # fmt: skip
             )
             _set_final(s, record_id, "transferred")
+            if entry is not None:
+                append_in(s, [entry])
 
     def finalized_since(self, since: datetime, final_state: str) -> list[str]:
         with self._s.read() as s:

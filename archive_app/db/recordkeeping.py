@@ -253,6 +253,11 @@ STAGE = {ListStatus.PROPOSED: 0, ListStatus.APPROVED: 1, ListStatus.REJECTED: 1,
          ListStatus.EXECUTING: 2, ListStatus.EXECUTED: 3}  # fmt: skip
 
 
+# (here, there) of an item that a copy moves forward
+FORWARD = {(ItemState.PENDING, ItemState.DONE), (ItemState.PENDING, ItemState.SKIPPED),
+           (ItemState.SKIPPED, ItemState.DONE)}  # fmt: skip
+
+
 class SqlDispositionRepository:
     def __init__(self, sessions: Sessions):
         self._s = sessions
@@ -351,11 +356,18 @@ class SqlDispositionRepository:
                 )  # fmt: skip
                 s.add(row)
             else:
-                ours, theirs = STAGE[ListStatus(row.status)], STAGE[copied.status]
-                if ours == theirs and row.status != copied.status:
+                here = ListStatus(row.status)
+                ours, theirs = STAGE[here], STAGE[copied.status]
+                rejected = {here, copied.status} & {ListStatus.REJECTED}
+                if ours and theirs and rejected and here != copied.status:
                     raise ValueError(
                         f"disposition list {row.id} was {row.status} here and "
                         f"{copied.status} at the source"
+                    )
+                if theirs > ours and here is ListStatus.EXECUTING:
+                    raise ValueError(
+                        f"disposition list {row.id} is being carried out here (or its run was "
+                        "cut short): finish it here first"
                     )
                 if theirs > ours:
                     for name, value in values.items():
@@ -369,8 +381,9 @@ class SqlDispositionRepository:
         self, list_id: int, items: builtins.list[tuple[str, str, str, datetime | None]]
     ) -> None:
         """Items copied from another archive's list (state, note, when done): added, or
-        moved forward from pending; one done or skipped here stays as it is. Their records
-        must be here."""
+        moved forward: from pending, or from skipped to done (the record was destroyed or
+        handed over there since, and the transfer follows it here); one done here stays as it
+        is. Their records must be here."""
         with self._s.write() as s:
             have: dict[str, str] = {}
             for chunk in batched([i[0] for i in items], 500):
@@ -389,7 +402,7 @@ class SqlDispositionRepository:
             moved = [
                 {"l": list_id, "d": i, "st": st, "nt": note, "at": at}
                 for i, st, note, at in items
-                if have.get(i) == ItemState.PENDING and st != ItemState.PENDING
+                if (have.get(i), st) in FORWARD
             ]
             if added:
                 s.execute(insert(DispositionItemRow), added)

@@ -536,9 +536,14 @@ class SqlRecordRepository:
                 # its state is this archive's to compute, from its own schedule: due today,
                 # so the refresh of the day's changes takes it (the transfer runs one at its
                 # end; an interrupted one leaves it to the next, or to the nightly task); a
-                # final disposition is no schedule's to undo: that state from the start
-                final = {"state": record.final_state} if record.final_state else {}
-                s.add(RetentionRow(document_id=record.id, changes_at=date.today(), **final))
+                # final disposition is no schedule's to undo: that state from the start, with
+                # nothing to come, as lifecycle._set_final leaves it
+                if record.final_state:
+                    retained = RetentionRow(document_id=record.id, state=record.final_state,
+                                            action="", changes_at=None, due_at=None)  # fmt: skip
+                else:
+                    retained = RetentionRow(document_id=record.id, changes_at=date.today())
+                s.add(retained)
                 s.add_all(PageRow(document_id=record.id, **vars(p)) for p in pages)
                 # a destroyed record's files are listed as destroyed, as at the source
                 gone = (

@@ -54,6 +54,8 @@ class TransferReport:
     indexed: int = 0
     complete: bool = False
     queued: list[str] = field(default_factory=list)
+    # records whose final disposition at the source cannot be followed here yet, and why
+    waiting: list[str] = field(default_factory=list)
 
 
 def _import_holds(source, target) -> tuple[dict[int, int], int, list[int]]:
@@ -139,8 +141,13 @@ def transfer(
                     return report
                 if here := target.metadata.records.by_ids([record.id]):
                     report.already_there += 1
-                    report.bytes += finals.follow_final(source, target, record, here[record.id],
-                                                        origin)  # fmt: skip
+                    size, waits = finals.follow_final(source, target, record, here[record.id],
+                                                      origin)  # fmt: skip
+                    report.bytes += size
+                    report.objects += bool(size)  # a sidecar
+                    if waits:
+                        report.waiting.append(f"{record.id}: {record.final_state} at the "
+                                              f"source, {waits}")  # fmt: skip
                     continue
                 if record.final_state == "disposed":  # its files are gone: its sidecar
                     report.bytes += objects.copy_tombstone(source.objects, target.objects, record)
@@ -175,7 +182,7 @@ def transfer(
                 continue
             target.queue.enqueue(PROCESS_RECORD, record.id)
             report.queued.append(record.id)
-    report.complete = True
+    report.complete = not report.waiting
     return report
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archive_app import audit
 from archive_app.audit.trail import entry as audit_entry
 from archive_app.domain.disposition import ListStatus
 from archive_app.domain.entities import Record, StoredFile
@@ -28,6 +27,7 @@ from archive_app.operations.transfer_objects import (
     copy_tombstone,
     copy_unless_there,
 )
+from archive_app.recordkeeping import holds
 
 
 def refuse_unfinished(source) -> None:
@@ -43,36 +43,44 @@ def refuse_unfinished(source) -> None:
         )
 
 
-def follow_final(source, target, record: Record, ours: Record, origin: str) -> int:
+def follow_final(source, target, record: Record, ours: Record, origin: str) -> tuple[int, str]:
     """A record already here whose final disposition at the source came since it was
     copied: destroyed here too (its objects, every version, and its index entry; its
-    sidecar copied) or marked transferred, at the source's time. Bytes copied."""
+    sidecar copied) or marked transferred, at the source's time, audited in the same
+    transaction. The rules ``disposition.execute`` keeps hold here too: a record under a
+    legal hold here, being processed, or owed the steps after ready (where it joins query
+    holds) is left as it is and named, and the run does not count as complete. (Bytes
+    copied, why it waits or "".)"""
     if record.final_state in ("", ours.final_state) or ours.final_state == "disposed":
-        return 0
+        return 0, ""
     if target.metadata.holds.held([record.id]):
-        raise TransferError(
-            f"record {record.id} was {record.final_state} at the source but is under a legal "
-            "hold here: settle which stands before transferring again"
-        )
-    if ours.status is Status.PROCESSING:
-        raise TransferError(f"record {record.id} is being processed here: transfer again later")
+        return 0, "under a legal hold here"
+    if ours.status is Status.PROCESSING or target.metadata.jobs.steps_owed([record.id]):
+        return 0, "being processed here"
+    holds.released(target, [record.id])  # a hold released at the source: its object locks
     if record.final_state == "transferred":
-        target.metadata.lifecycle.mark_transferred(record.id, at=record.final_at)
-        audit.record(target, "system", "transfer.transferred", f"document:{record.id}",
-                     origin=origin)  # fmt: skip
-        return 0
+        entry = audit_entry("system", "transfer.transferred", f"document:{record.id}",
+                            origin=origin)  # fmt: skip
+        target.metadata.lifecycle.mark_transferred(record.id, at=record.final_at, entry=entry)
+        return 0, ""
     sidecar = record_prefix(record.id) + "tombstone.json"
     keys = {f.key for f in target.metadata.records.files(record.id)}
     keys |= set(target.objects.list(record_prefix(record.id)))
     keys.discard(sidecar)
     size = copy_tombstone(source.objects, target.objects, record)
-    for key in sorted(keys):
-        target.objects.delete_all_versions(key)
+    try:
+        for key in sorted(keys):
+            target.objects.delete_all_versions(key)
+    except OSError as exc:
+        raise TransferError(
+            f"record {record.id} was destroyed at the source, and its objects here cannot be "
+            f"deleted ({exc}): is an object lock still set on them?"
+        ) from None
     target.index.delete([record.id])
-    target.metadata.lifecycle.tombstone(record.id, at=record.final_at)
-    audit.record(target, "system", "transfer.destroyed", f"document:{record.id}",
-                 origin=origin, files=len(keys))  # fmt: skip
-    return size
+    entry = audit_entry("system", "transfer.destroyed", f"document:{record.id}",
+                        origin=origin, files=len(keys))  # fmt: skip
+    target.metadata.lifecycle.tombstone(record.id, at=record.final_at, entry=entry)
+    return size, ""
 
 
 def copy_lists(source, target, scratch: Path, origin: str) -> tuple[int, int, int]:
@@ -103,9 +111,9 @@ def copy_lists(source, target, scratch: Path, origin: str) -> tuple[int, int, in
             key = f"disposition/transfer-{origin}/list-{copied.id}/berita-acara.pdf"
             pdf = StoredFile("report", copied.report_key, copied.report_sha256, 0,
                              "application/pdf")  # fmt: skip
-            size += copy_unless_there(source.objects, target.objects, pdf, scratch, key)
+            copied_now = copy_unless_there(source.objects, target.objects, pdf, scratch, key)
             target.metadata.dispositions.set_outputs(
                 list_id, report_key=key, report_sha256=copied.report_sha256
             )
-            reports += 1
+            size, reports = size + copied_now, reports + bool(copied_now)
     return new_lists, reports, size

@@ -36,7 +36,10 @@ def copy(src_store, dst_store, f: StoredFile, scratch: Path, key: str = "") -> i
                     out.write(chunk)
                     size += len(chunk)
         except ObjectNotFound:
-            raise TransferError(f"source object {f.key} is missing: {RESTORE}") from None
+            raise TransferError(
+                f"source object {f.key} is missing: if a disposition list is being carried "
+                f"out at the source, let it finish and transfer again; otherwise {RESTORE}"
+            ) from None
         if digest.hexdigest() != f.sha256:
             raise TransferError(
                 f"source object {f.key} does not match its recorded SHA-256: it was changed "

@@ -406,7 +406,8 @@ def test_GIVEN_a_disposition_list_from_another_archive_THEN_it_arrives_whole_and
     THEN the list is not here either; WHEN copied THEN it arrives with its entry, its items
     read back a page at a time; copied again once carried out there, it is the same list,
     carried out, its items done, no second entry; copied again as it was before, nothing
-    goes back; decided the other way there, it is refused."""
+    goes back; decided the other way there, at any stage, it is refused, and so is a copy
+    that would finish a run under way here."""
     store = metadata_store
     ids = sorted(processed(store, 3))
     proposed = DispositionList(id=9, action=Action.DESTROY, status=ListStatus.PROPOSED,
@@ -448,12 +449,18 @@ def test_GIVEN_a_disposition_list_from_another_archive_THEN_it_arrives_whole_and
     assert store.dispositions.item_rows(here) == [*done, pending[2]]
     assert len(store.audit.list(action="disposition.transfer")) == 1
 
-    other, _ = store.dispositions.import_list(replace(proposed, comment="lain"), entry)
-    store.dispositions.import_list(replace(approved, comment="lain"), entry)
-    rejected = replace(approved, comment="lain", status=ListStatus.REJECTED)
-    with pytest.raises(ValueError, match="approved here and rejected"):
+    rejected = replace(approved, status=ListStatus.REJECTED)
+    with pytest.raises(ValueError, match="executed here and rejected"):  # at any stage
         store.dispositions.import_list(rejected, entry)
-    assert store.dispositions.get(other).status is ListStatus.APPROVED
+    other, _ = store.dispositions.import_list(replace(rejected, comment="lain"), entry)
+    with pytest.raises(ValueError, match="rejected here and executed"):
+        store.dispositions.import_list(replace(executed, comment="lain"), entry)
+    assert store.dispositions.get(other).status is ListStatus.REJECTED
+
+    running, _ = store.dispositions.import_list(replace(approved, comment="jalan"), entry)
+    assert store.dispositions.transition(running, ListStatus.APPROVED, ListStatus.EXECUTING)
+    with pytest.raises(ValueError, match="being carried out here"):
+        store.dispositions.import_list(replace(executed, comment="jalan"), entry)
 
 
 def processed(store, n: int = 1) -> list[str]:

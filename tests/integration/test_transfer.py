@@ -4,6 +4,7 @@ every object re-verified by checksum."""
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from unittest.mock import ANY
 
 import pytest
@@ -186,6 +187,11 @@ def test_a_damaged_source_object_stops_the_transfer_and_names_it(source, target)
         transfer(source, target)
     assert not target.metadata.records.by_ids([source.ids[0]])
 
+    path.unlink()  # gone altogether: said so, with what to do, not a raw lookup error
+    with pytest.raises(TransferError, match=f"{victim.key} is missing: .*restore it"):
+        transfer(source, target)
+    assert not target.metadata.records.by_ids([source.ids[0]])
+
 
 def test_a_record_arrives_with_the_retention_state_the_target_computes(services, target, tmp_path):
     """GIVEN a record due for destruction in the source (C.KEJADIAN 2014 under the example
@@ -314,6 +320,44 @@ def test_GIVEN_disposition_lists_WHEN_transferred_THEN_the_destroyed_record_and_
     ]
 
 
+def test_GIVEN_a_final_disposition_at_the_source_after_the_copy_THEN_it_is_followed_unless_held(
+    services, target
+):
+    """GIVEN two records already transferred, one then handed to the national archives at
+    the source and one destroyed there while a hold placed at the target names it WHEN
+    transferred again THEN the first is marked transferred here (audited with it), the held
+    one is left whole and named, and the run is not complete; once the hold is released
+    here, the next run destroys it. A final record needs no retention work afterwards."""
+    from archive_app.recordkeeping import holds, retention
+    from tests.integration.records_helpers import add, with_officers
+
+    source = with_officers(services, ("pengelola2", "records_officer"))
+    handed, held = add(source, 1), add(source, 2)
+    assert transfer(source, target).complete
+    source.metadata.lifecycle.mark_transferred(handed)
+    hold_id = holds.place(target, reason="Sengketa", case_ref="PHPU-9/2024",
+                          document_ids=[held], actor="pengelola")  # fmt: skip
+    _destroyed(source, [held], "usul musnah")
+    keys = [f.key for f in target.metadata.records.files(held)]
+
+    rerun = transfer(source, target)
+    assert not rerun.complete
+    assert rerun.waiting == [f"{held}: disposed at the source, under a legal hold here"]
+    ours = target.metadata.records.get(handed)
+    assert ours.final_state == "transferred"
+    assert ours.final_at == source.metadata.records.get(handed).final_at
+    assert [e["target"] for e in target.metadata.audit.list(action="transfer.transferred")] == [
+        f"document:{handed}"
+    ]
+    assert target.metadata.records.get(held).final_state == ""
+    assert all(target.objects.exists(k) for k in keys)
+
+    holds.release(target, hold_id, "putusan", "pengelola")
+    assert transfer(source, target).complete
+    _is_tombstone(source, target, held)
+    assert retention.refresh(target, changes_by=date.today()) == 0
+
+
 def test_GIVEN_a_disposition_run_cut_short_at_the_source_THEN_the_transfer_waits_for_it(
     services, target
 ):
@@ -334,6 +378,24 @@ def test_GIVEN_a_disposition_run_cut_short_at_the_source_THEN_the_transfer_waits
     with pytest.raises(TransferError, match=f"{list_id} .*finish them there"):
         transfer(source, target)
     assert target.metadata.records.list() == []
+
+
+def test_GIVEN_a_tombstone_sidecar_of_another_record_THEN_the_transfer_stops_and_names_it(
+    services, target
+):
+    """A destroyed record's sidecar is its only proof of what it was: one that names
+    another record (swapped, or damaged) stops the transfer before the record goes over."""
+    from archive_app.domain.records import record_prefix
+    from tests.integration.records_helpers import add, with_officers
+
+    source = with_officers(services, ("pengelola2", "records_officer"))
+    gone = add(source, 1)
+    _destroyed(source, [gone], "usul musnah")
+    key = record_prefix(gone) + "tombstone.json"
+    source.objects.put_bytes(key, b'{"id": "another", "sha256": ""}')
+    with pytest.raises(TransferError, match=f"{key} does not describe its record"):
+        transfer(source, target)
+    assert not target.metadata.records.by_ids([gone])
 
 
 def _destroyed(source, ids: list[str], comment: str) -> int:
