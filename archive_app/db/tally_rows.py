@@ -8,7 +8,7 @@ import json
 import logging
 from collections.abc import Iterator
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import String, and_, bindparam, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from archive_app.db.models import RecordRow, TallyLinesRow
@@ -30,26 +30,42 @@ def keep_missing(sessions: Sessions, batch_size: int = 500) -> Iterator[tuple[in
     lines cannot be kept (domain.tally_lines.packed) is read again by every run, and written
     from its counts by every export.
 
+    A batch is the records missing lines among the next ``batch_size`` ids: a window of
+    the primary key, so each costs the same at any size. Asked for the first missing ones
+    after an id, PostgreSQL took the anti-join to match almost nothing and read the whole
+    table for each batch (3-13 s a batch at 12M pages, ~590 records/s).
+
     The batch's ``documents`` rows are locked (FOR SHARE on PostgreSQL) while their lines
     are written, so that counts changed meanwhile cannot leave older lines behind: the
     writer waits, and its trigger then removes them."""
     stale = or_(TallyLinesRow.document_id.is_(None), TallyLinesRow.version != tally_lines.VERSION)
+    after, upto = bindparam("after", type_=String), bindparam("upto", type_=String)
+    window = select(RecordRow.id).where(RecordRow.id > after).order_by(RecordRow.id)
+    missing = (
+        select(RecordRow.id, RecordRow.tally)
+        .outerjoin(
+            TallyLinesRow,
+            and_(
+                TallyLinesRow.document_id == RecordRow.id,
+                TallyLinesRow.document_id > after,
+                TallyLinesRow.document_id <= upto,
+            ),
+        )  # fmt: skip
+        .where(RecordRow.id > after, RecordRow.id <= upto, RecordRow.tally != "", stale)
+        .order_by(RecordRow.id)
+        .with_for_update(read=True, of=RecordRow)
+    )
     last = ""
     while True:
         with sessions.write() as s:
-            rows = s.execute(
-                select(RecordRow.id, RecordRow.tally)
-                .outerjoin(TallyLinesRow, TallyLinesRow.document_id == RecordRow.id)
-                .where(RecordRow.tally != "", RecordRow.id > last, stale)
-                .order_by(RecordRow.id)
-                .limit(batch_size)
-                .with_for_update(read=True, of=RecordRow)
-            ).all()
+            ids = s.scalars(window.limit(batch_size), {"after": last}).all()
+            if not ids:
+                return
+            rows = s.execute(missing, {"after": last, "upto": ids[-1]}).all()
             kept = _write(s, [(record_id, tally) for record_id, tally in rows])
-        if not rows:
-            return
-        last = rows[-1][0]
-        yield len(rows), kept
+        last = ids[-1]
+        if rows:
+            yield len(rows), kept
 
 
 def _write(s: Session, tallies: list[tuple[str, str]]) -> int:
