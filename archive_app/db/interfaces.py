@@ -184,8 +184,9 @@ class RecordRepository(Protocol):
         unless_audited: str = "",
     ) -> builtins.list[str]:
         """Ready records held here (not disposed of, not transferred) without a stored file
-        of ``role``, in id order after ``after``; only those processed within
-        ``processed`` (from, until), and none with an audit entry ``unless_audited``."""
+        of ``role``, in id order after ``after``; or only those processed within
+        ``processed`` (from, until), in the order they were processed (``after`` unused);
+        none with an audit entry ``unless_audited``."""
 
     def flags(self, record_id: str) -> builtins.list[str]: ...
     def iter_index_sources(self, batch_size: int) -> Iterator[builtins.list[IndexSource]]:

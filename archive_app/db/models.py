@@ -153,6 +153,9 @@ class RecordRow(Base):
         Index("ix_documents_review_queue", "needs_review", "status", "created_at", "id"),
         Index("ix_documents_regency_lower", func.lower(regency), "id"),
         Index("ix_documents_province_lower", func.lower(province), "id"),
+        Index("ix_documents_district_lower", func.lower(district), "id"),  # migration 0021
+        Index("ix_documents_village_lower", func.lower(village), "id"),
+        Index("ix_documents_processed", "processed_at", "id"),
         Index(
             "ix_documents_after_ready",
             "processed_at",

@@ -370,7 +370,10 @@ class SqlRecordRepository:
                 .exists()
             )
             query = query.where(~audited)
-        query = query.order_by(RecordRow.id).limit(limit)
+        # within a processing window, in its order: the walk is the window's records (at
+        # 12M pages an id-ordered one read every row to find none missing)
+        order = (RecordRow.processed_at, RecordRow.id) if processed else (RecordRow.id,)
+        query = query.order_by(*order).limit(limit)
         with self._s.read() as s:
             return list(s.scalars(query))
 
@@ -447,22 +450,25 @@ class SqlRecordRepository:
         last = after
         base = select(RecordRow).where(RecordRow.status.in_([st.value for st in statuses]))
         if unindexed:  # two index lookups, not an OR that would read every row
+            # each bounded by the batch's start, or every batch gathers the whole union (a
+            # backlog of 100,000 records read again for each 200)
             pending = select(RecordRow.id).where(
                 RecordRow.status == Status.READY.value,
                 RecordRow.index_state == IndexState.PENDING.value,
+                RecordRow.id > bindparam("last"),
             )
             # Not the records in index_queue: their text and metadata are in the index,
             # only their retention state is stale (after a schedule change, all of them).
             waiting = [st.value for st in VISIBLE if st is not Status.READY]
-            others = select(RecordRow.id).where(RecordRow.status.in_(waiting))
+            others = select(RecordRow.id).where(
+                RecordRow.status.in_(waiting), RecordRow.id > bindparam("last")
+            )
             base = base.where(RecordRow.id.in_(pending.union_all(others)))
+        ordered = base.where(RecordRow.id > bindparam("last")).order_by(RecordRow.id)
+        ordered = ordered.limit(batch_size)
         while True:
             with self._s.read() as s:
-                rows = list(
-                    s.scalars(
-                        base.where(RecordRow.id > last).order_by(RecordRow.id).limit(batch_size)
-                    )
-                )
+                rows = list(s.scalars(ordered, {"last": last}))
                 if not rows:
                     return
                 ids = [r.id for r in rows]
