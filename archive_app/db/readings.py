@@ -64,7 +64,7 @@ def _waiting():
     return (RecordRow.needs_review.is_(True), RecordRow.status == Status.READY.value)
 
 
-def _reviewable():
+def reviewable():
     """Waiting, and not frozen: each not-frozen test is one index lookup per row read, and
     the queue stops at its page, so it costs the same whatever the size of the holds."""
     held = (
@@ -131,7 +131,7 @@ class SqlReadingsRepository:
         ``offset`` is turned into such a position (db/seek.py), skipped on
         ix_documents_review_queue's keys rather than over whole records."""
         key = (RecordRow.created_at, RecordRow.id)
-        where = _reviewable()
+        where = reviewable()
         with self._s.read() as s:
             if after is not None:
                 where = (*where, tuple_(*key) > tuple_(*after))
