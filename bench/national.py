@@ -287,7 +287,7 @@ def pages_part(stack, services, info, port, token, requests) -> dict:
         timed(name, path)
         if name.startswith("tally CSV"):  # the baseline: the same export without kept lines
             with lines_dropped(services, path):
-                timed("tally CSV: from counts", path)
+                timed(name.replace("tally CSV:", "from counts:"), path)
     http.close()
     raw_db.close()
     return out

@@ -23,6 +23,7 @@ from sqlalchemy import (
     or_,
     select,
     tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -355,9 +356,10 @@ class SqlRecordRepository:
         query = select(RecordRow.id).where(
             RecordRow.status == Status.READY.value,
             or_(RecordRow.final_state == "", RecordRow.final_state.is_(None)),
-            RecordRow.id > after,
             ~has_role,
         )
+        if processed is None:
+            query = query.where(RecordRow.id > after)
         if processed is not None:
             query = query.where(RecordRow.processed_at.between(*processed))
         if unless_audited:
@@ -372,7 +374,7 @@ class SqlRecordRepository:
             query = query.where(~audited)
         # within a processing window, in its order: the walk is the window's records (at
         # 12M pages an id-ordered one read every row to find none missing)
-        order = (RecordRow.processed_at, RecordRow.id) if processed else (RecordRow.id,)
+        order = (RecordRow.id,) if processed is None else (RecordRow.processed_at, RecordRow.id)
         query = query.order_by(*order).limit(limit)
         with self._s.read() as s:
             return list(s.scalars(query))
@@ -450,20 +452,24 @@ class SqlRecordRepository:
         last = after
         base = select(RecordRow).where(RecordRow.status.in_([st.value for st in statuses]))
         if unindexed:  # two index lookups, not an OR that would read every row
-            # each bounded by the batch's start, or every batch gathers the whole union (a
-            # backlog of 100,000 records read again for each 200)
+            # each its next batch after the batch's start, or every batch gathers the whole
+            # union (a backlog of 100,000 records read again for each 200)
             pending = select(RecordRow.id).where(
                 RecordRow.status == Status.READY.value,
                 RecordRow.index_state == IndexState.PENDING.value,
-                RecordRow.id > bindparam("last"),
             )
             # Not the records in index_queue: their text and metadata are in the index,
             # only their retention state is stale (after a schedule change, all of them).
             waiting = [st.value for st in VISIBLE if st is not Status.READY]
-            others = select(RecordRow.id).where(
-                RecordRow.status.in_(waiting), RecordRow.id > bindparam("last")
-            )
-            base = base.where(RecordRow.id.in_(pending.union_all(others)))
+            others = select(RecordRow.id).where(RecordRow.status.in_(waiting))
+            arms = [
+                select(
+                    arm.where(RecordRow.id > bindparam("last"))
+                    .order_by(RecordRow.id).limit(batch_size).subquery().c.id
+                )
+                for arm in (pending, others)
+            ]  # fmt: skip
+            base = base.where(RecordRow.id.in_(union_all(*arms)))
         ordered = base.where(RecordRow.id > bindparam("last")).order_by(RecordRow.id)
         ordered = ordered.limit(batch_size)
         while True:

@@ -26,7 +26,8 @@ def keep(s: Session, record_id: str, tally: str) -> None:
 
 def keep_missing(sessions: Sessions, batch_size: int = 500) -> Iterator[tuple[int, int]]:
     """Write the lines of records with counts but none kept in this layout, a batch per
-    transaction, in id order; yields each batch's (records read, lines kept): a form whose
+    transaction, in id order; yields each batch's (records read, lines kept), for batches
+    that had any to write (a stretch with none yields nothing): a form whose
     lines cannot be kept (domain.tally_lines.packed) is read again by every run, and written
     from its counts by every export.
 

@@ -493,3 +493,21 @@ def test_the_sweep_and_a_district_export_read_their_own_index(metadata_store):
         ]  # fmt: skip
     assert "ix_documents_processed" in plans[0], plans[0]
     assert "ix_documents_district_lower" in plans[1], plans[1]
+
+
+def test_records_the_index_has_not_taken_come_in_id_order_across_batches(metadata_store):
+    """Ready records waiting for the index and records still queued, interleaved in id
+    order, with indexed ones between: batches of two (each arm of the backlog gives only its
+    next two) bring every waiting one once, in id order, and no indexed one."""
+    rows = []
+    for n in range(12):
+        kind = n % 3
+        rows.append(row(n, index_state="pending" if kind == 0 else "indexed",
+                        status="queued" if kind == 1 else "ready"))  # fmt: skip
+    load(metadata_store, rows)
+    batches = list(metadata_store.records.iter_records(2, unindexed=True))
+    got = [record.id for batch in batches for record, _, _ in batch]
+    assert got == [
+        r["id"] for r in rows if r["index_state"] == "pending" or r["status"] == "queued"
+    ]
+    assert all(len(batch) <= 2 for batch in batches)
