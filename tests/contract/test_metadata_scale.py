@@ -346,6 +346,19 @@ def test_GIVEN_stale_states_WHEN_saved_in_bulk_THEN_each_record_gets_its_own_and
     assert store.lifecycle.retention_counts() == {"inactive": 5_500, "due": 5_500}
 
 
+def with_12m_statistics(engine, indexes: dict[str, str]) -> None:
+    """SQLite's planner given the statistics of the 12M-page build for ``documents``'s
+    indexes (``sqlite_stat1`` rows), as a connection opened after this reads them."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = 'documents'")
+        for index, stat in indexes.items():
+            conn.exec_driver_sql(
+                "INSERT INTO sqlite_stat1 VALUES ('documents', ?, ?)", (index, stat)
+            )
+    engine.dispose()  # statistics are read when a connection opens
+
+
 def test_pending_records_are_found_through_the_partial_index(metadata_store):
     """GIVEN ready records, a few of them not yet in the search index, and records still
     queued WHEN the catch-up asks which to index THEN it gets the ready pending ones only;
@@ -361,15 +374,8 @@ def test_pending_records_are_found_through_the_partial_index(metadata_store):
     engine = metadata_store.engines.read
     if engine.dialect.name != "sqlite":
         return
-    with engine.begin() as conn:  # the statistics of the 12M-page build
-        conn.exec_driver_sql("ANALYZE")
-        conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = 'documents'")
-        conn.exec_driver_sql(
-            "INSERT INTO sqlite_stat1 VALUES ('documents', 'ix_documents_status_newest', "
-            "'5449169 1816390 1 1'), ('documents', 'ix_documents_index_state', "
-            "'5449169 2724585')"
-        )
-    engine.dispose()  # statistics are read when a connection opens
+    with_12m_statistics(engine, {"ix_documents_status_newest": "5449169 1816390 1 1",
+                                 "ix_documents_index_state": "5449169 2724585"})  # fmt: skip
     compiled = pending_query(5000).compile(engine, compile_kwargs={"literal_binds": True})
     with engine.connect() as conn:
         plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}").fetchall()
@@ -463,16 +469,12 @@ def test_the_sweep_and_a_district_export_read_their_own_index(metadata_store):
     engine = metadata_store.engines.read
     if engine.dialect.name != "sqlite":
         return
-    with engine.begin() as conn:  # the statistics of the 12M-page build
-        conn.exec_driver_sql("ANALYZE")
-        conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = 'documents'")
-        conn.exec_driver_sql(
-            "INSERT INTO sqlite_stat1 VALUES ('documents', 'ix_documents_status_newest', "
-            "'5449169 1816390 1 1'), ('documents', 'ix_documents_processed', '5449169 2 1'), "
-            "('documents', 'ix_documents_district_lower', '5449169 1300 1'), "
-            "('documents', 'sqlite_autoindex_documents_1', '5449169 1')"
-        )
-    engine.dispose()  # statistics are read when a connection opens
+    with_12m_statistics(engine, {
+        "ix_documents_status_newest": "5449169 1816390 1 1",
+        "ix_documents_processed": "5449169 2 1",
+        "ix_documents_district_lower": "5449169 1300 1",
+        "sqlite_autoindex_documents_1": "5449169 1",
+    })  # fmt: skip
     sent: list[tuple[str, object]] = []
 
     def seen(conn, cursor, statement, parameters, context, executemany):

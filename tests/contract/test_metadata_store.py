@@ -369,6 +369,16 @@ def test_GIVEN_a_search_hold_streaming_repeated_ids_THEN_each_record_is_held_onc
     assert sorted(store.records.file_keys(ids[:2])) == sorted(f"k/{i}" for i in ids[:2])
 
 
+def trail_full(_: int) -> AuditEntry:
+    """An audit entry that cannot be written: what is copied with it must not stay."""
+    raise RuntimeError("the trail is full")
+
+
+def copied_entry(action: str, kind: str, **details):
+    """The audit entry of a thing copied from another archive, made from its id here."""
+    return lambda here: AuditEntry(utcnow(), "system", action, f"{kind}:{here}", "", details)
+
+
 def test_GIVEN_a_hold_from_another_archive_THEN_it_arrives_with_its_audit_entry_or_not_at_all(
     metadata_store,
 ):
@@ -380,16 +390,11 @@ def test_GIVEN_a_hold_from_another_archive_THEN_it_arrives_with_its_audit_entry_
     hold = Hold(id=7, reason="sengketa", case_ref="PHPU-7", query=None, created_at=placed,
                 created_by="officer-1")  # fmt: skip
 
-    def broken(_: int) -> AuditEntry:
-        raise RuntimeError("the trail is full")
-
     with pytest.raises(RuntimeError):
-        store.holds.import_hold(hold, broken)
+        store.holds.import_hold(hold, trail_full)
     assert store.holds.list() == []
 
-    def entry(here: int) -> AuditEntry:
-        return AuditEntry(utcnow(), "system", "hold.transfer", f"hold:{here}", "",
-                          {"source_hold": 7})  # fmt: skip
+    entry = copied_entry("hold.transfer", "hold", source_hold=7)
 
     here, new, released = store.holds.import_hold(hold, entry)
     assert (new, released) == (True, False)
@@ -414,16 +419,11 @@ def test_GIVEN_a_disposition_list_from_another_archive_THEN_it_arrives_whole_and
                                comment="usul", proposed_by="pengelola",
                                proposed_at=datetime(2026, 11, 2, 8, 0))  # fmt: skip
 
-    def broken(_: int) -> AuditEntry:
-        raise RuntimeError("the trail is full")
-
     with pytest.raises(RuntimeError):
-        store.dispositions.import_list(proposed, broken)
+        store.dispositions.import_list(proposed, trail_full)
     assert store.dispositions.lists() == []
 
-    def entry(here: int) -> AuditEntry:
-        return AuditEntry(utcnow(), "system", "disposition.transfer", f"disposition:{here}",
-                          "", {"source_list": 9})  # fmt: skip
+    entry = copied_entry("disposition.transfer", "disposition", source_list=9)
 
     here, new = store.dispositions.import_list(proposed, entry)
     assert new
