@@ -358,10 +358,14 @@ class SqlRecordRepository:
             or_(RecordRow.final_state == "", RecordRow.final_state.is_(None)),
             ~has_role,
         )
+        # within a processing window, in its order: the walk is the window's records (at
+        # 12M pages an id-ordered one read every row to find none missing)
+        order: tuple = (RecordRow.id,)
         if processed is None:
             query = query.where(RecordRow.id > after)
-        if processed is not None:
+        else:
             query = query.where(RecordRow.processed_at.between(*processed))
+            order = (RecordRow.processed_at, RecordRow.id)
         if unless_audited:
             audited = (
                 select(AuditRow.id)
@@ -372,9 +376,6 @@ class SqlRecordRepository:
                 .exists()
             )
             query = query.where(~audited)
-        # within a processing window, in its order: the walk is the window's records (at
-        # 12M pages an id-ordered one read every row to find none missing)
-        order = (RecordRow.id,) if processed is None else (RecordRow.processed_at, RecordRow.id)
         query = query.order_by(*order).limit(limit)
         with self._s.read() as s:
             return list(s.scalars(query))

@@ -42,6 +42,11 @@ def record_prefix(record_id: str) -> str:
     return f"records/{record_id[:2]}/{record_id}/"
 
 
+def tombstone_key(record_id: str) -> str:
+    """Where a destroyed record's sidecar is kept: all it has left in the store."""
+    return record_prefix(record_id) + "tombstone.json"
+
+
 def object_key(record_id: str, role: FileRole, *, page: int = 0, extension: str = "") -> str:
     prefix = record_prefix(record_id)
     if role is FileRole.ORIGINAL:

@@ -46,7 +46,7 @@ from archive_app.db.migrate import head_revision
 from archive_app.domain.audit import Checkpoint
 from archive_app.domain.clock import utcnow
 from archive_app.domain.entities import StoredFile
-from archive_app.domain.records import FileRole, record_prefix
+from archive_app.domain.records import FileRole, tombstone_key
 from archive_app.operations import backup_sets as sets
 from archive_app.storage.destinations import open_destination
 from archive_app.storage.interfaces import CHUNK, ObjectNotFound
@@ -344,7 +344,7 @@ class _Copier:
         """What each approved destruction left (recordkeeping/disposition.py writes it);
         no checksum was recorded for it, so it is kept as it reads."""
         for record_id in disposed:
-            key = record_prefix(record_id) + "tombstone.json"
+            key = tombstone_key(record_id)
             outcome, sha = self._copy(key, None)
             if outcome == "missing":
                 self.report.damaged.append([record_id, key, "missing"])

@@ -65,9 +65,9 @@ def _import_holds(source, target) -> tuple[dict[int, int], int, list[int]]:
     made since). Each new one is audited on the target with the source's id, by which the
     source's copied entries name it. (source id -> id here, how many are new, the ids here
     of holds released since they were copied)."""
-    ids, new_holds, ended = {}, 0, []
+    ids, new_holds, ended, origin = {}, 0, [], source_id(source)
     for hold in sorted(source.metadata.holds.list(), key=lambda h: h.id):
-        hold_id, new, released = _copy_hold(source, target, hold)
+        hold_id, new, released = _copy_hold(target, hold, origin)
         ids[hold.id] = hold_id
         new_holds += new
         if released:
@@ -75,9 +75,8 @@ def _import_holds(source, target) -> tuple[dict[int, int], int, list[int]]:
     return ids, new_holds, ended
 
 
-def _copy_hold(source, target, hold) -> tuple[int, bool, bool]:
+def _copy_hold(target, hold, origin: str) -> tuple[int, bool, bool]:
     """``import_hold``, a new hold audited here with the source's id in its transaction."""
-    origin = source_id(source)
     return target.metadata.holds.import_hold(
         hold,
         lambda here: audit_entry("system", "hold.transfer", f"hold:{here}",
@@ -100,7 +99,7 @@ def _hold_records(source, target, hold_ids: dict[int, int], ended: list[int]) ->
     new_holds = 0
     for hold in sorted(source.metadata.holds.list(), key=lambda h: h.id):
         if hold.id not in hold_ids:
-            hold_ids[hold.id], new, _ = _copy_hold(source, target, hold)
+            hold_ids[hold.id], new, _ = _copy_hold(target, hold, source_id(source))
             new_holds += new
         hold_id = hold_ids[hold.id]
         after = ""

@@ -21,13 +21,13 @@ from pathlib import Path
 from archive_app.audit.trail import entry as audit_entry
 from archive_app.domain.disposition import ListStatus
 from archive_app.domain.entities import Record, StoredFile
-from archive_app.domain.records import Status, record_prefix
+from archive_app.domain.records import Status
 from archive_app.operations.transfer_objects import (
     TransferError,
     copy_tombstone,
     copy_unless_there,
 )
-from archive_app.recordkeeping import holds
+from archive_app.recordkeeping import disposition, holds
 
 
 def refuse_unfinished(source) -> None:
@@ -63,22 +63,16 @@ def follow_final(source, target, record: Record, ours: Record, origin: str) -> t
                             origin=origin)  # fmt: skip
         target.metadata.lifecycle.mark_transferred(record.id, at=record.final_at, entry=entry)
         return 0, ""
-    sidecar = record_prefix(record.id) + "tombstone.json"
-    keys = {f.key for f in target.metadata.records.files(record.id)}
-    keys |= set(target.objects.list(record_prefix(record.id)))
-    keys.discard(sidecar)
     size = copy_tombstone(source.objects, target.objects, record)
     try:
-        for key in sorted(keys):
-            target.objects.delete_all_versions(key)
+        deleted = disposition.delete_content(target, record.id)
     except OSError as exc:
         raise TransferError(
             f"record {record.id} was destroyed at the source, and its objects here cannot be "
             f"deleted ({exc}): is an object lock still set on them?"
         ) from None
-    target.index.delete([record.id])
     entry = audit_entry("system", "transfer.destroyed", f"document:{record.id}",
-                        origin=origin, files=len(keys))  # fmt: skip
+                        origin=origin, files=deleted)  # fmt: skip
     target.metadata.lifecycle.tombstone(record.id, at=record.final_at, entry=entry)
     return size, ""
 

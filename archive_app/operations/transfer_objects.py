@@ -12,7 +12,8 @@ import tempfile
 from pathlib import Path
 
 from archive_app.domain.entities import Record, StoredFile
-from archive_app.domain.records import record_prefix
+from archive_app.domain.records import tombstone_key
+from archive_app.recordkeeping import fixity
 from archive_app.storage.interfaces import CHUNK, ObjectNotFound
 
 RESTORE = "restore it from a backup (`archive restore`) before transferring"
@@ -56,7 +57,7 @@ def copy_tombstone(src_store, dst_store, record: Record) -> int:
     """A destroyed record's sidecar (what it was, its checksums, who approved its
     destruction): the only object it has left, a small JSON document. It must name the
     record and its SHA-256, as the row does."""
-    key = record_prefix(record.id) + "tombstone.json"
+    key = tombstone_key(record.id)
     try:
         with src_store.open(key) as src:
             data = src.read()
@@ -80,11 +81,7 @@ def copy_unless_there(src_store, dst_store, f: StoredFile, scratch: Path, key: s
     """``f`` copied to ``key`` at the target unless the same bytes are there already (a
     rerun); another object under that key is never overwritten. Bytes copied."""
     if dst_store.exists(key):
-        digest = hashlib.sha256()
-        with dst_store.open(key) as there:
-            while chunk := there.read(CHUNK):
-                digest.update(chunk)
-        if digest.hexdigest() != f.sha256:
+        if fixity.object_sha256(dst_store, key) != f.sha256:
             raise TransferError(
                 f"the target already holds another object under {key}: move it aside, or "
                 "transfer into an archive that does not hold it"

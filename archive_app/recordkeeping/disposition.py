@@ -26,7 +26,7 @@ from archive_app import audit
 from archive_app.domain import disposition as rules
 from archive_app.domain.clock import utcnow
 from archive_app.domain.disposition import Action, DispositionError, ItemState, ListStatus
-from archive_app.domain.records import Status, record_prefix
+from archive_app.domain.records import Status, record_prefix, tombstone_key
 from archive_app.recordkeeping import reports
 
 __all__ = ["DispositionError", "decide", "execute", "propose"]
@@ -176,23 +176,29 @@ def _destroy(services, current, record_id: str, actor: str, ip: str) -> None:
         "proposed_by": current.proposed_by, "approved_by": current.decided_by,
         "approval_comment": current.decision_comment,
     }  # fmt: skip
-    keys = {f.key for f in files} | set(services.objects.list(record_prefix(record_id)))
-    for key in sorted(keys):
-        _delete_everything(services.objects, key)
+    delete_content(services, record_id)
     services.objects.put_bytes(
-        record_prefix(record_id) + "tombstone.json",
+        tombstone_key(record_id),
         json.dumps(tombstone, indent=2, ensure_ascii=False, sort_keys=True).encode(),
         content_type="application/json",
     )
-    services.index.delete([record_id])
     services.metadata.lifecycle.tombstone(record_id)
     services.metadata.dispositions.mark_item(current.id, record_id, ItemState.DONE)
     audit.record(services, actor, "disposition.destroyed", f"document:{record_id}", ip,
                  list=current.id, sha256=tombstone["sha256"], files=len(files))  # fmt: skip
 
 
-def _delete_everything(objects, key: str) -> None:
-    objects.delete_all_versions(key)
+def delete_content(services, record_id: str) -> int:
+    """Every stored object of the record but its sidecar (every version: a versioned bucket
+    keeps old ones), and its index entry; how many objects. Here and when a transfer
+    follows a destruction made at another archive."""
+    keys = {f.key for f in services.metadata.records.files(record_id)}
+    keys |= set(services.objects.list(record_prefix(record_id)))
+    keys.discard(tombstone_key(record_id))
+    for key in sorted(keys):
+        services.objects.delete_all_versions(key)
+    services.index.delete([record_id])
+    return len(keys)
 
 
 def _transfer(services, current, todo: list[str], actor: str, ip: str, progress) -> None:
