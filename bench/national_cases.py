@@ -53,6 +53,7 @@ def page_cases(info: dict, ids: dict) -> list[tuple[str, str]]:
     regency = built[min(3, len(built) - 1)].name
     q = urlencode
     return [
+        ("start page", "/beranda"),
         ("records list", "/documents"),
         ("records list p.2000", "/documents?page=2000"),
         ("records API", "/api/v1/documents"),
@@ -64,6 +65,14 @@ def page_cases(info: dict, ids: dict) -> list[tuple[str, str]]:
             "/retention/records?" + q({"state": "active", "province": province}),
         ),  # fmt: skip
         ("retention list p.50", "/retention/records?state=active&page=50"),
+        # filters first timed in the seventeenth session: a due action, a rare form type,
+        # an election whose records are due later than most (its list walks past them)
+        ("retention list: to destroy", "/retention/records?state=active&action=destroy"),
+        (
+            "retention list: form type",
+            "/retention/records?state=active&form_type=D.HASIL.KECAMATAN",
+        ),  # fmt: skip
+        ("retention list: election", "/retention/records?state=inactive&election=PILGUB"),
         ("retention dashboard", "/retention"),
         ("retention summary API", "/api/v1/retention/summary"),
         ("holds list", "/holds"),

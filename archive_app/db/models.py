@@ -155,6 +155,17 @@ class RecordRow(Base):
         Index("ix_documents_province_lower", func.lower(province), "id"),
         Index("ix_documents_district_lower", func.lower(district), "id"),  # migration 0021
         Index("ix_documents_village_lower", func.lower(village), "id"),
+        Index("ix_documents_form_type_lower", func.lower(form_type), "id"),  # migration 0022
+        Index("ix_documents_election_lower", func.lower(election), "id"),
+        Index(  # the start page's chart of flagged tallies reads this alone
+            "ix_documents_tally_flagged",
+            "province",
+            "regency",
+            "tally_consistent",
+            "tally_low_confidence",
+            sqlite_where=text("tally_consistent IS 0 OR tally_low_confidence IS 1"),
+            postgresql_where=text("tally_consistent IS false OR tally_low_confidence IS true"),
+        ),
         Index("ix_documents_processed", "processed_at", "id"),
         Index(
             "ix_documents_after_ready",
@@ -196,6 +207,14 @@ class RetentionRow(Base):
         Index("ix_record_retention_list", "state", "due_at", "document_id"),
         Index("ix_record_retention_changes", "changes_at", "document_id"),
         Index("ix_record_retention_due", "due_at", "document_id"),
+        Index(  # the list filtered by due action (migration 0022)
+            "ix_record_retention_action",
+            "action",
+            "due_at",
+            "document_id",
+            sqlite_where=text("action != ''"),
+            postgresql_where=text("action != ''"),
+        ),
         {"sqlite_with_rowid": False},  # stored by its key (migration 0018)
     )
 

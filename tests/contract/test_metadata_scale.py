@@ -513,3 +513,108 @@ def test_records_the_index_has_not_taken_come_in_id_order_across_batches(metadat
         r["id"] for r in rows if r["index_state"] == "pending" or r["status"] == "queued"
     ]
     assert all(len(batch) <= 2 for batch in batches)
+
+
+def _plans(engine, call, seqscan: bool = True) -> list[str]:
+    """The plan of every SELECT ``call`` sends; ``seqscan=False``: on PostgreSQL, with
+    reading a whole table (or several indexes' bitmaps) made the last resort: whether an
+    index can serve at all."""
+    sent: list[tuple[str, object]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    asked = [(sql, params) for sql, params in sent if sql.lstrip().startswith("SELECT")]
+    explain = "EXPLAIN QUERY PLAN" if engine.dialect.name == "sqlite" else "EXPLAIN"
+    with engine.connect() as conn:
+        if not seqscan:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            conn.exec_driver_sql("SET enable_bitmapscan = off")
+        return [
+            " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"{explain} {sql}",
+                                                              params).fetchall())
+            for sql, params in asked
+        ]  # fmt: skip
+
+
+def test_the_flagged_tallies_chart_and_a_due_action_list_read_their_own_index(metadata_store):
+    """GIVEN records with tallies that do not add up or hold doubtful numbers in two
+    provinces, and records due to be destroyed WHEN the start page charts the flagged
+    tallies and the retention list is filtered by that action THEN each gets exactly its
+    records; on SQLite, with the 12M-page build's statistics, each reads the partial index
+    made for it (migration 0022), not every row: at 12M on PostgreSQL the chart read every
+    record (2.2-2.9 s a view) and "active, to destroy" every active one (11.4 s)."""
+    rows = [row(n, tally_consistent=True) for n in range(30)]
+    rows += [row(40 + n, province="Bali", tally_consistent=False) for n in range(3)]
+    rows += [row(50 + n, tally_low_confidence=True, tally_consistent=True) for n in range(2)]
+    rows += [row(60 + n, tally_consistent=None, retention_state="due", retention_action="destroy",
+                 retention_due_at=date(2025, 1, 1 + n)) for n in range(4)]  # fmt: skip
+    load(metadata_store, rows)
+    statistics, lifecycle = metadata_store.statistics, metadata_store.lifecycle
+    assert statistics.tally_flags_by("province") == [("Bali", 3, 0), ("Jawa Tengah", 0, 2)]
+    due = [r["id"] for r in rows[-4:]]
+    assert lifecycle.retention_ids(state="due", action="destroy") == due
+    assert lifecycle.retention_ids(action="destroy") == due
+    assert lifecycle.retention_count(action="destroy", filters={"form_type": "c.hasil"}) == 4
+    engine = metadata_store.engines.read
+    if engine.dialect.name != "sqlite":  # the planner may use each index (no statistics)
+        plans = _plans(engine, lambda: statistics.tally_flags_by("province"), seqscan=False)
+        assert "ix_documents_tally_flagged" in plans[0], plans[0]
+        plans = _plans(engine, lambda: lifecycle.retention_ids(action="destroy"), seqscan=False)
+        assert "ix_record_retention_action" in plans[0], plans[0]
+        return
+    with_12m_statistics(engine, {
+        "ix_documents_status_newest": "5449169 1816390 1 1",
+        "ix_documents_tally_flagged": "369000 8000 300 2 2",
+        "ix_documents_tally_consistent": "5449169 1816390",
+        "ix_documents_tally_low_confidence": "5449169 2724585",
+        "ix_documents_place": "5449169 140000 20000 1500 30 1",
+        "sqlite_autoindex_documents_1": "5449169 1",
+    })  # fmt: skip
+    plans = _plans(engine, lambda: statistics.tally_flags_by("province"))
+    assert "ix_documents_tally_flagged" in plans[0], plans[0]
+    with engine.begin() as conn:  # 5.4M retention rows, a quarter a state; 37,514 due ones
+        conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = 'record_retention'")
+        for index, stat in (("ix_record_retention_list", "5449169 1362292 30 1"),
+                            ("ix_record_retention_action", "37514 37514 30 1"),
+                            ("ix_record_retention_due", "5449169 300 1")):  # fmt: skip
+            conn.exec_driver_sql(
+                "INSERT INTO sqlite_stat1 VALUES ('record_retention', ?, ?)", (index, stat)
+            )
+    engine.dispose()
+    plans = _plans(engine, lambda: lifecycle.retention_ids(state="active", action="destroy"))
+    assert "ix_record_retention_action" in plans[0], plans[0]
+
+
+def test_a_list_no_record_can_match_is_answered_from_the_kept_counts(metadata_store):
+    """GIVEN an older election whose records are all inactive WHEN the retention list asks
+    for its active ones THEN none, and no list query is sent: the kept counts say there are
+    none (at 12M pages the walk in due order read every active record to find none, 11 s).
+    Its inactive ones are listed as before."""
+    rows = [row(n) for n in range(10)]
+    rows += [row(20 + n, election="PILGUB", retention_state="inactive",
+                 retention_due_at=date(2030, 1, 1 + n)) for n in range(3)]  # fmt: skip
+    load(metadata_store, rows)
+    lifecycle = metadata_store.lifecycle
+    sent: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    engine = metadata_store.engines.read
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert lifecycle.retention_ids(state="active", filters={"election": "pilgub"}) == []
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert not [s for s in sent if "record_retention.document_id" in s], sent
+    inactive = lifecycle.retention_ids(state="inactive", filters={"election": "PILGUB"})
+    assert inactive == [r["id"] for r in rows[-3:]]
+    assert lifecycle.retention_ids(state="active", filters={"election": "PPWP"}, limit=3) == [
+        r["id"] for r in rows[:3]
+    ]
