@@ -29,7 +29,7 @@ PLACE_FILTERS = ("election", "form_type", "province", "regency", "district")
 DUE_ACTIONS = ("destroy", "transfer", "review")
 PER_PAGE = 100
 COUNT_CAP = 10_000  # beyond this the page says "more than", the CSV still has them all
-BATCH = 500
+BATCH = 2000  # records a query of the CSV export (500: 4.4 s for 37,514 at 12M; 2,000: 3.3 s)
 CSV_COLUMNS = (
     "id", "form_type", "election", "year", "province", "regency", "district", "village", "tps",
     "state", "state_label", "action", "series", "active_until", "inactive_until", "changes_at",
@@ -158,6 +158,7 @@ def _csv_rows(svc, batches, header: list[str]):
     writer = spreadsheet.writer(out)
     writer.writerow(header)
     yield out.getvalue()
+    labels: dict[tuple[str, str | None], str] = {}  # a few states and actions, each worded once
     for ids in batches:
         out.seek(0)
         out.truncate()
@@ -167,9 +168,12 @@ def _csv_rows(svc, batches, header: list[str]):
         for record in page:
             r = states[record.id]
             m = record.metadata
+            kind = (r.state.value, r.action)
+            if kind not in labels:
+                labels[kind] = retention_label(*kind)
             writer.writerow([
                 record.id, m.form_type, m.election, m.year, m.province, m.regency, m.district,
-                m.village, m.tps, r.state.value, retention_label(r.state.value, r.action),
+                m.village, m.tps, r.state.value, labels[kind],
                 r.action or "", r.series, _day(r.active_until), _day(r.inactive_until),
                 _day(r.changes_at), "; ".join(h.case_ref for h in r.holds),
             ])  # fmt: skip
