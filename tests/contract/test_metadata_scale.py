@@ -346,17 +346,47 @@ def test_GIVEN_stale_states_WHEN_saved_in_bulk_THEN_each_record_gets_its_own_and
     assert store.lifecycle.retention_counts() == {"inactive": 5_500, "due": 5_500}
 
 
-def with_12m_statistics(engine, indexes: dict[str, str]) -> None:
-    """SQLite's planner given the statistics of the 12M-page build for ``documents``'s
-    indexes (``sqlite_stat1`` rows), as a connection opened after this reads them."""
+def with_12m_statistics(engine, indexes: dict[str, str], table: str = "documents") -> None:
+    """SQLite's planner given the statistics of the 12M-page build for ``table``'s indexes
+    (``sqlite_stat1`` rows), as a connection opened after this reads them."""
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
-        conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = 'documents'")
+        conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = ?", (table,))
         for index, stat in indexes.items():
-            conn.exec_driver_sql(
-                "INSERT INTO sqlite_stat1 VALUES ('documents', ?, ?)", (index, stat)
-            )
+            conn.exec_driver_sql("INSERT INTO sqlite_stat1 VALUES (?, ?, ?)", (table, index, stat))
     engine.dispose()  # statistics are read when a connection opens
+
+
+def _sent(engine, call) -> list[tuple[str, object]]:
+    """The statements (with parameters) ``call`` sends through ``engine``."""
+    sent: list[tuple[str, object]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    return sent
+
+
+def _plans(engine, call, seqscan: bool = True) -> list[str]:
+    """The plan of every SELECT ``call`` sends; ``seqscan=False``: on PostgreSQL, with
+    reading a whole table (or several indexes' bitmaps) made the last resort: whether an
+    index can serve at all."""
+    asked = [(sql, p) for sql, p in _sent(engine, call) if sql.lstrip().startswith("SELECT")]
+    explain = "EXPLAIN QUERY PLAN" if engine.dialect.name == "sqlite" else "EXPLAIN"
+    with engine.connect() as conn:
+        if not seqscan:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            conn.exec_driver_sql("SET enable_bitmapscan = off")
+        return [
+            " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"{explain} {sql}",
+                                                              params).fetchall())
+            for sql, params in asked
+        ]  # fmt: skip
 
 
 def test_pending_records_are_found_through_the_partial_index(metadata_store):
@@ -475,24 +505,10 @@ def test_the_sweep_and_a_district_export_read_their_own_index(metadata_store):
         "ix_documents_district_lower": "5449169 1300 1",
         "sqlite_autoindex_documents_1": "5449169 1",
     })  # fmt: skip
-    sent: list[tuple[str, object]] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany):
-        sent.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        records.missing_role("pdfa", processed=window)
-        list(metadata_store.readings.iter_tallies({"district": "kebakkramat"}))
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    asked = [(sql, params) for sql, params in sent if sql.lstrip().startswith("SELECT")]
-    with engine.connect() as conn:
-        plans = [
-            " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}",
-                                                              params).fetchall())
-            for sql, params in asked
-        ]  # fmt: skip
+    plans = _plans(engine, lambda: (
+        records.missing_role("pdfa", processed=window),
+        list(metadata_store.readings.iter_tallies({"district": "kebakkramat"})),
+    ))  # fmt: skip
     assert "ix_documents_processed" in plans[0], plans[0]
     assert "ix_documents_district_lower" in plans[1], plans[1]
 
@@ -513,33 +529,6 @@ def test_records_the_index_has_not_taken_come_in_id_order_across_batches(metadat
         r["id"] for r in rows if r["index_state"] == "pending" or r["status"] == "queued"
     ]
     assert all(len(batch) <= 2 for batch in batches)
-
-
-def _plans(engine, call, seqscan: bool = True) -> list[str]:
-    """The plan of every SELECT ``call`` sends; ``seqscan=False``: on PostgreSQL, with
-    reading a whole table (or several indexes' bitmaps) made the last resort: whether an
-    index can serve at all."""
-    sent: list[tuple[str, object]] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany):
-        sent.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        call()
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    asked = [(sql, params) for sql, params in sent if sql.lstrip().startswith("SELECT")]
-    explain = "EXPLAIN QUERY PLAN" if engine.dialect.name == "sqlite" else "EXPLAIN"
-    with engine.connect() as conn:
-        if not seqscan:
-            conn.exec_driver_sql("SET enable_seqscan = off")
-            conn.exec_driver_sql("SET enable_bitmapscan = off")
-        return [
-            " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"{explain} {sql}",
-                                                              params).fetchall())
-            for sql, params in asked
-        ]  # fmt: skip
 
 
 def test_the_flagged_tallies_chart_and_a_due_action_list_read_their_own_index(metadata_store):
@@ -578,15 +567,11 @@ def test_the_flagged_tallies_chart_and_a_due_action_list_read_their_own_index(me
     })  # fmt: skip
     plans = _plans(engine, lambda: statistics.tally_flags_by("province"))
     assert "ix_documents_tally_flagged" in plans[0], plans[0]
-    with engine.begin() as conn:  # 5.4M retention rows, a quarter a state; 37,514 due ones
-        conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = 'record_retention'")
-        for index, stat in (("ix_record_retention_list", "5449169 1362292 30 1"),
-                            ("ix_record_retention_action", "37514 37514 30 1"),
-                            ("ix_record_retention_due", "5449169 300 1")):  # fmt: skip
-            conn.exec_driver_sql(
-                "INSERT INTO sqlite_stat1 VALUES ('record_retention', ?, ?)", (index, stat)
-            )
-    engine.dispose()
+    with_12m_statistics(engine, {  # 5.4M retention rows, a quarter a state; 37,514 due
+        "ix_record_retention_list": "5449169 1362292 30 1",
+        "ix_record_retention_action": "37514 37514 30 1",
+        "ix_record_retention_due": "5449169 300 1",
+    }, table="record_retention")  # fmt: skip
     plans = _plans(engine, lambda: lifecycle.retention_ids(state="active", action="destroy"))
     assert "ix_record_retention_action" in plans[0], plans[0]
 
@@ -601,18 +586,12 @@ def test_a_list_no_record_can_match_is_answered_from_the_kept_counts(metadata_st
                  retention_due_at=date(2030, 1, 1 + n)) for n in range(3)]  # fmt: skip
     load(metadata_store, rows)
     lifecycle = metadata_store.lifecycle
-    sent: list[str] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany):
-        sent.append(statement)
-
-    engine = metadata_store.engines.read
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        assert lifecycle.retention_ids(state="active", filters={"election": "pilgub"}) == []
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    assert not [s for s in sent if "record_retention.document_id" in s], sent
+    found: list[list[str]] = []
+    sent = _sent(metadata_store.engines.read, lambda: found.append(
+        lifecycle.retention_ids(state="active", filters={"election": "pilgub"})
+    ))  # fmt: skip
+    assert found == [[]]
+    assert not [s for s, _ in sent if "record_retention.document_id" in s], sent
     inactive = lifecycle.retention_ids(state="inactive", filters={"election": "PILGUB"})
     assert inactive == [r["id"] for r in rows[-3:]]
     assert lifecycle.retention_ids(state="active", filters={"election": "PPWP"}, limit=3) == [
