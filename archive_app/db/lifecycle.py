@@ -262,9 +262,11 @@ class SqlLifecycleRepository:
         due_at, ids = RetentionRow.due_at, RetentionRow.document_id
         with self._s.read() as s:
             # None of an election's records active (an older election): the walk in due
-            # order would read every active record to find none (11 s at 12M pages). The
-            # kept counts are trusted only while their triggers count (counts.py)
-            none = filters and _kept_count(s, state, action, due_by, filters) == 0
+            # order would read every active record to find none (11 s at 12M pages). Asked
+            # on a first page only (a later one follows records found), and trusted only
+            # while the counts' triggers count (counts.py)
+            first = not after and not offset
+            none = first and filters and _kept_count(s, state, action, due_by, filters) == 0
             if none and counts.triggers_counting(s):
                 return []
             if offset:
