@@ -356,6 +356,9 @@ def test_GIVEN_a_final_disposition_at_the_source_after_the_copy_THEN_it_is_follo
     assert transfer(source, target).complete
     _is_tombstone(source, target, held)
     assert retention.refresh(target, changes_by=date.today()) == 0
+    # no final record left with a state to come (the refresh above follows the transfer's)
+    lifecycle = target.metadata.lifecycle
+    assert not list(lifecycle.retention_inputs(500, changes_by=date.today()))
 
 
 def test_GIVEN_a_disposition_run_cut_short_at_the_source_THEN_the_transfer_waits_for_it(
@@ -385,13 +388,13 @@ def test_GIVEN_a_tombstone_sidecar_of_another_record_THEN_the_transfer_stops_and
 ):
     """A destroyed record's sidecar is its only proof of what it was: one that names
     another record (swapped, or damaged) stops the transfer before the record goes over."""
-    from archive_app.domain.records import record_prefix
+    from archive_app.domain.records import tombstone_key
     from tests.integration.records_helpers import add, with_officers
 
     source = with_officers(services, ("pengelola2", "records_officer"))
     gone = add(source, 1)
     _destroyed(source, [gone], "usul musnah")
-    key = record_prefix(gone) + "tombstone.json"
+    key = tombstone_key(gone)
     source.objects.put_bytes(key, b'{"id": "another", "sha256": ""}')
     with pytest.raises(TransferError, match=f"{key} does not describe its record"):
         transfer(source, target)
@@ -408,12 +411,12 @@ def _destroyed(source, ids: list[str], comment: str) -> int:
 
 
 def _is_tombstone(source, target, record_id: str) -> None:
-    from archive_app.domain.records import record_prefix
+    from archive_app.domain.records import record_prefix, tombstone_key
 
     ours, theirs = target.metadata.records.get(record_id), source.metadata.records.get(record_id)
     assert (ours.final_state, ours.retention_state) == ("disposed", "disposed")
     assert ours.final_at == theirs.final_at and ours.sha256 == theirs.sha256
-    sidecar = record_prefix(record_id) + "tombstone.json"
+    sidecar = tombstone_key(record_id)
     with source.objects.open(sidecar) as a, target.objects.open(sidecar) as b:
         assert b.read() == a.read()
     assert list(target.objects.list(record_prefix(record_id))) == [sidecar]
