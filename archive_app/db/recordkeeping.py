@@ -358,7 +358,7 @@ class SqlDispositionRepository:
             else:
                 here = ListStatus(row.status)
                 ours, theirs = STAGE[here], STAGE[copied.status]
-                rejected = {here, copied.status} & {ListStatus.REJECTED}
+                rejected = ListStatus.REJECTED in (here, copied.status)
                 if ours and theirs and rejected and here != copied.status:
                     raise ValueError(
                         f"disposition list {row.id} was {row.status} here and "

@@ -176,7 +176,7 @@ def _destroy(services, current, record_id: str, actor: str, ip: str) -> None:
         "proposed_by": current.proposed_by, "approved_by": current.decided_by,
         "approval_comment": current.decision_comment,
     }  # fmt: skip
-    delete_content(services, record_id)
+    delete_content(services, record_id, files)
     services.objects.put_bytes(
         tombstone_key(record_id),
         json.dumps(tombstone, indent=2, ensure_ascii=False, sort_keys=True).encode(),
@@ -188,11 +188,13 @@ def _destroy(services, current, record_id: str, actor: str, ip: str) -> None:
                  list=current.id, sha256=tombstone["sha256"], files=len(files))  # fmt: skip
 
 
-def delete_content(services, record_id: str) -> int:
+def delete_content(services, record_id: str, files: list | None = None) -> int:
     """Every stored object of the record but its sidecar (every version: a versioned bucket
     keeps old ones), and its index entry; how many objects. Here and when a transfer
     follows a destruction made at another archive."""
-    keys = {f.key for f in services.metadata.records.files(record_id)}
+    if files is None:  # the caller's list when it has one (a destruction read it already)
+        files = services.metadata.records.files(record_id)
+    keys = {f.key for f in files}
     keys |= set(services.objects.list(record_prefix(record_id)))
     keys.discard(tombstone_key(record_id))
     for key in sorted(keys):
