@@ -73,6 +73,14 @@ def page_cases(info: dict, ids: dict) -> list[tuple[str, str]]:
             "/retention/records?state=active&form_type=D.HASIL.KECAMATAN",
         ),  # fmt: skip
         ("retention list: election", "/retention/records?state=inactive&election=PILGUB"),
+        # eighteenth session: a form type with no active record, one in any state, an
+        # election in one province (any state)
+        ("retention list: none active", "/retention/records?state=active&form_type=C.KEJADIAN"),
+        ("retention list: any state", "/retention/records?form_type=D.HASIL.KECAMATAN"),
+        (
+            "retention list: election, province",
+            "/retention/records?" + q({"election": "DPD", "province": province}),
+        ),  # fmt: skip
         ("retention dashboard", "/retention"),
         ("retention summary API", "/api/v1/retention/summary"),
         ("holds list", "/holds"),

@@ -54,6 +54,7 @@ NUMBERS = [str(n) for n in range(301)]
 VOTES = range(121)
 SLIPS = "ilmnoce1"
 HOLD_WORD = "gugatan"
+CARRIED = ("election", "form_type", "province", "regency")  # on retention rows (migration 0023)
 HOLD_RECORDS = 100_000
 OPERATORS_PER_REGENCY = 2
 FORM_WORDS = {
@@ -233,6 +234,9 @@ class Generator:
         batch.retention.append(dict(
             document_id=doc_id, state=retention[0], series=retention[1], action=retention[2],
             changes_at=retention[3], due_at=retention[4],
+            # what migration 0023's triggers copy (off while the loader writes); the names
+            # are ASCII, lowercased alike by Python and both databases
+            **{f"{name}_lower": row[name].lower() for name in CARRIED},
         ))  # fmt: skip
         if status == "ready":
             header = [w.lower() for w in (regency.province, regency.name, district, village)]

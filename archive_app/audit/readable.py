@@ -130,6 +130,7 @@ DETAIL_LABELS = {
     "remade": N_("Dibuat ulang"),
     "remake_failed": N_("Gagal dibuat ulang"),
     "resumed": N_("Dilanjutkan"),
+    "retention_rows": N_("Baris retensi diperbaiki"),
     "role": N_("Peran"),
     "sample": N_("Sampel"),
     "seconds": N_("Detik"),

@@ -165,9 +165,11 @@ def recount(ctx):
     from archive_app import audit
 
     ctx.services.metadata.migrate()
-    ctx.services.metadata.records.recount()
-    audit.record(ctx.services, cli_actor(), "counts.recount", "")
+    repaired = ctx.services.metadata.records.recount()
+    audit.record(ctx.services, cli_actor(), "counts.recount", "", retention_rows=repaired)
     click.echo("Counts recounted from the records")
+    if repaired:
+        click.echo(f"{repaired} retention row(s) given their record's filters again")
 
 
 @click.command("tally-lines")

@@ -149,8 +149,10 @@ class RecordRepository(Protocol):
     def count(self, *, status: str | None = None) -> int:
         """Visible records (or those with ``status``), from counts the database keeps."""
 
-    def recount(self) -> None:
-        """Count the kept counts again from the rows (after a bulk load, or to repair)."""
+    def recount(self) -> int:
+        """Count the kept counts again from the rows (after a bulk load, or to repair), and
+        copy each record's filters again to its retention row where they differ: how many
+        retention rows were so repaired."""
 
     def counts_kept(self) -> bool:
         """Whether every change is being counted as it is written (``archive doctor``);

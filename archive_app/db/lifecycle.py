@@ -6,7 +6,7 @@ import random
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, delete, func, or_, select, text, tuple_, update
+from sqlalchemy import bindparam, delete, func, or_, select, text, tuple_, union_all, update
 
 from archive_app.db import counts
 from archive_app.db.audit import append_in
@@ -36,6 +36,11 @@ INPUT_COLUMNS = (
     RetentionRow.action, RetentionRow.changes_at, RetentionRow.due_at,
 )  # fmt: skip
 RETAINED = RetentionRow.document_id == RecordRow.id  # a record joined with its retention row
+# The list's filters its retention row carries, lowercased (migration 0023)
+CARRIED = {
+    "election": RetentionRow.election_lower, "form_type": RetentionRow.form_type_lower,
+    "province": RetentionRow.province_lower, "regency": RetentionRow.regency_lower,
+}  # fmt: skip
 SAVE_CHUNK = 5000  # records a statement writes (their values bound as arrays, or executemany)
 
 
@@ -224,10 +229,12 @@ class SqlLifecycleRepository:
             return counts.due_by(s, day)
 
     def _retention_query(self, state, action, due_by, filters):
-        # Only records past their upload have a retention row (records.complete_upload), so
-        # the records themselves are read only to filter by place.
+        # Only records past their upload have a retention row (records.complete_upload), and
+        # it carries the filters a list mostly asks (migration 0023): the records themselves
+        # are read only for the others (a district, a village, a year).
         query = select(RetentionRow.document_id)
-        if filters:
+        asked = {n: v for n, v in (filters or {}).items() if v not in (None, "")}
+        if any(n not in CARRIED or not isinstance(v, str) for n, v in asked.items()):
             query = query.join(RecordRow, RETAINED)
         if state:
             query = query.where(RetentionRow.state == state)
@@ -239,8 +246,9 @@ class SqlLifecycleRepository:
             query = query.where(
                 RetentionRow.due_at <= due_by, RetentionRow.state.in_(["active", "inactive"])
             )
-        for name, value in (filters or {}).items():
-            if value in (None, ""):  # not asked for (as the kept counts read them)
+        for name, value in asked.items():  # an empty value is not asked (as the kept counts)
+            if name in CARRIED and isinstance(value, str):
+                query = query.where(CARRIED[name] == squash(value))
                 continue
             column = getattr(RecordRow, name)
             query = query.where(func.lower(column) == squash(value)
@@ -257,9 +265,19 @@ class SqlLifecycleRepository:
         ``after`` (the last id shown) continues the list from that record's place: the
         dated records and then the undated ones are each read in the order of an index, so
         any page is a range scan. ``offset`` is turned into such a place first
-        (``_retention_seek``)."""
+        (``_retention_seek``).
+
+        With no state asked (nor a due action, whose index serves it), each state's part is
+        read and the parts merged: every index in list order holds the state before the due
+        day (migration 0023), an election's or a form type's after that value, so each
+        part is a range in list order whichever states the records are in, and however
+        late in due order they come."""
         query = self._retention_query(state, action, due_by, filters)
         due_at, ids = RetentionRow.due_at, RetentionRow.document_id
+        parts = [query]
+        if not state and not action:
+            states = ("active", "inactive") if due_by else [one.value for one in State]
+            parts = [query.where(RetentionRow.state == one) for one in states]
         with self._s.read() as s:
             # None of an election's records active (an older election): the walk in due
             # order would read every active record to find none (11 s at 12M pages). Asked
@@ -277,15 +295,16 @@ class SqlLifecycleRepository:
                 place = (s.scalar(select(due_at).where(ids == after)), after) if after else None
             found: list[str] = []
             if place is None or place[0] is not None:
-                dated = query.where(due_at.is_not(None))
+                dated = [part.with_only_columns(due_at, ids) for part in parts]
+                dated = [part.where(due_at.is_not(None)) for part in dated]
                 if place is not None:
-                    dated = dated.where(tuple_(due_at, ids) > tuple_(*place))
-                found = list(s.scalars(dated.order_by(due_at, ids).limit(limit)))
+                    dated = [part.where(tuple_(due_at, ids) > tuple_(*place)) for part in dated]
+                found = list(s.scalars(_merged(dated, limit)))
             if len(found) < limit and due_by is None:
-                undated = query.where(due_at.is_(None))
+                undated = [part.where(due_at.is_(None)) for part in parts]
                 if place is not None and place[0] is None:
-                    undated = undated.where(ids > place[1])
-                found += s.scalars(undated.order_by(ids).limit(limit - len(found)))
+                    undated = [part.where(ids > place[1]) for part in undated]
+                found += s.scalars(_merged(undated, limit - len(found)))
         return found
 
     def retention_count(
@@ -582,13 +601,44 @@ def _kept_count(s, state, action, due_by, filters) -> int | None:
     return None
 
 
+def carry_filters(s) -> int:
+    """Copy each record's filters to its retention row where they differ: migration 0023's
+    triggers keep them, a bulk load with the triggers off does not. How many rows were
+    written."""
+    postgres = s.get_bind().dialect.name == "postgresql"
+    differs = " IS DISTINCT FROM " if postgres else " IS NOT "
+    stale = " OR ".join(f"t.{name}_lower{differs}lower(d.{name})" for name in CARRIED)
+    lowered = ", ".join(f"lower(d.{name})" for name in CARRIED)
+    written = s.execute(
+        text(
+            f"UPDATE record_retention AS t SET ({', '.join(f'{n}_lower' for n in CARRIED)}) = "
+            f"({lowered}) FROM documents AS d WHERE d.id = t.document_id AND ({stale})"
+        )
+    )
+    return changed(written)
+
+
+def _merged(parts: list, limit: int):
+    """The first ``limit`` ids of these queries together, in (due day, id) order, or in id
+    order when they select the id alone: each part read in that order up to ``limit`` (a
+    range of its index), then merged in one statement, so every part sees one snapshot
+    and ids compare as the database compares them."""
+    columns = parts[0].selected_columns
+    if len(parts) == 1:
+        return parts[0].with_only_columns(list(columns)[-1]).order_by(*columns).limit(limit)
+    arms = [select(*part.order_by(*columns).limit(limit).subquery().c) for part in parts]
+    merged = union_all(*arms).subquery()
+    return select(list(merged.c)[-1]).order_by(*merged.c).limit(limit)
+
+
 def _retention_seek(s, query, offset: int) -> tuple | None:
     """(due day, id) of the ``offset``-th record of a retention list, None past its end.
 
     Sought in the dated records by (day, id), then in the undated ones by id past the
-    dated count: both walk ix_record_retention_due (day, id), the undated ones as its
-    NULL day, without reading a record (300,000 records, SQLite: the last page 923 ->
-    150 ms p95; sorting the whole selection by "undated last" was the cost before)."""
+    dated count: with a state, both walk ix_record_retention_list, the undated ones as its
+    NULL day. No page of the archive asks an offset (they follow the last record shown);
+    over every state it sorts the selection, since ix_record_retention_due (day, id) went
+    in migration 0023."""
     due_at, ids = RetentionRow.due_at, RetentionRow.document_id
     keys = query.with_only_columns(due_at, ids)
     dated = keys.where(due_at.is_not(None))

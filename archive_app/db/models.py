@@ -193,7 +193,8 @@ class RetentionRow(Base):
 
     Kept out of ``documents`` because a schedule change rewrites it for every record: in
     the wide row, each such write copied ~4 kB and touched its 14 indexes (a full refresh
-    ran at 3,200-3,700 records/s on PostgreSQL); here it is a short row with three."""
+    ran at 3,200-3,700 records/s on PostgreSQL); here it is a short row with few indexes,
+    each of which a state change writes again (migration 0023 weighs two more)."""
 
     __tablename__ = "record_retention"
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), primary_key=True)
@@ -202,11 +203,17 @@ class RetentionRow(Base):
     action: Mapped[str] = mapped_column(String(16), default="")
     changes_at: Mapped[date | None] = mapped_column(Date, nullable=True)
     due_at: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The record's election, form type, province and regency, lowercased as the list's
+    # filters compare them, so that a filtered list reads no record; kept by triggers from
+    # ``documents`` (migration 0023)
+    election_lower: Mapped[str] = mapped_column(String(100), server_default="")
+    form_type_lower: Mapped[str] = mapped_column(String(100), server_default="")
+    province_lower: Mapped[str] = mapped_column(String(100), server_default="")
+    regency_lower: Mapped[str] = mapped_column(String(100), server_default="")
 
     __table_args__ = (
         Index("ix_record_retention_list", "state", "due_at", "document_id"),
         Index("ix_record_retention_changes", "changes_at", "document_id"),
-        Index("ix_record_retention_due", "due_at", "document_id"),
         Index(  # the list filtered by due action (migration 0022)
             "ix_record_retention_action",
             "action",
@@ -214,6 +221,17 @@ class RetentionRow(Base):
             "document_id",
             sqlite_where=text("action != ''"),
             postgresql_where=text("action != ''"),
+        ),
+        # an election or a form type in list order (0023; they decide the due days)
+        Index(
+            "ix_record_retention_election_lower", "election_lower", "state", "due_at", "document_id"
+        ),
+        Index(
+            "ix_record_retention_form_type_lower",
+            "form_type_lower",
+            "state",
+            "due_at",
+            "document_id",
         ),
         {"sqlite_with_rowid": False},  # stored by its key (migration 0018)
     )

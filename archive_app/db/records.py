@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from archive_app.db import counts, tally_rows
+from archive_app.db import counts, lifecycle, tally_rows
 from archive_app.db.audit import append_in
 from archive_app.db.interfaces import DuplicateRecord
 from archive_app.db.models import (
@@ -250,9 +250,10 @@ class SqlRecordRepository:
                 return review if status == REVIEW else statuses.get("ready", 0) - review
             return statuses.get(status, 0) if status else sum(statuses.values())
 
-    def recount(self) -> None:
+    def recount(self) -> int:
         with self._s.write() as s:
             counts.recount(s)
+            return lifecycle.carry_filters(s)
 
     def counts_kept(self) -> bool:
         with self._s.read() as s:
