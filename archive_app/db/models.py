@@ -203,13 +203,12 @@ class RetentionRow(Base):
     action: Mapped[str] = mapped_column(String(16), default="")
     changes_at: Mapped[date | None] = mapped_column(Date, nullable=True)
     due_at: Mapped[date | None] = mapped_column(Date, nullable=True)
-    # The record's election, form type, province and regency, lowercased as the list's
-    # filters compare them, so that a filtered list reads no record; kept by triggers from
+    # The record's election, form type and province, lowercased as the list's filters
+    # compare them, so that a list so filtered reads no record; kept by triggers from
     # ``documents`` (migration 0023)
     election_lower: Mapped[str] = mapped_column(String(100), server_default="")
     form_type_lower: Mapped[str] = mapped_column(String(100), server_default="")
     province_lower: Mapped[str] = mapped_column(String(100), server_default="")
-    regency_lower: Mapped[str] = mapped_column(String(100), server_default="")
 
     __table_args__ = (
         Index("ix_record_retention_list", "state", "due_at", "document_id"),

@@ -593,6 +593,13 @@ def test_a_list_no_record_can_match_is_answered_from_the_kept_counts(metadata_st
     assert not [s for s, _ in sent if "record_retention.document_id" in s], sent
     inactive = lifecycle.retention_ids(state="inactive", filters={"election": "PILGUB"})
     assert inactive == [r["id"] for r in rows[-3:]]
+    # with no state asked, only the states the counts hold the election in are read
+    sent = _sent(metadata_store.engines.read, lambda: found.append(
+        lifecycle.retention_ids(filters={"election": "pilgub"})
+    ))  # fmt: skip
+    assert found[-1] == inactive
+    asked = [str(p) for s, p in sent if "record_retention.document_id" in s]
+    assert asked and not [p for p in asked if "'active'" in p], asked
     assert lifecycle.retention_ids(state="active", filters={"election": "PPWP"}, limit=3) == [
         r["id"] for r in rows[:3]
     ]
@@ -681,6 +688,11 @@ def test_GIVEN_records_in_every_state_THEN_each_carried_filter_lists_its_records
     expected = sorted((r["id"] for r in matching), key=order.get)
     assert _listed(lifecycle, 2, filters=both) == expected
     assert lifecycle.retention_ids(filters={"province": "Papua"}) == [ids[1]]
+    matching = [r for r in rows if (r["province"], r["regency"]) == ("Bali", "Gianyar")]
+    asked = {"state": "inactive", "filters": {"province": "bali", "regency": "gianyar"}}
+    expected = [r["id"] for r in matching if r["retention_state"] == "inactive"]
+    assert _listed(lifecycle, 2, **asked) == sorted(expected, key=order.get)
+    assert lifecycle.retention_count(**asked) == len(expected)
     matching = [r for r in rows if (r["regency"], r["form_type"]) == ("Badung", "C.HASIL")]
     asked = {"action": "", "filters": {"regency": "badung", "form_type": "c.hasil"}}
     assert _listed(lifecycle, 5, **asked) == sorted((r["id"] for r in matching), key=order.get)

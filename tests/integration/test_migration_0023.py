@@ -10,7 +10,7 @@ from archive_app.db import migrate
 from archive_app.db.models import RecordRow
 from tests.contract.test_metadata_scale import row
 
-COPIED = ("election_lower", "form_type_lower", "province_lower", "regency_lower")
+COPIED = ("election_lower", "form_type_lower", "province_lower")
 RETAIN = text(
     "INSERT INTO record_retention (document_id, series, state, action) "
     "VALUES (:id, '', 'active', '')"
@@ -48,7 +48,7 @@ def _up_and_down(engine) -> None:
     config = migrate.alembic_config(engine)
     command.upgrade(config, "0022")
     before = schema(engine)
-    old, new = row(1), row(2, election="PILGUB")  # both in Karanganyar, Jawa Tengah
+    old, new = row(1), row(2, election="PILGUB")  # both in Jawa Tengah
     with engine.begin() as conn:
         conn.execute(insert(RecordRow), [old, new])
         conn.execute(RETAIN, old)
@@ -64,10 +64,10 @@ def _up_and_down(engine) -> None:
         assert off == [], off
     with engine.begin() as conn:
         conn.execute(RETAIN, new)
-        conn.execute(text("UPDATE documents SET regency = 'Sragen' WHERE id = :id"), old)
+        conn.execute(text("UPDATE documents SET province = 'Bali' WHERE id = :id"), old)
     assert carried(engine) == {
-        old["id"]: ("ppwp", "c.hasil", "jawa tengah", "sragen"),
-        new["id"]: ("pilgub", "c.hasil", "jawa tengah", "karanganyar"),
+        old["id"]: ("ppwp", "c.hasil", "bali"),
+        new["id"]: ("pilgub", "c.hasil", "jawa tengah"),
     }
     command.downgrade(config, "0022")
     assert schema(engine) == before

@@ -1,5 +1,5 @@
-"""retention rows carry the list's filters: election, form type, province and regency,
-lowercased; the first two indexed with the state and the due day
+"""retention rows carry the list's filters: election, form type and province, lowercased;
+the first two indexed with the state and the due day
 
 Revision ID: 0023
 Revises: 0022
@@ -13,14 +13,16 @@ form type with no active record 11.8 s, a form type in any state 1.7 s (docs/ben
 seventeenth and eighteenth sessions). Starting from the filter's records instead sorts
 all of them: 3.0-7.5 s for a large election.
 
-Each retention row now holds its record's ``election``, ``form_type``, ``province`` and
-``regency``, lowercased as the filters compare them:
+Each retention row now holds its record's ``election``, ``form_type`` and ``province``,
+lowercased as the filters compare them:
 - An election or a form type decides the schedule, so their records' due days bunch
   together: each has an index that leads with it, then the state and the due day, and a
   list filtered by either is a range read in list order.
-- A province or a regency does not bunch in due order: the list walks the state's index
-  and tests the row itself, without the join (about one row in 38, or 514, matches).
-- A district (about 780 records) is still found through its own index on ``documents``.
+- A province does not bunch in due order: the list walks the state's index and tests the
+  row itself, without the join (about one row in 38 matches).
+- A regency (about 10,000 records) or a district (about 780) is still found through its own
+  index on ``documents``: tested on the row, a regency with a province had no short way in
+  (its capped count read the whole state).
 
 Every index on this table is written again by each state a refresh changes (PostgreSQL
 cannot update a row in place when an indexed column changes): with one index for each of
@@ -50,7 +52,7 @@ down_revision = "0022"
 branch_labels = None
 depends_on = None
 
-COPIED = ("election", "form_type", "province", "regency")
+COPIED = ("election", "form_type", "province")
 COLUMNS = tuple(f"{name}_lower" for name in COPIED)
 INDEXED = ("election_lower", "form_type_lower")
 INDEXES = {f"ix_record_retention_{name}": name for name in INDEXED}
