@@ -282,7 +282,9 @@ class SqlLifecycleRepository:
             # kept counts say, is not read: its walk in due order would read to its end to
             # find none (an older election has no active record: 11 s at 12M pages).
             # Trusted only while the counts' triggers count (counts.py)
-            empty = _states_without(s, filters) if counts.triggers_counting(s) else set()
+            empty = _states_without(s, filters)
+            if empty and not counts.triggers_counting(s):
+                empty = set()
             if state in empty:
                 return []
             parts = [query]

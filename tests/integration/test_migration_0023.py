@@ -53,6 +53,7 @@ def _up_and_down(engine) -> None:
         conn.execute(insert(RecordRow), [old, new])
         conn.execute(RETAIN, old)
     command.upgrade(config, "0023")
+    assert carried(engine) == {old["id"]: ("ppwp", "c.hasil", "jawa tengah")}  # the fill
     columns, triggers, indexes = schema(engine)
     assert columns == before[0] | set(COPIED)
     assert triggers == before[1] | {"record_retention_filters", "documents_filters"}
