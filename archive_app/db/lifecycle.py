@@ -600,12 +600,8 @@ def _kept_count(s, state, action, due_by, filters) -> int | None:
             kept = counts.by_state(s, "retention")
             return sum(n for (_, st), n in kept.items() if not state or st == state)
         ((group, value),) = filters.items()
-        wanted = squash(value)
-        return sum(
-            n
-            for (v, st), n in counts.by_state(s, GROUPS[group]).items()
-            if squash(v) == wanted and (not state or st == state)
-        )
+        held = _held(s, group, value)
+        return sum(n for st, n in held.items() if not state or st == state)
     if due_by and not state and not action and not filters:
         return counts.due_by(s, due_by)
     return None
@@ -648,10 +644,19 @@ def _states_without(s, filters: dict | None) -> set[str]:
         value = (filters or {}).get(group)
         if not isinstance(value, str) or not value:
             continue
-        wanted = squash(value)
-        held = {st for v, st in counts.by_state(s, GROUPS[group]) if squash(v) == wanted}
-        empty |= every - held
+        empty |= every - set(_held(s, group, value))
     return empty
+
+
+def _held(s, group: str, value: str) -> dict[str, int]:
+    """{state: n} of the records of an election, province or regency (kept counts), its
+    value compared as the lists compare it."""
+    wanted = squash(value)
+    held: dict[str, int] = {}
+    for (v, st), n in counts.by_state(s, GROUPS[group]).items():
+        if squash(v) == wanted:
+            held[st] = held.get(st, 0) + n
+    return held
 
 
 def _merged(parts: list, limit: int):
